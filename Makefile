@@ -1,0 +1,69 @@
+# rigwatch: `make run` and `make test` on a fresh Debian 12 machine, as root.
+# Both install what is missing, build the BPF object and the Swift package, then run.
+
+SWIFT      ?= /opt/swift/usr/bin/swift
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+BUILD      := build/bpf
+GENERATED  := Sources/CBPF/generated
+CONFIG     ?= debug
+ARGS       ?=
+
+# Debian packages the build and the tests need (Swift itself is at /opt/swift).
+APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev \
+                libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc
+
+export PATH := $(PATH):/opt/swift/usr/bin
+
+.PHONY: all deps bpf build run test bench clean
+
+all: build
+
+# Installs only what is missing, so a second run costs a dpkg query.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# vmlinux.h is generated from this kernel's BTF rather than committed: every host
+# rigwatch runs on needs BTF anyway (tp_btf programs, CO-RE), and CO-RE relocates
+# the compiled object to other kernels at load time.
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(BUILD)
+	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror -c $< -o $@.full
+	$(BPFTOOL) gen object $@ $@.full   # strips DWARF, keeps BTF
+	@rm -f $@.full
+
+# A program the verifier rejects, for the test of load-failure reporting.
+$(BUILD)/rejected.bpf.o: Tests/Fixtures/bpf/rejected.bpf.c bpf/events.h $(BUILD)/vmlinux.h
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -c $< -o $@
+
+$(GENERATED)/sensor.skel.h: $(BUILD)/sensor.bpf.o
+	@mkdir -p $(GENERATED)
+	$(BPFTOOL) gen skeleton $< name rw_sensor_bpf > $@.tmp && mv $@.tmp $@
+
+bpf: $(GENERATED)/sensor.skel.h $(BUILD)/rejected.bpf.o
+
+build: deps bpf
+	$(SWIFT) build -c $(CONFIG)
+
+run: build
+	.build/$(CONFIG)/rigwatch run $(ARGS)
+
+test: deps bpf
+	$(SWIFT) build
+	$(SWIFT) test
+
+bench: deps bpf
+	$(SWIFT) build -c release
+	.build/release/rigwatch-bench $(ARGS)
+
+clean:
+	rm -rf build $(GENERATED) .build

@@ -1,0 +1,46 @@
+/* C glue between libbpf and the Swift BPF source: open, load and attach the
+ * embedded sensor object, poll its ring buffer, read and write its maps.
+ * Every function that can fail returns 0 or a negative errno and writes a
+ * human-readable reason (libbpf's own log, verifier output included) to err. */
+#ifndef RIGWATCH_RW_BPF_H
+#define RIGWATCH_RW_BPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rw_sensor;
+
+struct rw_sensor_config {
+	uint32_t ring_buffer_bytes; /* power of two, multiple of the page size; 0 = default */
+	uint32_t args_cap;          /* argv capture in bytes (<= RW_ARGS_MAX); 0 = default */
+	const char *btf_path;       /* kernel BTF for CO-RE; NULL = /sys/kernel/btf/vmlinux */
+	const void *object;         /* BPF ELF object to load; NULL = the embedded sensor */
+	size_t object_size;
+};
+
+/* Called for each ring-buffer record, in place: the bytes are valid only during the call.
+ * Return 0 to continue, non-zero to stop the current poll. */
+typedef int (*rw_record_fn)(void *ctx, const void *data, size_t size);
+
+/* Open and load (verify) the programs. On failure *out is NULL. */
+int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, char *err, size_t errlen);
+/* Watched uids must be set before attach so no early event misses its lineage. */
+int rw_sensor_watch_uid(struct rw_sensor *s, uint32_t uid, char *err, size_t errlen);
+int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err, size_t errlen);
+/* Record that process tgid descends from watched uid origin (seeding from /proc). Keeps an existing entry. */
+int rw_sensor_seed_lineage(struct rw_sensor *s, uint32_t tgid, uint32_t origin);
+/* Lineage origin recorded for tgid, or RW_NO_LINEAGE. */
+uint32_t rw_sensor_lineage_of(struct rw_sensor *s, uint32_t tgid);
+/* Consume what is ready, waiting up to timeout_ms. Returns records consumed or a negative errno. */
+int rw_sensor_poll(struct rw_sensor *s, int timeout_ms);
+/* Sum over CPUs of failed ring-buffer reservations since load. */
+int rw_sensor_drops(struct rw_sensor *s, uint64_t *out);
+/* Number of attached programs. */
+int rw_sensor_attached_count(struct rw_sensor *s);
+/* Detach all programs and free maps and the object. NULL is allowed. */
+void rw_sensor_destroy(struct rw_sensor *s);
+
+/* The libbpf version this binary was built against, as "major.minor". */
+const char *rw_libbpf_version(void);
+
+#endif

@@ -1,0 +1,12 @@
+/* Compile-time checks of the event ABI layout. The BPF program and the Swift
+ * decoder both rely on these sizes and offsets; a change must bump RW_ABI_VERSION. */
+#include <stddef.h>
+#include "events.h"
+
+_Static_assert(sizeof(struct rw_header) == 72, "rw_header layout changed");
+_Static_assert(offsetof(struct rw_exec, filename) == 96, "rw_exec layout changed");
+_Static_assert(offsetof(struct rw_exec, args) == 352, "rw_exec layout changed");
+_Static_assert(sizeof(struct rw_cred) == 160, "rw_cred layout changed");
+_Static_assert(sizeof(struct rw_fork) == 80, "rw_fork layout changed");
+_Static_assert(sizeof(struct rw_exit) == 80, "rw_exit layout changed");
+_Static_assert(offsetof(struct rw_exec, args) + RW_ARGS_MAX <= 0xffff, "exec record must fit rw_header.size");

@@ -1,0 +1,111 @@
+/// Decodes kernel records (`bpf/events.h`) from bytes, in place: the buffer is
+/// read directly and only the exec strings are copied out.
+
+public enum DecodeError: Error, Equatable, CustomStringConvertible {
+    case tooShort(have: Int, need: Int)
+    case sizeMismatch(declared: Int, actual: Int)
+    case unknownKind(UInt16)
+    case unsupportedABI(UInt32)
+    case badExecLengths(argsLen: Int, room: Int)
+    case unknownCredSyscall(UInt32)
+
+    public var description: String {
+        switch self {
+        case .tooShort(let have, let need): return "record too short: \(have) bytes, need \(need)"
+        case .sizeMismatch(let declared, let actual): return "record declares \(declared) bytes but holds \(actual)"
+        case .unknownKind(let k): return "unknown event kind \(k)"
+        case .unsupportedABI(let v): return "event ABI version \(v) not supported (this build reads \(KernelABI.version))"
+        case .badExecLengths(let argsLen, let room): return "exec record args_len \(argsLen) exceeds its \(room) bytes"
+        case .unknownCredSyscall(let s): return "unknown credential syscall \(s)"
+        }
+    }
+}
+
+/// Unaligned little-endian reads from a record.
+struct RecordReader {
+    let base: UnsafeRawBufferPointer
+
+    @inline(__always) func u16(_ offset: Int) -> UInt16 { base.loadUnaligned(fromByteOffset: offset, as: UInt16.self) }
+    @inline(__always) func u32(_ offset: Int) -> UInt32 { base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+    @inline(__always) func i32(_ offset: Int) -> Int32 { base.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
+    @inline(__always) func u64(_ offset: Int) -> UInt64 { base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+
+    func ids(_ offset: Int) -> CredIds {
+        CredIds(uid: u32(offset), euid: u32(offset + 4), suid: u32(offset + 8), fsuid: u32(offset + 12),
+                gid: u32(offset + 16), egid: u32(offset + 20), sgid: u32(offset + 24), fsgid: u32(offset + 28))
+    }
+}
+
+public enum EventDecoder {
+    /// The kind and declared size of the record at the start of `bytes`, without validating the rest.
+    public static func peek(_ bytes: UnsafeRawBufferPointer) -> (kind: UInt16, size: Int)? {
+        guard bytes.count >= 4 else { return nil }
+        let r = RecordReader(base: bytes)
+        return (r.u16(0), Int(r.u16(2)))
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> Event {
+        do {
+            return try bytes.withUnsafeBytes { try decode($0) }
+        } catch let error as DecodeError {
+            throw error
+        } catch {
+            fatalError("unreachable: decode throws only DecodeError")
+        }
+    }
+
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(DecodeError) -> Event {
+        guard bytes.count >= KernelABI.headerSize else {
+            throw .tooShort(have: bytes.count, need: KernelABI.headerSize)
+        }
+        let r = RecordReader(base: bytes)
+        let kind = r.u16(0)
+        let size = Int(r.u16(2))
+        guard size == bytes.count else { throw .sizeMismatch(declared: size, actual: bytes.count) }
+        let abi = r.u32(4)
+        guard abi == KernelABI.version else { throw .unsupportedABI(abi) }
+        let header = decodeHeader(r)
+
+        switch kind {
+        case KernelABI.kindExec:
+            return .exec(try decodeExec(r, header: header, size: size))
+        case KernelABI.kindCred:
+            guard size >= KernelABI.credSize else { throw .tooShort(have: size, need: KernelABI.credSize) }
+            guard let syscall = CredSyscall(rawValue: r.u32(72)) else { throw .unknownCredSyscall(r.u32(72)) }
+            return .cred(CredEvent(header: header, syscall: syscall, result: r.i32(76),
+                                   requested: [r.u32(80), r.u32(84), r.u32(88)],
+                                   before: r.ids(96), after: r.ids(128)))
+        case KernelABI.kindFork:
+            guard size >= KernelABI.forkSize else { throw .tooShort(have: size, need: KernelABI.forkSize) }
+            return .fork(ForkEvent(header: header, childPid: r.u32(72), childTgid: r.u32(76)))
+        case KernelABI.kindExit:
+            guard size >= KernelABI.exitSize else { throw .tooShort(have: size, need: KernelABI.exitSize) }
+            return .exit(ExitEvent(header: header, exitCode: r.i32(72), signal: r.u32(76)))
+        default:
+            throw .unknownKind(kind)
+        }
+    }
+
+    static func decodeHeader(_ r: RecordReader) -> EventHeader {
+        EventHeader(timestampNs: r.u64(8), pid: r.u32(16), tgid: r.u32(20), ppid: r.u32(24),
+                    uid: r.u32(28), euid: r.u32(32), gid: r.u32(36), egid: r.u32(40),
+                    lineageUid: r.u32(44), cgroupId: r.u64(48),
+                    comm: Comm(low: r.u64(56), high: r.u64(64)), abiVersion: r.u32(4))
+    }
+
+    static func decodeExec(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> ExecEvent {
+        let fixed = KernelABI.execFixedSize
+        guard size >= fixed else { throw .tooShort(have: size, need: fixed) }
+        let argsLen = Int(r.u32(84))
+        guard argsLen == size - fixed, argsLen <= KernelABI.argsMax else {
+            throw .badExecLengths(argsLen: argsLen, room: size - fixed)
+        }
+        let nameStart = KernelABI.execFilenameOffset
+        let nameRegion = UnsafeRawBufferPointer(rebasing: r.base[nameStart..<(nameStart + KernelABI.filenameCapacity)])
+        let nameLen = nameRegion.firstIndex(of: 0) ?? nameRegion.count
+        return ExecEvent(header: header, loginUid: r.u32(72), flags: ExecEvent.Flags(rawValue: r.u32(76)),
+                         argc: r.u32(80), oldPid: r.u32(88),
+                         filename: Array(nameRegion[..<nameLen]),
+                         args: Array(r.base[fixed..<(fixed + argsLen)]))
+    }
+}

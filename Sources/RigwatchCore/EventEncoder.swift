@@ -1,0 +1,48 @@
+/// Encodes events back into kernel record bytes (`bpf/events.h` layout): the
+/// inverse of `EventDecoder`, used by trace files and tests.
+public enum EventEncoder {
+    public static func encode(_ event: Event) -> [UInt8] {
+        var w = RecordWriter()
+        switch event {
+        case .exec(let e):
+            let args = e.args.prefix(KernelABI.argsMax)
+            w.header(e.header, kind: KernelABI.kindExec, size: KernelABI.execFixedSize + args.count)
+            w.u32(e.loginUid); w.u32(e.flags.rawValue); w.u32(e.argc); w.u32(UInt32(args.count))
+            w.u32(e.oldPid); w.u32(0)
+            var name = Array(e.filename.prefix(KernelABI.filenameCapacity - 1))
+            name += [UInt8](repeating: 0, count: KernelABI.filenameCapacity - name.count)
+            w.bytes.append(contentsOf: name)
+            w.bytes.append(contentsOf: args)
+        case .cred(let e):
+            w.header(e.header, kind: KernelABI.kindCred, size: KernelABI.credSize)
+            w.u32(e.syscall.rawValue); w.u32(UInt32(bitPattern: e.result))
+            for i in 0..<3 { w.u32(i < e.requested.count ? e.requested[i] : 0xffff_ffff) }
+            w.u32(0)
+            for v in e.before.values { w.u32(v) }
+            for v in e.after.values { w.u32(v) }
+        case .fork(let e):
+            w.header(e.header, kind: KernelABI.kindFork, size: KernelABI.forkSize)
+            w.u32(e.childPid); w.u32(e.childTgid)
+        case .exit(let e):
+            w.header(e.header, kind: KernelABI.kindExit, size: KernelABI.exitSize)
+            w.u32(UInt32(bitPattern: e.exitCode)); w.u32(e.signal)
+        }
+        return w.bytes
+    }
+}
+
+struct RecordWriter {
+    var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(512) }
+
+    mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+
+    mutating func header(_ h: EventHeader, kind: UInt16, size: Int) {
+        u16(kind); u16(UInt16(size)); u32(h.abiVersion); u64(h.timestampNs)
+        u32(h.pid); u32(h.tgid); u32(h.ppid); u32(h.uid); u32(h.euid); u32(h.gid); u32(h.egid)
+        u32(h.lineageUid); u64(h.cgroupId); u64(h.comm.low); u64(h.comm.high)
+    }
+}

@@ -1,0 +1,110 @@
+/// Renders events as one line of JSON or text. Field names are documented in
+/// README.md ("Event fields") and are also what trace JSON Lines files use.
+public enum EventFormat {
+    public static func json(_ event: Event) -> String {
+        var w = JSONWriter()
+        w.field("type", event.kindName)
+        header(event.header, into: &w)
+        switch event {
+        case .exec(let e):
+            w.field("filename", e.path)
+            if !isValidUTF8(e.filename) { w.field("filename_hex", hexString(e.filename)) }
+            w.field("argv", strings: e.argv)
+            w.field("argc", e.argc)
+            w.field("args_len", e.args.count)
+            if !isValidUTF8(e.args) { w.field("args_hex", hexString(e.args)) }
+            w.field("login_uid", e.loginUid)
+            w.field("old_pid", e.oldPid)
+            w.field("flags", strings: flagNames(e.flags))
+        case .cred(let e):
+            w.field("syscall", e.syscall.name)
+            w.field("result", e.result)
+            w.field("requested", numbers: e.requested)
+            w.field("before", raw: ids(e.before))
+            w.field("after", raw: ids(e.after))
+        case .fork(let e):
+            w.field("child_pid", e.childPid)
+            w.field("child_tgid", e.childTgid)
+        case .exit(let e):
+            w.field("exit_code", e.exitCode)
+            w.field("signal", e.signal)
+        }
+        return w.finish()
+    }
+
+    static func header(_ h: EventHeader, into w: inout JSONWriter) {
+        w.field("ts_ns", h.timestampNs)
+        w.field("pid", h.pid)
+        w.field("tgid", h.tgid)
+        w.field("ppid", h.ppid)
+        w.field("uid", h.uid)
+        w.field("euid", h.euid)
+        w.field("gid", h.gid)
+        w.field("egid", h.egid)
+        if h.hasLineage { w.field("lineage_uid", h.lineageUid) } else { w.nullField("lineage_uid") }
+        w.field("cgroup_id", h.cgroupId)
+        w.field("comm", h.comm.description)
+    }
+
+    static func ids(_ ids: CredIds) -> String {
+        var w = JSONWriter()
+        w.field("uid", ids.uid); w.field("euid", ids.euid); w.field("suid", ids.suid); w.field("fsuid", ids.fsuid)
+        w.field("gid", ids.gid); w.field("egid", ids.egid); w.field("sgid", ids.sgid); w.field("fsgid", ids.fsgid)
+        return w.finish()
+    }
+
+    public static let flagTable: [(ExecEvent.Flags, String)] = [
+        (.setuid, "setuid"), (.setgid, "setgid"), (.argsTruncated, "args_truncated"),
+        (.argsFault, "args_fault"), (.filenameTruncated, "filename_truncated"),
+    ]
+
+    public static func flagNames(_ flags: ExecEvent.Flags) -> [String] {
+        flagTable.compactMap { flags.contains($0.0) ? $0.1 : nil }
+    }
+
+    /// One human-readable line.
+    public static func text(_ event: Event) -> String {
+        let h = event.header
+        let seconds = Double(h.timestampNs) / 1e9
+        let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
+        let prefix = "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
+        switch event {
+        case .exec(let e):
+            let argv = e.argv.map(shellQuote).joined(separator: " ")
+            let flags = flagNames(e.flags)
+            return "\(prefix) \(shellQuote(e.path)) argv=[\(argv)]" + (flags.isEmpty ? "" : " flags=\(flags.joined(separator: ","))")
+        case .cred(let e):
+            return "\(prefix) \(e.syscall.name)(\(e.requested.map(idText).joined(separator: ","))) = \(e.result) uid \(e.before.uid)->\(e.after.uid) euid \(e.before.euid)->\(e.after.euid)"
+        case .fork(let e):
+            return "\(prefix) child=\(e.childTgid)"
+        case .exit(let e):
+            return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
+        }
+    }
+
+    static func idText(_ id: UInt32) -> String { id == 0xffff_ffff ? "-1" : String(id) }
+
+    static func formatSeconds(_ s: Double) -> String {
+        let whole = UInt64(s)
+        let micros = UInt64((s - Double(whole)) * 1e6)
+        let frac = String(micros)
+        return "\(whole).\(String(repeating: "0", count: max(0, 6 - frac.count)))\(frac)"
+    }
+
+    /// Quotes an argument for display when it is not plainly safe, so spaces and
+    /// quotes in argv stay visible in text output.
+    public static func shellQuote(_ s: String) -> String {
+        let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+            (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5a) ||
+                (c.value >= 0x61 && c.value <= 0x7a) || "-_./=:,+@%".unicodeScalars.contains(c) || c.value > 0x7f
+        }
+        if safe { return s }
+        var out = "'"
+        for c in s.unicodeScalars {
+            if c == "'" { out += "'\\''" } else if c.value < 0x20 || c.value == 0x7f {
+                out += "\\x" + String(c.value, radix: 16)
+            } else { out.unicodeScalars.append(c) }
+        }
+        return out + "'"
+    }
+}

@@ -1,0 +1,250 @@
+/// The event model shared by every source (BPF ring buffer, audit, trace replay).
+/// Kernel events mirror the structs of `bpf/events.h`; values are plain, copyable
+/// and carry no references to the buffer they were decoded from.
+
+/// `lineage_uid` value for a task that descends from no watched user.
+public let noLineage: UInt32 = 0xffff_ffff
+
+/// The 16-byte `comm` of a task, stored inline so decoding it allocates nothing.
+public struct Comm: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var low: UInt64
+    public var high: UInt64
+
+    public init(low: UInt64, high: UInt64) {
+        self.low = low
+        self.high = high
+    }
+
+    public init(_ string: String) {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for (i, b) in string.utf8.prefix(15).enumerated() { bytes[i] = b }
+        self.init(bytes: bytes)
+    }
+
+    init(bytes: [UInt8]) {
+        var low: UInt64 = 0, high: UInt64 = 0
+        for i in 0..<8 { low |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        for i in 0..<8 { high |= UInt64(bytes[8 + i]) << (8 * UInt64(i)) }
+        self.init(low: low, high: high)
+    }
+
+    /// The raw 16 bytes, as the kernel stored them.
+    public var bytes: [UInt8] {
+        (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8))) }
+    }
+
+    /// Text up to the first NUL.
+    public var description: String {
+        let raw = bytes
+        let end = raw.firstIndex(of: 0) ?? raw.count
+        return String(decoding: raw[..<end], as: UTF8.self)
+    }
+}
+
+/// Common fields of every kernel event (`struct rw_header`).
+public struct EventHeader: Equatable, Sendable {
+    public var timestampNs: UInt64
+    public var pid: UInt32
+    public var tgid: UInt32
+    public var ppid: UInt32
+    public var uid: UInt32
+    public var euid: UInt32
+    public var gid: UInt32
+    public var egid: UInt32
+    /// Watched uid this task descends from, or `noLineage`.
+    public var lineageUid: UInt32
+    public var cgroupId: UInt64
+    public var comm: Comm
+    /// ABI version of the program that wrote the record.
+    public var abiVersion: UInt32
+
+    public init(timestampNs: UInt64, pid: UInt32, tgid: UInt32, ppid: UInt32, uid: UInt32, euid: UInt32,
+                gid: UInt32, egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: Comm,
+                abiVersion: UInt32 = KernelABI.version) {
+        self.timestampNs = timestampNs
+        self.pid = pid
+        self.tgid = tgid
+        self.ppid = ppid
+        self.uid = uid
+        self.euid = euid
+        self.gid = gid
+        self.egid = egid
+        self.lineageUid = lineageUid
+        self.cgroupId = cgroupId
+        self.comm = comm
+        self.abiVersion = abiVersion
+    }
+
+    public var hasLineage: Bool { lineageUid != noLineage }
+}
+
+/// A program started (`struct rw_exec`).
+public struct ExecEvent: Equatable, Sendable {
+    public struct Flags: OptionSet, Equatable, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        public static let setuid = Flags(rawValue: 1 << 0)
+        public static let setgid = Flags(rawValue: 1 << 1)
+        public static let argsTruncated = Flags(rawValue: 1 << 2)
+        public static let argsFault = Flags(rawValue: 1 << 3)
+        public static let filenameTruncated = Flags(rawValue: 1 << 4)
+    }
+
+    public var header: EventHeader
+    public var loginUid: UInt32
+    public var flags: Flags
+    /// The real argument count (bprm->argc), even when the capture was cut short.
+    public var argc: UInt32
+    public var oldPid: UInt32
+    /// `bprm->filename`: the path as passed to execve, not resolved.
+    public var filename: [UInt8]
+    /// argv bytes as laid out by the kernel: NUL-terminated strings, the last one
+    /// possibly cut (see `flags.argsTruncated`).
+    public var args: [UInt8]
+
+    public init(header: EventHeader, loginUid: UInt32, flags: Flags, argc: UInt32, oldPid: UInt32,
+                filename: [UInt8], args: [UInt8]) {
+        self.header = header
+        self.loginUid = loginUid
+        self.flags = flags
+        self.argc = argc
+        self.oldPid = oldPid
+        self.filename = filename
+        self.args = args
+    }
+
+    public var path: String { String(decoding: filename, as: UTF8.self) }
+
+    /// argv as strings. A truncated last argument is kept as far as it was captured.
+    public var argv: [String] { Self.splitArgs(args) }
+
+    public static func splitArgs(_ args: [UInt8]) -> [String] {
+        var result: [String] = []
+        var start = 0
+        for i in 0..<args.count where args[i] == 0 {
+            result.append(String(decoding: args[start..<i], as: UTF8.self))
+            start = i + 1
+        }
+        if start < args.count {
+            result.append(String(decoding: args[start...], as: UTF8.self))
+        }
+        return result
+    }
+
+    /// argv bytes for a list of arguments, each NUL-terminated.
+    public static func joinArgs(_ argv: [String]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for arg in argv {
+            bytes.append(contentsOf: arg.utf8)
+            bytes.append(0)
+        }
+        return bytes
+    }
+}
+
+/// The credential syscalls rigwatch follows.
+public enum CredSyscall: UInt32, Sendable, CaseIterable {
+    case setuid = 1, setreuid, setresuid, setfsuid, setgid, setregid, setresgid, setfsgid
+
+    public var name: String { String(describing: self) }
+
+    public init?(name: String) {
+        guard let match = Self.allCases.first(where: { $0.name == name }) else { return nil }
+        self = match
+    }
+}
+
+/// All ids of a task at one instant (`struct rw_ids`).
+public struct CredIds: Equatable, Sendable {
+    public var uid, euid, suid, fsuid: UInt32
+    public var gid, egid, sgid, fsgid: UInt32
+
+    public init(uid: UInt32, euid: UInt32, suid: UInt32, fsuid: UInt32,
+                gid: UInt32, egid: UInt32, sgid: UInt32, fsgid: UInt32) {
+        self.uid = uid; self.euid = euid; self.suid = suid; self.fsuid = fsuid
+        self.gid = gid; self.egid = egid; self.sgid = sgid; self.fsgid = fsgid
+    }
+
+    public var values: [UInt32] { [uid, euid, suid, fsuid, gid, egid, sgid, fsgid] }
+
+    public init(values v: [UInt32]) {
+        self.init(uid: v[0], euid: v[1], suid: v[2], fsuid: v[3], gid: v[4], egid: v[5], sgid: v[6], fsgid: v[7])
+    }
+}
+
+/// One set*id syscall that changed an id or failed (`struct rw_cred`).
+public struct CredEvent: Equatable, Sendable {
+    public var header: EventHeader
+    public var syscall: CredSyscall
+    public var result: Int32
+    /// Arguments as passed; 0xffffffff where the syscall takes fewer or means "unchanged".
+    public var requested: [UInt32]
+    public var before: CredIds
+    public var after: CredIds
+
+    public init(header: EventHeader, syscall: CredSyscall, result: Int32, requested: [UInt32],
+                before: CredIds, after: CredIds) {
+        self.header = header
+        self.syscall = syscall
+        self.result = result
+        self.requested = requested
+        self.before = before
+        self.after = after
+    }
+}
+
+/// A new process; the header describes the parent (`struct rw_fork`).
+public struct ForkEvent: Equatable, Sendable {
+    public var header: EventHeader
+    public var childPid: UInt32
+    public var childTgid: UInt32
+
+    public init(header: EventHeader, childPid: UInt32, childTgid: UInt32) {
+        self.header = header
+        self.childPid = childPid
+        self.childTgid = childTgid
+    }
+}
+
+/// A process ended (`struct rw_exit`).
+public struct ExitEvent: Equatable, Sendable {
+    public var header: EventHeader
+    /// Exit status 0...255, or -1 when a signal ended it.
+    public var exitCode: Int32
+    public var signal: UInt32
+
+    public init(header: EventHeader, exitCode: Int32, signal: UInt32) {
+        self.header = header
+        self.exitCode = exitCode
+        self.signal = signal
+    }
+}
+
+/// Every event any source produces.
+public enum Event: Equatable, Sendable {
+    case exec(ExecEvent)
+    case cred(CredEvent)
+    case fork(ForkEvent)
+    case exit(ExitEvent)
+
+    public var header: EventHeader {
+        switch self {
+        case .exec(let e): return e.header
+        case .cred(let e): return e.header
+        case .fork(let e): return e.header
+        case .exit(let e): return e.header
+        }
+    }
+
+    public var timestampNs: UInt64 { header.timestampNs }
+
+    /// The `"type"` of the event in JSON output and traces.
+    public var kindName: String {
+        switch self {
+        case .exec: return "exec"
+        case .cred: return "cred"
+        case .fork: return "fork"
+        case .exit: return "exit"
+        }
+    }
+}

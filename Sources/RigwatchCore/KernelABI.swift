@@ -1,0 +1,24 @@
+import CRigwatchABI
+
+/// Sizes and offsets of the kernel records, taken from `bpf/events.h` itself so
+/// the decoder and the BPF program cannot disagree.
+public enum KernelABI {
+    public static let version = UInt32(RW_ABI_VERSION)
+    public static let headerSize = MemoryLayout<rw_header>.size
+    public static let execFixedSize = MemoryLayout<rw_exec>.offset(of: \rw_exec.args)!
+    public static let execFilenameOffset = MemoryLayout<rw_exec>.offset(of: \rw_exec.filename)!
+    public static let filenameCapacity = Int(RW_FILENAME_LEN)
+    public static let argsMax = Int(RW_ARGS_MAX)
+    public static let credSize = MemoryLayout<rw_cred>.size
+    public static let forkSize = MemoryLayout<rw_fork>.size
+    public static let exitSize = MemoryLayout<rw_exit>.size
+
+    public enum Kind: UInt16, Sendable {
+        case exec = 1, cred = 2, fork = 3, exit = 4
+    }
+
+    static let kindExec = UInt16(RW_EVENT_EXEC.rawValue)
+    static let kindCred = UInt16(RW_EVENT_CRED.rawValue)
+    static let kindFork = UInt16(RW_EVENT_FORK.rawValue)
+    static let kindExit = UInt16(RW_EVENT_EXIT.rawValue)
+}

@@ -1,0 +1,141 @@
+import CBPF
+import Foundation
+import RigwatchCore
+
+/// The kernel sensor: loads the embedded BPF program, attaches it, and hands each
+/// ring-buffer record to a callback in place (the bytes are valid only during the call).
+public final class BPFSource {
+    public struct Options {
+        /// Ring buffer size in bytes: a power of two and a multiple of the page size.
+        public var ringBufferBytes: UInt32 = 8 << 20
+        /// Bytes of argv captured per exec (<= 4096).
+        public var argsCap: UInt32 = UInt32(KernelABI.argsMax)
+        /// Kernel BTF for CO-RE relocations; nil uses /sys/kernel/btf/vmlinux.
+        public var btfPath: String?
+        /// Another BPF object to load instead of the embedded one (development and tests).
+        public var objectPath: String?
+        public var watchedUids: [UInt32] = []
+        /// Seed lineage from /proc for processes that run before attach.
+        public var seedFromProc = true
+
+        public init() {}
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    public typealias RecordHandler = (UnsafeRawBufferPointer) -> Void
+
+    private var sensor: OpaquePointer?
+    private var handlerBox: Unmanaged<HandlerBox>?
+    public let options: Options
+    /// Processes seeded into the kernel lineage map at start.
+    public private(set) var seededCount = 0
+
+    final class HandlerBox {
+        let handler: RecordHandler
+        init(_ handler: @escaping RecordHandler) { self.handler = handler }
+    }
+
+    /// Opens and loads (verifies) the programs and writes the watched uids.
+    public init(options: Options) throws {
+        self.options = options
+        guard options.ringBufferBytes >= 4096, options.ringBufferBytes & (options.ringBufferBytes - 1) == 0 else {
+            throw Failure(message: "ring buffer size \(options.ringBufferBytes) must be a power of two of at least 4096 bytes")
+        }
+        guard options.argsCap > 0, options.argsCap <= UInt32(KernelABI.argsMax) else {
+            throw Failure(message: "argv capture \(options.argsCap) must be 1...\(KernelABI.argsMax) bytes")
+        }
+        var objectBytes: [UInt8]?
+        if let path = options.objectPath {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw Failure(message: "cannot read BPF object \(path)")
+            }
+            objectBytes = [UInt8](data)
+        }
+        var err = [CChar](repeating: 0, count: 16384)
+        var handle: OpaquePointer?
+        let rc: Int32 = (options.btfPath ?? "").withCString { btf in
+            let bytes = objectBytes ?? []
+            return bytes.withUnsafeBytes { raw in
+                var cfg = rw_sensor_config(
+                    ring_buffer_bytes: options.ringBufferBytes, args_cap: options.argsCap,
+                    btf_path: options.btfPath == nil ? nil : btf,
+                    object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count)
+                return rw_sensor_open(&cfg, &handle, &err, err.count)
+            }
+        }
+        guard rc == 0, let handle else { throw Failure(message: String(cString: err)) }
+        sensor = handle
+        for uid in options.watchedUids {
+            guard rw_sensor_watch_uid(handle, uid, &err, err.count) == 0 else {
+                rw_sensor_destroy(handle)
+                sensor = nil
+                throw Failure(message: String(cString: err))
+            }
+        }
+    }
+
+    deinit { close() }
+
+    /// Attaches every program, then seeds lineage from /proc. Records arrive in `poll`.
+    public func start(_ handler: @escaping RecordHandler) throws {
+        guard let sensor else { throw Failure(message: "sensor is closed") }
+        let box = Unmanaged.passRetained(HandlerBox(handler))
+        handlerBox = box
+        var err = [CChar](repeating: 0, count: 16384)
+        let trampoline: rw_record_fn = { ctx, data, size in
+            guard let ctx, let data else { return 0 }
+            let box = Unmanaged<HandlerBox>.fromOpaque(ctx).takeUnretainedValue()
+            box.handler(UnsafeRawBufferPointer(start: data, count: size))
+            return 0
+        }
+        guard rw_sensor_attach(sensor, trampoline, box.toOpaque(), &err, err.count) == 0 else {
+            throw Failure(message: String(cString: err))
+        }
+        // After attach, so a process forked during the scan is caught by the fork hook.
+        if options.seedFromProc && !options.watchedUids.isEmpty {
+            let seeds = LineageSeed.compute(ProcScan.snapshot(), watched: Set(options.watchedUids))
+            for (pid, origin) in seeds where rw_sensor_seed_lineage(sensor, pid, origin) == 0 {
+                seededCount += 1
+            }
+        }
+    }
+
+    /// Delivers ready records to the handler, waiting up to `timeoutMs`. Returns the count.
+    @discardableResult
+    public func poll(timeoutMs: Int32) throws -> Int {
+        guard let sensor else { return 0 }
+        let n = rw_sensor_poll(sensor, timeoutMs)
+        if n < 0 { throw Failure(message: "ring buffer poll failed: \(String(cString: strerror(-n)))") }
+        return Int(n)
+    }
+
+    /// Events the kernel could not queue because the ring buffer was full, since load.
+    public func drops() -> UInt64 {
+        guard let sensor else { return 0 }
+        var value: UInt64 = 0
+        return rw_sensor_drops(sensor, &value) == 0 ? value : 0
+    }
+
+    public var attachedPrograms: Int { Int(rw_sensor_attached_count(sensor)) }
+
+    /// The lineage origin the kernel holds for a process, if any.
+    public func lineage(of tgid: UInt32) -> UInt32? {
+        guard let sensor else { return nil }
+        let origin = rw_sensor_lineage_of(sensor, tgid)
+        return origin == noLineage ? nil : origin
+    }
+
+    /// Detaches the programs and frees the maps. Safe to call twice.
+    public func close() {
+        rw_sensor_destroy(sensor)
+        sensor = nil
+        handlerBox?.release()
+        handlerBox = nil
+    }
+
+    public static var libbpfVersion: String { String(cString: rw_libbpf_version()) }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import RigwatchCore
+import RigwatchSources
+
+/// Preflight, load, attach and the poll loop shared by `run` and `record`.
+struct LiveSensor {
+    let options: SensorOptions
+
+    /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
+    /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
+    /// kernel's lost-event counter. `afterPoll` runs after each batch (flush output).
+    func run(onRecord: @escaping (UnsafeRawBufferPointer) -> Void,
+             onDrops: (_ total: UInt64, _ new: UInt64) -> Void,
+             afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
+        let preflight = Preflight(btfPath: options.btf ?? "/sys/kernel/btf/vmlinux", mountIfMissing: !options.noMount)
+        for note in try preflight.run() { Log.info(note) }
+
+        var bpfOptions = BPFSource.Options()
+        bpfOptions.ringBufferBytes = options.ringBufferSize
+        bpfOptions.argsCap = options.argsCap
+        bpfOptions.btfPath = options.btf
+        bpfOptions.objectPath = options.bpfObject
+        bpfOptions.watchedUids = options.resolveWatchedUids()
+        let source = try BPFSource(options: bpfOptions)
+        defer { source.close() }
+
+        Signals.installStopHandlers()
+        try source.start(onRecord)
+        let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
+        Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage")
+
+        let start = Date()
+        let deadline = options.duration.map { start.addingTimeInterval($0) }
+        var reportedDrops: UInt64 = 0
+        var lastDropCheck = Date.distantPast
+        while !Signals.shouldStop {
+            let now = Date()
+            if let deadline, now >= deadline { break }
+            let waitMs = deadline.map { min(100, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 100
+            try source.poll(timeoutMs: waitMs)
+            afterPoll()
+            if now.timeIntervalSince(lastDropCheck) >= 1 {
+                lastDropCheck = now
+                let drops = source.drops()
+                if drops > reportedDrops {
+                    onDrops(drops, drops - reportedDrops)
+                    reportedDrops = drops
+                }
+            }
+        }
+        // Drain what is already queued so a clean stop loses nothing that was captured.
+        while try source.poll(timeoutMs: 0) > 0 { afterPoll() }
+        afterPoll()
+        let drops = source.drops()
+        if drops > reportedDrops { onDrops(drops, drops - reportedDrops) }
+        if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
+        return (drops, Date().timeIntervalSince(start))
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Rigwatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rigwatch",
+        abstract: "Kernel event sensor for GPU rental hosts.",
+        version: SensorVersion.string,
+        subcommands: [RunCommand.self]
+    )
+}
+
+enum SensorVersion {
+    static let string = "0.1.0"
+}

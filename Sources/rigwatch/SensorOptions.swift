@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import RigwatchSources
+
+/// Options shared by every command that runs the live sensor.
+struct SensorOptions: ParsableArguments {
+    @Option(name: .customLong("watch-user"), help: "User whose process lineage is watched (repeatable).")
+    var watchUsers: [String] = ["vastai_kaalia"]
+
+    @Option(help: "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
+    var duration: Double?
+
+    @Option(name: .customLong("ring-buffer-size"), help: "Kernel ring buffer size in bytes (power of two, >= 4096).")
+    var ringBufferSize: UInt32 = 8 << 20
+
+    @Option(name: .customLong("args-cap"), help: "Bytes of argv captured per exec (1-4096).")
+    var argsCap: UInt32 = 4096
+
+    @Option(help: "Kernel BTF file for CO-RE (default /sys/kernel/btf/vmlinux).")
+    var btf: String?
+
+    @Flag(name: .customLong("no-mount"), help: "Do not mount tracefs or bpffs when missing; fail instead.")
+    var noMount = false
+
+    @Option(name: .customLong("bpf-object"), help: .hidden)
+    var bpfObject: String?
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if watchUsers.isEmpty { throw ValidationError("at least one --watch-user is needed") }
+    }
+
+    /// Resolves user names; unknown users are reported and skipped.
+    func resolveWatchedUids() -> [UInt32] {
+        var uids: [UInt32] = []
+        for name in watchUsers {
+            if let uid = Users.uid(of: name) {
+                uids.append(uid)
+            } else {
+                Log.warning("watched user \(name) does not exist on this host; the sensor runs without it")
+            }
+        }
+        return uids
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// SIGINT and SIGTERM set a flag the poll loop checks; the loop then detaches and
+/// frees everything before exit. The handler only stores, which is async-signal-safe.
+enum Signals {
+    nonisolated(unsafe) static var stopRequested: sig_atomic_t = 0
+    nonisolated(unsafe) static var lastSignal: sig_atomic_t = 0
+
+    static func installStopHandlers() {
+        for sig in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { signo in
+                Signals.lastSignal = signo
+                Signals.stopRequested = 1
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0 // no SA_RESTART: the poll must return so the loop sees the flag
+            sigaction(sig, &action, nil)
+        }
+        // A closed stdout pipe must end the sensor cleanly, not kill it mid-write.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    static var shouldStop: Bool { stopRequested != 0 }
+}

@@ -1,0 +1,116 @@
+/* rigwatch kernel event ABI: the one definition shared by the BPF program
+ * (bpf/sensor.bpf.c) and the Swift consumer (via the CRigwatchABI target).
+ *
+ * Every record in the ring buffer starts with struct rw_header. `size` is the
+ * number of bytes of the whole record, so a reader can validate and skip it.
+ * Fixed widths only; fields are ordered so the structs have no hidden padding.
+ * Bump RW_ABI_VERSION on any change to a struct or a constant below.
+ */
+#ifndef RIGWATCH_EVENTS_H
+#define RIGWATCH_EVENTS_H
+
+#ifdef __VMLINUX_H__
+/* BPF side: vmlinux.h already defines __u8 .. __u64. */
+#else
+#include <linux/types.h>
+#endif
+
+#define RW_ABI_VERSION 1
+
+#define RW_COMM_LEN 16
+#define RW_FILENAME_LEN 256 /* bprm->filename, NUL-terminated, cut to fit */
+#define RW_ARGS_MAX 4096    /* upper bound of the argv capture (power of two) */
+
+/* lineage_uid when the task descends from no watched user. */
+#define RW_NO_LINEAGE 0xffffffffu
+
+enum rw_event_kind {
+	RW_EVENT_EXEC = 1,
+	RW_EVENT_CRED = 2,
+	RW_EVENT_FORK = 3,
+	RW_EVENT_EXIT = 4,
+};
+
+struct rw_header {
+	__u16 kind;          /* enum rw_event_kind */
+	__u16 size;          /* bytes in the whole record, header included */
+	__u32 abi_version;   /* RW_ABI_VERSION of the program that wrote it */
+	__u64 timestamp_ns;  /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME */
+	__u32 pid;           /* thread id */
+	__u32 tgid;          /* process id */
+	__u32 ppid;          /* tgid of real_parent */
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u32 egid;
+	__u32 lineage_uid;   /* watched uid this task descends from, or RW_NO_LINEAGE */
+	__u64 cgroup_id;
+	char comm[RW_COMM_LEN];
+};
+
+/* flags of struct rw_exec */
+#define RW_EXEC_SETUID      (1u << 0) /* euid != uid after exec (setuid binary) */
+#define RW_EXEC_SETGID      (1u << 1) /* egid != gid after exec */
+#define RW_EXEC_ARGS_TRUNC  (1u << 2) /* argv longer than the capture */
+#define RW_EXEC_ARGS_FAULT  (1u << 3) /* argv could not be read */
+#define RW_EXEC_FNAME_TRUNC (1u << 4) /* filename cut to RW_FILENAME_LEN - 1 */
+
+/* Variable size: `args` holds args_len bytes, argv strings each NUL-terminated
+ * as the kernel laid them out; size == offsetof(struct rw_exec, args) + args_len. */
+struct rw_exec {
+	struct rw_header hdr;
+	__u32 loginuid;      /* audit login uid, 0xffffffff when unset */
+	__u32 flags;         /* RW_EXEC_* */
+	__u32 argc;          /* bprm->argc: the true count, even when truncated */
+	__u32 args_len;      /* bytes captured in args */
+	__u32 old_pid;       /* pid before exec (differs when a thread execs) */
+	__u32 reserved;
+	char filename[RW_FILENAME_LEN];
+	char args[RW_ARGS_MAX];
+};
+
+enum rw_cred_syscall {
+	RW_SYS_SETUID = 1,
+	RW_SYS_SETREUID = 2,
+	RW_SYS_SETRESUID = 3,
+	RW_SYS_SETFSUID = 4,
+	RW_SYS_SETGID = 5,
+	RW_SYS_SETREGID = 6,
+	RW_SYS_SETRESGID = 7,
+	RW_SYS_SETFSGID = 8,
+};
+
+/* Ids of a task at one instant. */
+struct rw_ids {
+	__u32 uid, euid, suid, fsuid;
+	__u32 gid, egid, sgid, fsgid;
+};
+
+/* One credential syscall, emitted at exit when it failed or changed an id.
+ * The header carries the ids after the call. Unused requested ids are 0xffffffff
+ * (which is also what "leave unchanged" means for setre*id and setres*id). */
+struct rw_cred {
+	struct rw_header hdr;
+	__u32 syscall;       /* enum rw_cred_syscall */
+	__s32 ret;           /* syscall return value (for setfs*id: the previous id) */
+	__u32 requested[3];  /* arguments as passed */
+	__u32 reserved;
+	struct rw_ids before;
+	struct rw_ids after;
+};
+
+/* A new process (not a thread). The header describes the parent. */
+struct rw_fork {
+	struct rw_header hdr;
+	__u32 child_pid;
+	__u32 child_tgid;
+};
+
+/* A process ended (its thread group leader exited). */
+struct rw_exit {
+	struct rw_header hdr;
+	__s32 exit_code;     /* exit status (0..255), or -1 when killed by a signal */
+	__u32 signal;        /* terminating signal, 0 when it exited */
+};
+
+#endif /* RIGWATCH_EVENTS_H */
