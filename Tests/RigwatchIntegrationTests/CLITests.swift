@@ -1,0 +1,113 @@
+import Foundation
+import RigwatchCore
+import XCTest
+
+/// The `rigwatch run` binary as an operator runs it: errors, signals, drop reports.
+final class CLITests: XCTestCase {
+    override func setUpWithError() throws {
+        try requireRoot()
+        guard FileManager.default.isExecutableFile(atPath: Repo.rigwatchBinary) else {
+            throw SetupError("\(Repo.rigwatchBinary) is not built: run `swift build` (make test does)")
+        }
+    }
+
+    func testNotRootIsAClearError() throws {
+        let user = try TestUser.create(self, suffix: "cli")
+        let r = try runCommand("/usr/bin/setpriv", user.asUser([Repo.rigwatchBinary, "run", "--duration", "1"]))
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("rigwatch must run as root (running as uid \(user.uid))"), r.stderr)
+    }
+
+    func testMissingBTFIsAClearError() throws {
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("CONFIG_DEBUG_INFO_BTF=y"), r.stderr)
+    }
+
+    /// In a private mount namespace with tracefs unmounted: refused with --no-mount,
+    /// mounted by rigwatch itself otherwise. The host's mounts are never touched.
+    func testUnmountedTracefsIsMountedOrExplained() throws {
+        let bin = Repo.rigwatchBinary
+        let refused = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --no-mount --duration 1"])
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("tracefs is not mounted at /sys/kernel/tracing"), refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("mount -t tracefs nodev /sys/kernel/tracing"), refused.stderr)
+
+        let mounted = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+            "umount /sys/kernel/tracing 2>/dev/null; exec \(bin) run --duration 1 --watch-user root"])
+        XCTAssertEqual(mounted.status, 0, mounted.stderr)
+        XCTAssertTrue(mounted.stderr.contains("mounted tracefs at /sys/kernel/tracing"), mounted.stderr)
+        XCTAssertTrue(mounted.stderr.contains("sensor attached: 19 programs"), mounted.stderr)
+    }
+
+    func testVerifierRejectionPrintsTheVerifierReason() throws {
+        let object = Repo.root + "/build/bpf/rejected.bpf.o"
+        guard FileManager.default.fileExists(atPath: object) else { throw SetupError("\(object) missing: run `make bpf`") }
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--bpf-object", object])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertTrue(r.stderr.contains("loading BPF programs (verifier or kernel refused them): Permission denied"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("invalid access to map value"), "verifier reason missing: \(r.stderr)")
+    }
+
+    func testUnknownWatchUserWarnsAndRuns() throws {
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--watch-user", "rwtest-no-such-user"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: watched user rwtest-no-such-user does not exist on this host; the sensor runs without it"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("sensor attached"), r.stderr)
+    }
+
+    func testSigtermDetachesAndExitsCleanly() throws {
+        let before = try attachedSensorPrograms()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
+        process.arguments = ["run", "--watch-user", "root", "--format", "text"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var stderrText = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !stderrText.contains("sensor attached"), Date() < deadline, process.isRunning {
+            stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        XCTAssertEqual(try attachedSensorPrograms(), before + 1, "the running sensor's exec program is loaded")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        stderrText += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0, stderrText)
+        XCTAssertTrue(stderrText.contains("stopping on signal 15"), stderrText)
+        XCTAssertTrue(stderrText.contains("stopped after"), stderrText)
+        XCTAssertEqual(try attachedSensorPrograms(), before, "programs must be detached and freed")
+    }
+
+    /// Drops are reported in the output stream: stdout is a pipe nobody reads during
+    /// an exec storm, so the sensor blocks and its 4 KiB ring buffer overflows.
+    func testDropsAreReported() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
+        process.arguments = ["run", "--duration", "4", "--ring-buffer-size", "4096", "--watch-user", "root"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        sleep(1)
+        try sh("i=0; while [ $i -lt 1500 ]; do /bin/true; i=$((i+1)); done")
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, errors)
+        let dropLines = output.split(separator: "\n").filter { $0.hasPrefix("{\"type\":\"drops\"") }
+        XCTAssertFalse(dropLines.isEmpty, "no drops line; stderr: \(errors)")
+        XCTAssertTrue(errors.contains("sensor lost"), errors)
+        XCTAssertFalse(errors.contains(", 0 lost,"), errors)
+    }
+
+    /// Programs named handle_exec loaded now (ours and any other rigwatch's).
+    private func attachedSensorPrograms() throws -> Int {
+        let r = try runCommand("/usr/sbin/bpftool", ["prog", "show"])
+        return r.stdout.split(separator: "\n").filter { $0.contains("name handle_exec") }.count
+    }
+}

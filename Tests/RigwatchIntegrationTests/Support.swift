@@ -1,0 +1,165 @@
+import Foundation
+import RigwatchCore
+import RigwatchSources
+import XCTest
+
+/// Integration tests need root and this kernel. Outside CI they skip when not
+/// root; in CI (CI=true) that is a failure, never a skip.
+func requireRoot(file: StaticString = #filePath, line: UInt = #line) throws {
+    if geteuid() == 0 { return }
+    if ProcessInfo.processInfo.environment["CI"] == "true" {
+        XCTFail("kernel integration tests must run as root in CI", file: file, line: line)
+        throw XCTSkip("failed: not root")
+    }
+    throw XCTSkip("kernel integration tests need root")
+}
+
+enum Repo {
+    /// The package root, found from this source file's location.
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static var rigwatchBinary: String {
+        if let path = ProcessInfo.processInfo.environment["RIGWATCH_BIN"] { return path }
+        return root + "/.build/debug/rigwatch"
+    }
+}
+
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs a program to completion and captures its output.
+@discardableResult
+func runCommand(_ path: String, _ args: [String], input: String? = nil) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = args
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read before waiting, so a full pipe cannot block the child forever.
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs a shell command line as root, failing the test when it fails.
+@discardableResult
+func sh(_ command: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let r = try runCommand("/bin/sh", ["-c", command])
+    if r.status != 0 {
+        XCTFail("`\(command)` exited \(r.status): \(r.stderr)", file: file, line: line)
+    }
+    return r.stdout
+}
+
+/// A real user created for one test (name rwtest…), removed afterwards, even on failure.
+struct TestUser {
+    let name: String
+    let uid: UInt32
+    let gid: UInt32
+
+    static func create(_ test: XCTestCase, suffix: String) throws -> TestUser {
+        let name = "rwtest\(suffix)"
+        _ = try? runCommand("/usr/sbin/userdel", ["-r", name]) // left over from a killed run
+        let r = try runCommand("/usr/sbin/useradd", ["--system", "--no-create-home", "--user-group", "-s", "/bin/sh", name])
+        guard r.status == 0, let uid = Users.uid(of: name), let pw = getpwnam(name) else {
+            throw SetupError("useradd \(name) failed: \(r.stderr)")
+        }
+        let gid = pw.pointee.pw_gid
+        test.addTeardownBlock {
+            _ = try? runCommand("/usr/sbin/userdel", [name])
+        }
+        return TestUser(name: name, uid: uid, gid: gid)
+    }
+
+    /// argv that runs `command` as this user (real and effective ids), via setpriv.
+    func asUser(_ command: [String]) -> [String] {
+        ["--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"] + command
+    }
+}
+
+/// A sudoers.d drop-in owned by one test, removed afterwards.
+func installSudoers(_ test: XCTestCase, name: String, content: String) throws {
+    let path = "/etc/sudoers.d/\(name)"
+    try content.write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o440)
+    test.addTeardownBlock { unlink(path) }
+    let check = try runCommand("/usr/sbin/visudo", ["-c", "-f", path])
+    XCTAssertEqual(check.status, 0, "visudo rejected \(path): \(check.stdout)\(check.stderr)")
+}
+
+/// The live sensor in the test process: loads the real BPF program and collects
+/// decoded events as they are polled.
+final class SensorHarness {
+    let source: BPFSource
+    private(set) var events: [Event] = []
+    private(set) var malformed: [String] = []
+
+    init(watching uids: [UInt32], ringBufferBytes: UInt32 = 8 << 20) throws {
+        var options = BPFSource.Options()
+        options.watchedUids = uids
+        options.ringBufferBytes = ringBufferBytes
+        _ = try Preflight().run()
+        source = try BPFSource(options: options)
+        try source.start { [unowned self] raw in
+            do {
+                self.events.append(try EventDecoder.decode(raw))
+            } catch {
+                self.malformed.append(String(describing: error))
+            }
+        }
+    }
+
+    deinit { source.close() }
+
+    /// Polls until `match` finds an event or the timeout passes.
+    func waitFor<T>(timeout: TimeInterval = 5, _ match: (Event) -> T?) throws -> T? {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            try source.poll(timeoutMs: 50)
+            for event in events { if let found = match(event) { return found } }
+        } while Date() < deadline
+        return nil
+    }
+
+    /// Polls whatever is queued right now.
+    func drain() throws {
+        while try source.poll(timeoutMs: 100) > 0 {}
+    }
+}
+
+extension Event {
+    var exec: ExecEvent? { if case .exec(let e) = self { return e }; return nil }
+    var cred: CredEvent? { if case .cred(let e) = self { return e }; return nil }
+    var fork: ForkEvent? { if case .fork(let e) = self { return e }; return nil }
+    var exit: ExitEvent? { if case .exit(let e) = self { return e }; return nil }
+}
+
+/// Compiles a C helper from Tests/Fixtures/helpers into a temporary directory.
+func buildHelper(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "rwtest-helpers"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    chmod(dir, 0o755)
+    let out = "\(dir)/\(name)"
+    let r = try runCommand("/usr/bin/cc", ["-O2", "-o", out, "\(Repo.root)/Tests/Fixtures/helpers/\(name).c"])
+    guard r.status == 0 else { throw SetupError("cannot build helper \(name): \(r.stderr)") }
+    return out
+}
+
+/// A test could not set up what it needs: an error, never a skip.
+struct SetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
