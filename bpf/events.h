@@ -29,6 +29,8 @@ enum rw_event_kind {
 	RW_EVENT_CRED = 2,
 	RW_EVENT_FORK = 3,
 	RW_EVENT_EXIT = 4,
+	/* Kinds below are written by userspace into traces, never by the BPF program. */
+	RW_EVENT_DROPS = 64,
 };
 
 struct rw_header {
@@ -111,6 +113,14 @@ struct rw_exit {
 	struct rw_header hdr;
 	__s32 exit_code;     /* exit status (0..255), or -1 when killed by a signal */
 	__u32 signal;        /* terminating signal, 0 when it exited */
+};
+
+/* The kernel's lost-event counter went up (userspace, from the drops map). The
+ * header carries only the timestamp (CLOCK_BOOTTIME at the read); ids are 0. */
+struct rw_drops {
+	struct rw_header hdr;
+	__u64 lost;          /* newly lost since the previous drops event */
+	__u64 total;         /* lost since the sensor loaded */
 };
 
 #endif /* RIGWATCH_EVENTS_H */

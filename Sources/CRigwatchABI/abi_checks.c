@@ -9,4 +9,5 @@ _Static_assert(offsetof(struct rw_exec, args) == 352, "rw_exec layout changed");
 _Static_assert(sizeof(struct rw_cred) == 160, "rw_cred layout changed");
 _Static_assert(sizeof(struct rw_fork) == 80, "rw_fork layout changed");
 _Static_assert(sizeof(struct rw_exit) == 80, "rw_exit layout changed");
+_Static_assert(sizeof(struct rw_drops) == 88, "rw_drops layout changed");
 _Static_assert(offsetof(struct rw_exec, args) + RW_ARGS_MAX <= 0xffff, "exec record must fit rw_header.size");

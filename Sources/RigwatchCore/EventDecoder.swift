@@ -81,6 +81,9 @@ public enum EventDecoder {
         case KernelABI.kindExit:
             guard size >= KernelABI.exitSize else { throw .tooShort(have: size, need: KernelABI.exitSize) }
             return .exit(ExitEvent(header: header, exitCode: r.i32(72), signal: r.u32(76)))
+        case KernelABI.kindDrops:
+            guard size >= KernelABI.dropsSize else { throw .tooShort(have: size, need: KernelABI.dropsSize) }
+            return .drops(DropsEvent(timestampNs: header.timestampNs, lost: r.u64(72), total: r.u64(80)))
         default:
             throw .unknownKind(kind)
         }

@@ -26,6 +26,9 @@ public enum EventEncoder {
         case .exit(let e):
             w.header(e.header, kind: KernelABI.kindExit, size: KernelABI.exitSize)
             w.u32(UInt32(bitPattern: e.exitCode)); w.u32(e.signal)
+        case .drops(let e):
+            w.header(e.header, kind: KernelABI.kindDrops, size: KernelABI.dropsSize)
+            w.u64(e.lost); w.u64(e.total)
         }
         return w.bytes
     }

@@ -4,6 +4,13 @@ public enum EventFormat {
     public static func json(_ event: Event) -> String {
         var w = JSONWriter()
         w.field("type", event.kindName)
+        if case .drops(let e) = event {
+            // No process: only the time and the counts.
+            w.field("ts_ns", e.timestampNs)
+            w.field("lost", e.lost)
+            w.field("total", e.total)
+            return w.finish()
+        }
         header(event.header, into: &w)
         switch event {
         case .exec(let e):
@@ -28,6 +35,8 @@ public enum EventFormat {
         case .exit(let e):
             w.field("exit_code", e.exitCode)
             w.field("signal", e.signal)
+        case .drops:
+            break
         }
         return w.finish()
     }
@@ -66,6 +75,9 @@ public enum EventFormat {
     public static func text(_ event: Event) -> String {
         let h = event.header
         let seconds = Double(h.timestampNs) / 1e9
+        if case .drops(let e) = event {
+            return "\(formatSeconds(seconds)) drops lost=\(e.lost) total=\(e.total)"
+        }
         let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
         let prefix = "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
@@ -79,6 +91,8 @@ public enum EventFormat {
             return "\(prefix) child=\(e.childTgid)"
         case .exit(let e):
             return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
+        case .drops:
+            return prefix
         }
     }
 

@@ -220,12 +220,33 @@ public struct ExitEvent: Equatable, Sendable {
     }
 }
 
+/// The kernel lost events because the ring buffer was full (`struct rw_drops`).
+/// Written by userspace when the drop counter rises, so traces keep the gap visible.
+public struct DropsEvent: Equatable, Sendable {
+    public var timestampNs: UInt64
+    public var lost: UInt64
+    public var total: UInt64
+
+    public init(timestampNs: UInt64, lost: UInt64, total: UInt64) {
+        self.timestampNs = timestampNs
+        self.lost = lost
+        self.total = total
+    }
+
+    /// A header with only the time set, as the record stores it.
+    public var header: EventHeader {
+        EventHeader(timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
+                    lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
+    }
+}
+
 /// Every event any source produces.
 public enum Event: Equatable, Sendable {
     case exec(ExecEvent)
     case cred(CredEvent)
     case fork(ForkEvent)
     case exit(ExitEvent)
+    case drops(DropsEvent)
 
     public var header: EventHeader {
         switch self {
@@ -233,6 +254,7 @@ public enum Event: Equatable, Sendable {
         case .cred(let e): return e.header
         case .fork(let e): return e.header
         case .exit(let e): return e.header
+        case .drops(let e): return e.header
         }
     }
 
@@ -245,6 +267,7 @@ public enum Event: Equatable, Sendable {
         case .cred: return "cred"
         case .fork: return "fork"
         case .exit: return "exit"
+        case .drops: return "drops"
         }
     }
 }

@@ -12,13 +12,11 @@ public enum KernelABI {
     public static let credSize = MemoryLayout<rw_cred>.size
     public static let forkSize = MemoryLayout<rw_fork>.size
     public static let exitSize = MemoryLayout<rw_exit>.size
-
-    public enum Kind: UInt16, Sendable {
-        case exec = 1, cred = 2, fork = 3, exit = 4
-    }
+    public static let dropsSize = MemoryLayout<rw_drops>.size
 
     static let kindExec = UInt16(RW_EVENT_EXEC.rawValue)
     static let kindCred = UInt16(RW_EVENT_CRED.rawValue)
     static let kindFork = UInt16(RW_EVENT_FORK.rawValue)
     static let kindExit = UInt16(RW_EVENT_EXIT.rawValue)
+    static let kindDrops = UInt16(RW_EVENT_DROPS.rawValue)
 }

@@ -1,0 +1,67 @@
+import Yams
+
+/// A configuration error with the file, line and column it refers to.
+public struct ConfigError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public var description: String { "\(file):\(line):\(column): \(message)" }
+}
+
+/// Typed access to YAML nodes that reports every mistake with its position.
+struct YAMLNodes {
+    let file: String
+
+    func error(_ node: Node?, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: (node?.mark?.line ?? 0), column: (node?.mark?.column ?? 0), message: message)
+    }
+
+    /// The pairs of a mapping, refusing keys outside `known`.
+    func mapping(_ node: Node, at path: String, known: [String]) throws -> [(String, Node)] {
+        guard case .mapping(let mapping) = node else {
+            throw error(node, "\(path.isEmpty ? "the configuration" : path) must be a mapping")
+        }
+        var pairs: [(String, Node)] = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.string, case .scalar = keyNode else { throw error(keyNode, "keys in \(path) must be strings") }
+            guard known.contains(key) else {
+                let where_ = path.isEmpty ? "at the top level" : "in \(path)"
+                throw error(keyNode, "unknown key '\(key)' \(where_) (known: \(known.joined(separator: ", ")))")
+            }
+            pairs.append((key, value))
+        }
+        return pairs
+    }
+
+    func string(_ node: Node, at path: String) throws -> String {
+        // Any scalar but a plain null reads as text (a uid written as 1000 is fine as a name).
+        guard case .scalar(let s) = node, !(s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)) else {
+            throw error(node, "\(path) must be a string")
+        }
+        return s.string
+    }
+
+    func int(_ node: Node, at path: String, range: ClosedRange<Int>) throws -> Int {
+        guard case .scalar(let s) = node, s.style == .plain, let value = Int(s.string) else {
+            throw error(node, "\(path) must be an integer")
+        }
+        guard range.contains(value) else {
+            throw error(node, "\(path) must be between \(range.lowerBound) and \(range.upperBound), not \(value)")
+        }
+        return value
+    }
+
+    func bool(_ node: Node, at path: String) throws -> Bool {
+        guard case .scalar(let s) = node, s.style == .plain, ["true", "false"].contains(s.string) else {
+            throw error(node, "\(path) must be true or false")
+        }
+        return s.string == "true"
+    }
+
+    func stringList(_ node: Node, at path: String) throws -> [String] {
+        guard case .sequence(let seq) = node else { throw error(node, "\(path) must be a list") }
+        return try seq.enumerated().map { i, item in try string(item, at: "\(path)[\(i)]") }
+    }
+}

@@ -1,0 +1,67 @@
+/// The engine: consumes one event at a time and returns the alerts it raises.
+/// Pure and synchronous: no I/O, no wall clock (time comes from the events), so
+/// the same stream gives the same alerts live, from audit, or from a trace.
+
+/// What detectors may read while judging an event.
+public struct DetectionContext {
+    /// The process table after the event was applied (exits are applied after detectors run).
+    public let processes: ProcessTable
+    public let config: EngineConfig
+
+    /// The process and its ancestors as alerts show them.
+    public func chain(of tgid: UInt32) -> [ProcessSummary] {
+        processes.chain(of: tgid).map(ProcessSummary.init)
+    }
+}
+
+/// A detector looks at each event, keeps whatever state it needs, and returns alerts.
+public protocol Detector: AnyObject {
+    var name: String { get }
+    func observe(_ event: Event, context: DetectionContext) -> [Alert]
+}
+
+public struct EngineConfig: Sendable, Equatable {
+    public var watchedUids: [UInt32]
+    public var processTableCapacity: Int
+
+    public init(watchedUids: [UInt32] = [], processTableCapacity: Int = 65_536) {
+        self.watchedUids = watchedUids
+        self.processTableCapacity = processTableCapacity
+    }
+}
+
+public final class Engine {
+    public let config: EngineConfig
+    public private(set) var processes: ProcessTable
+    private let detectors: [Detector]
+    private var sequence = 0
+    public private(set) var eventsSeen = 0
+
+    public init(config: EngineConfig = EngineConfig(), detectors: [Detector]) {
+        self.config = config
+        self.detectors = detectors
+        self.processes = ProcessTable(capacity: config.processTableCapacity)
+    }
+
+    /// The detectors every engine runs unless a caller builds its own list.
+    public static func standardDetectors(config: EngineConfig) -> [Detector] {
+        [LostEventsDetector()]
+    }
+
+    public func consume(_ event: Event) -> [Alert] {
+        eventsSeen += 1
+        // An exit is judged while the process is still in the table, then removed.
+        if case .exit = event {} else { processes.apply(event) }
+        let context = DetectionContext(processes: processes, config: config)
+        var alerts: [Alert] = []
+        for detector in detectors {
+            for var alert in detector.observe(event, context: context) {
+                sequence += 1
+                alert.id = "\(alert.rule)-\(sequence)"
+                alerts.append(alert)
+            }
+        }
+        if case .exit = event { processes.apply(event) }
+        return alerts
+    }
+}

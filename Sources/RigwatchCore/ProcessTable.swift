@@ -1,0 +1,123 @@
+/// What the engine knows about each live process, built from the event stream
+/// alone (fork, exec, cred, exit), so it is the same live and in replay.
+
+public struct ProcessRecord: Equatable, Sendable {
+    public var tgid: UInt32
+    public var ppid: UInt32
+    /// Path of the last exec (`bprm->filename`); inherited from the parent until the first exec.
+    public var filename: [UInt8]
+    /// argv bytes of the last exec (NUL-separated).
+    public var args: [UInt8]
+    public var uid: UInt32
+    public var euid: UInt32
+    public var gid: UInt32
+    public var egid: UInt32
+    public var lineageUid: UInt32
+    public var cgroupId: UInt64
+    public var comm: Comm
+    /// Time of the fork (or of the first event seen for it), CLOCK_BOOTTIME ns.
+    public var startNs: UInt64
+    /// Time of the last exec, 0 when none was seen.
+    public var execNs: UInt64
+    /// True once an exec of this process was seen (exe and argv are its own, not the parent's).
+    public var execSeen: Bool
+
+    public var path: String { String(decoding: filename, as: UTF8.self) }
+    public var argv: [String] { ExecEvent.splitArgs(args) }
+}
+
+public struct ProcessTable: Sendable {
+    public let capacity: Int
+    public private(set) var records: [UInt32: ProcessRecord] = [:]
+    /// Records dropped to stay within capacity, oldest first.
+    public private(set) var evicted = 0
+
+    public init(capacity: Int = 65_536) {
+        self.capacity = max(16, capacity)
+        records.reserveCapacity(min(self.capacity, 4096))
+    }
+
+    public var count: Int { records.count }
+
+    public subscript(tgid: UInt32) -> ProcessRecord? { records[tgid] }
+
+    /// Updates the table with one event. Returns the record of the process the event is about, after the update.
+    @discardableResult
+    public mutating func apply(_ event: Event) -> ProcessRecord? {
+        switch event {
+        case .fork(let e):
+            let parent = records[e.header.tgid] ?? record(from: e.header)
+            if records[e.header.tgid] == nil { insert(parent) }
+            var child = parent
+            child.tgid = e.childTgid
+            child.ppid = e.header.tgid
+            child.startNs = e.header.timestampNs
+            child.execNs = 0
+            child.execSeen = false
+            insert(child)
+            return child
+        case .exec(let e):
+            var r = records[e.header.tgid] ?? record(from: e.header)
+            update(&r, from: e.header)
+            r.filename = e.filename
+            r.args = e.args
+            r.execNs = e.header.timestampNs
+            r.execSeen = true
+            insert(r)
+            return r
+        case .cred(let e):
+            var r = records[e.header.tgid] ?? record(from: e.header)
+            update(&r, from: e.header)
+            insert(r)
+            return r
+        case .exit(let e):
+            return records.removeValue(forKey: e.header.tgid)
+        case .drops:
+            return nil
+        }
+    }
+
+    /// The process and its ancestors, nearest first, as far as the table knows them.
+    public func chain(of tgid: UInt32, limit: Int = 32) -> [ProcessRecord] {
+        var result: [ProcessRecord] = []
+        var current = tgid
+        var seen: Set<UInt32> = []
+        while result.count < limit, let r = records[current], seen.insert(current).inserted {
+            result.append(r)
+            if r.ppid == 0 || r.ppid == current { break }
+            current = r.ppid
+        }
+        return result
+    }
+
+    private func record(from h: EventHeader) -> ProcessRecord {
+        ProcessRecord(tgid: h.tgid, ppid: h.ppid, filename: [], args: [], uid: h.uid, euid: h.euid, gid: h.gid,
+                      egid: h.egid, lineageUid: h.lineageUid, cgroupId: h.cgroupId, comm: h.comm,
+                      startNs: h.timestampNs, execNs: 0, execSeen: false)
+    }
+
+    private func update(_ r: inout ProcessRecord, from h: EventHeader) {
+        r.ppid = h.ppid
+        r.uid = h.uid
+        r.euid = h.euid
+        r.gid = h.gid
+        r.egid = h.egid
+        r.lineageUid = h.lineageUid
+        r.cgroupId = h.cgroupId
+        r.comm = h.comm
+    }
+
+    private mutating func insert(_ r: ProcessRecord) {
+        if records[r.tgid] == nil && records.count >= capacity { evictOldest() }
+        records[r.tgid] = r
+    }
+
+    /// Drops the oldest eighth of the table at once, so eviction stays rare and O(n) amortised.
+    /// Exits that were lost (ring buffer drops) would otherwise grow the table without bound.
+    private mutating func evictOldest() {
+        let drop = max(1, capacity / 8)
+        let victims = records.values.sorted { ($0.startNs, $0.tgid) < ($1.startNs, $1.tgid) }.prefix(drop)
+        for v in victims { records.removeValue(forKey: v.tgid) }
+        evicted += victims.count
+    }
+}

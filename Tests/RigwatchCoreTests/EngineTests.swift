@@ -1,0 +1,98 @@
+import RigwatchCore
+import XCTest
+
+/// Scenario builders shared by engine and detector tests.
+enum Scenario {
+    static func header(_ tgid: UInt32, ppid: UInt32, ts: UInt64, uid: UInt32 = 0, euid: UInt32? = nil,
+                       lineage: UInt32 = noLineage, comm: String = "sh") -> EventHeader {
+        EventHeader(timestampNs: ts, pid: tgid, tgid: tgid, ppid: ppid, uid: uid, euid: euid ?? uid, gid: uid,
+                    egid: uid, lineageUid: lineage, cgroupId: 77, comm: Comm(comm))
+    }
+
+    static func fork(_ parent: UInt32, ppid: UInt32, child: UInt32, ts: UInt64, uid: UInt32 = 0, lineage: UInt32 = noLineage) -> Event {
+        .fork(ForkEvent(header: header(parent, ppid: ppid, ts: ts, uid: uid, lineage: lineage), childPid: child, childTgid: child))
+    }
+
+    static func exec(_ tgid: UInt32, ppid: UInt32, ts: UInt64, argv: [String], uid: UInt32 = 0, euid: UInt32? = nil,
+                     lineage: UInt32 = noLineage, flags: ExecEvent.Flags = []) -> Event {
+        let comm = String(argv.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "")
+        return .exec(ExecEvent(header: header(tgid, ppid: ppid, ts: ts, uid: uid, euid: euid, lineage: lineage, comm: comm),
+                               loginUid: noLineage, flags: flags, argc: UInt32(argv.count), oldPid: tgid,
+                               filename: Array((argv.first ?? "").utf8), args: ExecEvent.joinArgs(argv)))
+    }
+
+    static func exit(_ tgid: UInt32, ppid: UInt32, ts: UInt64, code: Int32 = 0) -> Event {
+        .exit(ExitEvent(header: header(tgid, ppid: ppid, ts: ts), exitCode: code, signal: 0))
+    }
+}
+
+final class EngineTests: XCTestCase {
+    func testProcessTableFollowsForkExecExit() {
+        var table = ProcessTable()
+        table.apply(Scenario.exec(10, ppid: 1, ts: 1, argv: ["/bin/bash"], uid: 1000, lineage: 1000))
+        table.apply(Scenario.fork(10, ppid: 1, child: 11, ts: 2, uid: 1000, lineage: 1000))
+        // Before its exec the child is a copy of the parent.
+        XCTAssertEqual(table[11]?.path, "/bin/bash")
+        XCTAssertEqual(table[11]?.execSeen, false)
+        XCTAssertEqual(table[11]?.ppid, 10)
+        XCTAssertEqual(table[11]?.startNs, 2)
+        table.apply(Scenario.exec(11, ppid: 10, ts: 3, argv: ["/usr/bin/sudo", "id"], uid: 1000, euid: 0, lineage: 1000))
+        XCTAssertEqual(table[11]?.argv, ["/usr/bin/sudo", "id"])
+        XCTAssertEqual(table[11]?.euid, 0)
+        XCTAssertEqual(table.chain(of: 11).map(\.path), ["/usr/bin/sudo", "/bin/bash"])
+        table.apply(Scenario.exit(11, ppid: 10, ts: 4))
+        XCTAssertNil(table[11])
+        XCTAssertEqual(table.count, 1)
+    }
+
+    func testProcessTableIsBounded() {
+        var table = ProcessTable(capacity: 100)
+        for pid in UInt32(2)..<1002 {
+            table.apply(Scenario.fork(1, ppid: 0, child: pid, ts: UInt64(pid)))
+        }
+        XCTAssertLessThanOrEqual(table.count, 100)
+        XCTAssertGreaterThan(table.evicted, 0)
+        XCTAssertNotNil(table[1001], "the newest process is kept")
+    }
+
+    func testChainStopsOnCycles() {
+        var table = ProcessTable()
+        table.apply(Scenario.exec(5, ppid: 6, ts: 1, argv: ["/a"]))
+        table.apply(Scenario.exec(6, ppid: 5, ts: 2, argv: ["/b"]))
+        XCTAssertEqual(table.chain(of: 5).map(\.tgid), [5, 6])
+    }
+
+    func testLostEventsRaiseAnAlertWithTheCount() {
+        let engine = Engine(detectors: Engine.standardDetectors(config: EngineConfig()))
+        XCTAssertEqual(engine.consume(Scenario.exec(5, ppid: 1, ts: 1, argv: ["/bin/true"])), [])
+        let alerts = engine.consume(.drops(DropsEvent(timestampNs: 9_000_000_000, lost: 42, total: 50)))
+        XCTAssertEqual(alerts.count, 1)
+        XCTAssertEqual(alerts[0].rule, "sensor-lost-events")
+        XCTAssertEqual(alerts[0].id, "sensor-lost-events-1")
+        XCTAssertEqual(alerts[0].severity, .high)
+        XCTAssertEqual(alerts[0].title, "Sensor lost 42 events (ring buffer full)")
+        XCTAssertEqual(alerts[0].eventTimeNs, 9_000_000_000)
+        XCTAssertEqual(AlertFormat.json(alerts[0]),
+            #"{"type":"alert","id":"sensor-lost-events-1","rule":"sensor-lost-events","severity":"high","title":"Sensor lost 42 events (ring buffer full)","ts_ns":9000000000,"subject":null,"chain":[],"evidence":{"lost":"42","total_lost":"50"},"dedup_key":"sensor-lost-events"}"#)
+    }
+
+    /// Detectors see an exiting process while it is still in the table.
+    func testDetectorsSeeExitingProcessBeforeRemoval() {
+        final class ExitWatcher: Detector {
+            let name = "exit-watcher"
+            func observe(_ event: Event, context: DetectionContext) -> [Alert] {
+                guard case .exit(let e) = event else { return [] }
+                return [Alert(rule: name, severity: .info, title: "exit", eventTimeNs: e.header.timestampNs,
+                              chain: context.chain(of: e.header.tgid), dedupKey: "x")]
+            }
+        }
+        let engine = Engine(detectors: [ExitWatcher()])
+        _ = engine.consume(Scenario.exec(1, ppid: 0, ts: 1, argv: ["/sbin/init"]))
+        _ = engine.consume(Scenario.fork(1, ppid: 0, child: 2, ts: 2))
+        _ = engine.consume(Scenario.exec(2, ppid: 1, ts: 3, argv: ["/bin/sleep", "1"]))
+        let alerts = engine.consume(Scenario.exit(2, ppid: 1, ts: 4))
+        XCTAssertEqual(alerts.first?.chain.map(\.exe), ["/bin/sleep", "/sbin/init"])
+        XCTAssertEqual(alerts.first?.subject?.argv, ["/bin/sleep", "1"])
+        XCTAssertNil(engine.processes[2])
+    }
+}
