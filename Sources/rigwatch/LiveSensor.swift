@@ -5,12 +5,13 @@ import RigwatchSources
 /// Preflight, load, attach and the poll loop shared by `run` and `record`.
 struct LiveSensor {
     let options: SensorOptions
+    let watchedUids: [UInt32]
 
     /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
     /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
     /// kernel's lost-event counter. `afterPoll` runs after each batch (flush output).
     func run(onRecord: @escaping (UnsafeRawBufferPointer) -> Void,
-             onDrops: (_ total: UInt64, _ new: UInt64) -> Void,
+             onDrops: (DropsEvent) -> Void,
              afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
         let preflight = Preflight(btfPath: options.btf ?? "/sys/kernel/btf/vmlinux", mountIfMissing: !options.noMount)
         for note in try preflight.run() { Log.info(note) }
@@ -20,7 +21,7 @@ struct LiveSensor {
         bpfOptions.argsCap = options.argsCap
         bpfOptions.btfPath = options.btf
         bpfOptions.objectPath = options.bpfObject
-        bpfOptions.watchedUids = options.resolveWatchedUids()
+        bpfOptions.watchedUids = watchedUids
         let source = try BPFSource(options: bpfOptions)
         defer { source.close() }
 
@@ -43,7 +44,7 @@ struct LiveSensor {
                 lastDropCheck = now
                 let drops = source.drops()
                 if drops > reportedDrops {
-                    onDrops(drops, drops - reportedDrops)
+                    onDrops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
                     reportedDrops = drops
                 }
             }
@@ -52,7 +53,9 @@ struct LiveSensor {
         while try source.poll(timeoutMs: 0) > 0 { afterPoll() }
         afterPoll()
         let drops = source.drops()
-        if drops > reportedDrops { onDrops(drops, drops - reportedDrops) }
+        if drops > reportedDrops {
+            onDrops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
+        }
         if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
         return (drops, Date().timeIntervalSince(start))
     }

@@ -7,43 +7,48 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case json, text
 }
 
+extension EventsChoice: ExpressibleByArgument {}
+
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Load the kernel sensor and print one line per event."
+        abstract: "Load the kernel sensor, run the engine, print events and alerts."
     )
 
     @OptionGroup var sensor: SensorOptions
+    @OptionGroup var config: ConfigOption
 
     @Option(help: "Output format: json (JSON Lines) or text.")
     var format: OutputFormat = .json
 
+    @Option(help: "Print every event with the alerts (all) or the alerts alone (none).")
+    var events: EventsChoice = .all
+
     func run() throws {
+        let settings = try config.load()
+        let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
+        let engineConfig = EngineConfig(watchedUids: watched, processTableCapacity: settings.processTableSize)
         let out = OutputWriter()
-        var events = 0
+        let pipeline = EventPipeline(engine: Engine(config: engineConfig, detectors: Engine.standardDetectors(config: engineConfig)),
+                                     out: out, format: format, printEvents: events == .all)
         var malformed = 0
-        let format = self.format
         do {
-            let result = try LiveSensor(options: sensor).run(
+            let result = try LiveSensor(options: sensor, watchedUids: watched).run(
                 onRecord: { raw in
                     do {
-                        let event = try EventDecoder.decode(raw)
-                        events += 1
-                        out.line(format == .json ? EventFormat.json(event) : EventFormat.text(event))
+                        pipeline.handle(try EventDecoder.decode(raw))
                     } catch {
                         malformed += 1
                         if malformed <= 10 { Log.warning("malformed kernel record skipped: \(error)") }
                     }
                 },
-                onDrops: { total, new in
-                    out.line(format == .json
-                        ? "{\"type\":\"drops\",\"lost\":\(new),\"total\":\(total)}"
-                        : "drops lost=\(new) total=\(total)")
-                    Log.warning("sensor lost \(new) events (ring buffer full; \(total) in total)")
+                onDrops: { drops in
+                    Log.warning("sensor lost \(drops.lost) events (ring buffer full; \(drops.total) in total)")
+                    pipeline.handle(.drops(drops))
                 },
                 afterPoll: { out.flush() })
             out.flush()
-            Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(events) events, \(result.drops) lost, \(malformed) malformed")
+            Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alerts) alerts")
         } catch let failure as Preflight.Failure {
             Log.error(failure.description)
             throw ExitCode(2)

@@ -4,8 +4,8 @@ import RigwatchSources
 
 /// Options shared by every command that runs the live sensor.
 struct SensorOptions: ParsableArguments {
-    @Option(name: .customLong("watch-user"), help: "User whose process lineage is watched (repeatable).")
-    var watchUsers: [String] = ["vastai_kaalia"]
+    @Option(name: .customLong("watch-user"), help: "User whose process lineage is watched (repeatable; default: the config's watch_users, vastai_kaalia).")
+    var watchUsers: [String] = []
 
     @Option(help: "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
     var duration: Double?
@@ -27,19 +27,5 @@ struct SensorOptions: ParsableArguments {
 
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
-        if watchUsers.isEmpty { throw ValidationError("at least one --watch-user is needed") }
-    }
-
-    /// Resolves user names; unknown users are reported and skipped.
-    func resolveWatchedUids() -> [UInt32] {
-        var uids: [UInt32] = []
-        for name in watchUsers {
-            if let uid = Users.uid(of: name) {
-                uids.append(uid)
-            } else {
-                Log.warning("watched user \(name) does not exist on this host; the sensor runs without it")
-            }
-        }
-        return uids
     }
 }

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import RigwatchCore
+import RigwatchSources
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run the engine over a recorded trace (binary or JSON Lines) and print the alerts.",
+        discussion: "The same trace and the same configuration give byte-identical output on every run."
+    )
+
+    @Argument(help: "Trace file: binary (from `rigwatch record`) or JSON Lines.")
+    var trace: String
+
+    @OptionGroup var config: ConfigOption
+
+    @Option(help: "Output format: json (JSON Lines) or text.")
+    var format: OutputFormat = .json
+
+    @Option(help: "Print every event with the alerts (all) or the alerts alone (none).")
+    var events: EventsChoice = .none
+
+    func run() throws {
+        let settings = try config.load()
+        let result: TraceReadResult
+        do {
+            result = try TraceFile.read(path: trace)
+        } catch {
+            Log.error("\(trace): \(error)")
+            throw ExitCode(2)
+        }
+        if let warning = result.warning { Log.warning("\(trace): \(warning)") }
+        // Watched users: the configuration's when given, else those the trace was recorded with.
+        let watched = config.path != nil
+            ? resolveUsers(settings.watchUsers, known: result.header.watchedUsers)
+            : result.header.watchedUsers.map(\.uid)
+        let engineConfig = EngineConfig(watchedUids: watched, processTableCapacity: settings.processTableSize)
+        let out = OutputWriter()
+        let pipeline = EventPipeline(engine: Engine(config: engineConfig, detectors: Engine.standardDetectors(config: engineConfig)),
+                                     out: out, format: format, printEvents: events == .all)
+        for event in result.events { pipeline.handle(event) }
+        out.flush()
+        Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alerts) alerts")
+    }
+}
