@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -34,11 +34,49 @@ public enum ConfigLoader {
                 for (k, v) in try nodes.mapping(value, at: "engine", known: ["process_table_size"]) where k == "process_table_size" {
                     config.processTableSize = try nodes.int(v, at: "engine.process_table_size", range: 16...10_000_000)
                 }
+            case "policy":
+                config.policy = try parsePolicy(value, nodes: nodes)
             default:
                 break
             }
         }
         return config
+    }
+
+    static func parsePolicy(_ node: Node, nodes: YAMLNodes) throws -> PolicyConfig {
+        var policy = PolicyConfig()
+        let known = ["name", "include_default", "import_sudoers", "rules", "abuse_rules", "merged_usr"]
+        for (key, value) in try nodes.mapping(node, at: "policy", known: known) {
+            switch key {
+            case "name": policy.name = try nodes.string(value, at: "policy.name")
+            case "include_default": policy.includeDefault = try nodes.bool(value, at: "policy.include_default")
+            case "abuse_rules": policy.abuseRules = try nodes.bool(value, at: "policy.abuse_rules")
+            case "import_sudoers":
+                // One path or a list of paths.
+                if case .sequence = value {
+                    policy.importSudoers = try nodes.stringList(value, at: "policy.import_sudoers")
+                } else {
+                    policy.importSudoers = [try nodes.string(value, at: "policy.import_sudoers")]
+                }
+            case "rules":
+                guard case .sequence(let seq) = value else { throw nodes.error(value, "policy.rules must be a list of commands") }
+                for (i, item) in seq.enumerated() {
+                    let text = try nodes.string(item, at: "policy.rules[\(i)]")
+                    policy.rules.append(PolicyConfig.Rule(text: text, origin: "\(nodes.file):\(item.mark?.line ?? 0)"))
+                }
+            case "merged_usr":
+                let text = try nodes.string(value, at: "policy.merged_usr")
+                switch text {
+                case "auto": policy.mergedUsr = .auto
+                case "true", "yes": policy.mergedUsr = .yes
+                case "false", "no": policy.mergedUsr = .no
+                default: throw nodes.error(value, "policy.merged_usr must be auto, true or false")
+                }
+            default:
+                break
+            }
+        }
+        return policy
     }
 
     static func syntaxError(_ error: YamlError, file: String) -> ConfigError {

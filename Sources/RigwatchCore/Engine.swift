@@ -44,8 +44,19 @@ public final class Engine {
     }
 
     /// The detectors every engine runs unless a caller builds its own list.
-    public static func standardDetectors(config: EngineConfig) -> [Detector] {
-        [LostEventsDetector()]
+    /// Without a policy the whitelist check is off (unit tests of other detectors).
+    public static func standardDetectors(policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
+                                         userNames: [UInt32: String] = [:]) -> [Detector] {
+        var detectors: [Detector] = [LostEventsDetector()]
+        if let policies {
+            detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse, userNames: userNames))
+        }
+        return detectors
+    }
+
+    /// The detectors of a given type, e.g. to swap a policy on reload.
+    public func detectors<T: Detector>(of type: T.Type) -> [T] {
+        detectors.compactMap { $0 as? T }
     }
 
     public func consume(_ event: Event) -> [Alert] {

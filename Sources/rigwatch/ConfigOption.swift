@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RigwatchConfig
 import RigwatchCore
 import RigwatchSources
@@ -20,18 +21,44 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
+typealias WatchedUser = SudoersParser.WatchedUser
+
 /// Resolves user names to uids; unknown users are reported and skipped.
 /// `known` (e.g. a trace's own user table) is consulted before this host's passwd.
-func resolveUsers(_ names: [String], known: [WatchedUser] = []) -> [UInt32] {
-    var uids: [UInt32] = []
+func resolveUsers(_ names: [String], known: [RigwatchSources.WatchedUser] = []) -> [WatchedUser] {
+    var users: [WatchedUser] = []
     for name in names {
-        if let user = known.first(where: { $0.name == name }) {
-            uids.append(user.uid)
+        if let user = known.first(where: { $0.name == name || String($0.uid) == name }) {
+            users.append(WatchedUser(name: user.name, uid: user.uid))
         } else if let uid = Users.uid(of: name) {
-            uids.append(uid)
+            users.append(WatchedUser(name: Users.name(of: uid) ?? name, uid: uid))
         } else {
             Log.warning("watched user \(name) does not exist on this host; the sensor runs without it")
         }
     }
-    return uids
+    return users
+}
+
+/// The engine with every detector, configured. Policy errors are reported with
+/// their file and line and end the command (exit 2).
+func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil) throws -> Engine {
+    let policies = try buildPolicies(settings, watched: watched)
+    var abuse: ArgumentAbuseRules?
+    if settings.policy.abuseRules {
+        var rules = ArgumentAbuseRules()
+        if let sensorPid { rules.sensorPids = [sensorPid] }
+        abuse = rules
+    }
+    let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
+    let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
+    return Engine(config: config, detectors: Engine.standardDetectors(policies: policies, abuse: abuse, userNames: names))
+}
+
+func buildPolicies(_ settings: RigwatchConfig, watched: [WatchedUser]) throws -> PolicySet {
+    do {
+        return try PolicyBuilder.build(settings.policy, watched: watched)
+    } catch let error as PolicyBuilder.BuildError {
+        Log.error("invalid policy: \(error)")
+        throw ExitCode(2)
+    }
 }

@@ -20,7 +20,7 @@ struct RecordCommand: ParsableCommand {
         let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
         let writer: TraceWriter
         do {
-            writer = try TraceWriter(path: output, header: .live(watchedUids: watched, sensorVersion: SensorVersion.string))
+            writer = try TraceWriter(path: output, header: .live(watchedUids: watched.map(\.uid), sensorVersion: SensorVersion.string))
         } catch {
             Log.error("cannot write trace: \(error)")
             throw ExitCode(2)
@@ -37,7 +37,7 @@ struct RecordCommand: ParsableCommand {
             }
         }
         do {
-            let result = try LiveSensor(options: sensor, watchedUids: watched).run(
+            let result = try LiveSensor(options: sensor, watchedUids: watched.map(\.uid)).run(
                 onRecord: { raw in
                     guard writeError == nil else { return }
                     do { try writer.append(rawRecord: raw) } catch { writeError = error }

@@ -34,11 +34,10 @@ struct ReplayCommand: ParsableCommand {
         // Watched users: the configuration's when given, else those the trace was recorded with.
         let watched = config.path != nil
             ? resolveUsers(settings.watchUsers, known: result.header.watchedUsers)
-            : result.header.watchedUsers.map(\.uid)
-        let engineConfig = EngineConfig(watchedUids: watched, processTableCapacity: settings.processTableSize)
+            : result.header.watchedUsers.map { WatchedUser(name: $0.name, uid: $0.uid) }
+        let engine = try makeEngine(settings, watched: watched)
         let out = OutputWriter()
-        let pipeline = EventPipeline(engine: Engine(config: engineConfig, detectors: Engine.standardDetectors(config: engineConfig)),
-                                     out: out, format: format, printEvents: events == .all)
+        let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
         for event in result.events { pipeline.handle(event) }
         out.flush()
         Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alerts) alerts")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RigwatchConfig
 import RigwatchCore
 import RigwatchSources
 
@@ -27,13 +28,15 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let settings = try config.load()
         let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
-        let engineConfig = EngineConfig(watchedUids: watched, processTableCapacity: settings.processTableSize)
+        let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()))
+        if let policy = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
+            Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
+        }
         let out = OutputWriter()
-        let pipeline = EventPipeline(engine: Engine(config: engineConfig, detectors: Engine.standardDetectors(config: engineConfig)),
-                                     out: out, format: format, printEvents: events == .all)
+        let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
         var malformed = 0
         do {
-            let result = try LiveSensor(options: sensor, watchedUids: watched).run(
+            let result = try LiveSensor(options: sensor, watchedUids: watched.map(\.uid)).run(
                 onRecord: { raw in
                     do {
                         pipeline.handle(try EventDecoder.decode(raw))
@@ -46,7 +49,10 @@ struct RunCommand: ParsableCommand {
                     Log.warning("sensor lost \(drops.lost) events (ring buffer full; \(drops.total) in total)")
                     pipeline.handle(.drops(drops))
                 },
-                afterPoll: { out.flush() })
+                afterPoll: {
+                    out.flush()
+                    if Signals.takeReloadRequest() { reload(engine, watched: watched) }
+                })
             out.flush()
             Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alerts) alerts")
         } catch let failure as Preflight.Failure {
@@ -55,6 +61,26 @@ struct RunCommand: ParsableCommand {
         } catch let failure as BPFSource.Failure {
             Log.error(failure.message)
             throw ExitCode(3)
+        }
+    }
+
+    /// SIGHUP: re-read the configuration and swap the policy. An invalid new
+    /// configuration leaves the running policy in force.
+    func reload(_ engine: Engine, watched: [WatchedUser]) {
+        guard let path = config.path else {
+            Log.info("SIGHUP: no --config file; the built-in policy stays")
+            return
+        }
+        do {
+            let settings = try ConfigLoader.load(path: path)
+            let policies = try PolicyBuilder.build(settings.policy, watched: watched)
+            for detector in engine.detectors(of: PrivilegedExecDetector.self) { detector.replacePolicies(policies) }
+            if Set(settings.watchUsers) != Set(watched.map(\.name)) && sensor.watchUsers.isEmpty {
+                Log.warning("SIGHUP: watch_users changed; that takes a restart")
+            }
+            Log.info("SIGHUP: reloaded policy \(policies.name): \(policies.ruleCount) rules")
+        } catch {
+            Log.error("SIGHUP: reload failed, keeping the previous policy: \(error)")
         }
     }
 }

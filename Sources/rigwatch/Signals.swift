@@ -5,6 +5,7 @@ import Foundation
 enum Signals {
     nonisolated(unsafe) static var stopRequested: sig_atomic_t = 0
     nonisolated(unsafe) static var lastSignal: sig_atomic_t = 0
+    nonisolated(unsafe) static var reloadRequested: sig_atomic_t = 0
 
     static func installStopHandlers() {
         for sig in [SIGINT, SIGTERM] {
@@ -17,9 +18,21 @@ enum Signals {
             action.sa_flags = 0 // no SA_RESTART: the poll must return so the loop sees the flag
             sigaction(sig, &action, nil)
         }
+        var hup = sigaction()
+        hup.__sigaction_handler.sa_handler = { _ in Signals.reloadRequested = 1 }
+        sigemptyset(&hup.sa_mask)
+        hup.sa_flags = 0
+        sigaction(SIGHUP, &hup, nil)
         // A closed stdout pipe must end the sensor cleanly, not kill it mid-write.
         signal(SIGPIPE, SIG_IGN)
     }
 
     static var shouldStop: Bool { stopRequested != 0 }
+
+    /// True once per SIGHUP.
+    static func takeReloadRequest() -> Bool {
+        guard reloadRequested != 0 else { return false }
+        reloadRequested = 0
+        return true
+    }
 }

@@ -63,7 +63,7 @@ final class EngineTests: XCTestCase {
     }
 
     func testLostEventsRaiseAnAlertWithTheCount() {
-        let engine = Engine(detectors: Engine.standardDetectors(config: EngineConfig()))
+        let engine = Engine(detectors: Engine.standardDetectors())
         XCTAssertEqual(engine.consume(Scenario.exec(5, ppid: 1, ts: 1, argv: ["/bin/true"])), [])
         let alerts = engine.consume(.drops(DropsEvent(timestampNs: 9_000_000_000, lost: 42, total: 50)))
         XCTAssertEqual(alerts.count, 1)

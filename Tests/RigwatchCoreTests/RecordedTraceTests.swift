@@ -43,7 +43,7 @@ final class RecordedTraceTests: XCTestCase {
         let trace = try TraceFile.read(path: Self.fixtures + "/lost-events.jsonl")
         XCTAssertEqual(trace.events.count, 5)
         let engine = Engine(config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
-                            detectors: Engine.standardDetectors(config: EngineConfig()))
+                            detectors: Engine.standardDetectors())
         let alerts = trace.events.flatMap(engine.consume)
         XCTAssertEqual(alerts.map(\.rule), ["sensor-lost-events"])
         XCTAssertEqual(alerts.first?.evidence.first?.1, "17")
@@ -53,7 +53,7 @@ final class RecordedTraceTests: XCTestCase {
     func testReplayIsDeterministic() throws {
         let trace = try TraceFile.read(path: Self.fixtures + "/lost-events.jsonl")
         func replay() -> [String] {
-            let engine = Engine(detectors: Engine.standardDetectors(config: EngineConfig()))
+            let engine = Engine(detectors: Engine.standardDetectors())
             return trace.events.flatMap(engine.consume).map(AlertFormat.json) + trace.events.map(EventFormat.json)
         }
         XCTAssertEqual(replay(), replay())

@@ -1,0 +1,71 @@
+import Foundation
+import RigwatchCore
+
+/// Builds the compiled whitelist from the configuration: the default policy,
+/// imported sudoers files and config rules, for each watched user. Reads the
+/// files and the group database here, so the engine stays pure.
+public enum PolicyBuilder {
+    public struct BuildError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func build(_ config: PolicyConfig, watched: [SudoersParser.WatchedUser]) throws -> PolicySet {
+        let canon = pathCanon(config.mergedUsr)
+        var rules: [UInt32: [CommandSpec]] = [:]
+        for user in watched { rules[user.uid] = [] }
+        var sources: [String] = []
+        if config.includeDefault {
+            let defaults = PolicySet.defaultRules(canon: canon)
+            for user in watched { rules[user.uid, default: []] += defaults }
+            sources.append("default")
+        }
+        for path in config.importSudoers {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw BuildError(description: "\(path): cannot read the sudoers file to import")
+            }
+            let parser = SudoersParser(file: path, canon: canon, isMember: isMember)
+            let imported: [String: [CommandSpec]]
+            do {
+                imported = try parser.parse(text, users: watched)
+            } catch {
+                throw BuildError(description: error.description)
+            }
+            for user in watched { rules[user.uid, default: []] += imported[user.name] ?? [] }
+            sources.append(path)
+        }
+        for rule in config.rules {
+            do {
+                let spec = try CommandSpec.parse(rule.text, origin: rule.origin, canon: canon)
+                for user in watched { rules[user.uid, default: []].append(spec) }
+            } catch {
+                throw BuildError(description: "\(rule.origin): \(error.message) in '\(rule.text)'")
+            }
+        }
+        if !config.rules.isEmpty { sources.append("config rules") }
+        let name = config.name ?? (sources.isEmpty ? "empty" : sources.joined(separator: " + "))
+        return PolicySet(name: name, rulesByUid: rules, canon: canon)
+    }
+
+    /// /bin → usr/bin on this host (Debian 12 and most current distributions).
+    public static func pathCanon(_ setting: PolicyConfig.MergedUsr) -> PathCanon {
+        switch setting {
+        case .yes: return .mergedUsr
+        case .no: return .identity
+        case .auto:
+            let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/bin")
+            return target == "usr/bin" || target == "/usr/bin" ? .mergedUsr : .identity
+        }
+    }
+
+    /// Group membership as sudo sees it: the primary group or a supplementary one.
+    static func isMember(_ user: String, _ group: String) -> Bool {
+        guard let gr = getgrnam(group) else { return false }
+        if let pw = getpwnam(user), pw.pointee.pw_gid == gr.pointee.gr_gid { return true }
+        var member = gr.pointee.gr_mem
+        while let name = member?.pointee {
+            if String(cString: name) == user { return true }
+            member = member?.advanced(by: 1)
+        }
+        return false
+    }
+}

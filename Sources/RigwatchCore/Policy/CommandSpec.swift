@@ -1,0 +1,162 @@
+/// One sudoers `Cmnd`: a command path (exact, glob, directory or `ALL`) and its
+/// argument rule, parsed with sudoers' own syntax so a whitelist imports unchanged.
+
+public struct CommandSpec: Equatable, Sendable {
+    public enum Command: Equatable, Sendable {
+        case all
+        /// A fully qualified path; matched exactly (after /usr merging, see `PathCanon`).
+        case path([UInt8])
+        /// A path with wildcards; fnmatch with FNM_PATHNAME.
+        case glob([UInt8])
+        /// A directory ending in '/': any command directly inside it.
+        case directory([UInt8])
+    }
+
+    public enum Arguments: Equatable, Sendable {
+        /// No arguments in the rule: any arguments.
+        case any
+        /// `""`: no arguments at all.
+        case none
+        /// fnmatch pattern for the arguments joined by single spaces (no FNM_PATHNAME).
+        case pattern([UInt8])
+    }
+
+    public var negated: Bool
+    public var command: Command
+    public var arguments: Arguments
+    /// The rule as written, for alerts and `check-config`.
+    public var text: String
+    /// Where it came from: "file:line", "config policy.rules[2]", "default".
+    public var origin: String
+
+    public init(negated: Bool, command: Command, arguments: Arguments, text: String, origin: String) {
+        self.negated = negated
+        self.command = command
+        self.arguments = arguments
+        self.text = text
+        self.origin = origin
+    }
+
+    public struct ParseError: Error, Equatable, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Parses one Cmnd as it appears in a sudoers Cmnd_List (tags and runas already removed).
+    public static func parse(_ text: String, origin: String, canon: PathCanon = .identity) throws(ParseError) -> CommandSpec {
+        var rest = Substring(text).drop { $0 == " " || $0 == "\t" }
+        var negated = false
+        while rest.first == "!" {
+            negated.toggle()
+            rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
+        }
+        let words = splitWords(rest)
+        guard let first = words.first else { throw ParseError(message: "empty command") }
+        let commandText = String(decoding: first, as: UTF8.self)
+        if commandText.hasPrefix("sha") && commandText.contains(":") {
+            throw ParseError(message: "command digests (\(commandText.prefix(10))…) are not supported")
+        }
+        let command: Command
+        if commandText == "ALL" {
+            guard words.count == 1 else { throw ParseError(message: "ALL takes no arguments") }
+            command = .all
+        } else {
+            guard first.first == UInt8(ascii: "/") else {
+                throw ParseError(message: "command '\(commandText)' must be a fully qualified path, a directory ending in '/', or ALL")
+            }
+            let path = canon.canonical(first)
+            if path.last == UInt8(ascii: "/") {
+                guard words.count == 1 else { throw ParseError(message: "a directory (\(commandText)) takes no arguments") }
+                command = .directory(path)
+            } else if FNMatch.hasMeta(path) {
+                command = .glob(path)
+            } else {
+                command = .path(path)
+            }
+        }
+        var arguments = Arguments.any
+        if words.count > 1 {
+            let args = Array(words.dropFirst())
+            if args.count == 1 && args[0] == Array("\"\"".utf8) {
+                arguments = .none
+            } else {
+                if args[0].first == UInt8(ascii: "^") && args.last?.last == UInt8(ascii: "$") {
+                    throw ParseError(message: "regular-expression arguments (^…$) are not supported")
+                }
+                arguments = .pattern(Array(args.joined(separator: [0x20])))
+            }
+        }
+        return CommandSpec(negated: negated, command: command, arguments: arguments, text: text, origin: origin)
+    }
+
+    /// Splits on unescaped blanks and removes the escapes sudoers strips
+    /// (`\,` `\:` `\=` `\\` `\ ` `\#`); fnmatch escapes (`\*` `\?` `\[` `\]` `\!`) stay.
+    static func splitWords(_ text: Substring) -> [[UInt8]] {
+        var words: [[UInt8]] = []
+        var current: [UInt8] = []
+        var inWord = false
+        let bytes = Array(text.utf8)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == 0x5c, i + 1 < bytes.count {
+                let next = bytes[i + 1]
+                switch next {
+                case UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "\\"),
+                     UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "#"):
+                    current.append(next)
+                default:
+                    current.append(c)
+                    current.append(next)
+                }
+                inWord = true
+                i += 2
+                continue
+            }
+            if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d {
+                if inWord { words.append(current); current = []; inWord = false }
+            } else {
+                current.append(c)
+                inWord = true
+            }
+            i += 1
+        }
+        if inWord { words.append(current) }
+        return words
+    }
+}
+
+/// Paths that name the same file on a merged-/usr system (Debian 12: /bin ->
+/// usr/bin), where sudo matches by inode: `/bin/cat` and `/usr/bin/cat` are one command.
+public struct PathCanon: Equatable, Sendable {
+    /// Prefix pairs (alias, canonical), e.g. ("/bin/", "/usr/bin/").
+    public var aliases: [([UInt8], [UInt8])]
+
+    public static let identity = PathCanon(aliases: [])
+    public static let mergedUsr = PathCanon(aliases: [
+        (Array("/bin/".utf8), Array("/usr/bin/".utf8)), (Array("/sbin/".utf8), Array("/usr/sbin/".utf8)),
+        (Array("/lib/".utf8), Array("/usr/lib/".utf8)), (Array("/lib64/".utf8), Array("/usr/lib64/".utf8)),
+    ])
+
+    public init(aliases: [([UInt8], [UInt8])]) { self.aliases = aliases }
+
+    public static func == (a: PathCanon, b: PathCanon) -> Bool {
+        a.aliases.map { $0.0 } == b.aliases.map { $0.0 } && a.aliases.map { $0.1 } == b.aliases.map { $0.1 }
+    }
+
+    public func canonical(_ path: [UInt8]) -> [UInt8] {
+        for (alias, target) in aliases where path.starts(with: alias) {
+            return target + path.dropFirst(alias.count)
+        }
+        return path
+    }
+
+    /// The alias a path starts with, if any: (bytes to drop, bytes to put in front).
+    @inline(__always)
+    func rewrite(_ path: UnsafeBufferPointer<UInt8>) -> (drop: Int, prefix: [UInt8])? {
+        for (alias, target) in aliases where path.count >= alias.count {
+            if path.prefix(alias.count).elementsEqual(alias) { return (alias.count, target) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,157 @@
+/// The whitelist check. Every exec in a watched user's lineage that runs with
+/// euid 0 is looked at. A privilege gateway (sudo, su, pkexec, doas, any
+/// setuid-root binary) is not judged itself; the first privileged exec below it
+/// is the entry and must match a rule. Descendants of an allowed entry are
+/// covered by it, except below a wrapper (timeout, env, systemd-run, …): what a
+/// wrapper runs is judged as an entry of its own, so `timeout 9 /bin/sh -c id`
+/// does not hide a shell behind a whitelisted `timeout`. Argument-abuse rules run
+/// on every privileged exec in a watched lineage, allowed or not.
+public final class PrivilegedExecDetector: Detector {
+    public let name = "unlisted-privileged-exec"
+    public static let abuseRule = "privileged-argument-abuse"
+
+    enum State: Equatable {
+        /// Below a gateway: the next privileged exec is an entry.
+        case gateway
+        /// Below an allowed entry that is a wrapper: the next exec is an entry.
+        case wrapper(rule: Int)
+        /// Below an allowed entry: covered.
+        case covered(rule: Int)
+        /// Below an entry that matched no rule (already alerted).
+        case denied
+    }
+
+    public private(set) var policies: PolicySet
+    public var abuse: ArgumentAbuseRules?
+    /// uid -> user name, for alerts.
+    let userNames: [UInt32: String]
+    private var states: [UInt32: State] = [:]
+    /// Decisions taken, for metrics and benchmarks.
+    public private(set) var decisions = 0
+
+    public static let gateways: Set<String> = ["sudo", "sudoedit", "su", "pkexec", "doas", "run0"]
+    public static let wrappers: Set<String> = [
+        "timeout", "systemd-run", "env", "nice", "ionice", "nohup", "setsid", "stdbuf", "taskset", "chrt", "xargs",
+        "flock", "chroot", "unshare", "nsenter", "runuser", "setpriv", "watch", "time", "strace", "ltrace", "script",
+        "numactl", "cgexec", "busybox", "capsh", "prlimit", "systemd-inhibit",
+    ]
+
+    public init(policies: PolicySet, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), userNames: [UInt32: String] = [:]) {
+        self.policies = policies
+        self.abuse = abuse
+        self.userNames = userNames
+    }
+
+    /// Swaps in a new policy (SIGHUP); process states are kept.
+    public func replacePolicies(_ policies: PolicySet) { self.policies = policies }
+
+    public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
+        switch event {
+        case .fork(let e):
+            if let state = states[e.header.tgid] { states[e.childTgid] = state }
+            return []
+        case .exit(let e):
+            states.removeValue(forKey: e.header.tgid)
+            return []
+        case .exec(let e):
+            return judge(e, context: context)
+        case .cred, .drops:
+            return []
+        }
+    }
+
+    private func judge(_ e: ExecEvent, context: DetectionContext) -> [Alert] {
+        let h = e.header
+        guard h.hasLineage, context.config.watchedUids.contains(h.lineageUid) else { return [] }
+        let tgid = h.tgid
+        let previous = states[tgid]
+        guard h.euid == 0 else {
+            // Dropped privileges (sudo -u other): judged again when it regains root.
+            if case .covered = previous {} else if previous != .denied { states[tgid] = nil }
+            return []
+        }
+        let gateway = e.flags.contains(.setuid) || Self.gateways.contains(Self.basename(e.filename))
+        var alerts: [Alert] = []
+        if !gateway, let abuse {
+            let findings = abuse.inspect(exe: e.path, argv: e.argv)
+            if !findings.isEmpty { alerts.append(abuseAlert(e, findings, context: context)) }
+        }
+        switch previous {
+        case .covered?, .denied?:
+            return alerts // covered by an allowed entry, or under one already reported
+        case .gateway?, .wrapper?, nil:
+            if gateway {
+                states[tgid] = .gateway
+                return alerts
+            }
+        }
+        decisions += 1
+        let decision = e.filename.withUnsafeBufferPointer { exe in
+            e.args.withUnsafeBufferPointer { args in
+                policies.policy(for: h.lineageUid).decide(exe: exe, args: args, argc: e.argc,
+                                                           argsTruncated: e.flags.contains(.argsTruncated))
+            }
+        }
+        switch decision {
+        case .allowed(let rule):
+            states[tgid] = Self.wrappers.contains(Self.basename(e.filename)) ? .wrapper(rule: rule) : .covered(rule: rule)
+        case .denied(let rule):
+            states[tgid] = .denied
+            alerts.insert(unlistedAlert(e, negatedRule: rule, context: context), at: 0)
+        }
+        return alerts
+    }
+
+    private func userName(_ uid: UInt32) -> String { userNames[uid] ?? "uid \(uid)" }
+
+    private func unlistedAlert(_ e: ExecEvent, negatedRule: Int?, context: DetectionContext) -> Alert {
+        let h = e.header
+        let policy = policies.policy(for: h.lineageUid)
+        let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
+        var evidence: [(String, String)] = [
+            ("user", "\(userName(h.lineageUid)) (uid \(h.lineageUid))"),
+            ("exe", e.path),
+            ("command", commandLine),
+            ("rule_set", policies.name),
+            ("cgroup_id", String(h.cgroupId)),
+        ]
+        if let negatedRule {
+            evidence.append(("denied_by", "\(policy.rules[negatedRule].text) (\(policy.rules[negatedRule].origin))"))
+        }
+        if e.flags.contains(.argsTruncated) { evidence.append(("note", "argv longer than the capture; arguments could not be checked")) }
+        if let gateway = context.processes.chain(of: h.tgid).dropFirst().first(where: { Self.gateways.contains(Self.basename($0.filename)) }) {
+            evidence.append(("via", gateway.argv.map(EventFormat.shellQuote).joined(separator: " ")))
+        }
+        return Alert(rule: name, severity: .high,
+                     title: "\(userName(h.lineageUid)) ran an unlisted command as root: \(commandLine)",
+                     eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
+                     dedupKey: "\(name)|\(h.lineageUid)|\(e.path)|\(commandLine)")
+    }
+
+    private func abuseAlert(_ e: ExecEvent, _ findings: [AbuseFinding], context: DetectionContext) -> Alert {
+        let h = e.header
+        let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
+        let worst = findings.max { $0.severity < $1.severity }!
+        var evidence: [(String, String)] = [
+            ("user", "\(userName(h.lineageUid)) (uid \(h.lineageUid))"),
+            ("exe", e.path),
+            ("command", commandLine),
+            ("rule_set", policies.name),
+            ("cgroup_id", String(h.cgroupId)),
+        ]
+        for (i, f) in findings.enumerated() {
+            evidence.append(("finding\(findings.count > 1 ? String(i + 1) : "")", "\(f.kind.rawValue): \(f.reason) [\(f.argument)]"))
+        }
+        return Alert(rule: Self.abuseRule, severity: worst.severity,
+                     title: "\(userName(h.lineageUid)) ran a root command with dangerous arguments (\(worst.kind.rawValue)): \(commandLine)",
+                     eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
+                     dedupKey: "\(Self.abuseRule)|\(h.lineageUid)|\(e.path)|\(commandLine)")
+    }
+
+    /// The last path component. Only privileged execs of a watched lineage get here,
+    /// so the String is not built on the hot path of ordinary execs.
+    static func basename(_ path: [UInt8]) -> String {
+        let start = (path.lastIndex(of: 0x2f).map { $0 + 1 }) ?? 0
+        return String(decoding: path[start...], as: UTF8.self)
+    }
+}
