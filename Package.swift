@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // The kernel event ABI (bpf/events.h), shared by the BPF program and Swift.
@@ -21,18 +22,20 @@ let package = Package(
         ),
         // Pure logic: events, decoding, process table, engine. No I/O.
         .target(name: "RigwatchCore", dependencies: ["CRigwatchABI"]),
+        // The YAML configuration file, parsed with positions for clear errors.
+        .target(name: "RigwatchConfig", dependencies: ["RigwatchCore", .product(name: "Yams", package: "Yams")]),
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
         .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF"]),
         .executableTarget(
             name: "rigwatch",
             dependencies: [
-                "RigwatchCore", "RigwatchSources",
+                "RigwatchCore", "RigwatchSources", "RigwatchConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "rigwatch-bench", dependencies: ["RigwatchCore", "RigwatchSources"]),
-        .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI"]),
-        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["RigwatchCore", "RigwatchSources"]),
+        .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources"]),
+        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -144,11 +144,59 @@ public struct PathCanon: Equatable, Sendable {
         a.aliases.map { $0.0 } == b.aliases.map { $0.0 } && a.aliases.map { $0.1 } == b.aliases.map { $0.1 }
     }
 
+    /// The form rules are stored in: normalized, then the alias applied.
     public func canonical(_ path: [UInt8]) -> [UInt8] {
-        for (alias, target) in aliases where path.starts(with: alias) {
-            return target + path.dropFirst(alias.count)
+        var normalized = [UInt8](repeating: 0, count: path.count + 1)
+        let n = path.withUnsafeBufferPointer { p in normalized.withUnsafeMutableBufferPointer { PathCanon.normalize(p, into: $0) } }
+        normalized.removeLast(normalized.count - n)
+        for (alias, target) in aliases where normalized.starts(with: alias) {
+            return target + normalized.dropFirst(alias.count)
         }
-        return path
+        return normalized
+    }
+
+    /// Lexical path normalization into `out` (at least path.count + 1 bytes):
+    /// `//` and `/./` collapse, `/x/..` goes away, a trailing '/' stays (it marks
+    /// directories in rules). Relative paths are copied unchanged. Returns the length.
+    static func normalize(_ path: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard path.first == 0x2f else {
+            for (i, b) in path.enumerated() { out[i] = b }
+            return path.count
+        }
+        // Fast path: nothing to do unless "//", "/." occur.
+        var clean = true
+        var i = 0
+        while i + 1 < path.count {
+            if path[i] == 0x2f && (path[i + 1] == 0x2f || path[i + 1] == 0x2e) { clean = false; break }
+            i += 1
+        }
+        if clean {
+            for (j, b) in path.enumerated() { out[j] = b }
+            return path.count
+        }
+        var n = 0
+        i = 0
+        while i < path.count {
+            while i < path.count && path[i] == 0x2f { i += 1 }
+            var end = i
+            while end < path.count && path[end] != 0x2f { end += 1 }
+            let length = end - i
+            if length == 0 { break }
+            if length == 1 && path[i] == 0x2e {
+                // "."
+            } else if length == 2 && path[i] == 0x2e && path[i + 1] == 0x2e {
+                while n > 0 && out[n - 1] != 0x2f { n -= 1 }
+                if n > 0 { n -= 1 } // drop the '/' before the removed component
+            } else {
+                out[n] = 0x2f
+                n += 1
+                for k in i..<end { out[n] = path[k]; n += 1 }
+            }
+            i = end
+        }
+        if n == 0 { out[0] = 0x2f; n = 1 }
+        if path.last == 0x2f && out[n - 1] != 0x2f { out[n] = 0x2f; n += 1 }
+        return n
     }
 
     /// The alias a path starts with, if any: (bytes to drop, bytes to put in front).

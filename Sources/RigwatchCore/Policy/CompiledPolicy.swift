@@ -55,7 +55,7 @@ public final class CompiledPolicy: @unchecked Sendable {
         slotStart = [Int32](repeating: 0, count: size)
         slotCount = [Int32](repeating: 0, count: size)
         for (path, indices) in byPath.sorted(by: { $0.value[0] < $1.value[0] }) {
-            let hash = path.withUnsafeBufferPointer { CompiledPolicy.hash(prefix: [], $0, drop: 0) }
+            let hash = path.withUnsafeBufferPointer { CompiledPolicy.hash($0) }
             var slot = Int(truncatingIfNeeded: hash) & mask
             while slotPath[slot] >= 0 { slot = (slot + 1) & mask }
             slotHash[slot] = hash
@@ -83,42 +83,33 @@ public final class CompiledPolicy: @unchecked Sendable {
             hasArgs = true
         }
         var best = -1
-        let rewrite = canon.rewrite(exe)
-
-        // Exact paths.
-        let hash = CompiledPolicy.hash(prefix: rewrite?.prefix ?? [], exe, drop: rewrite?.drop ?? 0)
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slotPath[slot] >= 0 {
-            if slotHash[slot] == hash && samePath(exactPaths[Int(slotPath[slot])], exe, rewrite) {
-                let start = Int(slotStart[slot])
-                for k in start..<(start + Int(slotCount[slot])) {
-                    let r = Int(exactRules[k])
-                    if argumentsMatch(rules[r].arguments, userArgs, hasArgs, argsTruncated) { best = r; break }
-                }
-                break
-            }
-            slot = (slot + 1) & mask
-        }
-        for r32 in allRules where Int(r32) > best {
-            best = Int(r32) // ALL takes any arguments
-            break
-        }
-        if !globRules.isEmpty || !directoryRules.isEmpty {
-            withCanonical(exe, rewrite) { path in
-                for r32 in globRules where Int(r32) > best {
-                    let r = Int(r32)
-                    guard case .glob(let pattern) = rules[r].command else { continue }
-                    let pathMatches = pattern.withUnsafeBufferPointer { FNMatch.matches(pattern: $0, subject: path, pathname: true) }
-                    if pathMatches && argumentsMatch(rules[r].arguments, userArgs, hasArgs, argsTruncated) { best = r; break }
-                }
-                for r32 in directoryRules where Int(r32) > best {
-                    let r = Int(r32)
-                    guard case .directory(let dir) = rules[r].command else { continue }
-                    if path.count > dir.count, path.prefix(dir.count).elementsEqual(dir),
-                       !path[dir.count...].contains(0x2f) {
-                        best = r
-                        break
+        withCanonicalPath(exe) { path in
+            // Exact paths.
+            let hash = CompiledPolicy.hash(path)
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slotPath[slot] >= 0 {
+                if slotHash[slot] == hash && exactPaths[Int(slotPath[slot])].elementsEqual(path) {
+                    let start = Int(slotStart[slot])
+                    for k in start..<(start + Int(slotCount[slot])) {
+                        let r = Int(exactRules[k])
+                        if argumentsMatch(rules[r].arguments, userArgs, hasArgs, argsTruncated) { best = r; break }
                     }
+                    break
+                }
+                slot = (slot + 1) & mask
+            }
+            if let r32 = allRules.first, Int(r32) > best { best = Int(r32) } // ALL takes any arguments
+            for r32 in globRules where Int(r32) > best {
+                let r = Int(r32)
+                guard case .glob(let pattern) = rules[r].command else { continue }
+                let pathMatches = pattern.withUnsafeBufferPointer { FNMatch.matches(pattern: $0, subject: path, pathname: true) }
+                if pathMatches && argumentsMatch(rules[r].arguments, userArgs, hasArgs, argsTruncated) { best = r; break }
+            }
+            for r32 in directoryRules where Int(r32) > best {
+                guard case .directory(let dir) = rules[Int(r32)].command else { continue }
+                if path.count > dir.count, path.prefix(dir.count).elementsEqual(dir), !path[dir.count...].contains(0x2f) {
+                    best = Int(r32)
+                    break
                 }
             }
         }
@@ -151,39 +142,34 @@ public final class CompiledPolicy: @unchecked Sendable {
         }
     }
 
+    /// Runs `body` on the path sudo would compare: `.` and `..` resolved lexically,
+    /// `//` collapsed (sudo compares by inode, which sees through both) and the
+    /// merged-/usr alias applied. Built on the stack: no heap allocation.
     @inline(__always)
-    private func samePath(_ stored: [UInt8], _ exe: UnsafeBufferPointer<UInt8>, _ rewrite: (drop: Int, prefix: [UInt8])?) -> Bool {
-        guard let rewrite else { return stored.elementsEqual(exe) }
-        let tail = exe.count - rewrite.drop
-        guard stored.count == rewrite.prefix.count + tail else { return false }
-        return stored.prefix(rewrite.prefix.count).elementsEqual(rewrite.prefix)
-            && stored.suffix(tail).elementsEqual(exe.suffix(tail))
-    }
-
-    /// Runs `body` on the canonical path, built on the stack when an alias applies.
-    @inline(__always)
-    private func withCanonical(_ exe: UnsafeBufferPointer<UInt8>, _ rewrite: (drop: Int, prefix: [UInt8])?,
-                               _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        guard let rewrite else { return body(exe) }
-        let count = rewrite.prefix.count + exe.count - rewrite.drop
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { buffer in
-            var i = 0
-            for b in rewrite.prefix { buffer[i] = b; i += 1 }
-            for b in exe[rewrite.drop...] { buffer[i] = b; i += 1 }
-            body(UnsafeBufferPointer(buffer))
+    private func withCanonicalPath(_ exe: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let room = exe.count + 16
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+            var n = PathCanon.normalize(exe, into: buffer)
+            if let (drop, prefix) = canon.rewrite(UnsafeBufferPointer(rebasing: buffer[..<n])), prefix.count - drop + n <= room {
+                let tail = n - drop
+                // Shift the tail right, then write the canonical prefix in front.
+                let shift = prefix.count - drop
+                if shift > 0 {
+                    var i = n - 1
+                    while i >= drop { buffer[i + shift] = buffer[i]; i -= 1 }
+                }
+                for (i, b) in prefix.enumerated() { buffer[i] = b }
+                n = prefix.count + tail
+            }
+            body(UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
     }
 
-    /// FNV-1a over prefix followed by path[drop...].
+    /// FNV-1a.
     @inline(__always)
-    static func hash(prefix: [UInt8], _ path: UnsafeBufferPointer<UInt8>, drop: Int) -> UInt64 {
+    static func hash(_ path: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in prefix { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        var i = drop
-        while i < path.count {
-            h = (h ^ UInt64(path[i])) &* 0x100_0000_01b3
-            i += 1
-        }
+        for b in path { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return h
     }
 }
