@@ -33,7 +33,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "rigwatch-bench", dependencies: ["RigwatchCore", "RigwatchSources"]),
+        // Counts heap allocations for the benchmarks (interposes malloc); never linked into rigwatch.
+        .target(name: "CAllocCounter"),
+        .executableTarget(name: "rigwatch-bench", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "CAllocCounter"]),
         .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources"]),
         .testTarget(name: "RigwatchIntegrationTests", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig"]),
     ],

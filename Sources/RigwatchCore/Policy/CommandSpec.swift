@@ -155,6 +155,18 @@ public struct PathCanon: Equatable, Sendable {
         return normalized
     }
 
+    /// True when an absolute path holds "//" or "/." (so `normalize` would change it).
+    @inline(__always)
+    static func needsNormalizing(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard path.first == 0x2f else { return false }
+        var i = 0
+        while i + 1 < path.count {
+            if path[i] == 0x2f && (path[i + 1] == 0x2f || path[i + 1] == 0x2e) { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// Lexical path normalization into `out` (at least path.count + 1 bytes):
     /// `//` and `/./` collapse, `/x/..` goes away, a trailing '/' stays (it marks
     /// directories in rules). Relative paths are copied unchanged. Returns the length.
@@ -164,18 +176,12 @@ public struct PathCanon: Equatable, Sendable {
             return path.count
         }
         // Fast path: nothing to do unless "//", "/." occur.
-        var clean = true
-        var i = 0
-        while i + 1 < path.count {
-            if path[i] == 0x2f && (path[i + 1] == 0x2f || path[i + 1] == 0x2e) { clean = false; break }
-            i += 1
-        }
-        if clean {
+        if !needsNormalizing(path) {
             for (j, b) in path.enumerated() { out[j] = b }
             return path.count
         }
         var n = 0
-        i = 0
+        var i = 0
         while i < path.count {
             while i < path.count && path[i] == 0x2f { i += 1 }
             var end = i

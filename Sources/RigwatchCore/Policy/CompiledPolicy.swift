@@ -1,7 +1,9 @@
 /// A whitelist compiled for the hot path: exact command paths in a hash index,
-/// globs, directories and ALL in short lists. `decide` reads the exec's bytes in
-/// place and allocates nothing. As in sudo, when several rules match, the last
-/// one in the file wins, so a later `!cmd` can take back an earlier allow.
+/// globs, directories and ALL in short lists, every byte in one flat pool.
+/// `decide` reads the exec's bytes in place and allocates nothing; the tables are
+/// raw buffers owned by this object, so no reference counting happens per decision.
+/// As in sudo, when several rules match the last one wins, so a later `!cmd`
+/// takes back an earlier allow.
 public final class CompiledPolicy: @unchecked Sendable {
     public enum Decision: Equatable, Sendable {
         /// Allowed by the rule at this index.
@@ -16,58 +18,107 @@ public final class CompiledPolicy: @unchecked Sendable {
     public let rules: [CommandSpec]
     public let canon: PathCanon
 
-    // Exact paths: open addressing over `slotHash`/`slotPath`; each path's rules
-    // are `exactRules[slotStart ..< slotStart + slotCount]`, highest index first.
-    private var slotHash: [UInt64]
-    private var slotPath: [Int32]          // index into exactPaths, -1 = empty
-    private var slotStart: [Int32]
-    private var slotCount: [Int32]
-    private var exactPaths: [[UInt8]] = []
-    private var exactRules: [Int32] = []
+    /// A byte range in `pool`.
+    struct Span { var start: Int32; var count: Int32 }
+
+    private let pool: UnsafeMutableBufferPointer<UInt8>
+    // Per rule: argument kind (0 any, 1 none, 2 pattern), pattern span, command span (globs, directories), negation.
+    private let argKind: UnsafeMutableBufferPointer<UInt8>
+    private let argSpan: UnsafeMutableBufferPointer<Span>
+    private let commandSpan: UnsafeMutableBufferPointer<Span>
+    private let negated: UnsafeMutableBufferPointer<Bool>
+    // Exact paths, open addressing: slot -> hash, path span, rule list (indices highest first).
+    private let slotHash: UnsafeMutableBufferPointer<UInt64>
+    private let slotPath: UnsafeMutableBufferPointer<Span>   // count -1 = empty slot
+    private let slotRules: UnsafeMutableBufferPointer<Span>  // range in `lists`
+    private let lists: UnsafeMutableBufferPointer<Int32>
     private let mask: Int
-    // Highest index first, so the first match in each list is that list's best.
-    private let globRules: [Int32]
-    private let directoryRules: [Int32]
-    private let allRules: [Int32]
+    // Ranges in `lists`, highest rule index first.
+    private let globList: Span
+    private let directoryList: Span
+    private let allList: Span
 
     public init(name: String, rules: [CommandSpec], canon: PathCanon) {
         self.name = name
         self.rules = rules
         self.canon = canon
+        var bytes: [UInt8] = []
+        func add(_ b: [UInt8]) -> Span {
+            let span = Span(start: Int32(bytes.count), count: Int32(b.count))
+            bytes += b
+            return span
+        }
+        var kinds: [UInt8] = [], args: [Span] = [], commands: [Span] = [], negations: [Bool] = []
         var byPath: [[UInt8]: [Int32]] = [:]
         var globs: [Int32] = [], dirs: [Int32] = [], alls: [Int32] = []
         for (i, rule) in rules.enumerated() {
+            negations.append(rule.negated)
+            switch rule.arguments {
+            case .any: kinds.append(0); args.append(Span(start: 0, count: 0))
+            case .none: kinds.append(1); args.append(Span(start: 0, count: 0))
+            case .pattern(let p): kinds.append(2); args.append(add(p))
+            }
             switch rule.command {
-            case .path(let p): byPath[p, default: []].append(Int32(i))
-            case .glob: globs.append(Int32(i))
-            case .directory: dirs.append(Int32(i))
-            case .all: alls.append(Int32(i))
+            case .path(let p): byPath[p, default: []].append(Int32(i)); commands.append(Span(start: 0, count: 0))
+            case .glob(let p): globs.append(Int32(i)); commands.append(add(p))
+            case .directory(let p): dirs.append(Int32(i)); commands.append(add(p))
+            case .all: alls.append(Int32(i)); commands.append(Span(start: 0, count: 0))
             }
         }
-        globRules = globs.reversed()
-        directoryRules = dirs.reversed()
-        allRules = alls.reversed()
+        var listValues: [Int32] = []
+        func addList(_ indices: [Int32]) -> Span {
+            let span = Span(start: Int32(listValues.count), count: Int32(indices.count))
+            listValues += indices.reversed()
+            return span
+        }
+        globList = addList(globs)
+        directoryList = addList(dirs)
+        allList = addList(alls)
         var size = 16
         while size < byPath.count * 2 { size <<= 1 }
         mask = size - 1
-        slotHash = [UInt64](repeating: 0, count: size)
-        slotPath = [Int32](repeating: -1, count: size)
-        slotStart = [Int32](repeating: 0, count: size)
-        slotCount = [Int32](repeating: 0, count: size)
+        var hashes = [UInt64](repeating: 0, count: size)
+        var paths = [Span](repeating: Span(start: 0, count: -1), count: size)
+        var slotLists = [Span](repeating: Span(start: 0, count: 0), count: size)
         for (path, indices) in byPath.sorted(by: { $0.value[0] < $1.value[0] }) {
             let hash = path.withUnsafeBufferPointer { CompiledPolicy.hash($0) }
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while slotPath[slot] >= 0 { slot = (slot + 1) & mask }
-            slotHash[slot] = hash
-            slotPath[slot] = Int32(exactPaths.count)
-            slotStart[slot] = Int32(exactRules.count)
-            slotCount[slot] = Int32(indices.count)
-            exactPaths.append(path)
-            exactRules.append(contentsOf: indices.reversed())
+            var slot = Int(truncatingIfNeeded: hash) & (size - 1)
+            while paths[slot].count >= 0 { slot = (slot + 1) & (size - 1) }
+            hashes[slot] = hash
+            paths[slot] = add(path)
+            slotLists[slot] = addList(indices)
+        }
+        func own<T>(_ values: [T]) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(values.count, 1))
+            _ = buffer.initialize(from: values)
+            return buffer
+        }
+        pool = own(bytes)
+        argKind = own(kinds)
+        argSpan = own(args)
+        commandSpan = own(commands)
+        negated = own(negations)
+        slotHash = own(hashes)
+        slotPath = own(paths)
+        slotRules = own(slotLists)
+        lists = own(listValues)
+    }
+
+    deinit {
+        for buffer in [UnsafeMutableRawPointer(pool.baseAddress), UnsafeMutableRawPointer(argKind.baseAddress),
+                       UnsafeMutableRawPointer(argSpan.baseAddress), UnsafeMutableRawPointer(commandSpan.baseAddress),
+                       UnsafeMutableRawPointer(negated.baseAddress), UnsafeMutableRawPointer(slotHash.baseAddress),
+                       UnsafeMutableRawPointer(slotPath.baseAddress), UnsafeMutableRawPointer(slotRules.baseAddress),
+                       UnsafeMutableRawPointer(lists.baseAddress)] {
+            buffer?.deallocate()
         }
     }
 
     public var ruleCount: Int { rules.count }
+
+    @inline(__always) private func bytes(_ span: Span) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: pool.baseAddress! + Int(span.start), count: Int(span.count))
+    }
 
     /// The verdict for one exec: `exe` is the executed path, `args` the raw argv
     /// bytes (NUL-separated, argv[0] first), `argc` the true count.
@@ -82,39 +133,63 @@ public final class CompiledPolicy: @unchecked Sendable {
             userArgs = UnsafeBufferPointer(rebasing: args[(nul + 1)..<end])
             hasArgs = true
         }
-        var best = -1
-        withCanonicalPath(exe) { path in
-            // Exact paths.
-            let hash = CompiledPolicy.hash(path)
-            var slot = Int(truncatingIfNeeded: hash) & mask
-            while slotPath[slot] >= 0 {
-                if slotHash[slot] == hash && exactPaths[Int(slotPath[slot])].elementsEqual(path) {
-                    let start = Int(slotStart[slot])
-                    for k in start..<(start + Int(slotCount[slot])) {
-                        let r = Int(exactRules[k])
-                        if argumentsMatch(rules[r].arguments, userArgs, hasArgs, argsTruncated) { best = r; break }
-                    }
-                    break
-                }
-                slot = (slot + 1) & mask
-            }
-            if let r32 = allRules.first, Int(r32) > best { best = Int(r32) } // ALL takes any arguments
-            for r32 in globRules where Int(r32) > best {
-                let r = Int(r32)
-                guard case .glob(let pattern) = rules[r].command else { continue }
-                let pathMatches = pattern.withUnsafeBufferPointer { FNMatch.matches(pattern: $0, subject: path, pathname: true) }
-                if pathMatches && argumentsMatch(rules[r].arguments, userArgs, hasArgs, argsTruncated) { best = r; break }
-            }
-            for r32 in directoryRules where Int(r32) > best {
-                guard case .directory(let dir) = rules[Int(r32)].command else { continue }
-                if path.count > dir.count, path.prefix(dir.count).elementsEqual(dir), !path[dir.count...].contains(0x2f) {
-                    best = Int(r32)
-                    break
-                }
-            }
+        let best = withCanonicalPath(exe) { path in
+            bestRule(path: path, userArgs: userArgs, hasArgs: hasArgs, argsTruncated: argsTruncated)
         }
         if best < 0 { return .denied(rule: nil) }
-        return rules[best].negated ? .denied(rule: best) : .allowed(rule: best)
+        return negated[best] ? .denied(rule: best) : .allowed(rule: best)
+    }
+
+    /// The highest-indexed rule matching the canonical path and the arguments, or -1.
+    @inline(__always)
+    private func bestRule(path: UnsafeBufferPointer<UInt8>, userArgs: UnsafeBufferPointer<UInt8>, hasArgs: Bool,
+                          argsTruncated: Bool) -> Int {
+        var best = -1
+        let hash = CompiledPolicy.hash(path)
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slotPath[slot].count >= 0 {
+            if slotHash[slot] == hash && bytes(slotPath[slot]).elementsEqual(path) {
+                let list = slotRules[slot]
+                for k in Int(list.start)..<Int(list.start + list.count)
+                where argumentsMatch(Int(lists[k]), userArgs, hasArgs, argsTruncated) {
+                    best = Int(lists[k])
+                    break
+                }
+                break
+            }
+            slot = (slot + 1) & mask
+        }
+        if allList.count > 0, Int(lists[Int(allList.start)]) > best { best = Int(lists[Int(allList.start)]) }
+        for k in Int(globList.start)..<Int(globList.start + globList.count) {
+            let r = Int(lists[k])
+            if r <= best { break }
+            if FNMatch.matches(pattern: bytes(commandSpan[r]), subject: path, pathname: true)
+                && argumentsMatch(r, userArgs, hasArgs, argsTruncated) {
+                best = r
+                break
+            }
+        }
+        for k in Int(directoryList.start)..<Int(directoryList.start + directoryList.count) {
+            let r = Int(lists[k])
+            if r <= best { break }
+            let dir = bytes(commandSpan[r])
+            if path.count > dir.count, path.prefix(dir.count).elementsEqual(dir), !path[dir.count...].contains(0x2f) {
+                best = r
+                break
+            }
+        }
+        return best
+    }
+
+    @inline(__always)
+    private func argumentsMatch(_ r: Int, _ userArgs: UnsafeBufferPointer<UInt8>, _ hasArgs: Bool, _ truncated: Bool) -> Bool {
+        switch argKind[r] {
+        case 0: return true
+        case 1: return !hasArgs
+        default:
+            if truncated { return false } // what was cut off cannot be checked
+            return FNMatch.matches(pattern: bytes(argSpan[r]), subject: userArgs, pathname: false, nulAsSpace: true)
+        }
     }
 
     /// Convenience for tests and tools.
@@ -128,27 +203,14 @@ public final class CompiledPolicy: @unchecked Sendable {
         }
     }
 
-    @inline(__always)
-    private func argumentsMatch(_ arguments: CommandSpec.Arguments, _ userArgs: UnsafeBufferPointer<UInt8>,
-                                _ hasArgs: Bool, _ truncated: Bool) -> Bool {
-        switch arguments {
-        case .any: return true
-        case .none: return !hasArgs
-        case .pattern(let pattern):
-            if truncated { return false } // what was cut off cannot be checked
-            return pattern.withUnsafeBufferPointer {
-                FNMatch.matches(pattern: $0, subject: userArgs, pathname: false, nulAsSpace: true)
-            }
-        }
-    }
-
     /// Runs `body` on the path sudo would compare: `.` and `..` resolved lexically,
     /// `//` collapsed (sudo compares by inode, which sees through both) and the
-    /// merged-/usr alias applied. Built on the stack: no heap allocation.
+    /// merged-/usr alias applied. Copied to the stack only when something changes.
     @inline(__always)
-    private func withCanonicalPath(_ exe: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    private func withCanonicalPath(_ exe: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Int) -> Int {
+        if !PathCanon.needsNormalizing(exe) && canon.rewrite(exe) == nil { return body(exe) }
         let room = exe.count + 16
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
             var n = PathCanon.normalize(exe, into: buffer)
             if let (drop, prefix) = canon.rewrite(UnsafeBufferPointer(rebasing: buffer[..<n])), prefix.count - drop + n <= room {
                 let tail = n - drop
@@ -161,7 +223,7 @@ public final class CompiledPolicy: @unchecked Sendable {
                 for (i, b) in prefix.enumerated() { buffer[i] = b }
                 n = prefix.count + tail
             }
-            body(UnsafeBufferPointer(rebasing: buffer[..<n]))
+            return body(UnsafeBufferPointer(rebasing: buffer[..<n]))
         }
     }
 

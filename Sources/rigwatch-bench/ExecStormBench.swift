@@ -1,0 +1,54 @@
+import Foundation
+import RigwatchCore
+import RigwatchSources
+
+/// N fork+exec of /bin/true without the sensor, then with it attached and a
+/// consumer thread draining and decoding every record.
+func execStorm(_ n: Int) -> Double {
+    let path = "/bin/true"
+    var argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+    defer { free(argv[0]) }
+    return seconds {
+        for _ in 0..<n {
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, path, nil, nil, &argv, environ) == 0 else { fatalError("posix_spawn failed") }
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+        }
+    }
+}
+
+func benchExecStorm(count: Int) throws {
+    guard geteuid() == 0 else {
+        print("execstorm: skipped (needs root to load the sensor)")
+        return
+    }
+    _ = execStorm(500) // warm the page cache
+    let bare = execStorm(count)
+
+    _ = try Preflight().run()
+    var options = BPFSource.Options()
+    options.watchedUids = [0]
+    let source = try BPFSource(options: options)
+    final class Counter: @unchecked Sendable { var events = 0; var errors = 0; var stop = false }
+    let counter = Counter()
+    try source.start { raw in
+        if (try? EventDecoder.decode(raw)) != nil { counter.events += 1 } else { counter.errors += 1 }
+    }
+    let consumer = Thread {
+        while !counter.stop { _ = try? source.poll(timeoutMs: 50) }
+        while ((try? source.poll(timeoutMs: 0)) ?? 0) > 0 {}
+    }
+    consumer.start()
+    let watched = execStorm(count)
+    counter.stop = true
+    while !consumer.isFinished { usleep(10_000) }
+    let drops = source.drops()
+    source.close()
+
+    print(String(format: "execstorm: %d fork+exec of /bin/true", count))
+    print(String(format: "  without sensor: %.3f s (%.0f execs/s)", bare, Double(count) / bare))
+    print(String(format: "  with sensor:    %.3f s (%.0f execs/s), %d events consumed, %llu dropped, %d malformed",
+                 watched, Double(count) / watched, counter.events, drops, counter.errors))
+    print(String(format: "  slowdown ratio: %.3f", watched / bare))
+}
