@@ -4,9 +4,12 @@
 
 /// What detectors may read while judging an event.
 public struct DetectionContext {
+    private let engine: Engine
+    init(engine: Engine) { self.engine = engine }
+
     /// The process table after the event was applied (exits are applied after detectors run).
-    public let processes: ProcessTable
-    public let config: EngineConfig
+    public var processes: ProcessTable { engine.processes }
+    public var config: EngineConfig { engine.config }
 
     /// The process and its ancestors as alerts show them.
     public func chain(of tgid: UInt32) -> [ProcessSummary] {
@@ -63,7 +66,7 @@ public final class Engine {
         eventsSeen += 1
         // An exit is judged while the process is still in the table, then removed.
         if case .exit = event {} else { processes.apply(event) }
-        let context = DetectionContext(processes: processes, config: config)
+        let context = DetectionContext(engine: self)
         var alerts: [Alert] = []
         for detector in detectors {
             for var alert in detector.observe(event, context: context) {

@@ -24,6 +24,25 @@ public struct ProcessRecord: Equatable, Sendable {
 
     public var path: String { String(decoding: filename, as: UTF8.self) }
     public var argv: [String] { ExecEvent.splitArgs(args) }
+
+    mutating func update(from h: EventHeader) {
+        ppid = h.ppid
+        uid = h.uid
+        euid = h.euid
+        gid = h.gid
+        egid = h.egid
+        lineageUid = h.lineageUid
+        cgroupId = h.cgroupId
+        comm = h.comm
+    }
+
+    mutating func exec(_ e: ExecEvent) {
+        update(from: e.header)
+        filename = e.filename
+        args = e.args
+        execNs = e.header.timestampNs
+        execSeen = true
+    }
 }
 
 public struct ProcessTable: Sendable {
@@ -41,39 +60,32 @@ public struct ProcessTable: Sendable {
 
     public subscript(tgid: UInt32) -> ProcessRecord? { records[tgid] }
 
-    /// Updates the table with one event. Returns the record of the process the event is about, after the update.
-    @discardableResult
-    public mutating func apply(_ event: Event) -> ProcessRecord? {
+    /// Updates the table with one event. Records are changed in place: the hot
+    /// path copies no record it does not have to.
+    public mutating func apply(_ event: Event) {
         switch event {
         case .fork(let e):
-            let parent = records[e.header.tgid] ?? record(from: e.header)
-            if records[e.header.tgid] == nil { insert(parent) }
-            var child = parent
+            let h = e.header
+            if records[h.tgid] == nil { insert(record(from: h)) }
+            guard var child = records[h.tgid] else { return }
             child.tgid = e.childTgid
-            child.ppid = e.header.tgid
-            child.startNs = e.header.timestampNs
+            child.ppid = h.tgid
+            child.startNs = h.timestampNs
             child.execNs = 0
             child.execSeen = false
             insert(child)
-            return child
         case .exec(let e):
-            var r = records[e.header.tgid] ?? record(from: e.header)
-            update(&r, from: e.header)
-            r.filename = e.filename
-            r.args = e.args
-            r.execNs = e.header.timestampNs
-            r.execSeen = true
-            insert(r)
-            return r
+            let h = e.header
+            if records[h.tgid] == nil { insert(record(from: h)) }
+            records[h.tgid]?.exec(e)
         case .cred(let e):
-            var r = records[e.header.tgid] ?? record(from: e.header)
-            update(&r, from: e.header)
-            insert(r)
-            return r
+            let h = e.header
+            if records[h.tgid] == nil { insert(record(from: h)) }
+            records[h.tgid]?.update(from: h)
         case .exit(let e):
-            return records.removeValue(forKey: e.header.tgid)
+            records.removeValue(forKey: e.header.tgid)
         case .drops:
-            return nil
+            break
         }
     }
 
@@ -94,17 +106,6 @@ public struct ProcessTable: Sendable {
         ProcessRecord(tgid: h.tgid, ppid: h.ppid, filename: [], args: [], uid: h.uid, euid: h.euid, gid: h.gid,
                       egid: h.egid, lineageUid: h.lineageUid, cgroupId: h.cgroupId, comm: h.comm,
                       startNs: h.timestampNs, execNs: 0, execSeen: false)
-    }
-
-    private func update(_ r: inout ProcessRecord, from h: EventHeader) {
-        r.ppid = h.ppid
-        r.uid = h.uid
-        r.euid = h.euid
-        r.gid = h.gid
-        r.egid = h.egid
-        r.lineageUid = h.lineageUid
-        r.cgroupId = h.cgroupId
-        r.comm = h.comm
     }
 
     private mutating func insert(_ r: ProcessRecord) {

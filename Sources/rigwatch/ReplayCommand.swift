@@ -23,23 +23,30 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let settings = try config.load()
-        let result: TraceReadResult
+        // Streamed: one event decoded, judged and dropped at a time.
+        var stream: TraceStream
         do {
-            result = try TraceFile.read(path: trace)
+            stream = try TraceStream(path: trace)
         } catch {
             Log.error("\(trace): \(error)")
             throw ExitCode(2)
         }
-        if let warning = result.warning { Log.warning("\(trace): \(warning)") }
         // Watched users: the configuration's when given, else those the trace was recorded with.
         let watched = config.path != nil
-            ? resolveUsers(settings.watchUsers, known: result.header.watchedUsers)
-            : result.header.watchedUsers.map { WatchedUser(name: $0.name, uid: $0.uid) }
+            ? resolveUsers(settings.watchUsers, known: stream.header.watchedUsers)
+            : stream.header.watchedUsers.map { WatchedUser(name: $0.name, uid: $0.uid) }
         let engine = try makeEngine(settings, watched: watched)
         let out = OutputWriter()
         let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
-        for event in result.events { pipeline.handle(event) }
+        do {
+            while let event = try stream.next() { pipeline.handle(event) }
+        } catch {
+            out.flush()
+            Log.error("\(trace): \(error) (after \(pipeline.events) events)")
+            throw ExitCode(2)
+        }
         out.flush()
+        if let cut = stream.truncation { Log.warning("\(trace): \(cut)") }
         Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alerts) alerts")
     }
 }
