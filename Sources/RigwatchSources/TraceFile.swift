@@ -1,0 +1,136 @@
+import RigwatchCore
+
+/// The two forms of a trace file.
+public enum TraceFileFormat: String, CaseIterable, Sendable {
+    case binary
+    case jsonl
+}
+
+/// Reading and writing a trace whatever its form, for replay and `rigwatch trace`.
+public enum TraceFile {
+    /// Binary when the content starts with the magic, JSON Lines otherwise. JSON
+    /// text never holds a NUL byte, so a start with one is a binary trace with a
+    /// damaged magic: reading it as binary reports "bad magic", not a JSON error.
+    public static func detectFormat(bytes: [UInt8]) -> TraceFileFormat {
+        bytes.starts(with: TraceFormat.magic) || bytes.prefix(16).contains(0) ? .binary : .jsonl
+    }
+
+    public static func detectFormat(path: String) throws(TraceError) -> TraceFileFormat {
+        detectFormat(bytes: try readWholeFile(path))
+    }
+
+    /// Every event of the trace at `path`, in order. A binary trace cut short gives
+    /// its whole records and `truncation`/`warning` set rather than an error.
+    public static func read(path: String) throws(TraceError) -> TraceReadResult {
+        try read(bytes: try readWholeFile(path))
+    }
+
+    public static func read(bytes: [UInt8]) throws(TraceError) -> TraceReadResult {
+        switch detectFormat(bytes: bytes) {
+        case .binary: return try TraceReader.read(bytes: bytes)
+        case .jsonl: return try TraceJSONL.read(bytes: bytes)
+        }
+    }
+
+    /// Writes a whole trace in the given form.
+    public static func write(header: TraceHeader, events: [Event], to path: String, format: TraceFileFormat) throws(TraceError) {
+        let sink = try TraceFileWriter(path: path, header: header, format: format)
+        for event in events { try sink.append(event) }
+        try sink.close()
+    }
+}
+
+/// Events of a trace of either form, one at a time (conversion streams through this
+/// rather than holding a million events).
+public struct TraceStream {
+    private enum Source {
+        case binary(TraceReader)
+        case jsonl(TraceJSONLReader)
+    }
+
+    private var source: Source
+    public let format: TraceFileFormat
+    public let header: TraceHeader
+
+    public init(path: String) throws(TraceError) {
+        try self.init(bytes: try readWholeFile(path))
+    }
+
+    public init(bytes: [UInt8]) throws(TraceError) {
+        format = TraceFile.detectFormat(bytes: bytes)
+        switch format {
+        case .binary:
+            let reader = try TraceReader(bytes: bytes)
+            header = reader.header
+            source = .binary(reader)
+        case .jsonl:
+            let reader = try TraceJSONLReader(bytes: bytes)
+            header = reader.header
+            source = .jsonl(reader)
+        }
+    }
+
+    /// Set once a binary trace's walk reached an incomplete last record.
+    public var truncation: TraceError? {
+        if case .binary(let reader) = source { return reader.truncation }
+        return nil
+    }
+
+    public mutating func next() throws(TraceError) -> Event? {
+        switch source {
+        case .binary(var reader):
+            defer { source = .binary(reader) }
+            return try reader.next()
+        case .jsonl(var reader):
+            defer { source = .jsonl(reader) }
+            return try reader.next()
+        }
+    }
+}
+
+/// A writer of either form, so callers that convert or record need not care which.
+public struct TraceFileWriter {
+    private enum Sink {
+        case binary(TraceWriter)
+        case jsonl(TraceJSONLWriter)
+    }
+
+    private let sink: Sink
+    public let format: TraceFileFormat
+
+    public init(path: String, header: TraceHeader, format: TraceFileFormat) throws(TraceError) {
+        self.format = format
+        switch format {
+        case .binary: sink = .binary(try TraceWriter(path: path, header: header))
+        case .jsonl: sink = .jsonl(try TraceJSONLWriter(path: path, header: header))
+        }
+    }
+
+    public var eventCount: Int {
+        switch sink {
+        case .binary(let w): return w.eventCount
+        case .jsonl(let w): return w.eventCount
+        }
+    }
+
+    public var byteCount: Int {
+        switch sink {
+        case .binary(let w): return w.byteCount
+        case .jsonl(let w): return w.byteCount
+        }
+    }
+
+    public func append(_ event: Event) throws(TraceError) {
+        switch sink {
+        case .binary(let w): try w.append(event)
+        case .jsonl(let w): try w.append(event)
+        }
+    }
+
+    public func close() throws(TraceError) {
+        switch sink {
+        case .binary(let w): try w.close()
+        case .jsonl(let w): try w.close()
+        }
+    }
+}
