@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -36,11 +36,40 @@ public enum ConfigLoader {
                 }
             case "policy":
                 config.policy = try parsePolicy(value, nodes: nodes)
+            case "alerts":
+                config.alerts = try parseAlerts(value, nodes: nodes)
             default:
                 break
             }
         }
         return config
+    }
+
+    static func parseAlerts(_ node: Node, nodes: YAMLNodes) throws -> AlertsConfig {
+        var alerts = AlertsConfig()
+        let known = ["log_file", "spool_dir", "spool_max_bytes", "dedup_window_seconds", "storm_per_rule", "discord"]
+        for (key, value) in try nodes.mapping(node, at: "alerts", known: known) {
+            switch key {
+            case "log_file": alerts.logFile = try nodes.string(value, at: "alerts.log_file")
+            case "spool_dir": alerts.spoolDirectory = try nodes.string(value, at: "alerts.spool_dir")
+            case "spool_max_bytes": alerts.spoolMaxBytes = try nodes.int(value, at: "alerts.spool_max_bytes", range: 4096...(1 << 40))
+            case "dedup_window_seconds": alerts.dedupWindowSeconds = Double(try nodes.int(value, at: "alerts.dedup_window_seconds", range: 1...86_400))
+            case "storm_per_rule": alerts.stormPerRule = try nodes.int(value, at: "alerts.storm_per_rule", range: 1...10_000)
+            case "discord":
+                let dknown = ["webhook_file", "connect_timeout_seconds", "timeout_seconds"]
+                for (k, v) in try nodes.mapping(value, at: "alerts.discord", known: dknown) {
+                    switch k {
+                    case "webhook_file": alerts.discordWebhookFile = try nodes.string(v, at: "alerts.discord.webhook_file")
+                    case "connect_timeout_seconds": alerts.discordConnectTimeoutSeconds = Double(try nodes.int(v, at: "alerts.discord.connect_timeout_seconds", range: 1...300))
+                    case "timeout_seconds": alerts.discordTimeoutSeconds = Double(try nodes.int(v, at: "alerts.discord.timeout_seconds", range: 1...600))
+                    default: break
+                    }
+                }
+            default:
+                break
+            }
+        }
+        return alerts
     }
 
     static func parsePolicy(_ node: Node, nodes: YAMLNodes) throws -> PolicyConfig {

@@ -6,6 +6,26 @@ public struct RigwatchConfig: Equatable, Sendable {
     /// Bound on the engine's process table.
     public var processTableSize: Int = 65_536
     public var policy = PolicyConfig()
+    public var alerts = AlertsConfig()
+
+    public init() {}
+}
+
+/// `alerts:` — where alerts go.
+public struct AlertsConfig: Equatable, Sendable {
+    /// JSON Lines alert log (every alert, 0600).
+    public var logFile = "/var/log/rigwatch/alerts.jsonl"
+    /// Durable delivery queue (0700 directory, 0600 files).
+    public var spoolDirectory = "/var/lib/rigwatch/spool"
+    public var spoolMaxBytes = 64 << 20
+    /// Repeats of one dedup key within this window become one message.
+    public var dedupWindowSeconds: Double = 60
+    /// Distinct alerts of one rule sent individually per window; the rest are summarised.
+    public var stormPerRule = 20
+    /// File holding the Discord webhook URL (root-owned, 0600); RIGWATCH_DISCORD_WEBHOOK wins.
+    public var discordWebhookFile: String?
+    public var discordConnectTimeoutSeconds: Double = 5
+    public var discordTimeoutSeconds: Double = 15
 
     public init() {}
 }
