@@ -20,24 +20,28 @@ let package = Package(
             dependencies: ["CRigwatchABI"],
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
+        // libcurl (libcurl4-openssl-dev) for the Discord sink.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Pure logic: events, decoding, process table, engine. No I/O.
         .target(name: "RigwatchCore", dependencies: ["CRigwatchABI"]),
         // The YAML configuration file, parsed with positions for clear errors.
         .target(name: "RigwatchConfig", dependencies: ["RigwatchCore", .product(name: "Yams", package: "Yams")]),
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
         .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF"]),
+        // Alert delivery: router, dedup, durable spool, Discord (libcurl), JSON Lines log.
+        .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "CCurl"]),
         .executableTarget(
             name: "rigwatch",
             dependencies: [
-                "RigwatchCore", "RigwatchSources", "RigwatchConfig",
+                "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Counts heap allocations for the benchmarks (interposes malloc); never linked into rigwatch.
         .target(name: "CAllocCounter"),
         .executableTarget(name: "rigwatch-bench", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "CAllocCounter"]),
-        .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources"]),
-        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig"]),
+        .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources", "RigwatchAlerts"]),
+        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -23,6 +23,13 @@ public struct ProcessSummary: Equatable, Sendable {
     public var cgroupId: UInt64
     public var comm: String
 
+    public init(pid: UInt32, ppid: UInt32, exe: String, argv: [String], uid: UInt32, euid: UInt32, gid: UInt32,
+                egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: String) {
+        self.pid = pid; self.ppid = ppid; self.exe = exe; self.argv = argv
+        self.uid = uid; self.euid = euid; self.gid = gid; self.egid = egid
+        self.lineageUid = lineageUid; self.cgroupId = cgroupId; self.comm = comm
+    }
+
     public init(_ r: ProcessRecord) {
         pid = r.tgid; ppid = r.ppid; exe = r.path; argv = r.argv
         uid = r.uid; euid = r.euid; gid = r.gid; egid = r.egid

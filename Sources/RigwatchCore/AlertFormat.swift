@@ -17,6 +17,8 @@ public enum AlertFormat {
         return w.finish()
     }
 
+    public static func processJSON(_ p: ProcessSummary) -> String { process(p) }
+
     static func process(_ p: ProcessSummary) -> String {
         var w = JSONWriter()
         w.field("pid", p.pid)

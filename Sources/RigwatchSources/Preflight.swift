@@ -37,6 +37,11 @@ public struct Preflight {
         self.mountIfMissing = mountIfMissing
     }
 
+    /// The first check alone, for commands that must refuse before touching any file.
+    public static func requireRoot(euid: UInt32 = geteuid()) throws(Failure) {
+        guard euid == 0 else { throw .notRoot(euid: euid) }
+    }
+
     /// Runs every check in order; returns the notes worth logging (mounts made).
     public func run() throws(Failure) -> [String] {
         guard euid == 0 else { throw .notRoot(euid: euid) }

@@ -13,6 +13,8 @@ final class EventPipeline {
     let printEvents: Bool
     private(set) var events = 0
     private(set) var alerts = 0
+    /// Each alert, after it is printed (the router takes it from here).
+    var onAlert: (Alert) -> Void = { _ in }
 
     init(engine: Engine, out: OutputWriter, format: OutputFormat, printEvents: Bool) {
         self.engine = engine
@@ -29,6 +31,7 @@ final class EventPipeline {
         for alert in engine.consume(event) {
             alerts += 1
             out.line(format == .json ? AlertFormat.json(alert) : AlertFormat.text(alert))
+            onAlert(alert)
         }
     }
 }

@@ -16,6 +16,10 @@ struct RecordCommand: ParsableCommand {
     var output: String
 
     func run() throws {
+        do { try Preflight.requireRoot() } catch {
+            Log.error(error.description)
+            throw ExitCode(2)
+        }
         let settings = try config.load()
         let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
         let writer: TraceWriter

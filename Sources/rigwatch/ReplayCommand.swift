@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RigwatchAlerts
 import RigwatchCore
 import RigwatchSources
 
@@ -21,6 +22,9 @@ struct ReplayCommand: ParsableCommand {
     @Option(help: "Print every event with the alerts (all) or the alerts alone (none).")
     var events: EventsChoice = .none
 
+    @Flag(help: "Also deliver the alerts through the configured sinks (alert log, Discord).")
+    var send = false
+
     func run() throws {
         let settings = try config.load()
         // Streamed: one event decoded, judged and dropped at a time.
@@ -38,6 +42,21 @@ struct ReplayCommand: ParsableCommand {
         let engine = try makeEngine(settings, watched: watched)
         let out = OutputWriter()
         let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
+        var router: AlertRouter?
+        if send {
+            let r = try makeAlertRouter(settings, host: stream.header.hostName)
+            let header = stream.header
+            pipeline.onAlert = { r.submit($0, eventWallNs: header.wallNs(ofBootNs: $0.eventTimeNs)) }
+            r.start()
+            router = r
+        }
+        defer {
+            if let router {
+                router.stop(drainSeconds: 30)
+                let s = router.snapshot()
+                Log.info("sent: \(s.received) alerts, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
+            }
+        }
         do {
             while let event = try stream.next() { pipeline.handle(event) }
         } catch {

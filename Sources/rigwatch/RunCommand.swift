@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RigwatchAlerts
 import RigwatchConfig
 import RigwatchCore
 import RigwatchSources
@@ -26,6 +27,10 @@ struct RunCommand: ParsableCommand {
     var events: EventsChoice = .all
 
     func run() throws {
+        do { try Preflight.requireRoot() } catch {
+            Log.error(error.description)
+            throw ExitCode(2)
+        }
         let settings = try config.load()
         let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
         let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()))
@@ -34,6 +39,15 @@ struct RunCommand: ParsableCommand {
         }
         let out = OutputWriter()
         let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
+        let router = try makeAlertRouter(settings)
+        let wallOffset = BootClock.wallOffsetNs()
+        pipeline.onAlert = { router.submit($0, eventWallNs: Int64($0.eventTimeNs) + wallOffset) }
+        router.start()
+        defer {
+            router.stop(drainSeconds: 5)
+            let s = router.snapshot()
+            Log.info("alerts: \(s.received) raised, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
+        }
         var malformed = 0
         do {
             let result = try LiveSensor(options: sensor, watchedUids: watched.map(\.uid)).run(

@@ -13,13 +13,13 @@ final class CLITests: XCTestCase {
 
     func testNotRootIsAClearError() throws {
         let user = try TestUser.create(self, suffix: "cli")
-        let r = try runCommand("/usr/bin/setpriv", user.asUser([Repo.rigwatchBinary, "run", "--duration", "1"]))
+        let r = try runCommand("/usr/bin/setpriv", user.asUser([Repo.rigwatchBinary, "run", "--duration", "1", "--config", try scratchConfig(self)]))
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("rigwatch must run as root (running as uid \(user.uid))"), r.stderr)
     }
 
     func testMissingBTFIsAClearError() throws {
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux"])
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
         XCTAssertTrue(r.stderr.contains("CONFIG_DEBUG_INFO_BTF=y"), r.stderr)
@@ -29,14 +29,15 @@ final class CLITests: XCTestCase {
     /// mounted by rigwatch itself otherwise. The host's mounts are never touched.
     func testUnmountedTracefsIsMountedOrExplained() throws {
         let bin = Repo.rigwatchBinary
+        let config = try scratchConfig(self)
         let refused = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --no-mount --duration 1"])
+            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --no-mount --duration 1 --config \(config)"])
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("tracefs is not mounted at /sys/kernel/tracing"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("mount -t tracefs nodev /sys/kernel/tracing"), refused.stderr)
 
         let mounted = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-            "umount /sys/kernel/tracing 2>/dev/null; exec \(bin) run --duration 1 --watch-user root"])
+            "umount /sys/kernel/tracing 2>/dev/null; exec \(bin) run --duration 1 --watch-user root --config \(config)"])
         XCTAssertEqual(mounted.status, 0, mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted tracefs at /sys/kernel/tracing"), mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("sensor attached: 19 programs"), mounted.stderr)
@@ -45,14 +46,14 @@ final class CLITests: XCTestCase {
     func testVerifierRejectionPrintsTheVerifierReason() throws {
         let object = Repo.root + "/build/bpf/rejected.bpf.o"
         guard FileManager.default.fileExists(atPath: object) else { throw SetupError("\(object) missing: run `make bpf`") }
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--bpf-object", object])
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--bpf-object", object, "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 3)
         XCTAssertTrue(r.stderr.contains("loading BPF programs (verifier or kernel refused them): Permission denied"), r.stderr)
         XCTAssertTrue(r.stderr.contains("invalid access to map value"), "verifier reason missing: \(r.stderr)")
     }
 
     func testUnknownWatchUserWarnsAndRuns() throws {
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--watch-user", "rwtest-no-such-user"])
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--watch-user", "rwtest-no-such-user", "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("warning: watched user rwtest-no-such-user does not exist on this host; the sensor runs without it"), r.stderr)
         XCTAssertTrue(r.stderr.contains("sensor attached"), r.stderr)
@@ -62,7 +63,7 @@ final class CLITests: XCTestCase {
         let before = try attachedSensorPrograms()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        process.arguments = ["run", "--watch-user", "root", "--format", "text"]
+        process.arguments = ["run", "--watch-user", "root", "--format", "text", "--config", try scratchConfig(self)]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice
@@ -88,7 +89,7 @@ final class CLITests: XCTestCase {
     func testDropsAreReported() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        process.arguments = ["run", "--duration", "4", "--ring-buffer-size", "4096", "--watch-user", "root"]
+        process.arguments = ["run", "--duration", "4", "--ring-buffer-size", "4096", "--watch-user", "root", "--config", try scratchConfig(self)]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

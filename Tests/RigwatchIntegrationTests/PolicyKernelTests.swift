@@ -22,6 +22,9 @@ final class PolicyKernelTests: XCTestCase {
         policy:
           include_default: false
           import_sudoers: /etc/sudoers.d/rwtest-pol
+        alerts:
+          log_file: \(dir)/alerts.jsonl
+          spool_dir: \(dir)/spool
         """
         try config.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         let check = try runCommand(Repo.rigwatchBinary, ["check-config", dir + "/rigwatch.yaml"])
@@ -74,7 +77,7 @@ final class PolicyKernelTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let configPath = dir + "/rigwatch.yaml"
         func writeConfig(_ rules: [String]) throws {
-            let text = "watch_users: [\(user.name)]\npolicy:\n  include_default: false\n  rules:\n" + rules.map { "    - \"\($0)\"\n" }.joined()
+            let text = "watch_users: [\(user.name)]\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\npolicy:\n  include_default: false\n  rules:\n" + rules.map { "    - \"\($0)\"\n" }.joined()
             try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
         try writeConfig(["/usr/bin/id"])

@@ -163,3 +163,14 @@ struct SetupError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A configuration of the test's own: its alert log and spool in a temporary
+/// directory, so no test writes to /var/log/rigwatch or /var/lib/rigwatch.
+func scratchConfig(_ test: XCTestCase, body: String = "") throws -> String {
+    let dir = NSTemporaryDirectory() + "rwtest-config-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    let text = body + "\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\n"
+    try text.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
+    return dir + "/rigwatch.yaml"
+}

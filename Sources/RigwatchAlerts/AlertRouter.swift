@@ -1,0 +1,278 @@
+import Foundation
+import RigwatchCore
+
+/// Between the engine and the sinks, off the hot path. The engine thread only
+/// appends to an in-memory inbox under a lock; one router thread writes the
+/// alert log, folds duplicates and storms, appends to the durable spool, and
+/// delivers the spool to Discord in order, honouring its rate limits.
+public final class AlertRouter {
+    public struct Settings {
+        public var host: String
+        public var sensorVersion: String
+        public var logPath: String?
+        public var spoolDirectory: String
+        public var spoolMaxBytes: Int = 64 << 20
+        public var dedupWindowSeconds: Double = 60
+        public var perRuleLimit: Int = 20
+        public var webhook: WebhookURL?
+        public var connectTimeoutMs = 5000
+        public var totalTimeoutMs = 15000
+
+        public init(host: String, sensorVersion: String, logPath: String?, spoolDirectory: String) {
+            self.host = host
+            self.sensorVersion = sensorVersion
+            self.logPath = logPath
+            self.spoolDirectory = spoolDirectory
+        }
+    }
+
+    public struct Stats: Equatable {
+        public var received = 0
+        public var logged = 0
+        public var spooled = 0
+        public var delivered = 0
+        public var deliveryFailures = 0
+        public var rateLimited = 0
+        public var droppedSpoolFull: UInt64 = 0
+        public var spoolDepth = 0
+        public var lastError: String?
+    }
+
+    public let settings: Settings
+    private let log: AlertLog?
+    private let spool: Spool?
+    private let poster: HTTPPoster?
+    private var aggregator: AlertAggregator
+    private let condition = NSCondition()
+    private var inbox: [(Alert, Int64)] = []
+    private var stopping = false
+    private var drainDeadline: Date?
+    private var thread: Thread?
+    private var finished = false
+    private var stats = Stats()
+    private var nextAttempt = Date.distantPast
+    private var attempts = 0
+    private var webhookGone = false
+    private var singleNext = false
+    /// Diagnostics (stderr in the CLI); never given the webhook URL unredacted.
+    public var onLog: (String) -> Void = { FileHandle.standardError.write(Data("rigwatch: \($0)\n".utf8)) }
+
+    public init(settings: Settings) throws {
+        self.settings = settings
+        log = try settings.logPath.map { try AlertLog(path: $0) }
+        if settings.webhook != nil {
+            spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes)
+            poster = HTTPPoster(connectTimeoutMs: settings.connectTimeoutMs, totalTimeoutMs: settings.totalTimeoutMs,
+                                userAgent: "rigwatch/\(settings.sensorVersion)")
+        } else {
+            spool = nil
+            poster = nil
+        }
+        aggregator = AlertAggregator(windowSeconds: settings.dedupWindowSeconds, perRuleLimit: settings.perRuleLimit)
+        stats.spoolDepth = spool?.count ?? 0
+    }
+
+    /// Alerts left in the spool by an earlier run, delivered first and in order.
+    public var spooledAtStart: Int { spool?.count ?? 0 }
+
+    public func start() {
+        let t = Thread { [weak self] in self?.runLoop() }
+        t.name = "rigwatch-alerts"
+        thread = t
+        t.start()
+    }
+
+    /// Hands an alert over; never blocks on I/O.
+    public func submit(_ alert: Alert, eventWallNs: Int64) {
+        condition.lock()
+        inbox.append((alert, eventWallNs))
+        condition.signal()
+        condition.unlock()
+    }
+
+    public func snapshot() -> Stats {
+        condition.lock()
+        defer { condition.unlock() }
+        return stats
+    }
+
+    /// Stops the thread: what is folded goes out to the log/spool, and delivery
+    /// goes on until the spool is empty or `drainSeconds` pass. The rest stays spooled.
+    public func stop(drainSeconds: Double) {
+        condition.lock()
+        stopping = true
+        drainDeadline = Date().addingTimeInterval(drainSeconds)
+        condition.signal()
+        while thread != nil && !finished { condition.wait(until: Date().addingTimeInterval(0.1)) }
+        condition.unlock()
+    }
+
+    private func runLoop() {
+        while true {
+            condition.lock()
+            let batch = inbox
+            inbox.removeAll()
+            let isStopping = stopping
+            condition.unlock()
+
+            let now = BootTime.wallNowNs()
+            process(batch, nowNs: now, final: isStopping)
+            if isStopping {
+                deliverUntilEmpty()
+                condition.lock()
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            deliverIfDue()
+            condition.lock()
+            if inbox.isEmpty && !stopping {
+                var wake = Date().addingTimeInterval(1)
+                if let spool, !spool.isEmpty, !webhookGone { wake = min(wake, max(nextAttempt, Date())) }
+                if let deadline = aggregator.nextDeadline {
+                    wake = min(wake, Date(timeIntervalSince1970: Double(deadline) / 1e9))
+                }
+                condition.wait(until: wake)
+            }
+            condition.unlock()
+        }
+    }
+
+    private func process(_ batch: [(Alert, Int64)], nowNs: Int64, final: Bool) {
+        var envelopes: [AlertEnvelope] = []
+        for (alert, eventWallNs) in batch {
+            envelopes.append(AlertEnvelope(alert: alert, host: settings.host, sensorVersion: settings.sensorVersion,
+                                           eventWallNs: eventWallNs, detectedWallNs: nowNs))
+        }
+        do {
+            try log?.append(envelopes.map(AlertEnvelopeJSON.encode))
+        } catch {
+            note(error: "alert log: \(error)")
+        }
+        var outgoing: [AlertEnvelope] = []
+        for envelope in envelopes { outgoing += aggregator.submit(envelope, nowNs: nowNs) }
+        outgoing += aggregator.flush(nowNs: nowNs, all: final)
+        update { $0.received += batch.count; $0.logged += self.log == nil ? 0 : batch.count }
+        guard let spool else { return }
+        for envelope in outgoing {
+            do {
+                if try spool.append(Array(AlertEnvelopeJSON.encode(envelope).utf8)) != nil {
+                    update { $0.spooled += 1 }
+                }
+            } catch {
+                note(error: "spool: \(error)")
+            }
+        }
+        reportSpoolOverflow(nowNs: nowNs)
+        update { $0.spoolDepth = spool.count; $0.droppedSpoolFull = spool.droppedTotal }
+    }
+
+    /// When the spool had to refuse alerts, that loss becomes an alert of its own once there is room.
+    private func reportSpoolOverflow(nowNs: Int64) {
+        guard let spool, spool.droppedUnreported > 0 else { return }
+        let lost = spool.droppedUnreported
+        var alert = Alert(rule: "alert-spool-full", severity: .critical,
+                          title: "rigwatch dropped \(lost) alerts: the delivery spool was full",
+                          eventTimeNs: 0, evidence: [("dropped", String(lost)), ("spool", settings.spoolDirectory),
+                                                     ("note", "every alert is still in the local alert log")],
+                          dedupKey: "alert-spool-full")
+        alert.id = "alert-spool-full-\(nowNs)"
+        let envelope = AlertEnvelope(alert: alert, host: settings.host, sensorVersion: settings.sensorVersion,
+                                     eventWallNs: nowNs, detectedWallNs: nowNs)
+        if (try? spool.append(Array(AlertEnvelopeJSON.encode(envelope).utf8))) ?? nil != nil {
+            try? spool.clearDroppedReport()
+        }
+    }
+
+    private func deliverIfDue() {
+        guard let spool, !spool.isEmpty, !webhookGone, Date() >= nextAttempt else { return }
+        deliverOnce()
+    }
+
+    private func deliverUntilEmpty() {
+        guard let spool else { return }
+        while !spool.isEmpty && !webhookGone {
+            let deadline = drainDeadline ?? Date()
+            if nextAttempt > deadline { break }
+            if Date() < nextAttempt { Thread.sleep(until: nextAttempt) }
+            if Date() > deadline { break }
+            deliverOnce()
+        }
+    }
+
+    /// One POST of the oldest spooled alerts (up to one message's worth).
+    private func deliverOnce() {
+        guard let spool, let poster, let webhook = settings.webhook else { return }
+        let entries = Array(spool.entries.prefix(singleNext ? 1 : 10))
+        var envelopes: [AlertEnvelope] = []
+        for entry in entries {
+            guard let envelope = try? AlertEnvelopeJSON.decode(entry.payload) else {
+                // Not ours to fix: it cannot be sent; the alert log has it.
+                note(error: "spool record \(entry.sequence) is unreadable; skipped")
+                try? spool.acknowledge(through: entry.sequence)
+                return
+            }
+            envelopes.append(envelope)
+        }
+        let (json, count) = DiscordPayload.build(envelopes[...])
+        let outcome: DeliveryOutcome
+        do {
+            let response = try poster.post(url: webhook.value, json: json)
+            outcome = DeliveryPolicy.classify(status: response.status, headers: response.headers, body: response.body)
+        } catch {
+            note(error: "Discord delivery: \(error)")
+            outcome = .backoff
+        }
+        switch outcome {
+        case .delivered(let wait):
+            do { try spool.acknowledge(through: entries[count - 1].sequence) } catch { note(error: "spool: \(error)") }
+            attempts = 0
+            singleNext = false
+            nextAttempt = Date().addingTimeInterval(wait)
+            update { $0.delivered += count; $0.spoolDepth = spool.count }
+        case .retryAfter(let seconds, let global):
+            nextAttempt = Date().addingTimeInterval(seconds)
+            update { $0.rateLimited += 1 }
+            if global { note(error: "Discord global rate limit: waiting \(seconds) s") }
+        case .backoff:
+            attempts += 1
+            nextAttempt = Date().addingTimeInterval(DeliveryPolicy.backoffSeconds(attempt: attempts))
+            update { $0.deliveryFailures += 1 }
+        case .webhookGone:
+            webhookGone = true
+            note(error: "Discord says the webhook \(webhook) no longer exists (404); alerts stay spooled in \(settings.spoolDirectory) until it is replaced")
+            update { $0.deliveryFailures += 1 }
+        case .rejected(let status, let message):
+            update { $0.deliveryFailures += 1 }
+            if count > 1 {
+                singleNext = true // find the one Discord refuses
+            } else {
+                note(error: "Discord refused alert \(envelopes[0].alert.id) (HTTP \(status): \(message)); it stays in the alert log, skipped for Discord")
+                try? spool.acknowledge(through: entries[0].sequence)
+                singleNext = false
+            }
+        }
+    }
+
+    private func update(_ change: (inout Stats) -> Void) {
+        condition.lock()
+        change(&stats)
+        condition.unlock()
+    }
+
+    private func note(error message: String) {
+        let redacted = WebhookURL.redact(message)
+        update { $0.lastError = redacted }
+        onLog(redacted)
+    }
+}
+
+/// Wall clock in ns (CLOCK_REALTIME).
+enum BootTime {
+    static func wallNowNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
