@@ -12,10 +12,10 @@ enum DiscordLimit {
 }
 
 enum DiscordText {
-    /// Discord counts characters. We count UTF-16 code units: for every string that is at least
-    /// its number of Unicode code points (what Discord's Python backend measures with `len`), so
-    /// a text within a limit by our count is within it whichever of the two Discord uses. Only
-    /// text outside the BMP (emoji) pays for this, with one extra unit per scalar.
+    /// Discord counts "characters". We count UTF-16 code units: for every string that is at least
+    /// its number of Unicode code points (`unicodeScalars.count`, Python's `len`, what the mock
+    /// server checks), so a text within a limit by our count is within it whether Discord counts
+    /// code points or UTF-16 units. Only text outside the BMP (emoji) pays, one extra unit each.
     static func count(_ s: String) -> Int { s.utf16.count }
 
     /// Appended where text was cut, so a reader sees that something is missing.
