@@ -29,8 +29,10 @@ enum rw_event_kind {
 	RW_EVENT_CRED = 2,
 	RW_EVENT_FORK = 3,
 	RW_EVENT_EXIT = 4,
+	RW_EVENT_CONNECT = 5,
 	/* Kinds below are written by userspace into traces, never by the BPF program. */
 	RW_EVENT_DROPS = 64,
+	RW_EVENT_NET_BYTES = 65,
 };
 
 struct rw_header {
@@ -121,6 +123,64 @@ struct rw_drops {
 	struct rw_header hdr;
 	__u64 lost;          /* newly lost since the previous drops event */
 	__u64 total;         /* lost since the sensor loaded */
+};
+
+/* Address families and protocols, as the kernel numbers them. */
+#define RW_AF_INET 2
+#define RW_AF_INET6 10
+#define RW_IPPROTO_TCP 6
+#define RW_IPPROTO_UDP 17
+
+/* An outbound TCP connect: the socket entered SYN_SENT. Loopback is never reported.
+ * Addresses are in network byte order; an IPv4 address fills the first 4 bytes. */
+struct rw_connect {
+	struct rw_header hdr;
+	__u16 family;        /* RW_AF_INET or RW_AF_INET6 */
+	__u16 protocol;      /* RW_IPPROTO_TCP */
+	__u16 sport;         /* host byte order */
+	__u16 dport;         /* host byte order */
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/* In-kernel byte accounting: the key and value of the `net_bytes` LRU hash, summed
+ * per (process, destination, port, protocol) from sock_send_length. Userspace reads
+ * and deletes entries on an interval and turns each into an rw_net_bytes record. */
+struct rw_net_key {
+	__u32 tgid;
+	__u16 family;
+	__u16 protocol;
+	__u16 dport;         /* host byte order; 0 when the destination is unknown */
+	__u16 pad;
+	__u8 daddr[16];
+};
+
+struct rw_net_value {
+	__u64 bytes;
+	__u64 sends;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 cgroup_id;
+	__u32 uid;
+	__u32 lineage_uid;
+	__u32 pid;
+	__u32 ppid;
+	char comm[RW_COMM_LEN];
+};
+
+/* One entry of the byte map at a snapshot (userspace). The header is the sender
+ * (tgid, uid, lineage, cgroup, comm at its last send) and the time of the read. */
+struct rw_net_bytes {
+	struct rw_header hdr;
+	__u16 family;
+	__u16 protocol;
+	__u16 dport;
+	__u16 reserved;
+	__u8 daddr[16];
+	__u64 bytes;         /* sent since the previous snapshot */
+	__u64 sends;         /* send calls counted */
+	__u64 first_ns;      /* first and last send in the interval (boot clock) */
+	__u64 last_ns;
 };
 
 #endif /* RIGWATCH_EVENTS_H */

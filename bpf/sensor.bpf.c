@@ -7,12 +7,17 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "events.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* Bytes of argv to capture; set by userspace before load (power of two, <= RW_ARGS_MAX). */
 const volatile __u32 args_cap = RW_ARGS_MAX;
+/* Wake the consumer only once this much is queued; below it the consumer finds the
+ * records on its next periodic drain (a few ms). A wakeup per event would cost an
+ * exec storm a context switch per record. 0 = wake on every record. */
+const volatile __u64 wakeup_bytes = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -64,6 +69,35 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rw_exec);
 } exec_scratch SEC(".maps");
+
+/* Bytes sent per (process, destination, port, protocol), read and reset by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct rw_net_key);
+	__type(value, struct rw_net_value);
+} net_bytes SEC(".maps");
+
+/* Destination of an unconnected sendto() in flight, per thread (UDP). */
+struct sendto_dest {
+	__u16 family;
+	__u16 port;          /* host byte order */
+	__u8 addr[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct sendto_dest);
+} sendto_inflight SEC(".maps");
+
+static __always_inline __u64 submit_flags(void)
+{
+	if (!wakeup_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
 
 static __always_inline void count_drop(void)
 {
@@ -185,7 +219,7 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	ev->hdr.size = size;
 	if (size > sizeof(*ev))
 		return 0;
-	if (bpf_ringbuf_output(&events, ev, size, 0) < 0)
+	if (bpf_ringbuf_output(&events, ev, size, submit_flags()) < 0)
 		count_drop();
 	return 0;
 }
@@ -213,7 +247,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	fill_header(&ev->hdr, RW_EVENT_FORK, sizeof(*ev), parent);
 	ev->child_pid = child_pid;
 	ev->child_tgid = child_tgid;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, submit_flags());
 	return 0;
 }
 
@@ -231,7 +265,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 		int code = BPF_CORE_READ(task, exit_code);
 		ev->signal = code & 0x7f;
 		ev->exit_code = ev->signal ? -1 : (code >> 8) & 0xff;
-		bpf_ringbuf_submit(ev, 0);
+		bpf_ringbuf_submit(ev, submit_flags());
 	} else {
 		count_drop();
 	}
@@ -298,7 +332,7 @@ static __always_inline int cred_exit(long ret)
 	ev->reserved = 0;
 	ev->before = entry->before;
 	ev->after = after;
-	bpf_ringbuf_submit(ev, 0);
+	bpf_ringbuf_submit(ev, submit_flags());
 	bpf_map_delete_elem(&cred_inflight, &tid);
 	return 0;
 }
@@ -368,3 +402,176 @@ CRED_EXIT(setgid)
 CRED_EXIT(setregid)
 CRED_EXIT(setresgid)
 CRED_EXIT(setfsgid)
+
+/* ---- network: outbound connects and bytes sent ---- */
+
+#define TCP_SYN_SENT 2
+
+static __always_inline int is_loopback(__u16 family, const __u8 *addr)
+{
+	if (family == RW_AF_INET)
+		return addr[0] == 127;
+	/* ::1, and ::ffff:127.x.y.z */
+	int zero10 = 1;
+	for (int i = 0; i < 10; i++)
+		if (addr[i])
+			zero10 = 0;
+	if (zero10 && addr[10] == 0xff && addr[11] == 0xff)
+		return addr[12] == 127;
+	for (int i = 0; i < 15; i++)
+		if (addr[i])
+			return 0;
+	return addr[15] == 1;
+}
+
+/* Remote address and port of a socket; returns 0 when it has none. */
+static __always_inline int sock_dest(const struct sock *sk, __u16 *family, __u8 addr[16], __u16 *port)
+{
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	*port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (*family == RW_AF_INET) {
+		__be32 a = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(addr, &a, 4);
+		return a != 0;
+	}
+	if (*family == RW_AF_INET6) {
+		struct in6_addr a6;
+		BPF_CORE_READ_INTO(&a6, sk, __sk_common.skc_v6_daddr);
+		__builtin_memcpy(addr, &a6, 16);
+		return (a6.in6_u.u6_addr32[0] | a6.in6_u.u6_addr32[1] | a6.in6_u.u6_addr32[2] | a6.in6_u.u6_addr32[3]) != 0;
+	}
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstate)
+{
+	if (newstate != TCP_SYN_SENT)
+		return 0;
+	__u16 family, dport;
+	__u8 daddr[16] = {};
+	if (!sock_dest(sk, &family, daddr, &dport) || is_loopback(family, daddr))
+		return 0;
+	struct rw_connect *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count_drop();
+		return 0;
+	}
+	fill_header(&ev->hdr, RW_EVENT_CONNECT, sizeof(*ev), (struct task_struct *)bpf_get_current_task_btf());
+	ev->family = family;
+	ev->protocol = RW_IPPROTO_TCP;
+	ev->dport = dport;
+	/* The local port is often not bound yet at SYN_SENT (0 then). */
+	ev->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__builtin_memcpy(ev->daddr, daddr, 16);
+	__builtin_memset(ev->saddr, 0, 16);
+	if (family == RW_AF_INET) {
+		__be32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__builtin_memcpy(ev->saddr, &a, 4);
+	} else {
+		struct in6_addr a6;
+		BPF_CORE_READ_INTO(&a6, sk, __sk_common.skc_v6_rcv_saddr);
+		__builtin_memcpy(ev->saddr, &a6, 16);
+	}
+	bpf_ringbuf_submit(ev, submit_flags());
+	return 0;
+}
+
+/* sendto() with a destination (unconnected UDP): remember it for sock_send_length. */
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	const void *uaddr = (const void *)ctx->args[4];
+	if (!uaddr)
+		return 0;
+	struct sendto_dest dest = {};
+	__u16 family = 0;
+	bpf_probe_read_user(&family, sizeof(family), uaddr);
+	dest.family = family;
+	if (family == RW_AF_INET) {
+		struct sockaddr_in sin = {};
+		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+		dest.port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(dest.addr, &sin.sin_addr.s_addr, 4);
+	} else if (family == RW_AF_INET6) {
+		struct sockaddr_in6 sin6 = {};
+		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+		dest.port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(dest.addr, sin6.sin6_addr.in6_u.u6_addr8, 16);
+	} else {
+		return 0;
+	}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&sendto_inflight, &tid, &dest, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_sendto")
+int exit_sendto(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_delete_elem(&sendto_inflight, &tid);
+	return 0;
+}
+
+/* Every send on a socket (TCP and UDP, any syscall), summed in the kernel:
+ * never one ring-buffer event per send. */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(handle_send_length, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0)
+		return 0;
+	struct rw_net_key key = {};
+	__u16 family, port;
+	__u16 protocol = BPF_CORE_READ(sk, sk_protocol);
+	if (protocol != RW_IPPROTO_TCP && protocol != RW_IPPROTO_UDP)
+		return 0;
+	if (!sock_dest(sk, &family, key.daddr, &port)) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct sendto_dest *dest = bpf_map_lookup_elem(&sendto_inflight, &tid);
+		if (!dest)
+			return 0; /* no destination known: nothing to attribute */
+		family = dest->family;
+		port = dest->port;
+		__builtin_memcpy(key.daddr, dest->addr, 16);
+	}
+	if (family != RW_AF_INET && family != RW_AF_INET6)
+		return 0;
+	if (is_loopback(family, key.daddr))
+		return 0;
+	key.tgid = bpf_get_current_pid_tgid() >> 32;
+	key.family = family;
+	key.protocol = protocol;
+	key.dport = port;
+
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct rw_net_value *value = bpf_map_lookup_elem(&net_bytes, &key);
+	if (value) {
+		__sync_fetch_and_add(&value->bytes, ret);
+		__sync_fetch_and_add(&value->sends, 1);
+		value->last_ns = now;
+		return 0;
+	}
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct rw_net_value fresh = {};
+	fresh.bytes = ret;
+	fresh.sends = 1;
+	fresh.first_ns = now;
+	fresh.last_ns = now;
+	fresh.cgroup_id = bpf_get_current_cgroup_id();
+	fresh.uid = BPF_CORE_READ(task, cred, uid.val);
+	fresh.lineage_uid = lineage_of(key.tgid, fresh.uid, BPF_CORE_READ(task, cred, euid.val));
+	fresh.pid = (__u32)bpf_get_current_pid_tgid();
+	fresh.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	/* Another CPU may have created it meanwhile: then add to theirs. */
+	if (bpf_map_update_elem(&net_bytes, &key, &fresh, BPF_NOEXIST) != 0) {
+		value = bpf_map_lookup_elem(&net_bytes, &key);
+		if (value) {
+			__sync_fetch_and_add(&value->bytes, ret);
+			__sync_fetch_and_add(&value->sends, 1);
+		}
+	}
+	return 0;
+}
+

@@ -3,6 +3,7 @@
 #include "events.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -23,7 +24,10 @@ struct rw_sensor {
 	struct bpf_map *drops;
 	struct bpf_map *watched;
 	struct bpf_map *lineage;
+	struct bpf_map *net_bytes; /* may be absent (test objects) */
 	struct ring_buffer *rb;
+	rw_record_fn record_fn;
+	void *record_ctx;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 };
@@ -87,6 +91,31 @@ static int fail(int rc, const char *what, char *err, size_t errlen)
 	return rc;
 }
 
+/* Sets a `const volatile` global before load, found by name in the object's BTF
+ * (so the layout of .rodata is never assumed). Absent variables are ignored:
+ * a test object need not have them. */
+static void set_rodata(struct bpf_object *obj, const char *name, const void *value, size_t size)
+{
+	struct bpf_map *rodata = bpf_object__find_map_by_name(obj, ".rodata");
+	struct btf *btf = bpf_object__btf(obj);
+	if (!rodata || !btf)
+		return;
+	size_t vsz = 0;
+	char *base = (char *)bpf_map__initial_value(rodata, &vsz); /* writable until load */
+	const struct btf_type *sec = btf__type_by_id(btf, bpf_map__btf_value_type_id(rodata));
+	if (!base || !sec || !btf_is_datasec(sec))
+		return;
+	const struct btf_var_secinfo *info = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, info++) {
+		const struct btf_type *var = btf__type_by_id(btf, info->type);
+		if (var && strcmp(btf__name_by_offset(btf, var->name_off), name) == 0 && info->size == size &&
+		    info->offset + size <= vsz) {
+			memcpy(base + info->offset, value, size);
+			return;
+		}
+	}
+}
+
 int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -111,6 +140,7 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 	s->drops = bpf_object__find_map_by_name(s->obj, "drops");
 	s->watched = bpf_object__find_map_by_name(s->obj, "watched_uids");
 	s->lineage = bpf_object__find_map_by_name(s->obj, "lineage");
+	s->net_bytes = bpf_object__find_map_by_name(s->obj, "net_bytes");
 	if (!s->events || !s->drops || !s->watched || !s->lineage) {
 		rw_sensor_destroy(s);
 		return fail(-ENOENT, "BPF object lacks a required map (events, drops, watched_uids, lineage)", err, errlen);
@@ -122,13 +152,10 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 			return fail(rc, "setting ring buffer size", err, errlen);
 		}
 	}
-	struct bpf_map *rodata = bpf_object__find_map_by_name(s->obj, ".rodata");
-	if (rodata && cfg->args_cap) {
-		size_t vsz = 0;
-		__u32 *cap = (__u32 *)bpf_map__initial_value(rodata, &vsz); /* writable until load */
-		if (cap && vsz >= sizeof(*cap))
-			*cap = cfg->args_cap; /* args_cap is the only rodata variable */
-	}
+	if (cfg->args_cap)
+		set_rodata(s->obj, "args_cap", &cfg->args_cap, sizeof(cfg->args_cap));
+	if (cfg->wakeup_bytes)
+		set_rodata(s->obj, "wakeup_bytes", &cfg->wakeup_bytes, sizeof(cfg->wakeup_bytes));
 	int rc = bpf_object__load(s->obj);
 	if (rc) {
 		rw_sensor_destroy(s);
@@ -149,6 +176,8 @@ int rw_sensor_watch_uid(struct rw_sensor *s, uint32_t uid, char *err, size_t err
 int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err, size_t errlen)
 {
 	reset_log();
+	s->record_fn = fn;
+	s->record_ctx = ctx;
 	s->rb = ring_buffer__new(bpf_map__fd(s->events), (ring_buffer_sample_fn)fn, ctx, NULL);
 	if (!s->rb)
 		return fail(-errno, "creating ring buffer consumer", err, errlen);
@@ -190,8 +219,64 @@ int rw_sensor_poll(struct rw_sensor *s, int timeout_ms)
 		return -EINVAL;
 	int n = ring_buffer__poll(s->rb, timeout_ms);
 	if (n == -EINTR)
+		n = 0;
+	if (n < 0)
+		return n;
+	int more = ring_buffer__consume(s->rb);
+	return more < 0 ? more : n + more;
+}
+
+int rw_sensor_net_snapshot(struct rw_sensor *s, uint64_t now_ns)
+{
+	if (!s->net_bytes || !s->record_fn)
 		return 0;
-	return n;
+	int fd = bpf_map__fd(s->net_bytes);
+	size_t cap = bpf_map__max_entries(s->net_bytes);
+	struct rw_net_key *keys = calloc(cap, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	/* Collect the keys first: deleting while walking with get_next_key can skip entries. */
+	size_t n = 0;
+	struct rw_net_key key, next;
+	int rc = bpf_map_get_next_key(fd, NULL, &next);
+	while (rc == 0 && n < cap) {
+		keys[n++] = next;
+		key = next;
+		rc = bpf_map_get_next_key(fd, &key, &next);
+	}
+	int emitted = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct rw_net_value value;
+		/* Atomic read-and-reset of one entry: a send after this starts a new one. */
+		if (bpf_map_lookup_and_delete_elem(fd, &keys[i], &value) != 0)
+			continue;
+		struct rw_net_bytes rec;
+		memset(&rec, 0, sizeof(rec));
+		rec.hdr.kind = RW_EVENT_NET_BYTES;
+		rec.hdr.size = sizeof(rec);
+		rec.hdr.abi_version = RW_ABI_VERSION;
+		rec.hdr.timestamp_ns = now_ns;
+		rec.hdr.pid = value.pid;
+		rec.hdr.tgid = keys[i].tgid;
+		rec.hdr.ppid = value.ppid;
+		rec.hdr.uid = value.uid;
+		rec.hdr.euid = value.uid;
+		rec.hdr.lineage_uid = value.lineage_uid;
+		rec.hdr.cgroup_id = value.cgroup_id;
+		memcpy(rec.hdr.comm, value.comm, sizeof(rec.hdr.comm));
+		rec.family = keys[i].family;
+		rec.protocol = keys[i].protocol;
+		rec.dport = keys[i].dport;
+		memcpy(rec.daddr, keys[i].daddr, sizeof(rec.daddr));
+		rec.bytes = value.bytes;
+		rec.sends = value.sends;
+		rec.first_ns = value.first_ns;
+		rec.last_ns = value.last_ns;
+		s->record_fn(s->record_ctx, &rec, sizeof(rec));
+		emitted++;
+	}
+	free(keys);
+	return emitted;
 }
 
 int rw_sensor_drops(struct rw_sensor *s, uint64_t *out)

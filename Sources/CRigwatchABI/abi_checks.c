@@ -10,4 +10,8 @@ _Static_assert(sizeof(struct rw_cred) == 160, "rw_cred layout changed");
 _Static_assert(sizeof(struct rw_fork) == 80, "rw_fork layout changed");
 _Static_assert(sizeof(struct rw_exit) == 80, "rw_exit layout changed");
 _Static_assert(sizeof(struct rw_drops) == 88, "rw_drops layout changed");
+_Static_assert(sizeof(struct rw_connect) == 112, "rw_connect layout changed");
+_Static_assert(sizeof(struct rw_net_key) == 28, "rw_net_key layout changed");
+_Static_assert(sizeof(struct rw_net_value) == 72, "rw_net_value layout changed");
+_Static_assert(sizeof(struct rw_net_bytes) == 128, "rw_net_bytes layout changed");
 _Static_assert(offsetof(struct rw_exec, args) + RW_ARGS_MAX <= 0xffff, "exec record must fit rw_header.size");

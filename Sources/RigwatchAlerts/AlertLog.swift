@@ -31,17 +31,23 @@ public final class AlertLog {
             bytes += Array(line.utf8)
             bytes.append(0x0a)
         }
-        var offset = 0
-        try bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(description: "write \(path): \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
+        try writeFully(fd, bytes, path: path)
         fdatasync(fd)
     }
 }
+
+/// write(2) until every byte is out, retrying on EINTR; errors name the file.
+func writeFully(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+    var offset = 0
+    try bytes.withUnsafeBytes { raw in
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AlertLog.Failure(description: "write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+}
+

@@ -70,7 +70,7 @@ public final class Spool {
         body += payload
         record += body
         appendLE(CRC32.checksum(body), &record)
-        try writeAll(record)
+        try writeFully(fd, record, path: logPath)
         guard fsync(fd) == 0 else { throw Failure(description: "fsync \(logPath): \(String(cString: strerror(errno)))") }
         nextSequence += 1
         logBytes += record.count
@@ -171,20 +171,6 @@ public final class Spool {
         }
         let dir = open(directory, O_RDONLY | O_DIRECTORY)
         if dir >= 0 { fsync(dir); close(dir) }
-    }
-
-    private func writeAll(_ bytes: [UInt8]) throws {
-        var offset = 0
-        try bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(description: "write \(logPath): \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
-        }
     }
 }
 

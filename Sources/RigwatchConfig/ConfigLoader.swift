@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -38,6 +38,8 @@ public enum ConfigLoader {
                 config.policy = try parsePolicy(value, nodes: nodes)
             case "alerts":
                 config.alerts = try parseAlerts(value, nodes: nodes)
+            case "network":
+                config.network = try parseNetwork(value, nodes: nodes)
             default:
                 break
             }
@@ -70,6 +72,77 @@ public enum ConfigLoader {
             }
         }
         return alerts
+    }
+
+    static func parseNetwork(_ node: Node, nodes: YAMLNodes) throws -> NetworkConfig {
+        var network = NetworkConfig()
+        let known = ["snapshot_interval_seconds", "exfiltration", "allow_private", "watched_user_allow"]
+        for (key, value) in try nodes.mapping(node, at: "network", known: known) {
+            switch key {
+            case "snapshot_interval_seconds":
+                network.snapshotIntervalSeconds = try nodes.int(value, at: "network.snapshot_interval_seconds", range: 1...3600)
+            case "allow_private": network.allowPrivate = try nodes.bool(value, at: "network.allow_private")
+            case "watched_user_allow":
+                network.watchedUserAllow = try destinations(value, at: "network.watched_user_allow", nodes: nodes)
+            case "exfiltration":
+                let eknown = ["window_seconds", "bytes_per_window", "sustained_bytes_per_second", "sustained_seconds", "allow"]
+                for (k, v) in try nodes.mapping(value, at: "network.exfiltration", known: eknown) {
+                    let path = "network.exfiltration.\(k)"
+                    switch k {
+                    case "window_seconds": network.exfiltration.windowSeconds = try nodes.int(v, at: path, range: 1...604_800)
+                    case "bytes_per_window": network.exfiltration.bytesPerWindow = try nodes.int(v, at: path, range: 0...(1 << 50))
+                    case "sustained_bytes_per_second":
+                        network.exfiltration.sustainedBytesPerSecond = try nodes.int(v, at: path, range: 0...(1 << 40))
+                    case "sustained_seconds": network.exfiltration.sustainedSeconds = try nodes.int(v, at: path, range: 0...86_400)
+                    case "allow": network.exfiltration.allow = try destinations(v, at: path, nodes: nodes)
+                    default: break
+                    }
+                }
+            default:
+                break
+            }
+        }
+        return network
+    }
+
+    /// A list of CIDRs ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7") or host names.
+    /// Anything that looks like an address must parse as one; names are checked for
+    /// shape here and resolved later (NetworkSettingsBuilder).
+    static func destinations(_ node: Node, at path: String, nodes: YAMLNodes) throws -> [NetworkConfig.Destination] {
+        guard case .sequence(let seq) = node else { throw nodes.error(node, "\(path) must be a list of CIDRs or host names") }
+        var result: [NetworkConfig.Destination] = []
+        for (i, item) in seq.enumerated() {
+            let text = try nodes.string(item, at: "\(path)[\(i)]")
+            let origin = "\(nodes.file):\(item.mark?.line ?? 0)"
+            if looksLikeAddress(text) {
+                do {
+                    result.append(NetworkConfig.Destination(.block(try CIDR.parse(text)), origin: origin))
+                } catch {
+                    throw nodes.error(item, "\(path)[\(i)]: \(error)")
+                }
+            } else if isHostName(text) {
+                result.append(NetworkConfig.Destination(.host(text), origin: origin))
+            } else {
+                throw nodes.error(item, "\(path)[\(i)]: '\(text)' is neither a CIDR nor a host name")
+            }
+        }
+        return result
+    }
+
+    /// A slash, a colon, or only digits and dots: meant as an address or block.
+    static func looksLikeAddress(_ text: String) -> Bool {
+        text.contains("/") || text.contains(":") || (!text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isNumber) })
+    }
+
+    /// RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens.
+    static func isHostName(_ text: String) -> Bool {
+        var name = Substring(text)
+        if name.hasSuffix(".") { name = name.dropLast() }
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-" &&
+                label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
     }
 
     static func parsePolicy(_ node: Node, nodes: YAMLNodes) throws -> PolicyConfig {

@@ -7,6 +7,54 @@ public struct RigwatchConfig: Equatable, Sendable {
     public var processTableSize: Int = 65_536
     public var policy = PolicyConfig()
     public var alerts = AlertsConfig()
+    public var network = NetworkConfig()
+
+    public init() {}
+}
+
+/// `network:` — outbound connections and bytes sent (exfiltration detectors).
+public struct NetworkConfig: Equatable, Sendable {
+    /// `snapshot_interval_seconds` (5): how often the kernel byte map is read and reset.
+    public var snapshotIntervalSeconds = 5
+    /// `exfiltration:` thresholds and allowlist.
+    public var exfiltration = ExfiltrationConfig()
+    /// `allow_private` (true): RFC 1918, 100.64/10, link-local and fc00::/7 destinations are not judged.
+    public var allowPrivate = true
+    /// `watched_user_allow` ([]): where the watched users' processes may connect (CIDRs or host names).
+    public var watchedUserAllow: [Destination] = []
+
+    /// One allowlist entry: an address block, or a host name resolved when the settings are built.
+    public struct Destination: Equatable, Sendable {
+        public enum Target: Equatable, Sendable {
+            case block(CIDR)
+            case host(String)
+        }
+
+        public var target: Target
+        /// Where it was written ("file:line"), for warnings about names that do not resolve.
+        public var origin: String
+
+        public init(_ target: Target, origin: String) {
+            self.target = target
+            self.origin = origin
+        }
+    }
+
+    public init() {}
+}
+
+/// `network.exfiltration:` — either threshold raises the alert; 0 turns one off.
+public struct ExfiltrationConfig: Equatable, Sendable {
+    /// `window_seconds` (600): the sliding window, and the least time between alerts of one subject and destination.
+    public var windowSeconds = 600
+    /// `bytes_per_window` (1073741824 = 1 GiB) to one destination within a window.
+    public var bytesPerWindow = 1 << 30
+    /// `sustained_bytes_per_second` (20000000) kept up for ...
+    public var sustainedBytesPerSecond = 20_000_000
+    /// ... `sustained_seconds` (60).
+    public var sustainedSeconds = 60
+    /// `allow` ([]): destinations never counted (CIDRs or host names).
+    public var allow: [NetworkConfig.Destination] = []
 
     public init() {}
 }

@@ -10,6 +10,8 @@ public struct DetectionContext {
     /// The process table after the event was applied (exits are applied after detectors run).
     public var processes: ProcessTable { engine.processes }
     public var config: EngineConfig { engine.config }
+    /// Recent destinations of each process (connects and byte snapshots), after the event was applied.
+    public var networkContacts: NetworkContacts { engine.networkContacts }
 
     /// The process and its ancestors as alerts show them.
     public func chain(of tgid: UInt32) -> [ProcessSummary] {
@@ -36,6 +38,8 @@ public struct EngineConfig: Sendable, Equatable {
 public final class Engine {
     public let config: EngineConfig
     public private(set) var processes: ProcessTable
+    /// Who talked to whom recently, for detectors that correlate (mining pool ports).
+    public private(set) var networkContacts = NetworkContacts()
     private let detectors: [Detector]
     private var sequence = 0
     public private(set) var eventsSeen = 0
@@ -47,12 +51,17 @@ public final class Engine {
     }
 
     /// The detectors every engine runs unless a caller builds its own list.
-    /// Without a policy the whitelist check is off (unit tests of other detectors).
+    /// Without a policy the whitelist check is off (unit tests of other detectors);
+    /// without network settings the exfiltration and outbound checks are off.
     public static func standardDetectors(policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
-                                         userNames: [UInt32: String] = [:]) -> [Detector] {
+                                         userNames: [UInt32: String] = [:], network: NetworkSettings? = nil) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
             detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse, userNames: userNames))
+        }
+        if let network {
+            detectors.append(ExfiltrationDetector(settings: network.exfiltration, userNames: userNames))
+            detectors.append(WatchedOutboundDetector(settings: network.watchedOutbound, userNames: userNames))
         }
         return detectors
     }
@@ -65,7 +74,11 @@ public final class Engine {
     public func consume(_ event: Event) -> [Alert] {
         eventsSeen += 1
         // An exit is judged while the process is still in the table, then removed.
-        if case .exit = event {} else { processes.apply(event) }
+        switch event {
+        case .exit: break
+        case .connect, .netBytes: networkContacts.record(event)
+        case .exec, .cred, .fork, .drops: processes.apply(event)
+        }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []
         for detector in detectors {
@@ -75,7 +88,10 @@ public final class Engine {
                 alerts.append(alert)
             }
         }
-        if case .exit = event { processes.apply(event) }
+        if case .exit(let e) = event {
+            processes.apply(event)
+            networkContacts.forget(e.header.tgid)
+        }
         return alerts
     }
 }

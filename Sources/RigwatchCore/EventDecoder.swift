@@ -8,6 +8,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case unsupportedABI(UInt32)
     case badExecLengths(argsLen: Int, room: Int)
     case unknownCredSyscall(UInt32)
+    case unknownAddressFamily(UInt16)
+    case unknownProtocol(UInt16)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .unsupportedABI(let v): return "event ABI version \(v) not supported (this build reads \(KernelABI.version))"
         case .badExecLengths(let argsLen, let room): return "exec record args_len \(argsLen) exceeds its \(room) bytes"
         case .unknownCredSyscall(let s): return "unknown credential syscall \(s)"
+        case .unknownAddressFamily(let f): return "unknown address family \(f)"
+        case .unknownProtocol(let p): return "unknown transport protocol \(p)"
         }
     }
 }
@@ -29,6 +33,11 @@ struct RecordReader {
     @inline(__always) func u32(_ offset: Int) -> UInt32 { base.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
     @inline(__always) func i32(_ offset: Int) -> Int32 { base.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
     @inline(__always) func u64(_ offset: Int) -> UInt64 { base.loadUnaligned(fromByteOffset: offset, as: UInt64.self) }
+
+    /// 16 network-order bytes; an IPv4 address keeps only its first 4.
+    func address(_ offset: Int, family: IPAddress.Family) -> IPAddress {
+        IPAddress(family: family, high: UInt64(bigEndian: u64(offset)), low: UInt64(bigEndian: u64(offset + 8)))
+    }
 
     func ids(_ offset: Int) -> CredIds {
         CredIds(uid: u32(offset), euid: u32(offset + 4), suid: u32(offset + 8), fsuid: u32(offset + 12),
@@ -84,9 +93,28 @@ public enum EventDecoder {
         case KernelABI.kindDrops:
             guard size >= KernelABI.dropsSize else { throw .tooShort(have: size, need: KernelABI.dropsSize) }
             return .drops(DropsEvent(timestampNs: header.timestampNs, lost: r.u64(72), total: r.u64(80)))
+        case KernelABI.kindConnect:
+            guard size >= KernelABI.connectSize else { throw .tooShort(have: size, need: KernelABI.connectSize) }
+            let (family, proto) = try familyAndProtocol(r)
+            return .connect(ConnectEvent(header: header, proto: proto,
+                                         source: r.address(80, family: family), sourcePort: r.u16(76),
+                                         destination: r.address(96, family: family), destinationPort: r.u16(78)))
+        case KernelABI.kindNetBytes:
+            guard size >= KernelABI.netBytesSize else { throw .tooShort(have: size, need: KernelABI.netBytesSize) }
+            let (family, proto) = try familyAndProtocol(r)
+            return .netBytes(NetBytesEvent(header: header, proto: proto, destination: r.address(80, family: family),
+                                           destinationPort: r.u16(76), bytes: r.u64(96), sends: r.u64(104),
+                                           firstNs: r.u64(112), lastNs: r.u64(120)))
         default:
             throw .unknownKind(kind)
         }
+    }
+
+    /// The `family` and `protocol` fields that start both network payloads (offsets 72 and 74).
+    static func familyAndProtocol(_ r: RecordReader) throws(DecodeError) -> (IPAddress.Family, NetProtocol) {
+        guard let family = IPAddress.Family(kernelValue: r.u16(72)) else { throw .unknownAddressFamily(r.u16(72)) }
+        guard let proto = NetProtocol(rawValue: r.u16(74)) else { throw .unknownProtocol(r.u16(74)) }
+        return (family, proto)
     }
 
     static func decodeHeader(_ r: RecordReader) -> EventHeader {

@@ -29,6 +29,17 @@ public enum EventEncoder {
         case .drops(let e):
             w.header(e.header, kind: KernelABI.kindDrops, size: KernelABI.dropsSize)
             w.u64(e.lost); w.u64(e.total)
+        case .connect(let e):
+            w.header(e.header, kind: KernelABI.kindConnect, size: KernelABI.connectSize)
+            w.u16(e.destination.family.kernelValue); w.u16(e.proto.rawValue)
+            w.u16(e.sourcePort); w.u16(e.destinationPort)
+            w.address(e.source); w.address(e.destination)
+        case .netBytes(let e):
+            w.header(e.header, kind: KernelABI.kindNetBytes, size: KernelABI.netBytesSize)
+            w.u16(e.destination.family.kernelValue); w.u16(e.proto.rawValue)
+            w.u16(e.destinationPort); w.u16(0)
+            w.address(e.destination)
+            w.u64(e.bytes); w.u64(e.sends); w.u64(e.firstNs); w.u64(e.lastNs)
         }
         return w.bytes
     }
@@ -42,6 +53,12 @@ struct RecordWriter {
     mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
     mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+
+    /// The 16 network-order bytes of an address, as `rw_connect`/`rw_net_bytes` hold them.
+    mutating func address(_ a: IPAddress) {
+        withUnsafeBytes(of: a.high.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: a.low.bigEndian) { bytes.append(contentsOf: $0) }
+    }
 
     mutating func header(_ h: EventHeader, kind: UInt16, size: Int) {
         u16(kind); u16(UInt16(size)); u32(h.abiVersion); u64(h.timestampNs)

@@ -37,6 +37,22 @@ public enum EventFormat {
             w.field("signal", e.signal)
         case .drops:
             break
+        case .connect(let e):
+            w.field("family", e.destination.family.name)
+            w.field("protocol", e.proto.name)
+            w.field("saddr", e.source.description)
+            w.field("sport", e.sourcePort)
+            w.field("daddr", e.destination.description)
+            w.field("dport", e.destinationPort)
+        case .netBytes(let e):
+            w.field("family", e.destination.family.name)
+            w.field("protocol", e.proto.name)
+            w.field("daddr", e.destination.description)
+            w.field("dport", e.destinationPort)
+            w.field("bytes", e.bytes)
+            w.field("sends", e.sends)
+            w.field("first_ns", e.firstNs)
+            w.field("last_ns", e.lastNs)
         }
         return w.finish()
     }
@@ -93,6 +109,11 @@ public enum EventFormat {
             return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
         case .drops:
             return prefix
+        case .connect(let e):
+            return "\(prefix) \(e.proto.name) \(e.source.withPort(e.sourcePort)) -> \(e.destination.withPort(e.destinationPort))"
+        case .netBytes(let e):
+            let span = Double(e.lastNs >= e.firstNs ? e.lastNs - e.firstNs : 0) / 1e9
+            return "\(prefix) \(e.proto.name) -> \(e.destination.withPort(e.destinationPort)) bytes=\(e.bytes) sends=\(e.sends) span=\(formatSeconds(span))s"
         }
     }
 

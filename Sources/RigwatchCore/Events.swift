@@ -240,6 +240,56 @@ public struct DropsEvent: Equatable, Sendable {
     }
 }
 
+/// An outbound TCP connect: the socket entered SYN_SENT (`struct rw_connect`).
+/// Both addresses have the record's one family.
+public struct ConnectEvent: Equatable, Sendable {
+    public var header: EventHeader
+    public var proto: NetProtocol
+    public var source: IPAddress
+    public var sourcePort: UInt16
+    public var destination: IPAddress
+    public var destinationPort: UInt16
+
+    public init(header: EventHeader, proto: NetProtocol = .tcp, source: IPAddress, sourcePort: UInt16,
+                destination: IPAddress, destinationPort: UInt16) {
+        self.header = header
+        self.proto = proto
+        self.source = source
+        self.sourcePort = sourcePort
+        self.destination = destination
+        self.destinationPort = destinationPort
+    }
+}
+
+/// Bytes one process sent to one destination since the previous snapshot of the
+/// in-kernel byte map (`struct rw_net_bytes`, written by userspace). The header is
+/// the sender at its last send, with the time of the snapshot.
+public struct NetBytesEvent: Equatable, Sendable {
+    public var header: EventHeader
+    public var proto: NetProtocol
+    public var destination: IPAddress
+    /// 0 when the kernel did not know the destination.
+    public var destinationPort: UInt16
+    public var bytes: UInt64
+    /// Send calls counted.
+    public var sends: UInt64
+    /// First and last send within the interval (CLOCK_BOOTTIME ns).
+    public var firstNs: UInt64
+    public var lastNs: UInt64
+
+    public init(header: EventHeader, proto: NetProtocol, destination: IPAddress, destinationPort: UInt16,
+                bytes: UInt64, sends: UInt64, firstNs: UInt64, lastNs: UInt64) {
+        self.header = header
+        self.proto = proto
+        self.destination = destination
+        self.destinationPort = destinationPort
+        self.bytes = bytes
+        self.sends = sends
+        self.firstNs = firstNs
+        self.lastNs = lastNs
+    }
+}
+
 /// Every event any source produces.
 public enum Event: Equatable, Sendable {
     case exec(ExecEvent)
@@ -247,6 +297,8 @@ public enum Event: Equatable, Sendable {
     case fork(ForkEvent)
     case exit(ExitEvent)
     case drops(DropsEvent)
+    case connect(ConnectEvent)
+    case netBytes(NetBytesEvent)
 
     public var header: EventHeader {
         switch self {
@@ -255,6 +307,8 @@ public enum Event: Equatable, Sendable {
         case .fork(let e): return e.header
         case .exit(let e): return e.header
         case .drops(let e): return e.header
+        case .connect(let e): return e.header
+        case .netBytes(let e): return e.header
         }
     }
 
@@ -268,6 +322,8 @@ public enum Event: Equatable, Sendable {
         case .fork: return "fork"
         case .exit: return "exit"
         case .drops: return "drops"
+        case .connect: return "connect"
+        case .netBytes: return "net_bytes"
         }
     }
 }

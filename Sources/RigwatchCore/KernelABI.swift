@@ -13,10 +13,14 @@ public enum KernelABI {
     public static let forkSize = MemoryLayout<rw_fork>.size
     public static let exitSize = MemoryLayout<rw_exit>.size
     public static let dropsSize = MemoryLayout<rw_drops>.size
+    public static let connectSize = MemoryLayout<rw_connect>.size
+    public static let netBytesSize = MemoryLayout<rw_net_bytes>.size
 
     static let kindExec = UInt16(RW_EVENT_EXEC.rawValue)
     static let kindCred = UInt16(RW_EVENT_CRED.rawValue)
     static let kindFork = UInt16(RW_EVENT_FORK.rawValue)
     static let kindExit = UInt16(RW_EVENT_EXIT.rawValue)
     static let kindDrops = UInt16(RW_EVENT_DROPS.rawValue)
+    static let kindConnect = UInt16(RW_EVENT_CONNECT.rawValue)
+    static let kindNetBytes = UInt16(RW_EVENT_NET_BYTES.rawValue)
 }

@@ -48,6 +48,13 @@ public struct ProcessRecord: Equatable, Sendable {
 public struct ProcessTable: Sendable {
     public let capacity: Int
     public private(set) var records: [UInt32: ProcessRecord] = [:]
+    /// Processes that exited recently, for alerts raised after their exit (byte
+    /// counters are read every few seconds; a quick sender is gone by then).
+    /// Bounded, oldest dropped first; a live process with the same pid wins.
+    private var exited: [UInt32: ProcessRecord] = [:]
+    private var exitOrder: [(tgid: UInt32, startNs: UInt64)] = []
+    private var exitHead = 0
+    public let exitedCapacity = 1024
     /// Records dropped to stay within capacity, oldest first.
     public private(set) var evicted = 0
 
@@ -83,18 +90,36 @@ public struct ProcessTable: Sendable {
             if records[h.tgid] == nil { insert(record(from: h)) }
             records[h.tgid]?.update(from: h)
         case .exit(let e):
-            records.removeValue(forKey: e.header.tgid)
-        case .drops:
+            if let gone = records.removeValue(forKey: e.header.tgid) { remember(gone) }
+        case .drops, .connect, .netBytes:
+            // Network events describe a process the table already follows; they change none of its fields.
             break
         }
     }
 
-    /// The process and its ancestors, nearest first, as far as the table knows them.
+    /// A live process, else one that exited recently.
+    public func lookup(_ tgid: UInt32) -> ProcessRecord? { records[tgid] ?? exited[tgid] }
+
+    private mutating func remember(_ r: ProcessRecord) {
+        if exitOrder.count < exitedCapacity {
+            exitOrder.append((r.tgid, r.startNs))
+        } else {
+            // Forget the oldest, unless its pid was reused and remembered again since.
+            let oldest = exitOrder[exitHead]
+            if exited[oldest.tgid]?.startNs == oldest.startNs { exited.removeValue(forKey: oldest.tgid) }
+            exitOrder[exitHead] = (r.tgid, r.startNs)
+            exitHead = (exitHead + 1) % exitedCapacity
+        }
+        exited[r.tgid] = r
+    }
+
+    /// The process and its ancestors, nearest first, as far as the table knows them
+    /// (recently exited ones included).
     public func chain(of tgid: UInt32, limit: Int = 32) -> [ProcessRecord] {
         var result: [ProcessRecord] = []
         var current = tgid
         var seen: Set<UInt32> = []
-        while result.count < limit, let r = records[current], seen.insert(current).inserted {
+        while result.count < limit, let r = lookup(current), seen.insert(current).inserted {
             result.append(r)
             if r.ppid == 0 || r.ppid == current { break }
             current = r.ppid

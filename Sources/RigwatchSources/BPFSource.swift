@@ -10,6 +10,9 @@ public final class BPFSource {
         public var ringBufferBytes: UInt32 = 8 << 20
         /// Bytes of argv captured per exec (<= 4096).
         public var argsCap: UInt32 = UInt32(KernelABI.argsMax)
+        /// Queued bytes that wake the consumer; below it records wait for the next
+        /// poll (its timeout bounds the delay). 0 wakes on every record.
+        public var wakeupBytes: UInt64 = 0
         /// Kernel BTF for CO-RE relocations; nil uses /sys/kernel/btf/vmlinux.
         public var btfPath: String?
         /// Another BPF object to load instead of the embedded one (development and tests).
@@ -62,6 +65,7 @@ public final class BPFSource {
             return bytes.withUnsafeBytes { raw in
                 var cfg = rw_sensor_config(
                     ring_buffer_bytes: options.ringBufferBytes, args_cap: options.argsCap,
+                    wakeup_bytes: options.wakeupBytes,
                     btf_path: options.btfPath == nil ? nil : btf,
                     object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count)
                 return rw_sensor_open(&cfg, &handle, &err, err.count)
@@ -111,6 +115,14 @@ public final class BPFSource {
         let n = rw_sensor_poll(sensor, timeoutMs)
         if n < 0 { throw Failure(message: "ring buffer poll failed: \(String(cString: strerror(-n)))") }
         return Int(n)
+    }
+
+    /// Reads and resets the in-kernel byte counters; each entry reaches the record
+    /// handler as an `rw_net_bytes` record stamped with the boot-clock time now.
+    @discardableResult
+    public func snapshotNetwork() -> Int {
+        guard let sensor else { return 0 }
+        return Int(rw_sensor_net_snapshot(sensor, BootClock.nowNs()))
     }
 
     /// Events the kernel could not queue because the ring buffer was full, since load.

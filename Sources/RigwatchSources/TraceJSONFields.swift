@@ -29,6 +29,8 @@ struct JSONFields {
         case "drops":
             // No process: EventFormat writes only the time and the counts.
             return .drops(DropsEvent(timestampNs: try u64("ts_ns"), lost: try u64("lost"), total: try u64("total")))
+        case "connect": return .connect(try connect())
+        case "net_bytes": return .netBytes(try netBytes())
         case TraceJSONL.headerType:
             throw bad("type", "a trace_header must be the first line")
         default:
@@ -113,6 +115,48 @@ struct JSONFields {
                 gid: try u32("gid"), egid: try u32("egid"), sgid: try u32("sgid"), fsgid: try u32("fsgid"))
     }
 
+    func connect() throws(TraceError) -> ConnectEvent {
+        let header = try eventHeader()
+        let family = try addressFamily()
+        return ConnectEvent(header: header, proto: try transport(), source: try address("saddr", family: family),
+                            sourcePort: try u16("sport"), destination: try address("daddr", family: family),
+                            destinationPort: try u16("dport"))
+    }
+
+    func netBytes() throws(TraceError) -> NetBytesEvent {
+        let header = try eventHeader()
+        let family = try addressFamily()
+        return NetBytesEvent(header: header, proto: try transport(), destination: try address("daddr", family: family),
+                             destinationPort: try u16("dport"), bytes: try u64("bytes"), sends: try u64("sends"),
+                             firstNs: try u64("first_ns"), lastNs: try u64("last_ns"))
+    }
+
+    func addressFamily() throws(TraceError) -> IPAddress.Family {
+        let name = try string("family")
+        guard let family = IPAddress.Family(name: name) else {
+            throw bad("family", "unknown family \"\(name)\" (known: ipv4, ipv6)")
+        }
+        return family
+    }
+
+    func transport() throws(TraceError) -> NetProtocol {
+        let name = try string("protocol")
+        guard let proto = NetProtocol(name: name) else {
+            throw bad("protocol", "unknown protocol \"\(name)\" (known: tcp, udp)")
+        }
+        return proto
+    }
+
+    /// An address in its text form, of the record's family (an IPv4-mapped address is IPv6).
+    func address(_ name: String, family: IPAddress.Family) throws(TraceError) -> IPAddress {
+        let text = try string(name)
+        guard let address = IPAddress(text) else { throw bad(name, "\"\(text)\" is not an IPv4 or IPv6 address") }
+        guard address.family == family else {
+            throw bad(name, "\"\(text)\" is not an \(family == .ipv4 ? "IPv4" : "IPv6") address, as family \"\(family.name)\" requires")
+        }
+        return address
+    }
+
     // MARK: Header
 
     /// The header line; every field is optional so hand-written files can set only
@@ -176,6 +220,10 @@ struct JSONFields {
 
     func u32(_ name: String) throws(TraceError) -> UInt32 {
         UInt32(try unsigned(try value(name), name, max: UInt64(UInt32.max), "an unsigned 32-bit integer"))
+    }
+
+    func u16(_ name: String) throws(TraceError) -> UInt16 {
+        UInt16(try unsigned(try value(name), name, max: UInt64(UInt16.max), "an unsigned 16-bit integer"))
     }
 
     func u64(_ name: String) throws(TraceError) -> UInt64 {

@@ -23,6 +23,18 @@ struct ConfigOption: ParsableArguments {
 
 typealias WatchedUser = SudoersParser.WatchedUser
 
+/// What every command that loads the sensor does first: refuse when not root
+/// (before touching any file), read the configuration, resolve the watched users
+/// (--watch-user wins over the config's watch_users).
+func sensorSetup(_ sensor: SensorOptions, _ config: ConfigOption) throws -> (RigwatchConfig, [WatchedUser]) {
+    do { try Preflight.requireRoot() } catch {
+        Log.error(error.description)
+        throw ExitCode(2)
+    }
+    let settings = try config.load()
+    return (settings, resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers))
+}
+
 /// Resolves user names to uids; unknown users are reported and skipped.
 /// `known` (e.g. a trace's own user table) is consulted before this host's passwd.
 func resolveUsers(_ names: [String], known: [RigwatchSources.WatchedUser] = []) -> [WatchedUser] {
@@ -51,7 +63,16 @@ func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: U
     }
     let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
     let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
-    return Engine(config: config, detectors: Engine.standardDetectors(policies: policies, abuse: abuse, userNames: names))
+    return Engine(config: config, detectors: Engine.standardDetectors(policies: policies, abuse: abuse, userNames: names,
+                                                                     network: networkSettings(settings)))
+}
+
+/// The network detectors' settings, host names in allowlists resolved now; a name
+/// that does not resolve is a warning, not an error.
+func networkSettings(_ settings: RigwatchConfig) -> NetworkSettings {
+    let (network, warnings) = NetworkSettingsBuilder.build(settings.network)
+    for warning in warnings { Log.warning(warning) }
+    return network
 }
 
 func buildPolicies(_ settings: RigwatchConfig, watched: [WatchedUser]) throws -> PolicySet {

@@ -6,6 +6,8 @@ import RigwatchSources
 struct LiveSensor {
     let options: SensorOptions
     let watchedUids: [UInt32]
+    /// Seconds between reads of the in-kernel byte counters.
+    var networkInterval: Double = 5
 
     /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
     /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
@@ -22,6 +24,9 @@ struct LiveSensor {
         bpfOptions.btfPath = options.btf
         bpfOptions.objectPath = options.bpfObject
         bpfOptions.watchedUids = watchedUids
+        // Batched wakeups: the kernel wakes us once a quarter of the buffer (at most
+        // 64 KiB) is queued; otherwise the 10 ms poll below picks records up.
+        bpfOptions.wakeupBytes = UInt64(min(64 << 10, options.ringBufferSize / 4))
         let source = try BPFSource(options: bpfOptions)
         defer { source.close() }
 
@@ -34,12 +39,17 @@ struct LiveSensor {
         let deadline = options.duration.map { start.addingTimeInterval($0) }
         var reportedDrops: UInt64 = 0
         var lastDropCheck = Date.distantPast
+        var lastSnapshot = Date()
         while !Signals.shouldStop {
             let now = Date()
             if let deadline, now >= deadline { break }
-            let waitMs = deadline.map { min(100, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 100
+            let waitMs = deadline.map { min(10, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 10
             try source.poll(timeoutMs: waitMs)
             afterPoll()
+            if now.timeIntervalSince(lastSnapshot) >= networkInterval {
+                lastSnapshot = now
+                source.snapshotNetwork()
+            }
             if now.timeIntervalSince(lastDropCheck) >= 1 {
                 lastDropCheck = now
                 let drops = source.drops()
@@ -51,6 +61,7 @@ struct LiveSensor {
         }
         // Drain what is already queued so a clean stop loses nothing that was captured.
         while try source.poll(timeoutMs: 0) > 0 { afterPoll() }
+        source.snapshotNetwork()
         afterPoll()
         let drops = source.drops()
         if drops > reportedDrops {

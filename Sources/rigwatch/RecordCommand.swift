@@ -16,12 +16,7 @@ struct RecordCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        do { try Preflight.requireRoot() } catch {
-            Log.error(error.description)
-            throw ExitCode(2)
-        }
-        let settings = try config.load()
-        let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
+        let (settings, watched) = try sensorSetup(sensor, config)
         let writer: TraceWriter
         do {
             writer = try TraceWriter(path: output, header: .live(watchedUids: watched.map(\.uid), sensorVersion: SensorVersion.string))
@@ -41,7 +36,9 @@ struct RecordCommand: ParsableCommand {
             }
         }
         do {
-            let result = try LiveSensor(options: sensor, watchedUids: watched.map(\.uid)).run(
+            var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
+            live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
+            let result = try live.run(
                 onRecord: { raw in
                     guard writeError == nil else { return }
                     do { try writer.append(rawRecord: raw) } catch { writeError = error }

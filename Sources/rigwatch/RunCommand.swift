@@ -27,12 +27,7 @@ struct RunCommand: ParsableCommand {
     var events: EventsChoice = .all
 
     func run() throws {
-        do { try Preflight.requireRoot() } catch {
-            Log.error(error.description)
-            throw ExitCode(2)
-        }
-        let settings = try config.load()
-        let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
+        let (settings, watched) = try sensorSetup(sensor, config)
         let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()))
         if let policy = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
             Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
@@ -50,7 +45,9 @@ struct RunCommand: ParsableCommand {
         }
         var malformed = 0
         do {
-            let result = try LiveSensor(options: sensor, watchedUids: watched.map(\.uid)).run(
+            var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
+            live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
+            let result = try live.run(
                 onRecord: { raw in
                     do {
                         pipeline.handle(try EventDecoder.decode(raw))
@@ -89,6 +86,10 @@ struct RunCommand: ParsableCommand {
             let settings = try ConfigLoader.load(path: path)
             let policies = try PolicyBuilder.build(settings.policy, watched: watched)
             for detector in engine.detectors(of: PrivilegedExecDetector.self) { detector.replacePolicies(policies) }
+            // Host names in the network allowlists are resolved again on every reload.
+            let network = networkSettings(settings)
+            for detector in engine.detectors(of: ExfiltrationDetector.self) { detector.replaceSettings(network.exfiltration) }
+            for detector in engine.detectors(of: WatchedOutboundDetector.self) { detector.replaceSettings(network.watchedOutbound) }
             if Set(settings.watchUsers) != Set(watched.map(\.name)) && sensor.watchUsers.isEmpty {
                 Log.warning("SIGHUP: watch_users changed; that takes a restart")
             }

@@ -43,6 +43,9 @@ final class EngineTests: XCTestCase {
         table.apply(Scenario.exit(11, ppid: 10, ts: 4))
         XCTAssertNil(table[11])
         XCTAssertEqual(table.count, 1)
+        // Alerts raised after an exit (byte counters are read later) still find it.
+        XCTAssertEqual(table.lookup(11)?.argv, ["/usr/bin/sudo", "id"])
+        XCTAssertEqual(table.chain(of: 11).map(\.path), ["/usr/bin/sudo", "/bin/bash"])
     }
 
     func testProcessTableIsBounded() {
@@ -53,6 +56,19 @@ final class EngineTests: XCTestCase {
         XCTAssertLessThanOrEqual(table.count, 100)
         XCTAssertGreaterThan(table.evicted, 0)
         XCTAssertNotNil(table[1001], "the newest process is kept")
+    }
+
+    func testRecentlyExitedMemoryIsBounded() {
+        var table = ProcessTable()
+        for pid in UInt32(2)..<UInt32(2 + 3000) {
+            table.apply(Scenario.exec(pid, ppid: 1, ts: UInt64(pid), argv: ["/bin/p\(pid)"]))
+            table.apply(Scenario.exit(pid, ppid: 1, ts: UInt64(pid) + 1))
+        }
+        XCTAssertEqual(table.count, 0)
+        XCTAssertNil(table.lookup(2), "the oldest exits are forgotten")
+        XCTAssertEqual(table.lookup(3001)?.path, "/bin/p3001")
+        XCTAssertNotNil(table.lookup(UInt32(3001 - table.exitedCapacity + 1)))
+        XCTAssertNil(table.lookup(UInt32(3001 - table.exitedCapacity)))
     }
 
     func testChainStopsOnCycles() {

@@ -40,7 +40,7 @@ final class CLITests: XCTestCase {
             "umount /sys/kernel/tracing 2>/dev/null; exec \(bin) run --duration 1 --watch-user root --config \(config)"])
         XCTAssertEqual(mounted.status, 0, mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted tracefs at /sys/kernel/tracing"), mounted.stderr)
-        XCTAssertTrue(mounted.stderr.contains("sensor attached: 19 programs"), mounted.stderr)
+        XCTAssertTrue(mounted.stderr.contains("sensor attached: 23 programs"), mounted.stderr)
     }
 
     func testVerifierRejectionPrintsTheVerifierReason() throws {

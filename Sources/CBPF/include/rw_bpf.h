@@ -13,6 +13,7 @@ struct rw_sensor;
 struct rw_sensor_config {
 	uint32_t ring_buffer_bytes; /* power of two, multiple of the page size; 0 = default */
 	uint32_t args_cap;          /* argv capture in bytes (<= RW_ARGS_MAX); 0 = default */
+	uint64_t wakeup_bytes;      /* wake the consumer once this much is queued; 0 = every record */
 	const char *btf_path;       /* kernel BTF for CO-RE; NULL = /sys/kernel/btf/vmlinux */
 	const void *object;         /* BPF ELF object to load; NULL = the embedded sensor */
 	size_t object_size;
@@ -31,8 +32,13 @@ int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err,
 int rw_sensor_seed_lineage(struct rw_sensor *s, uint32_t tgid, uint32_t origin);
 /* Lineage origin recorded for tgid, or RW_NO_LINEAGE. */
 uint32_t rw_sensor_lineage_of(struct rw_sensor *s, uint32_t tgid);
-/* Consume what is ready, waiting up to timeout_ms. Returns records consumed or a negative errno. */
+/* Wait up to timeout_ms for a wakeup, then consume everything queued (records below
+ * the wakeup threshold arrive without one). Returns records consumed or a negative errno. */
 int rw_sensor_poll(struct rw_sensor *s, int timeout_ms);
+/* Reads and deletes every entry of the in-kernel byte map and hands each to the
+ * record callback as a struct rw_net_bytes record stamped now_ns (boot clock).
+ * Returns the number of entries, or a negative errno. */
+int rw_sensor_net_snapshot(struct rw_sensor *s, uint64_t now_ns);
 /* Sum over CPUs of failed ring-buffer reservations since load. */
 int rw_sensor_drops(struct rw_sensor *s, uint64_t *out);
 /* Number of attached programs. */

@@ -1,0 +1,153 @@
+/// "Data is leaving": many bytes, or a fast transfer kept up for long, from one
+/// subject (a watched user's lineage, else a container) to one destination that is
+/// not allowed. Reads the byte snapshots (`.netBytes`) only; time is the snapshot
+/// time and the send times the kernel recorded, never the wall clock.
+public final class ExfiltrationDetector: Detector {
+    public let name = "exfiltration"
+    public private(set) var settings: ExfiltrationSettings
+    private var allowlist: DestinationAllowlist
+    /// uid -> user name, for alerts.
+    private let userNames: [UInt32: String]
+    private var flows: [FlowKey: TransferFlow] = [:]
+    private var nowNs: UInt64 = 0
+    private var nextSweepNs: UInt64 = 0
+
+    /// Snapshots kept per flow; beyond it the oldest merge (a window of 10 min at
+    /// one snapshot per 5 s needs 120 per port and process).
+    static let maxSamplesPerFlow = 1024
+
+    struct FlowKey: Hashable {
+        var subject: TransferSubject
+        var destination: IPAddress
+    }
+
+    struct PortKey: Hashable {
+        var port: UInt16
+        var proto: NetProtocol
+    }
+
+    public init(settings: ExfiltrationSettings = ExfiltrationSettings(), userNames: [UInt32: String] = [:]) {
+        self.settings = settings
+        self.allowlist = settings.allowlist
+        self.userNames = userNames
+    }
+
+    /// (subject, destination) pairs followed now.
+    public var trackedCount: Int { flows.count }
+
+    /// New thresholds and allowlists (SIGHUP: host names resolved again); flows and their windows are kept.
+    public func replaceSettings(_ settings: ExfiltrationSettings) {
+        self.settings = settings
+        allowlist = settings.allowlist
+    }
+
+    private var windowNs: UInt64 { Self.nanoseconds(settings.windowSeconds) }
+
+    /// Seconds from the settings in ns, saturating rather than trapping on absurd values.
+    static func nanoseconds(_ seconds: UInt64) -> UInt64 {
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : ns
+    }
+
+    public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
+        guard case .netBytes(let e) = event, e.bytes > 0, !allowlist.allows(e.destination) else { return [] }
+        let firstNs = min(e.firstNs, e.lastNs), lastNs = max(e.firstNs, e.lastNs)
+        nowNs = max(nowNs, e.header.timestampNs, lastNs)
+        sweepIfDue()
+
+        let key = FlowKey(subject: TransferSubject(e.header, watchedUids: context.config.watchedUids), destination: e.destination)
+        if flows[key] == nil && flows.count >= max(1, settings.maxTracked) { evictLeastRecent() }
+        // Taken out and put back so the samples array is not copied on write.
+        var flow = flows.removeValue(forKey: key) ?? TransferFlow()
+        defer { flows[key] = flow }
+        flow.add(TransferFlow.Sample(firstNs: firstNs, lastNs: lastNs, bytes: e.bytes, port: e.destinationPort,
+                                     proto: e.proto, tgid: e.header.tgid),
+                 snapshotNs: e.header.timestampNs, sustainedRate: settings.sustainedBytesPerSecond,
+                 maxSamples: Self.maxSamplesPerFlow)
+        flow.expire(nowNs: nowNs, windowNs: windowNs)
+
+        let overBytes = settings.bytesPerWindow > 0 && flow.windowBytes >= settings.bytesPerWindow
+        var sustained: TransferFlow.Run?
+        if settings.sustainedBytesPerSecond > 0, settings.sustainedSeconds > 0, let run = flow.run,
+           run.durationNs >= Self.nanoseconds(settings.sustainedSeconds) {
+            sustained = run
+        }
+        guard overBytes || sustained != nil, nowNs >= flow.quietUntilNs else { return [] }
+        flow.quietUntilNs = nowNs.saturatingAdd(windowNs)
+        return [alert(e, key: key, flow: flow, overBytes: overBytes, sustained: sustained, context: context)]
+    }
+
+    private func alert(_ e: NetBytesEvent, key: FlowKey, flow: TransferFlow, overBytes: Bool,
+                       sustained: TransferFlow.Run?, context: DetectionContext) -> Alert {
+        let live = flow.live
+        let startNs = live.map(\.firstNs).min() ?? e.firstNs
+        let endNs = live.map(\.lastNs).max() ?? e.lastNs
+        let durationNs = endNs > startNs ? endNs - startNs : 0
+        let bytes = flow.windowBytes
+
+        // The port that carried most of the bytes names the destination.
+        var byPort: [PortKey: UInt64] = [:]
+        var portOrder: [PortKey] = []
+        var senders: [UInt32] = []
+        for s in live {
+            let port = PortKey(port: s.port, proto: s.proto)
+            if byPort[port] == nil { portOrder.append(port) }
+            byPort[port, default: 0] &+= s.bytes
+            if !senders.contains(s.tgid) { senders.append(s.tgid) }
+        }
+        let main = portOrder.max { (byPort[$0] ?? 0) < (byPort[$1] ?? 0) } ?? PortKey(port: e.destinationPort, proto: e.proto)
+        let proto = main.proto.name
+        let destination = key.destination.withPort(main.port)
+
+        let rate = durationNs > 0 ? Double(bytes) * 1e9 / Double(durationNs) : nil
+        let rateText = rate.map { NetworkAlertSupport.bytes($0) + "/s" } ?? "one burst"
+        let subject = subjectText(key.subject)
+        var triggers: [String] = []
+        if overBytes { triggers.append("bytes_per_window") }
+        if sustained != nil { triggers.append("sustained_rate") }
+
+        var evidence: [(String, String)] = [
+            ("destination", destination),
+            ("protocol", proto),
+            ("bytes", String(bytes)),
+            ("duration_seconds", NetworkAlertSupport.seconds(durationNs)),
+            ("rate_bytes_per_second", rate.map { String(UInt64($0)) } ?? "n/a"),
+            ("window_seconds", String(settings.windowSeconds)),
+            ("trigger", triggers.joined(separator: "+")),
+        ]
+        if let sustained {
+            evidence.append(("sustained", "\(sustained.bytes) bytes in \(NetworkAlertSupport.seconds(sustained.durationNs)) s, each snapshot at least \(settings.sustainedBytesPerSecond) bytes/s"))
+        }
+        evidence.append(("subject", subject))
+        evidence.append(("cgroup_id", String(e.header.cgroupId)))
+        if portOrder.count > 1 { evidence.append(("ports", portOrder.map { "\($0.port)/\($0.proto.name)" }.joined(separator: ", "))) }
+        if senders.count > 1 { evidence.append(("sender_pids", senders.map(String.init).joined(separator: ", "))) }
+
+        let title = "Outbound transfer: \(NetworkAlertSupport.bytes(Double(bytes))) to \(destination)/\(proto) in "
+            + "\(NetworkAlertSupport.fixed(Double(durationNs) / 1e9, decimals: 1)) s (\(rateText)) from \(subject)"
+        return Alert(rule: name, severity: .high, title: title, eventTimeNs: e.header.timestampNs,
+                     chain: NetworkAlertSupport.chain(of: e.header, context: context), evidence: evidence,
+                     dedupKey: "\(name)|\(key.subject.key)|\(key.destination)")
+    }
+
+    private func subjectText(_ subject: TransferSubject) -> String {
+        switch subject {
+        case .lineage(let uid): return userNames[uid].map { "\($0) (uid \(uid)) lineage" } ?? "lineage of uid \(uid)"
+        case .cgroup(let id): return "cgroup \(id)"
+        }
+    }
+
+    /// Forgets flows that went quiet for a whole window, a few times per window.
+    private func sweepIfDue() {
+        guard nowNs >= nextSweepNs else { return }
+        nextSweepNs = nowNs.saturatingAdd(Swift.max(1_000_000_000, windowNs / 4))
+        let now = nowNs, window = windowNs
+        flows = flows.filter { $0.value.lastSeenNs.saturatingAdd(window) > now || $0.value.quietUntilNs > now }
+    }
+
+    /// Full: the least recently active eighth goes (their windows are the emptiest).
+    private func evictLeastRecent() {
+        let victims = flows.sorted { $0.value.lastSeenNs < $1.value.lastSeenNs }.prefix(max(1, flows.count / 8))
+        for v in victims { flows.removeValue(forKey: v.key) }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import XCTest
+
+/// Outbound connects and in-kernel byte accounting on the real kernel: a test
+/// user sends to a second test host behind a veth pair while `rigwatch run` watches.
+final class NetworkKernelTests: XCTestCase {
+    override func setUpWithError() throws { try requireRoot() }
+
+    struct Output {
+        var events: [[String: Any]] = []
+        var alerts: [[String: Any]] = []
+    }
+
+    /// Runs the sensor around `traffic` and returns what it printed.
+    private func watch(config: String, _ traffic: () throws -> Void) throws -> Output {
+        let sensor = Process()
+        sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
+        sensor.arguments = ["run", "--config", config, "--events", "all"]
+        let out = Pipe(), err = Pipe()
+        sensor.standardOutput = out
+        sensor.standardError = err
+        try sensor.run()
+        var text = ""
+        while !text.contains("sensor attached"), sensor.isRunning {
+            text += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        // Read stdout while the traffic runs, so the sensor never blocks on a full pipe.
+        var collected = Data()
+        let reader = Thread { collected = out.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        try traffic()
+        sleep(1)
+        kill(sensor.processIdentifier, SIGTERM)
+        sensor.waitUntilExit()
+        while !reader.isFinished { usleep(10_000) }
+        XCTAssertEqual(sensor.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        var output = Output()
+        for line in collected.split(separator: 0x0a) {
+            guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
+            if o["type"] as? String == "alert" { output.alerts.append(o) } else { output.events.append(o) }
+        }
+        return output
+    }
+
+    private func config(user: String) throws -> String {
+        try scratchConfig(self, body: """
+        watch_users: [\(user)]
+        network:
+          snapshot_interval_seconds: 1
+          allow_private: false
+          exfiltration:
+            window_seconds: 600
+            bytes_per_window: 100000000
+        """)
+    }
+
+    private func send(_ user: TestUser, _ args: [String]) throws -> UInt32 {
+        let r = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script] + args))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try XCTUnwrap(UInt32(r.stdout.split(separator: "\n").first ?? ""), r.stdout)
+    }
+
+    private func bytes(_ out: Output, pid: UInt32, to address: String, port: Int, protocol proto: String) -> Int {
+        out.events.filter {
+            $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == pid
+                && $0["daddr"] as? String == address && ($0["dport"] as? NSNumber)?.intValue == port && $0["protocol"] as? String == proto
+        }.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }
+    }
+
+    func testTransferToAnUnknownHostIsCountedAndAlertsOnce() throws {
+        let user = try TestUser.create(self, suffix: "net")
+        let host = try NetTestHost(self, index: 1)
+        try host.startSink(tcpPort: 5201, udpPort: 5202)
+        var tcpPid: UInt32 = 0, udpPid: UInt32 = 0
+        let out = try watch(config: try config(user: user.name)) {
+            tcpPid = try send(user, ["tcp", host.peerAddress, "5201", "200000000"])
+            udpPid = try send(user, ["udp", host.peerAddress, "5202", "1000", "1200"])
+        }
+        // The connect event, exactly.
+        let connects = out.events.filter { $0["type"] as? String == "connect" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid }
+        XCTAssertEqual(connects.count, 1)
+        XCTAssertEqual(connects.first?["daddr"] as? String, host.peerAddress)
+        XCTAssertEqual((connects.first?["dport"] as? NSNumber)?.intValue, 5201)
+        XCTAssertEqual(connects.first?["saddr"] as? String, host.hostAddress)
+        XCTAssertEqual(connects.first?["family"] as? String, "ipv4")
+        XCTAssertEqual((connects.first?["uid"] as? NSNumber)?.uint32Value, user.uid)
+        XCTAssertEqual((connects.first?["lineage_uid"] as? NSNumber)?.uint32Value, user.uid)
+        // Byte totals summed in the kernel: every byte, none twice (the last snapshot is taken at stop).
+        XCTAssertEqual(bytes(out, pid: tcpPid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000)
+        XCTAssertEqual(bytes(out, pid: udpPid, to: host.peerAddress, port: 5202, protocol: "udp"), 1_200_000)
+        // Never one event per send: 200 MB in 1 MiB writes is ~200 sends.
+        XCTAssertLessThan(out.events.filter { $0["type"] as? String == "net_bytes" }.count, 40)
+
+        let exfil = out.alerts.filter { $0["rule"] as? String == "exfiltration" }
+        XCTAssertEqual(exfil.count, 1, "\(out.alerts)")
+        XCTAssertEqual((exfil.first?["subject"] as? [String: Any])?["pid"] as? NSNumber, NSNumber(value: tcpPid))
+        let outbound = out.alerts.filter { $0["rule"] as? String == "watched-user-outbound" }
+        XCTAssertEqual(outbound.count, 1, "one per destination: \(outbound)")
+    }
+
+    func testTheSameTransferToAnAllowlistedHostRaisesNone() throws {
+        let user = try TestUser.create(self, suffix: "nok")
+        let host = try NetTestHost(self, index: 2)
+        try host.startSink(tcpPort: 5201, udpPort: 5202)
+        let cfg = try scratchConfig(self, body: """
+        watch_users: [\(user.name)]
+        network:
+          snapshot_interval_seconds: 1
+          allow_private: false
+          watched_user_allow: ["10.231.2.0/30"]
+          exfiltration:
+            bytes_per_window: 100000000
+            allow: ["10.231.2.0/30"]
+        """)
+        var pid: UInt32 = 0
+        let out = try watch(config: cfg) {
+            pid = try send(user, ["tcp", host.peerAddress, "5201", "200000000"])
+        }
+        XCTAssertEqual(bytes(out, pid: pid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000)
+        XCTAssertEqual(out.alerts.filter { ["exfiltration", "watched-user-outbound"].contains($0["rule"] as? String ?? "") }.count, 0, "\(out.alerts)")
+    }
+
+    func testLoopbackTrafficIsNotCounted() throws {
+        let user = try TestUser.create(self, suffix: "lo")
+        let sink = Process()
+        sink.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sink.arguments = ["python3", NetTestHost.script, "sink", "15201", "15202"]
+        let sinkOut = Pipe()
+        sink.standardOutput = sinkOut
+        try sink.run()
+        addTeardownBlock { sink.terminate(); sink.waitUntilExit() }
+        _ = sinkOut.fileHandleForReading.availableData
+        var pid: UInt32 = 0
+        let out = try watch(config: try config(user: user.name)) {
+            pid = try send(user, ["tcp", "127.0.0.1", "15201", "150000000"])
+        }
+        // The sensor saw the sender (its exec), but none of its loopback traffic.
+        XCTAssertEqual(out.events.filter { ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["type"] as? String == "exec" }.count, 1)
+        XCTAssertEqual(out.events.filter { ($0["tgid"] as? NSNumber)?.uint32Value == pid && ["connect", "net_bytes"].contains($0["type"] as? String ?? "") }.count, 0)
+        XCTAssertEqual(out.alerts.filter { ["exfiltration", "watched-user-outbound"].contains($0["rule"] as? String ?? "") }.count, 0)
+    }
+}
