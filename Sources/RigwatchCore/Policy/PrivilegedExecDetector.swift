@@ -104,17 +104,23 @@ public final class PrivilegedExecDetector: Detector {
 
     private func userName(_ uid: UInt32) -> String { userNames[uid] ?? "uid \(uid)" }
 
-    private func unlistedAlert(_ e: ExecEvent, negatedRule: Int?, context: DetectionContext) -> Alert {
+    /// What both of this detector's alerts say first: who, what, under which rules, where.
+    private func baseEvidence(_ e: ExecEvent, commandLine: String) -> [(String, String)] {
         let h = e.header
-        let policy = policies.policy(for: h.lineageUid)
-        let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
-        var evidence: [(String, String)] = [
+        return [
             ("user", "\(userName(h.lineageUid)) (uid \(h.lineageUid))"),
             ("exe", e.path),
             ("command", commandLine),
             ("rule_set", policies.name),
             ("cgroup_id", String(h.cgroupId)),
         ]
+    }
+
+    private func unlistedAlert(_ e: ExecEvent, negatedRule: Int?, context: DetectionContext) -> Alert {
+        let h = e.header
+        let policy = policies.policy(for: h.lineageUid)
+        let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
+        var evidence = baseEvidence(e, commandLine: commandLine)
         if let negatedRule {
             evidence.append(("denied_by", "\(policy.rules[negatedRule].text) (\(policy.rules[negatedRule].origin))"))
         }
@@ -132,13 +138,7 @@ public final class PrivilegedExecDetector: Detector {
         let h = e.header
         let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
         let worst = findings.max { $0.severity < $1.severity }!
-        var evidence: [(String, String)] = [
-            ("user", "\(userName(h.lineageUid)) (uid \(h.lineageUid))"),
-            ("exe", e.path),
-            ("command", commandLine),
-            ("rule_set", policies.name),
-            ("cgroup_id", String(h.cgroupId)),
-        ]
+        var evidence = baseEvidence(e, commandLine: commandLine)
         for (i, f) in findings.enumerated() {
             evidence.append(("finding\(findings.count > 1 ? String(i + 1) : "")", "\(f.kind.rawValue): \(f.reason) [\(f.argument)]"))
         }
