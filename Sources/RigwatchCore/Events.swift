@@ -293,12 +293,13 @@ public struct NetBytesEvent: Equatable, Sendable {
 /// Every event any source produces.
 public enum Event: Equatable, Sendable {
     case exec(ExecEvent)
-    case cred(CredEvent)
+    // The rarer, larger kinds are boxed so every Event (copied per consume) stays exec-sized.
+    indirect case cred(CredEvent)
     case fork(ForkEvent)
     case exit(ExitEvent)
     case drops(DropsEvent)
-    case connect(ConnectEvent)
-    case netBytes(NetBytesEvent)
+    indirect case connect(ConnectEvent)
+    indirect case netBytes(NetBytesEvent)
 
     public var header: EventHeader {
         switch self {

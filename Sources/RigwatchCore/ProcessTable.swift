@@ -73,8 +73,13 @@ public struct ProcessTable: Sendable {
         switch event {
         case .fork(let e):
             let h = e.header
-            if records[h.tgid] == nil { insert(record(from: h)) }
-            guard var child = records[h.tgid] else { return }
+            var child: ProcessRecord
+            if let parent = records[h.tgid] {
+                child = parent
+            } else {
+                child = Self.record(from: h) // a parent that ran before the sensor
+                insert(child)
+            }
             child.tgid = e.childTgid
             child.ppid = h.tgid
             child.startNs = h.timestampNs
@@ -83,12 +88,12 @@ public struct ProcessTable: Sendable {
             insert(child)
         case .exec(let e):
             let h = e.header
-            if records[h.tgid] == nil { insert(record(from: h)) }
-            records[h.tgid]?.exec(e)
+            makeRoom(for: h.tgid)
+            records[h.tgid, default: Self.record(from: h)].exec(e)
         case .cred(let e):
             let h = e.header
-            if records[h.tgid] == nil { insert(record(from: h)) }
-            records[h.tgid]?.update(from: h)
+            makeRoom(for: h.tgid)
+            records[h.tgid, default: Self.record(from: h)].update(from: h)
         case .exit(let e):
             if let gone = records.removeValue(forKey: e.header.tgid) { remember(gone) }
         case .drops, .connect, .netBytes:
@@ -127,15 +132,21 @@ public struct ProcessTable: Sendable {
         return result
     }
 
-    private func record(from h: EventHeader) -> ProcessRecord {
+    private static func record(from h: EventHeader) -> ProcessRecord {
         ProcessRecord(tgid: h.tgid, ppid: h.ppid, filename: [], args: [], uid: h.uid, euid: h.euid, gid: h.gid,
                       egid: h.egid, lineageUid: h.lineageUid, cgroupId: h.cgroupId, comm: h.comm,
                       startNs: h.timestampNs, execNs: 0, execSeen: false)
     }
 
     private mutating func insert(_ r: ProcessRecord) {
-        if records[r.tgid] == nil && records.count >= capacity { evictOldest() }
+        makeRoom(for: r.tgid)
         records[r.tgid] = r
+    }
+
+    /// Evicts before a new process would exceed the capacity (the lookup only when full).
+    @inline(__always)
+    private mutating func makeRoom(for tgid: UInt32) {
+        if records.count >= capacity && records[tgid] == nil { evictOldest() }
     }
 
     /// Drops the oldest eighth of the table at once, so eviction stays rare and O(n) amortised.

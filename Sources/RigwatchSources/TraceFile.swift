@@ -43,12 +43,10 @@ public enum TraceFile {
 /// Events of a trace of either form, one at a time (conversion streams through this
 /// rather than holding a million events).
 public struct TraceStream {
-    private enum Source {
-        case binary(TraceReader)
-        case jsonl(TraceJSONLReader)
-    }
-
-    private var source: Source
+    // Two optionals rather than an enum with payloads: `next()` then mutates the
+    // reader in place instead of copying it out and back for every event.
+    private var binary: TraceReader?
+    private var jsonl: TraceJSONLReader?
     public let format: TraceFileFormat
     public let header: TraceHeader
 
@@ -62,29 +60,20 @@ public struct TraceStream {
         case .binary:
             let reader = try TraceReader(bytes: bytes)
             header = reader.header
-            source = .binary(reader)
+            binary = reader
         case .jsonl:
             let reader = try TraceJSONLReader(bytes: bytes)
             header = reader.header
-            source = .jsonl(reader)
+            jsonl = reader
         }
     }
 
     /// Set once a binary trace's walk reached an incomplete last record.
-    public var truncation: TraceError? {
-        if case .binary(let reader) = source { return reader.truncation }
-        return nil
-    }
+    public var truncation: TraceError? { binary?.truncation }
 
     public mutating func next() throws(TraceError) -> Event? {
-        switch source {
-        case .binary(var reader):
-            defer { source = .binary(reader) }
-            return try reader.next()
-        case .jsonl(var reader):
-            defer { source = .jsonl(reader) }
-            return try reader.next()
-        }
+        if binary != nil { return try binary!.next() }
+        return try jsonl!.next()
     }
 }
 

@@ -101,13 +101,15 @@ public struct ArgumentAbuseRules: Sendable {
         let args = Array(argv.dropFirst())
         var findings: [AbuseFinding] = []
         for arg in args {
+            // Most arguments name no path at all: look closer only when one might.
+            guard arg.utf8.contains(0x2f) else { continue }
             if let traversal = Self.traversal(in: arg) {
                 findings.append(AbuseFinding(kind: .pathTraversal, severity: .high,
                                              reason: "path leaves its directory with '..' (\(traversal))", argument: arg))
             }
             for path in Self.paths(in: arg) {
                 let resolved = Self.normalize(path)
-                if let hit = sensitivePaths.first(where: { resolved == $0 || resolved.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") || (resolved + "/") == $0 }) {
+                if let hit = sensitivePaths.first(where: { Self.isUnder(resolved, $0) }) {
                     findings.append(AbuseFinding(kind: .sensitivePath, severity: .critical,
                                                  reason: "names \(resolved) (under \(hit))", argument: arg))
                 }
@@ -231,8 +233,16 @@ public struct ArgumentAbuseRules: Sendable {
         return targets
     }
 
+    /// `path` is `entry`, or inside it (`entry` a directory ending in '/', or a file
+    /// whose path then continues with '/').
+    static func isUnder(_ path: String, _ entry: String) -> Bool {
+        if entry.hasSuffix("/") { return path.hasPrefix(entry) || path + "/" == entry }
+        return path == entry || (path.hasPrefix(entry) && path.utf8.dropFirst(entry.utf8.count).first == 0x2f)
+    }
+
     /// The '..' use in an argument, if it climbs out of a directory.
     static func traversal(in arg: String) -> String? {
+        guard arg.contains("..") else { return nil }
         for piece in arg.split(whereSeparator: { $0 == "=" || $0 == ":" || $0 == "," }) {
             let components = piece.split(separator: "/", omittingEmptySubsequences: false)
             if components.count > 1 && components.contains("..") { return String(piece) }
