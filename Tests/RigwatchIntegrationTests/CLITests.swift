@@ -25,8 +25,8 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("CONFIG_DEBUG_INFO_BTF=y"), r.stderr)
     }
 
-    /// In a private mount namespace with tracefs unmounted: refused with --no-mount,
-    /// mounted by rigwatch itself otherwise. The host's mounts are never touched.
+    /// In a private mount namespace with tracefs (and bpffs) unmounted: refused with
+    /// --no-mount, mounted by rigwatch itself otherwise. The host's mounts are never touched.
     func testUnmountedTracefsIsMountedOrExplained() throws {
         let bin = Repo.rigwatchBinary
         let config = try scratchConfig(self)
@@ -37,9 +37,10 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("mount -t tracefs nodev /sys/kernel/tracing"), refused.stderr)
 
         let mounted = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-            "umount /sys/kernel/tracing 2>/dev/null; exec \(bin) run --duration 1 --watch-user root --config \(config)"])
+            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/fs/bpf 2>/dev/null; exec \(bin) run --duration 1 --watch-user root --config \(config)"])
         XCTAssertEqual(mounted.status, 0, mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted tracefs at /sys/kernel/tracing"), mounted.stderr)
+        XCTAssertTrue(mounted.stderr.contains("mounted bpf at /sys/fs/bpf"), mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("sensor attached: 23 programs"), mounted.stderr)
     }
 
