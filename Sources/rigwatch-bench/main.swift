@@ -26,7 +26,7 @@ do {
     if wanted("policy") { try benchPolicy(count: intOption("decisions", 20_000_000)) }
     if wanted("replay") { try benchReplay(count: intOption("events", 1_000_000)) }
     if wanted("execstorm") { try benchExecStorm(count: intOption("execs", 20_000)) }
-    if wanted("net") { try benchNetwork(bytes: intOption("netbytes", 2_000_000_000)) }
+    if wanted("net") { try benchNetwork(bytes: intOption("netbytes", 2_000_000_000), rounds: intOption("rounds", 9)) }
 } catch {
     FileHandle.standardError.write(Data("rigwatch-bench: \(error)\n".utf8))
     exit(1)
