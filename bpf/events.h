@@ -33,6 +33,7 @@ enum rw_event_kind {
 	/* Kinds below are written by userspace into traces, never by the BPF program. */
 	RW_EVENT_DROPS = 64,
 	RW_EVENT_NET_BYTES = 65,
+	RW_EVENT_GPU_SAMPLE = 66,
 };
 
 struct rw_header {
@@ -181,6 +182,40 @@ struct rw_net_bytes {
 	__u64 sends;         /* send calls counted */
 	__u64 first_ns;      /* first and last send in the interval (boot clock) */
 	__u64 last_ns;
+};
+
+/* One GPU at one instant (userspace: NVML, or nvidia-smi as a fallback). The
+ * header carries only the sample time (boot clock). Variable size: procs holds
+ * nprocs entries; size == offsetof(struct rw_gpu_sample, procs) + nprocs * 16. */
+#define RW_GPU_MAX_PROCS 32
+#define RW_GPU_UUID_LEN 48
+
+/* The GPU compute process entry of a sample. */
+struct rw_gpu_process {
+	__u32 pid;
+	__u32 reserved;
+	__u64 used_memory_bytes;
+};
+
+/* flags of struct rw_gpu_sample */
+#define RW_GPU_FROM_NVML       (1u << 0)
+#define RW_GPU_FROM_NVIDIA_SMI (1u << 1)
+#define RW_GPU_PROCS_TRUNC     (1u << 2) /* more compute processes than RW_GPU_MAX_PROCS */
+
+struct rw_gpu_sample {
+	struct rw_header hdr;
+	__u32 gpu_index;
+	__u32 flags;               /* RW_GPU_* */
+	__u32 util_gpu;            /* percent, 0-100 */
+	__u32 util_memory;         /* percent, 0-100 */
+	__u32 temperature_c;
+	__u32 power_mw;
+	__u64 memory_used_bytes;
+	__u64 memory_total_bytes;
+	__u32 nprocs;
+	__u32 reserved;
+	char uuid[RW_GPU_UUID_LEN];  /* NUL-padded */
+	struct rw_gpu_process procs[RW_GPU_MAX_PROCS];
 };
 
 #endif /* RIGWATCH_EVENTS_H */

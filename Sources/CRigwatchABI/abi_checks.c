@@ -14,4 +14,7 @@ _Static_assert(sizeof(struct rw_connect) == 112, "rw_connect layout changed");
 _Static_assert(sizeof(struct rw_net_key) == 28, "rw_net_key layout changed");
 _Static_assert(sizeof(struct rw_net_value) == 72, "rw_net_value layout changed");
 _Static_assert(sizeof(struct rw_net_bytes) == 128, "rw_net_bytes layout changed");
+_Static_assert(offsetof(struct rw_gpu_sample, procs) == 168, "rw_gpu_sample layout changed");
+_Static_assert(sizeof(struct rw_gpu_process) == 16, "rw_gpu_process layout changed");
+_Static_assert(sizeof(struct rw_gpu_sample) == 168 + 16 * RW_GPU_MAX_PROCS, "rw_gpu_sample layout changed");
 _Static_assert(offsetof(struct rw_exec, args) + RW_ARGS_MAX <= 0xffff, "exec record must fit rw_header.size");
