@@ -20,6 +20,8 @@ let package = Package(
             dependencies: ["CRigwatchABI"],
             linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
         ),
+        // NVML for the GPU sampler, loaded with dlopen at run time (no link-time NVIDIA dependency).
+        .target(name: "CNVML", dependencies: ["CRigwatchABI"], linkerSettings: [.linkedLibrary("dl")]),
         // libcurl (libcurl4-openssl-dev) for the Discord sink.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Pure logic: events, decoding, process table, engine. No I/O.
@@ -27,7 +29,7 @@ let package = Package(
         // The YAML configuration file, parsed with positions for clear errors.
         .target(name: "RigwatchConfig", dependencies: ["RigwatchCore", .product(name: "Yams", package: "Yams")]),
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
-        .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF"]),
+        .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF", "CNVML"]),
         // Alert delivery: router, dedup, durable spool, Discord (libcurl), JSON Lines log.
         .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "CCurl"]),
         .executableTarget(

@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -40,6 +40,8 @@ public enum ConfigLoader {
                 config.alerts = try parseAlerts(value, nodes: nodes)
             case "network":
                 config.network = try parseNetwork(value, nodes: nodes)
+            case "mining":
+                config.mining = try parseMining(value, nodes: nodes)
             default:
                 break
             }
@@ -103,6 +105,49 @@ public enum ConfigLoader {
             }
         }
         return network
+    }
+
+    static func parseMining(_ node: Node, nodes: YAMLNodes) throws -> MiningConfig {
+        var mining = MiningConfig()
+        let known = ["enabled", "gpu_busy_percent", "gpu_busy_seconds", "gpu_interval_seconds", "quiet_seconds", "allowed_cgroups",
+                     "allowed_process_names", "extra_miner_names", "extra_pool_domains", "extra_pool_ports"]
+        for (key, value) in try nodes.mapping(node, at: "mining", known: known) {
+            let path = "mining.\(key)"
+            switch key {
+            case "enabled": mining.enabled = try nodes.bool(value, at: path)
+            case "gpu_busy_percent": mining.gpuBusyPercent = try nodes.int(value, at: path, range: 1...100)
+            case "gpu_busy_seconds": mining.gpuBusySeconds = try nodes.int(value, at: path, range: 1...86_400)
+            case "gpu_interval_seconds": mining.gpuIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
+            case "quiet_seconds": mining.quietSeconds = try nodes.int(value, at: path, range: 1...604_800)
+            case "allowed_cgroups":
+                mining.allowedCgroups = try intList(value, at: path, range: 1...Int.max, nodes: nodes).map { UInt64($0) }
+            case "allowed_process_names": mining.allowedProcessNames = try nonEmptyStrings(value, at: path, nodes: nodes)
+            case "extra_miner_names": mining.extraMinerNames = try nonEmptyStrings(value, at: path, nodes: nodes)
+            case "extra_pool_domains":
+                mining.extraPoolDomains = try nonEmptyStrings(value, at: path, nodes: nodes)
+                guard case .sequence(let seq) = value else { break }
+                for (i, item) in seq.enumerated() where !isHostName(mining.extraPoolDomains[i]) {
+                    throw nodes.error(item, "\(path)[\(i)]: '\(mining.extraPoolDomains[i])' is not a host name")
+                }
+            case "extra_pool_ports":
+                mining.extraPoolPorts = try intList(value, at: path, range: 1...65_535, nodes: nodes).map { UInt16($0) }
+            default:
+                break
+            }
+        }
+        return mining
+    }
+
+    static func intList(_ node: Node, at path: String, range: ClosedRange<Int>, nodes: YAMLNodes) throws -> [Int] {
+        guard case .sequence(let seq) = node else { throw nodes.error(node, "\(path) must be a list of integers") }
+        return try seq.enumerated().map { i, item in try nodes.int(item, at: "\(path)[\(i)]", range: range) }
+    }
+
+    static func nonEmptyStrings(_ node: Node, at path: String, nodes: YAMLNodes) throws -> [String] {
+        let list = try nodes.stringList(node, at: path)
+        guard case .sequence(let seq) = node else { return list }
+        for (i, item) in seq.enumerated() where list[i].isEmpty { throw nodes.error(item, "\(path)[\(i)] must not be empty") }
+        return list
     }
 
     /// A list of CIDRs ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7") or host names.

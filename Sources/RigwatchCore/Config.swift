@@ -8,8 +8,43 @@ public struct RigwatchConfig: Equatable, Sendable {
     public var policy = PolicyConfig()
     public var alerts = AlertsConfig()
     public var network = NetworkConfig()
+    public var mining = MiningConfig()
 
     public init() {}
+}
+
+/// `mining:` — the GPU sampler and the crypto-mining detector.
+public struct MiningConfig: Equatable, Sendable {
+    /// `enabled` (true): false turns the detector and the GPU sampler off.
+    public var enabled = true
+    /// `gpu_busy_percent` (80): GPU utilization counted as busy.
+    public var gpuBusyPercent = 80
+    /// `gpu_busy_seconds` (60): how long busy, with nothing allowed running, before it is a signal.
+    public var gpuBusySeconds = 60
+    /// `gpu_interval_seconds` (2): the GPU sampler's interval.
+    public var gpuIntervalSeconds = 2
+    /// `quiet_seconds` (600): an incident with no new signal for this long is over.
+    public var quietSeconds = 600
+    /// `allowed_cgroups` ([]): cgroup ids of containers whose GPU use is legitimate.
+    public var allowedCgroups: [UInt64] = []
+    /// `allowed_process_names` ([]): process names (exe basename or comm) whose GPU use is legitimate.
+    public var allowedProcessNames: [String] = []
+    /// `extra_miner_names`, `extra_pool_domains`, `extra_pool_ports` ([]): added to the built-in signatures.
+    public var extraMinerNames: [String] = []
+    public var extraPoolDomains: [String] = []
+    public var extraPoolPorts: [UInt16] = []
+
+    public init() {}
+
+    /// The detector's settings, or nil when mining detection is off.
+    public var settings: MiningSettings? {
+        guard enabled else { return nil }
+        let signatures = MiningSignatures.standard.extended(minerNames: extraMinerNames, poolDomains: extraPoolDomains,
+                                                            poolPorts: extraPoolPorts)
+        return MiningSettings(busyPercent: UInt32(clamping: gpuBusyPercent), busySeconds: UInt64(clamping: gpuBusySeconds),
+                              allowedCgroups: allowedCgroups, allowedProcessNames: allowedProcessNames,
+                              signatures: signatures, quietSeconds: UInt64(clamping: quietSeconds))
+    }
 }
 
 /// `network:` — outbound connections and bytes sent (exfiltration detectors).

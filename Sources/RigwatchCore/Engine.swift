@@ -52,9 +52,11 @@ public final class Engine {
 
     /// The detectors every engine runs unless a caller builds its own list.
     /// Without a policy the whitelist check is off (unit tests of other detectors);
-    /// without network settings the exfiltration and outbound checks are off.
+    /// without network settings the exfiltration and outbound checks are off; without
+    /// mining settings the crypto-mining detector is off.
     public static func standardDetectors(policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
-                                         userNames: [UInt32: String] = [:], network: NetworkSettings? = nil) -> [Detector] {
+                                         userNames: [UInt32: String] = [:], network: NetworkSettings? = nil,
+                                         mining: MiningSettings? = nil) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
             detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse, userNames: userNames))
@@ -62,6 +64,9 @@ public final class Engine {
         if let network {
             detectors.append(ExfiltrationDetector(settings: network.exfiltration, userNames: userNames))
             detectors.append(WatchedOutboundDetector(settings: network.watchedOutbound, userNames: userNames))
+        }
+        if let mining {
+            detectors.append(MiningDetector(settings: mining, userNames: userNames))
         }
         return detectors
     }
@@ -78,6 +83,7 @@ public final class Engine {
         case .exit: break
         case .connect, .netBytes: networkContacts.record(event)
         case .exec, .cred, .fork, .drops: processes.apply(event)
+        case .gpuSample: break // no process changes; the mining detector reads it
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []

@@ -10,6 +10,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case unknownCredSyscall(UInt32)
     case unknownAddressFamily(UInt16)
     case unknownProtocol(UInt16)
+    case tooManyGPUProcesses(count: Int, max: Int)
+    case badGPUSampleSize(processes: Int, size: Int, expected: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .unknownCredSyscall(let s): return "unknown credential syscall \(s)"
         case .unknownAddressFamily(let f): return "unknown address family \(f)"
         case .unknownProtocol(let p): return "unknown transport protocol \(p)"
+        case .tooManyGPUProcesses(let count, let max): return "GPU sample lists \(count) processes, at most \(max) fit"
+        case .badGPUSampleSize(let processes, let size, let expected):
+            return "GPU sample with \(processes) processes is \(size) bytes, expected \(expected)"
         }
     }
 }
@@ -105,9 +110,36 @@ public enum EventDecoder {
             return .netBytes(NetBytesEvent(header: header, proto: proto, destination: r.address(80, family: family),
                                            destinationPort: r.u16(76), bytes: r.u64(96), sends: r.u64(104),
                                            firstNs: r.u64(112), lastNs: r.u64(120)))
+        case KernelABI.kindGPUSample:
+            return .gpuSample(try decodeGPUSample(r, size: size))
         default:
             throw .unknownKind(kind)
         }
+    }
+
+    /// `rw_gpu_sample`: nprocs must fit the array and match the record size exactly.
+    static func decodeGPUSample(_ r: RecordReader, size: Int) throws(DecodeError) -> GPUSampleEvent {
+        let fixed = KernelABI.gpuSampleFixedSize
+        guard size >= fixed else { throw .tooShort(have: size, need: fixed) }
+        let count = Int(r.u32(112))
+        guard count <= KernelABI.gpuMaxProcesses else {
+            throw .tooManyGPUProcesses(count: count, max: KernelABI.gpuMaxProcesses)
+        }
+        let expected = fixed + count * KernelABI.gpuProcessSize
+        guard size == expected else { throw .badGPUSampleSize(processes: count, size: size, expected: expected) }
+        let uuidStart = fixed - KernelABI.gpuUUIDLength
+        let uuidRegion = UnsafeRawBufferPointer(rebasing: r.base[uuidStart..<fixed])
+        let uuidLen = uuidRegion.firstIndex(of: 0) ?? uuidRegion.count
+        var processes: [GPUSampleEvent.Process] = []
+        processes.reserveCapacity(count)
+        for i in 0..<count {
+            let at = fixed + i * KernelABI.gpuProcessSize
+            processes.append(GPUSampleEvent.Process(pid: r.u32(at), usedMemoryBytes: r.u64(at + 8)))
+        }
+        return GPUSampleEvent(timestampNs: r.u64(8), gpuIndex: r.u32(72), flags: GPUSampleEvent.Flags(rawValue: r.u32(76)),
+                              utilGPU: r.u32(80), utilMemory: r.u32(84), temperatureC: r.u32(88),
+                              powerMilliwatts: r.u32(92), memoryUsedBytes: r.u64(96), memoryTotalBytes: r.u64(104),
+                              uuid: String(decoding: uuidRegion[..<uuidLen], as: UTF8.self), processes: processes)
     }
 
     /// The `family` and `protocol` fields that start both network payloads (offsets 72 and 74).

@@ -40,6 +40,20 @@ public enum EventEncoder {
             w.u16(e.destinationPort); w.u16(0)
             w.address(e.destination)
             w.u64(e.bytes); w.u64(e.sends); w.u64(e.firstNs); w.u64(e.lastNs)
+        case .gpuSample(let e):
+            let processes = e.processes.prefix(KernelABI.gpuMaxProcesses)
+            w.header(e.header, kind: KernelABI.kindGPUSample,
+                     size: KernelABI.gpuSampleFixedSize + processes.count * KernelABI.gpuProcessSize)
+            // Processes cut here are marked, as the sampler marks the ones the driver listed beyond the array.
+            let flags = processes.count < e.processes.count ? e.flags.union(.processesTruncated) : e.flags
+            w.u32(e.gpuIndex); w.u32(flags.rawValue); w.u32(e.utilGPU); w.u32(e.utilMemory)
+            w.u32(e.temperatureC); w.u32(e.powerMilliwatts); w.u64(e.memoryUsedBytes); w.u64(e.memoryTotalBytes)
+            w.u32(UInt32(processes.count)); w.u32(0)
+            // NUL-padded; a UUID of exactly the field's length keeps no NUL, as in C.
+            var uuid = Array(e.uuid.utf8.prefix(KernelABI.gpuUUIDLength))
+            uuid += [UInt8](repeating: 0, count: KernelABI.gpuUUIDLength - uuid.count)
+            w.bytes.append(contentsOf: uuid)
+            for p in processes { w.u32(p.pid); w.u32(0); w.u64(p.usedMemoryBytes) }
         }
         return w.bytes
     }

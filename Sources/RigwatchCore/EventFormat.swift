@@ -11,6 +11,10 @@ public enum EventFormat {
             w.field("total", e.total)
             return w.finish()
         }
+        if case .gpuSample(let e) = event {
+            gpuSample(e, into: &w)
+            return w.finish()
+        }
         header(event.header, into: &w)
         switch event {
         case .exec(let e):
@@ -35,8 +39,8 @@ public enum EventFormat {
         case .exit(let e):
             w.field("exit_code", e.exitCode)
             w.field("signal", e.signal)
-        case .drops:
-            break
+        case .drops, .gpuSample:
+            break // written above: they describe no process
         case .connect(let e):
             w.field("family", e.destination.family.name)
             w.field("protocol", e.proto.name)
@@ -55,6 +59,29 @@ public enum EventFormat {
             w.field("last_ns", e.lastNs)
         }
         return w.finish()
+    }
+
+    /// A GPU sample has no process header: the time, the GPU and its compute processes.
+    static func gpuSample(_ e: GPUSampleEvent, into w: inout JSONWriter) {
+        w.field("ts_ns", e.timestampNs)
+        w.field("gpu_index", e.gpuIndex)
+        w.field("uuid", e.uuid)
+        w.field("source", e.source.rawValue)
+        w.field("util_gpu", e.utilGPU)
+        w.field("util_memory", e.utilMemory)
+        w.field("temperature_c", e.temperatureC)
+        w.field("power_mw", e.powerMilliwatts)
+        w.field("memory_used_bytes", e.memoryUsedBytes)
+        w.field("memory_total_bytes", e.memoryTotalBytes)
+        var list = "["
+        for (i, p) in e.processes.enumerated() {
+            var item = JSONWriter()
+            item.field("pid", p.pid)
+            item.field("used_memory_bytes", p.usedMemoryBytes)
+            list += (i > 0 ? "," : "") + item.finish()
+        }
+        w.field("processes", raw: list + "]")
+        w.field("procs_truncated", e.procsTruncated)
     }
 
     static func header(_ h: EventHeader, into w: inout JSONWriter) {
@@ -94,6 +121,13 @@ public enum EventFormat {
         if case .drops(let e) = event {
             return "\(formatSeconds(seconds)) drops lost=\(e.lost) total=\(e.total)"
         }
+        if case .gpuSample(let e) = event {
+            let pids = e.processes.map { "\($0.pid):\($0.usedMemoryBytes >> 20)MiB" }.joined(separator: ",")
+            return "\(formatSeconds(seconds)) gpu_sample gpu=\(e.gpuIndex) source=\(e.source.rawValue) util=\(e.utilGPU)% "
+                + "mem_util=\(e.utilMemory)% temp=\(e.temperatureC)C power=\(e.powerMilliwatts)mW "
+                + "mem=\(e.memoryUsedBytes >> 20)/\(e.memoryTotalBytes >> 20)MiB procs=[\(pids)]"
+                + (e.procsTruncated ? " procs_truncated" : "") + (e.uuid.isEmpty ? "" : " uuid=\(e.uuid)")
+        }
         let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
         let prefix = "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
@@ -107,8 +141,8 @@ public enum EventFormat {
             return "\(prefix) child=\(e.childTgid)"
         case .exit(let e):
             return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
-        case .drops:
-            return prefix
+        case .drops, .gpuSample:
+            return prefix // returned above
         case .connect(let e):
             return "\(prefix) \(e.proto.name) \(e.source.withPort(e.sourcePort)) -> \(e.destination.withPort(e.destinationPort))"
         case .netBytes(let e):

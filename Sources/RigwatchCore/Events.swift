@@ -300,6 +300,7 @@ public enum Event: Equatable, Sendable {
     case drops(DropsEvent)
     indirect case connect(ConnectEvent)
     indirect case netBytes(NetBytesEvent)
+    indirect case gpuSample(GPUSampleEvent)
 
     public var header: EventHeader {
         switch self {
@@ -310,6 +311,7 @@ public enum Event: Equatable, Sendable {
         case .drops(let e): return e.header
         case .connect(let e): return e.header
         case .netBytes(let e): return e.header
+        case .gpuSample(let e): return e.header
         }
     }
 
@@ -325,6 +327,7 @@ public enum Event: Equatable, Sendable {
         case .drops: return "drops"
         case .connect: return "connect"
         case .netBytes: return "net_bytes"
+        case .gpuSample: return "gpu_sample"
         }
     }
 }

@@ -15,6 +15,11 @@ public enum KernelABI {
     public static let dropsSize = MemoryLayout<rw_drops>.size
     public static let connectSize = MemoryLayout<rw_connect>.size
     public static let netBytesSize = MemoryLayout<rw_net_bytes>.size
+    /// `rw_gpu_sample` up to its process array; the record adds `gpuProcessSize` per process.
+    public static let gpuSampleFixedSize = MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.procs)!
+    public static let gpuProcessSize = MemoryLayout<rw_gpu_process>.size
+    public static let gpuMaxProcesses = Int(RW_GPU_MAX_PROCS)
+    public static let gpuUUIDLength = Int(RW_GPU_UUID_LEN)
 
     static let kindExec = UInt16(RW_EVENT_EXEC.rawValue)
     static let kindCred = UInt16(RW_EVENT_CRED.rawValue)
@@ -23,4 +28,5 @@ public enum KernelABI {
     static let kindDrops = UInt16(RW_EVENT_DROPS.rawValue)
     static let kindConnect = UInt16(RW_EVENT_CONNECT.rawValue)
     static let kindNetBytes = UInt16(RW_EVENT_NET_BYTES.rawValue)
+    static let kindGPUSample = UInt16(RW_EVENT_GPU_SAMPLE.rawValue)
 }

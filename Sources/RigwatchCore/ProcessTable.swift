@@ -96,8 +96,8 @@ public struct ProcessTable: Sendable {
             records[h.tgid, default: Self.record(from: h)].update(from: h)
         case .exit(let e):
             if let gone = records.removeValue(forKey: e.header.tgid) { remember(gone) }
-        case .drops, .connect, .netBytes:
-            // Network events describe a process the table already follows; they change none of its fields.
+        case .drops, .connect, .netBytes, .gpuSample:
+            // Network events describe a process the table already follows and GPU samples none; neither changes a record.
             break
         }
     }

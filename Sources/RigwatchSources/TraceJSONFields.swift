@@ -31,6 +31,7 @@ struct JSONFields {
             return .drops(DropsEvent(timestampNs: try u64("ts_ns"), lost: try u64("lost"), total: try u64("total")))
         case "connect": return .connect(try connect())
         case "net_bytes": return .netBytes(try netBytes())
+        case "gpu_sample": return .gpuSample(try gpuSample())
         case TraceJSONL.headerType:
             throw bad("type", "a trace_header must be the first line")
         default:
@@ -131,6 +132,37 @@ struct JSONFields {
                              firstNs: try u64("first_ns"), lastNs: try u64("last_ns"))
     }
 
+    /// A GPU sample: no process header, only the time, the GPU and its compute processes.
+    func gpuSample() throws(TraceError) -> GPUSampleEvent {
+        let uuid = try string("uuid")
+        guard !uuid.utf8.contains(0) else { throw bad("uuid", "contains a NUL byte") }
+        guard uuid.utf8.count <= KernelABI.gpuUUIDLength else {
+            throw bad("uuid", "is \(uuid.utf8.count) bytes; the record holds at most \(KernelABI.gpuUUIDLength)")
+        }
+        let sourceName = try string("source")
+        guard let source = GPUSampleEvent.Source(rawValue: sourceName) else {
+            let known = GPUSampleEvent.Source.allCases.map(\.rawValue).joined(separator: ", ")
+            throw bad("source", "unknown source \"\(sourceName)\" (known: \(known))")
+        }
+        guard case .array(let items) = try value("processes") else { throw wrongType("processes", "an array of objects") }
+        guard items.count <= KernelABI.gpuMaxProcesses else {
+            throw bad("processes", "holds \(items.count) processes; a record holds at most \(KernelABI.gpuMaxProcesses)")
+        }
+        var processes: [GPUSampleEvent.Process] = []
+        for (i, item) in items.enumerated() {
+            guard case .object(let entry) = item else { throw wrongType("processes[\(i)]", "an object", found: item) }
+            let fields = JSONFields(entry, line: line, path: "\(path)processes[\(i)].")
+            processes.append(GPUSampleEvent.Process(pid: try fields.u32("pid"), usedMemoryBytes: try fields.u64("used_memory_bytes")))
+        }
+        var sample = GPUSampleEvent(timestampNs: try u64("ts_ns"), gpuIndex: try u32("gpu_index"), utilGPU: try u32("util_gpu"),
+                                    utilMemory: try u32("util_memory"), temperatureC: try u32("temperature_c"),
+                                    powerMilliwatts: try u32("power_mw"), memoryUsedBytes: try u64("memory_used_bytes"),
+                                    memoryTotalBytes: try u64("memory_total_bytes"), uuid: uuid, processes: processes,
+                                    procsTruncated: try bool("procs_truncated"))
+        sample.source = source
+        return sample
+    }
+
     func addressFamily() throws(TraceError) -> IPAddress.Family {
         let name = try string("family")
         guard let family = IPAddress.Family(name: name) else {
@@ -206,6 +238,11 @@ struct JSONFields {
             out.append(s)
         }
         return out
+    }
+
+    func bool(_ name: String) throws(TraceError) -> Bool {
+        guard case .bool(let b) = try value(name) else { throw wrongType(name, "true or false") }
+        return b
     }
 
     func hex(_ name: String) throws(TraceError) -> [UInt8] {

@@ -53,7 +53,7 @@ func resolveUsers(_ names: [String], known: [RigwatchSources.WatchedUser] = []) 
 
 /// The engine with every detector, configured. Policy errors are reported with
 /// their file and line and end the command (exit 2).
-func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil) throws -> Engine {
+func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil, gpuSampled: Bool = true) throws -> Engine {
     let policies = try buildPolicies(settings, watched: watched)
     var abuse: ArgumentAbuseRules?
     if settings.policy.abuseRules {
@@ -64,7 +64,8 @@ func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: U
     let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
     let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
     return Engine(config: config, detectors: Engine.standardDetectors(policies: policies, abuse: abuse, userNames: names,
-                                                                     network: networkSettings(settings)))
+                                                                     network: networkSettings(settings),
+                                                                     mining: settings.mining.settings.map { var m = $0; m.expectGPU = gpuSampled; return m }))
 }
 
 /// The network detectors' settings, host names in allowlists resolved now; a name

@@ -8,6 +8,8 @@ struct LiveSensor {
     let watchedUids: [UInt32]
     /// Seconds between reads of the in-kernel byte counters.
     var networkInterval: Double = 5
+    /// GPU samples, when a GPU can be read; they join the kernel records here.
+    var gpu: GPUSampling?
 
     /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
     /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
@@ -35,6 +37,8 @@ struct LiveSensor {
         let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
         Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage")
 
+        gpu?.start()
+        defer { gpu?.stop() }
         let start = Date()
         let deadline = options.duration.map { start.addingTimeInterval($0) }
         var reportedDrops: UInt64 = 0
@@ -45,6 +49,7 @@ struct LiveSensor {
             if let deadline, now >= deadline { break }
             let waitMs = deadline.map { min(10, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 10
             try source.poll(timeoutMs: waitMs)
+            for record in gpu?.take() ?? [] { record.withUnsafeBytes(onRecord) }
             afterPoll()
             if now.timeIntervalSince(lastSnapshot) >= networkInterval {
                 lastSnapshot = now

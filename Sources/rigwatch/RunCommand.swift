@@ -28,7 +28,8 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let (settings, watched) = try sensorSetup(sensor, config)
-        let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()))
+        let gpu = sensor.gpuSampling(interval: Double(settings.mining.gpuIntervalSeconds))
+        let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()), gpuSampled: gpu != nil)
         if let policy = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
             Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
         }
@@ -47,6 +48,7 @@ struct RunCommand: ParsableCommand {
         do {
             var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
             live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
+            live.gpu = gpu
             let result = try live.run(
                 onRecord: { raw in
                     do {

@@ -25,6 +25,27 @@ struct SensorOptions: ParsableArguments {
     @Option(name: .customLong("bpf-object"), help: .hidden)
     var bpfObject: String?
 
+    @Option(name: .customLong("nvml-library"), help: "NVML library to load (default libnvidia-ml.so.1).")
+    var nvmlLibrary: String?
+
+    @Option(name: .customLong("nvidia-smi"), help: "nvidia-smi to fall back on when NVML cannot load (default: from PATH).")
+    var nvidiaSMI: String?
+
+    /// The GPU sampler, or nil with one log line saying why the GPU signal is off.
+    func gpuSampling(interval: Double) -> GPUSampling? {
+        let sampler = GPUSampler.open(nvmlLibrary: nvmlLibrary, nvidiaSMI: nvidiaSMI)
+        switch sampler.backend {
+        case .none(let reason):
+            Log.info(reason)
+            return nil
+        case .nvml(let library):
+            Log.info("GPU: sampling through NVML (\(library)) every \(interval) s")
+        case .nvidiaSMI(let path):
+            Log.info("GPU: NVML unavailable (\(sampler.nvmlError ?? "unknown")); sampling through \(path) every \(interval) s")
+        }
+        return GPUSampling(sampler: sampler, interval: interval)
+    }
+
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
     }

@@ -1,0 +1,60 @@
+/// The `crypto-mining` alert of an incident: every signal that fired, with its evidence.
+enum MiningAlert {
+    static func build(_ incident: MiningIncident, signals: Set<MiningSignal>, previous: Set<MiningSignal>, nowNs: UInt64,
+                      settings: MiningSettings, userNames: [UInt32: String], context: DetectionContext, rule: String) -> Alert {
+        let ordered = signals.sorted()
+        let severity = MiningSignal.severity(agreeing: ordered.count)
+        let subject = incident.subject.text(userNames: userNames)
+        var evidence: [(String, String)] = [
+            ("signals", ordered.map(\.rawValue).joined(separator: ", ")),
+            ("agreeing", "\(ordered.count) of \(MiningSignal.allCases.count) independent signals"),
+        ]
+        if !previous.isEmpty {
+            let joined = ordered.filter { !previous.contains($0) }.map(\.rawValue).joined(separator: ", ")
+            evidence.append(("escalation", "\(MiningSignal.severity(agreeing: previous.count).rawValue) → \(severity.rawValue): \(joined) joined"))
+        }
+        evidence.append(("subject", subject))
+        for (i, p) in incident.execs.enumerated() {
+            let suffix = incident.execs.count > 1 ? String(i + 1) : ""
+            evidence.append(("exec_signature\(suffix)", p.hits.map { "\($0.kind.rawValue): \($0.detail)" }.joined(separator: "; ")))
+            evidence.append(("process\(suffix)", "pid \(p.tgid) \(p.path)"))
+            evidence.append(("command\(suffix)", p.argv.map(EventFormat.shellQuote).joined(separator: " ")))
+        }
+        for (i, c) in incident.contacts.enumerated() {
+            evidence.append(("pool_connection\(incident.contacts.count > 1 ? String(i + 1) : "")", c.text))
+        }
+        for (i, run) in incident.gpuRuns.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }).enumerated() {
+            let suffix = incident.gpuRuns.count > 1 ? String(i + 1) : ""
+            evidence.append(("gpu\(suffix)", run.summary + ", at least \(settings.busyPercent)% for \(settings.busySeconds) s"))
+            evidence.append(("gpu_reason\(suffix)", run.idleReason))
+            if !run.suspects.isEmpty { evidence.append(("gpu_processes\(suffix)", run.suspectText)) }
+        }
+        evidence.append(("incident_start_ns", String(incident.openedNs)))
+
+        let what: String
+        if let p = incident.execs.first {
+            what = ExecSignatureMatcher.basename(p.path)
+        } else if let run = incident.gpuRuns.values.min(by: { $0.gpuIndex < $1.gpuIndex }) {
+            what = "GPU \(run.gpuIndex) busy \(run.maxUtil)%"
+        } else {
+            what = "pool connection"
+        }
+        let title = previous.isEmpty
+            ? "Crypto-mining suspected (\(ordered.map(\.rawValue).joined(separator: " + "))): \(what) in \(subject)"
+            : "Crypto-mining escalated to \(severity.rawValue) (\(ordered.map(\.rawValue).joined(separator: " + "))): \(what) in \(subject)"
+        return Alert(rule: rule, severity: severity, title: title, eventTimeNs: nowNs, chain: chain(incident, context: context),
+                     evidence: evidence, dedupKey: "\(rule)|\(incident.subject.key)|\(incident.openedNs)|\(severity.rawValue)")
+    }
+
+    /// The miner's chain when an exec matched, else the first GPU suspect's, else the pool contact's.
+    static func chain(_ incident: MiningIncident, context: DetectionContext) -> [ProcessSummary] {
+        var pids = incident.execs.map(\.tgid)
+        pids += incident.gpuRuns.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }).flatMap { $0.suspects.filter { $0.subject != nil }.map(\.pid) }
+        pids += incident.contacts.map(\.tgid)
+        for pid in pids {
+            let chain = context.chain(of: pid)
+            if !chain.isEmpty { return chain }
+        }
+        return []
+    }
+}
