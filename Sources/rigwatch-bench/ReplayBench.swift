@@ -36,9 +36,11 @@ func benchReplay(count: Int) throws {
     var alerts = 0
     var events = 0
     let watched = [SudoersParser.WatchedUser(name: "vastai_kaalia", uid: 1001)]
+    // Every detector `rigwatch replay` runs with the default configuration.
     func engine() -> Engine {
         Engine(config: EngineConfig(watchedUids: [1001]),
-               detectors: Engine.standardDetectors(policies: PolicySet.defaultPolicy(watched: watched, canon: .mergedUsr)))
+               detectors: Engine.standardDetectors(policies: PolicySet.defaultPolicy(watched: watched, canon: .mergedUsr),
+                                                   network: NetworkSettings(), mining: MiningSettings()))
     }
     // What `rigwatch replay` does: stream, decode, judge, drop.
     let t = try seconds {

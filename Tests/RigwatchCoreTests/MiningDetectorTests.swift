@@ -1,5 +1,5 @@
 import RigwatchConfig
-import RigwatchCore
+@testable import RigwatchCore
 import RigwatchSources
 import XCTest
 
@@ -382,5 +382,46 @@ final class MiningDetectorTests: XCTestCase {
         for (yaml, message) in cases {
             XCTAssertThrowsError(try ConfigLoader.parse(yaml)) { XCTAssertEqual(String(describing: $0), message) }
         }
+    }
+}
+
+/// The byte prefilter must never hide an exec the full matcher would flag.
+final class ExecPrefilterTests: XCTestCase {
+    private func exec(_ argv: [String], path: String? = nil, comm: String? = nil) -> ExecEvent {
+        let p = path ?? argv[0]
+        return ExecEvent(header: EventHeader(timestampNs: 1, pid: 9, tgid: 9, ppid: 1, uid: 0, euid: 0, gid: 0, egid: 0,
+                                             lineageUid: noLineage, cgroupId: 1,
+                                             comm: Comm(comm ?? String(p.split(separator: "/").last ?? ""))),
+                         loginUid: noLineage, flags: [], argc: UInt32(argv.count), oldPid: 9,
+                         filename: Array(p.utf8), args: ExecEvent.joinArgs(argv))
+    }
+
+    func testPrefilterAgreesWithTheMatcherOnEveryClass() {
+        let signatures = MiningSignatures.standard
+        let prefilter = ExecPrefilter(signatures: signatures)
+        let matcher = ExecSignatureMatcher(signatures: signatures)
+        let cases: [ExecEvent] = [
+            exec(["/opt/x/XMRig", "--donate-level", "1"]),
+            exec(["./t-rex"], path: "/tmp/t-rex"),
+            exec(["/usr/bin/python3", "-c", "x"], comm: "xmrig"),
+            exec(["/tmp/a", "-o", "StRaTuM+TCP://1.2.3.4:3333"]),
+            exec(["/tmp/a", "--url", "eu1.ethermine.org:4444"]),
+            exec(["/tmp/a", "-u", "user@pool.supportxmr.com"]),
+            exec(["/tmp/a", "--algo", "kawpow", "-o", "10.0.0.1:3333"]),
+            exec(["/tmp/a", "-a", "ethash", "-u", "0x52bc44d5378309ee2abf1539bf71de1b7d7be3b5"]),
+            exec(["/usr/bin/docker", "ps", "-a"]),
+            exec(["/usr/bin/python3", "/opt/app/train.py", "--epochs", "10"]),
+            exec(["/usr/bin/curl", "-o", "out.html", "https://example.com/"]),
+            exec(["/tmp/\u{212A}awpowminer"]),
+        ]
+        for e in cases {
+            let hits = matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv)
+            if !hits.isEmpty {
+                XCTAssertTrue(prefilter.mayMatch(e), "the prefilter hid \(e.argv) (\(hits))")
+            }
+        }
+        XCTAssertFalse(prefilter.mayMatch(cases[8]), "ordinary -a alone is not a maybe")
+        XCTAssertFalse(prefilter.mayMatch(cases[9]))
+        XCTAssertTrue(prefilter.mayMatch(cases[11]), "non-ASCII names go to the full matcher")
     }
 }

@@ -23,6 +23,7 @@ public final class MiningDetector: Detector {
     public let name = "crypto-mining"
     public let settings: MiningSettings
     private let matcher: ExecSignatureMatcher
+    private let prefilter: ExecPrefilter
     private let judge: GPUIdleJudge
     private let userNames: [UInt32: String]
 
@@ -47,6 +48,7 @@ public final class MiningDetector: Detector {
     public init(settings: MiningSettings = MiningSettings(), userNames: [UInt32: String] = [:]) {
         self.settings = settings
         self.matcher = ExecSignatureMatcher(signatures: settings.signatures)
+        self.prefilter = ExecPrefilter(signatures: settings.signatures)
         self.judge = GPUIdleJudge(settings: settings)
         self.userNames = userNames
     }
@@ -96,7 +98,8 @@ public final class MiningDetector: Detector {
 
     private func execSeen(_ e: ExecEvent, context: DetectionContext) -> [MiningSubject] {
         let tgid = e.header.tgid
-        let hits = matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv)
+        // Nearly every exec is no miner: the byte prefilter says so without building Strings.
+        let hits = prefilter.mayMatch(e) ? matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv) : []
         guard !hits.isEmpty else {
             signatureProcesses.removeValue(forKey: tgid) // it runs something else now
             return []

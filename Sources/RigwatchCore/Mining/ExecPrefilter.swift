@@ -1,0 +1,144 @@
+/// A byte-level first look at an exec, before `ExecSignatureMatcher` builds
+/// Strings: every exec on the host passes here, and almost none is a miner.
+/// Conservative: it answers "maybe" for anything the matcher could match
+/// (a name, "stratum", a dotted word ending like a pool domain, a miner option),
+/// and "no" only when the matcher certainly finds nothing.
+struct ExecPrefilter {
+    /// FNV-1a of the lower-case miner names and of their 15-byte comm forms
+    /// (a collision only sends an exec on to the full matcher).
+    private let names: Set<UInt64>
+    /// Hashing lower-cases ASCII only; with a non-ASCII name configured, every name is a maybe.
+    private let namesAreASCII: Bool
+    /// FNV-1a of each pool domain's last two labels ("minexmr.com").
+    private let domainSuffixes: Set<UInt64>
+    /// The options `MinerFlags` looks at, as bytes, by kind (algorithm, pool, user).
+    private let options: [[[UInt8]]]
+
+    init(signatures: MiningSignatures) {
+        var names = Set<UInt64>()
+        for name in signatures.minerNames {
+            let bytes = Array(name.lowercased().utf8)
+            names.insert(ExecPrefilter.hash(bytes[...]))
+            names.insert(ExecPrefilter.hash(bytes.prefix(Comm.capacity)))
+        }
+        self.names = names
+        namesAreASCII = signatures.minerNames.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
+        domainSuffixes = Set(signatures.poolDomains.map { domain in
+            let labels = domain.lowercased().split(separator: ".")
+            return ExecPrefilter.hash(Array(labels.suffix(2).joined(separator: ".").utf8)[...])
+        })
+        options = [MinerFlags.algorithmOptions, MinerFlags.poolOptions, MinerFlags.userOptions].map { $0.map { Array($0.utf8) } }
+    }
+
+    func mayMatch(_ e: ExecEvent) -> Bool {
+        if isName(Self.basename(e.filename[...])) { return true }
+        let argv0 = e.args.prefix { $0 != 0 }
+        if isName(Self.basename(argv0)) { return true }
+        if isName(e.header.comm) { return true }
+        return e.args.withUnsafeBufferPointer { args in
+            Self.containsStratum(args) || containsDomainSuffix(args) || containsOption(args)
+        }
+    }
+
+    private func isName(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        // Unicode lower-casing can turn non-ASCII into ASCII (the Kelvin sign is 'k'): maybe.
+        if !namesAreASCII || bytes.contains(where: { $0 >= 0x80 }) { return true }
+        return names.contains(Self.hash(bytes))
+    }
+
+    /// The comm's bytes up to its NUL, read from the inline value.
+    private func isName(_ comm: Comm) -> Bool {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var n = 0
+        for word in [comm.low, comm.high] {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                let b = UInt8(truncatingIfNeeded: word >> UInt64(shift))
+                if b == 0 { return n > 0 && names.contains(h) }
+                if b >= 0x80 || !namesAreASCII { return true }
+                h = (h ^ UInt64(Self.lower(b))) &* 0x100_0000_01b3
+                n += 1
+            }
+        }
+        return names.contains(h)
+    }
+
+    static func basename(_ path: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard let slash = path.lastIndex(of: 0x2f) else { return path }
+        return path[(slash + 1)...]
+    }
+
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
+
+    static func containsStratum(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
+        let word: [UInt8] = Array("stratum".utf8)
+        guard args.count >= word.count else { return false }
+        var i = 0
+        while i + word.count <= args.count {
+            var k = 0
+            while k < word.count && lower(args[i + k]) == word[k] { k += 1 }
+            if k == word.count { return true }
+            i += 1
+        }
+        return false
+    }
+
+    /// Dotted words ([A-Za-z0-9.-]) whose last two labels are a pool domain's.
+    private func containsDomainSuffix(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        while i < args.count {
+            while i < args.count && !Self.isHostByte(args[i]) { i += 1 }
+            let start = i
+            while i < args.count && Self.isHostByte(args[i]) { i += 1 }
+            var end = i
+            while end > start && args[end - 1] == 0x2e { end -= 1 } // "host." is "host"
+            // The start of the last two labels: after the second dot from the end.
+            var dots = 0, cut = start
+            var j = end
+            while j > start {
+                j -= 1
+                if args[j] == 0x2e {
+                    dots += 1
+                    if dots == 2 { cut = j + 1; break }
+                }
+            }
+            if dots >= 1 {
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                for k in cut..<end { h = (h ^ UInt64(Self.lower(args[k]))) &* 0x100_0000_01b3 }
+                if domainSuffixes.contains(h) { return true }
+            }
+        }
+        return false
+    }
+
+    /// Options of at least two kinds: `MinerFlags` needs two of algorithm, pool, user.
+    private func containsOption(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
+        var kinds = 0 // bit per kind seen
+        var start = 0
+        while start < args.count {
+            var end = start
+            while end < args.count && args[end] != 0 { end += 1 }
+            if args[start] == 0x2d { // '-'
+                var optionEnd = start
+                while optionEnd < end && args[optionEnd] != 0x3d { optionEnd += 1 } // up to '='
+                let option = UnsafeBufferPointer(rebasing: args[start..<optionEnd])
+                for (kind, list) in options.enumerated() where list.contains(where: { $0.elementsEqual(option) }) {
+                    kinds |= 1 << kind
+                }
+                if kinds.nonzeroBitCount >= 2 { return true }
+            }
+            start = end + 1
+        }
+        return false
+    }
+
+    @inline(__always) static func isHostByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x2e || b == 0x2d
+    }
+
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(lower(b))) &* 0x100_0000_01b3 }
+        return h
+    }
+}
