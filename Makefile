@@ -12,7 +12,7 @@ ARGS       ?=
 
 # Debian packages the build and the tests need (Swift itself is at /opt/swift).
 APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev \
-                libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3
+                libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd
 
 export PATH := $(PATH):/opt/swift/usr/bin
 

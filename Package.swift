@@ -24,12 +24,14 @@ let package = Package(
         .target(name: "CNVML", dependencies: ["CRigwatchABI"], linkerSettings: [.linkedLibrary("dl")]),
         // libcurl (libcurl4-openssl-dev) for the Discord sink.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libaudit (libaudit-dev) for the audit event source, where BPF cannot load.
+        .systemLibrary(name: "CAudit", pkgConfig: "audit", providers: [.apt(["libaudit-dev"])]),
         // Pure logic: events, decoding, process table, engine. No I/O.
         .target(name: "RigwatchCore", dependencies: ["CRigwatchABI"]),
         // The YAML configuration file, parsed with positions for clear errors.
         .target(name: "RigwatchConfig", dependencies: ["RigwatchCore", .product(name: "Yams", package: "Yams")]),
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
-        .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF", "CNVML"]),
+        .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF", "CNVML", "CAudit"]),
         // Alert delivery: router, dedup, durable spool, Discord (libcurl), JSON Lines log.
         .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "CCurl"]),
         .executableTarget(

@@ -53,9 +53,32 @@ func benchExecStorm(count: Int) throws {
     let perRecord = try attached(wakeupBytes: 0, pollMs: 100)
     let batched = try attached(wakeupBytes: 64 << 10, pollMs: 10)
 
+    /// The same storm under the audit source (rules for execve, set*id, fork family), drained by a consumer.
+    func underAudit() throws -> (seconds: Double, events: Int, drops: UInt64, errors: Int) {
+        var options = AuditSource.Options()
+        options.watchedUids = [0]
+        let source = try AuditSource(options: options)
+        final class Counter: @unchecked Sendable { var events = 0; var stop = false }
+        let counter = Counter()
+        try source.start { _ in counter.events += 1 }
+        let consumer = Thread {
+            while !counter.stop { _ = try? source.poll(timeoutMs: 50) }
+            for _ in 0..<20 { _ = try? source.poll(timeoutMs: 50) }
+        }
+        consumer.start()
+        let t = execStorm(count)
+        counter.stop = true
+        while !consumer.isFinished { usleep(10_000) }
+        let drops = source.drops()
+        source.close()
+        return (t, counter.events, drops, 0)
+    }
+    let audit = try underAudit()
+
     print(String(format: "execstorm: %d fork+exec of /bin/true", count))
     print(String(format: "  without sensor: %.3f s (%.0f execs/s)", bare, Double(count) / bare))
-    for (name, r) in [("wakeup per record", perRecord), ("batched wakeups (64 KiB, 10 ms poll; rigwatch's default)", batched)] {
+    for (name, r) in [("BPF, wakeup per record", perRecord), ("BPF, batched wakeups (64 KiB, 10 ms poll; rigwatch's default)", batched),
+                      ("audit source", audit)] {
         print(String(format: "  with sensor, %@: %.3f s (%.0f execs/s), ratio %.3f; %d events consumed, %llu dropped, %d malformed",
                      name, r.seconds, Double(count) / r.seconds, r.seconds / bare, r.events, r.drops, r.errors))
     }

@@ -17,6 +17,25 @@ struct LiveSensor {
     func run(onRecord: @escaping (UnsafeRawBufferPointer) -> Void,
              onDrops: (DropsEvent) -> Void,
              afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
+        switch options.source {
+        case .bpf:
+            return try runBPF(try openBPF(onRecord), onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+        case .audit:
+            return try runAudit(onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+        case .auto:
+            let source: BPFSource
+            do {
+                source = try openBPF(onRecord)
+            } catch {
+                Log.warning("BPF source unavailable (\(error)); falling back to the audit source")
+                return try runAudit(onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+            }
+            return try runBPF(source, onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+        }
+    }
+
+    /// Preflight, load, attach: everything that can fail before the first event.
+    private func openBPF(_ onRecord: @escaping (UnsafeRawBufferPointer) -> Void) throws -> BPFSource {
         let preflight = Preflight(btfPath: options.btf ?? "/sys/kernel/btf/vmlinux", mountIfMissing: !options.noMount)
         for note in try preflight.run() { Log.info(note) }
 
@@ -30,12 +49,22 @@ struct LiveSensor {
         // 64 KiB) is queued; otherwise the 10 ms poll below picks records up.
         bpfOptions.wakeupBytes = UInt64(min(64 << 10, options.ringBufferSize / 4))
         let source = try BPFSource(options: bpfOptions)
-        defer { source.close() }
-
-        Signals.installStopHandlers()
-        try source.start(onRecord)
+        do {
+            try source.start(onRecord)
+        } catch {
+            source.close()
+            throw error
+        }
         let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
         Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage")
+        return source
+    }
+
+    private func runBPF(_ source: BPFSource, onRecord: @escaping (UnsafeRawBufferPointer) -> Void,
+                        onDrops: (DropsEvent) -> Void,
+                        afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
+        defer { source.close() }
+        Signals.installStopHandlers()
 
         gpu?.start()
         defer { gpu?.stop() }

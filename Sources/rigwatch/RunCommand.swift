@@ -74,6 +74,9 @@ struct RunCommand: ParsableCommand {
         } catch let failure as BPFSource.Failure {
             Log.error(failure.message)
             throw ExitCode(3)
+        } catch let failure as AuditFailure {
+            Log.error(failure.message)
+            throw ExitCode(3)
         }
     }
 

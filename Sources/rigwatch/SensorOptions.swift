@@ -2,8 +2,18 @@ import ArgumentParser
 import Foundation
 import RigwatchSources
 
+/// Where kernel events come from: BPF, the audit subsystem, or BPF with audit as the fallback.
+enum SourceChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, bpf, audit
+}
+
 /// Options shared by every command that runs the live sensor.
 struct SensorOptions: ParsableArguments {
+    /// BPF by default, so a host where it cannot load says so loudly; `auto` is the
+    /// explicit choice to fall back to audit.
+    @Option(help: "Event source: bpf (default), audit, or auto (BPF, else the audit subsystem).")
+    var source: SourceChoice = .bpf
+
     @Option(name: .customLong("watch-user"), help: "User whose process lineage is watched (repeatable; default: the config's watch_users, vastai_kaalia).")
     var watchUsers: [String] = []
 

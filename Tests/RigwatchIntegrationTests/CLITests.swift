@@ -53,6 +53,18 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("invalid access to map value"), "verifier reason missing: \(r.stderr)")
     }
 
+    /// `--source auto` falls back to audit with one line saying why; the run then works.
+    func testAutoSourceFallsBackToAuditWithTheReason() throws {
+        addTeardownBlock { _ = try? runCommand("/sbin/auditctl", ["-D", "-k", "rigwatch"]) }
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--source", "auto", "--duration", "2", "--events", "none",
+                                                     "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("BPF source unavailable (no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("falling back to the audit source"), r.stderr)
+        let rules = try runCommand("/sbin/auditctl", ["-l"])
+        XCTAssertFalse(rules.stdout.contains("key=rigwatch"), "rigwatch's audit rules are removed on exit: \(rules.stdout)")
+    }
+
     func testUnknownWatchUserWarnsAndRuns() throws {
         let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--watch-user", "rwtest-no-such-user", "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 0, r.stderr)
