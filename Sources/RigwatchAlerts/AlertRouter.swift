@@ -103,7 +103,7 @@ public final class AlertRouter {
         stopping = true
         drainDeadline = Date().addingTimeInterval(drainSeconds)
         condition.signal()
-        while thread != nil && !finished { condition.wait(until: Date().addingTimeInterval(0.1)) }
+        while thread != nil && !finished { _ = condition.wait(until: Date().addingTimeInterval(0.1)) }
         condition.unlock()
     }
 
@@ -133,7 +133,7 @@ public final class AlertRouter {
                 if let deadline = aggregator.nextDeadline {
                     wake = min(wake, Date(timeIntervalSince1970: Double(deadline) / 1e9))
                 }
-                condition.wait(until: wake)
+                _ = condition.wait(until: wake)
             }
             condition.unlock()
         }

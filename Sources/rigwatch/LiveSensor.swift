@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import RigwatchCore
 import RigwatchSources
@@ -105,3 +106,21 @@ struct LiveSensor {
         return (drops, Date().timeIntervalSince(start))
     }
 }
+
+/// Runs the body of a command that loads a source, turning its failures into exit
+/// statuses: 2 for unmet preconditions, 3 for a source that would not load.
+func mappingSensorFailures<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let failure as Preflight.Failure {
+        Log.error(failure.description)
+        throw ExitCode(2)
+    } catch let failure as BPFSource.Failure {
+        Log.error(failure.message)
+        throw ExitCode(3)
+    } catch let failure as AuditFailure {
+        Log.error(failure.message)
+        throw ExitCode(3)
+    }
+}
+

@@ -35,7 +35,7 @@ struct RecordCommand: ParsableCommand {
                 Log.info(line)
             }
         }
-        do {
+        try mappingSensorFailures {
             var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
             live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
             live.gpu = sensor.gpuSampling(interval: Double(settings.mining.gpuIntervalSeconds))
@@ -65,12 +65,6 @@ struct RecordCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             Log.info("recorded \(output): \(writer.eventCount) events, \(writer.byteCount) bytes, \(result.drops) lost, \(String(format: "%.1f", result.seconds))s")
-        } catch let failure as Preflight.Failure {
-            Log.error(failure.description)
-            throw ExitCode(2)
-        } catch let failure as BPFSource.Failure {
-            Log.error(failure.message)
-            throw ExitCode(3)
         }
     }
 }

@@ -45,7 +45,7 @@ struct RunCommand: ParsableCommand {
             Log.info("alerts: \(s.received) raised, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
         }
         var malformed = 0
-        do {
+        try mappingSensorFailures {
             var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
             live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
             live.gpu = gpu
@@ -68,15 +68,6 @@ struct RunCommand: ParsableCommand {
                 })
             out.flush()
             Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alerts) alerts")
-        } catch let failure as Preflight.Failure {
-            Log.error(failure.description)
-            throw ExitCode(2)
-        } catch let failure as BPFSource.Failure {
-            Log.error(failure.message)
-            throw ExitCode(3)
-        } catch let failure as AuditFailure {
-            Log.error(failure.message)
-            throw ExitCode(3)
         }
     }
 

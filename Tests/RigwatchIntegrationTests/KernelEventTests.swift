@@ -141,7 +141,7 @@ final class KernelEventTests: XCTestCase {
 
         let sensor = try SensorHarness(watching: [user.uid])
         XCTAssertEqual(sensor.source.lineage(of: shell), user.uid, "the running root shell was not seeded from /proc")
-        FileManager.default.createFile(atPath: marker, contents: nil)
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
         early.waitUntilExit()
         XCTAssertEqual(early.terminationStatus, 0)
 

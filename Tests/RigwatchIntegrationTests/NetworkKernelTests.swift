@@ -25,8 +25,9 @@ final class NetworkKernelTests: XCTestCase {
             text += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
         }
         // Read stdout while the traffic runs, so the sensor never blocks on a full pipe.
-        var collected = Data()
-        let reader = Thread { collected = out.fileHandleForReading.readDataToEndOfFile() }
+        final class Collected: @unchecked Sendable { var data = Data() } // written by the reader, read after it finished
+        let collected = Collected()
+        let reader = Thread { collected.data = out.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         try traffic()
         sleep(1)
@@ -35,7 +36,7 @@ final class NetworkKernelTests: XCTestCase {
         while !reader.isFinished { usleep(10_000) }
         XCTAssertEqual(sensor.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         var output = Output()
-        for line in collected.split(separator: 0x0a) {
+        for line in collected.data.split(separator: 0x0a) {
             guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
             if o["type"] as? String == "alert" { output.alerts.append(o) } else { output.events.append(o) }
         }

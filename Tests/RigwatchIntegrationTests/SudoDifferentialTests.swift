@@ -66,7 +66,7 @@ final class SudoDifferentialTests: XCTestCase {
             _ = top
             let stub = stubs + canonical
             try FileManager.default.createDirectory(atPath: (stub as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: stub, contents: Data("#!/bin/true\n".utf8), attributes: [.posixPermissions: 0o755])
+            _ = FileManager.default.createFile(atPath: stub, contents: Data("#!/bin/true\n".utf8), attributes: [.posixPermissions: 0o755])
             stubbed.append(canonical)
         }
         for top in ["usr/bin", "usr/sbin", "var/lib"] {
