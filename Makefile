@@ -67,3 +67,16 @@ bench: deps bpf
 
 clean:
 	rm -rf build $(GENERATED) .build
+
+# Installs rigwatch as a systemd service (binary, unit, default config, directories);
+# idempotent. `make install ARGS=--dry-run` shows everything first; `make uninstall`
+# removes what install added (ARGS=--purge also removes the configuration).
+.PHONY: install uninstall
+install: deps bpf
+	$(SWIFT) build -c release
+	.build/release/rigwatch install $(ARGS)
+
+uninstall:
+	@bin=/usr/local/bin/rigwatch; [ -x $$bin ] || bin=.build/release/rigwatch; \
+	[ -x $$bin ] || { echo "no rigwatch binary: neither /usr/local/bin/rigwatch nor .build/release/rigwatch" >&2; exit 1; }; \
+	echo "$$bin uninstall $(ARGS)"; $$bin uninstall $(ARGS)

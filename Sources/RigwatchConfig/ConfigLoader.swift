@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining", "service"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -42,6 +42,8 @@ public enum ConfigLoader {
                 config.network = try parseNetwork(value, nodes: nodes)
             case "mining":
                 config.mining = try parseMining(value, nodes: nodes)
+            case "service":
+                config.service = try parseService(value, nodes: nodes)
             default:
                 break
             }
@@ -74,6 +76,22 @@ public enum ConfigLoader {
             }
         }
         return alerts
+    }
+
+    static func parseService(_ node: Node, nodes: YAMLNodes) throws -> ServiceConfig {
+        var service = ServiceConfig()
+        let known = ["state_file", "state_interval_seconds", "metrics_file", "heartbeat_hours"]
+        for (key, value) in try nodes.mapping(node, at: "service", known: known) {
+            let path = "service.\(key)"
+            switch key {
+            case "state_file": service.stateFile = try nodes.string(value, at: path)
+            case "state_interval_seconds": service.stateIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
+            case "metrics_file": service.metricsFile = try nodes.string(value, at: path)
+            case "heartbeat_hours": service.heartbeatHours = try nodes.int(value, at: path, range: 0...8760)
+            default: break
+            }
+        }
+        return service
     }
 
     static func parseNetwork(_ node: Node, nodes: YAMLNodes) throws -> NetworkConfig {

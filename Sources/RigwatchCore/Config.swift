@@ -9,6 +9,21 @@ public struct RigwatchConfig: Equatable, Sendable {
     public var alerts = AlertsConfig()
     public var network = NetworkConfig()
     public var mining = MiningConfig()
+    public var service = ServiceConfig()
+
+    public init() {}
+}
+
+/// `service:` — health of the running sensor: state file, metrics, heartbeat.
+public struct ServiceConfig: Equatable, Sendable {
+    /// `state_file` (/var/lib/rigwatch/state.json): read by `rigwatch status`; empty turns it off.
+    public var stateFile = "/var/lib/rigwatch/state.json"
+    /// `state_interval_seconds` (5): how often the state file and the metrics file are rewritten.
+    public var stateIntervalSeconds = 5
+    /// `metrics_file` (/var/lib/node_exporter/textfile_collector/rigwatch.prom): Prometheus textfile; empty turns it off.
+    public var metricsFile = "/var/lib/node_exporter/textfile_collector/rigwatch.prom"
+    /// `heartbeat_hours` (0 = off): a `sensor-heartbeat` alert every N hours, and `sensor-stopping` on a clean stop.
+    public var heartbeatHours = 0
 
     public init() {}
 }

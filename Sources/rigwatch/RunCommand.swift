@@ -37,12 +37,20 @@ struct RunCommand: ParsableCommand {
         let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
         let router = try makeAlertRouter(settings)
         let wallOffset = BootClock.wallOffsetNs()
-        pipeline.onAlert = { router.submit($0, eventWallNs: Int64($0.eventTimeNs) + wallOffset) }
+        let health = ServiceHealth(config: settings.service, router: router,
+                                   source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
+        pipeline.onAlert = {
+            health.countAlert($0)
+            router.submit($0, eventWallNs: Int64($0.eventTimeNs) + wallOffset)
+        }
         router.start()
+        var cleanStop = false
         defer {
             router.stop(drainSeconds: 5)
             let s = router.snapshot()
             Log.info("alerts: \(s.received) raised, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
+            if !cleanStop { health.lastError = health.lastError ?? "the sensor stopped on an error (see its log)" }
+            health.write(stopReason: cleanStop ? (Signals.lastSignal != 0 ? "signal \(Signals.lastSignal)" : "end of --duration") : nil)
         }
         var malformed = 0
         try mappingSensorFailures {
@@ -52,21 +60,29 @@ struct RunCommand: ParsableCommand {
             let result = try live.run(
                 onRecord: { raw in
                     do {
-                        pipeline.handle(try EventDecoder.decode(raw))
+                        let event = try EventDecoder.decode(raw)
+                        health.countEvent(event)
+                        pipeline.handle(event)
                     } catch {
                         malformed += 1
+                        health.lastError = "malformed kernel record: \(error)"
                         if malformed <= 10 { Log.warning("malformed kernel record skipped: \(error)") }
                     }
                 },
                 onDrops: { drops in
                     Log.warning("sensor lost \(drops.lost) events (ring buffer full; \(drops.total) in total)")
+                    health.kernelDrops = drops.total
                     pipeline.handle(.drops(drops))
                 },
                 afterPoll: {
                     out.flush()
                     if Signals.takeReloadRequest() { reload(engine, watched: watched) }
+                    if health.source == "auto" { health.source = ServiceHealth.detectSource() }
+                    health.tick()
                 })
             out.flush()
+            cleanStop = true
+            health.sayGoodbye(signal: Signals.lastSignal)
             Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alerts) alerts")
         }
     }

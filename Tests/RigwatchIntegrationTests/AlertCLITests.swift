@@ -23,6 +23,9 @@ final class AlertCLITests: XCTestCase {
           discord:
             webhook_file: \(webhookFile)
             timeout_seconds: 3
+        service:
+          state_file: \(dir)/state.json
+          metrics_file: \(dir)/rigwatch.prom
         """
         try config.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         return dir + "/rigwatch.yaml"

@@ -25,6 +25,9 @@ final class PolicyKernelTests: XCTestCase {
         alerts:
           log_file: \(dir)/alerts.jsonl
           spool_dir: \(dir)/spool
+        service:
+          state_file: \(dir)/state.json
+          metrics_file: \(dir)/rigwatch.prom
         """
         try config.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         let check = try runCommand(Repo.rigwatchBinary, ["check-config", dir + "/rigwatch.yaml"])
@@ -77,7 +80,7 @@ final class PolicyKernelTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let configPath = dir + "/rigwatch.yaml"
         func writeConfig(_ rules: [String]) throws {
-            let text = "watch_users: [\(user.name)]\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\npolicy:\n  include_default: false\n  rules:\n" + rules.map { "    - \"\($0)\"\n" }.joined()
+            let text = "watch_users: [\(user.name)]\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\nservice:\n  state_file: \(dir)/state.json\n  metrics_file: \(dir)/rigwatch.prom\npolicy:\n  include_default: false\n  rules:\n" + rules.map { "    - \"\($0)\"\n" }.joined()
             try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         }
         try writeConfig(["/usr/bin/id"])

@@ -164,13 +164,17 @@ struct SetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A configuration of the test's own: its alert log and spool in a temporary
-/// directory, so no test writes to /var/log/rigwatch or /var/lib/rigwatch.
+/// A configuration of the test's own: its alert log, spool, state and metrics files
+/// in a temporary directory, so no test writes to /var/log/rigwatch, /var/lib/rigwatch
+/// or node_exporter's directory.
 func scratchConfig(_ test: XCTestCase, body: String = "") throws -> String {
     let dir = NSTemporaryDirectory() + "rwtest-config-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-    let text = body + "\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\n"
+    var text = body + "\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\n"
+    if !body.contains("service:") { // a test that sets its own keeps them
+        text += "service:\n  state_file: \(dir)/state.json\n  metrics_file: \(dir)/rigwatch.prom\n"
+    }
     try text.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
     return dir + "/rigwatch.yaml"
 }

@@ -1,0 +1,157 @@
+import Foundation
+
+/// What the running sensor says about itself in its state file (`service.state_file`),
+/// rewritten atomically every `service.state_interval_seconds` and at stop; read by
+/// `rigwatch status`. Times are Unix seconds.
+public struct ServiceState: Codable, Equatable, Sendable {
+    public struct Alerts: Codable, Equatable, Sendable {
+        /// Alerts the router took in (engine, heartbeat, goodbye).
+        public var raised = 0
+        /// Sent to Discord.
+        public var delivered = 0
+        /// Written to the spool (every alert bound for Discord is spooled first).
+        public var spooled = 0
+        /// Waiting in the spool now.
+        public var spoolDepth = 0
+        public var deliveryFailures = 0
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case raised, delivered, spooled
+            case spoolDepth = "spool_depth"
+            case deliveryFailures = "delivery_failures"
+        }
+    }
+
+    /// The file's own format version.
+    public var format = 1
+    public var sensorVersion: String
+    public var host: String
+    public var pid: Int32
+    public var startedAt: Double
+    public var updatedAt: Double
+    public var uptimeSeconds: Double
+    /// The writer's interval: `status` calls the file stale when it is much older.
+    public var intervalSeconds: Double
+    /// "bpf" or "audit".
+    public var source: String
+    public var watchedUsers: [String]
+    public var eventsTotal: UInt64
+    /// Over the last interval.
+    public var eventsPerSecond: Double
+    public var eventsByKind: [String: UInt64]
+    public var kernelDroppedEvents: UInt64
+    public var alerts: Alerts
+    public var alertsByRule: [String: UInt64]
+    public var lastError: String?
+    /// True after a clean stop; `stoppedAt` and `stopReason` say when and why.
+    public var stopped: Bool
+    public var stoppedAt: Double?
+    public var stopReason: String?
+
+    public init(sensorVersion: String, host: String, pid: Int32, startedAt: Double, updatedAt: Double,
+                intervalSeconds: Double, source: String, watchedUsers: [String]) {
+        self.sensorVersion = sensorVersion
+        self.host = host
+        self.pid = pid
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+        self.uptimeSeconds = max(0, updatedAt - startedAt)
+        self.intervalSeconds = intervalSeconds
+        self.source = source
+        self.watchedUsers = watchedUsers
+        eventsTotal = 0
+        eventsPerSecond = 0
+        eventsByKind = [:]
+        kernelDroppedEvents = 0
+        alerts = Alerts()
+        alertsByRule = [:]
+        stopped = false
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format, host, pid, source, alerts, stopped
+        case sensorVersion = "sensor_version"
+        case startedAt = "started_at"
+        case updatedAt = "updated_at"
+        case uptimeSeconds = "uptime_seconds"
+        case intervalSeconds = "interval_seconds"
+        case watchedUsers = "watched_users"
+        case eventsTotal = "events_total"
+        case eventsPerSecond = "events_per_second"
+        case eventsByKind = "events_by_kind"
+        case kernelDroppedEvents = "kernel_dropped_events"
+        case alertsByRule = "alerts_by_rule"
+        case lastError = "last_error"
+        case stoppedAt = "stopped_at"
+        case stopReason = "stop_reason"
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func decode(_ data: Data) throws -> ServiceState {
+        try JSONDecoder().decode(ServiceState.self, from: data)
+    }
+
+    public static func load(path: String) throws -> ServiceState {
+        try decode(try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    public func write(to path: String) throws {
+        try AtomicFile.write(try json(), to: path, mode: 0o644)
+    }
+}
+
+/// Replace a file whole: write a temporary file beside it, fsync, rename over the
+/// old one, fsync the directory. Readers see the old content or the new, never a part.
+public enum AtomicFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp.\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard fd >= 0 else { throw Failure(description: "\(tmp): \(String(cString: strerror(errno)))") }
+        var ok = true
+        var why = ""
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    ok = false
+                    why = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if ok { fchmod(fd, mode) }
+        if ok, fsync(fd) != 0 { ok = false; why = String(cString: strerror(errno)) }
+        close(fd)
+        guard ok else {
+            unlink(tmp)
+            throw Failure(description: "\(tmp): \(why)")
+        }
+        guard rename(tmp, path) == 0 else {
+            let error = String(cString: strerror(errno))
+            unlink(tmp)
+            throw Failure(description: "\(path): \(error)")
+        }
+        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
+    }
+}

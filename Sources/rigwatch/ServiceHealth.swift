@@ -1,0 +1,167 @@
+import Foundation
+import RigwatchAlerts
+import RigwatchCore
+import RigwatchSources
+
+/// Counters of the running sensor, and the periodic state-file, metrics and
+/// heartbeat work. Lives on the poll loop's thread (records, alerts and
+/// `afterPoll` all run there), so it needs no lock; `tick` is cheap when not due.
+final class ServiceHealth {
+    let config: ServiceConfig
+    let router: AlertRouter
+    let host: String
+    let watchedUsers: [String]
+    let startedAt: Double
+    var source: String
+    private(set) var eventsByKind: [String: UInt64] = [:]
+    private(set) var eventsTotal: UInt64 = 0
+    private(set) var alertsByRule: [String: UInt64] = [:]
+    private(set) var alertsTotal: UInt64 = 0
+    var kernelDrops: UInt64 = 0
+    var lastError: String?
+
+    private var lastWrite: Double
+    private var lastWriteEvents: UInt64 = 0
+    private var heartbeat: HeartbeatSchedule?
+    private var lastBeat: (events: UInt64, drops: UInt64, alerts: UInt64) = (0, 0, 0)
+    private var reported: [String: String] = [:]
+    private var metricsDirMissingReported = false
+
+    init(config: ServiceConfig, router: AlertRouter, source: String, watchedUsers: [String],
+         host: String = ProcessInfo.processInfo.hostName, now: Double = Date().timeIntervalSince1970) {
+        self.config = config
+        self.router = router
+        self.source = source
+        self.watchedUsers = watchedUsers
+        self.host = host
+        startedAt = now
+        lastWrite = now
+        heartbeat = HeartbeatSchedule(hours: config.heartbeatHours, start: now)
+    }
+
+    var heartbeatOn: Bool { config.heartbeatHours > 0 }
+
+    func countEvent(_ event: Event) {
+        eventsTotal += 1
+        eventsByKind[event.kindName, default: 0] += 1
+    }
+
+    func countAlert(_ alert: Alert) {
+        alertsTotal += 1
+        alertsByRule[alert.rule, default: 0] += 1
+    }
+
+    /// Raises one of the sensor's own alerts through the router, counted like the engine's.
+    func raise(_ alert: Alert) {
+        countAlert(alert)
+        router.submit(alert, eventWallNs: BootClock.wallNowNs())
+    }
+
+    /// From `afterPoll`: the files every interval, the heartbeat when due.
+    func tick(now: Double = Date().timeIntervalSince1970) {
+        if var schedule = heartbeat {
+            if schedule.take(now: now) {
+                let since = ServiceAlerts.Since(uptimeSeconds: now - startedAt, events: eventsTotal - lastBeat.events,
+                                                drops: kernelDrops - lastBeat.drops, alerts: alertsTotal - lastBeat.alerts)
+                lastBeat = (eventsTotal, kernelDrops, alertsTotal)
+                raise(ServiceAlerts.heartbeat(host: host, since: since, bootNs: BootClock.nowNs()))
+            }
+            heartbeat = schedule
+        }
+        if now - lastWrite >= Double(config.stateIntervalSeconds) || now < lastWrite {
+            write(now: now, stopReason: nil)
+        }
+    }
+
+    /// On a clean stop with heartbeats on: the goodbye, before the router drains.
+    func sayGoodbye(signal: Int32, now: Double = Date().timeIntervalSince1970) {
+        guard heartbeatOn, signal != 0 else { return }
+        raise(ServiceAlerts.stopping(host: host, signal: signal, uptimeSeconds: now - startedAt, bootNs: BootClock.nowNs()))
+    }
+
+    /// Writes the state file and the metrics file. `stopReason` non-nil: the last write, after a clean stop.
+    func write(now: Double = Date().timeIntervalSince1970, stopReason: String?) {
+        let elapsed = now - lastWrite
+        let stats = router.snapshot()
+        var state = ServiceState(sensorVersion: SensorVersion.string, host: host, pid: getpid(), startedAt: startedAt,
+                                 updatedAt: now, intervalSeconds: Double(config.stateIntervalSeconds), source: source,
+                                 watchedUsers: watchedUsers)
+        state.eventsTotal = eventsTotal
+        state.eventsPerSecond = elapsed > 0 ? Double(eventsTotal - lastWriteEvents) / elapsed : 0
+        state.eventsByKind = eventsByKind
+        state.kernelDroppedEvents = kernelDrops
+        state.alerts.raised = stats.received
+        state.alerts.delivered = stats.delivered
+        state.alerts.spooled = stats.spooled
+        state.alerts.spoolDepth = stats.spoolDepth
+        state.alerts.deliveryFailures = stats.deliveryFailures
+        state.alertsByRule = alertsByRule
+        state.lastError = lastError ?? stats.lastError
+        if let stopReason {
+            state.stopped = true
+            state.stoppedAt = now
+            state.stopReason = stopReason
+        }
+        lastWrite = now
+        lastWriteEvents = eventsTotal
+        if !config.stateFile.isEmpty {
+            attempt("state file") {
+                try ensureDirectory(config.stateFile)
+                try state.write(to: config.stateFile)
+            }
+        }
+        if !config.metricsFile.isEmpty {
+            let dir = (config.metricsFile as NSString).deletingLastPathComponent
+            if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
+                if !metricsDirMissingReported {
+                    metricsDirMissingReported = true
+                    Log.warning("metrics: \(dir) does not exist (node_exporter's textfile collector?); no metrics written")
+                }
+                return
+            }
+            var m = MetricsText.Snapshot()
+            m.up = stopReason == nil
+            m.startTimeSeconds = startedAt
+            m.eventsByKind = eventsByKind
+            m.kernelDroppedEvents = kernelDrops
+            m.alertsByRule = alertsByRule
+            m.spoolDepth = stats.spoolDepth
+            m.deliveryFailures = stats.deliveryFailures
+            m.delivered = stats.delivered
+            attempt("metrics file") { try MetricsText.write(m, to: config.metricsFile) }
+        }
+    }
+
+    /// The state file's directory (e.g. /var/lib/rigwatch) is ours to create.
+    private func ensureDirectory(_ path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        guard !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) else { return }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+    }
+
+    /// A failed write is logged once per distinct error, never fatal.
+    private func attempt(_ what: String, _ body: () throws -> Void) {
+        do {
+            try body()
+            reported[what] = nil
+        } catch {
+            let text = "\(error)"
+            if reported[what] != text {
+                reported[what] = text
+                Log.warning("\(what): \(text)")
+            }
+        }
+    }
+
+    /// Which source the loop runs: BPF link or program descriptors in this process mean BPF.
+    static func detectSource() -> String {
+        guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return "unknown" }
+        for fd in fds {
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
+               target.hasPrefix("anon_inode:bpf-prog") || target.hasPrefix("anon_inode:bpf-link") {
+                return "bpf"
+            }
+        }
+        return "audit"
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import RigwatchAlerts
+import RigwatchCore
+
+/// `rigwatch status`: what the running sensor last wrote to its state file.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the running sensor's state (exit 0 running, 1 stopped or stale, 2 no state file)."
+    )
+
+    @Option(name: .customLong("state-file"), help: "The state file (default: service.state_file of --config, else /var/lib/rigwatch/state.json).")
+    var stateFile: String?
+
+    @OptionGroup var config: ConfigOption
+
+    @Flag(help: "Print the state file's JSON instead of the summary.")
+    var json = false
+
+    func run() throws {
+        let path = try stateFile ?? config.load().service.stateFile
+        let now = Date().timeIntervalSince1970
+        guard let data = FileManager.default.contents(atPath: path) else {
+            FileHandle.standardError.write(Data(StatusReport.text(nil, verdict: .missing, now: now, path: path).utf8))
+            throw ExitCode(2)
+        }
+        let state: ServiceState
+        do {
+            state = try ServiceState.decode(data)
+        } catch {
+            Log.error("\(path): not a rigwatch state file: \(error)")
+            throw ExitCode(2)
+        }
+        let verdict = StatusReport.verdict(state, now: now, pidAlive: StatusReport.pidAlive(state.pid))
+        if json {
+            FileHandle.standardOutput.write(data)
+        } else {
+            print(StatusReport.text(state, verdict: verdict, now: now, path: path), terminator: "")
+        }
+        if verdict.exitCode != 0 { throw ExitCode(verdict.exitCode) }
+    }
+}

@@ -1,0 +1,34 @@
+import RigwatchConfig
+import RigwatchCore
+import XCTest
+
+final class ServiceConfigTests: XCTestCase {
+    func testDefaults() {
+        let s = RigwatchConfig().service
+        XCTAssertEqual(s.stateFile, "/var/lib/rigwatch/state.json")
+        XCTAssertEqual(s.stateIntervalSeconds, 5)
+        XCTAssertEqual(s.metricsFile, "/var/lib/node_exporter/textfile_collector/rigwatch.prom")
+        XCTAssertEqual(s.heartbeatHours, 0)
+    }
+
+    func testParse() throws {
+        let c = try ConfigLoader.parse("service:\n  state_file: /tmp/s.json\n  state_interval_seconds: 2\n  metrics_file: \"\"\n  heartbeat_hours: 6\n")
+        XCTAssertEqual(c.service.stateFile, "/tmp/s.json")
+        XCTAssertEqual(c.service.stateIntervalSeconds, 2)
+        XCTAssertEqual(c.service.metricsFile, "")
+        XCTAssertEqual(c.service.heartbeatHours, 6)
+    }
+
+    func testErrorsWithLines() {
+        XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hour: 1\n", file: "rw.yaml")) {
+            XCTAssertEqual(String(describing: $0),
+                           "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours)")
+        }
+        XCTAssertThrowsError(try ConfigLoader.parse("service:\n  state_interval_seconds: 0\n", file: "rw.yaml")) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")
+        }
+        XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hours: soon\n", file: "rw.yaml")) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")
+        }
+    }
+}
