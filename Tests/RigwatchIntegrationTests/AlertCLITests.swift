@@ -31,20 +31,8 @@ final class AlertCLITests: XCTestCase {
         return dir + "/rigwatch.yaml"
     }
 
-    private func startSensor(_ config: String) throws -> (Process, Pipe) {
-        let sensor = Process()
-        sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        sensor.arguments = ["run", "--config", config, "--events", "none"]
-        let err = Pipe()
-        sensor.standardError = err
-        sensor.standardOutput = FileHandle.nullDevice
-        try sensor.run()
-        var text = ""
-        let deadline = Date().addingTimeInterval(20)
-        while !text.contains("sensor attached"), sensor.isRunning, Date() < deadline {
-            text += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        return (sensor, err)
+    private func startSensor(_ config: String) throws -> SensorProcess {
+        try SensorProcess(["run", "--config", config, "--events", "none"])
     }
 
     func testKill9WithSpooledAlertsThenRestartDeliversEachExactlyOnceInOrder() throws {
@@ -54,7 +42,7 @@ final class AlertCLITests: XCTestCase {
         try mock.admin("mode", #"{"mode":"status","status":500,"count":100000}"#) // Discord is down
         let config = try writeConfig(mock.dir, mock: mock, user: user.name)
 
-        let (first, _) = try startSensor(config)
+        let first = try startSensor(config)
         let commands = [["/usr/bin/uname", "-n"], ["/usr/bin/whoami"], ["/usr/bin/uname", "-r"]]
         for argv in commands {
             XCTAssertEqual(try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n"] + argv)).status, 0)
@@ -65,17 +53,15 @@ final class AlertCLITests: XCTestCase {
             usleep(100_000)
         }
         usleep(500_000)
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        first.stop(SIGKILL)
         XCTAssertEqual(try mock.embeds().count, 0, "nothing could be delivered while Discord was down")
 
         try mock.admin("mode", #"{"mode":"ok"}"#)
-        let (second, err) = try startSensor(config)
+        let second = try startSensor(config)
         let embeds = try mock.waitForEmbeds(3, timeout: 30)
         usleep(1_500_000) // anything duplicated would arrive now
-        kill(second.processIdentifier, SIGTERM)
-        second.waitUntilExit()
-        let stderrText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.stop()
+        let stderrText = second.stderrText
         let all = try mock.embeds()
         XCTAssertEqual(all.count, 3, "each spooled alert exactly once: \(all.compactMap { $0["title"] })")
         let titles = embeds.compactMap { $0["title"] as? String }
@@ -123,14 +109,13 @@ final class AlertCLITests: XCTestCase {
         let mock = try MockDiscord(self)
         try mock.admin("ratelimit", #"{"limit":1000,"window":1.0}"#)
         let config = try writeConfig(mock.dir, mock: mock, user: user.name, stormPerRule: 100)
-        let (sensor, _) = try startSensor(config)
+        let sensor = try startSensor(config)
         for i in 0..<40 {
             _ = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n", "/usr/bin/echo", "latency-\(i)"]))
             usleep(200_000)
         }
         let embeds = try mock.waitForEmbeds(40, timeout: 30)
-        kill(sensor.processIdentifier, SIGTERM)
-        sensor.waitUntilExit()
+        sensor.stop()
         XCTAssertEqual(embeds.count, 40)
         // Event wall time from the alert log, receive time from the server's record.
         let log = try String(contentsOfFile: mock.dir + "/alerts.jsonl", encoding: .utf8).split(separator: "\n")

@@ -21,27 +21,15 @@ final class MiningKernelTests: XCTestCase {
         chmod(miner, 0o755)
         let config = try scratchConfig(self, body: "watch_users: [\(user.name)]\nnetwork:\n  snapshot_interval_seconds: 1\n")
 
-        let sensor = Process()
-        sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        sensor.arguments = ["run", "--config", config, "--events", "none", "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1",
-                            "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi"]
-        let out = Pipe(), err = Pipe()
-        sensor.standardOutput = out
-        sensor.standardError = err
-        try sensor.run()
-        var stderrText = ""
-        while !stderrText.contains("sensor attached"), sensor.isRunning {
-            stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        }
+        let sensor = try SensorProcess(["run", "--config", config, "--events", "none", "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1",
+                                        "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi"])
         let r = try runCommand("/usr/bin/setpriv", user.asUser([miner, NetTestHost.script, "tcp", host.peerAddress, "3333", "100000",
                                                                 "stratum+tcp://\(host.peerAddress):3333"]))
         XCTAssertEqual(r.status, 0, r.stderr)
         sleep(2)
-        kill(sensor.processIdentifier, SIGTERM)
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        stderrText += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sensor.waitUntilExit()
-        XCTAssertEqual(sensor.terminationStatus, 0, stderrText)
+        let output = sensor.stop()
+        let stderrText = sensor.stderrText
+        XCTAssertEqual(sensor.status, 0, stderrText)
         // No GPU here: one clear line, and the sensor runs on.
         XCTAssertTrue(stderrText.contains("GPU signal is off"), stderrText)
 

@@ -13,30 +13,13 @@ final class NetworkKernelTests: XCTestCase {
 
     /// Runs the sensor around `traffic` and returns what it printed.
     private func watch(config: String, _ traffic: () throws -> Void) throws -> Output {
-        let sensor = Process()
-        sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        sensor.arguments = ["run", "--config", config, "--events", "all"]
-        let out = Pipe(), err = Pipe()
-        sensor.standardOutput = out
-        sensor.standardError = err
-        try sensor.run()
-        var text = ""
-        while !text.contains("sensor attached"), sensor.isRunning {
-            text += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        }
-        // Read stdout while the traffic runs, so the sensor never blocks on a full pipe.
-        final class Collected: @unchecked Sendable { var data = Data() } // written by the reader, read after it finished
-        let collected = Collected()
-        let reader = Thread { collected.data = out.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
+        let sensor = try SensorProcess(["run", "--config", config, "--events", "all"])
         try traffic()
         sleep(1)
-        kill(sensor.processIdentifier, SIGTERM)
-        sensor.waitUntilExit()
-        while !reader.isFinished { usleep(10_000) }
-        XCTAssertEqual(sensor.terminationStatus, 0, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let stdout = sensor.stop()
+        XCTAssertEqual(sensor.status, 0, sensor.stderrText)
         var output = Output()
-        for line in collected.data.split(separator: 0x0a) {
+        for line in Data(stdout.utf8).split(separator: 0x0a) {
             guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { continue }
             if o["type"] as? String == "alert" { output.alerts.append(o) } else { output.events.append(o) }
         }

@@ -34,17 +34,7 @@ final class PolicyKernelTests: XCTestCase {
         XCTAssertEqual(check.status, 0, check.stderr)
         XCTAssertTrue(check.stdout.contains("/etc/sudoers.d/rwtest-pol: 4 compiled rules"), check.stdout)
 
-        let sensor = Process()
-        sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        sensor.arguments = ["run", "--config", dir + "/rigwatch.yaml", "--events", "none"]
-        let out = Pipe(), err = Pipe()
-        sensor.standardOutput = out
-        sensor.standardError = err
-        try sensor.run()
-        var stderrText = ""
-        while !stderrText.contains("sensor attached"), sensor.isRunning {
-            stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-        }
+        let sensor = try SensorProcess(["run", "--config", dir + "/rigwatch.yaml", "--events", "none"])
         func sudo(_ args: [String]) throws -> Int32 {
             try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n"] + args)).status
         }
@@ -54,11 +44,9 @@ final class PolicyKernelTests: XCTestCase {
         // sudo would refuse an unlisted command, so the unlisted exec happens below an allowed wrapper:
         XCTAssertEqual(try sudo(["/usr/bin/timeout", "9", "/bin/sh", "-c", "/usr/bin/whoami", "/usr/bin/uname", "-r"]), 0)
         sleep(1)
-        kill(sensor.processIdentifier, SIGTERM)
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        stderrText += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sensor.waitUntilExit()
-        XCTAssertEqual(sensor.terminationStatus, 0, stderrText)
+        let output = sensor.stop()
+        let stderrText = sensor.stderrText
+        XCTAssertEqual(sensor.status, 0, stderrText)
 
         let alerts = output.split(separator: "\n").map(String.init)
         XCTAssertEqual(alerts.count, 1, "expected exactly one alert, got:\n\(output)\nstderr:\n\(stderrText)")
@@ -85,21 +73,7 @@ final class PolicyKernelTests: XCTestCase {
         }
         try writeConfig(["/usr/bin/id"])
 
-        let sensor = Process()
-        sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        sensor.arguments = ["run", "--config", configPath, "--events", "none"]
-        let out = Pipe(), err = Pipe()
-        sensor.standardOutput = out
-        sensor.standardError = err
-        try sensor.run()
-        var stderrText = ""
-        func readStderr(until marker: String) {
-            let deadline = Date().addingTimeInterval(10)
-            while !stderrText.contains(marker), sensor.isRunning, Date() < deadline {
-                stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
-            }
-        }
-        readStderr(until: "sensor attached")
+        let sensor = try SensorProcess(["run", "--config", configPath, "--events", "none"])
         func sudo(_ args: [String]) throws {
             XCTAssertEqual(try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n"] + args)).status, 0)
         }
@@ -107,21 +81,19 @@ final class PolicyKernelTests: XCTestCase {
         try sudo(["/usr/bin/whoami"])
 
         try writeConfig(["/usr/bin/id", "/usr/bin/whoami"])
-        kill(sensor.processIdentifier, SIGHUP)
-        readStderr(until: "SIGHUP: reloaded policy config rules: 2 rules")
+        sensor.signal(SIGHUP)
+        try sensor.waitForStderr("SIGHUP: reloaded policy config rules: 2 rules")
         try sudo(["/usr/bin/whoami"])                       // allowed now
 
         try "policy:\n  rules: [\"whoami\"]\n".write(toFile: configPath, atomically: true, encoding: .utf8)
-        kill(sensor.processIdentifier, SIGHUP)
-        readStderr(until: "reload failed")
+        sensor.signal(SIGHUP)
+        try sensor.waitForStderr("reload failed")
         try sudo(["/usr/bin/whoami"])                       // the previous policy still holds
         try sudo(["/usr/bin/uname", "-n"])                  // and still denies what it did not list
         sleep(1)
-        kill(sensor.processIdentifier, SIGTERM)
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        stderrText += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        sensor.waitUntilExit()
-        XCTAssertEqual(sensor.terminationStatus, 0, stderrText)
+        let output = sensor.stop()
+        let stderrText = sensor.stderrText
+        XCTAssertEqual(sensor.status, 0, stderrText)
         XCTAssertTrue(stderrText.contains("SIGHUP: reload failed, keeping the previous policy: \(configPath):2: command 'whoami' must be a fully qualified path"), stderrText)
 
         let titles = output.split(separator: "\n").map { line -> String in

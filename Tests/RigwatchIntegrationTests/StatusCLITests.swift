@@ -31,7 +31,7 @@ final class StatusCLITests: XCTestCase {
         sensor.arguments = ["run", "--config", config, "--events", "none"]
         sensor.standardOutput = FileHandle.nullDevice
         let errFile = dir + "/stderr"
-        FileManager.default.createFile(atPath: errFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errFile, contents: nil)
         sensor.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
         try sensor.run()
         addTeardownBlock { if sensor.isRunning { kill(sensor.processIdentifier, SIGKILL) } }

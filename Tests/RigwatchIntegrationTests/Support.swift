@@ -178,3 +178,52 @@ func scratchConfig(_ test: XCTestCase, body: String = "") throws -> String {
     try text.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
     return dir + "/rigwatch.yaml"
 }
+
+/// `rigwatch run …` as a child process, the way the CLI-level tests drive it:
+/// started and waited for until its programs are attached; stdout is read on a
+/// thread of its own so the sensor never blocks on a full pipe; stopped by a signal.
+final class SensorProcess {
+    let process = Process()
+    private let err = Pipe()
+    private let out = Pipe()
+    private final class Collected: @unchecked Sendable { var data = Data() } // written by the reader, read after it ends
+    private let collected = Collected()
+    private var reader: Thread?
+    private(set) var stderrText = ""
+
+    init(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let collected = self.collected, handle = out.fileHandleForReading
+        let reader = Thread { collected.data = handle.readDataToEndOfFile() }
+        reader.start()
+        self.reader = reader
+        try waitForStderr("sensor attached", timeout: 20)
+    }
+
+    /// Reads stderr until `marker` appears (or the sensor exits, or the time is up).
+    func waitForStderr(_ marker: String, timeout: TimeInterval = 10) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !stderrText.contains(marker), process.isRunning, Date() < deadline {
+            stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        guard stderrText.contains(marker) else { throw SetupError("sensor never said '\(marker)': \(stderrText)") }
+    }
+
+    func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
+
+    /// Stops it with `signo`, waits, and returns stdout; stderrText then holds everything.
+    @discardableResult
+    func stop(_ signo: Int32 = SIGTERM) -> String {
+        signal(signo)
+        process.waitUntilExit()
+        stderrText += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        while !(reader?.isFinished ?? true) { usleep(10_000) }
+        return String(decoding: collected.data, as: UTF8.self)
+    }
+
+    var status: Int32 { process.terminationStatus }
+}
