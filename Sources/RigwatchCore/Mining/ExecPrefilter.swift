@@ -31,9 +31,9 @@ struct ExecPrefilter {
     }
 
     func mayMatch(_ e: ExecEvent) -> Bool {
-        if isName(Self.basename(e.filename[...])) { return true }
+        if isName(lastPathComponent(e.filename[...])) { return true }
         let argv0 = e.args.prefix { $0 != 0 }
-        if isName(Self.basename(argv0)) { return true }
+        if isName(lastPathComponent(argv0)) { return true }
         if isName(e.header.comm) { return true }
         return e.args.withUnsafeBufferPointer { args in
             Self.containsStratum(args) || containsDomainSuffix(args) || containsOption(args)
@@ -61,11 +61,6 @@ struct ExecPrefilter {
             }
         }
         return names.contains(h)
-    }
-
-    static func basename(_ path: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        guard let slash = path.lastIndex(of: 0x2f) else { return path }
-        return path[(slash + 1)...]
     }
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }

@@ -47,7 +47,7 @@ public struct ExecSignatureMatcher: Sendable {
     /// The miner name the exe's basename, argv[0]'s basename or the comm matches, case-insensitively.
     /// A comm of 15 bytes may be a longer name cut short by the kernel.
     public func minerName(path: String, comm: String, argv0: String?) -> String? {
-        for candidate in [Self.basename(path), argv0.map(Self.basename) ?? ""] where !candidate.isEmpty {
+        for candidate in [lastPathComponent(path), argv0.map(lastPathComponent) ?? ""] where !candidate.isEmpty {
             if signatures.minerNames.contains(candidate.lowercased()) { return candidate }
         }
         let lowerComm = comm.lowercased()
@@ -107,11 +107,6 @@ public struct ExecSignatureMatcher: Sendable {
             if text.hasSuffix(".") { text.removeLast() }
             return text.contains(".") ? text : nil
         }
-    }
-
-    static func basename(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
     }
 
     /// Every pool endpoint argv names ("host:port", stratum URLs), for the ports the

@@ -59,7 +59,7 @@ struct GPUIdleJudge {
     func isAllowed(_ record: ProcessRecord) -> Bool {
         if allowedCgroups.contains(record.cgroupId) { return true }
         if allowedNames.isEmpty { return false }
-        let base = ExecSignatureMatcher.basename(record.path)
+        let base = lastPathComponent(record.path)
         return allowedNames.contains(base) || allowedCommNames.contains(record.comm.description)
     }
 
@@ -69,7 +69,7 @@ struct GPUIdleJudge {
     }
 
     private func displayName(_ record: ProcessRecord) -> String {
-        let base = ExecSignatureMatcher.basename(record.path)
+        let base = lastPathComponent(record.path)
         return base.isEmpty ? record.comm.description : base
     }
 }

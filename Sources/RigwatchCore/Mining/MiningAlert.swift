@@ -33,7 +33,7 @@ enum MiningAlert {
 
         let what: String
         if let p = incident.execs.first {
-            what = ExecSignatureMatcher.basename(p.path)
+            what = lastPathComponent(p.path)
         } else if let run = incident.gpuRuns.values.min(by: { $0.gpuIndex < $1.gpuIndex }) {
             what = "GPU \(run.gpuIndex) busy \(run.maxUtil)%"
         } else {

@@ -97,7 +97,7 @@ public struct ArgumentAbuseRules: Sendable {
 
     /// Everything wrong with one privileged command line; empty when nothing is.
     public func inspect(exe: String, argv: [String]) -> [AbuseFinding] {
-        let name = basename(exe)
+        let name = lastPathComponent(exe)
         let args = Array(argv.dropFirst())
         var findings: [AbuseFinding] = []
         for arg in args {
@@ -276,9 +276,6 @@ public struct ArgumentAbuseRules: Sendable {
     }
 }
 
-func basename(_ path: String) -> String {
-    path.split(separator: "/").last.map(String.init) ?? path
-}
 
 extension Substring {
     func replacingSlashes() -> String { String(self.map { $0 == "/" ? "." : $0 }) }

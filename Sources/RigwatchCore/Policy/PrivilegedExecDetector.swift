@@ -148,10 +148,9 @@ public final class PrivilegedExecDetector: Detector {
                      dedupKey: "\(Self.abuseRule)|\(h.lineageUid)|\(e.path)|\(commandLine)")
     }
 
-    /// The last path component. Only privileged execs of a watched lineage get here,
-    /// so the String is not built on the hot path of ordinary execs.
+    /// The program name. Only privileged execs of a watched lineage get here, so the
+    /// String is not built on the hot path of ordinary execs.
     static func basename(_ path: [UInt8]) -> String {
-        let start = (path.lastIndex(of: 0x2f).map { $0 + 1 }) ?? 0
-        return String(decoding: path[start...], as: UTF8.self)
+        String(decoding: lastPathComponent(path[...]), as: UTF8.self)
     }
 }
