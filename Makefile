@@ -11,8 +11,10 @@ CONFIG     ?= debug
 ARGS       ?=
 
 # Debian packages the build and the tests need (Swift itself is at /opt/swift).
+# python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
 APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev \
-                libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd
+                libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd \
+                python3-prometheus-client
 
 export PATH := $(PATH):/opt/swift/usr/bin
 
@@ -36,7 +38,7 @@ $(BUILD)/vmlinux.h:
 	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/events.h $(BUILD)/vmlinux.h
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror -c $< -o $@.full
 	$(BPFTOOL) gen object $@ $@.full   # strips DWARF, keeps BTF
 	@rm -f $@.full

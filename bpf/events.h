@@ -15,7 +15,7 @@
 #include <linux/types.h>
 #endif
 
-#define RW_ABI_VERSION 1
+#define RW_ABI_VERSION 2 /* 2: file_change, tamper and integrity kinds */
 
 #define RW_COMM_LEN 16
 #define RW_FILENAME_LEN 256 /* bprm->filename, NUL-terminated, cut to fit */
@@ -30,10 +30,13 @@ enum rw_event_kind {
 	RW_EVENT_FORK = 3,
 	RW_EVENT_EXIT = 4,
 	RW_EVENT_CONNECT = 5,
+	RW_EVENT_FILE_CHANGE = 6,
+	RW_EVENT_TAMPER = 7,
 	/* Kinds below are written by userspace into traces, never by the BPF program. */
 	RW_EVENT_DROPS = 64,
 	RW_EVENT_NET_BYTES = 65,
 	RW_EVENT_GPU_SAMPLE = 66,
+	RW_EVENT_INTEGRITY = 67,
 };
 
 struct rw_header {
@@ -216,6 +219,81 @@ struct rw_gpu_sample {
 	__u32 reserved;
 	char uuid[RW_GPU_UUID_LEN];  /* NUL-padded */
 	struct rw_gpu_process procs[RW_GPU_MAX_PROCS];
+};
+
+/* File-change monitoring: a watched path is an absolute path without a trailing
+ * slash; a file matches it when the file's path equals it or lies below it. The
+ * `file_watch` array map holds them (len 0 = unused slot); userspace fills it. */
+#define RW_PATH_LEN 256
+#define RW_FILE_WATCH_MAX 32
+#define RW_FILE_WATCH_LEN 128
+
+struct rw_file_watch {
+	__u32 len;                     /* bytes of path, without NUL; 0 = unused */
+	char path[RW_FILE_WATCH_LEN];  /* NUL-padded */
+};
+
+enum rw_file_op {
+	RW_FILE_OPEN_WRITE = 1, /* open/openat/openat2/creat with write, create or truncate intent */
+	RW_FILE_RENAME = 2,     /* rename/renameat/renameat2: path -> path2 */
+	RW_FILE_UNLINK = 3,     /* unlink/unlinkat/rmdir */
+	RW_FILE_LINK = 4,       /* link/linkat/symlink/symlinkat: path2 is the new name */
+};
+
+/* flags of struct rw_file_change */
+#define RW_FILE_PATH_TRUNC   (1u << 0) /* path cut to RW_PATH_LEN - 1 */
+#define RW_FILE_PATH2_TRUNC  (1u << 1)
+#define RW_FILE_FROM_STRING  (1u << 2) /* path built from the syscall's string (rename, unlink,
+				         * link), not from the opened file: symlinks not resolved */
+#define RW_FILE_NONCANONICAL (1u << 3) /* that string has "." / ".." / "//" parts: userspace
+				         * normalises it and matches again */
+
+/* A change to a watched path, reported when the syscall returns. Paths are as the
+ * writer's root sees them (its chroot and mount namespace). The header is the writer. */
+struct rw_file_change {
+	struct rw_header hdr;
+	__u32 op;             /* enum rw_file_op */
+	__u32 flags;          /* RW_FILE_* */
+	__u32 open_flags;     /* open(2) flags (OPEN_WRITE), renameat2 flags (RENAME), else 0 */
+	__s32 ret;            /* syscall return value: >= 0 done, < 0 -errno */
+	__u32 mntns;          /* mount namespace inode number of the writer */
+	__u32 reserved;
+	char path[RW_PATH_LEN];
+	char path2[RW_PATH_LEN];  /* RENAME / LINK: the new name; else empty */
+};
+
+enum rw_tamper_op {
+	RW_TAMPER_SIGNAL = 1,    /* a signal generated for the sensor by another process */
+	RW_TAMPER_PTRACE = 2,    /* ptrace(2) aimed at one of the sensor's threads */
+	RW_TAMPER_VM_READ = 3,   /* process_vm_readv(2) of the sensor */
+	RW_TAMPER_VM_WRITE = 4,  /* process_vm_writev(2) into the sensor */
+};
+
+/* Someone acted on the sensor process. The header is the actor. SIGCHLD and
+ * SIGWINCH are not reported (children ending, terminal resizes). */
+struct rw_tamper {
+	struct rw_header hdr;
+	__u32 op;             /* enum rw_tamper_op */
+	__u32 target_pid;     /* the sensor thread aimed at */
+	__s64 arg;            /* SIGNAL: signal number; PTRACE: request; else 0 */
+	__s32 result;         /* SIGNAL: the kernel's TRACE_SIGNAL_* result; else 0 */
+	__u32 reserved;
+};
+
+enum rw_integrity_problem {
+	RW_INTEGRITY_LINK_DETACHED = 1, /* one of the sensor's BPF links no longer attached */
+	RW_INTEGRITY_MAP_ALTERED = 2,   /* a control map's contents differ from what the sensor wrote */
+};
+
+/* The sensor's periodic self-check found its kernel side changed by someone else
+ * (userspace). The header carries only the time of the check. */
+struct rw_integrity {
+	struct rw_header hdr;
+	__u32 problem;        /* enum rw_integrity_problem */
+	__u32 expected;       /* entries the map should hold (MAP_ALTERED) */
+	__u32 found;          /* entries it holds */
+	__u32 reserved;
+	char name[64];        /* program or map name, NUL-padded */
 };
 
 #endif /* RIGWATCH_EVENTS_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* rigwatch kernel sensor: exec, credential changes, fork and exit, with the
- * watched users' process lineage tracked in the kernel.
+ * watched users' process lineage tracked in the kernel; outbound network activity;
+ * file changes under watched paths (file_watch.bpf.h); tamper signals (tamper.bpf.h).
  * Only tracepoint, raw_tp and tp_btf programs: fentry/fexit, LSM and kprobes
  * are not available on the hosts we target. */
 #include "vmlinux.h"
@@ -78,7 +79,7 @@ struct {
 	__type(value, struct rw_net_value);
 } net_bytes SEC(".maps");
 
-/* Destination of an unconnected sendto() in flight, per thread (UDP). */
+/* Destination of an unconnected UDP send in flight, per thread. */
 struct sendto_dest {
 	__u16 family;
 	__u16 port;          /* host byte order */
@@ -86,7 +87,7 @@ struct sendto_dest {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, struct sendto_dest);
@@ -477,41 +478,37 @@ int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstat
 	return 0;
 }
 
-/* sendto() with a destination (unconnected UDP): remember it for sock_send_length. */
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int enter_sendto(struct trace_event_raw_sys_enter *ctx)
+/* Destination of an unconnected UDP send (sendto, sendmsg, sendmmsg with an
+ * address), from the cgroup hook that runs inside udp_sendmsg before the send;
+ * sock_send_length picks it up right after. Attached to the cgroup v2 root, so
+ * every process on the host passes it. It never refuses a send. */
+SEC("cgroup/sendmsg4")
+int udp4_sendmsg(struct bpf_sock_addr *ctx)
 {
-	const void *uaddr = (const void *)ctx->args[4];
-	if (!uaddr)
-		return 0;
 	struct sendto_dest dest = {};
-	__u16 family = 0;
-	bpf_probe_read_user(&family, sizeof(family), uaddr);
-	dest.family = family;
-	if (family == RW_AF_INET) {
-		struct sockaddr_in sin = {};
-		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
-		dest.port = bpf_ntohs(sin.sin_port);
-		__builtin_memcpy(dest.addr, &sin.sin_addr.s_addr, 4);
-	} else if (family == RW_AF_INET6) {
-		struct sockaddr_in6 sin6 = {};
-		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
-		dest.port = bpf_ntohs(sin6.sin6_port);
-		__builtin_memcpy(dest.addr, sin6.sin6_addr.in6_u.u6_addr8, 16);
-	} else {
-		return 0;
-	}
+	__u32 ip = ctx->user_ip4;
+	dest.family = RW_AF_INET;
+	dest.port = bpf_ntohs((__u16)ctx->user_port);
+	__builtin_memcpy(dest.addr, &ip, 4);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	bpf_map_update_elem(&sendto_inflight, &tid, &dest, BPF_ANY);
-	return 0;
+	return 1;
 }
 
-SEC("tracepoint/syscalls/sys_exit_sendto")
-int exit_sendto(struct trace_event_raw_sys_exit *ctx)
+SEC("cgroup/sendmsg6")
+int udp6_sendmsg(struct bpf_sock_addr *ctx)
 {
+	struct sendto_dest dest = {};
+	dest.family = RW_AF_INET6;
+	dest.port = bpf_ntohs((__u16)ctx->user_port);
+	__u32 a0 = ctx->user_ip6[0], a1 = ctx->user_ip6[1], a2 = ctx->user_ip6[2], a3 = ctx->user_ip6[3];
+	__builtin_memcpy(dest.addr, &a0, 4);
+	__builtin_memcpy(dest.addr + 4, &a1, 4);
+	__builtin_memcpy(dest.addr + 8, &a2, 4);
+	__builtin_memcpy(dest.addr + 12, &a3, 4);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_delete_elem(&sendto_inflight, &tid);
-	return 0;
+	bpf_map_update_elem(&sendto_inflight, &tid, &dest, BPF_ANY);
+	return 1;
 }
 
 /* Every send on a socket (TCP and UDP, any syscall), summed in the kernel:
@@ -534,6 +531,7 @@ int BPF_PROG(handle_send_length, struct sock *sk, int ret, int flags)
 		family = dest->family;
 		port = dest->port;
 		__builtin_memcpy(key.daddr, dest->addr, 16);
+		bpf_map_delete_elem(&sendto_inflight, &tid);
 	}
 	if (family != RW_AF_INET && family != RW_AF_INET6)
 		return 0;
@@ -575,3 +573,5 @@ int BPF_PROG(handle_send_length, struct sock *sk, int ret, int flags)
 	return 0;
 }
 
+#include "file_watch.bpf.h"
+#include "tamper.bpf.h"

@@ -6,6 +6,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
  * we use only its embedded copy of the object, so no .o must sit on disk at run time. */
 #include "generated/sensor.skel.h"
 
-#define MAX_LINKS 64
+#define MAX_LINKS 128
 
 struct rw_sensor {
 	struct bpf_object *obj;
@@ -25,10 +26,14 @@ struct rw_sensor {
 	struct bpf_map *watched;
 	struct bpf_map *lineage;
 	struct bpf_map *net_bytes; /* may be absent (test objects) */
+	struct bpf_map *file_watch; /* may be absent */
+	struct bpf_map *self_tids;  /* may be absent */
+	int cgroup_fd;              /* cgroup v2 root the cgroup hooks attach to; -1 = none */
 	struct ring_buffer *rb;
 	rw_record_fn record_fn;
 	void *record_ctx;
 	struct bpf_link *links[MAX_LINKS];
+	struct bpf_program *link_progs[MAX_LINKS];
 	int nlinks;
 };
 
@@ -123,6 +128,7 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 	struct rw_sensor *s = calloc(1, sizeof(*s));
 	if (!s)
 		return fail(-ENOMEM, "allocating sensor", err, errlen);
+	s->cgroup_fd = -1;
 
 	size_t size = cfg->object_size;
 	const void *bytes = cfg->object;
@@ -141,6 +147,8 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 	s->watched = bpf_object__find_map_by_name(s->obj, "watched_uids");
 	s->lineage = bpf_object__find_map_by_name(s->obj, "lineage");
 	s->net_bytes = bpf_object__find_map_by_name(s->obj, "net_bytes");
+	s->file_watch = bpf_object__find_map_by_name(s->obj, "file_watch");
+	s->self_tids = bpf_object__find_map_by_name(s->obj, "self_tids");
 	if (!s->events || !s->drops || !s->watched || !s->lineage) {
 		rw_sensor_destroy(s);
 		return fail(-ENOENT, "BPF object lacks a required map (events, drops, watched_uids, lineage)", err, errlen);
@@ -156,6 +164,24 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 		set_rodata(s->obj, "args_cap", &cfg->args_cap, sizeof(cfg->args_cap));
 	if (cfg->wakeup_bytes)
 		set_rodata(s->obj, "wakeup_bytes", &cfg->wakeup_bytes, sizeof(cfg->wakeup_bytes));
+	if (cfg->self_tgid)
+		set_rodata(s->obj, "self_tgid", &cfg->self_tgid, sizeof(cfg->self_tgid));
+	if (cfg->cgroup_path) {
+		s->cgroup_fd = open(cfg->cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->cgroup_fd < 0) {
+			int rc = -errno;
+			char what[512];
+			snprintf(what, sizeof(what), "opening cgroup v2 root %s", cfg->cgroup_path);
+			rw_sensor_destroy(s);
+			return fail(rc, what, err, errlen);
+		}
+	}
+	/* Without a cgroup v2 root the cgroup hooks are not loaded at all. */
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, s->obj) {
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && s->cgroup_fd < 0)
+			bpf_program__set_autoload(prog, false);
+	}
 	int rc = bpf_object__load(s->obj);
 	if (rc) {
 		rw_sensor_destroy(s);
@@ -183,15 +209,20 @@ int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err,
 		return fail(-errno, "creating ring buffer consumer", err, errlen);
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, s->obj) {
+		if (!bpf_program__autoload(prog))
+			continue;
 		if (s->nlinks >= MAX_LINKS)
 			return fail(-E2BIG, "too many BPF programs", err, errlen);
-		struct bpf_link *link = bpf_program__attach(prog);
+		struct bpf_link *link = bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR
+						? bpf_program__attach_cgroup(prog, s->cgroup_fd)
+						: bpf_program__attach(prog);
 		if (!link) {
 			char what[256];
 			snprintf(what, sizeof(what), "attaching %s (%s)", bpf_program__name(prog),
 				 bpf_program__section_name(prog));
 			return fail(-errno, what, err, errlen);
 		}
+		s->link_progs[s->nlinks] = prog;
 		s->links[s->nlinks++] = link;
 	}
 	return 0;
@@ -307,6 +338,97 @@ int rw_sensor_attached_count(struct rw_sensor *s)
 	return s ? s->nlinks : 0;
 }
 
+int rw_sensor_link_status(struct rw_sensor *s, int index, char *name, size_t namelen)
+{
+	if (!s || index < 0 || index >= s->nlinks)
+		return -EINVAL;
+	snprintf(name, namelen, "%s", bpf_program__name(s->link_progs[index]));
+	struct bpf_link_info info;
+	memset(&info, 0, sizeof(info));
+	__u32 len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(s->links[index]), &info, &len))
+		return -errno;
+	/* A detached cgroup link keeps existing (we hold its fd) but loses its cgroup;
+	 * tracepoint links cannot be detached from outside, only closed by us. */
+	if (info.type == BPF_LINK_TYPE_CGROUP)
+		return info.cgroup.cgroup_id != 0;
+	return info.prog_id != 0;
+}
+
+int rw_sensor_watched_uid_list(struct rw_sensor *s, uint32_t *out, int max)
+{
+	int fd = bpf_map__fd(s->watched), n = 0;
+	__u32 prev = 0, key = 0;
+	int first = 1;
+	/* The map holds at most 64 keys; the bound guards against a racing writer. */
+	while (n < 4096) {
+		if (bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
+			if (errno == ENOENT)
+				return n;
+			return -errno;
+		}
+		if (n < max)
+			out[n] = key;
+		n++;
+		prev = key;
+		first = 0;
+	}
+	return n;
+}
+
+int rw_sensor_set_file_watch(struct rw_sensor *s, uint32_t index, const char *path)
+{
+	if (!s->file_watch)
+		return -ENOENT;
+	struct rw_file_watch w;
+	memset(&w, 0, sizeof(w));
+	if (path && path[0]) {
+		size_t len = strlen(path);
+		if (len >= RW_FILE_WATCH_LEN)
+			return -ENAMETOOLONG;
+		memcpy(w.path, path, len);
+		w.len = (__u32)len;
+	}
+	if (bpf_map__update_elem(s->file_watch, &index, sizeof(index), &w, sizeof(w), BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int rw_sensor_file_watch(struct rw_sensor *s, uint32_t index, char *out, size_t outlen)
+{
+	if (!s->file_watch)
+		return -ENOENT;
+	struct rw_file_watch w;
+	if (bpf_map__lookup_elem(s->file_watch, &index, sizeof(index), &w, sizeof(w), 0))
+		return -errno;
+	size_t len = w.len < RW_FILE_WATCH_LEN ? w.len : RW_FILE_WATCH_LEN - 1;
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, w.path, len);
+	out[len] = 0;
+	return (int)w.len;
+}
+
+int rw_sensor_set_self_tid(struct rw_sensor *s, uint32_t tid, int present)
+{
+	if (!s->self_tids)
+		return -ENOENT;
+	__u8 one = 1;
+	int rc = present ? bpf_map__update_elem(s->self_tids, &tid, sizeof(tid), &one, sizeof(one), BPF_ANY)
+			 : bpf_map__delete_elem(s->self_tids, &tid, sizeof(tid), 0);
+	return rc ? -errno : 0;
+}
+
+int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid)
+{
+	if (!s->self_tids)
+		return -ENOENT;
+	__u8 value;
+	if (bpf_map__lookup_elem(s->self_tids, &tid, sizeof(tid), &value, sizeof(value), 0))
+		return errno == ENOENT ? 0 : -errno;
+	return 1;
+}
+
 void rw_sensor_destroy(struct rw_sensor *s)
 {
 	if (!s)
@@ -315,6 +437,8 @@ void rw_sensor_destroy(struct rw_sensor *s)
 	for (int i = 0; i < s->nlinks; i++)
 		bpf_link__destroy(s->links[i]);
 	bpf_object__close(s->obj);
+	if (s->cgroup_fd >= 0)
+		close(s->cgroup_fd);
 	free(s);
 }
 

@@ -17,4 +17,9 @@ _Static_assert(sizeof(struct rw_net_bytes) == 128, "rw_net_bytes layout changed"
 _Static_assert(offsetof(struct rw_gpu_sample, procs) == 168, "rw_gpu_sample layout changed");
 _Static_assert(sizeof(struct rw_gpu_process) == 16, "rw_gpu_process layout changed");
 _Static_assert(sizeof(struct rw_gpu_sample) == 168 + 16 * RW_GPU_MAX_PROCS, "rw_gpu_sample layout changed");
+_Static_assert(sizeof(struct rw_file_watch) == 132, "rw_file_watch layout changed");
+_Static_assert(offsetof(struct rw_file_change, path) == 96, "rw_file_change layout changed");
+_Static_assert(sizeof(struct rw_file_change) == 96 + 2 * RW_PATH_LEN, "rw_file_change layout changed");
+_Static_assert(sizeof(struct rw_tamper) == 96, "rw_tamper layout changed");
+_Static_assert(sizeof(struct rw_integrity) == 152, "rw_integrity layout changed");
 _Static_assert(offsetof(struct rw_exec, args) + RW_ARGS_MAX <= 0xffff, "exec record must fit rw_header.size");

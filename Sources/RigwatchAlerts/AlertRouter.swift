@@ -38,12 +38,17 @@ public final class AlertRouter {
         public var lastError: String?
     }
 
-    public let settings: Settings
+    /// The settings in force. Written only by the router thread, under the lock
+    /// (`apply`); the router thread reads it freely, other threads through `settings`.
+    private var active: Settings
     private let log: AlertLog?
-    private let spool: Spool?
-    private let poster: HTTPPoster?
+    /// Open while a webhook is (or was, since start or a reload) configured.
+    private var spool: Spool?
+    private var poster: HTTPPoster?
     private var aggregator: AlertAggregator
     private let condition = NSCondition()
+    /// A reload waiting for the router thread (`commit`).
+    private var pending: Reconfiguration?
     private var inbox: [(Alert, Int64)] = []
     private var stopping = false
     private var drainDeadline: Date?
@@ -58,7 +63,7 @@ public final class AlertRouter {
     public var onLog: (String) -> Void = { FileHandle.standardError.write(Data("rigwatch: \($0)\n".utf8)) }
 
     public init(settings: Settings) throws {
-        self.settings = settings
+        active = settings
         log = try settings.logPath.map { try AlertLog(path: $0) }
         if settings.webhook != nil {
             spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes)
@@ -70,6 +75,13 @@ public final class AlertRouter {
         }
         aggregator = AlertAggregator(windowSeconds: settings.dedupWindowSeconds, perRuleLimit: settings.perRuleLimit)
         stats.spoolDepth = spool?.count ?? 0
+    }
+
+    /// The settings in force (a committed reload counts once the router thread took it over).
+    public var settings: Settings {
+        condition.lock()
+        defer { condition.unlock() }
+        return active
     }
 
     /// Alerts left in the spool by an earlier run, delivered first and in order.
@@ -110,6 +122,10 @@ public final class AlertRouter {
     private func runLoop() {
         while true {
             condition.lock()
+            if let change = pending {
+                pending = nil
+                apply(change)
+            }
             let batch = inbox
             inbox.removeAll()
             let isStopping = stopping
@@ -129,7 +145,7 @@ public final class AlertRouter {
             condition.lock()
             if inbox.isEmpty && !stopping {
                 var wake = Date().addingTimeInterval(1)
-                if let spool, !spool.isEmpty, !webhookGone { wake = min(wake, max(nextAttempt, Date())) }
+                if let spool, !spool.isEmpty, canDeliver { wake = min(wake, max(nextAttempt, Date())) }
                 if let deadline = aggregator.nextDeadline {
                     wake = min(wake, Date(timeIntervalSince1970: Double(deadline) / 1e9))
                 }
@@ -142,7 +158,7 @@ public final class AlertRouter {
     private func process(_ batch: [(Alert, Int64)], nowNs: Int64, final: Bool) {
         var envelopes: [AlertEnvelope] = []
         for (alert, eventWallNs) in batch {
-            envelopes.append(AlertEnvelope(alert: alert, host: settings.host, sensorVersion: settings.sensorVersion,
+            envelopes.append(AlertEnvelope(alert: alert, host: active.host, sensorVersion: active.sensorVersion,
                                            eventWallNs: eventWallNs, detectedWallNs: nowNs))
         }
         do {
@@ -154,7 +170,8 @@ public final class AlertRouter {
         for envelope in envelopes { outgoing += aggregator.submit(envelope, nowNs: nowNs) }
         outgoing += aggregator.flush(nowNs: nowNs, all: final)
         update { $0.received += batch.count; $0.logged += self.log == nil ? 0 : batch.count }
-        guard let spool else { return }
+        // A webhook removed by a reload: new alerts stop going to the spool; what it holds stays.
+        guard let spool, active.webhook != nil else { return }
         for envelope in outgoing {
             do {
                 if try spool.append(Array(AlertEnvelopeJSON.encode(envelope).utf8)) != nil {
@@ -174,25 +191,28 @@ public final class AlertRouter {
         let lost = spool.droppedUnreported
         var alert = Alert(rule: "alert-spool-full", severity: .critical,
                           title: "rigwatch dropped \(lost) alerts: the delivery spool was full",
-                          eventTimeNs: 0, evidence: [("dropped", String(lost)), ("spool", settings.spoolDirectory),
+                          eventTimeNs: 0, evidence: [("dropped", String(lost)), ("spool", active.spoolDirectory),
                                                      ("note", "every alert is still in the local alert log")],
                           dedupKey: "alert-spool-full")
         alert.id = "alert-spool-full-\(nowNs)"
-        let envelope = AlertEnvelope(alert: alert, host: settings.host, sensorVersion: settings.sensorVersion,
+        let envelope = AlertEnvelope(alert: alert, host: active.host, sensorVersion: active.sensorVersion,
                                      eventWallNs: nowNs, detectedWallNs: nowNs)
         if (try? spool.append(Array(AlertEnvelopeJSON.encode(envelope).utf8))) ?? nil != nil {
             try? spool.clearDroppedReport()
         }
     }
 
+    /// A webhook is configured and has not said it is gone.
+    private var canDeliver: Bool { active.webhook != nil && !webhookGone }
+
     private func deliverIfDue() {
-        guard let spool, !spool.isEmpty, !webhookGone, Date() >= nextAttempt else { return }
+        guard let spool, !spool.isEmpty, canDeliver, Date() >= nextAttempt else { return }
         deliverOnce()
     }
 
     private func deliverUntilEmpty() {
         guard let spool else { return }
-        while !spool.isEmpty && !webhookGone {
+        while !spool.isEmpty && canDeliver {
             let deadline = drainDeadline ?? Date()
             if nextAttempt > deadline { break }
             if Date() < nextAttempt { Thread.sleep(until: nextAttempt) }
@@ -203,7 +223,7 @@ public final class AlertRouter {
 
     /// One POST of the oldest spooled alerts (up to one message's worth).
     private func deliverOnce() {
-        guard let spool, let poster, let webhook = settings.webhook else { return }
+        guard let spool, let poster, let webhook = active.webhook else { return }
         let entries = Array(spool.entries.prefix(singleNext ? 1 : 10))
         var envelopes: [AlertEnvelope] = []
         for entry in entries {
@@ -241,7 +261,7 @@ public final class AlertRouter {
             update { $0.deliveryFailures += 1 }
         case .webhookGone:
             webhookGone = true
-            note(error: "Discord says the webhook \(webhook) no longer exists (404); alerts stay spooled in \(settings.spoolDirectory) until it is replaced")
+            note(error: "Discord says the webhook \(webhook) no longer exists (404); alerts stay spooled in \(active.spoolDirectory) until it is replaced")
             update { $0.deliveryFailures += 1 }
         case .rejected(let status, let message):
             update { $0.deliveryFailures += 1 }
@@ -253,6 +273,72 @@ public final class AlertRouter {
                 singleNext = false
             }
         }
+    }
+
+    // MARK: Reload
+
+    /// A validated change of settings: prepared on the caller's thread, where what can
+    /// fail (opening the spool) fails, then committed whole and taken over by the
+    /// router thread before its next batch. A reload thus applies entirely or not at all.
+    public struct Reconfiguration {
+        public let settings: Settings
+        /// Opened by `prepare` when a webhook appears and no spool was open.
+        let spool: Spool?
+        /// A new libcurl handle when a webhook appears or the timeouts change.
+        let poster: HTTPPoster?
+    }
+
+    /// Validates new settings against the running router. The webhook, dedup window,
+    /// storm limit and timeouts change live; host, version, the alert log and the spool
+    /// (directory and bound) are the running ones whatever `new` says (a restart changes them).
+    public func prepare(_ new: Settings) throws -> Reconfiguration {
+        condition.lock()
+        let current = pending?.settings ?? active
+        let hasSpool = spool != nil || pending?.spool != nil
+        let hasPoster = poster != nil || pending?.poster != nil
+        condition.unlock()
+        var next = new
+        next.host = current.host
+        next.sensorVersion = current.sensorVersion
+        next.logPath = current.logPath
+        next.spoolDirectory = current.spoolDirectory
+        next.spoolMaxBytes = current.spoolMaxBytes
+        guard next.webhook != nil else { return Reconfiguration(settings: next, spool: nil, poster: nil) }
+        let newSpool = hasSpool ? nil : try Spool(directory: next.spoolDirectory, maxBytes: next.spoolMaxBytes)
+        let timeoutsChanged = next.connectTimeoutMs != current.connectTimeoutMs || next.totalTimeoutMs != current.totalTimeoutMs
+        let newPoster = hasPoster && !timeoutsChanged ? nil
+            : HTTPPoster(connectTimeoutMs: next.connectTimeoutMs, totalTimeoutMs: next.totalTimeoutMs,
+                         userAgent: "rigwatch/\(next.sensorVersion)")
+        return Reconfiguration(settings: next, spool: newSpool, poster: newPoster)
+    }
+
+    /// Hands a prepared change to the router thread; never fails.
+    public func commit(_ change: Reconfiguration) {
+        condition.lock()
+        // A reload not yet taken over is replaced, keeping what it opened.
+        pending = Reconfiguration(settings: change.settings, spool: change.spool ?? pending?.spool,
+                                  poster: change.poster ?? pending?.poster)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Router thread, lock held. Open dedup folds and storm windows keep their end;
+    /// the new window and limit count from the next ones.
+    private func apply(_ change: Reconfiguration) {
+        let webhookChanged = change.settings.webhook?.value != active.webhook?.value
+        active = change.settings
+        if let s = change.spool { spool = s }
+        if let p = change.poster { poster = p }
+        aggregator.windowNs = Int64(active.dedupWindowSeconds * 1e9)
+        aggregator.perRuleLimit = active.perRuleLimit
+        if webhookChanged {
+            // A replaced webhook (say, after a 404) is tried at once.
+            webhookGone = false
+            attempts = 0
+            singleNext = false
+            nextAttempt = .distantPast
+        }
+        stats.spoolDepth = spool?.count ?? 0
     }
 
     private func update(_ change: (inout Stats) -> Void) {

@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining", "service"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining", "service", "files", "tamper"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -44,6 +44,10 @@ public enum ConfigLoader {
                 config.mining = try parseMining(value, nodes: nodes)
             case "service":
                 config.service = try parseService(value, nodes: nodes)
+            case "files":
+                config.files = try parseFiles(value, nodes: nodes)
+            case "tamper":
+                config.tamper = try parseTamper(value, nodes: nodes)
             default:
                 break
             }
@@ -80,7 +84,7 @@ public enum ConfigLoader {
 
     static func parseService(_ node: Node, nodes: YAMLNodes) throws -> ServiceConfig {
         var service = ServiceConfig()
-        let known = ["state_file", "state_interval_seconds", "metrics_file", "heartbeat_hours"]
+        let known = ["state_file", "state_interval_seconds", "metrics_file", "heartbeat_hours", "lock_file"]
         for (key, value) in try nodes.mapping(node, at: "service", known: known) {
             let path = "service.\(key)"
             switch key {
@@ -88,6 +92,10 @@ public enum ConfigLoader {
             case "state_interval_seconds": service.stateIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
             case "metrics_file": service.metricsFile = try nodes.string(value, at: path)
             case "heartbeat_hours": service.heartbeatHours = try nodes.int(value, at: path, range: 0...8760)
+            case "lock_file":
+                service.lockFile = try nodes.string(value, at: path)
+                // Never off: the lock is what keeps two sensors from running at once.
+                if !service.lockFile.hasPrefix("/") { throw nodes.error(value, "\(path) must be an absolute path") }
             default: break
             }
         }

@@ -10,6 +10,8 @@ public struct RigwatchConfig: Equatable, Sendable {
     public var network = NetworkConfig()
     public var mining = MiningConfig()
     public var service = ServiceConfig()
+    public var files = FilesConfig()
+    public var tamper = TamperConfig()
 
     public init() {}
 }
@@ -24,6 +26,8 @@ public struct ServiceConfig: Equatable, Sendable {
     public var metricsFile = "/var/lib/node_exporter/textfile_collector/rigwatch.prom"
     /// `heartbeat_hours` (0 = off): a `sensor-heartbeat` alert every N hours, and `sensor-stopping` on a clean stop.
     public var heartbeatHours = 0
+    /// `lock_file` (/run/rigwatch/rigwatch.lock): held (flock) by the running sensor, so a second `run` refuses to start.
+    public var lockFile = "/run/rigwatch/rigwatch.lock"
 
     public init() {}
 }

@@ -53,10 +53,13 @@ public final class Engine {
     /// The detectors every engine runs unless a caller builds its own list.
     /// Without a policy the whitelist check is off (unit tests of other detectors);
     /// without network settings the exfiltration and outbound checks are off; without
-    /// mining settings the crypto-mining detector is off.
+    /// mining settings the crypto-mining detector is off; without file-watch settings
+    /// file changes raise nothing; without tamper settings neither do tamper and
+    /// integrity events.
     public static func standardDetectors(policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
                                          userNames: [UInt32: String] = [:], network: NetworkSettings? = nil,
-                                         mining: MiningSettings? = nil) -> [Detector] {
+                                         mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
+                                         tamper: TamperSettings? = nil) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
             detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse, userNames: userNames))
@@ -67,6 +70,12 @@ public final class Engine {
         }
         if let mining {
             detectors.append(MiningDetector(settings: mining, userNames: userNames))
+        }
+        if let files {
+            detectors.append(FileChangeDetector(settings: files, userNames: userNames))
+        }
+        if let tamper {
+            detectors.append(TamperDetector(settings: tamper, userNames: userNames))
         }
         return detectors
     }
@@ -84,6 +93,7 @@ public final class Engine {
         case .connect, .netBytes: networkContacts.record(event)
         case .exec, .cred, .fork, .drops: processes.apply(event)
         case .gpuSample: break // no process changes; the mining detector reads it
+        case .fileChange, .tamper, .integrity: break // judged by their detectors; the writer or actor is already in the table
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []

@@ -12,13 +12,24 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case unknownProtocol(UInt16)
     case tooManyGPUProcesses(count: Int, max: Int)
     case badGPUSampleSize(processes: Int, size: Int, expected: Int)
+    /// A fixed-size kind whose record is longer than its struct.
+    case tooLong(kind: String, have: Int, expected: Int)
+    /// A kind the record's ABI version did not have yet.
+    case kindNotInABI(kind: UInt16, version: UInt32)
+    case unknownFileOperation(UInt32)
+    case unknownFileFlags(UInt32)
+    case unknownTamperOperation(UInt32)
+    case unknownIntegrityProblem(UInt32)
+    /// A fixed path field without its terminating NUL.
+    case unterminatedPath(field: String, capacity: Int)
 
     public var description: String {
         switch self {
         case .tooShort(let have, let need): return "record too short: \(have) bytes, need \(need)"
         case .sizeMismatch(let declared, let actual): return "record declares \(declared) bytes but holds \(actual)"
         case .unknownKind(let k): return "unknown event kind \(k)"
-        case .unsupportedABI(let v): return "event ABI version \(v) not supported (this build reads \(KernelABI.version))"
+        case .unsupportedABI(let v):
+            return "event ABI version \(v) not supported (this build reads \(KernelABI.oldestVersion) to \(KernelABI.version))"
         case .badExecLengths(let argsLen, let room): return "exec record args_len \(argsLen) exceeds its \(room) bytes"
         case .unknownCredSyscall(let s): return "unknown credential syscall \(s)"
         case .unknownAddressFamily(let f): return "unknown address family \(f)"
@@ -26,6 +37,13 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .tooManyGPUProcesses(let count, let max): return "GPU sample lists \(count) processes, at most \(max) fit"
         case .badGPUSampleSize(let processes, let size, let expected):
             return "GPU sample with \(processes) processes is \(size) bytes, expected \(expected)"
+        case .tooLong(let kind, let have, let expected): return "\(kind) record too long: \(have) bytes, expected \(expected)"
+        case .kindNotInABI(let kind, let version): return "event kind \(kind) does not exist in ABI version \(version)"
+        case .unknownFileOperation(let op): return "unknown file_change op \(op)"
+        case .unknownFileFlags(let bits): return "unknown file_change flags 0x\(String(bits, radix: 16))"
+        case .unknownTamperOperation(let op): return "unknown tamper op \(op)"
+        case .unknownIntegrityProblem(let p): return "unknown integrity problem \(p)"
+        case .unterminatedPath(let field, let capacity): return "file_change \(field) has no NUL within its \(capacity) bytes"
         }
     }
 }
@@ -77,7 +95,8 @@ public enum EventDecoder {
         let size = Int(r.u16(2))
         guard size == bytes.count else { throw .sizeMismatch(declared: size, actual: bytes.count) }
         let abi = r.u32(4)
-        guard abi == KernelABI.version else { throw .unsupportedABI(abi) }
+        guard abi >= KernelABI.oldestVersion && abi <= KernelABI.version else { throw .unsupportedABI(abi) }
+        guard abi >= KernelABI.firstVersion(ofKind: kind) else { throw .kindNotInABI(kind: kind, version: abi) }
         let header = decodeHeader(r)
 
         switch kind {
@@ -112,9 +131,55 @@ public enum EventDecoder {
                                            firstNs: r.u64(112), lastNs: r.u64(120)))
         case KernelABI.kindGPUSample:
             return .gpuSample(try decodeGPUSample(r, size: size))
+        case KernelABI.kindFileChange:
+            try exactSize(size, KernelABI.fileChangeSize, kind: "file_change")
+            return .fileChange(try decodeFileChange(r, header: header))
+        case KernelABI.kindTamper:
+            try exactSize(size, KernelABI.tamperSize, kind: "tamper")
+            guard let op = TamperEvent.Operation(rawValue: r.u32(72)) else { throw .unknownTamperOperation(r.u32(72)) }
+            return .tamper(TamperEvent(header: header, operation: op, targetPid: r.u32(76),
+                                       argument: Int64(bitPattern: r.u64(80)), result: r.i32(88)))
+        case KernelABI.kindIntegrity:
+            try exactSize(size, KernelABI.integritySize, kind: "integrity")
+            guard let problem = IntegrityEvent.Problem(rawValue: r.u32(72)) else { throw .unknownIntegrityProblem(r.u32(72)) }
+            // NUL-padded; a name filling the field keeps no NUL, like the GPU uuid.
+            let start = KernelABI.integrityNameOffset
+            let name = UnsafeRawBufferPointer(rebasing: r.base[start..<(start + KernelABI.integrityNameLength)])
+            let nameLen = name.firstIndex(of: 0) ?? name.count
+            return .integrity(IntegrityEvent(timestampNs: header.timestampNs, problem: problem,
+                                             name: String(decoding: name[..<nameLen], as: UTF8.self),
+                                             expected: r.u32(76), found: r.u32(80)))
         default:
             throw .unknownKind(kind)
         }
+    }
+
+    /// The newer kinds are fixed-size: a record of another size is corrupt, not a
+    /// longer future layout (that would come with a new ABI version).
+    static func exactSize(_ size: Int, _ expected: Int, kind: String) throws(DecodeError) {
+        guard size >= expected else { throw .tooShort(have: size, need: expected) }
+        guard size == expected else { throw .tooLong(kind: kind, have: size, expected: expected) }
+    }
+
+    /// `rw_file_change`: op and flags must be ones this ABI defines (unknown flag bits
+    /// could not be carried through JSON), and each path must end in a NUL within its field.
+    static func decodeFileChange(_ r: RecordReader, header: EventHeader) throws(DecodeError) -> FileChangeEvent {
+        guard let op = FileChangeEvent.Operation(rawValue: r.u32(72)) else { throw .unknownFileOperation(r.u32(72)) }
+        let flags = FileChangeEvent.Flags(rawValue: r.u32(76))
+        guard FileChangeEvent.Flags.known.isSuperset(of: flags) else {
+            throw .unknownFileFlags(flags.subtracting(.known).rawValue)
+        }
+        return FileChangeEvent(header: header, operation: op, flags: flags, openFlags: r.u32(80), result: r.i32(84),
+                               mountNamespace: r.u32(88),
+                               pathBytes: try path(r, at: KernelABI.fileChangePathOffset, field: "path"),
+                               path2Bytes: try path(r, at: KernelABI.fileChangePath2Offset, field: "path2"))
+    }
+
+    /// The bytes of a NUL-terminated path field, without the NUL.
+    static func path(_ r: RecordReader, at start: Int, field: String) throws(DecodeError) -> [UInt8] {
+        let region = UnsafeRawBufferPointer(rebasing: r.base[start..<(start + KernelABI.pathCapacity)])
+        guard let end = region.firstIndex(of: 0) else { throw .unterminatedPath(field: field, capacity: KernelABI.pathCapacity) }
+        return Array(region[..<end])
     }
 
     /// `rw_gpu_sample`: nprocs must fit the array and match the record size exactly.
@@ -153,7 +218,11 @@ public enum EventDecoder {
         EventHeader(timestampNs: r.u64(8), pid: r.u32(16), tgid: r.u32(20), ppid: r.u32(24),
                     uid: r.u32(28), euid: r.u32(32), gid: r.u32(36), egid: r.u32(40),
                     lineageUid: r.u32(44), cgroupId: r.u64(48),
-                    comm: Comm(low: r.u64(56), high: r.u64(64)), abiVersion: r.u32(4))
+                    comm: Comm(low: r.u64(56), high: r.u64(64)),
+                    // An older record reads as its current-version equivalent (the layouts of
+                    // its kinds did not change), so re-encoding writes the current version and
+                    // the event equals its JSON Lines form, which carries no version.
+                    abiVersion: KernelABI.version)
     }
 
     static func decodeExec(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> ExecEvent {

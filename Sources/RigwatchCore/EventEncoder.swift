@@ -54,6 +54,27 @@ public enum EventEncoder {
             uuid += [UInt8](repeating: 0, count: KernelABI.gpuUUIDLength - uuid.count)
             w.bytes.append(contentsOf: uuid)
             for p in processes { w.u32(p.pid); w.u32(0); w.u64(p.usedMemoryBytes) }
+        case .fileChange(let e):
+            w.header(e.header, kind: KernelABI.kindFileChange, size: KernelABI.fileChangeSize)
+            // Paths cut here are marked, as the kernel marks the ones it cuts.
+            var flags = e.flags
+            if e.pathBytes.count >= KernelABI.pathCapacity { flags.insert(.pathTruncated) }
+            if e.path2Bytes.count >= KernelABI.pathCapacity { flags.insert(.path2Truncated) }
+            w.u32(e.operation.rawValue); w.u32(flags.rawValue); w.u32(e.openFlags)
+            w.u32(UInt32(bitPattern: e.result)); w.u32(e.mountNamespace); w.u32(0)
+            w.path(e.pathBytes)
+            w.path(e.path2Bytes)
+        case .tamper(let e):
+            w.header(e.header, kind: KernelABI.kindTamper, size: KernelABI.tamperSize)
+            w.u32(e.operation.rawValue); w.u32(e.targetPid)
+            w.u64(UInt64(bitPattern: e.argument)); w.u32(UInt32(bitPattern: e.result)); w.u32(0)
+        case .integrity(let e):
+            w.header(e.header, kind: KernelABI.kindIntegrity, size: KernelABI.integritySize)
+            w.u32(e.problem.rawValue); w.u32(e.expected); w.u32(e.found); w.u32(0)
+            // NUL-padded; a name of exactly the field's length keeps no NUL, as in C.
+            var name = Array(e.name.utf8.prefix(KernelABI.integrityNameLength))
+            name += [UInt8](repeating: 0, count: KernelABI.integrityNameLength - name.count)
+            w.bytes.append(contentsOf: name)
         }
         return w.bytes
     }
@@ -72,6 +93,14 @@ struct RecordWriter {
     mutating func address(_ a: IPAddress) {
         withUnsafeBytes(of: a.high.bigEndian) { bytes.append(contentsOf: $0) }
         withUnsafeBytes(of: a.low.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// A `char[RW_PATH_LEN]` path field: cut to leave room for its NUL (the kernel
+    /// cuts the same way), then NUL-padded.
+    mutating func path(_ path: [UInt8]) {
+        let kept = path.prefix(KernelABI.pathCapacity - 1)
+        bytes.append(contentsOf: kept)
+        bytes.append(contentsOf: repeatElement(0, count: KernelABI.pathCapacity - kept.count))
     }
 
     mutating func header(_ h: EventHeader, kind: UInt16, size: Int) {

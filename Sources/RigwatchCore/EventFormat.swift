@@ -15,6 +15,10 @@ public enum EventFormat {
             gpuSample(e, into: &w)
             return w.finish()
         }
+        if case .integrity(let e) = event {
+            integrityFields(e, into: &w)
+            return w.finish()
+        }
         header(event.header, into: &w)
         switch event {
         case .exec(let e):
@@ -39,7 +43,7 @@ public enum EventFormat {
         case .exit(let e):
             w.field("exit_code", e.exitCode)
             w.field("signal", e.signal)
-        case .drops, .gpuSample:
+        case .drops, .gpuSample, .integrity:
             break // written above: they describe no process
         case .connect(let e):
             w.field("family", e.destination.family.name)
@@ -57,6 +61,10 @@ public enum EventFormat {
             w.field("sends", e.sends)
             w.field("first_ns", e.firstNs)
             w.field("last_ns", e.lastNs)
+        case .fileChange(let e):
+            fileChangeFields(e, into: &w)
+        case .tamper(let e):
+            tamperFields(e, into: &w)
         }
         return w.finish()
     }
@@ -128,6 +136,9 @@ public enum EventFormat {
                 + "mem=\(e.memoryUsedBytes >> 20)/\(e.memoryTotalBytes >> 20)MiB procs=[\(pids)]"
                 + (e.procsTruncated ? " procs_truncated" : "") + (e.uuid.isEmpty ? "" : " uuid=\(e.uuid)")
         }
+        if case .integrity(let e) = event {
+            return "\(formatSeconds(seconds)) \(integrityText(e))"
+        }
         let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
         let prefix = "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
@@ -141,13 +152,17 @@ public enum EventFormat {
             return "\(prefix) child=\(e.childTgid)"
         case .exit(let e):
             return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
-        case .drops, .gpuSample:
+        case .drops, .gpuSample, .integrity:
             return prefix // returned above
         case .connect(let e):
             return "\(prefix) \(e.proto.name) \(e.source.withPort(e.sourcePort)) -> \(e.destination.withPort(e.destinationPort))"
         case .netBytes(let e):
             let span = Double(e.lastNs >= e.firstNs ? e.lastNs - e.firstNs : 0) / 1e9
             return "\(prefix) \(e.proto.name) -> \(e.destination.withPort(e.destinationPort)) bytes=\(e.bytes) sends=\(e.sends) span=\(formatSeconds(span))s"
+        case .fileChange(let e):
+            return "\(prefix) \(fileChangeText(e))"
+        case .tamper(let e):
+            return "\(prefix) \(tamperText(e))"
         }
     }
 

@@ -55,7 +55,9 @@ public struct EventHeader: Equatable, Sendable {
     public var lineageUid: UInt32
     public var cgroupId: UInt64
     public var comm: Comm
-    /// ABI version of the program that wrote the record.
+    /// ABI version the record is written with. The decoder reads older versions as
+    /// the current one (see `KernelABI.oldestVersion`), so this is the current version
+    /// unless set by hand.
     public var abiVersion: UInt32
 
     public init(timestampNs: UInt64, pid: UInt32, tgid: UInt32, ppid: UInt32, uid: UInt32, euid: UInt32,
@@ -301,6 +303,9 @@ public enum Event: Equatable, Sendable {
     indirect case connect(ConnectEvent)
     indirect case netBytes(NetBytesEvent)
     indirect case gpuSample(GPUSampleEvent)
+    indirect case fileChange(FileChangeEvent)
+    indirect case tamper(TamperEvent)
+    indirect case integrity(IntegrityEvent)
 
     public var header: EventHeader {
         switch self {
@@ -312,6 +317,9 @@ public enum Event: Equatable, Sendable {
         case .connect(let e): return e.header
         case .netBytes(let e): return e.header
         case .gpuSample(let e): return e.header
+        case .fileChange(let e): return e.header
+        case .tamper(let e): return e.header
+        case .integrity(let e): return e.header
         }
     }
 
@@ -328,6 +336,9 @@ public enum Event: Equatable, Sendable {
         case .connect: return "connect"
         case .netBytes: return "net_bytes"
         case .gpuSample: return "gpu_sample"
+        case .fileChange: return "file_change"
+        case .tamper: return "tamper"
+        case .integrity: return "integrity"
         }
     }
 }

@@ -360,7 +360,13 @@ public enum InstallPlanner {
         Wants=network-online.target
 
         [Service]
-        Type=simple
+        # Started means watching: rigwatch sends READY=1 only once its BPF programs are attached
+        # (or the audit source is open), STOPPING=1 when it begins to stop.
+        Type=notify
+        NotifyAccess=main
+        # Loading and attaching BPF, seeding lineage from /proc and compiling the policy take
+        # seconds; a minute covers a loaded host without hiding a hang.
+        TimeoutStartSec=60s
         ExecStart=\(layout.binary) run --config \(layout.config) --events none
         ExecReload=/bin/kill -HUP $MAINPID
         Restart=on-failure
@@ -466,6 +472,18 @@ public enum InstallPlanner {
         #   state_interval_seconds: 5
         #   metrics_file: /var/lib/node_exporter/textfile_collector/rigwatch.prom
         #   heartbeat_hours: 0                 # 0 = off
+        #   lock_file: /run/rigwatch/rigwatch.lock   # one sensor per host (flock)
+
+        # files:                               # file-change monitoring
+        #   enabled: true
+        #   paths: [/etc/sudoers, /etc/sudoers.d, /etc/cron.d, /etc/crontab, /var/spool/cron, /etc/systemd/system,
+        #           /root/.ssh/authorized_keys, /etc/libvirt/hooks, /etc/ld.so.preload]
+        #   default_maintenance: true          # the Vast daemon's own files (sudo tee); dpkg outside the watched lineage
+        #   maintenance: []                    # e.g. - {path: "/etc/cron.d/backup-*", program: /usr/local/bin/backup, lineage: unwatched}
+
+        # tamper:
+        #   enabled: true                      # signals, ptrace and memory access to the sensor; its BPF links and maps
+        #   integrity_check_seconds: 2
 
         """
     }

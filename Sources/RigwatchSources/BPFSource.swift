@@ -20,6 +20,13 @@ public final class BPFSource {
         public var watchedUids: [UInt32] = []
         /// Seed lineage from /proc for processes that run before attach.
         public var seedFromProc = true
+        /// The cgroup v2 root the UDP send hooks attach to; nil leaves them out
+        /// (UDP destinations of unconnected sends are then unknown).
+        public var cgroupPath: String? = CgroupRoot.find()
+        /// The process whose signals and ptraces are reported as tampering: this one.
+        public var selfTgid = UInt32(getpid())
+        /// Paths whose changes the kernel reports (absolute, no trailing slash).
+        public var watchedPaths: [String] = []
 
         public init() {}
     }
@@ -63,12 +70,16 @@ public final class BPFSource {
         let rc: Int32 = (options.btfPath ?? "").withCString { btf in
             let bytes = objectBytes ?? []
             return bytes.withUnsafeBytes { raw in
-                var cfg = rw_sensor_config(
-                    ring_buffer_bytes: options.ringBufferBytes, args_cap: options.argsCap,
-                    wakeup_bytes: options.wakeupBytes,
-                    btf_path: options.btfPath == nil ? nil : btf,
-                    object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count)
-                return rw_sensor_open(&cfg, &handle, &err, err.count)
+                (options.cgroupPath ?? "").withCString { cgroup in
+                    var cfg = rw_sensor_config(
+                        ring_buffer_bytes: options.ringBufferBytes, args_cap: options.argsCap,
+                        wakeup_bytes: options.wakeupBytes,
+                        btf_path: options.btfPath == nil ? nil : btf,
+                        object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count,
+                        cgroup_path: options.cgroupPath == nil ? nil : cgroup,
+                        self_tgid: options.selfTgid)
+                    return rw_sensor_open(&cfg, &handle, &err, err.count)
+                }
             }
         }
         guard rc == 0, let handle else { throw Failure(message: String(cString: err)) }
@@ -80,9 +91,37 @@ public final class BPFSource {
                 throw Failure(message: String(cString: err))
             }
         }
+        do {
+            try setWatchedPaths(options.watchedPaths)
+        } catch {
+            rw_sensor_destroy(handle)
+            sensor = nil
+            throw error
+        }
     }
 
     deinit { close() }
+
+    /// Replaces the watched paths in the kernel (before attach, and on reload). An
+    /// object without file monitoring (a test object) accepts an empty list only.
+    public func setWatchedPaths(_ paths: [String]) throws {
+        guard let sensor else { throw Failure(message: "sensor is closed") }
+        guard paths.count <= KernelABI.fileWatchMax else {
+            throw Failure(message: "at most \(KernelABI.fileWatchMax) watched paths, got \(paths.count)")
+        }
+        for index in 0..<UInt32(KernelABI.fileWatchMax) {
+            let path = Int(index) < paths.count ? paths[Int(index)] : ""
+            let rc = rw_sensor_set_file_watch(sensor, index, path)
+            if rc == -ENOENT && paths.isEmpty { return }
+            guard rc == 0 else {
+                throw Failure(message: "writing watched path \(path.isEmpty ? "slot \(index)" : path): \(String(cString: strerror(-rc)))")
+            }
+        }
+        watchedPaths = paths
+    }
+
+    /// What the sensor last wrote to the kernel's watched-path map.
+    public private(set) var watchedPaths: [String] = []
 
     /// Attaches every program, then seeds lineage from /proc. Records arrive in `poll`.
     public func start(_ handler: @escaping RecordHandler) throws {
@@ -133,6 +172,9 @@ public final class BPFSource {
     }
 
     public var attachedPrograms: Int { Int(rw_sensor_attached_count(sensor)) }
+
+    /// The underlying handle, for the integrity check (same module family only).
+    var handle: OpaquePointer? { sensor }
 
     /// The lineage origin the kernel holds for a process, if any.
     public func lineage(of tgid: UInt32) -> UInt32? {

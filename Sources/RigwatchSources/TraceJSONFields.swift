@@ -32,6 +32,9 @@ struct JSONFields {
         case "connect": return .connect(try connect())
         case "net_bytes": return .netBytes(try netBytes())
         case "gpu_sample": return .gpuSample(try gpuSample())
+        case "file_change": return .fileChange(try fileChange())
+        case "tamper": return .tamper(try tamper())
+        case "integrity": return .integrity(try integrity())
         case TraceJSONL.headerType:
             throw bad("type", "a trace_header must be the first line")
         default:
@@ -305,11 +308,11 @@ struct JSONFields {
         }
     }
 
-    private func bad(_ name: String, _ reason: String) -> TraceError {
+    func bad(_ name: String, _ reason: String) -> TraceError {
         .badField(line: line, field: path + name, reason: reason)
     }
 
-    private func wrongType(_ name: String, _ expected: String, found: JSONValue? = nil) -> TraceError {
+    func wrongType(_ name: String, _ expected: String, found: JSONValue? = nil) -> TraceError {
         let actual = found ?? fields[name] ?? .null
         return bad(name, "expected \(expected), found \(actual.typeName)")
     }

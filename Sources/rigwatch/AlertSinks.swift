@@ -6,16 +6,30 @@ import RigwatchCore
 /// Builds the alert router from the configuration: the alert log, the spool and
 /// Discord when a webhook is set. Secret and path errors end the command (exit 2).
 func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> AlertRouter {
-    let alerts = settings.alerts
-    let webhook: WebhookURL?
+    let routerSettings: AlertRouter.Settings
     do {
-        webhook = try WebhookURL.load(environment: ProcessInfo.processInfo.environment, file: alerts.discordWebhookFile)
+        routerSettings = try alertRouterSettings(settings, host: host ?? ProcessInfo.processInfo.hostName)
     } catch let error as WebhookURL.Failure {
         Log.error(error.description)
         throw ExitCode(2)
     }
-    var routerSettings = AlertRouter.Settings(host: host ?? ProcessInfo.processInfo.hostName,
-                                              sensorVersion: SensorVersion.string,
+    do {
+        let router = try AlertRouter(settings: routerSettings)
+        router.onLog = { Log.warning($0) }
+        Log.info("alerts: log \(routerSettings.logPath ?? "off"), \(describeWebhook(routerSettings.webhook))" + (router.spooledAtStart > 0 ? ", \(router.spooledAtStart) spooled alerts from before to deliver first" : ""))
+        return router
+    } catch {
+        Log.error("alert sinks: \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// The router's settings from the configuration, the webhook read now (the
+/// environment, else `alerts.discord.webhook_file`); at start and on every SIGHUP.
+func alertRouterSettings(_ settings: RigwatchConfig, host: String) throws -> AlertRouter.Settings {
+    let alerts = settings.alerts
+    let webhook = try WebhookURL.load(environment: ProcessInfo.processInfo.environment, file: alerts.discordWebhookFile)
+    var routerSettings = AlertRouter.Settings(host: host, sensorVersion: SensorVersion.string,
                                               logPath: alerts.logFile.isEmpty ? nil : alerts.logFile,
                                               spoolDirectory: alerts.spoolDirectory)
     routerSettings.spoolMaxBytes = alerts.spoolMaxBytes
@@ -24,14 +38,10 @@ func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> 
     routerSettings.webhook = webhook
     routerSettings.connectTimeoutMs = Int(alerts.discordConnectTimeoutSeconds * 1000)
     routerSettings.totalTimeoutMs = Int(alerts.discordTimeoutSeconds * 1000)
-    do {
-        let router = try AlertRouter(settings: routerSettings)
-        router.onLog = { Log.warning($0) }
-        let discord = webhook.map { "Discord \($0)" } ?? "no Discord webhook (set RIGWATCH_DISCORD_WEBHOOK or alerts.discord.webhook_file)"
-        Log.info("alerts: log \(routerSettings.logPath ?? "off"), \(discord)" + (router.spooledAtStart > 0 ? ", \(router.spooledAtStart) spooled alerts from before to deliver first" : ""))
-        return router
-    } catch {
-        Log.error("alert sinks: \(error)")
-        throw ExitCode(2)
-    }
+    return routerSettings
+}
+
+/// For logs: the redacted webhook, or how to set one.
+func describeWebhook(_ webhook: WebhookURL?) -> String {
+    webhook.map { "Discord \($0)" } ?? "no Discord webhook (set RIGWATCH_DISCORD_WEBHOOK or alerts.discord.webhook_file)"
 }

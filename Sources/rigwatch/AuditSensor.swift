@@ -22,6 +22,7 @@ extension LiveSensor {
         case .listener(let pid): how = "read-only beside the audit daemon (pid \(pid))"
         }
         Log.info("audit source: \(source.installedRules.count) rules keyed \(AuditRules.key), \(how), \(source.seededCount) running processes seeded into lineage; exec, credential and fork events only (network and GPU signals need the BPF source)")
+        onReady?()
 
         let start = Date()
         let deadline = options.duration.map { start.addingTimeInterval($0) }

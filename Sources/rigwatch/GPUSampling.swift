@@ -6,7 +6,7 @@ import RigwatchSources
 /// kernel's events: one engine, one thread.
 final class GPUSampling {
     private let sampler: GPUSampler
-    private let interval: Double
+    private var interval: Double // under `lock`: a reload may change it
     private let lock = NSLock()
     private var pending: [[UInt8]] = []
     private var stopped = false
@@ -15,6 +15,13 @@ final class GPUSampling {
     init(sampler: GPUSampler, interval: Double) {
         self.sampler = sampler
         self.interval = interval
+    }
+
+    /// SIGHUP: the next sample comes `seconds` after the one being taken.
+    func setInterval(_ seconds: Double) {
+        lock.lock()
+        interval = seconds
+        lock.unlock()
     }
 
     var isActive: Bool {
@@ -60,8 +67,9 @@ final class GPUSampling {
             }
             lock.lock()
             pending += records
+            let pause = interval
             lock.unlock()
-            Thread.sleep(forTimeInterval: interval)
+            Thread.sleep(forTimeInterval: pause)
         }
     }
 }

@@ -11,6 +11,16 @@ struct LiveSensor {
     var networkInterval: Double = 5
     /// GPU samples, when a GPU can be read; they join the kernel records here.
     var gpu: GPUSampling?
+    /// Called once the source watches: BPF programs attached, or the audit source open (sd_notify READY=1).
+    var onReady: (() -> Void)?
+    /// Paths whose changes the kernel reports (empty: file monitoring off).
+    var watchedPaths: [String] = []
+    /// Seconds between self-checks of the kernel side (links, control maps); 0 = never.
+    var integrityInterval: Double = 2
+    /// Report signals and ptraces aimed at this process (tamper events).
+    var reportTamper = true
+    /// Requests from the main loop's callbacks (reload) to the running source.
+    let control = LiveSensorControl()
 
     /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
     /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
@@ -46,6 +56,11 @@ struct LiveSensor {
         bpfOptions.btfPath = options.btf
         bpfOptions.objectPath = options.bpfObject
         bpfOptions.watchedUids = watchedUids
+        bpfOptions.watchedPaths = watchedPaths
+        bpfOptions.selfTgid = reportTamper ? UInt32(getpid()) : 0
+        if bpfOptions.cgroupPath == nil {
+            Log.warning("no cgroup v2 mount found: destinations of unconnected UDP sends will be unknown")
+        }
         // Batched wakeups: the kernel wakes us once a quarter of the buffer (at most
         // 64 KiB) is queued; otherwise the 10 ms poll below picks records up.
         bpfOptions.wakeupBytes = UInt64(min(64 << 10, options.ringBufferSize / 4))
@@ -57,7 +72,7 @@ struct LiveSensor {
             throw error
         }
         let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
-        Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage")
+        Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage, \(watchedPaths.count) watched paths")
         return source
     }
 
@@ -66,6 +81,7 @@ struct LiveSensor {
                         afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
         defer { source.close() }
         Signals.installStopHandlers()
+        onReady?()
 
         gpu?.start()
         defer { gpu?.stop() }
@@ -74,6 +90,8 @@ struct LiveSensor {
         var reportedDrops: UInt64 = 0
         var lastDropCheck = Date.distantPast
         var lastSnapshot = Date()
+        let integrity = SensorIntegrity(source: source)
+        var lastIntegrityCheck = Date.distantPast
         while !Signals.shouldStop {
             let now = Date()
             if let deadline, now >= deadline { break }
@@ -81,6 +99,20 @@ struct LiveSensor {
             try source.poll(timeoutMs: waitMs)
             for record in gpu?.take() ?? [] { record.withUnsafeBytes(onRecord) }
             afterPoll()
+            if let paths = control.takeWatchedPaths() {
+                do {
+                    try source.setWatchedPaths(paths)
+                    Log.info("watched paths now: \(paths.count)")
+                } catch {
+                    Log.error("keeping the previous watched paths: \(error)")
+                }
+            }
+            if integrityInterval > 0 && now.timeIntervalSince(lastIntegrityCheck) >= integrityInterval {
+                lastIntegrityCheck = now
+                for problem in integrity.syncThreads() + integrity.check() {
+                    EventEncoder.encode(.integrity(problem)).withUnsafeBytes(onRecord)
+                }
+            }
             if now.timeIntervalSince(lastSnapshot) >= networkInterval {
                 lastSnapshot = now
                 source.snapshotNetwork()
@@ -104,6 +136,37 @@ struct LiveSensor {
         }
         if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
         return (drops, Date().timeIntervalSince(start))
+    }
+}
+
+extension LiveSensor {
+    /// File-change paths and tamper signals as the configuration says.
+    mutating func configureWatching(_ settings: RigwatchConfig) {
+        watchedPaths = settings.files.enabled ? settings.files.paths : []
+        reportTamper = settings.tamper.enabled
+        integrityInterval = settings.tamper.enabled ? Double(settings.tamper.integrityCheckSeconds) : 0
+    }
+}
+
+/// The host's mount namespace (PID 1's), to tell container-internal file writes
+/// apart. Not /proc/self: the service's PrivateTmp/ProtectSystem give it its own.
+func hostMountNamespace() -> UInt32? {
+    var st = stat()
+    guard stat("/proc/1/ns/mnt", &st) == 0 else { return nil }
+    return UInt32(truncatingIfNeeded: st.st_ino)
+}
+
+/// What the main loop's callbacks ask of the running source; read and written on
+/// the loop's own thread only (reload runs in `afterPoll`).
+final class LiveSensorControl {
+    private var pendingWatchedPaths: [String]?
+
+    /// Asks the source to replace its watched paths after the current batch.
+    func requestWatchedPaths(_ paths: [String]) { pendingWatchedPaths = paths }
+
+    func takeWatchedPaths() -> [String]? {
+        defer { pendingWatchedPaths = nil }
+        return pendingWatchedPaths
     }
 }
 

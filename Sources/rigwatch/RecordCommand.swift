@@ -39,6 +39,7 @@ struct RecordCommand: ParsableCommand {
             var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
             live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
             live.gpu = sensor.gpuSampling(interval: Double(settings.mining.gpuIntervalSeconds))
+            live.configureWatching(settings)
             let result = try live.run(
                 onRecord: { raw in
                     guard writeError == nil else { return }

@@ -28,8 +28,14 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let (settings, watched) = try sensorSetup(sensor, config)
+        // One sensor per host, decided before anything is loaded, opened or written.
+        let lock = try takeInstanceLock(settings.service.lockFile)
+        defer { lock.release() }
+        let notifier = ServiceNotifier()
         let gpu = sensor.gpuSampling(interval: Double(settings.mining.gpuIntervalSeconds))
-        let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()), gpuSampled: gpu != nil)
+        let hostNamespace = hostMountNamespace()
+        let engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()), gpuSampled: gpu != nil,
+                                    hostMountNamespace: hostNamespace)
         if let policy = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
             Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
         }
@@ -39,6 +45,10 @@ struct RunCommand: ParsableCommand {
         let wallOffset = BootClock.wallOffsetNs()
         let health = ServiceHealth(config: settings.service, router: router,
                                    source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
+        let reloader = ConfigReloader(path: config.path, running: settings, engine: engine, router: router, health: health, gpu: gpu,
+                                      watched: watched, commandLine: sensor.watchUsers.isEmpty ? [] : ["watch_users"])
+        reloader.onOutcome = { notifier.status($0) }
+        reloader.hostMountNamespace = hostNamespace
         pipeline.onAlert = {
             health.countAlert($0)
             router.submit($0, eventWallNs: Int64($0.eventTimeNs) + wallOffset)
@@ -46,6 +56,7 @@ struct RunCommand: ParsableCommand {
         router.start()
         var cleanStop = false
         defer {
+            notifier.stopping()
             router.stop(drainSeconds: 5)
             let s = router.snapshot()
             Log.info("alerts: \(s.received) raised, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
@@ -57,6 +68,12 @@ struct RunCommand: ParsableCommand {
             var live = LiveSensor(options: sensor, watchedUids: watched.map(\.uid))
             live.networkInterval = Double(settings.network.snapshotIntervalSeconds)
             live.gpu = gpu
+            live.configureWatching(settings)
+            reloader.sensorControl = live.control
+            live.onReady = {
+                let users = watched.map(\.name).joined(separator: ", ")
+                notifier.ready(status: "watching \(watched.count) users (\(users.isEmpty ? "none" : users))")
+            }
             let result = try live.run(
                 onRecord: { raw in
                     do {
@@ -76,38 +93,30 @@ struct RunCommand: ParsableCommand {
                 },
                 afterPoll: {
                     out.flush()
-                    if Signals.takeReloadRequest() { reload(engine, watched: watched) }
+                    if Signals.shouldStop { notifier.stopping() }
+                    if Signals.takeReloadRequest() { reloader.reload() }
                     if health.source == "auto" { health.source = ServiceHealth.detectSource() }
                     health.tick()
                 })
             out.flush()
             cleanStop = true
+            notifier.stopping()
             health.sayGoodbye(signal: Signals.lastSignal)
             Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alerts) alerts")
         }
     }
 
-    /// SIGHUP: re-read the configuration and swap the policy. An invalid new
-    /// configuration leaves the running policy in force.
-    func reload(_ engine: Engine, watched: [WatchedUser]) {
-        guard let path = config.path else {
-            Log.info("SIGHUP: no --config file; the built-in policy stays")
-            return
-        }
+    /// The instance lock, or the end of the command: exit 4 when another sensor holds
+    /// it (its pid named), 2 when the lock file cannot be made.
+    private func takeInstanceLock(_ path: String) throws -> InstanceLock {
         do {
-            let settings = try ConfigLoader.load(path: path)
-            let policies = try PolicyBuilder.build(settings.policy, watched: watched)
-            for detector in engine.detectors(of: PrivilegedExecDetector.self) { detector.replacePolicies(policies) }
-            // Host names in the network allowlists are resolved again on every reload.
-            let network = networkSettings(settings)
-            for detector in engine.detectors(of: ExfiltrationDetector.self) { detector.replaceSettings(network.exfiltration) }
-            for detector in engine.detectors(of: WatchedOutboundDetector.self) { detector.replaceSettings(network.watchedOutbound) }
-            if Set(settings.watchUsers) != Set(watched.map(\.name)) && sensor.watchUsers.isEmpty {
-                Log.warning("SIGHUP: watch_users changed; that takes a restart")
-            }
-            Log.info("SIGHUP: reloaded policy \(policies.name): \(policies.ruleCount) rules")
+            return try InstanceLock.acquire(path: path)
+        } catch let held as InstanceLock.Held {
+            Log.error(held.description)
+            throw ExitCode(4)
         } catch {
-            Log.error("SIGHUP: reload failed, keeping the previous policy: \(error)")
+            Log.error("\(error)")
+            throw ExitCode(2)
         }
     }
 }

@@ -7,7 +7,7 @@ import RigwatchSources
 /// heartbeat work. Lives on the poll loop's thread (records, alerts and
 /// `afterPoll` all run there), so it needs no lock; `tick` is cheap when not due.
 final class ServiceHealth {
-    let config: ServiceConfig
+    private(set) var config: ServiceConfig
     let router: AlertRouter
     let host: String
     let watchedUsers: [String]
@@ -40,6 +40,16 @@ final class ServiceHealth {
     }
 
     var heartbeatOn: Bool { config.heartbeatHours > 0 }
+
+    /// SIGHUP: new files, interval and heartbeat from the next tick on. A changed
+    /// heartbeat period counts from the last heartbeat (or from now when it was off).
+    func reconfigure(_ service: ServiceConfig, now: Double = Date().timeIntervalSince1970) {
+        if service.heartbeatHours != config.heartbeatHours {
+            heartbeat = HeartbeatSchedule(hours: service.heartbeatHours, start: heartbeat?.last ?? now)
+        }
+        if service.metricsFile != config.metricsFile { metricsDirMissingReported = false }
+        config = service
+    }
 
     func countEvent(_ event: Event) {
         eventsTotal += 1

@@ -9,6 +9,17 @@ final class ServiceConfigTests: XCTestCase {
         XCTAssertEqual(s.stateIntervalSeconds, 5)
         XCTAssertEqual(s.metricsFile, "/var/lib/node_exporter/textfile_collector/rigwatch.prom")
         XCTAssertEqual(s.heartbeatHours, 0)
+        XCTAssertEqual(s.lockFile, "/run/rigwatch/rigwatch.lock")
+    }
+
+    func testLockFile() throws {
+        XCTAssertEqual(try ConfigLoader.parse("service:\n  lock_file: /tmp/rw/x.lock\n").service.lockFile, "/tmp/rw/x.lock")
+        // Never off and never relative to wherever the sensor was started.
+        for bad in ["\"\"", "run/rigwatch.lock"] {
+            XCTAssertThrowsError(try ConfigLoader.parse("service:\n  lock_file: \(bad)\n", file: "rw.yaml")) {
+                XCTAssertEqual(String(describing: $0), "rw.yaml:2:14: service.lock_file must be an absolute path")
+            }
+        }
     }
 
     func testParse() throws {
@@ -22,7 +33,7 @@ final class ServiceConfigTests: XCTestCase {
     func testErrorsWithLines() {
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hour: 1\n", file: "rw.yaml")) {
             XCTAssertEqual(String(describing: $0),
-                           "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours)")
+                           "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, lock_file)")
         }
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  state_interval_seconds: 0\n", file: "rw.yaml")) {
             XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")

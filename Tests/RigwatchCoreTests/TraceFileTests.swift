@@ -88,11 +88,19 @@ final class TraceFileTests: XCTestCase {
         let lines = Samples.events.map(EventFormat.json)
         for needle in ["\"filename_hex\"", "\"args_hex\"", "\"lineage_uid\":null", "\"lineage_uid\":1000",
                        "\\n", "\\\"", "\"argv\":[]", "\"result\":-1", "\"signal\":9", "\"type\":\"drops\"",
-                       "args_truncated", "\"comm\":\"pythön\""] {
+                       "args_truncated", "\"comm\":\"pythön\"", "\"type\":\"file_change\"", "\"path_hex\"",
+                       "\"path2\"", "\"type\":\"tamper\"", "\"signal\":\"SIGKILL\"", "\"signal\":null", "\"request\"",
+                       "\"type\":\"integrity\""] {
             XCTAssertTrue(lines.contains { $0.contains(needle) }, "no sample renders \(needle)")
         }
         for syscall in CredSyscall.allCases {
             XCTAssertTrue(lines.contains { $0.contains("\"syscall\":\"\(syscall.name)\"") }, "no \(syscall.name) sample")
+        }
+        for op in FileChangeEvent.Operation.allCases.map(\.name) + TamperEvent.Operation.allCases.map(\.name) {
+            XCTAssertTrue(lines.contains { $0.contains("\"op\":\"\(op)\"") }, "no \(op) sample")
+        }
+        for problem in IntegrityEvent.Problem.allCases {
+            XCTAssertTrue(lines.contains { $0.contains("\"problem\":\"\(problem.name)\"") }, "no \(problem.name) sample")
         }
     }
 
@@ -446,7 +454,7 @@ final class TraceFileTests: XCTestCase {
     }
 
     func testFuzzBinaryMutationsEndInEventsOrTraceError() throws {
-        let events = Array(Samples.events.prefix(24))
+        let events = Array(Samples.events.prefix(24)) + FileTamperEventTests.events.prefix(10)
         let valid = try binaryTrace(events)
         let offsets = try recordOffsets(valid)
         var outcomes = [String: Int]()
@@ -486,7 +494,7 @@ final class TraceFileTests: XCTestCase {
     }
 
     func testFuzzJSONLMutationsEndInEventsOrTraceError() throws {
-        let text = "# fuzz base\n" + (try jsonlTrace(Array(Samples.events.prefix(24))))
+        let text = "# fuzz base\n" + (try jsonlTrace(Array(Samples.events.prefix(24)) + FileTamperEventTests.events.prefix(10)))
         let valid = Array(text.utf8)
         var outcomes = [String: Int]()
         for index in 0..<fuzzCases {
@@ -635,6 +643,8 @@ enum Samples {
         list.append(.exit(ExitEvent(header: head(202), exitCode: 1, signal: 0)))
         list.append(.exit(ExitEvent(header: head(203), exitCode: -1, signal: 9)))
         list.append(.drops(DropsEvent(timestampNs: 204, lost: 17, total: 1_000_017)))
+        // Every file_change and tamper op and integrity problem, with their edge cases.
+        list += FileTamperEventTests.events
         // Extremes of every width.
         list.append(.exit(ExitEvent(header: EventHeader(timestampNs: .max, pid: .max, tgid: .max, ppid: .max, uid: .max, euid: .max,
                                                         gid: .max, egid: .max, lineageUid: 0, cgroupId: .max, comm: Comm("")),
@@ -660,9 +670,13 @@ enum Samples {
                 return (!allowNUL && b == 0) ? 1 : b
             }
         }
+        func randomPath() -> [UInt8] {
+            rng.next(3) == 0 ? randomBytes(Int(rng.next(UInt64(KernelABI.pathCapacity))), allowNUL: false)
+                             : Array("/etc/\(words[Int(rng.next(UInt64(words.count)))])".utf8).filter { $0 != 0 }
+        }
         var list: [Event] = []
         for _ in 0..<count {
-            switch rng.next(5) {
+            switch rng.next(8) {
             case 0, 1:
                 let filename = rng.next(3) == 0 ? randomBytes(Int(rng.next(256)), allowNUL: false)
                                                 : Array("/usr/bin/\(words[Int(rng.next(UInt64(words.count)))])".utf8).filter { $0 != 0 }
@@ -686,6 +700,24 @@ enum Samples {
                 list.append(rng.next(2) == 0
                     ? .fork(ForkEvent(header: randomHeader(), childPid: UInt32(truncatingIfNeeded: rng.next()), childTgid: UInt32(rng.next(1000))))
                     : .drops(DropsEvent(timestampNs: rng.next(), lost: rng.next(), total: rng.next())))
+            case 5:
+                let op = FileChangeEvent.Operation.allCases[rng.index(FileChangeEvent.Operation.allCases.count)]
+                list.append(.fileChange(FileChangeEvent(
+                    header: randomHeader(), operation: op, flags: FileChangeEvent.Flags(rawValue: UInt32(rng.next(16))),
+                    openFlags: UInt32(truncatingIfNeeded: rng.next()), result: Int32(truncatingIfNeeded: rng.next()),
+                    mountNamespace: UInt32(truncatingIfNeeded: rng.next()), pathBytes: randomPath(),
+                    path2Bytes: op == .rename || op == .link ? randomPath() : [])))
+            case 6:
+                let op = TamperEvent.Operation.allCases[rng.index(TamperEvent.Operation.allCases.count)]
+                let argument = op == .signal ? Int64(rng.next(66)) : op == .ptrace ? Int64(bitPattern: rng.next()) : 0
+                list.append(.tamper(TamperEvent(header: randomHeader(), operation: op, targetPid: UInt32(rng.next(100_000)),
+                                                argument: argument, result: Int32(truncatingIfNeeded: rng.next()))))
+            case 7:
+                let problem = IntegrityEvent.Problem.allCases[rng.index(IntegrityEvent.Problem.allCases.count)]
+                let name = String(decoding: Array("rw_\(words[rng.index(words.count)])".utf8.prefix(KernelABI.integrityNameLength)),
+                                  as: UTF8.self)
+                list.append(.integrity(IntegrityEvent(timestampNs: rng.next(), problem: problem, name: name,
+                                                      expected: UInt32(rng.next(64)), found: UInt32(rng.next(64)))))
             default:
                 list.append(.exit(ExitEvent(header: randomHeader(), exitCode: Int32(truncatingIfNeeded: rng.next()), signal: UInt32(rng.next(65)))))
             }

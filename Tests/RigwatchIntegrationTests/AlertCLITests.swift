@@ -26,6 +26,9 @@ final class AlertCLITests: XCTestCase {
         service:
           state_file: \(dir)/state.json
           metrics_file: \(dir)/rigwatch.prom
+          lock_file: \(dir)/rigwatch.lock
+        tamper:
+          enabled: false   # these tests count every delivered alert; the stop signal would add one
         """
         try config.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         return dir + "/rigwatch.yaml"

@@ -33,6 +33,7 @@ final class InstallTests: XCTestCase {
         return r
     }
 
+    @discardableResult
     func install(_ extra: [String] = [], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
         try rigwatch(["install", "--root", root, "--binary", fakeBinary] + extra, status: status, file: file, line: line)
     }
@@ -93,7 +94,8 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(unit, InstallPlanner.unitFile())
         for line in ["ExecStart=/usr/local/bin/rigwatch run --config /etc/rigwatch/rigwatch.yaml --events none",
                      "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=-/etc/rigwatch/rigwatch.env",
-                     "LimitMEMLOCK=infinity", "ProtectSystem=full", "NoNewPrivileges=yes"] {
+                     "LimitMEMLOCK=infinity", "ProtectSystem=full", "NoNewPrivileges=yes",
+                     "Type=notify", "NotifyAccess=main", "TimeoutStartSec=60s"] {
             XCTAssertTrue(unit.split(separator: "\n").contains(Substring(line)), "unit lacks \(line)")
         }
         let caps = unit.split(separator: "\n").first { $0.hasPrefix("CapabilityBoundingSet=") }
@@ -273,7 +275,7 @@ final class InstallTests: XCTestCase {
                     "sustained_bytes_per_second", "sustained_seconds", "gpu_interval_seconds", "gpu_busy_percent",
                     "gpu_busy_seconds", "quiet_seconds", "allowed_cgroups", "allowed_process_names", "log_file", "spool_dir",
                     "spool_max_bytes", "dedup_window_seconds", "storm_per_rule", "webhook_file", "connect_timeout_seconds",
-                    "timeout_seconds", "state_file", "metrics_file", "heartbeat_hours"] {
+                    "timeout_seconds", "state_file", "metrics_file", "heartbeat_hours", "lock_file"] {
             XCTAssertTrue(text.contains("# \(key):") || text.contains("#   \(key):") || text.contains("#     \(key):"), key)
         }
     }

@@ -55,10 +55,11 @@ final class NetworkKernelTests: XCTestCase {
         let user = try TestUser.create(self, suffix: "net")
         let host = try NetTestHost(self, index: 1)
         try host.startSink(tcpPort: 5201, udpPort: 5202)
-        var tcpPid: UInt32 = 0, udpPid: UInt32 = 0
+        var tcpPid: UInt32 = 0, udpPid: UInt32 = 0, udpMsgPid: UInt32 = 0
         let out = try watch(config: try config(user: user.name)) {
             tcpPid = try send(user, ["tcp", host.peerAddress, "5201", "200000000"])
             udpPid = try send(user, ["udp", host.peerAddress, "5202", "1000", "1200"])
+            udpMsgPid = try send(user, ["udpmsg", host.peerAddress, "5202", "500", "1000"])
         }
         // The connect event, exactly.
         let connects = out.events.filter { $0["type"] as? String == "connect" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid }
@@ -72,6 +73,8 @@ final class NetworkKernelTests: XCTestCase {
         // Byte totals summed in the kernel: every byte, none twice (the last snapshot is taken at stop).
         XCTAssertEqual(bytes(out, pid: tcpPid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000)
         XCTAssertEqual(bytes(out, pid: udpPid, to: host.peerAddress, port: 5202, protocol: "udp"), 1_200_000)
+        // sendmsg() with an address: the destination comes from the cgroup send hook.
+        XCTAssertEqual(bytes(out, pid: udpMsgPid, to: host.peerAddress, port: 5202, protocol: "udp"), 500_000)
         // Never one event per send: 200 MB in 1 MiB writes is ~200 sends.
         XCTAssertLessThan(out.events.filter { $0["type"] as? String == "net_bytes" }.count, 40)
 

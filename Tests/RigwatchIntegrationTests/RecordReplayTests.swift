@@ -49,7 +49,13 @@ final class RecordReplayTests: XCTestCase {
         let second = try runCommand(Repo.rigwatchBinary, ["replay", path, "--events", "all"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertEqual(first.stdout, second.stdout)
-        XCTAssertEqual(first.stdout.split(separator: "\n").count, trace.events.count)
+        let lines = first.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.filter { !$0.hasPrefix(#"{"type":"alert""#) }.count, trace.events.count)
+        // The SIGINT that stopped the recorder was recorded too, and replays as the tamper alert it was.
+        let alerts = lines.filter { $0.hasPrefix(#"{"type":"alert""#) }
+        XCTAssertEqual(alerts.count, 1, first.stdout)
+        XCTAssertTrue(alerts.first?.contains(#""rule":"sensor-tamper""#) ?? false, first.stdout)
+        XCTAssertTrue(alerts.first?.contains("SIGINT") ?? false, first.stdout)
         XCTAssertTrue(first.stdout.contains(#""argv":["/bin/echo","one two","ü"]"#))
     }
 }

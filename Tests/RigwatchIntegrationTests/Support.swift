@@ -164,16 +164,22 @@ struct SetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A configuration of the test's own: its alert log, spool, state and metrics files
-/// in a temporary directory, so no test writes to /var/log/rigwatch, /var/lib/rigwatch
-/// or node_exporter's directory.
+/// A configuration of the test's own: its alert log, spool, state, metrics and lock
+/// files in a temporary directory, so no test writes to /var/log/rigwatch,
+/// /var/lib/rigwatch or node_exporter's directory, and no test's sensor contends for
+/// the instance lock with an installed rigwatch or another test run.
 func scratchConfig(_ test: XCTestCase, body: String = "") throws -> String {
     let dir = NSTemporaryDirectory() + "rwtest-config-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-    var text = body + "\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\n"
-    if !body.contains("service:") { // a test that sets its own keeps them
-        text += "service:\n  state_file: \(dir)/state.json\n  metrics_file: \(dir)/rigwatch.prom\n"
+    let lock = "  lock_file: \(dir)/rigwatch.lock\n"
+    var text = body
+    if body.contains("service:\n") && !body.contains("lock_file:") { // a test that sets its own service keys keeps them
+        text = text.replacingOccurrences(of: "service:\n", with: "service:\n" + lock)
+    }
+    text += "\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\n"
+    if !body.contains("service:") {
+        text += "service:\n  state_file: \(dir)/state.json\n  metrics_file: \(dir)/rigwatch.prom\n" + lock
     }
     try text.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
     return dir + "/rigwatch.yaml"
@@ -191,9 +197,12 @@ final class SensorProcess {
     private var reader: Thread?
     private(set) var stderrText = ""
 
-    init(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    /// `environment`: the child's whole environment (default: this process's).
+    init(_ arguments: [String], environment: [String: String]? = nil, waitFor marker: String = "sensor attached",
+         file: StaticString = #filePath, line: UInt = #line) throws {
         process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -201,7 +210,7 @@ final class SensorProcess {
         let reader = Thread { collected.data = handle.readDataToEndOfFile() }
         reader.start()
         self.reader = reader
-        try waitForStderr("sensor attached", timeout: 20)
+        try waitForStderr(marker, timeout: 20)
     }
 
     /// Reads stderr until `marker` appears (or the sensor exits, or the time is up).

@@ -17,6 +17,8 @@ struct rw_sensor_config {
 	const char *btf_path;       /* kernel BTF for CO-RE; NULL = /sys/kernel/btf/vmlinux */
 	const void *object;         /* BPF ELF object to load; NULL = the embedded sensor */
 	size_t object_size;
+	const char *cgroup_path;    /* cgroup v2 root for the cgroup hooks; NULL = leave them out */
+	uint32_t self_tgid;         /* the sensor's pid, for tamper signals; 0 = not reported */
 };
 
 /* Called for each ring-buffer record, in place: the bytes are valid only during the call.
@@ -41,8 +43,22 @@ int rw_sensor_poll(struct rw_sensor *s, int timeout_ms);
 int rw_sensor_net_snapshot(struct rw_sensor *s, uint64_t now_ns);
 /* Sum over CPUs of failed ring-buffer reservations since load. */
 int rw_sensor_drops(struct rw_sensor *s, uint64_t *out);
-/* Number of attached programs. */
+/* Number of attached programs (links). */
 int rw_sensor_attached_count(struct rw_sensor *s);
+/* Whether link `index` (0 ..< attached count) is still attached: 1 yes, 0 detached by
+ * someone (e.g. bpftool link detach), or a negative errno. Writes its program's name. */
+int rw_sensor_link_status(struct rw_sensor *s, int index, char *name, size_t namelen);
+/* Keys of the watched_uids map as the kernel holds them now; returns how many
+ * (at most max are written) or a negative errno. */
+int rw_sensor_watched_uid_list(struct rw_sensor *s, uint32_t *out, int max);
+/* Sets watched path slot index (< RW_FILE_WATCH_MAX); NULL or "" clears it. */
+int rw_sensor_set_file_watch(struct rw_sensor *s, uint32_t index, const char *path);
+/* Reads slot index into out (NUL-terminated); returns its length or a negative errno. */
+int rw_sensor_file_watch(struct rw_sensor *s, uint32_t index, char *out, size_t outlen);
+/* Adds (present != 0) or removes a thread id of the sensor in self_tids. */
+int rw_sensor_set_self_tid(struct rw_sensor *s, uint32_t tid, int present);
+/* 1 when tid is in self_tids, 0 when not, or a negative errno. */
+int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid);
 /* Detach all programs and free maps and the object. NULL is allowed. */
 void rw_sensor_destroy(struct rw_sensor *s);
 

@@ -21,10 +21,10 @@
 /// observation for `quietSeconds` is over. Time comes from the events only.
 public final class MiningDetector: Detector {
     public let name = "crypto-mining"
-    public let settings: MiningSettings
-    private let matcher: ExecSignatureMatcher
-    private let prefilter: ExecPrefilter
-    private let judge: GPUIdleJudge
+    public private(set) var settings: MiningSettings
+    private var matcher: ExecSignatureMatcher
+    private var prefilter: ExecPrefilter
+    private var judge: GPUIdleJudge
     private let userNames: [UInt32: String]
 
     private var incidents: [MiningSubject: MiningIncident] = [:]
@@ -53,6 +53,16 @@ public final class MiningDetector: Detector {
         self.userNames = userNames
     }
 
+    /// New thresholds, allowlists and signatures (SIGHUP). Open incidents, busy runs and
+    /// remembered contacts are kept and judged by the new settings from the next event on.
+    /// Not thread-safe: the engine calls it between events, on its own thread.
+    public func replaceSettings(_ settings: MiningSettings) {
+        self.settings = settings
+        matcher = ExecSignatureMatcher(signatures: settings.signatures)
+        prefilter = ExecPrefilter(signatures: settings.signatures)
+        judge = GPUIdleJudge(settings: settings)
+    }
+
     /// Incidents not yet over.
     public var openIncidentCount: Int { incidents.values.filter { !isOver($0) }.count }
 
@@ -79,7 +89,7 @@ public final class MiningDetector: Detector {
             lastGPUSampleNs = s.timestampNs
             touched = gpuSampled(s, context: context)
         case .exit(let e): signatureProcesses.removeValue(forKey: e.header.tgid)
-        case .netBytes, .fork, .cred, .drops: break
+        case .netBytes, .fork, .cred, .drops, .fileChange, .tamper, .integrity: break
         }
         var alerts: [Alert] = []
         for subject in touched { if let alert = raiseIfDue(subject, context: context) { alerts.append(alert) } }

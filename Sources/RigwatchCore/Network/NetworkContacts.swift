@@ -59,7 +59,7 @@ public struct NetworkContacts: Sendable {
         case .netBytes(let e):
             note(e.header.tgid, e.destination, e.destinationPort, e.proto, firstNs: min(e.firstNs, e.lastNs),
                  lastNs: max(e.lastNs, e.firstNs), connects: 0, bytes: e.bytes)
-        case .exec, .cred, .fork, .exit, .drops, .gpuSample:
+        case .exec, .cred, .fork, .exit, .drops, .gpuSample, .fileChange, .tamper, .integrity:
             break
         }
     }

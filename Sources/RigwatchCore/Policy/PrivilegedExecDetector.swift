@@ -55,7 +55,7 @@ public final class PrivilegedExecDetector: Detector {
             return []
         case .exec(let e):
             return judge(e, context: context)
-        case .cred, .drops, .connect, .netBytes, .gpuSample:
+        case .cred, .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity:
             return []
         }
     }

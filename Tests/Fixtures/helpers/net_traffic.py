@@ -4,6 +4,7 @@
   net_traffic.py sink TCP_PORT UDP_PORT        listen on all addresses, read and discard, until killed
   net_traffic.py tcp HOST PORT BYTES           connect and send BYTES in 1 MiB writes, then close
   net_traffic.py udp HOST PORT COUNT SIZE      unconnected sendto() of COUNT datagrams of SIZE bytes
+  net_traffic.py udpmsg HOST PORT COUNT SIZE   the same with sendmsg() and an address (not sendto)
 Prints the sender's pid first, so the test can find its events.
 """
 import os
@@ -59,6 +60,12 @@ def main():
         payload = b"u" * size
         for _ in range(count):
             s.sendto(payload, (host, port))
+    elif mode == "udpmsg":
+        host, port, count, size = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        payload = b"m" * size
+        for _ in range(count):
+            s.sendmsg([payload], [], 0, (host, port))
     else:
         sys.exit("unknown mode " + mode)
 

@@ -1,0 +1,113 @@
+import Foundation
+import RigwatchAlerts
+import RigwatchConfig
+import RigwatchCore
+
+/// SIGHUP: re-reads `--config` and applies everything that can change while the
+/// sensor runs: the policy and argument-abuse rules, the network and mining
+/// detectors, GPU sampling interval, alert delivery (webhook, dedup window, storm
+/// limit, timeouts), and the state file, metrics file, interval and heartbeat.
+/// Everything is read and built before anything is swapped, so a configuration
+/// that fails anywhere (YAML, policy, webhook file, spool) leaves every running
+/// setting as it was. Keys that take a restart are named (`ConfigReloadPlan`).
+/// Runs on the sensor loop's thread, between events, like the engine.
+final class ConfigReloader {
+    let path: String?
+    let engine: Engine
+    let router: AlertRouter
+    let health: ServiceHealth
+    let gpu: GPUSampling?
+    let watched: [WatchedUser]
+    /// Keys set on the command line, whose file values do not matter (`--watch-user`).
+    let commandLine: Set<String>
+    /// What runs now (restart-only keys as they were at start).
+    private(set) var running: RigwatchConfig
+    /// One line on the outcome, for systemd's STATUS=.
+    var onOutcome: ((String) -> Void)?
+    /// Where new watched paths go to reach the kernel (nil: no live sensor, e.g. tests).
+    var sensorControl: LiveSensorControl?
+    /// The host's mount namespace, as the file-change detector was built with.
+    var hostMountNamespace: UInt32?
+
+    init(path: String?, running: RigwatchConfig, engine: Engine, router: AlertRouter, health: ServiceHealth,
+         gpu: GPUSampling?, watched: [WatchedUser], commandLine: Set<String>) {
+        self.path = path
+        self.running = running
+        self.engine = engine
+        self.router = router
+        self.health = health
+        self.gpu = gpu
+        self.watched = watched
+        self.commandLine = commandLine
+    }
+
+    func reload() {
+        guard let path else {
+            Log.info("SIGHUP: no --config file; the built-in configuration stays")
+            return
+        }
+        do {
+            try reload(from: path)
+            onOutcome?("running; configuration reloaded")
+        } catch {
+            Log.error("SIGHUP: reload failed, keeping the previous configuration: \(error)")
+            onOutcome?("running; reload failed, the previous configuration stays: \(error)")
+        }
+    }
+
+    private func reload(from path: String) throws {
+        let plan = ConfigReloadPlan(running: running, loaded: try ConfigLoader.load(path: path), commandLine: commandLine)
+        let next = plan.config
+
+        // 1. Build everything that can fail; nothing runs differently yet.
+        let policies = try PolicyBuilder.build(next.policy, watched: watched)
+        let network = networkSettings(next) // names that do not resolve are warnings
+        let before = router.settings
+        let delivery = try router.prepare(alertRouterSettings(next, host: before.host))
+
+        // 2. Apply: nothing below can fail.
+        for detector in engine.detectors(of: PrivilegedExecDetector.self) {
+            detector.replacePolicies(policies)
+            if next.policy.abuseRules != running.policy.abuseRules { detector.abuse = argumentAbuseRules(next.policy) }
+        }
+        for detector in engine.detectors(of: ExfiltrationDetector.self) { detector.replaceSettings(network.exfiltration) }
+        for detector in engine.detectors(of: WatchedOutboundDetector.self) { detector.replaceSettings(network.watchedOutbound) }
+        if var mining = next.mining.settings {
+            for detector in engine.detectors(of: MiningDetector.self) {
+                mining.expectGPU = detector.settings.expectGPU // a property of this host, not of the file
+                detector.replaceSettings(mining)
+            }
+        }
+        if let files = next.files.settings(hostMountNamespace: hostMountNamespace) {
+            for detector in engine.detectors(of: FileChangeDetector.self) { detector.replaceSettings(files) }
+            if files.watchedPaths != running.files.paths { sensorControl?.requestWatchedPaths(files.watchedPaths) }
+        }
+        if let tamper = next.tamper.settings(repeatWindowSeconds: UInt64(max(1, next.alerts.dedupWindowSeconds))) {
+            for detector in engine.detectors(of: TamperDetector.self) { detector.replaceSettings(tamper) }
+        }
+        gpu?.setInterval(Double(next.mining.gpuIntervalSeconds))
+        router.commit(delivery)
+        health.reconfigure(next.service)
+        running = next
+
+        // 3. Say what changed.
+        Log.info("SIGHUP: reloaded policy \(policies.name): \(policies.ruleCount) rules")
+        if !plan.applied.isEmpty {
+            Log.info("SIGHUP: applied " + plan.applied.map(\.description).joined(separator: "; "))
+        }
+        if delivery.settings.webhook?.value != before.webhook?.value {
+            Log.info("SIGHUP: alerts now go to \(describeWebhook(delivery.settings.webhook))")
+        }
+        for change in plan.needsRestart {
+            Log.warning("SIGHUP: \(change.key) changed (\(change.before) → \(change.after)); that takes a restart")
+        }
+    }
+}
+
+/// The argument-abuse rules as `run` builds them: the sensor's own pid is protected.
+func argumentAbuseRules(_ policy: PolicyConfig, sensorPid: UInt32 = UInt32(getpid())) -> ArgumentAbuseRules? {
+    guard policy.abuseRules else { return nil }
+    var rules = ArgumentAbuseRules()
+    rules.sensorPids = [sensorPid]
+    return rules
+}

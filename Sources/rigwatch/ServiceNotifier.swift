@@ -1,0 +1,37 @@
+import Foundation
+import RigwatchAlerts
+
+/// Tells systemd (`Type=notify`) that the sensor is ready, how it is doing, and that
+/// it is stopping; does nothing when not started with `$NOTIFY_SOCKET`. A failed
+/// send is a warning: the sensor's work never depends on systemd hearing it.
+final class ServiceNotifier {
+    private let notify: SystemdNotify?
+    private var stoppingSent = false
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        notify = SystemdNotify(environment: environment)
+        // Children (nvidia-smi) must not talk to systemd in our name.
+        if notify != nil { unsetenv("NOTIFY_SOCKET") }
+    }
+
+    /// Once the programs are attached (or the audit source is open): the unit is started.
+    func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
+
+    func status(_ text: String) { send("STATUS=\(text)") }
+
+    /// As soon as the stop begins, before detaching and draining the alert queue; once.
+    func stopping() {
+        guard !stoppingSent else { return }
+        stoppingSent = true
+        send("STOPPING=1\nSTATUS=stopping")
+    }
+
+    private func send(_ message: String) {
+        guard let notify else { return }
+        do {
+            try notify.send(message)
+        } catch {
+            Log.warning("systemd notification not sent: \(error)")
+        }
+    }
+}
