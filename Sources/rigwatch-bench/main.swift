@@ -5,8 +5,9 @@ import Foundation
 //   policy     whitelist decisions/s on one core and heap allocations per decision
 //   replay     engine replay throughput over a generated 1M-event trace, peak memory
 //   execstorm  fork+exec slowdown with the sensor attached and draining (needs root)
+//   filestorm  file syscall slowdown with file-change monitoring attached (needs root)
 //   net        bulk TCP over a veth pair with and without the sensor (needs root)
-// Usage: rigwatch-bench [decode|policy|replay|execstorm|net]... [--execs=N] [--decode=N] [--events=N] [--netbytes=N]
+// Usage: rigwatch-bench [decode|policy|replay|execstorm|filestorm|net]... [--execs=N] [--files=N] [--decode=N] [--events=N] [--netbytes=N]
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func intOption(_ name: String, _ fallback: Int) -> Int {
@@ -26,6 +27,7 @@ do {
     if wanted("policy") { try benchPolicy(count: intOption("decisions", 20_000_000)) }
     if wanted("replay") { try benchReplay(count: intOption("events", 1_000_000)) }
     if wanted("execstorm") { try benchExecStorm(count: intOption("execs", 20_000)) }
+    if wanted("filestorm") { try benchFileStorm(count: intOption("files", 100_000)) }
     if wanted("net") { try benchNetwork(bytes: intOption("netbytes", 2_000_000_000), rounds: intOption("rounds", 9)) }
 } catch {
     FileHandle.standardError.write(Data("rigwatch-bench: \(error)\n".utf8))
