@@ -224,6 +224,14 @@ final class SensorProcess {
 
     func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
+    /// A test that throws before `stop` must not leave its sensor running (and attached).
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
     /// Stops it with `signo`, waits, and returns stdout; stderrText then holds everything.
     @discardableResult
     func stop(_ signo: Int32 = SIGTERM) -> String {
