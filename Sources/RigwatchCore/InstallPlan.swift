@@ -398,9 +398,8 @@ public enum InstallPlanner {
         #   CAP_AUDIT_READ      read the audit multicast netlink socket
         #   CAP_DAC_READ_SEARCH read /proc/<pid> and sudoers files of every user regardless of mode
         #   CAP_SYS_PTRACE      read /proc/<pid>/exe, cwd, fd and environ of other users' processes
-        #   CAP_NET_ADMIN       netlink socket diagnostics and BPF network hooks for the network detectors
-        #   CAP_KILL            signal processes of other users (response actions; systemd's own kill needs none)
-        CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_SYS_RESOURCE CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_DAC_READ_SEARCH CAP_SYS_PTRACE CAP_NET_ADMIN CAP_KILL
+        #   CAP_NET_ADMIN       attach the cgroup sendmsg hooks (destinations of unconnected UDP sends)
+        CapabilityBoundingSet=CAP_BPF CAP_PERFMON CAP_SYS_ADMIN CAP_SYS_RESOURCE CAP_AUDIT_CONTROL CAP_AUDIT_READ CAP_DAC_READ_SEARCH CAP_SYS_PTRACE CAP_NET_ADMIN
 
         [Install]
         WantedBy=multi-user.target

@@ -101,7 +101,7 @@ final class InstallTests: XCTestCase {
         let caps = unit.split(separator: "\n").first { $0.hasPrefix("CapabilityBoundingSet=") }
         XCTAssertEqual(caps.map { Set($0.dropFirst("CapabilityBoundingSet=".count).split(separator: " ").map(String.init)) },
                        ["CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN", "CAP_SYS_RESOURCE", "CAP_AUDIT_CONTROL", "CAP_AUDIT_READ",
-                        "CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE", "CAP_NET_ADMIN", "CAP_KILL"])
+                        "CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"])
         XCTAssertFalse(unit.contains("ProtectSystem=strict"))
         for (path, node) in nodes {
             XCTAssertFalse(String(decoding: node.contents ?? Data(), as: UTF8.self).contains("sekrit-token"), "secret in \(path)")
