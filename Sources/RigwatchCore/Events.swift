@@ -78,6 +78,13 @@ public struct EventHeader: Equatable, Sendable {
     }
 
     public var hasLineage: Bool { lineageUid != noLineage }
+
+    /// The header of a record that describes no process (drops, GPU samples, integrity
+    /// findings): only the time is set.
+    public static func timeOnly(_ timestampNs: UInt64) -> EventHeader {
+        EventHeader(timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
+                    lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
+    }
 }
 
 /// A program started (`struct rw_exec`).
@@ -144,16 +151,23 @@ public struct ExecEvent: Equatable, Sendable {
     }
 }
 
-/// The credential syscalls rigwatch follows.
-public enum CredSyscall: UInt32, Sendable, CaseIterable {
-    case setuid = 1, setreuid, setresuid, setfsuid, setgid, setregid, setresgid, setfsgid
+/// An enum that JSON output and traces write by name, and read back by it.
+public protocol NamedCase: CaseIterable {
+    var name: String { get }
+}
 
-    public var name: String { String(describing: self) }
-
+extension NamedCase {
     public init?(name: String) {
         guard let match = Self.allCases.first(where: { $0.name == name }) else { return nil }
         self = match
     }
+}
+
+/// The credential syscalls rigwatch follows.
+public enum CredSyscall: UInt32, Sendable, NamedCase {
+    case setuid = 1, setreuid, setresuid, setfsuid, setgid, setregid, setresgid, setfsgid
+
+    public var name: String { String(describing: self) }
 }
 
 /// All ids of a task at one instant (`struct rw_ids`).
@@ -236,10 +250,7 @@ public struct DropsEvent: Equatable, Sendable {
     }
 
     /// A header with only the time set, as the record stores it.
-    public var header: EventHeader {
-        EventHeader(timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
-                    lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
-    }
+    public var header: EventHeader { .timeOnly(timestampNs) }
 }
 
 /// An outbound TCP connect: the socket entered SYN_SENT (`struct rw_connect`).

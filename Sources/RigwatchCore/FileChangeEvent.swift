@@ -2,7 +2,7 @@
 /// rename, an unlink or a new link, reported when the syscall returned. The header
 /// is the writer. Paths are as the writer's root and mount namespace see them.
 public struct FileChangeEvent: Equatable, Sendable {
-    public enum Operation: UInt32, Sendable, CaseIterable {
+    public enum Operation: UInt32, Sendable, NamedCase {
         case openWrite = 1, rename, unlink, link
 
         /// The name JSON output and traces use.
@@ -13,11 +13,6 @@ public struct FileChangeEvent: Equatable, Sendable {
             case .unlink: return "unlink"
             case .link: return "link"
             }
-        }
-
-        public init?(name: String) {
-            guard let op = Operation.allCases.first(where: { $0.name == name }) else { return nil }
-            self = op
         }
     }
 

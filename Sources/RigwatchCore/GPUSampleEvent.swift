@@ -87,8 +87,5 @@ public struct GPUSampleEvent: Equatable, Sendable {
     }
 
     /// A header with only the time set, as the record stores it.
-    public var header: EventHeader {
-        EventHeader(timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
-                    lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
-    }
+    public var header: EventHeader { .timeOnly(timestampNs) }
 }

@@ -2,7 +2,7 @@
 /// order (an IPv4 address fills the first 4, the rest are zero) and a family.
 /// Held as two integers so comparing, hashing and CIDR matching allocate nothing.
 public struct IPAddress: Hashable, Sendable, Comparable {
-    public enum Family: Hashable, Sendable, CaseIterable {
+    public enum Family: Hashable, Sendable, NamedCase {
         case ipv4, ipv6
 
         /// `AF_INET` / `AF_INET6` as `bpf/events.h` numbers them.
@@ -18,14 +18,6 @@ public struct IPAddress: Hashable, Sendable, Comparable {
 
         /// The name used in JSON ("ipv4", "ipv6").
         public var name: String { self == .ipv4 ? "ipv4" : "ipv6" }
-
-        public init?(name: String) {
-            switch name {
-            case "ipv4": self = .ipv4
-            case "ipv6": self = .ipv6
-            default: return nil
-            }
-        }
 
         /// Bits in an address of this family.
         public var bitWidth: Int { self == .ipv4 ? 32 : 128 }
@@ -111,18 +103,10 @@ public struct IPAddress: Hashable, Sendable, Comparable {
 }
 
 /// The transport protocols the sensor reports, numbered as the kernel does.
-public enum NetProtocol: UInt16, Hashable, Sendable, CaseIterable {
+public enum NetProtocol: UInt16, Hashable, Sendable, NamedCase {
     case tcp = 6
     case udp = 17
 
     /// The name used in JSON ("tcp", "udp").
     public var name: String { self == .tcp ? "tcp" : "udp" }
-
-    public init?(name: String) {
-        switch name {
-        case "tcp": self = .tcp
-        case "udp": self = .udp
-        default: return nil
-        }
-    }
 }

@@ -1,7 +1,7 @@
 /// Someone acted on the sensor process (`struct rw_tamper`): sent it a signal,
 /// ptraced it, or read or wrote its memory. The header is the actor.
 public struct TamperEvent: Equatable, Sendable {
-    public enum Operation: UInt32, Sendable, CaseIterable {
+    public enum Operation: UInt32, Sendable, NamedCase {
         case signal = 1, ptrace, vmRead, vmWrite
 
         public var name: String {
@@ -11,11 +11,6 @@ public struct TamperEvent: Equatable, Sendable {
             case .vmRead: return "process_vm_readv"
             case .vmWrite: return "process_vm_writev"
             }
-        }
-
-        public init?(name: String) {
-            guard let op = Operation.allCases.first(where: { $0.name == name }) else { return nil }
-            self = op
         }
     }
 
@@ -41,7 +36,7 @@ public struct TamperEvent: Equatable, Sendable {
 /// (`struct rw_integrity`, written by userspace). Like drops, it describes no
 /// process: the header carries only the time of the check.
 public struct IntegrityEvent: Equatable, Sendable {
-    public enum Problem: UInt32, Sendable, CaseIterable {
+    public enum Problem: UInt32, Sendable, NamedCase {
         /// One of the sensor's BPF links is no longer attached (e.g. `bpftool link detach`).
         case linkDetached = 1
         /// A control map holds other contents than the sensor wrote (e.g. `bpftool map update`).
@@ -52,11 +47,6 @@ public struct IntegrityEvent: Equatable, Sendable {
             case .linkDetached: return "link_detached"
             case .mapAltered: return "map_altered"
             }
-        }
-
-        public init?(name: String) {
-            guard let p = Problem.allCases.first(where: { $0.name == name }) else { return nil }
-            self = p
         }
     }
 
@@ -77,8 +67,5 @@ public struct IntegrityEvent: Equatable, Sendable {
     }
 
     /// A header with only the time set, as the record stores it.
-    public var header: EventHeader {
-        EventHeader(timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
-                    lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
-    }
+    public var header: EventHeader { .timeOnly(timestampNs) }
 }
