@@ -38,9 +38,25 @@ $(BUILD)/vmlinux.h:
 	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: the kernel needs CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror -c $< -o $@.full
-	$(BPFTOOL) gen object $@ $@.full   # strips DWARF, keeps BTF
+# One object per kernel feature (bpf/*.bpf.c), compiled apart and linked into one
+# sensor object by bpftool's static linker; maps shared between features are
+# declared __weak once in bpf/lib/maps.h. bpf/probe.bpf.c is not part of the
+# sensor: it holds the tiny programs the kernel probe loads to see which hook
+# classes work here (fexit, kprobe).
+BPF_FEATURES := $(filter-out bpf/probe.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_HEADERS  := $(wildcard bpf/*.h bpf/lib/*.h)
+BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -Wall -Werror
+
+$(BUILD)/features/%.bpf.o: bpf/%.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
+	@mkdir -p $(BUILD)/features
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/sensor.bpf.o: $(patsubst bpf/%.bpf.c,$(BUILD)/features/%.bpf.o,$(BPF_FEATURES))
+	$(BPFTOOL) gen object $@ $^   # links, strips DWARF, keeps BTF
+
+$(BUILD)/probe.bpf.o: bpf/probe.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.full
+	$(BPFTOOL) gen object $@ $@.full
 	@rm -f $@.full
 
 # A program the verifier rejects, for the test of load-failure reporting.
@@ -51,7 +67,11 @@ $(GENERATED)/sensor.skel.h: $(BUILD)/sensor.bpf.o
 	@mkdir -p $(GENERATED)
 	$(BPFTOOL) gen skeleton $< name rw_sensor_bpf > $@.tmp && mv $@.tmp $@
 
-bpf: $(GENERATED)/sensor.skel.h $(BUILD)/rejected.bpf.o
+$(GENERATED)/probe.skel.h: $(BUILD)/probe.bpf.o
+	@mkdir -p $(GENERATED)
+	$(BPFTOOL) gen skeleton $< name rw_probe_bpf > $@.tmp && mv $@.tmp $@
+
+bpf: $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o
 
 build: deps bpf
 	$(SWIFT) build -c $(CONFIG)

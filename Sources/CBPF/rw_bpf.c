@@ -121,6 +121,63 @@ static void set_rodata(struct bpf_object *obj, const char *name, const void *val
 	}
 }
 
+/* Loads only the planned programs (the userspace feature plan decided from what
+ * this kernel offers); every name must exist in the object, so a renamed program
+ * fails here instead of silently leaving a feature off. Without a cgroup v2 root
+ * the cgroup hooks are never loaded. */
+static int select_programs(struct rw_sensor *s, const char *const *names, char *err, size_t errlen)
+{
+	struct bpf_program *prog;
+	if (names) {
+		bpf_object__for_each_program(prog, s->obj)
+			bpf_program__set_autoload(prog, false);
+		for (const char *const *n = names; *n; n++) {
+			prog = bpf_object__find_program_by_name(s->obj, *n);
+			if (!prog) {
+				char what[256];
+				snprintf(what, sizeof(what), "the BPF object has no program named %s", *n);
+				return fail(-ENOENT, what, err, errlen);
+			}
+			bpf_program__set_autoload(prog, true);
+		}
+	}
+	bpf_object__for_each_program(prog, s->obj) {
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && s->cgroup_fd < 0)
+			bpf_program__set_autoload(prog, false);
+	}
+	return 0;
+}
+
+int rw_object_programs(const void *object, size_t object_size, char *out, size_t outlen)
+{
+	size_t size = object_size;
+	const void *bytes = object;
+	if (!bytes)
+		bytes = rw_sensor_bpf__elf_bytes(&size);
+	reset_log();
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "rigwatch");
+	struct bpf_object *obj = bpf_object__open_mem(bytes, size, &opts);
+	if (!obj)
+		return -errno;
+	int n = 0;
+	size_t used = 0;
+	if (outlen)
+		out[0] = 0;
+	struct bpf_program *prog;
+	bpf_object__for_each_program(prog, obj) {
+		int w = snprintf(out + used, outlen > used ? outlen - used : 0, "%s\t%s\n", bpf_program__name(prog),
+				 bpf_program__section_name(prog));
+		if (w < 0 || used + (size_t)w >= outlen) {
+			bpf_object__close(obj);
+			return -ENOSPC;
+		}
+		used += (size_t)w;
+		n++;
+	}
+	bpf_object__close(obj);
+	return n;
+}
+
 int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, char *err, size_t errlen)
 {
 	*out = NULL;
@@ -176,13 +233,12 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 			return fail(rc, what, err, errlen);
 		}
 	}
-	/* Without a cgroup v2 root the cgroup hooks are not loaded at all. */
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, s->obj) {
-		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && s->cgroup_fd < 0)
-			bpf_program__set_autoload(prog, false);
+	int rc = select_programs(s, cfg->programs, err, errlen);
+	if (rc) {
+		rw_sensor_destroy(s);
+		return rc;
 	}
-	int rc = bpf_object__load(s->obj);
+	rc = bpf_object__load(s->obj);
 	if (rc) {
 		rw_sensor_destroy(s);
 		return fail(rc, "loading BPF programs (verifier or kernel refused them)", err, errlen);

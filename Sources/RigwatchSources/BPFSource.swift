@@ -77,7 +77,7 @@ public final class BPFSource {
                         btf_path: options.btfPath == nil ? nil : btf,
                         object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count,
                         cgroup_path: options.cgroupPath == nil ? nil : cgroup,
-                        self_tgid: options.selfTgid)
+                        self_tgid: options.selfTgid, programs: nil)
                     return rw_sensor_open(&cfg, &handle, &err, err.count)
                 }
             }

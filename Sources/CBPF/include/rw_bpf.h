@@ -19,7 +19,14 @@ struct rw_sensor_config {
 	size_t object_size;
 	const char *cgroup_path;    /* cgroup v2 root for the cgroup hooks; NULL = leave them out */
 	uint32_t self_tgid;         /* the sensor's pid, for tamper signals; 0 = not reported */
+	/* Names of the programs to load and attach (the feature plan), NULL-terminated;
+	 * NULL = every program of the object. A name the object lacks is an error. */
+	const char *const *programs;
 };
+
+/* The programs of a BPF object (NULL = the embedded sensor) as "name\tsection\n"
+ * lines into out, NUL-terminated. Returns the number of programs or a negative errno. */
+int rw_object_programs(const void *object, size_t object_size, char *out, size_t outlen);
 
 /* Called for each ring-buffer record, in place: the bytes are valid only during the call.
  * Return 0 to continue, non-zero to stop the current poll. */
