@@ -135,7 +135,9 @@ struct rw_drops {
 #define RW_IPPROTO_TCP 6
 #define RW_IPPROTO_UDP 17
 
-/* An outbound TCP connect: the socket entered SYN_SENT. Loopback is never reported.
+/* An outbound TCP connect, reported when the socket leaves SYN_SENT (established or
+ * failed), so the local port is bound; the header is the task that connected, the
+ * timestamp the moment it left SYN_SENT. Loopback is never reported.
  * Addresses are in network byte order; an IPv4 address fills the first 4 bytes. */
 struct rw_connect {
 	struct rw_header hdr;
@@ -148,8 +150,9 @@ struct rw_connect {
 };
 
 /* In-kernel byte accounting: the key and value of the `net_bytes` LRU hash, summed
- * per (process, destination, port, protocol) from sock_send_length. Userspace reads
- * and deletes entries on an interval and turns each into an rw_net_bytes record. */
+ * per (process, destination, port, protocol) by whichever bytes-sent hook this kernel
+ * offers. Userspace reads and deletes entries on an interval and turns each into an
+ * rw_net_bytes record. Map-only structs: they never appear in traces. */
 struct rw_net_key {
 	__u32 tgid;
 	__u16 family;
@@ -166,9 +169,13 @@ struct rw_net_value {
 	__u64 last_ns;
 	__u64 cgroup_id;
 	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u32 egid;
 	__u32 lineage_uid;
-	__u32 pid;
+	__u32 pid;           /* thread id of the first send */
 	__u32 ppid;
+	__u32 reserved;
 	char comm[RW_COMM_LEN];
 };
 

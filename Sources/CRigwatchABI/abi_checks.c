@@ -12,7 +12,7 @@ _Static_assert(sizeof(struct rw_exit) == 80, "rw_exit layout changed");
 _Static_assert(sizeof(struct rw_drops) == 88, "rw_drops layout changed");
 _Static_assert(sizeof(struct rw_connect) == 112, "rw_connect layout changed");
 _Static_assert(sizeof(struct rw_net_key) == 28, "rw_net_key layout changed");
-_Static_assert(sizeof(struct rw_net_value) == 72, "rw_net_value layout changed");
+_Static_assert(sizeof(struct rw_net_value) == 88, "rw_net_value layout changed");
 _Static_assert(sizeof(struct rw_net_bytes) == 128, "rw_net_bytes layout changed");
 _Static_assert(offsetof(struct rw_gpu_sample, procs) == 168, "rw_gpu_sample layout changed");
 _Static_assert(sizeof(struct rw_gpu_process) == 16, "rw_gpu_process layout changed");

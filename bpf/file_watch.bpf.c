@@ -1,31 +1,18 @@
-/* File-change monitoring, part of sensor.bpf.c (included at its end; uses its maps
- * and helpers). Opens for writing are resolved from the opened file, so symlinks,
- * "..", relative paths and chroots are what the kernel resolved. Renames, unlinks
- * and links are judged from the syscall's path string joined to the cwd or dirfd:
- * the kernel offers no tracepoint with their resolved dentries, and kprobes, fentry
- * and LSM programs are not available on the hosts we target. */
+// SPDX-License-Identifier: GPL-2.0
+/* File-change monitoring. Opens for writing are resolved from the opened file, so
+ * symlinks, "..", relative paths and chroots are what the kernel resolved. Renames,
+ * unlinks and links are judged from the syscall's path string joined to the cwd or
+ * dirfd: no syscall tracepoint carries their resolved dentries. The walks and the
+ * matching run in bpf_loop callbacks (5.17): an unrolled walk blows the verifier's
+ * instruction limit, so without bpf_loop the feature is off (said at start). */
+#include "lib/path_match.h"
+
+char LICENSE[] SEC("license") = "GPL";
 
 #define RW_AT_FDCWD -100
 #define RW_O_ACCMODE 00000003
 #define RW_O_CREAT 00000100
 #define RW_O_TRUNC 00001000
-#define RW_PATH_DEPTH 32 /* dentries walked up from a file; deeper paths are not reported */
-
-/* An offset below RW_PATH_LEN the verifier can see as such: the asm keeps the
- * compiler from folding the mask into arithmetic the verifier cannot bound. */
-static __always_inline __u64 path_off(__u64 pos)
-{
-	asm volatile("" : "+r"(pos));
-	return pos & (RW_PATH_LEN - 1);
-}
-
-/* Watched paths, written by userspace before attach and on reload. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, RW_FILE_WATCH_MAX);
-	__type(key, __u32);
-	__type(value, struct rw_file_watch);
-} file_watch SEC(".maps");
 
 /* Open flags of an open-for-write in flight, per thread. */
 struct {
@@ -42,46 +29,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct rw_file_change);
 } file_inflight SEC(".maps");
-
-/* Per-CPU room for building paths and the record (too big for the stack). The
- * path buffer is twice RW_PATH_LEN so a component copied at any offset below
- * RW_PATH_LEN stays inside it. */
-struct file_scratch {
-	char buf[2 * RW_PATH_LEN];
-	const unsigned char *names[RW_PATH_DEPTH];
-	struct rw_file_change ev;
-	/* Loop counters live here, not in the bpf_loop context on the stack: the
-	 * verifier tracks stack constants exactly and would explore every count. */
-	__u32 n;      /* names collected */
-	__u32 run;    /* characters of the current path component */
-	__u32 dots;   /* of which dots */
-	__u32 pad;
-	__u64 pos;    /* bytes written to buf */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct file_scratch);
-} file_scratch SEC(".maps");
-
-static __always_inline struct file_scratch *scratch(void)
-{
-	__u32 zero = 0;
-	return bpf_map_lookup_elem(&file_scratch, &zero);
-}
-
-static __always_inline struct file *fd_file(struct task_struct *task, int fd)
-{
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
 
 struct walk_ctx {
 	struct dentry *dentry;
@@ -207,80 +154,6 @@ static __always_inline int string_path(struct file_scratch *s, struct task_struc
 	return pos + len - 1;
 }
 
-struct match_ctx {
-	int matched;
-};
-
-/* One watched path against s->buf: equal, or s->buf lies below it. */
-static long match_one(__u32 i, struct match_ctx *ctx)
-{
-	struct file_scratch *s = scratch();
-	struct rw_file_watch *w = bpf_map_lookup_elem(&file_watch, &i);
-	if (!s || !w)
-		return 1;
-	__u32 len = w->len;
-	if (len == 0 || len >= RW_FILE_WATCH_LEN)
-		return 0;
-	for (__u32 k = 0; k < RW_FILE_WATCH_LEN; k++) {
-		if (k == len) {
-			char c = s->buf[k];
-			if (c == 0 || c == '/') {
-				ctx->matched = 1;
-				return 1;
-			}
-			return 0;
-		}
-		if (s->buf[k] != w->path[k])
-			return 0;
-	}
-	return 0;
-}
-
-static __always_inline int path_is_watched(void)
-{
-	struct match_ctx ctx = {};
-	bpf_loop(RW_FILE_WATCH_MAX, match_one, &ctx, 0);
-	return ctx.matched;
-}
-
-struct canon_ctx {
-	int noncanonical;
-};
-
-/* One character of s->buf: a component that is "", "." or ".." ends at '/' or NUL. */
-static long canon_step(__u32 i, struct canon_ctx *ctx)
-{
-	struct file_scratch *s = scratch();
-	if (!s)
-		return 1;
-	char c = s->buf[i & (2 * RW_PATH_LEN - 1)];
-	if (c == '/' || c == 0) {
-		if (i > 0 && (s->run == 0 || (s->run == s->dots && s->dots <= 2))) {
-			/* "" between two slashes, "." or ".."; a trailing slash alone is fine */
-			if (!(c == 0 && s->run == 0)) {
-				ctx->noncanonical = 1;
-				return 1;
-			}
-		}
-		s->run = 0;
-		s->dots = 0;
-		return c == 0;
-	}
-	s->run++;
-	if (c == '.')
-		s->dots++;
-	return 0;
-}
-
-static __always_inline int path_is_noncanonical(struct file_scratch *s)
-{
-	struct canon_ctx ctx = {};
-	s->run = 0;
-	s->dots = 0;
-	bpf_loop(RW_PATH_LEN, canon_step, &ctx, 0);
-	return ctx.noncanonical;
-}
-
 static __always_inline void copy_path(char *dst, struct file_scratch *s, int len, __u32 *flags, __u32 trunc_flag)
 {
 	__builtin_memcpy(dst, s->buf, RW_PATH_LEN);
@@ -300,14 +173,14 @@ static __always_inline int open_enter(__u32 flags)
 {
 	if ((flags & RW_O_ACCMODE) == 0 && !(flags & (RW_O_CREAT | RW_O_TRUNC)))
 		return 0; /* read-only: the common case, dropped at once */
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = current_tid();
 	bpf_map_update_elem(&open_inflight, &tid, &flags, BPF_ANY);
 	return 0;
 }
 
 static __always_inline int open_exit(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = current_tid();
 	__u32 *staged = bpf_map_lookup_elem(&open_inflight, &tid);
 	if (!staged)
 		return 0;
@@ -316,7 +189,7 @@ static __always_inline int open_exit(long ret)
 	if (ret < 0)
 		return 0; /* nothing opened, nothing to resolve */
 	struct file_scratch *s = scratch();
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct file *file = fd_file(task, ret);
 	if (!s || !file)
 		return 0;
@@ -373,7 +246,7 @@ __noinline int stage_path(int dfd, __u64 upath, int second)
 	struct file_scratch *s = scratch();
 	if (!s)
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	char *dst = second ? s->ev.path2 : s->ev.path;
 	int len = string_path(s, task, dfd, (const char *)upath);
 	if (len < 0) {
@@ -397,7 +270,7 @@ static __always_inline int stage_change(__u32 op, int dfd1, const char *path1, i
 	struct file_scratch *s = scratch();
 	if (!s)
 		return 0;
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	struct rw_file_change *ev = &s->ev;
 	ev->flags = RW_FILE_FROM_STRING;
 	int watched = 0;
@@ -420,14 +293,14 @@ static __always_inline int stage_change(__u32 op, int dfd1, const char *path1, i
 	ev->ret = 0;
 	ev->mntns = mount_ns(task);
 	ev->reserved = 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = current_tid();
 	bpf_map_update_elem(&file_inflight, &tid, ev, BPF_ANY);
 	return 0;
 }
 
 static __always_inline int change_exit(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 tid = current_tid();
 	struct rw_file_change *ev = bpf_map_lookup_elem(&file_inflight, &tid);
 	if (!ev)
 		return 0;

@@ -1,6 +1,11 @@
-/* Tamper signals, part of sensor.bpf.c (included at its end): signals, ptrace and
- * process_vm_readv/writev aimed at the sensor process by anyone else. */
+// SPDX-License-Identifier: GPL-2.0
+/* Tamper signals: signals, ptrace and process_vm_readv/writev aimed at the sensor
+ * process by anyone else. Signals: tp_btf/signal_generate, else the classic
+ * tracepoint of the same event (it carries the target's thread id, matched
+ * against self_tids). */
+#include "lib/common.h"
 
+char LICENSE[] SEC("license") = "GPL";
 #define RW_SIGCHLD 17
 #define RW_SIGWINCH 28
 #define RW_PTRACE_TRACEME 0
@@ -23,7 +28,7 @@ static __always_inline int is_sensor_thread(__u32 tid)
 
 static __always_inline int from_sensor(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+	return current_tgid() == self_tgid;
 }
 
 static __always_inline void emit_tamper(__u32 op, __u32 target, __s64 arg, __s32 result)
@@ -33,7 +38,7 @@ static __always_inline void emit_tamper(__u32 op, __u32 target, __s64 arg, __s32
 		count_drop();
 		return;
 	}
-	fill_header(&ev->hdr, RW_EVENT_TAMPER, sizeof(*ev), (struct task_struct *)bpf_get_current_task_btf());
+	fill_header(&ev->hdr, RW_EVENT_TAMPER, sizeof(*ev), current_task());
 	ev->op = op;
 	ev->target_pid = target;
 	ev->arg = arg;
@@ -47,12 +52,23 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 {
 	if (!self_tgid || sig == RW_SIGCHLD || sig == RW_SIGWINCH)
 		return 0;
-	if (task->tgid != self_tgid || from_sensor())
+	if (BPF_CORE_READ(task, tgid) != self_tgid || from_sensor())
 		return 0;
-	emit_tamper(RW_TAMPER_SIGNAL, task->pid, sig, result);
+	emit_tamper(RW_TAMPER_SIGNAL, BPF_CORE_READ(task, pid), sig, result);
 	return 0;
 }
 
+SEC("tracepoint/signal/signal_generate")
+int tp_signal_generate(struct trace_event_raw_signal_generate *ctx)
+{
+	int sig = ctx->sig;
+	if (!self_tgid || sig == RW_SIGCHLD || sig == RW_SIGWINCH)
+		return 0;
+	if (!is_sensor_thread(ctx->pid) || from_sensor())
+		return 0;
+	emit_tamper(RW_TAMPER_SIGNAL, ctx->pid, sig, ctx->result);
+	return 0;
+}
 SEC("tracepoint/syscalls/sys_enter_ptrace")
 int enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 {

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Outbound network activity, each part with its fallbacks (the userspace feature
+ * plan loads one rung per part, best first, from what the kernel offers):
+ *
+ *   connect    tp_btf/inet_sock_set_state -> tracepoint/sock/inet_sock_set_state
+ *   net-bytes  tp_btf/sock_send_length (>= ~6.3; every protocol, one hook)
+ *              -> fexit/inet_sendmsg + inet6_sendmsg (trampoline: as cheap as tp_btf)
+ *              -> kprobe+kretprobe on the same (an int3 and a return trampoline each)
+ *              -> syscall tracepoints of sendto/sendmsg/write/writev (every write(2)
+ *                 on the host pays an fd lookup: the costliest, the last resort)
+ *   udp-dest   cgroup/sendmsg4+6 on the cgroup v2 root -> sys_enter_sendto/sendmsg
+ *
+ * Loopback destinations are never reported. */
+#include "lib/net.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define TCP_SYN_SENT 2
+#define RW_S_IFMT 0170000
+#define RW_S_IFSOCK 0140000
+
+/* ---- connect: the socket left SYN_SENT ---- */
+
+/* A connect between SYN_SENT and its outcome, by socket: the record is built in the
+ * connecting task (the header describes it) and sent when the socket leaves
+ * SYN_SENT, which may happen in softirq context, with the local port bound by then. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct rw_connect);
+} connect_pending SEC(".maps");
+
+static __always_inline int sock_state(const struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	if (newstate == TCP_SYN_SENT) {
+		struct rw_connect ev = {};
+		__u16 family, dport;
+		if (!sock_dest(sk, &family, ev.daddr, &dport) || is_loopback(family, ev.daddr))
+			return 0;
+		fill_header(&ev.hdr, RW_EVENT_CONNECT, sizeof(ev), current_task());
+		ev.family = family;
+		ev.protocol = RW_IPPROTO_TCP;
+		ev.dport = dport;
+		bpf_map_update_elem(&connect_pending, &key, &ev, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != TCP_SYN_SENT)
+		return 0;
+	struct rw_connect *pending = bpf_map_lookup_elem(&connect_pending, &key);
+	if (!pending)
+		return 0;
+	/* The port is bound by inet_hash_connect after SYN_SENT is entered: read it now. */
+	sock_source(sk, pending->family, pending->saddr, &pending->sport);
+	pending->hdr.timestamp_ns = bpf_ktime_get_boot_ns();
+	if (bpf_ringbuf_output(&events, pending, sizeof(*pending), submit_flags()) < 0)
+		count_drop();
+	bpf_map_delete_elem(&connect_pending, &key);
+	return 0;
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstate)
+{
+	return sock_state(sk, oldstate, newstate);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int tp_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	return sock_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+}
+
+/* ---- net-bytes ---- */
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(handle_send_length, struct sock *sk, int ret, int flags)
+{
+	account_send(sk, ret);
+	return 0;
+}
+
+SEC("fexit/inet_sendmsg")
+int BPF_PROG(fexit_inet_sendmsg, struct socket *sock, struct msghdr *msg, size_t size, int ret)
+{
+	account_send(BPF_CORE_READ(sock, sk), ret);
+	return 0;
+}
+
+SEC("fexit/inet6_sendmsg")
+int BPF_PROG(fexit_inet6_sendmsg, struct socket *sock, struct msghdr *msg, size_t size, int ret)
+{
+	account_send(BPF_CORE_READ(sock, sk), ret);
+	return 0;
+}
+
+/* The socket of a send in flight, per thread, from entry to return (kprobe and
+ * syscall rungs, which see the socket and the result at different points). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} send_inflight SEC(".maps");
+
+static __always_inline void send_begin(const struct sock *sk)
+{
+	if (!sk)
+		return;
+	__u32 tid = current_tid();
+	__u64 value = (__u64)sk;
+	bpf_map_update_elem(&send_inflight, &tid, &value, BPF_ANY);
+}
+
+static __always_inline void send_end(long ret)
+{
+	__u32 tid = current_tid();
+	__u64 *sk = bpf_map_lookup_elem(&send_inflight, &tid);
+	if (!sk)
+		return;
+	const struct sock *sock = (const struct sock *)*sk;
+	bpf_map_delete_elem(&send_inflight, &tid);
+	account_send(sock, ret);
+}
+
+SEC("kprobe/inet_sendmsg")
+int BPF_KPROBE(kprobe_inet_sendmsg, struct socket *sock)
+{
+	send_begin(BPF_CORE_READ(sock, sk));
+	return 0;
+}
+
+SEC("kretprobe/inet_sendmsg")
+int BPF_KRETPROBE(kretprobe_inet_sendmsg, int ret)
+{
+	send_end(ret);
+	return 0;
+}
+
+SEC("kprobe/inet6_sendmsg")
+int BPF_KPROBE(kprobe_inet6_sendmsg, struct socket *sock)
+{
+	send_begin(BPF_CORE_READ(sock, sk));
+	return 0;
+}
+
+SEC("kretprobe/inet6_sendmsg")
+int BPF_KRETPROBE(kretprobe_inet6_sendmsg, int ret)
+{
+	send_end(ret);
+	return 0;
+}
+
+/* Syscall rung: the fd is resolved at entry and only sockets are remembered. */
+static __always_inline int bytes_enter(int fd)
+{
+	struct file *file = fd_file(current_task(), fd);
+	if (!file)
+		return 0;
+	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & RW_S_IFMT) != RW_S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	send_begin(BPF_CORE_READ(sock, sk));
+	return 0;
+}
+
+#define BYTES_SYSCALL(name)                                            \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                    \
+	int bytes_enter_##name(struct trace_event_raw_sys_enter *ctx)  \
+	{                                                              \
+		return bytes_enter(ctx->args[0]);                      \
+	}                                                              \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                     \
+	int bytes_exit_##name(struct trace_event_raw_sys_exit *ctx)    \
+	{                                                              \
+		send_end(ctx->ret);                                    \
+		return 0;                                              \
+	}
+
+BYTES_SYSCALL(sendto)
+BYTES_SYSCALL(sendmsg)
+BYTES_SYSCALL(write)
+BYTES_SYSCALL(writev)
+
+/* ---- udp-dest: where an unconnected UDP send goes ---- */
+
+/* From the cgroup hook that runs inside udp_sendmsg before the send; the bytes
+ * hook picks it up right after. Attached to the cgroup v2 root, so every process
+ * on the host passes it. It never refuses a send. */
+SEC("cgroup/sendmsg4")
+int udp4_sendmsg(struct bpf_sock_addr *ctx)
+{
+	struct sendto_dest dest = {};
+	__u32 ip = ctx->user_ip4;
+	dest.family = RW_AF_INET;
+	dest.port = bpf_ntohs((__u16)ctx->user_port);
+	__builtin_memcpy(dest.addr, &ip, 4);
+	__u32 tid = current_tid();
+	bpf_map_update_elem(&sendto_inflight, &tid, &dest, BPF_ANY);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int udp6_sendmsg(struct bpf_sock_addr *ctx)
+{
+	struct sendto_dest dest = {};
+	dest.family = RW_AF_INET6;
+	dest.port = bpf_ntohs((__u16)ctx->user_port);
+	__u32 a0 = ctx->user_ip6[0], a1 = ctx->user_ip6[1], a2 = ctx->user_ip6[2], a3 = ctx->user_ip6[3];
+	__builtin_memcpy(dest.addr, &a0, 4);
+	__builtin_memcpy(dest.addr + 4, &a1, 4);
+	__builtin_memcpy(dest.addr + 8, &a2, 4);
+	__builtin_memcpy(dest.addr + 12, &a3, 4);
+	__u32 tid = current_tid();
+	bpf_map_update_elem(&sendto_inflight, &tid, &dest, BPF_ANY);
+	return 1;
+}
+
+/* Without a cgroup v2 root: the address the caller passed, read from its memory
+ * at syscall entry (sendto's addr, sendmsg's msg_name; sendmmsg is not covered). */
+static __always_inline int stash_user_sockaddr(const void *uaddr)
+{
+	if (!uaddr)
+		return 0;
+	struct sendto_dest dest = {};
+	__u16 family = 0, port = 0;
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr) ||
+	    bpf_probe_read_user(&port, sizeof(port), uaddr + 2))
+		return 0;
+	if (family == RW_AF_INET) {
+		if (bpf_probe_read_user(dest.addr, 4, uaddr + 4))
+			return 0;
+	} else if (family == RW_AF_INET6) {
+		if (bpf_probe_read_user(dest.addr, 16, uaddr + 8))
+			return 0;
+	} else {
+		return 0;
+	}
+	dest.family = family;
+	dest.port = bpf_ntohs(port);
+	__u32 tid = current_tid();
+	bpf_map_update_elem(&sendto_inflight, &tid, &dest, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int udp_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return stash_user_sockaddr((const void *)ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int udp_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	const void *name = NULL;
+	if (bpf_probe_read_user(&name, sizeof(name), (const void *)ctx->args[1])) /* user_msghdr.msg_name */
+		return 0;
+	return stash_user_sockaddr(name);
+}
