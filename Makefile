@@ -63,6 +63,10 @@ $(BUILD)/probe.bpf.o: bpf/probe.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
 $(BUILD)/rejected.bpf.o: Tests/Fixtures/bpf/rejected.bpf.c bpf/events.h $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -c $< -o $@
 
+# The file-watch path matchers alone, run in the kernel by a test (BPF_PROG_TEST_RUN).
+$(BUILD)/path_match_test.bpf.o: Tests/Fixtures/bpf/path_match_test.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 $(GENERATED)/sensor.skel.h: $(BUILD)/sensor.bpf.o
 	@mkdir -p $(GENERATED)
 	$(BPFTOOL) gen skeleton $< name rw_sensor_bpf > $@.tmp && mv $@.tmp $@
@@ -71,7 +75,7 @@ $(GENERATED)/probe.skel.h: $(BUILD)/probe.bpf.o
 	@mkdir -p $(GENERATED)
 	$(BPFTOOL) gen skeleton $< name rw_probe_bpf > $@.tmp && mv $@.tmp $@
 
-bpf: $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o
+bpf: $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o
 
 build: deps bpf
 	$(SWIFT) build -c $(CONFIG)

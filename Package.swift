@@ -41,11 +41,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Runs sensor helpers in the kernel with BPF_PROG_TEST_RUN; test targets only.
+        .target(
+            name: "CBPFTestSupport",
+            dependencies: ["CRigwatchABI"],
+            linkerSettings: [.linkedLibrary("bpf"), .linkedLibrary("elf"), .linkedLibrary("z")]
+        ),
         // Counts heap allocations for the benchmarks (interposes malloc); never linked into rigwatch.
         .target(name: "CAllocCounter"),
         .executableTarget(name: "rigwatch-bench", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "CAllocCounter"]),
         .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources", "RigwatchAlerts"]),
-        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts"]),
+        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["CBPFTestSupport", "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -11,9 +11,10 @@ final class NetworkKernelTests: XCTestCase {
         var alerts: [[String: Any]] = []
     }
 
-    /// Runs the sensor around `traffic` and returns what it printed.
-    private func watch(config: String, _ traffic: () throws -> Void) throws -> Output {
-        let sensor = try SensorProcess(["run", "--config", config, "--events", "all"])
+    /// Runs the sensor around `traffic` and returns what it printed. `hooks` forces
+    /// feature rungs (`--bpf-hook FEATURE=RUNG`), to test each fallback on this kernel.
+    private func watch(config: String, hooks: [String] = [], _ traffic: () throws -> Void) throws -> Output {
+        let sensor = try SensorProcess(["run", "--config", config, "--events", "all"] + hooks.flatMap { ["--bpf-hook", $0] })
         try traffic()
         sleep(1)
         let stdout = sensor.stop()
@@ -39,9 +40,17 @@ final class NetworkKernelTests: XCTestCase {
     }
 
     private func send(_ user: TestUser, _ args: [String]) throws -> UInt32 {
+        try sendReporting(user, args).pid
+    }
+
+    /// The sender's pid and, for tcp, the local port it was bound to.
+    private func sendReporting(_ user: TestUser, _ args: [String]) throws -> (pid: UInt32, sport: Int?) {
         let r = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script] + args))
         XCTAssertEqual(r.status, 0, r.stderr)
-        return try XCTUnwrap(UInt32(r.stdout.split(separator: "\n").first ?? ""), r.stdout)
+        let lines = r.stdout.split(separator: "\n")
+        let pid = try XCTUnwrap(UInt32(lines.first ?? ""), r.stdout)
+        let sport = lines.first { $0.hasPrefix("sport ") }.flatMap { Int($0.dropFirst(6)) }
+        return (pid, sport)
     }
 
     private func bytes(_ out: Output, pid: UInt32, to address: String, port: Int, protocol proto: String) -> Int {
@@ -52,37 +61,64 @@ final class NetworkKernelTests: XCTestCase {
     }
 
     func testTransferToAnUnknownHostIsCountedAndAlertsOnce() throws {
-        let user = try TestUser.create(self, suffix: "net")
-        let host = try NetTestHost(self, index: 1)
+        try assertTransferIsCounted(suffix: "net", hostIndex: 1, hooks: [])
+    }
+
+    /// The fallback rungs this kernel can run, forced: the syscall tracepoints for
+    /// bytes and UDP destinations, the classic tracepoint for connects. The same
+    /// traffic must give the same events, byte for byte.
+    func testFallbackHooksCountTheSameTransfer() throws {
+        try assertTransferIsCounted(suffix: "netfb", hostIndex: 6,
+                                    hooks: ["net-bytes=syscalls", "udp-dest=syscalls", "connect=tracepoint"])
+    }
+
+    private func assertTransferIsCounted(suffix: String, hostIndex: Int, hooks: [String],
+                                         file: StaticString = #filePath, line: UInt = #line) throws {
+        let user = try TestUser.create(self, suffix: suffix)
+        let host = try NetTestHost(self, index: hostIndex)
         try host.startSink(tcpPort: 5201, udpPort: 5202)
-        var tcpPid: UInt32 = 0, udpPid: UInt32 = 0, udpMsgPid: UInt32 = 0
-        let out = try watch(config: try config(user: user.name)) {
-            tcpPid = try send(user, ["tcp", host.peerAddress, "5201", "200000000"])
+        var tcp: (pid: UInt32, sport: Int?) = (0, nil)
+        var udpPid: UInt32 = 0, udpMsgPid: UInt32 = 0
+        let out = try watch(config: try config(user: user.name), hooks: hooks) {
+            tcp = try sendReporting(user, ["tcp", host.peerAddress, "5201", "200000000"])
             udpPid = try send(user, ["udp", host.peerAddress, "5202", "1000", "1200"])
             udpMsgPid = try send(user, ["udpmsg", host.peerAddress, "5202", "500", "1000"])
         }
-        // The connect event, exactly.
+        let tcpPid = tcp.pid
+        // The connect event, exactly: the local port is the one the kernel bound.
         let connects = out.events.filter { $0["type"] as? String == "connect" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid }
-        XCTAssertEqual(connects.count, 1)
-        XCTAssertEqual(connects.first?["daddr"] as? String, host.peerAddress)
-        XCTAssertEqual((connects.first?["dport"] as? NSNumber)?.intValue, 5201)
-        XCTAssertEqual(connects.first?["saddr"] as? String, host.hostAddress)
-        XCTAssertEqual(connects.first?["family"] as? String, "ipv4")
-        XCTAssertEqual((connects.first?["uid"] as? NSNumber)?.uint32Value, user.uid)
-        XCTAssertEqual((connects.first?["lineage_uid"] as? NSNumber)?.uint32Value, user.uid)
+        XCTAssertEqual(connects.count, 1, file: file, line: line)
+        XCTAssertEqual(connects.first?["daddr"] as? String, host.peerAddress, file: file, line: line)
+        XCTAssertEqual((connects.first?["dport"] as? NSNumber)?.intValue, 5201, file: file, line: line)
+        XCTAssertEqual(connects.first?["saddr"] as? String, host.hostAddress, file: file, line: line)
+        XCTAssertNotNil(tcp.sport, file: file, line: line)
+        XCTAssertEqual((connects.first?["sport"] as? NSNumber)?.intValue, tcp.sport, file: file, line: line)
+        XCTAssertEqual(connects.first?["family"] as? String, "ipv4", file: file, line: line)
+        XCTAssertEqual((connects.first?["uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
+        XCTAssertEqual((connects.first?["lineage_uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
         // Byte totals summed in the kernel: every byte, none twice (the last snapshot is taken at stop).
-        XCTAssertEqual(bytes(out, pid: tcpPid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000)
-        XCTAssertEqual(bytes(out, pid: udpPid, to: host.peerAddress, port: 5202, protocol: "udp"), 1_200_000)
-        // sendmsg() with an address: the destination comes from the cgroup send hook.
-        XCTAssertEqual(bytes(out, pid: udpMsgPid, to: host.peerAddress, port: 5202, protocol: "udp"), 500_000)
+        XCTAssertEqual(bytes(out, pid: tcpPid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000, file: file, line: line)
+        XCTAssertEqual(bytes(out, pid: udpPid, to: host.peerAddress, port: 5202, protocol: "udp"), 1_200_000, file: file, line: line)
+        // sendmsg() with an address: the destination comes from the udp-dest hook.
+        XCTAssertEqual(bytes(out, pid: udpMsgPid, to: host.peerAddress, port: 5202, protocol: "udp"), 500_000, file: file, line: line)
+        // The sender's ids, all four (gid and egid were once left 0).
+        let tcpBytes = out.events.filter { $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid }
+        XCTAssertFalse(tcpBytes.isEmpty, file: file, line: line)
+        for event in tcpBytes {
+            XCTAssertEqual((event["uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
+            XCTAssertEqual((event["euid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
+            XCTAssertEqual((event["gid"] as? NSNumber)?.uint32Value, user.gid, file: file, line: line)
+            XCTAssertEqual((event["egid"] as? NSNumber)?.uint32Value, user.gid, file: file, line: line)
+            XCTAssertEqual((event["lineage_uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
+        }
         // Never one event per send: 200 MB in 1 MiB writes is ~200 sends.
-        XCTAssertLessThan(out.events.filter { $0["type"] as? String == "net_bytes" }.count, 40)
+        XCTAssertLessThan(out.events.filter { $0["type"] as? String == "net_bytes" }.count, 40, file: file, line: line)
 
         let exfil = out.alerts.filter { $0["rule"] as? String == "exfiltration" }
-        XCTAssertEqual(exfil.count, 1, "\(out.alerts)")
-        XCTAssertEqual((exfil.first?["subject"] as? [String: Any])?["pid"] as? NSNumber, NSNumber(value: tcpPid))
+        XCTAssertEqual(exfil.count, 1, "\(out.alerts)", file: file, line: line)
+        XCTAssertEqual((exfil.first?["subject"] as? [String: Any])?["pid"] as? NSNumber, NSNumber(value: tcpPid), file: file, line: line)
         let outbound = out.alerts.filter { $0["rule"] as? String == "watched-user-outbound" }
-        XCTAssertEqual(outbound.count, 1, "one per destination: \(outbound)")
+        XCTAssertEqual(outbound.count, 1, "one per destination: \(outbound)", file: file, line: line)
     }
 
     func testTheSameTransferToAnAllowlistedHostRaisesNone() throws {

@@ -5,7 +5,8 @@
   net_traffic.py tcp HOST PORT BYTES           connect and send BYTES in 1 MiB writes, then close
   net_traffic.py udp HOST PORT COUNT SIZE      unconnected sendto() of COUNT datagrams of SIZE bytes
   net_traffic.py udpmsg HOST PORT COUNT SIZE   the same with sendmsg() and an address (not sendto)
-Prints the sender's pid first, so the test can find its events.
+Prints the sender's pid first, so the test can find its events; tcp then prints
+`sport N`, the local port the kernel bound for the connection.
 """
 import os
 import socket
@@ -49,6 +50,7 @@ def main():
         host, port, total = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         chunk = b"x" * (1 << 20)
         with socket.create_connection((host, port), timeout=30) as s:
+            print("sport", s.getsockname()[1], flush=True)
             sent = 0
             while sent < total:
                 n = min(len(chunk), total - sent)

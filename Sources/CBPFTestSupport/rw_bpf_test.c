@@ -1,0 +1,74 @@
+/* See include/rw_bpf_test.h. */
+#include "rw_bpf_test.h"
+#include "events.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct path_match_args {
+	char path[RW_PATH_LEN];
+	int32_t watched;
+	int32_t noncanonical;
+};
+
+static int failed(int rc, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(rc < 0 ? -rc : rc));
+	return rc < 0 ? rc : -rc;
+}
+
+int rw_test_path_match(const void *object, size_t object_size, const char *const *watched, size_t nwatched,
+		       const char *const *paths, size_t npaths, int32_t *watched_out, int32_t *noncanonical_out,
+		       char *err, size_t errlen)
+{
+	struct bpf_object *obj = bpf_object__open_mem(object, object_size, NULL);
+	if (!obj)
+		return failed(-errno, "opening the path-match object", err, errlen);
+	int rc = bpf_object__load(obj);
+	if (rc) {
+		bpf_object__close(obj);
+		return failed(rc, "loading the path-match object", err, errlen);
+	}
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "file_watch");
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, "path_match");
+	if (!map || !prog) {
+		bpf_object__close(obj);
+		return failed(-ENOENT, "path-match object lacks file_watch or path_match", err, errlen);
+	}
+	for (uint32_t i = 0; i < nwatched && i < RW_FILE_WATCH_MAX; i++) {
+		struct rw_file_watch w;
+		memset(&w, 0, sizeof(w));
+		size_t len = strlen(watched[i]);
+		if (len >= RW_FILE_WATCH_LEN) {
+			bpf_object__close(obj);
+			return failed(-ENAMETOOLONG, "watched path", err, errlen);
+		}
+		memcpy(w.path, watched[i], len);
+		w.len = (uint32_t)len;
+		if (bpf_map__update_elem(map, &i, sizeof(i), &w, sizeof(w), BPF_ANY)) {
+			rc = -errno;
+			bpf_object__close(obj);
+			return failed(rc, "writing file_watch", err, errlen);
+		}
+	}
+	for (size_t i = 0; i < npaths; i++) {
+		struct path_match_args args;
+		memset(&args, 0, sizeof(args));
+		snprintf(args.path, sizeof(args.path), "%s", paths[i]);
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args), .ctx_out = &args,
+			    .ctx_size_out = sizeof(args));
+		rc = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+		if (rc || opts.retval != 0) {
+			rc = rc ? -errno : -EIO;
+			bpf_object__close(obj);
+			return failed(rc, "running path_match", err, errlen);
+		}
+		watched_out[i] = args.watched;
+		noncanonical_out[i] = args.noncanonical;
+	}
+	bpf_object__close(obj);
+	return 0;
+}
