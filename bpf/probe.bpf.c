@@ -10,6 +10,13 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+/* BTF-typed tracepoints (the process feature's hook class); any event does. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(probe_tp_btf)
+{
+	return 0;
+}
+
 /* The function the net-bytes fallbacks hook (fexit, kprobe, kretprobe). */
 SEC("fexit/inet_sendmsg")
 int BPF_PROG(probe_fexit, struct socket *sock, struct msghdr *msg, size_t size, int ret)
