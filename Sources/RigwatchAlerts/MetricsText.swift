@@ -12,8 +12,23 @@ public enum MetricsText {
         public var spoolDepth = 0
         public var deliveryFailures = 0
         public var delivered = 0
+        /// The BPF source's features: the hook each runs on, or "off". Empty (no
+        /// rigwatch_feature_active family) with the audit source.
+        public var features: [Feature] = []
 
         public init() {}
+    }
+
+    public struct Feature: Equatable, Sendable {
+        public var name: String
+        public var hook: String
+        public var active: Bool
+
+        public init(name: String, hook: String, active: Bool) {
+            self.name = name
+            self.hook = hook
+            self.active = active
+        }
     }
 
     public static func render(_ s: Snapshot) -> String {
@@ -41,6 +56,12 @@ public enum MetricsText {
         out += "rigwatch_alert_delivery_failures_total \(s.deliveryFailures)\n"
         family("rigwatch_alert_spool_depth", "gauge", "Alerts waiting in the spool for delivery.")
         out += "rigwatch_alert_spool_depth \(s.spoolDepth)\n"
+        if !s.features.isEmpty {
+            family("rigwatch_feature_active", "gauge", "1 when the kernel feature runs, on the BPF hook named by hook; 0 when it is off.")
+            for f in s.features {
+                out += "rigwatch_feature_active{feature=\"\(escape(f.name))\",hook=\"\(escape(f.hook))\"} \(f.active ? 1 : 0)\n"
+            }
+        }
         return out
     }
 

@@ -24,6 +24,24 @@ public struct ServiceState: Codable, Equatable, Sendable {
         }
     }
 
+    /// One kernel feature of the BPF source and the hook it runs on (see FeaturePlan).
+    public struct Feature: Codable, Equatable, Sendable {
+        /// "net-bytes".
+        public var feature: String
+        /// The rung ("tp_btf", "fexit", "syscalls", ...) or "off".
+        public var hook: String
+        /// "net-bytes: fexit/inet_sendmsg (sock_send_length absent)".
+        public var label: String
+        public var active: Bool
+
+        public init(feature: String, hook: String, label: String, active: Bool) {
+            self.feature = feature
+            self.hook = hook
+            self.label = label
+            self.active = active
+        }
+    }
+
     /// The file's own format version.
     public var format = 1
     public var sensorVersion: String
@@ -37,6 +55,9 @@ public struct ServiceState: Codable, Equatable, Sendable {
     /// "bpf" or "audit".
     public var source: String
     public var watchedUsers: [String]
+    /// The BPF source's features and their hooks; nil with the audit source (and in
+    /// files written before features were reported).
+    public var features: [Feature]?
     public var eventsTotal: UInt64
     /// Over the last interval.
     public var eventsPerSecond: Double
@@ -71,7 +92,7 @@ public struct ServiceState: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, host, pid, source, alerts, stopped
+        case format, host, pid, source, alerts, stopped, features
         case sensorVersion = "sensor_version"
         case startedAt = "started_at"
         case updatedAt = "updated_at"

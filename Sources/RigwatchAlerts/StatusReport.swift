@@ -61,6 +61,10 @@ public enum StatusReport {
         row("last update", "\(timestamp(state.updatedAt)) (\(duration(max(0, now - state.updatedAt))) ago)")
         row("source", state.source)
         row("watched users", state.watchedUsers.isEmpty ? "(none)" : state.watchedUsers.joined(separator: ", "))
+        if let features = state.features, !features.isEmpty {
+            row("features", features[0].label)
+            for feature in features.dropFirst() { lines.append(String(repeating: " ", count: 22) + feature.label) }
+        }
         let kinds = state.eventsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         row("events", "\(state.eventsTotal) total, \(String(format: "%.1f", state.eventsPerSecond))/s" + (kinds.isEmpty ? "" : " (\(kinds))"))
         row("kernel drops", String(state.kernelDroppedEvents))
