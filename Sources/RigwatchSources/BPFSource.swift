@@ -27,14 +27,51 @@ public final class BPFSource {
         public var selfTgid = UInt32(getpid())
         /// Paths whose changes the kernel reports (absolute, no trailing slash).
         public var watchedPaths: [String] = []
+        /// Forced rungs (`--bpf-hook FEATURE=RUNG`): feature name → rung name or "off".
+        public var hooks: [String: String] = [:]
+        /// The programs to load, by name; nil: the feature plan's (for the embedded
+        /// object, or another object built from the same sources), every program
+        /// otherwise (a test object whose programs the feature table does not know).
+        public var programs: [String]?
+        /// A plan made beforehand (`BPFSource.planFeatures`), so the kernel is probed once.
+        public var plan: FeaturePlan?
 
         public init() {}
     }
 
     public struct Failure: Error, CustomStringConvertible {
+        public enum Kind: Sendable {
+            /// libbpf, the verifier or the kernel refused the object.
+            case load
+            /// The feature plan found the kernel lacking (a required feature, the minimum).
+            case kernel
+            /// A forced rung (`--bpf-hook`) cannot be honoured.
+            case hook
+        }
         public let message: String
+        public var kind: Kind = .load
         public var description: String { message }
+
+        public init(message: String, kind: Kind = .load) {
+            self.message = message
+            self.kind = kind
+        }
     }
+
+    /// Probes this kernel and plans the features for the object `options` names
+    /// (nil: the embedded sensor). The facts come back too, for reporting.
+    public static func planFeatures(_ options: Options, probe: KernelProbe = KernelProbe()) throws
+        -> (facts: KernelFacts, plan: FeaturePlan, notes: [String]) {
+        let programs = try BPFObject.programs(path: options.objectPath)
+        var probe = probe
+        probe.cgroupRoot = options.cgroupPath
+        let facts = probe.collect(programs: programs)
+        return (facts, FeaturePlanner.plan(facts: facts, objectPrograms: programs, forced: options.hooks), probe.notes)
+    }
+
+    /// The plan in force: the features' hooks and the programs loaded (nil when an
+    /// explicit program list or a test object was loaded without one).
+    public private(set) var plan: FeaturePlan?
 
     public typealias RecordHandler = (UnsafeRawBufferPointer) -> Void
 
@@ -65,8 +102,13 @@ public final class BPFSource {
             }
             objectBytes = [UInt8](data)
         }
+        let names = try Self.programSelection(options)
+        plan = names.plan
         var err = [CChar](repeating: 0, count: 16384)
         var handle: OpaquePointer?
+        // NULL-terminated C strings for rw_sensor_config.programs; NULL = all.
+        let cNames: [UnsafeMutablePointer<CChar>?]? = names.programs.map { $0.map { strdup($0) } + [nil] }
+        defer { cNames?.forEach { free($0) } }
         let rc: Int32 = (options.btfPath ?? "").withCString { btf in
             let bytes = objectBytes ?? []
             return bytes.withUnsafeBytes { raw in
@@ -78,7 +120,13 @@ public final class BPFSource {
                         object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count,
                         cgroup_path: options.cgroupPath == nil ? nil : cgroup,
                         self_tgid: options.selfTgid, programs: nil)
-                    return rw_sensor_open(&cfg, &handle, &err, err.count)
+                    guard let cNames else { return rw_sensor_open(&cfg, &handle, &err, err.count) }
+                    return cNames.withUnsafeBufferPointer { list in
+                        list.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: list.count) { names in
+                            cfg.programs = names
+                            return rw_sensor_open(&cfg, &handle, &err, err.count)
+                        }
+                    }
                 }
             }
         }
@@ -101,6 +149,29 @@ public final class BPFSource {
     }
 
     deinit { close() }
+
+    /// Whether these options load the programs a feature plan picks (see
+    /// `Options.programs`): the embedded object, or another built from bpf/. A test
+    /// object (one program the verifier rejects, say) is loaded whole.
+    public static func plansFeatures(_ options: Options) throws -> Bool {
+        if options.programs != nil { return false }
+        if options.plan != nil || options.objectPath == nil || !options.hooks.isEmpty { return true }
+        let programs = try BPFObject.programs(path: options.objectPath)
+        let known = Set(FeatureTable.allPrograms.map(\.name))
+        return !programs.isEmpty && programs.allSatisfy { known.contains($0.name) }
+    }
+
+    /// Which programs to load and the plan behind them (see `Options.programs`).
+    static func programSelection(_ options: Options) throws -> (programs: [String]?, plan: FeaturePlan?) {
+        if let programs = options.programs { return (programs, options.plan) }
+        guard try plansFeatures(options) else { return (nil, nil) }
+        let plan = try options.plan ?? planFeatures(options).plan
+        guard plan.canLoad else {
+            let kind: Failure.Kind = plan.problems.contains { $0.kind == .hook } ? .hook : .kernel
+            throw Failure(message: plan.problemSummary, kind: kind)
+        }
+        return (plan.programs, plan)
+    }
 
     /// Replaces the watched paths in the kernel (before attach, and on reload). An
     /// object without file monitoring (a test object) accepts an empty list only.

@@ -21,6 +21,8 @@ struct LiveSensor {
     var reportTamper = true
     /// Requests from the main loop's callbacks (reload) to the running source.
     let control = LiveSensorControl()
+    /// Called with the feature plan the BPF source loads, before it attaches.
+    var onPlan: ((FeaturePlan) -> Void)?
 
     /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
     /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
@@ -37,6 +39,8 @@ struct LiveSensor {
             let source: BPFSource
             do {
                 source = try openBPF(onRecord)
+            } catch let failure as BPFSource.Failure where failure.kind == .hook {
+                throw failure // the operator's --bpf-hook: fixed on the command line, never hidden by audit
             } catch {
                 Log.warning("BPF source unavailable (\(error)); falling back to the audit source")
                 return try runAudit(onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
@@ -64,7 +68,21 @@ struct LiveSensor {
         // Batched wakeups: the kernel wakes us once a quarter of the buffer (at most
         // 64 KiB) is queued; otherwise the 10 ms poll below picks records up.
         bpfOptions.wakeupBytes = UInt64(min(64 << 10, options.ringBufferSize / 4))
+        bpfOptions.hooks = options.hooks
+        if try BPFSource.plansFeatures(bpfOptions) {
+            var probe = KernelProbe()
+            probe.mountIfMissing = !options.noMount
+            let planned = try BPFSource.planFeatures(bpfOptions, probe: probe)
+            for note in planned.notes { Log.info(note) }
+            let plan = planned.plan
+            // Below the minimum the features say nothing useful: the one reason is the message.
+            if planned.facts.belowMinimum == nil || plan.problems.contains(where: { $0.kind == .hook }) {
+                for feature in plan.features { Log.info("feature \(feature.label)") }
+            }
+            bpfOptions.plan = plan
+        }
         let source = try BPFSource(options: bpfOptions)
+        if let plan = source.plan { onPlan?(plan) }
         do {
             try source.start(onRecord)
         } catch {
@@ -180,7 +198,7 @@ func mappingSensorFailures<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode(2)
     } catch let failure as BPFSource.Failure {
         Log.error(failure.message)
-        throw ExitCode(3)
+        throw ExitCode(failure.kind == .hook ? 2 : 3)
     } catch let failure as AuditFailure {
         Log.error(failure.message)
         throw ExitCode(3)

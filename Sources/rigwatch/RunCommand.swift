@@ -70,6 +70,7 @@ struct RunCommand: ParsableCommand {
             live.gpu = gpu
             live.configureWatching(settings)
             reloader.sensorControl = live.control
+            live.onPlan = { health.setFeatures($0) }
             live.onReady = {
                 let users = watched.map(\.name).joined(separator: ", ")
                 notifier.ready(status: "watching \(watched.count) users (\(users.isEmpty ? "none" : users))")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RigwatchCore
 import RigwatchSources
 
 /// Where kernel events come from: BPF, the audit subsystem, or BPF with audit as the fallback.
@@ -9,10 +10,16 @@ enum SourceChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// Options shared by every command that runs the live sensor.
 struct SensorOptions: ParsableArguments {
-    /// BPF by default, so a host where it cannot load says so loudly; `auto` is the
-    /// explicit choice to fall back to audit.
-    @Option(help: "Event source: bpf (default), audit, or auto (BPF, else the audit subsystem).")
-    var source: SourceChoice = .bpf
+    /// `auto` by default: the BPF source where this kernel can run it (the feature
+    /// plan says so, with one line per feature), else the audit subsystem with one
+    /// line saying why. `bpf` makes a BPF failure the end of the command.
+    @Option(help: "Event source: auto (default: BPF where the kernel can run it, else the audit subsystem), bpf, or audit.")
+    var source: SourceChoice = .auto
+
+    @Option(name: .customLong("bpf-hook"), help: ArgumentHelp(
+        "Force a kernel feature onto one hook rung, FEATURE=RUNG (repeatable; RUNG may be off for optional features). See `rigwatch check-kernel`.",
+        valueName: "feature=rung"))
+    var bpfHooks: [String] = []
 
     @Option(name: .customLong("watch-user"), help: "User whose process lineage is watched (repeatable; default: the config's watch_users, vastai_kaalia).")
     var watchUsers: [String] = []
@@ -58,5 +65,11 @@ struct SensorOptions: ParsableArguments {
 
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        let problems = FeaturePlanner.parseHooks(bpfHooks).problems
+        if !problems.isEmpty { throw ValidationError(problems.map(\.message).joined(separator: "; ")) }
+        if !bpfHooks.isEmpty && source == .audit { throw ValidationError("--bpf-hook applies to the BPF source, not --source audit") }
     }
+
+    /// The forced rungs (validated in `validate`).
+    var hooks: [String: String] { FeaturePlanner.parseHooks(bpfHooks).hooks }
 }

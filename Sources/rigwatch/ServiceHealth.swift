@@ -19,6 +19,16 @@ final class ServiceHealth {
     private(set) var alertsTotal: UInt64 = 0
     var kernelDrops: UInt64 = 0
     var lastError: String?
+    /// The BPF source's features and hooks, once it is planned; nil with audit.
+    private(set) var features: [ServiceState.Feature]?
+
+    /// The plan the BPF source loaded: the state file and metrics report its features.
+    func setFeatures(_ plan: FeaturePlan) {
+        source = "bpf"
+        features = plan.features.map {
+            ServiceState.Feature(feature: $0.feature, hook: $0.rung ?? "off", label: $0.label, active: $0.active)
+        }
+    }
 
     private var lastWrite: Double
     private var lastWriteEvents: UInt64 = 0
@@ -96,6 +106,7 @@ final class ServiceHealth {
         var state = ServiceState(sensorVersion: SensorVersion.string, host: host, pid: getpid(), startedAt: startedAt,
                                  updatedAt: now, intervalSeconds: Double(config.stateIntervalSeconds), source: source,
                                  watchedUsers: watchedUsers)
+        state.features = features
         state.eventsTotal = eventsTotal
         state.eventsPerSecond = elapsed > 0 ? Double(eventsTotal - lastWriteEvents) / elapsed : 0
         state.eventsByKind = eventsByKind
@@ -138,6 +149,7 @@ final class ServiceHealth {
             m.spoolDepth = stats.spoolDepth
             m.deliveryFailures = stats.deliveryFailures
             m.delivered = stats.delivered
+            m.features = (features ?? []).map { MetricsText.Feature(name: $0.feature, hook: $0.hook, active: $0.active) }
             attempt("metrics file") { try MetricsText.write(m, to: config.metricsFile) }
         }
     }

@@ -18,8 +18,9 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("rigwatch must run as root (running as uid \(user.uid))"), r.stderr)
     }
 
+    /// With `--source bpf` (the default `auto` would fall back to audit instead).
     func testMissingBTFIsAClearError() throws {
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--source", "bpf", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
         XCTAssertTrue(r.stderr.contains("CONFIG_DEBUG_INFO_BTF=y"), r.stderr)
@@ -31,7 +32,7 @@ final class CLITests: XCTestCase {
         let bin = Repo.rigwatchBinary
         let config = try scratchConfig(self)
         let refused = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --no-mount --duration 1 --config \(config)"])
+            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --source bpf --no-mount --duration 1 --config \(config)"])
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("tracefs is not mounted at /sys/kernel/tracing"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("mount -t tracefs nodev /sys/kernel/tracing"), refused.stderr)
@@ -47,22 +48,26 @@ final class CLITests: XCTestCase {
     func testVerifierRejectionPrintsTheVerifierReason() throws {
         let object = Repo.root + "/build/bpf/rejected.bpf.o"
         guard FileManager.default.fileExists(atPath: object) else { throw SetupError("\(object) missing: run `make bpf`") }
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--bpf-object", object, "--config", try scratchConfig(self)])
+        let r = try runCommand(Repo.rigwatchBinary, ["run", "--source", "bpf", "--duration", "1", "--bpf-object", object, "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 3)
         XCTAssertTrue(r.stderr.contains("loading BPF programs (verifier or kernel refused them): Permission denied"), r.stderr)
         XCTAssertTrue(r.stderr.contains("invalid access to map value"), "verifier reason missing: \(r.stderr)")
     }
 
-    /// `--source auto` falls back to audit with one line saying why; the run then works.
+    /// `--source auto` (the default, so also without --source) falls back to audit
+    /// with one line saying why; the run then works.
     func testAutoSourceFallsBackToAuditWithTheReason() throws {
         addTeardownBlock { _ = try? runCommand("/sbin/auditctl", ["-D", "-k", "rigwatch"]) }
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--source", "auto", "--duration", "2", "--events", "none",
-                                                     "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("BPF source unavailable (no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("falling back to the audit source"), r.stderr)
-        let rules = try runCommand("/sbin/auditctl", ["-l"])
-        XCTAssertFalse(rules.stdout.contains("key=rigwatch"), "rigwatch's audit rules are removed on exit: \(rules.stdout)")
+        for source in [["--source", "auto"], []] {
+            let r = try runCommand(Repo.rigwatchBinary, ["run"] + source + ["--duration", "2", "--events", "none",
+                                                         "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("BPF source unavailable (no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("falling back to the audit source"), r.stderr)
+            XCTAssertEqual(r.stderr.components(separatedBy: "falling back").count, 2, "one line says why: \(r.stderr)")
+            let rules = try runCommand("/sbin/auditctl", ["-l"])
+            XCTAssertFalse(rules.stdout.contains("key=rigwatch"), "rigwatch's audit rules are removed on exit: \(rules.stdout)")
+        }
     }
 
     func testUnknownWatchUserWarnsAndRuns() throws {
