@@ -1,5 +1,6 @@
 /// Decodes kernel records (`bpf/events.h`) from bytes, in place: the buffer is
-/// read directly and only the exec strings are copied out.
+/// read directly and only the exec strings are copied out. Every offset, size and
+/// value comes from the C types (`ABIOffsets`, `KernelABI`), none is written here.
 
 public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case tooShort(have: Int, need: Int)
@@ -59,21 +60,24 @@ struct RecordReader {
 
     /// 16 network-order bytes; an IPv4 address keeps only its first 4.
     func address(_ offset: Int, family: IPAddress.Family) -> IPAddress {
-        IPAddress(family: family, high: UInt64(bigEndian: u64(offset)), low: UInt64(bigEndian: u64(offset + 8)))
+        IPAddress(family: family, high: UInt64(bigEndian: u64(offset)), low: UInt64(bigEndian: u64(offset + MemoryLayout<UInt64>.size)))
     }
 
+    /// The `struct rw_ids` at `offset`.
     func ids(_ offset: Int) -> CredIds {
-        CredIds(uid: u32(offset), euid: u32(offset + 4), suid: u32(offset + 8), fsuid: u32(offset + 12),
-                gid: u32(offset + 16), egid: u32(offset + 20), sgid: u32(offset + 24), fsgid: u32(offset + 28))
+        typealias I = ABIOffsets.Ids
+        return CredIds(uid: u32(offset + I.uid), euid: u32(offset + I.euid), suid: u32(offset + I.suid),
+                       fsuid: u32(offset + I.fsuid), gid: u32(offset + I.gid), egid: u32(offset + I.egid),
+                       sgid: u32(offset + I.sgid), fsgid: u32(offset + I.fsgid))
     }
 }
 
 public enum EventDecoder {
     /// The kind and declared size of the record at the start of `bytes`, without validating the rest.
     public static func peek(_ bytes: UnsafeRawBufferPointer) -> (kind: UInt16, size: Int)? {
-        guard bytes.count >= 4 else { return nil }
+        guard bytes.count >= KernelABI.kindAndSizeBytes else { return nil }
         let r = RecordReader(base: bytes)
-        return (r.u16(0), Int(r.u16(2)))
+        return (r.u16(ABIOffsets.Header.kind), Int(r.u16(ABIOffsets.Header.size)))
     }
 
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> Event {
@@ -91,10 +95,10 @@ public enum EventDecoder {
             throw .tooShort(have: bytes.count, need: KernelABI.headerSize)
         }
         let r = RecordReader(base: bytes)
-        let kind = r.u16(0)
-        let size = Int(r.u16(2))
+        let kind = r.u16(ABIOffsets.Header.kind)
+        let size = Int(r.u16(ABIOffsets.Header.size))
         guard size == bytes.count else { throw .sizeMismatch(declared: size, actual: bytes.count) }
-        let abi = r.u32(4)
+        let abi = r.u32(ABIOffsets.Header.abiVersion)
         guard abi >= KernelABI.oldestVersion && abi <= KernelABI.version else { throw .unsupportedABI(abi) }
         guard abi >= KernelABI.firstVersion(ofKind: kind) else { throw .kindNotInABI(kind: kind, version: abi) }
         let header = decodeHeader(r)
@@ -104,31 +108,37 @@ public enum EventDecoder {
             return .exec(try decodeExec(r, header: header, size: size))
         case KernelABI.kindCred:
             guard size >= KernelABI.credSize else { throw .tooShort(have: size, need: KernelABI.credSize) }
-            guard let syscall = CredSyscall(rawValue: r.u32(72)) else { throw .unknownCredSyscall(r.u32(72)) }
-            return .cred(CredEvent(header: header, syscall: syscall, result: r.i32(76),
-                                   requested: [r.u32(80), r.u32(84), r.u32(88)],
-                                   before: r.ids(96), after: r.ids(128)))
+            typealias C = ABIOffsets.Cred
+            guard let syscall = CredSyscall(rawValue: r.u32(C.syscall)) else { throw .unknownCredSyscall(r.u32(C.syscall)) }
+            return .cred(CredEvent(header: header, syscall: syscall, result: r.i32(C.ret),
+                                   requested: [r.u32(C.requested0), r.u32(C.requested1), r.u32(C.requested2)],
+                                   before: r.ids(C.before), after: r.ids(C.after)))
         case KernelABI.kindFork:
             guard size >= KernelABI.forkSize else { throw .tooShort(have: size, need: KernelABI.forkSize) }
-            return .fork(ForkEvent(header: header, childPid: r.u32(72), childTgid: r.u32(76)))
+            return .fork(ForkEvent(header: header, childPid: r.u32(ABIOffsets.Fork.childPid),
+                                   childTgid: r.u32(ABIOffsets.Fork.childTgid)))
         case KernelABI.kindExit:
             guard size >= KernelABI.exitSize else { throw .tooShort(have: size, need: KernelABI.exitSize) }
-            return .exit(ExitEvent(header: header, exitCode: r.i32(72), signal: r.u32(76)))
+            return .exit(ExitEvent(header: header, exitCode: r.i32(ABIOffsets.Exit.exitCode),
+                                   signal: r.u32(ABIOffsets.Exit.signal)))
         case KernelABI.kindDrops:
             guard size >= KernelABI.dropsSize else { throw .tooShort(have: size, need: KernelABI.dropsSize) }
-            return .drops(DropsEvent(timestampNs: header.timestampNs, lost: r.u64(72), total: r.u64(80)))
+            return .drops(DropsEvent(timestampNs: header.timestampNs, lost: r.u64(ABIOffsets.Drops.lost),
+                                     total: r.u64(ABIOffsets.Drops.total)))
         case KernelABI.kindConnect:
             guard size >= KernelABI.connectSize else { throw .tooShort(have: size, need: KernelABI.connectSize) }
-            let (family, proto) = try familyAndProtocol(r)
+            typealias C = ABIOffsets.Connect
+            let (family, proto) = try familyAndProtocol(r, family: C.family, protocol: C.protocol)
             return .connect(ConnectEvent(header: header, proto: proto,
-                                         source: r.address(80, family: family), sourcePort: r.u16(76),
-                                         destination: r.address(96, family: family), destinationPort: r.u16(78)))
+                                         source: r.address(C.saddr, family: family), sourcePort: r.u16(C.sport),
+                                         destination: r.address(C.daddr, family: family), destinationPort: r.u16(C.dport)))
         case KernelABI.kindNetBytes:
             guard size >= KernelABI.netBytesSize else { throw .tooShort(have: size, need: KernelABI.netBytesSize) }
-            let (family, proto) = try familyAndProtocol(r)
-            return .netBytes(NetBytesEvent(header: header, proto: proto, destination: r.address(80, family: family),
-                                           destinationPort: r.u16(76), bytes: r.u64(96), sends: r.u64(104),
-                                           firstNs: r.u64(112), lastNs: r.u64(120)))
+            typealias N = ABIOffsets.NetBytes
+            let (family, proto) = try familyAndProtocol(r, family: N.family, protocol: N.protocol)
+            return .netBytes(NetBytesEvent(header: header, proto: proto, destination: r.address(N.daddr, family: family),
+                                           destinationPort: r.u16(N.dport), bytes: r.u64(N.bytes), sends: r.u64(N.sends),
+                                           firstNs: r.u64(N.firstNs), lastNs: r.u64(N.lastNs)))
         case KernelABI.kindGPUSample:
             return .gpuSample(try decodeGPUSample(r, size: size))
         case KernelABI.kindFileChange:
@@ -136,19 +146,23 @@ public enum EventDecoder {
             return .fileChange(try decodeFileChange(r, header: header))
         case KernelABI.kindTamper:
             try exactSize(size, KernelABI.tamperSize, kind: "tamper")
-            guard let op = TamperEvent.Operation(rawValue: r.u32(72)) else { throw .unknownTamperOperation(r.u32(72)) }
-            return .tamper(TamperEvent(header: header, operation: op, targetPid: r.u32(76),
-                                       argument: Int64(bitPattern: r.u64(80)), result: r.i32(88)))
+            typealias T = ABIOffsets.Tamper
+            guard let op = TamperEvent.Operation(rawValue: r.u32(T.op)) else { throw .unknownTamperOperation(r.u32(T.op)) }
+            return .tamper(TamperEvent(header: header, operation: op, targetPid: r.u32(T.targetPid),
+                                       argument: Int64(bitPattern: r.u64(T.arg)), result: r.i32(T.result)))
         case KernelABI.kindIntegrity:
             try exactSize(size, KernelABI.integritySize, kind: "integrity")
-            guard let problem = IntegrityEvent.Problem(rawValue: r.u32(72)) else { throw .unknownIntegrityProblem(r.u32(72)) }
+            typealias I = ABIOffsets.Integrity
+            guard let problem = IntegrityEvent.Problem(rawValue: r.u32(I.problem)) else {
+                throw .unknownIntegrityProblem(r.u32(I.problem))
+            }
             // NUL-padded; a name filling the field keeps no NUL, like the GPU uuid.
             let start = KernelABI.integrityNameOffset
             let name = UnsafeRawBufferPointer(rebasing: r.base[start..<(start + KernelABI.integrityNameLength)])
             let nameLen = name.firstIndex(of: 0) ?? name.count
             return .integrity(IntegrityEvent(timestampNs: header.timestampNs, problem: problem,
                                              name: String(decoding: name[..<nameLen], as: UTF8.self),
-                                             expected: r.u32(76), found: r.u32(80)))
+                                             expected: r.u32(I.expected), found: r.u32(I.found)))
         default:
             throw .unknownKind(kind)
         }
@@ -164,13 +178,14 @@ public enum EventDecoder {
     /// `rw_file_change`: op and flags must be ones this ABI defines (unknown flag bits
     /// could not be carried through JSON), and each path must end in a NUL within its field.
     static func decodeFileChange(_ r: RecordReader, header: EventHeader) throws(DecodeError) -> FileChangeEvent {
-        guard let op = FileChangeEvent.Operation(rawValue: r.u32(72)) else { throw .unknownFileOperation(r.u32(72)) }
-        let flags = FileChangeEvent.Flags(rawValue: r.u32(76))
+        typealias F = ABIOffsets.FileChange
+        guard let op = FileChangeEvent.Operation(rawValue: r.u32(F.op)) else { throw .unknownFileOperation(r.u32(F.op)) }
+        let flags = FileChangeEvent.Flags(rawValue: r.u32(F.flags))
         guard FileChangeEvent.Flags.known.isSuperset(of: flags) else {
             throw .unknownFileFlags(flags.subtracting(.known).rawValue)
         }
-        return FileChangeEvent(header: header, operation: op, flags: flags, openFlags: r.u32(80), result: r.i32(84),
-                               mountNamespace: r.u32(88),
+        return FileChangeEvent(header: header, operation: op, flags: flags, openFlags: r.u32(F.openFlags),
+                               result: r.i32(F.ret), mountNamespace: r.u32(F.mntns),
                                pathBytes: try path(r, at: KernelABI.fileChangePathOffset, field: "path"),
                                path2Bytes: try path(r, at: KernelABI.fileChangePath2Offset, field: "path2"))
     }
@@ -186,39 +201,46 @@ public enum EventDecoder {
     static func decodeGPUSample(_ r: RecordReader, size: Int) throws(DecodeError) -> GPUSampleEvent {
         let fixed = KernelABI.gpuSampleFixedSize
         guard size >= fixed else { throw .tooShort(have: size, need: fixed) }
-        let count = Int(r.u32(112))
+        typealias G = ABIOffsets.GPUSample
+        let count = Int(r.u32(G.nprocs))
         guard count <= KernelABI.gpuMaxProcesses else {
             throw .tooManyGPUProcesses(count: count, max: KernelABI.gpuMaxProcesses)
         }
         let expected = fixed + count * KernelABI.gpuProcessSize
         guard size == expected else { throw .badGPUSampleSize(processes: count, size: size, expected: expected) }
-        let uuidStart = fixed - KernelABI.gpuUUIDLength
-        let uuidRegion = UnsafeRawBufferPointer(rebasing: r.base[uuidStart..<fixed])
+        let uuidRegion = UnsafeRawBufferPointer(rebasing: r.base[G.uuid..<(G.uuid + KernelABI.gpuUUIDLength)])
         let uuidLen = uuidRegion.firstIndex(of: 0) ?? uuidRegion.count
         var processes: [GPUSampleEvent.Process] = []
         processes.reserveCapacity(count)
         for i in 0..<count {
             let at = fixed + i * KernelABI.gpuProcessSize
-            processes.append(GPUSampleEvent.Process(pid: r.u32(at), usedMemoryBytes: r.u64(at + 8)))
+            processes.append(GPUSampleEvent.Process(pid: r.u32(at + ABIOffsets.GPUProcess.pid),
+                                                    usedMemoryBytes: r.u64(at + ABIOffsets.GPUProcess.usedMemoryBytes)))
         }
-        return GPUSampleEvent(timestampNs: r.u64(8), gpuIndex: r.u32(72), flags: GPUSampleEvent.Flags(rawValue: r.u32(76)),
-                              utilGPU: r.u32(80), utilMemory: r.u32(84), temperatureC: r.u32(88),
-                              powerMilliwatts: r.u32(92), memoryUsedBytes: r.u64(96), memoryTotalBytes: r.u64(104),
+        return GPUSampleEvent(timestampNs: r.u64(ABIOffsets.Header.timestampNs), gpuIndex: r.u32(G.gpuIndex),
+                              flags: GPUSampleEvent.Flags(rawValue: r.u32(G.flags)),
+                              utilGPU: r.u32(G.utilGPU), utilMemory: r.u32(G.utilMemory), temperatureC: r.u32(G.temperatureC),
+                              powerMilliwatts: r.u32(G.powerMilliwatts), memoryUsedBytes: r.u64(G.memoryUsedBytes),
+                              memoryTotalBytes: r.u64(G.memoryTotalBytes),
                               uuid: String(decoding: uuidRegion[..<uuidLen], as: UTF8.self), processes: processes)
     }
 
-    /// The `family` and `protocol` fields that start both network payloads (offsets 72 and 74).
-    static func familyAndProtocol(_ r: RecordReader) throws(DecodeError) -> (IPAddress.Family, NetProtocol) {
-        guard let family = IPAddress.Family(kernelValue: r.u16(72)) else { throw .unknownAddressFamily(r.u16(72)) }
-        guard let proto = NetProtocol(rawValue: r.u16(74)) else { throw .unknownProtocol(r.u16(74)) }
+    /// The `family` and `protocol` fields of a network payload (`rw_connect`, `rw_net_bytes`).
+    @inline(__always)
+    static func familyAndProtocol(_ r: RecordReader, family familyAt: Int, protocol protocolAt: Int)
+        throws(DecodeError) -> (IPAddress.Family, NetProtocol) {
+        guard let family = IPAddress.Family(kernelValue: r.u16(familyAt)) else { throw .unknownAddressFamily(r.u16(familyAt)) }
+        guard let proto = NetProtocol(rawValue: r.u16(protocolAt)) else { throw .unknownProtocol(r.u16(protocolAt)) }
         return (family, proto)
     }
 
     static func decodeHeader(_ r: RecordReader) -> EventHeader {
-        EventHeader(timestampNs: r.u64(8), pid: r.u32(16), tgid: r.u32(20), ppid: r.u32(24),
-                    uid: r.u32(28), euid: r.u32(32), gid: r.u32(36), egid: r.u32(40),
-                    lineageUid: r.u32(44), cgroupId: r.u64(48),
-                    comm: Comm(low: r.u64(56), high: r.u64(64)),
+        typealias H = ABIOffsets.Header
+        return EventHeader(timestampNs: r.u64(H.timestampNs), pid: r.u32(H.pid), tgid: r.u32(H.tgid), ppid: r.u32(H.ppid),
+                    uid: r.u32(H.uid), euid: r.u32(H.euid), gid: r.u32(H.gid), egid: r.u32(H.egid),
+                    lineageUid: r.u32(H.lineageUid), cgroupId: r.u64(H.cgroupId),
+                    // `comm` read as two integers (Comm's inline form), first 8 bytes then the rest.
+                    comm: Comm(low: r.u64(H.comm), high: r.u64(H.comm + MemoryLayout<UInt64>.size)),
                     // An older record reads as its current-version equivalent (the layouts of
                     // its kinds did not change), so re-encoding writes the current version and
                     // the event equals its JSON Lines form, which carries no version.
@@ -228,15 +250,16 @@ public enum EventDecoder {
     static func decodeExec(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> ExecEvent {
         let fixed = KernelABI.execFixedSize
         guard size >= fixed else { throw .tooShort(have: size, need: fixed) }
-        let argsLen = Int(r.u32(84))
+        typealias E = ABIOffsets.Exec
+        let argsLen = Int(r.u32(E.argsLen))
         guard argsLen == size - fixed, argsLen <= KernelABI.argsMax else {
             throw .badExecLengths(argsLen: argsLen, room: size - fixed)
         }
-        let nameStart = KernelABI.execFilenameOffset
+        let nameStart = E.filename
         let nameRegion = UnsafeRawBufferPointer(rebasing: r.base[nameStart..<(nameStart + KernelABI.filenameCapacity)])
         let nameLen = nameRegion.firstIndex(of: 0) ?? nameRegion.count
-        return ExecEvent(header: header, loginUid: r.u32(72), flags: ExecEvent.Flags(rawValue: r.u32(76)),
-                         argc: r.u32(80), oldPid: r.u32(88),
+        return ExecEvent(header: header, loginUid: r.u32(E.loginUid), flags: ExecEvent.Flags(rawValue: r.u32(E.flags)),
+                         argc: r.u32(E.argc), oldPid: r.u32(E.oldPid),
                          filename: Array(nameRegion[..<nameLen]),
                          args: Array(r.base[fixed..<(fixed + argsLen)]))
     }

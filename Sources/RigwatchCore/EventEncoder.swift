@@ -1,111 +1,184 @@
+import CRigwatchABI
+
 /// Encodes events back into kernel record bytes (`bpf/events.h` layout): the
-/// inverse of `EventDecoder`, used by trace files and tests.
+/// inverse of `EventDecoder`, used by trace files and tests. Each record is built
+/// in its C struct (zero-initialized, so reserved fields and unused bytes are 0),
+/// so the fields land where C puts them and a field renamed there stops this file
+/// compiling; no offset is written here.
 public enum EventEncoder {
     public static func encode(_ event: Event) -> [UInt8] {
-        var w = RecordWriter()
         switch event {
         case .exec(let e):
+            var r = rw_exec()
             let args = e.args.prefix(KernelABI.argsMax)
-            w.header(e.header, kind: KernelABI.kindExec, size: KernelABI.execFixedSize + args.count)
-            w.u32(e.loginUid); w.u32(e.flags.rawValue); w.u32(e.argc); w.u32(UInt32(args.count))
-            w.u32(e.oldPid); w.u32(0)
-            var name = Array(e.filename.prefix(KernelABI.filenameCapacity - 1))
-            name += [UInt8](repeating: 0, count: KernelABI.filenameCapacity - name.count)
-            w.bytes.append(contentsOf: name)
-            w.bytes.append(contentsOf: args)
+            r.hdr = header(e.header, kind: KernelABI.kindExec, size: KernelABI.execFixedSize + args.count)
+            r.loginuid = e.loginUid
+            r.flags = e.flags.rawValue
+            r.argc = e.argc
+            r.args_len = UInt32(args.count)
+            r.old_pid = e.oldPid
+            // NUL-terminated: the kernel keeps at most RW_FILENAME_LEN - 1 bytes.
+            fill(&r.filename, e.filename.prefix(KernelABI.filenameCapacity - 1))
+            fill(&r.args, args)
+            return bytes(of: &r, count: r.hdr.size)
         case .cred(let e):
-            w.header(e.header, kind: KernelABI.kindCred, size: KernelABI.credSize)
-            w.u32(e.syscall.rawValue); w.u32(UInt32(bitPattern: e.result))
-            for i in 0..<3 { w.u32(i < e.requested.count ? e.requested[i] : 0xffff_ffff) }
-            w.u32(0)
-            for v in e.before.values { w.u32(v) }
-            for v in e.after.values { w.u32(v) }
+            var r = rw_cred()
+            r.hdr = header(e.header, kind: KernelABI.kindCred, size: KernelABI.credSize)
+            r.syscall = e.syscall.rawValue
+            r.ret = e.result
+            func requested(_ i: Int) -> UInt32 { i < e.requested.count ? e.requested[i] : 0xffff_ffff }
+            r.requested = (requested(0), requested(1), requested(2))
+            r.before = ids(e.before)
+            r.after = ids(e.after)
+            return bytes(of: &r, count: r.hdr.size)
         case .fork(let e):
-            w.header(e.header, kind: KernelABI.kindFork, size: KernelABI.forkSize)
-            w.u32(e.childPid); w.u32(e.childTgid)
+            var r = rw_fork()
+            r.hdr = header(e.header, kind: KernelABI.kindFork, size: KernelABI.forkSize)
+            r.child_pid = e.childPid
+            r.child_tgid = e.childTgid
+            return bytes(of: &r, count: r.hdr.size)
         case .exit(let e):
-            w.header(e.header, kind: KernelABI.kindExit, size: KernelABI.exitSize)
-            w.u32(UInt32(bitPattern: e.exitCode)); w.u32(e.signal)
+            var r = rw_exit()
+            r.hdr = header(e.header, kind: KernelABI.kindExit, size: KernelABI.exitSize)
+            r.exit_code = e.exitCode
+            r.signal = e.signal
+            return bytes(of: &r, count: r.hdr.size)
         case .drops(let e):
-            w.header(e.header, kind: KernelABI.kindDrops, size: KernelABI.dropsSize)
-            w.u64(e.lost); w.u64(e.total)
+            var r = rw_drops()
+            r.hdr = header(e.header, kind: KernelABI.kindDrops, size: KernelABI.dropsSize)
+            r.lost = e.lost
+            r.total = e.total
+            return bytes(of: &r, count: r.hdr.size)
         case .connect(let e):
-            w.header(e.header, kind: KernelABI.kindConnect, size: KernelABI.connectSize)
-            w.u16(e.destination.family.kernelValue); w.u16(e.proto.rawValue)
-            w.u16(e.sourcePort); w.u16(e.destinationPort)
-            w.address(e.source); w.address(e.destination)
+            var r = rw_connect()
+            r.hdr = header(e.header, kind: KernelABI.kindConnect, size: KernelABI.connectSize)
+            r.family = e.destination.family.kernelValue
+            r.protocol = e.proto.rawValue
+            r.sport = e.sourcePort
+            r.dport = e.destinationPort
+            address(&r.saddr, e.source)
+            address(&r.daddr, e.destination)
+            return bytes(of: &r, count: r.hdr.size)
         case .netBytes(let e):
-            w.header(e.header, kind: KernelABI.kindNetBytes, size: KernelABI.netBytesSize)
-            w.u16(e.destination.family.kernelValue); w.u16(e.proto.rawValue)
-            w.u16(e.destinationPort); w.u16(0)
-            w.address(e.destination)
-            w.u64(e.bytes); w.u64(e.sends); w.u64(e.firstNs); w.u64(e.lastNs)
+            var r = rw_net_bytes()
+            r.hdr = header(e.header, kind: KernelABI.kindNetBytes, size: KernelABI.netBytesSize)
+            r.family = e.destination.family.kernelValue
+            r.protocol = e.proto.rawValue
+            r.dport = e.destinationPort
+            address(&r.daddr, e.destination)
+            r.bytes = e.bytes
+            r.sends = e.sends
+            r.first_ns = e.firstNs
+            r.last_ns = e.lastNs
+            return bytes(of: &r, count: r.hdr.size)
         case .gpuSample(let e):
+            var r = rw_gpu_sample()
             let processes = e.processes.prefix(KernelABI.gpuMaxProcesses)
-            w.header(e.header, kind: KernelABI.kindGPUSample,
-                     size: KernelABI.gpuSampleFixedSize + processes.count * KernelABI.gpuProcessSize)
+            r.hdr = header(e.header, kind: KernelABI.kindGPUSample,
+                           size: KernelABI.gpuSampleFixedSize + processes.count * KernelABI.gpuProcessSize)
             // Processes cut here are marked, as the sampler marks the ones the driver listed beyond the array.
             let flags = processes.count < e.processes.count ? e.flags.union(.processesTruncated) : e.flags
-            w.u32(e.gpuIndex); w.u32(flags.rawValue); w.u32(e.utilGPU); w.u32(e.utilMemory)
-            w.u32(e.temperatureC); w.u32(e.powerMilliwatts); w.u64(e.memoryUsedBytes); w.u64(e.memoryTotalBytes)
-            w.u32(UInt32(processes.count)); w.u32(0)
+            r.gpu_index = e.gpuIndex
+            r.flags = flags.rawValue
+            r.util_gpu = e.utilGPU
+            r.util_memory = e.utilMemory
+            r.temperature_c = e.temperatureC
+            r.power_mw = e.powerMilliwatts
+            r.memory_used_bytes = e.memoryUsedBytes
+            r.memory_total_bytes = e.memoryTotalBytes
+            r.nprocs = UInt32(processes.count)
             // NUL-padded; a UUID of exactly the field's length keeps no NUL, as in C.
-            var uuid = Array(e.uuid.utf8.prefix(KernelABI.gpuUUIDLength))
-            uuid += [UInt8](repeating: 0, count: KernelABI.gpuUUIDLength - uuid.count)
-            w.bytes.append(contentsOf: uuid)
-            for p in processes { w.u32(p.pid); w.u32(0); w.u64(p.usedMemoryBytes) }
+            fill(&r.uuid, e.uuid.utf8.prefix(KernelABI.gpuUUIDLength))
+            withUnsafeMutableBytes(of: &r.procs) { procs in
+                for (i, p) in processes.enumerated() {
+                    procs.storeBytes(of: rw_gpu_process(pid: p.pid, reserved: 0, used_memory_bytes: p.usedMemoryBytes),
+                                     toByteOffset: i * KernelABI.gpuProcessSize, as: rw_gpu_process.self)
+                }
+            }
+            return bytes(of: &r, count: r.hdr.size)
         case .fileChange(let e):
-            w.header(e.header, kind: KernelABI.kindFileChange, size: KernelABI.fileChangeSize)
+            var r = rw_file_change()
+            r.hdr = header(e.header, kind: KernelABI.kindFileChange, size: KernelABI.fileChangeSize)
             // Paths cut here are marked, as the kernel marks the ones it cuts.
             var flags = e.flags
             if e.pathBytes.count >= KernelABI.pathCapacity { flags.insert(.pathTruncated) }
             if e.path2Bytes.count >= KernelABI.pathCapacity { flags.insert(.path2Truncated) }
-            w.u32(e.operation.rawValue); w.u32(flags.rawValue); w.u32(e.openFlags)
-            w.u32(UInt32(bitPattern: e.result)); w.u32(e.mountNamespace); w.u32(0)
-            w.path(e.pathBytes)
-            w.path(e.path2Bytes)
+            r.op = e.operation.rawValue
+            r.flags = flags.rawValue
+            r.open_flags = e.openFlags
+            r.ret = e.result
+            r.mntns = e.mountNamespace
+            // Cut to leave room for the NUL (the kernel cuts the same way), then NUL-padded.
+            fill(&r.path, e.pathBytes.prefix(KernelABI.pathCapacity - 1))
+            fill(&r.path2, e.path2Bytes.prefix(KernelABI.pathCapacity - 1))
+            return bytes(of: &r, count: r.hdr.size)
         case .tamper(let e):
-            w.header(e.header, kind: KernelABI.kindTamper, size: KernelABI.tamperSize)
-            w.u32(e.operation.rawValue); w.u32(e.targetPid)
-            w.u64(UInt64(bitPattern: e.argument)); w.u32(UInt32(bitPattern: e.result)); w.u32(0)
+            var r = rw_tamper()
+            r.hdr = header(e.header, kind: KernelABI.kindTamper, size: KernelABI.tamperSize)
+            r.op = e.operation.rawValue
+            r.target_pid = e.targetPid
+            r.arg = e.argument
+            r.result = e.result
+            return bytes(of: &r, count: r.hdr.size)
         case .integrity(let e):
-            w.header(e.header, kind: KernelABI.kindIntegrity, size: KernelABI.integritySize)
-            w.u32(e.problem.rawValue); w.u32(e.expected); w.u32(e.found); w.u32(0)
+            var r = rw_integrity()
+            r.hdr = header(e.header, kind: KernelABI.kindIntegrity, size: KernelABI.integritySize)
+            r.problem = e.problem.rawValue
+            r.expected = e.expected
+            r.found = e.found
             // NUL-padded; a name of exactly the field's length keeps no NUL, as in C.
-            var name = Array(e.name.utf8.prefix(KernelABI.integrityNameLength))
-            name += [UInt8](repeating: 0, count: KernelABI.integrityNameLength - name.count)
-            w.bytes.append(contentsOf: name)
+            fill(&r.name, e.name.utf8.prefix(KernelABI.integrityNameLength))
+            return bytes(of: &r, count: r.hdr.size)
         }
-        return w.bytes
     }
-}
 
-struct RecordWriter {
-    var bytes: [UInt8] = []
+    /// The first `count` bytes (the header's `size`) of a record struct: a variable-size
+    /// record (exec, GPU sample) stops after its last used entry.
+    private static func bytes<Record>(of record: inout Record, count: UInt16) -> [UInt8] {
+        withUnsafeBytes(of: &record) { Array($0[..<Int(count)]) }
+    }
 
-    init() { bytes.reserveCapacity(512) }
+    private static func header(_ h: EventHeader, kind: UInt16, size: Int) -> rw_header {
+        var r = rw_header()
+        r.kind = kind
+        r.size = UInt16(size)
+        r.abi_version = h.abiVersion
+        r.timestamp_ns = h.timestampNs
+        r.pid = h.pid
+        r.tgid = h.tgid
+        r.ppid = h.ppid
+        r.uid = h.uid
+        r.euid = h.euid
+        r.gid = h.gid
+        r.egid = h.egid
+        r.lineage_uid = h.lineageUid
+        r.cgroup_id = h.cgroupId
+        // Comm's two integers are the comm bytes in memory order.
+        withUnsafeMutableBytes(of: &r.comm) { comm in
+            comm.storeBytes(of: h.comm.low, toByteOffset: 0, as: UInt64.self)
+            comm.storeBytes(of: h.comm.high, toByteOffset: MemoryLayout<UInt64>.size, as: UInt64.self)
+        }
+        return r
+    }
 
-    mutating func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    private static func ids(_ i: CredIds) -> rw_ids {
+        rw_ids(uid: i.uid, euid: i.euid, suid: i.suid, fsuid: i.fsuid, gid: i.gid, egid: i.egid, sgid: i.sgid, fsgid: i.fsgid)
+    }
 
     /// The 16 network-order bytes of an address, as `rw_connect`/`rw_net_bytes` hold them.
-    mutating func address(_ a: IPAddress) {
-        withUnsafeBytes(of: a.high.bigEndian) { bytes.append(contentsOf: $0) }
-        withUnsafeBytes(of: a.low.bigEndian) { bytes.append(contentsOf: $0) }
+    private static func address<Field>(_ field: inout Field, _ a: IPAddress) {
+        withUnsafeMutableBytes(of: &field) { raw in
+            precondition(raw.count == 2 * MemoryLayout<UInt64>.size, "an address field holds 16 bytes")
+            raw.storeBytes(of: a.high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: a.low.bigEndian, toByteOffset: MemoryLayout<UInt64>.size, as: UInt64.self)
+        }
     }
 
-    /// A `char[RW_PATH_LEN]` path field: cut to leave room for its NUL (the kernel
-    /// cuts the same way), then NUL-padded.
-    mutating func path(_ path: [UInt8]) {
-        let kept = path.prefix(KernelABI.pathCapacity - 1)
-        bytes.append(contentsOf: kept)
-        bytes.append(contentsOf: repeatElement(0, count: KernelABI.pathCapacity - kept.count))
-    }
-
-    mutating func header(_ h: EventHeader, kind: UInt16, size: Int) {
-        u16(kind); u16(UInt16(size)); u32(h.abiVersion); u64(h.timestampNs)
-        u32(h.pid); u32(h.tgid); u32(h.ppid); u32(h.uid); u32(h.euid); u32(h.gid); u32(h.egid)
-        u32(h.lineageUid); u64(h.cgroupId); u64(h.comm.low); u64(h.comm.high)
+    /// Copies `content` to the start of a (zeroed) C array field; the rest stays 0.
+    private static func fill<Field, Content: Collection<UInt8>>(_ field: inout Field, _ content: Content) {
+        withUnsafeMutableBytes(of: &field) { raw in
+            precondition(content.count <= raw.count, "content longer than its field")
+            raw.copyBytes(from: content)
+        }
     }
 }

@@ -1,14 +1,20 @@
+import CRigwatchABI
+
 /// The event model shared by every source (BPF ring buffer, audit, trace replay).
 /// Kernel events mirror the structs of `bpf/events.h`; values are plain, copyable
 /// and carry no references to the buffer they were decoded from.
 
-/// `lineage_uid` value for a task that descends from no watched user.
-public let noLineage: UInt32 = 0xffff_ffff
+/// `lineage_uid` value for a task that descends from no watched user (`RW_NO_LINEAGE`).
+public let noLineage: UInt32 = RW_NO_LINEAGE
 
-/// The 16-byte `comm` of a task, stored inline so decoding it allocates nothing.
+/// The `comm` of a task (`RW_COMM_LEN`, 16 bytes: two words), stored inline so
+/// decoding it allocates nothing. The ABI tests check the C field is that size.
 public struct Comm: Equatable, Hashable, Sendable, CustomStringConvertible {
     public var low: UInt64
     public var high: UInt64
+
+    /// Bytes of a `comm` (`RW_COMM_LEN`, the NUL included): what `low` and `high` hold.
+    public static let length = Int(RW_COMM_LEN)
 
     public init(low: UInt64, high: UInt64) {
         self.low = low
@@ -16,8 +22,8 @@ public struct Comm: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(_ string: String) {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for (i, b) in string.utf8.prefix(15).enumerated() { bytes[i] = b }
+        var bytes = [UInt8](repeating: 0, count: Self.length)
+        for (i, b) in string.utf8.prefix(Self.length - 1).enumerated() { bytes[i] = b }
         self.init(bytes: bytes)
     }
 
@@ -30,7 +36,7 @@ public struct Comm: Equatable, Hashable, Sendable, CustomStringConvertible {
 
     /// The raw 16 bytes, as the kernel stored them.
     public var bytes: [UInt8] {
-        (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8))) }
+        (0..<Self.length).map { i in UInt8(truncatingIfNeeded: (i < 8 ? low : high) >> (8 * UInt64(i % 8))) }
     }
 
     /// Text up to the first NUL.
@@ -92,11 +98,11 @@ public struct ExecEvent: Equatable, Sendable {
     public struct Flags: OptionSet, Equatable, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
-        public static let setuid = Flags(rawValue: 1 << 0)
-        public static let setgid = Flags(rawValue: 1 << 1)
-        public static let argsTruncated = Flags(rawValue: 1 << 2)
-        public static let argsFault = Flags(rawValue: 1 << 3)
-        public static let filenameTruncated = Flags(rawValue: 1 << 4)
+        public static let setuid = Flags(rawValue: RW_EXEC_SETUID)
+        public static let setgid = Flags(rawValue: RW_EXEC_SETGID)
+        public static let argsTruncated = Flags(rawValue: RW_EXEC_ARGS_TRUNC)
+        public static let argsFault = Flags(rawValue: RW_EXEC_ARGS_FAULT)
+        public static let filenameTruncated = Flags(rawValue: RW_EXEC_FNAME_TRUNC)
     }
 
     public var header: EventHeader
@@ -163,11 +169,38 @@ extension NamedCase {
     }
 }
 
-/// The credential syscalls rigwatch follows.
-public enum CredSyscall: UInt32, Sendable, NamedCase {
-    case setuid = 1, setreuid, setresuid, setfsuid, setgid, setregid, setresgid, setfsgid
+/// The credential syscalls rigwatch follows, numbered as `enum rw_cred_syscall`.
+public enum CredSyscall: Sendable, NamedCase {
+    case setuid, setreuid, setresuid, setfsuid, setgid, setregid, setresgid, setfsgid
 
     public var name: String { String(describing: self) }
+
+    public var rawValue: UInt32 {
+        switch self {
+        case .setuid: return RW_SYS_SETUID.rawValue
+        case .setreuid: return RW_SYS_SETREUID.rawValue
+        case .setresuid: return RW_SYS_SETRESUID.rawValue
+        case .setfsuid: return RW_SYS_SETFSUID.rawValue
+        case .setgid: return RW_SYS_SETGID.rawValue
+        case .setregid: return RW_SYS_SETREGID.rawValue
+        case .setresgid: return RW_SYS_SETRESGID.rawValue
+        case .setfsgid: return RW_SYS_SETFSGID.rawValue
+        }
+    }
+
+    public init?(rawValue: UInt32) {
+        switch rawValue {
+        case RW_SYS_SETUID.rawValue: self = .setuid
+        case RW_SYS_SETREUID.rawValue: self = .setreuid
+        case RW_SYS_SETRESUID.rawValue: self = .setresuid
+        case RW_SYS_SETFSUID.rawValue: self = .setfsuid
+        case RW_SYS_SETGID.rawValue: self = .setgid
+        case RW_SYS_SETREGID.rawValue: self = .setregid
+        case RW_SYS_SETRESGID.rawValue: self = .setresgid
+        case RW_SYS_SETFSGID.rawValue: self = .setfsgid
+        default: return nil
+        }
+    }
 }
 
 /// All ids of a task at one instant (`struct rw_ids`).

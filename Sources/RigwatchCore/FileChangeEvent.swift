@@ -1,9 +1,31 @@
+import CRigwatchABI
+
 /// A change to a watched path (`struct rw_file_change`): an open for writing, a
 /// rename, an unlink or a new link, reported when the syscall returned. The header
 /// is the writer. Paths are as the writer's root and mount namespace see them.
 public struct FileChangeEvent: Equatable, Sendable {
-    public enum Operation: UInt32, Sendable, NamedCase {
-        case openWrite = 1, rename, unlink, link
+    /// `enum rw_file_op`.
+    public enum Operation: Sendable, NamedCase {
+        case openWrite, rename, unlink, link
+
+        public var rawValue: UInt32 {
+            switch self {
+            case .openWrite: return RW_FILE_OPEN_WRITE.rawValue
+            case .rename: return RW_FILE_RENAME.rawValue
+            case .unlink: return RW_FILE_UNLINK.rawValue
+            case .link: return RW_FILE_LINK.rawValue
+            }
+        }
+
+        public init?(rawValue: UInt32) {
+            switch rawValue {
+            case RW_FILE_OPEN_WRITE.rawValue: self = .openWrite
+            case RW_FILE_RENAME.rawValue: self = .rename
+            case RW_FILE_UNLINK.rawValue: self = .unlink
+            case RW_FILE_LINK.rawValue: self = .link
+            default: return nil
+            }
+        }
 
         /// The name JSON output and traces use.
         public var name: String {
@@ -19,13 +41,13 @@ public struct FileChangeEvent: Equatable, Sendable {
     public struct Flags: OptionSet, Equatable, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
-        public static let pathTruncated = Flags(rawValue: 1 << 0)
-        public static let path2Truncated = Flags(rawValue: 1 << 1)
+        public static let pathTruncated = Flags(rawValue: RW_FILE_PATH_TRUNC)
+        public static let path2Truncated = Flags(rawValue: RW_FILE_PATH2_TRUNC)
         /// Built from the syscall's path string (rename, unlink, link): symlinks in it
         /// were not resolved, unlike opens, whose path comes from the opened file.
-        public static let fromString = Flags(rawValue: 1 << 2)
+        public static let fromString = Flags(rawValue: RW_FILE_FROM_STRING)
         /// The string had "." / ".." / "//" parts; the kernel left matching to userspace.
-        public static let nonCanonical = Flags(rawValue: 1 << 3)
+        public static let nonCanonical = Flags(rawValue: RW_FILE_NONCANONICAL)
         /// Every flag this ABI version defines; other bits make a record undecodable.
         public static let known: Flags = [.pathTruncated, .path2Truncated, .fromString, .nonCanonical]
     }

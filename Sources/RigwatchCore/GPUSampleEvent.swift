@@ -1,3 +1,5 @@
+import CRigwatchABI
+
 /// One GPU at one instant (`struct rw_gpu_sample`), written by the userspace GPU
 /// sampler (NVML, or nvidia-smi when NVML cannot load). Like drops, it describes no
 /// process: the record header carries only the sample time.
@@ -5,10 +7,10 @@ public struct GPUSampleEvent: Equatable, Sendable {
     public struct Flags: OptionSet, Equatable, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
-        public static let fromNVML = Flags(rawValue: 1 << 0)
-        public static let fromNvidiaSMI = Flags(rawValue: 1 << 1)
+        public static let fromNVML = Flags(rawValue: RW_GPU_FROM_NVML)
+        public static let fromNvidiaSMI = Flags(rawValue: RW_GPU_FROM_NVIDIA_SMI)
         /// More compute processes ran than a record holds (`KernelABI.gpuMaxProcesses`).
-        public static let processesTruncated = Flags(rawValue: 1 << 2)
+        public static let processesTruncated = Flags(rawValue: RW_GPU_PROCS_TRUNC)
     }
 
     /// A compute process on the GPU (`struct rw_gpu_process`).

@@ -5,13 +5,13 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     public enum Family: Hashable, Sendable, NamedCase {
         case ipv4, ipv6
 
-        /// `AF_INET` / `AF_INET6` as `bpf/events.h` numbers them.
-        public var kernelValue: UInt16 { self == .ipv4 ? UInt16(2) : UInt16(10) }
+        /// `RW_AF_INET` / `RW_AF_INET6` as `bpf/events.h` numbers them.
+        public var kernelValue: UInt16 { self == .ipv4 ? KernelABI.afInet : KernelABI.afInet6 }
 
         public init?(kernelValue: UInt16) {
             switch kernelValue {
-            case 2: self = .ipv4
-            case 10: self = .ipv6
+            case KernelABI.afInet: self = .ipv4
+            case KernelABI.afInet6: self = .ipv6
             default: return nil
             }
         }
@@ -102,10 +102,21 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     }
 }
 
-/// The transport protocols the sensor reports, numbered as the kernel does.
-public enum NetProtocol: UInt16, Hashable, Sendable, NamedCase {
-    case tcp = 6
-    case udp = 17
+/// The transport protocols the sensor reports, numbered as the kernel does
+/// (`RW_IPPROTO_TCP`, `RW_IPPROTO_UDP`).
+public enum NetProtocol: Hashable, Sendable, NamedCase {
+    case tcp
+    case udp
+
+    public var rawValue: UInt16 { self == .tcp ? KernelABI.ipprotoTCP : KernelABI.ipprotoUDP }
+
+    public init?(rawValue: UInt16) {
+        switch rawValue {
+        case KernelABI.ipprotoTCP: self = .tcp
+        case KernelABI.ipprotoUDP: self = .udp
+        default: return nil
+        }
+    }
 
     /// The name used in JSON ("tcp", "udp").
     public var name: String { self == .tcp ? "tcp" : "udp" }

@@ -1,8 +1,30 @@
+import CRigwatchABI
+
 /// Someone acted on the sensor process (`struct rw_tamper`): sent it a signal,
 /// ptraced it, or read or wrote its memory. The header is the actor.
 public struct TamperEvent: Equatable, Sendable {
-    public enum Operation: UInt32, Sendable, NamedCase {
-        case signal = 1, ptrace, vmRead, vmWrite
+    /// `enum rw_tamper_op`.
+    public enum Operation: Sendable, NamedCase {
+        case signal, ptrace, vmRead, vmWrite
+
+        public var rawValue: UInt32 {
+            switch self {
+            case .signal: return RW_TAMPER_SIGNAL.rawValue
+            case .ptrace: return RW_TAMPER_PTRACE.rawValue
+            case .vmRead: return RW_TAMPER_VM_READ.rawValue
+            case .vmWrite: return RW_TAMPER_VM_WRITE.rawValue
+            }
+        }
+
+        public init?(rawValue: UInt32) {
+            switch rawValue {
+            case RW_TAMPER_SIGNAL.rawValue: self = .signal
+            case RW_TAMPER_PTRACE.rawValue: self = .ptrace
+            case RW_TAMPER_VM_READ.rawValue: self = .vmRead
+            case RW_TAMPER_VM_WRITE.rawValue: self = .vmWrite
+            default: return nil
+            }
+        }
 
         public var name: String {
             switch self {
@@ -36,11 +58,27 @@ public struct TamperEvent: Equatable, Sendable {
 /// (`struct rw_integrity`, written by userspace). Like drops, it describes no
 /// process: the header carries only the time of the check.
 public struct IntegrityEvent: Equatable, Sendable {
-    public enum Problem: UInt32, Sendable, NamedCase {
+    /// `enum rw_integrity_problem`.
+    public enum Problem: Sendable, NamedCase {
         /// One of the sensor's BPF links is no longer attached (e.g. `bpftool link detach`).
-        case linkDetached = 1
+        case linkDetached
         /// A control map holds other contents than the sensor wrote (e.g. `bpftool map update`).
-        case mapAltered = 2
+        case mapAltered
+
+        public var rawValue: UInt32 {
+            switch self {
+            case .linkDetached: return RW_INTEGRITY_LINK_DETACHED.rawValue
+            case .mapAltered: return RW_INTEGRITY_MAP_ALTERED.rawValue
+            }
+        }
+
+        public init?(rawValue: UInt32) {
+            switch rawValue {
+            case RW_INTEGRITY_LINK_DETACHED.rawValue: self = .linkDetached
+            case RW_INTEGRITY_MAP_ALTERED.rawValue: self = .mapAltered
+            default: return nil
+            }
+        }
 
         public var name: String {
             switch self {

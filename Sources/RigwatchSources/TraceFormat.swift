@@ -14,9 +14,9 @@ public enum TraceFormat {
     public static let version: UInt32 = 1
     /// Bytes before the header: magic, version, header length.
     public static let preambleSize = 16
-    /// A record is at least its own kind + size fields, and `size` is a u16.
-    public static let minRecordLength = 4
-    public static let maxRecordLength = 65535
+    /// A record is at least its own kind + size fields (`rw_header`), and `size` is a u16.
+    public static var minRecordLength: Int { KernelABI.kindAndSizeBytes }
+    public static let maxRecordLength = KernelABI.maxRecordSize
     /// Bound on the header so a corrupt length cannot make us trust gigabytes.
     public static let maxHeaderLength = 16 << 20
 }

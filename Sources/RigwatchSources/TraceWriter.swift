@@ -38,7 +38,7 @@ public final class TraceWriter {
         guard count >= TraceFormat.minRecordLength, count <= TraceFormat.maxRecordLength else {
             throw .unframableRecord(length: count, reason: "records hold \(TraceFormat.minRecordLength)...\(TraceFormat.maxRecordLength) bytes")
         }
-        let declared = Int(UInt16(littleEndian: rawRecord.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+        let declared = Int(UInt16(littleEndian: rawRecord.loadUnaligned(fromByteOffset: ABIOffsets.Header.size, as: UInt16.self)))
         guard declared == count else {
             throw .unframableRecord(length: count, reason: "the record declares \(declared) bytes")
         }

@@ -140,8 +140,8 @@ public final class AuditEventAssembler {
         let ids = CredIds(values: idv)
         let success = try sc.require("success").value.elementsEqual("yes".utf8)
         let exit = try sc.signedDecimal("exit")
-        var commBytes = Array((try sc.untrustedString("comm") ?? []).prefix(15))
-        commBytes += [UInt8](repeating: 0, count: 16 - commBytes.count)
+        var commBytes = Array((try sc.untrustedString("comm") ?? []).prefix(Comm.length - 1))
+        commBytes += [UInt8](repeating: 0, count: Comm.length - commBytes.count)
         let wallNs = sc.seconds &* 1_000_000_000 &+ sc.milliseconds &* 1_000_000
         let bootNs = Int64(bitPattern: wallNs) - options.wallMinusBootNs
         func header(lineage: UInt32, _ ids: CredIds) -> EventHeader {
