@@ -25,7 +25,7 @@ public enum ConfigLoader {
         }
         var config = RigwatchConfig()
         guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining", "service", "files", "tamper"]) {
+        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining", "service", "files", "tamper", "bpf"]) {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
@@ -48,11 +48,32 @@ public enum ConfigLoader {
                 config.files = try parseFiles(value, nodes: nodes)
             case "tamper":
                 config.tamper = try parseTamper(value, nodes: nodes)
+            case "bpf":
+                config.bpf = try parseBPF(value, nodes: nodes)
             default:
                 break
             }
         }
         return config
+    }
+
+    /// `bpf.hooks`: each feature's rung checked as `--bpf-hook` checks it.
+    static func parseBPF(_ node: Node, nodes: YAMLNodes) throws -> BPFConfig {
+        var bpf = BPFConfig()
+        for (key, value) in try nodes.mapping(node, at: "bpf", known: ["hooks"]) where key == "hooks" {
+            for (feature, rungNode) in try nodes.mapping(value, at: "bpf.hooks", known: FeatureTable.features.map(\.name)) {
+                let rung = try nodes.string(rungNode, at: "bpf.hooks.\(feature)")
+                if let problem = FeaturePlanner.parseHooks(["\(feature)=\(rung)"]).problems.first {
+                    let why = problem.message.range(of: ": ").map { String(problem.message[$0.upperBound...]) } ?? problem.message
+                    throw nodes.error(rungNode, "bpf.hooks.\(feature): \(why)")
+                }
+                if rung == "off", FeatureTable.feature(named: feature)?.required == true {
+                    throw nodes.error(rungNode, "bpf.hooks.\(feature): \(feature) is required and cannot be off")
+                }
+                bpf.hooks[feature] = rung
+            }
+        }
+        return bpf
     }
 
     static func parseAlerts(_ node: Node, nodes: YAMLNodes) throws -> AlertsConfig {

@@ -12,6 +12,16 @@ public struct RigwatchConfig: Equatable, Sendable {
     public var service = ServiceConfig()
     public var files = FilesConfig()
     public var tamper = TamperConfig()
+    public var bpf = BPFConfig()
+
+    public init() {}
+}
+
+/// `bpf:` — the BPF source.
+public struct BPFConfig: Equatable, Sendable {
+    /// `hooks` ({}): feature → forced rung or `off`, as `--bpf-hook FEATURE=RUNG`
+    /// (which wins per feature). Checked against the feature table when parsed.
+    public var hooks: [String: String] = [:]
 
     public init() {}
 }

@@ -77,6 +77,9 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field("tamper.enabled", { "\($0.tamper.enabled)" }, keep: { $0.tamper.enabled = $1.tamper.enabled }),
         Field("tamper.integrity_check_seconds", { "\($0.tamper.integrityCheckSeconds)" },
               keep: { $0.tamper.integrityCheckSeconds = $1.tamper.integrityCheckSeconds }),
+        // The feature plan is made once, when the programs load.
+        Field("bpf.hooks", { list($0.bpf.hooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) },
+              keep: { $0.bpf.hooks = $1.bpf.hooks }),
     ]
 
     static let live: [Field] = [

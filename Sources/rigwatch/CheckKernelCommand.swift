@@ -29,6 +29,9 @@ struct CheckKernelCommand: ParsableCommand {
     @Option(name: .customLong("bpf-object"), help: .hidden)
     var bpfObject: String?
 
+    /// For `bpf.hooks`, which --bpf-hook overrides per feature.
+    @OptionGroup var config: ConfigOption
+
     func validate() throws {
         let problems = FeaturePlanner.parseHooks(bpfHooks).problems
         if !problems.isEmpty { throw ValidationError(problems.map(\.message).joined(separator: "; ")) }
@@ -41,7 +44,7 @@ struct CheckKernelCommand: ParsableCommand {
         }
         var options = BPFSource.Options()
         options.objectPath = bpfObject
-        options.hooks = FeaturePlanner.parseHooks(bpfHooks).hooks
+        options.hooks = try config.load().bpf.hooks.merging(FeaturePlanner.parseHooks(bpfHooks).hooks) { _, commandLine in commandLine }
         var probe = KernelProbe()
         probe.mountIfMissing = !noMount
         let planned: (facts: KernelFacts, plan: FeaturePlan, notes: [String])

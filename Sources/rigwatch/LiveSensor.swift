@@ -23,6 +23,8 @@ struct LiveSensor {
     let control = LiveSensorControl()
     /// Called with the feature plan the BPF source loads, before it attaches.
     var onPlan: ((FeaturePlan) -> Void)?
+    /// Forced rungs from the configuration (`bpf.hooks`); `--bpf-hook` wins per feature.
+    var configHooks: [String: String] = [:]
 
     /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
     /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
@@ -68,7 +70,7 @@ struct LiveSensor {
         // Batched wakeups: the kernel wakes us once a quarter of the buffer (at most
         // 64 KiB) is queued; otherwise the 10 ms poll below picks records up.
         bpfOptions.wakeupBytes = UInt64(min(64 << 10, options.ringBufferSize / 4))
-        bpfOptions.hooks = options.hooks
+        bpfOptions.hooks = configHooks.merging(options.hooks) { _, commandLine in commandLine }
         if try BPFSource.plansFeatures(bpfOptions) {
             var probe = KernelProbe()
             probe.mountIfMissing = !options.noMount
@@ -158,11 +160,12 @@ struct LiveSensor {
 }
 
 extension LiveSensor {
-    /// File-change paths and tamper signals as the configuration says.
+    /// File-change paths, tamper signals and forced BPF hooks as the configuration says.
     mutating func configureWatching(_ settings: RigwatchConfig) {
         watchedPaths = settings.files.enabled ? settings.files.paths : []
         reportTamper = settings.tamper.enabled
         integrityInterval = settings.tamper.enabled ? Double(settings.tamper.integrityCheckSeconds) : 0
+        configHooks = settings.bpf.hooks
     }
 }
 

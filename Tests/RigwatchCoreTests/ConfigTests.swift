@@ -20,7 +20,7 @@ final class ConfigTests: XCTestCase {
             XCTAssertEqual(String(describing: $0), "rw.yaml:3:3: unknown key 'proces_table_size' in engine (known: process_table_size)")
         }
         XCTAssertThrowsError(try ConfigLoader.parse("watch_user: [a]\n", file: "rw.yaml")) {
-            XCTAssertEqual(String(describing: $0), "rw.yaml:1:1: unknown key 'watch_user' at the top level (known: watch_users, engine, policy, alerts, network, mining, service, files, tamper)")
+            XCTAssertEqual(String(describing: $0), "rw.yaml:1:1: unknown key 'watch_user' at the top level (known: watch_users, engine, policy, alerts, network, mining, service, files, tamper, bpf)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import RigwatchAlerts
+import RigwatchConfig
 import RigwatchCore
 import RigwatchSources
 import XCTest
@@ -274,6 +275,24 @@ final class FeaturePlannerTests: XCTestCase {
             "--bpf-hook: connect given twice (tp_btf and tracepoint)",
         ])
         XCTAssertTrue(parsed.problems.allSatisfy { $0.kind == .hook })
+    }
+
+    /// `bpf.hooks` in the configuration: the same names and checks as `--bpf-hook`, errors with their line.
+    func testConfigurationHooks() throws {
+        let config = try ConfigLoader.parse("bpf:\n  hooks:\n    net-bytes: syscalls\n    file-watch: off\n", file: "rw.yaml")
+        XCTAssertEqual(config.bpf.hooks, ["net-bytes": "syscalls", "file-watch": "off"])
+        XCTAssertEqual(try ConfigLoader.parse("").bpf.hooks, [:])
+        XCTAssertThrowsError(try ConfigLoader.parse("bpf:\n  hooks:\n    net-bytes: carrier-pigeon\n", file: "rw.yaml")) {
+            XCTAssertEqual(String(describing: $0), "rw.yaml:3:16: bpf.hooks.net-bytes: net-bytes has no rung carrier-pigeon (rungs: tp_btf, fexit, kprobe, syscalls, off)")
+        }
+        XCTAssertThrowsError(try ConfigLoader.parse("bpf:\n  hooks:\n    netbytes: fexit\n", file: "rw.yaml")) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:3:5: unknown key 'netbytes' in bpf.hooks (known: process, credentials,"), "\($0)")
+        }
+        XCTAssertThrowsError(try ConfigLoader.parse("bpf:\n  hooks:\n    process: off\n", file: "rw.yaml")) {
+            XCTAssertEqual(String(describing: $0), "rw.yaml:3:14: bpf.hooks.process: process is required and cannot be off")
+        }
+        // The plan is made when the programs load: a changed bpf.hooks takes a restart.
+        XCTAssertTrue(ConfigReloadPlan.restartOnlyKeys.contains("bpf.hooks"))
     }
 
     // MARK: the table and the object

@@ -293,7 +293,11 @@ final class ServiceLifecycleTests: XCTestCase {
         let families = Set((parsed["families"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
         XCTAssertEqual(families, ["rigwatch_up", "rigwatch_start_time_seconds", "rigwatch_events", "rigwatch_kernel_dropped_events",
                                   "rigwatch_alerts", "rigwatch_alerts_delivered", "rigwatch_alert_delivery_failures",
-                                  "rigwatch_alert_spool_depth"])
+                                  "rigwatch_alert_spool_depth", "rigwatch_feature_active"])
+        // The BPF source's features, one sample each; the core's hook is the same on every kernel.
+        XCTAssertEqual(sample("rigwatch_feature_active", ["feature": "process", "hook": "tp_btf"]), 1)
+        XCTAssertEqual((parsed["families"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "rigwatch_feature_active" }
+            .flatMap { ($0["samples"] as? [Any])?.count }, 8)
 
         sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
