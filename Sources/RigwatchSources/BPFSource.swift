@@ -58,15 +58,52 @@ public final class BPFSource {
         }
     }
 
+    /// A feature plan with what it was made from, so it can be made again (without a
+    /// program the kernel refused) without probing the kernel again.
+    public struct Planned: Sendable {
+        public var facts: KernelFacts
+        public var objectPrograms: [BPFProgramRef]
+        public var hooks: [String: String]
+        public var plan: FeaturePlan
+        /// Mounts the probe made (securityfs, tracefs).
+        public var notes: [String]
+
+        /// The plan again, with these programs refused (name → why).
+        public func replanned(refusing refused: [String: String]) -> Planned {
+            var copy = self
+            copy.plan = FeaturePlanner.plan(facts: facts, objectPrograms: objectPrograms, forced: hooks, refused: refused)
+            return copy
+        }
+    }
+
     /// Probes this kernel and plans the features for the object `options` names
     /// (nil: the embedded sensor). The facts come back too, for reporting.
-    public static func planFeatures(_ options: Options, probe: KernelProbe = KernelProbe()) throws
-        -> (facts: KernelFacts, plan: FeaturePlan, notes: [String]) {
+    public static func planFeatures(_ options: Options, probe: KernelProbe = KernelProbe()) throws -> Planned {
         let programs = try BPFObject.programs(path: options.objectPath)
         var probe = probe
         probe.cgroupRoot = options.cgroupPath
         let facts = probe.collect(programs: programs)
-        return (facts, FeaturePlanner.plan(facts: facts, objectPrograms: programs, forced: options.hooks), probe.notes)
+        return Planned(facts: facts, objectPrograms: programs, hooks: options.hooks,
+                       plan: FeaturePlanner.plan(facts: facts, objectPrograms: programs, forced: options.hooks), notes: probe.notes)
+    }
+
+    /// The program a load or attach failure names (libbpf's "prog 'NAME': ..." or
+    /// the loader's "attaching NAME (SECTION)"), with the failure's first line.
+    public static func refusedProgram(in message: String) -> (program: String, why: String)? {
+        let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
+        if firstLine.hasPrefix("attaching "), let name = firstLine.dropFirst("attaching ".count).split(separator: " ").first {
+            return (String(name), firstLine)
+        }
+        // The verifier's verdict names its program last; take the last one named.
+        var found: String?
+        var rest = Substring(message)
+        while let start = rest.range(of: "prog '") {
+            let tail = rest[start.upperBound...]
+            guard let end = tail.firstIndex(of: "'") else { break }
+            found = String(tail[..<end])
+            rest = tail[end...]
+        }
+        return found.map { ($0, firstLine) }
     }
 
     /// The plan in force: the features' hooks and the programs loaded (nil when an

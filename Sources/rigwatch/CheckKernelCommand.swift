@@ -47,7 +47,7 @@ struct CheckKernelCommand: ParsableCommand {
         options.hooks = try config.load().bpf.hooks.merging(FeaturePlanner.parseHooks(bpfHooks).hooks) { _, commandLine in commandLine }
         var probe = KernelProbe()
         probe.mountIfMissing = !noMount
-        let planned: (facts: KernelFacts, plan: FeaturePlan, notes: [String])
+        let planned: BPFSource.Planned
         do {
             planned = try BPFSource.planFeatures(options, probe: probe)
         } catch {

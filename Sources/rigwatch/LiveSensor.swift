@@ -71,29 +71,53 @@ struct LiveSensor {
         // 64 KiB) is queued; otherwise the 10 ms poll below picks records up.
         bpfOptions.wakeupBytes = UInt64(min(64 << 10, options.ringBufferSize / 4))
         bpfOptions.hooks = configHooks.merging(options.hooks) { _, commandLine in commandLine }
+        var planned: BPFSource.Planned?
         if try BPFSource.plansFeatures(bpfOptions) {
             var probe = KernelProbe()
             probe.mountIfMissing = !options.noMount
-            let planned = try BPFSource.planFeatures(bpfOptions, probe: probe)
-            for note in planned.notes { Log.info(note) }
-            let plan = planned.plan
+            let first = try BPFSource.planFeatures(bpfOptions, probe: probe)
+            for note in first.notes { Log.info(note) }
             // Below the minimum the features say nothing useful: the one reason is the message.
-            if planned.facts.belowMinimum == nil || plan.problems.contains(where: { $0.kind == .hook }) {
-                for feature in plan.features { Log.info("feature \(feature.label)") }
+            if first.facts.belowMinimum == nil || first.plan.problems.contains(where: { $0.kind == .hook }) {
+                for feature in first.plan.features { Log.info("feature \(feature.label)") }
             }
-            bpfOptions.plan = plan
+            planned = first
         }
-        let source = try BPFSource(options: bpfOptions)
-        if let plan = source.plan { onPlan?(plan) }
-        do {
-            try source.start(onRecord)
-        } catch {
-            source.close()
-            throw error
+        // A program the probes could not foresee the kernel refusing (the verifier, an
+        // attach) costs its rung, not the sensor: plan again without it and retry.
+        var refused: [String: String] = [:]
+        while true {
+            bpfOptions.plan = planned?.plan
+            do {
+                let source = try BPFSource(options: bpfOptions)
+                do {
+                    try source.start(onRecord)
+                } catch {
+                    source.close()
+                    throw error
+                }
+                if let plan = source.plan { onPlan?(plan) }
+                let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
+                Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage, \(watchedPaths.count) watched paths")
+                return source
+            } catch let failure as BPFSource.Failure where failure.kind == .load {
+                guard let before = planned, let (program, why) = BPFSource.refusedProgram(in: failure.message),
+                      before.plan.programs.contains(program), refused[program] == nil,
+                      let feature = before.plan.features.first(where: { $0.programs.contains(program) }),
+                      !feature.forced else { throw failure }
+                refused[program] = why
+                let after = before.replanned(refusing: refused)
+                Log.warning("the kernel refused \(program) of \(feature.feature) (\(why)); planning again without it")
+                for (old, new) in zip(before.plan.features, after.plan.features) where old.label != new.label {
+                    Log.info("feature \(new.label)")
+                }
+                // A required feature left with nothing: the plan's words first, then libbpf's.
+                guard after.plan.canLoad else {
+                    throw BPFSource.Failure(message: after.plan.problemSummary + "\n" + failure.message, kind: .kernel)
+                }
+                planned = after
+            }
         }
-        let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
-        Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage, \(watchedPaths.count) watched paths")
-        return source
     }
 
     private func runBPF(_ source: BPFSource, onRecord: @escaping (UnsafeRawBufferPointer) -> Void,

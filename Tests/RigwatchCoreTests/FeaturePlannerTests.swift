@@ -213,6 +213,36 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertFalse(extra.programs.contains("debug_thing"))
     }
 
+    /// A program the kernel refused when the sensor loaded it costs its rung: the next
+    /// plan runs the feature one rung lower, or names it when a required one is left with nothing.
+    func testRefusedProgramsCostTheirRung() throws {
+        var p = FeaturePlanner.plan(facts: Self.debian12, objectPrograms: Self.object,
+                                    refused: ["fexit_inet6_sendmsg": "loading BPF programs (verifier or kernel refused them): Invalid argument"])
+        XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: kprobe/inet_sendmsg (sock_send_length absent; the kernel refused fexit_inet6_sendmsg)")
+        XCTAssertEqual(p.choice("net-bytes")?.skipped.last?.detail, "loading BPF programs (verifier or kernel refused them): Invalid argument")
+        XCTAssertTrue(p.canLoad)
+        p = FeaturePlanner.plan(facts: Self.debian12, objectPrograms: Self.object, refused: ["enter_openat2": "attaching enter_openat2"])
+        XCTAssertEqual(p.choice("file-watch")?.leftOut, [.init(program: "enter_openat2", reason: "the kernel refused enter_openat2")])
+        p = FeaturePlanner.plan(facts: Self.debian12, objectPrograms: Self.object, refused: ["handle_fork": "Permission denied"])
+        XCTAssertEqual(p.problems.first?.message,
+                       "process (required) cannot load: tp_btf/sched_process_{exec,fork,exit}: the kernel refused handle_fork [Permission denied]")
+
+        let verifier = """
+        loading BPF programs (verifier or kernel refused them): Permission denied
+        libbpf: prog 'fexit_inet_sendmsg': BPF program load failed: Permission denied
+        libbpf: prog 'fexit_inet_sendmsg': -- BEGIN PROG LOAD LOG --
+        R1 invalid mem access 'scalar'
+        -- END PROG LOAD LOG --
+        libbpf: prog 'fexit_inet_sendmsg': failed to load: -13
+        """
+        let found = try XCTUnwrap(BPFSource.refusedProgram(in: verifier))
+        XCTAssertEqual(found.program, "fexit_inet_sendmsg")
+        XCTAssertEqual(found.why, "loading BPF programs (verifier or kernel refused them): Permission denied")
+        XCTAssertEqual(BPFSource.refusedProgram(in: "attaching kprobe_inet_sendmsg (kprobe/inet_sendmsg): No such file or directory\nlibbpf: ...")?.program,
+                       "kprobe_inet_sendmsg")
+        XCTAssertNil(BPFSource.refusedProgram(in: "creating ring buffer consumer: Cannot allocate memory"))
+    }
+
     // MARK: forced rungs
 
     func testForcedRungsReplaceTheAutomaticChoice() {

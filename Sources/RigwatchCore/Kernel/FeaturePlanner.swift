@@ -42,8 +42,10 @@ public enum FeaturePlanner {
 
     /// The plan for `facts`, given the object's programs and the forced rungs
     /// (feature name → rung name or "off"; unknown names are reported as problems).
+    /// `refused`: programs the kernel would not load or attach on an earlier try
+    /// (name → why); their rungs count as unavailable, like a missing hook.
     public static func plan(facts: KernelFacts, objectPrograms: [BPFProgramRef],
-                            forced: [String: String] = [:]) -> FeaturePlan {
+                            forced: [String: String] = [:], refused: [String: String] = [:]) -> FeaturePlan {
         var problems: [FeaturePlan.Problem] = []
         if let below = facts.belowMinimum { problems.append(.init(.kernel, below)) }
         for (name, rung) in forced.sorted(by: { $0.key < $1.key }) {
@@ -81,7 +83,7 @@ public enum FeaturePlanner {
             }
             var evaluations: [(rung: FeatureRung, result: RungResult)] = []
             for rung in feature.rungs {
-                evaluations.append((rung, evaluate(rung, facts: facts, object: object)))
+                evaluations.append((rung, evaluate(rung, facts: facts, object: object, refused: refused)))
             }
             if let forcedRung, forcedRung != "off", let target = evaluations.first(where: { $0.rung.name == forcedRung }) {
                 switch target.result {
@@ -142,7 +144,8 @@ public enum FeaturePlanner {
     }
 
     /// Whether the kernel (and the object) can run this rung, and with which programs.
-    static func evaluate(_ rung: FeatureRung, facts: KernelFacts, object: [String: String]) -> RungResult {
+    static func evaluate(_ rung: FeatureRung, facts: KernelFacts, object: [String: String],
+                         refused: [String: String] = [:]) -> RungResult {
         if let helper = rung.helper, !facts.helpers.contains(helper) {
             let since = KernelFacts.helperSince[helper].map { " (kernel < \($0))" } ?? ""
             return .unavailable(Missing(reason: "no \(helper) helper\(since)"))
@@ -152,7 +155,9 @@ public enum FeaturePlanner {
         var firstMissing: Missing?
         for program in rung.programs {
             let missing: Missing?
-            if let section = object[program.name] {
+            if let why = refused[program.name] {
+                missing = Missing(reason: "the kernel refused \(program.name)", detail: why)
+            } else if let section = object[program.name] {
                 missing = section == program.section ? requirement(ofSection: section, facts: facts)
                     : Missing(reason: "the BPF object's \(program.name) is \(section), not \(program.section)")
             } else {
