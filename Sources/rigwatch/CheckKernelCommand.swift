@@ -82,7 +82,8 @@ struct CheckKernelCommand: ParsableCommand {
             row("\(helper) helper", facts.helpers.contains(helper) ? "yes" : "no (tracepoint programs\(since))")
         }
         let types = ["tracepoint", "raw_tracepoint", "tracing", "kprobe", "lsm", "cgroup_sock_addr"]
-        row("program types", types.map { "\($0) \(yes(facts.progTypes.contains($0)))" }.joined(separator: ", "))
+        // libbpf probes "tracing" as an fentry program: tp_btf has its own attach row.
+        row("program types", types.map { "\($0 == "tracing" ? "tracing (fentry)" : $0) \(yes(facts.progTypes.contains($0)))" }.joined(separator: ", "))
         let wantedEvents = Set(FeatureTable.allPrograms.compactMap { target(of: $0.section, kind: "tp_btf") }).sorted()
         let missingEvents = wantedEvents.filter { !facts.btfTraceEvents.contains($0) }
         row("tp_btf events", "\(wantedEvents.count - missingEvents.count) of \(wantedEvents.count)" + (missingEvents.isEmpty ? "" : "; absent: " + missingEvents.joined(separator: ", ")))
