@@ -58,8 +58,8 @@ int rw_test_path_match(const void *object, size_t object_size, const char *const
 		struct path_match_args args;
 		memset(&args, 0, sizeof(args));
 		snprintf(args.path, sizeof(args.path), "%s", paths[i]);
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args), .ctx_out = &args,
-			    .ctx_size_out = sizeof(args));
+		/* A syscall program's context is copied back into ctx_in (ctx_out must be unset). */
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &args, .ctx_size_in = sizeof(args));
 		rc = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
 		if (rc || opts.retval != 0) {
 			rc = rc ? -errno : -EIO;
