@@ -93,4 +93,56 @@ final class KernelMatrixTests: XCTestCase {
         // Nothing lost on the way.
         XCTAssertEqual(out.events("drops").count, 0)
     }
+
+    /// Each bytes-sent rung, forced: those this kernel offers count the same transfer
+    /// byte for byte; those it lacks are refused before anything loads, naming the
+    /// missing kernel piece. On this host tp_btf and syscalls run; on 6.1 fexit,
+    /// kprobe and syscalls do.
+    func testEveryNetBytesRungCountsTheSameBytesOrIsRefused() throws {
+        let user = try TestUser.create(self, suffix: "kmr")
+        let host = try NetTestHost(self, index: 8)
+        try host.startSink(tcpPort: 5201, udpPort: 5202)
+        let config = try scratchConfig(self, body: """
+        watch_users: [\(user.name)]
+        network:
+          snapshot_interval_seconds: 1
+        """)
+        var ran: [String] = []
+        for rung in ["tp_btf", "fexit", "kprobe", "syscalls"] {
+            let hook = "net-bytes=\(rung)"
+            let check = try runCommand(Repo.rigwatchBinary, ["check-kernel", "--json", "--bpf-hook", hook])
+            guard check.status == 0 else {
+                XCTAssertEqual(check.status, 2, "\(rung): \(check.stdout)\n\(check.stderr)")
+                let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], check.stdout)
+                let problems = (report["problems"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+                XCTAssertTrue(problems.contains { $0.contains("net-bytes") && $0.contains(rung) }, "\(rung): \(problems)")
+                // run refuses the same hook before loading anything.
+                let run = try runCommand(Repo.rigwatchBinary, ["run", "--config", config, "--bpf-hook", hook, "--duration", "1"])
+                XCTAssertNotEqual(run.status, 0, "\(rung) is unavailable here, yet run started: \(run.stderr)")
+                XCTAssertFalse(run.stderr.contains("sensor attached"), run.stderr)
+                continue
+            }
+            ran.append(rung)
+            let sensor = try SensorProcess(["run", "--config", config, "--events", "all", "--bpf-hook", hook])
+            XCTAssertTrue(sensor.stderrText.contains("net-bytes: \(rung == "syscalls" ? "tracepoint/syscalls" : rung)"), "\(rung): \(sensor.stderrText)")
+            let tcp = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "tcp", host.peerAddress, "5201", "2000000"]))
+            let udp = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "udp", host.peerAddress, "5202", "100", "1000"]))
+            XCTAssertEqual(tcp.status, 0, tcp.stderr)
+            XCTAssertEqual(udp.status, 0, udp.stderr)
+            sleep(2)
+            let out = SensorOutput(sensor.stop())
+            XCTAssertEqual(sensor.status, 0, sensor.stderrText)
+            func sent(_ r: CommandResult, _ proto: String) -> Int {
+                let pid = UInt32(r.stdout.split(separator: "\n").first ?? "") ?? 0
+                return out.events("net_bytes").filter {
+                    ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["daddr"] as? String == host.peerAddress && $0["protocol"] as? String == proto
+                }.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }
+            }
+            XCTAssertEqual(sent(tcp, "tcp"), 2_000_000, "\(rung)")
+            XCTAssertEqual(sent(udp, "udp"), 100_000, "\(rung)")
+        }
+        // Every kernel of the matrix offers at least the syscall rung and one better one.
+        XCTAssertTrue(ran.contains("syscalls"), "\(ran)")
+        XCTAssertGreaterThanOrEqual(ran.count, 2, "\(ran)")
+    }
 }
