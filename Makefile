@@ -12,13 +12,14 @@ ARGS       ?=
 
 # Debian packages the build and the tests need (Swift itself is at /opt/swift).
 # python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
+# qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
 APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev \
                 libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd \
-                python3-prometheus-client
+                python3-prometheus-client qemu-system-x86 busybox-static xz-utils zstd
 
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps bpf build run test bench clean
+.PHONY: all deps bpf build run test vm-test bench clean
 
 all: build
 
@@ -86,6 +87,28 @@ run: build
 test: deps bpf
 	$(SWIFT) build
 	$(SWIFT) test
+	$(MAKE) vm-test
+
+# The kernel matrix: Debian 12's stock kernel (6.1, what linux-image-amd64 depends on,
+# fetched once into build/vm/) boots under qemu (TCG: no usable KVM here) on this
+# machine's own root filesystem, and runs the test bundle built above, in place, as root
+# (Tests/vm/). A kernel that cannot be fetched or a VM that cannot boot is a failure.
+#   RW_VM_TESTS       XCTest filters run in the guest, space-separated
+#   RW_VM_BUILD       the build directory whose rigwatch and test bundle run there
+#   RW_VM_TIMEOUT     hard limit for qemu, seconds (the test inside gets 60 s less)
+#   RW_VM_TIME_SCALE  RW_TEST_TIME_SCALE in the guest: the tests' waits, multiplied
+RW_VM_TESTS      ?= RigwatchIntegrationTests.KernelMatrixTests
+RW_VM_BUILD      ?= .build/debug
+RW_VM_TIMEOUT    ?= 660
+RW_VM_TIME_SCALE ?= 8
+vm-test: deps bpf
+	$(SWIFT) build --build-tests --scratch-path $(patsubst %/,%,$(dir $(RW_VM_BUILD))) -c $(notdir $(RW_VM_BUILD))
+	@paths=$$(Tests/vm/ensure-kernel.sh) || { echo "vm-test: FAILED: no kernel to boot" >&2; exit 1; }; \
+	set -- $$paths; \
+	Tests/vm/run-vm.sh -k "$$1" -i "$$2" -t Tests/vm/guest-test.sh -s build/vm/share -T $(RW_VM_TIMEOUT) \
+		-b "$(CURDIR)" -e RW_REPO="$(CURDIR)" -e RW_BUILD="$(RW_VM_BUILD)" -e RW_VM_TESTS="$(RW_VM_TESTS)" \
+		-e CI="$${CI:-true}" -e RW_TEST_TIME_SCALE="$(RW_VM_TIME_SCALE)" \
+	|| { rc=$$?; echo "vm-test: FAILED (exit $$rc); logs in build/vm/share/" >&2; exit $$rc; }
 
 bench: deps bpf
 	$(SWIFT) build -c release

@@ -14,6 +14,18 @@ func requireRoot(file: StaticString = #filePath, line: UInt = #line) throws {
     throw XCTSkip("kernel integration tests need root")
 }
 
+/// Waits for the kernel scale with RW_TEST_TIME_SCALE (default 1): the kernel-matrix VM
+/// (Tests/vm) runs these tests under TCG emulation, 10–30× slower, and sets it.
+enum TestTime {
+    static let scale: Double = {
+        guard let text = ProcessInfo.processInfo.environment["RW_TEST_TIME_SCALE"],
+              let value = Double(text), value > 0 else { return 1 }
+        return value
+    }()
+
+    static func scaled(_ seconds: TimeInterval) -> TimeInterval { seconds * scale }
+}
+
 enum Repo {
     /// The package root, found from this source file's location.
     static let root: String = {
@@ -126,7 +138,7 @@ final class SensorHarness {
 
     /// Polls until `match` finds an event or the timeout passes.
     func waitFor<T>(timeout: TimeInterval = 5, _ match: (Event) -> T?) throws -> T? {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.scaled(timeout))
         repeat {
             try source.poll(timeoutMs: 50)
             for event in events { if let found = match(event) { return found } }
@@ -215,7 +227,7 @@ final class SensorProcess {
 
     /// Reads stderr until `marker` appears (or the sensor exits, or the time is up).
     func waitForStderr(_ marker: String, timeout: TimeInterval = 10) throws {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = Date().addingTimeInterval(TestTime.scaled(timeout))
         while !stderrText.contains(marker), process.isRunning, Date() < deadline {
             stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
         }
