@@ -97,9 +97,10 @@ test: deps bpf
 #   RW_VM_BUILD       the build directory whose rigwatch and test bundle run there
 #   RW_VM_TIMEOUT     hard limit for qemu, seconds (the test inside gets 60 s less)
 #   RW_VM_TIME_SCALE  RW_TEST_TIME_SCALE in the guest: the tests' waits, multiplied
-RW_VM_TESTS      ?= RigwatchIntegrationTests.KernelMatrixTests
+RW_VM_TESTS      ?= $(addprefix RigwatchIntegrationTests.,KernelMatrixTests KernelEventTests PathMatchKernelTests \
+                    CheckKernelTests NetworkKernelTests FileWatchKernelTests TamperKernelTests PolicyKernelTests)
 RW_VM_BUILD      ?= .build/debug
-RW_VM_TIMEOUT    ?= 660
+RW_VM_TIMEOUT    ?= 900
 RW_VM_TIME_SCALE ?= 8
 vm-test: deps bpf
 	$(SWIFT) build --build-tests --scratch-path $(patsubst %/,%,$(dir $(RW_VM_BUILD))) -c $(notdir $(RW_VM_BUILD))
