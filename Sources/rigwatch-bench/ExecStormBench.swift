@@ -32,6 +32,7 @@ func benchExecStorm(count: Int) throws {
         var options = BPFSource.Options()
         options.watchedUids = [0]
         options.wakeupBytes = wakeupBytes
+        options.hooks = benchHooks
         let source = try BPFSource(options: options)
         final class Counter: @unchecked Sendable { var events = 0; var errors = 0; var stop = false }
         let counter = Counter()

@@ -39,6 +39,7 @@ func benchFileStorm(count: Int) throws {
         options.watchedUids = [0]
         options.wakeupBytes = 64 << 10
         options.watchedPaths = paths
+        options.hooks = benchHooks
         let source = try BPFSource(options: options)
         final class Counter: @unchecked Sendable { var events = 0; var stop = false }
         let counter = Counter()

@@ -52,7 +52,9 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
     var bare: [Double] = [], watched: [Double] = [], sensorCPU: [Double] = []
     for _ in 0..<rounds {
         bare.append(try transfer())
-        let source = try BPFSource(options: BPFSource.Options())
+        var options = BPFSource.Options()
+        options.hooks = benchHooks
+        let source = try BPFSource(options: options)
         final class State: @unchecked Sendable { var stop = false }
         let state = State()
         try source.start { raw in _ = try? EventDecoder.decode(raw) }
@@ -77,7 +79,8 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
     }
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
     let b = median(bare), w = median(watched)
-    print(String(format: "net: %d MB over veth, median of %d alternating rounds: without sensor %.0f MB/s, with sensor %.0f MB/s, ratio %.3f; sensor process CPU %.3f s per transfer (%.1f%%)",
+    let hook = benchHooks.isEmpty ? "" : " [" + benchHooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "]"
+    print("net" + hook + String(format: ": %d MB over veth, median of %d alternating rounds: without sensor %.0f MB/s, with sensor %.0f MB/s, ratio %.3f; sensor process CPU %.3f s per transfer (%.1f%%)",
                  bytes / 1_000_000, rounds, Double(bytes) / b / 1e6, Double(bytes) / w / 1e6, b / w,
                  median(sensorCPU), median(sensorCPU) / w * 100))
 }

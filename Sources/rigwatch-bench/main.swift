@@ -1,4 +1,5 @@
 import Foundation
+import RigwatchCore
 
 // rigwatch benchmarks (`make bench`, as root): figures for the notes, not tests.
 //   decode     kernel-record decode throughput of the consumer (events/s)
@@ -8,12 +9,22 @@ import Foundation
 //   filestorm  file syscall slowdown with file-change monitoring attached (needs root)
 //   net        bulk TCP over a veth pair with and without the sensor (needs root)
 // Usage: rigwatch-bench [decode|policy|replay|execstorm|filestorm|net]... [--execs=N] [--files=N] [--decode=N] [--events=N] [--netbytes=N]
+//        [--bpf-hook=FEATURE=RUNG]...   the sensor's rungs for execstorm, filestorm, net (e.g. net-bytes=syscalls)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func intOption(_ name: String, _ fallback: Int) -> Int {
     arguments.first { $0.hasPrefix("--\(name)=") }.flatMap { Int($0.split(separator: "=")[1]) } ?? fallback
 }
 let selected = Set(arguments.filter { !$0.hasPrefix("--") })
+/// Rungs forced for the sensor the live benchmarks attach, to cost each fallback.
+let benchHooks: [String: String] = {
+    let parsed = FeaturePlanner.parseHooks(arguments.filter { $0.hasPrefix("--bpf-hook=") }.map { String($0.dropFirst("--bpf-hook=".count)) })
+    if let problem = parsed.problems.first {
+        FileHandle.standardError.write(Data("rigwatch-bench: \(problem.message)\n".utf8))
+        exit(2)
+    }
+    return parsed.hooks
+}()
 func wanted(_ name: String) -> Bool { selected.isEmpty || selected.contains(name) }
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
