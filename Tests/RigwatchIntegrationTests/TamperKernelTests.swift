@@ -51,7 +51,18 @@ final class TamperKernelTests: XCTestCase {
     }
 
     func testSignalsAndPtraceFromAnotherProcessRaiseTamperAlerts() throws {
-        let sensor = try SensorProcess(["run", "--config", try config(), "--events", "all"])
+        try assertSignalsAndPtraceRaiseTamperAlerts(hooks: [])
+    }
+
+    /// The classic signal_generate tracepoint (the fallback where tp_btf lacks it)
+    /// reports the same signal the same way.
+    func testTheSignalTracepointRungReportsTheSameSignal() throws {
+        try assertSignalsAndPtraceRaiseTamperAlerts(hooks: ["--bpf-hook", "tamper-signal=tracepoint"])
+    }
+
+    private func assertSignalsAndPtraceRaiseTamperAlerts(hooks: [String]) throws {
+        let sensor = try SensorProcess(["run", "--config", try config(), "--events", "all"] + hooks)
+        if !hooks.isEmpty { XCTAssertTrue(sensor.stderrText.contains("feature tamper-signal: tracepoint/signal/signal_generate (forced)"), sensor.stderrText) }
         let pid = sensor.process.processIdentifier
         _ = try sh("/bin/kill -HUP \(pid)") // reload: handled, but still someone signalling the sensor
         try sensor.waitForStderr("SIGHUP")
