@@ -1,6 +1,7 @@
 /* libbpf glue for the Swift BPF source. See include/rw_bpf.h. */
 #include "rw_bpf.h"
 #include "events.h"
+#include "rw_libbpf_util.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -39,39 +40,11 @@ struct rw_sensor {
 	int nlinks;
 };
 
-/* libbpf reports through a global print callback; keep the tail of what it said
- * during open/load/attach so a failure can show the verifier's own reason. */
-static char libbpf_log[32768];
-static size_t libbpf_log_len;
-
-static int capture_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	char line[4096];
-	int n = vsnprintf(line, sizeof(line), fmt, args);
-	if (n <= 0)
-		return 0;
-	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (len >= sizeof(libbpf_log))
-		return 0;
-	if (libbpf_log_len + len >= sizeof(libbpf_log)) {
-		/* keep the newest half: the verifier's verdict is at the end of its log */
-		size_t keep = sizeof(libbpf_log) / 2;
-		memmove(libbpf_log, libbpf_log + libbpf_log_len - keep, keep);
-		libbpf_log_len = keep;
-	}
-	memcpy(libbpf_log + libbpf_log_len, line, len);
-	libbpf_log_len += len;
-	libbpf_log[libbpf_log_len] = 0;
-	return 0;
-}
-
+/* The loader keeps libbpf's log captured from open to attach, so a failure can show
+ * the verifier's own reason (the newest lines: its verdict ends the log). */
 static void reset_log(void)
 {
-	libbpf_log_len = 0;
-	libbpf_log[0] = 0;
-	libbpf_set_print(capture_print);
+	rw_log_capture(1);
 }
 
 /* err := "<what>: <strerror>" followed by libbpf's log tail (at most what fits). */
@@ -83,10 +56,10 @@ static int fail(int rc, const char *what, char *err, size_t errlen)
 		rc = -EINVAL;
 	if (err && errlen) {
 		int n = snprintf(err, errlen, "%s: %s", what, strerror(-rc));
-		if (n > 0 && (size_t)n < errlen && libbpf_log_len > 0) {
+		size_t tlen = 0;
+		const char *tail = rw_log_text(&tlen);
+		if (n > 0 && (size_t)n < errlen && tlen > 0) {
 			size_t room = errlen - (size_t)n - 1;
-			const char *tail = libbpf_log;
-			size_t tlen = libbpf_log_len;
 			if (room > 2 && tlen > room - 2) {
 				tail += tlen - (room - 2);
 				tlen = room - 2;
@@ -161,21 +134,7 @@ int rw_object_programs(const void *object, size_t object_size, char *out, size_t
 	struct bpf_object *obj = bpf_object__open_mem(bytes, size, &opts);
 	if (!obj)
 		return -errno;
-	int n = 0;
-	size_t used = 0;
-	if (outlen)
-		out[0] = 0;
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, obj) {
-		int w = snprintf(out + used, outlen > used ? outlen - used : 0, "%s\t%s\n", bpf_program__name(prog),
-				 bpf_program__section_name(prog));
-		if (w < 0 || used + (size_t)w >= outlen) {
-			bpf_object__close(obj);
-			return -ENOSPC;
-		}
-		used += (size_t)w;
-		n++;
-	}
+	int n = rw_list_programs(obj, out, outlen);
 	bpf_object__close(obj);
 	return n;
 }

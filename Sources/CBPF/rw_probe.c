@@ -1,6 +1,7 @@
 /* Kernel capability probes for the feature plan. See include/rw_probe.h. */
 #define _GNU_SOURCE /* memmem */
 #include "rw_probe.h"
+#include "rw_libbpf_util.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -18,27 +19,8 @@
 #define RW_HAVE_PROBE_OBJECT 1
 #endif
 
-/* libbpf's print callback is global; the probes capture what it says while they run
- * (the reason an attach failed) and put the previous callback back afterwards. */
-static char probe_log[8192];
-static size_t probe_log_len;
-
-static int probe_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	char line[1024];
-	int n = vsnprintf(line, sizeof(line), fmt, args);
-	if (n <= 0)
-		return 0;
-	size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
-	if (probe_log_len + len >= sizeof(probe_log))
-		return 0; /* the first lines say why; keep those */
-	memcpy(probe_log + probe_log_len, line, len);
-	probe_log_len += len;
-	probe_log[probe_log_len] = 0;
-	return 0;
-}
+/* Each probe captures libbpf's first lines while it runs (they say why an attach
+ * failed) and puts the previous print callback back afterwards. */
 
 static int fail(int rc, const char *what, char *err, size_t errlen)
 {
@@ -52,7 +34,7 @@ static int fail(int rc, const char *what, char *err, size_t errlen)
 		 * apply to BPF memory since 5.11; the refusal is the kernel's). */
 		char said[1024];
 		size_t j = 0;
-		const char *line = probe_log;
+		const char *line = rw_log_text(NULL);
 		while (*line && j + 1 < sizeof(said)) {
 			const char *end = strchr(line, '\n');
 			size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -86,8 +68,7 @@ struct rw_btf {
 int rw_btf_open(const char *path, struct rw_btf **out, char *err, size_t errlen)
 {
 	*out = NULL;
-	probe_log_len = 0;
-	libbpf_print_fn_t old = libbpf_set_print(probe_print);
+	libbpf_print_fn_t old = rw_log_capture(0);
 	struct btf *btf = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
 	int rc = btf ? 0 : -errno;
 	libbpf_set_print(old);
@@ -197,9 +178,7 @@ int rw_probe_helper(const char *prog_type, const char *helper)
 #ifdef RW_HAVE_PROBE_OBJECT
 int rw_probe_attach(const char *program, char *err, size_t errlen)
 {
-	probe_log_len = 0;
-	probe_log[0] = 0;
-	libbpf_print_fn_t old = libbpf_set_print(probe_print);
+	libbpf_print_fn_t old = rw_log_capture(0);
 	char what[256];
 	int rc = 0;
 	struct rw_probe_bpf *skel = rw_probe_bpf__open();
@@ -243,21 +222,7 @@ int rw_probe_programs(char *out, size_t outlen)
 	libbpf_set_print(old);
 	if (!skel)
 		return -errno;
-	int n = 0;
-	size_t used = 0;
-	if (outlen)
-		out[0] = 0;
-	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, skel->obj) {
-		int w = snprintf(out + used, outlen > used ? outlen - used : 0, "%s\t%s\n", bpf_program__name(prog),
-				 bpf_program__section_name(prog));
-		if (w < 0 || used + (size_t)w >= outlen) {
-			n = -ENOSPC;
-			break;
-		}
-		used += (size_t)w;
-		n++;
-	}
+	int n = rw_list_programs(skel->obj, out, outlen);
 	rw_probe_bpf__destroy(skel);
 	return n;
 }
@@ -265,7 +230,8 @@ int rw_probe_programs(char *out, size_t outlen)
 int rw_probe_attach(const char *program, char *err, size_t errlen)
 {
 	(void)program;
-	probe_log_len = 0;
+	libbpf_print_fn_t old = rw_log_capture(0);
+	libbpf_set_print(old);
 	return fail(-ENOENT, "rigwatch was built without the probe object (bpf/probe.bpf.c; run make bpf)", err, errlen);
 }
 
