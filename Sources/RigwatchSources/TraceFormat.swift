@@ -21,16 +21,9 @@ public enum TraceFormat {
     public static let maxHeaderLength = 16 << 20
 }
 
-/// A user whose process lineage the sensor watched while recording.
-public struct WatchedUser: Equatable, Sendable {
-    public var uid: UInt32
-    public var name: String
-
-    public init(uid: UInt32, name: String) {
-        self.uid = uid
-        self.name = name
-    }
-}
+/// The one watched-user type lives in RigwatchCore; this name stays so that
+/// `RigwatchSources.WatchedUser` (used by the rigwatch target) still resolves.
+public typealias WatchedUser = RigwatchCore.WatchedUser
 
 /// Where and when a trace was recorded.
 public struct TraceHeader: Equatable, Sendable {

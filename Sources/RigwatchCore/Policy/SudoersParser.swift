@@ -15,11 +15,8 @@ public struct SudoersParser {
         public var description: String { "\(file):\(line): \(message)" }
     }
 
-    public struct WatchedUser: Sendable {
-        public var name: String
-        public var uid: UInt32
-        public init(name: String, uid: UInt32) { self.name = name; self.uid = uid }
-    }
+    /// The one watched-user type (Support/WatchedUser.swift), under the name callers use.
+    public typealias WatchedUser = RigwatchCore.WatchedUser
 
     let file: String
     let canon: PathCanon
