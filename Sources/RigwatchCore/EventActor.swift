@@ -54,6 +54,6 @@ struct EventActor {
     }
 
     func chain(_ context: DetectionContext) -> [ProcessSummary] {
-        NetworkAlertSupport.chain(of: header, context: context)
+        DetectorSupport.chain(of: header, context: context)
     }
 }

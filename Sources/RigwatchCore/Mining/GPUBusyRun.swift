@@ -66,8 +66,8 @@ struct GPUBusyRun {
     var summary: String {
         let avg = samples > 0 ? Double(utilSum) / Double(samples) : 0
         let name = uuid.isEmpty ? "GPU \(gpuIndex)" : "GPU \(gpuIndex) (\(uuid))"
-        return "\(name): util min \(minUtil)% avg \(NetworkAlertSupport.fixed(avg, decimals: 1))% max \(maxUtil)% over "
-            + "\(NetworkAlertSupport.fixed(Double(durationNs) / 1e9, decimals: 1)) s (\(samples) samples)"
+        return "\(name): util min \(minUtil)% avg \(DetectorSupport.fixed(avg, decimals: 1))% max \(maxUtil)% over "
+            + "\(DetectorSupport.fixed(Double(durationNs) / 1e9, decimals: 1)) s (\(samples) samples)"
     }
 
     var suspectText: String {

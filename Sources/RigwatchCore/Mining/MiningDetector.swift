@@ -66,9 +66,9 @@ public final class MiningDetector: Detector {
     /// Incidents not yet over.
     public var openIncidentCount: Int { incidents.values.filter { !isOver($0) }.count }
 
-    private var quietNs: UInt64 { ExfiltrationDetector.nanoseconds(settings.quietSeconds) }
-    private var busyNs: UInt64 { ExfiltrationDetector.nanoseconds(settings.busySeconds) }
-    private var holdNs: UInt64 { ExfiltrationDetector.nanoseconds(settings.holdSeconds) }
+    private var quietNs: UInt64 { DetectorSupport.nanoseconds(settings.quietSeconds) }
+    private var busyNs: UInt64 { DetectorSupport.nanoseconds(settings.busySeconds) }
+    private var holdNs: UInt64 { DetectorSupport.nanoseconds(settings.holdSeconds) }
     /// Contacts are remembered long enough for a GPU signal that matures after them.
     private var contactMemoryNs: UInt64 { max(quietNs, busyNs.saturatingAdd(holdNs)) }
 

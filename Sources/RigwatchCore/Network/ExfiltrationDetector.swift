@@ -41,13 +41,11 @@ public final class ExfiltrationDetector: Detector {
         allowlist = settings.allowlist
     }
 
-    private var windowNs: UInt64 { Self.nanoseconds(settings.windowSeconds) }
+    private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
-    /// Seconds from the settings in ns, saturating rather than trapping on absurd values.
-    static func nanoseconds(_ seconds: UInt64) -> UInt64 {
-        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : ns
-    }
+    /// Kept only for TamperDetector.swift (a file this change does not own); new code
+    /// calls `DetectorSupport.nanoseconds`.
+    static func nanoseconds(_ seconds: UInt64) -> UInt64 { DetectorSupport.nanoseconds(seconds) }
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .netBytes(let e) = event, e.bytes > 0, !allowlist.allows(e.destination) else { return [] }
@@ -69,7 +67,7 @@ public final class ExfiltrationDetector: Detector {
         let overBytes = settings.bytesPerWindow > 0 && flow.windowBytes >= settings.bytesPerWindow
         var sustained: TransferFlow.Run?
         if settings.sustainedBytesPerSecond > 0, settings.sustainedSeconds > 0, let run = flow.run,
-           run.durationNs >= Self.nanoseconds(settings.sustainedSeconds) {
+           run.durationNs >= DetectorSupport.nanoseconds(settings.sustainedSeconds) {
             sustained = run
         }
         guard overBytes || sustained != nil, nowNs >= flow.quietUntilNs else { return [] }
@@ -100,7 +98,7 @@ public final class ExfiltrationDetector: Detector {
         let destination = key.destination.withPort(main.port)
 
         let rate = durationNs > 0 ? Double(bytes) * 1e9 / Double(durationNs) : nil
-        let rateText = rate.map { NetworkAlertSupport.bytes($0) + "/s" } ?? "one burst"
+        let rateText = rate.map { DetectorSupport.bytes($0) + "/s" } ?? "one burst"
         let subject = subjectText(key.subject)
         var triggers: [String] = []
         if overBytes { triggers.append("bytes_per_window") }
@@ -110,23 +108,23 @@ public final class ExfiltrationDetector: Detector {
             ("destination", destination),
             ("protocol", proto),
             ("bytes", String(bytes)),
-            ("duration_seconds", NetworkAlertSupport.seconds(durationNs)),
+            ("duration_seconds", DetectorSupport.seconds(durationNs)),
             ("rate_bytes_per_second", rate.map { String(UInt64($0)) } ?? "n/a"),
             ("window_seconds", String(settings.windowSeconds)),
             ("trigger", triggers.joined(separator: "+")),
         ]
         if let sustained {
-            evidence.append(("sustained", "\(sustained.bytes) bytes in \(NetworkAlertSupport.seconds(sustained.durationNs)) s, each snapshot at least \(settings.sustainedBytesPerSecond) bytes/s"))
+            evidence.append(("sustained", "\(sustained.bytes) bytes in \(DetectorSupport.seconds(sustained.durationNs)) s, each snapshot at least \(settings.sustainedBytesPerSecond) bytes/s"))
         }
         evidence.append(("subject", subject))
         evidence.append(("cgroup_id", String(e.header.cgroupId)))
         if portOrder.count > 1 { evidence.append(("ports", portOrder.map { "\($0.port)/\($0.proto.name)" }.joined(separator: ", "))) }
         if senders.count > 1 { evidence.append(("sender_pids", senders.map(String.init).joined(separator: ", "))) }
 
-        let title = "Outbound transfer: \(NetworkAlertSupport.bytes(Double(bytes))) to \(destination)/\(proto) in "
-            + "\(NetworkAlertSupport.fixed(Double(durationNs) / 1e9, decimals: 1)) s (\(rateText)) from \(subject)"
+        let title = "Outbound transfer: \(DetectorSupport.bytes(Double(bytes))) to \(destination)/\(proto) in "
+            + "\(DetectorSupport.fixed(Double(durationNs) / 1e9, decimals: 1)) s (\(rateText)) from \(subject)"
         return Alert(rule: name, severity: .high, title: title, eventTimeNs: e.header.timestampNs,
-                     chain: NetworkAlertSupport.chain(of: e.header, context: context), evidence: evidence,
+                     chain: DetectorSupport.chain(of: e.header, context: context), evidence: evidence,
                      dedupKey: "\(name)|\(key.subject.key)|\(key.destination)")
     }
 

@@ -28,7 +28,7 @@ public final class WatchedOutboundDetector: Detector {
         allowlist = settings.allowlist
     }
 
-    private var windowNs: UInt64 { ExfiltrationDetector.nanoseconds(settings.windowSeconds) }
+    private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .connect(let e) = event else { return [] }
@@ -52,7 +52,7 @@ public final class WatchedOutboundDetector: Detector {
         ]
         return [Alert(rule: name, severity: .medium,
                       title: "\(user)'s process \(h.comm) connected to \(destination), not on the watched users' allowlist",
-                      eventTimeNs: h.timestampNs, chain: NetworkAlertSupport.chain(of: h, context: context),
+                      eventTimeNs: h.timestampNs, chain: DetectorSupport.chain(of: h, context: context),
                       evidence: evidence, dedupKey: "\(name)|\(h.lineageUid)|\(e.destination)")]
     }
 

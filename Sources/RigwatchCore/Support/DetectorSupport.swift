@@ -1,5 +1,12 @@
-/// Pieces the network detectors' alerts share: who the process is, and numbers in words.
-enum NetworkAlertSupport {
+/// Pieces the detectors share: who the process is, numbers in words, and seconds
+/// from the settings in ns. Detectors depend on this, not on each other.
+enum DetectorSupport {
+    /// Seconds from the settings in ns, saturating rather than trapping on absurd values.
+    static func nanoseconds(_ seconds: UInt64) -> UInt64 {
+        let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : ns
+    }
+
     /// The process chain from the table; when the table never saw the process (it
     /// started before the sensor and made no exec since), the event header alone.
     static func chain(of header: EventHeader, context: DetectionContext) -> [ProcessSummary] {
