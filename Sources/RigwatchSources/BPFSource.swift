@@ -35,6 +35,10 @@ public final class BPFSource {
         public var programs: [String]?
         /// A plan made beforehand (`BPFSource.planFeatures`), so the kernel is probed once.
         public var plan: FeaturePlan?
+        /// Seconds between reads of the in-kernel byte counters (`periodic`).
+        public var networkSnapshotSeconds: Double = 5
+        /// Seconds between self-checks of the kernel side (`periodic`: links, control maps); 0 = never.
+        public var integrityCheckSeconds: Double = 2
 
         public init() {}
     }
@@ -293,11 +297,53 @@ public final class BPFSource {
 
     /// Detaches the programs and frees the maps. Safe to call twice.
     public func close() {
+        integrity = nil
         rw_sensor_destroy(sensor)
         sensor = nil
         handlerBox?.release()
         handlerBox = nil
     }
 
+    // MARK: The poll loop's periodic work
+
+    /// Made at the first integrity check, dropped at `close` (it holds this source).
+    private var integrity: SensorIntegrity?
+    private lazy var integritySchedule = Every(options.integrityCheckSeconds, startNow: true)
+    private lazy var snapshotSchedule = Every(options.networkSnapshotSeconds, startNow: false)
+
     public static var libbpfVersion: String { String(cString: rw_libbpf_version()) }
+}
+
+extension BPFSource: PathWatchingSource {
+    public var kind: String { "bpf" }
+
+    public func startRecords(_ handler: @escaping (UnsafeRawBufferPointer) -> Void) throws { try start(handler) }
+
+    /// The self-check (problems reach the handler as integrity records), then the
+    /// byte-counter snapshot, each when due.
+    public func periodic(now: Date) -> [String] {
+        if options.integrityCheckSeconds > 0 && integritySchedule.due(now), let handler = handlerBox?.takeUnretainedValue().handler {
+            let check = integrity ?? SensorIntegrity(source: self)
+            integrity = check
+            for problem in check.syncThreads() + check.check() {
+                EventEncoder.encode(.integrity(problem)).withUnsafeBytes(handler)
+            }
+        }
+        if snapshotSchedule.due(now) { snapshotNetwork() }
+        return []
+    }
+
+    /// What the ring buffer still holds, then a last byte-counter snapshot, so a clean
+    /// stop loses nothing that was captured.
+    public func drain(afterBatch: () -> Void) throws {
+        while try poll(timeoutMs: 0) > 0 { afterBatch() }
+        snapshotNetwork()
+    }
+
+    public var warnings: [String] { [] }
+
+    public var summary: String {
+        let watched = options.watchedUids.map(String.init).joined(separator: ",")
+        return "sensor attached: \(attachedPrograms) programs, watching uids [\(watched)], \(seededCount) running processes seeded into lineage, \(options.watchedPaths.count) watched paths"
+    }
 }

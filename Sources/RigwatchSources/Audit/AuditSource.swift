@@ -197,3 +197,32 @@ public final class AuditSource {
         eventFd = -1
     }
 }
+
+extension AuditSource: RecordSource {
+    public var kind: String { "audit" }
+
+    /// Events encoded into the kernel record layout, so they travel as BPF records do.
+    public func startRecords(_ handler: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        try start { event in EventEncoder.encode(event).withUnsafeBytes(handler) }
+    }
+
+    /// The records the assembler skipped since the last call.
+    public func periodic(now: Date) -> [String] {
+        assembler.takeErrors().map { "audit record skipped: \($0)" }
+    }
+
+    /// Closes: the groups still pending go through the handler.
+    public func drain(afterBatch: () -> Void) throws { close() }
+
+    public var summary: String {
+        let how: String
+        switch mode {
+        case .owner: how = "as the audit daemon"
+        case .listener(let pid): how = "read-only beside the audit daemon (pid \(pid))"
+        }
+        return "audit source: \(installedRules.count) rules keyed \(AuditRules.key), \(how), \(seededCount) running processes seeded into lineage; exec, credential and fork events only (network and GPU signals need the BPF source)"
+    }
+
+    public var plan: FeaturePlan? { nil }
+    public var attachedPrograms: Int { 0 }
+}
