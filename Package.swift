@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // libaudit (libaudit-dev) for the audit event source, where BPF cannot load.
         .systemLibrary(name: "CAudit", pkgConfig: "audit", providers: [.apt(["libaudit-dev"])]),
+        // zlib (zlib1g-dev), for the spool's CRC-32; CBPF links it already.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure logic: events, decoding, process table, engine. No I/O.
         .target(name: "RigwatchCore", dependencies: ["CRigwatchABI"]),
         // The YAML configuration file, parsed with positions for clear errors.
@@ -33,7 +35,7 @@ let package = Package(
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
         .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF", "CNVML", "CAudit"]),
         // Alert delivery: router, dedup, durable spool, Discord (libcurl), JSON Lines log.
-        .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "CCurl"]),
+        .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "CZlib", "CCurl"]),
         .executableTarget(
             name: "rigwatch",
             dependencies: [

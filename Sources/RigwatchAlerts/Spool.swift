@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// A durable, ordered queue of alerts on disk. `append` returns only after the
@@ -186,17 +187,11 @@ func loadLE64(_ b: [UInt8], _ o: Int) -> UInt64 {
     UInt64(loadLE32(b, o)) | UInt64(loadLE32(b, o + 4)) << 32
 }
 
-/// CRC-32 (IEEE), to tell a torn record from a whole one.
+/// CRC-32 (IEEE: polynomial 0xEDB88320 reflected, initial and final value
+/// 0xFFFFFFFF), to tell a torn record from a whole one. zlib's crc32, which is
+/// that same function, so queue.log files written with the old table still read.
 enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { n -> UInt32 in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
     static func checksum(_ bytes: [UInt8]) -> UInt32 {
-        var c: UInt32 = 0xffff_ffff
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
-        return c ^ 0xffff_ffff
+        bytes.withUnsafeBufferPointer { UInt32(truncatingIfNeeded: crc32_z(0, $0.baseAddress, $0.count)) }
     }
 }
