@@ -33,14 +33,14 @@ public final class SensorIntegrity {
             reported.remove("map:self_tids")
             return []
         }
-        return report("map:self_tids", IntegrityEvent(timestampNs: BootClock.nowNs(), problem: .mapAltered, name: "self_tids",
+        return report("map:self_tids", IntegrityEvent(timestampNs: SystemClock.bootNowNs(), problem: .mapAltered, name: "self_tids",
                                                       expected: UInt32(current.count), found: UInt32(current.count - missing)))
     }
 
     /// Checks links and maps; returns the problems not reported before.
     public func check() -> [IntegrityEvent] {
         guard let handle = source.handle else { return [] }
-        let now = BootClock.nowNs()
+        let now = SystemClock.bootNowNs()
         var problems: [IntegrityEvent] = []
         for index in 0..<Int32(source.attachedPrograms) {
             var name = [CChar](repeating: 0, count: 64)

@@ -18,10 +18,10 @@ struct TestAlertCommand: ParsableCommand {
     func run() throws {
         let settings = try config.load()
         let router = try makeAlertRouter(settings)
-        let now = BootClock.wallNowNs()
+        let now = SystemClock.wallNowNs()
         var alert = Alert(rule: "test-alert", severity: .info,
                           title: "rigwatch test alert from \(ProcessInfo.processInfo.hostName)",
-                          eventTimeNs: BootClock.nowNs(),
+                          eventTimeNs: SystemClock.bootNowNs(),
                           evidence: [("note", "sent by `rigwatch test-alert`; nothing is wrong")],
                           dedupKey: "test-alert|\(now)")
         alert.id = "test-alert-\(now)"
