@@ -44,31 +44,41 @@ public final class AlertRouter {
     private let log: AlertLog?
     /// Open while a webhook is (or was, since start or a reload) configured.
     private var spool: Spool?
-    private var poster: HTTPPoster?
+    private var poster: AlertTransport?
+    private let makeTransport: AlertTransportFactory
+    /// Every time the router reads or waits for: stamps, fold windows, backoff, drain.
+    private let clock: TimeSource
     private var aggregator: AlertAggregator
     private let condition = NSCondition()
     /// A reload waiting for the router thread (`commit`).
     private var pending: Reconfiguration?
     private var inbox: [(Alert, Int64)] = []
     private var stopping = false
-    private var drainDeadline: Date?
+    /// Wall ns.
+    private var drainDeadline: Int64?
     private var thread: Thread?
     private var finished = false
     private var stats = Stats()
-    private var nextAttempt = Date.distantPast
+    /// Wall ns of the next delivery attempt.
+    private var nextAttempt = Int64.min
     private var attempts = 0
     private var webhookGone = false
     private var singleNext = false
     /// Diagnostics (stderr in the CLI); never given the webhook URL unredacted.
     public var onLog: (String) -> Void = { FileHandle.standardError.write(Data("rigwatch: \($0)\n".utf8)) }
+    /// The jitter of the backoff after a failure, in 0...1 (tests fix it).
+    var jitter: () -> Double = { Double.random(in: 0...1) }
 
-    public init(settings: Settings) throws {
+    /// `transport` makes the Discord transport (libcurl unless a test scripts one);
+    /// `clock` is `SystemClock()` outside tests.
+    public init(settings: Settings, clock: TimeSource, transport: @escaping AlertTransportFactory = HTTPPoster.factory) throws {
         active = settings
+        self.clock = clock
+        makeTransport = transport
         log = try settings.logPath.map { try AlertLog(path: $0) }
         if settings.webhook != nil {
             spool = try Spool(directory: settings.spoolDirectory, maxBytes: settings.spoolMaxBytes)
-            poster = HTTPPoster(connectTimeoutMs: settings.connectTimeoutMs, totalTimeoutMs: settings.totalTimeoutMs,
-                                userAgent: "rigwatch/\(settings.sensorVersion)")
+            poster = transport(settings.connectTimeoutMs, settings.totalTimeoutMs, "rigwatch/\(settings.sensorVersion)")
         } else {
             spool = nil
             poster = nil
@@ -112,48 +122,69 @@ public final class AlertRouter {
     /// goes on until the spool is empty or `drainSeconds` pass. The rest stays spooled.
     public func stop(drainSeconds: Double) {
         condition.lock()
-        stopping = true
-        drainDeadline = Date().addingTimeInterval(drainSeconds)
+        requestStop(drainSeconds: drainSeconds)
         condition.signal()
         while thread != nil && !finished { _ = condition.wait(until: Date().addingTimeInterval(0.1)) }
         condition.unlock()
     }
 
-    private func runLoop() {
-        while true {
-            condition.lock()
-            if let change = pending {
-                pending = nil
-                apply(change)
-            }
-            let batch = inbox
-            inbox.removeAll()
-            let isStopping = stopping
-            condition.unlock()
+    /// Lock held (or no router thread, in tests): the next `step` is the last.
+    func requestStop(drainSeconds: Double) {
+        stopping = true
+        drainDeadline = clock.wallNowNs() + Self.ns(drainSeconds)
+    }
 
-            let now = BootTime.wallNowNs()
-            process(batch, nowNs: now, final: isStopping)
-            if isStopping {
-                deliverUntilEmpty()
-                condition.lock()
-                finished = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            deliverIfDue()
+    private func runLoop() {
+        while step() {
             condition.lock()
             if inbox.isEmpty && !stopping {
-                var wake = Date().addingTimeInterval(1)
-                if let spool, !spool.isEmpty, canDeliver { wake = min(wake, max(nextAttempt, Date())) }
-                if let deadline = aggregator.nextDeadline {
-                    wake = min(wake, Date(timeIntervalSince1970: Double(deadline) / 1e9))
-                }
-                _ = condition.wait(until: wake)
+                _ = condition.wait(until: Date(timeIntervalSince1970: Double(nextWakeNs()) / 1e9))
             }
             condition.unlock()
         }
     }
+
+    /// One turn of the router thread: takes over a committed reload, then logs,
+    /// folds and spools what was submitted, then delivers if due. After a stop,
+    /// it delivers until the spool is empty or the drain deadline, and returns false.
+    /// Tests without a router thread call it directly.
+    func step() -> Bool {
+        condition.lock()
+        if let change = pending {
+            pending = nil
+            apply(change)
+        }
+        let batch = inbox
+        inbox.removeAll()
+        let isStopping = stopping
+        condition.unlock()
+
+        let now = clock.wallNowNs()
+        process(batch, nowNs: now, final: isStopping)
+        if isStopping {
+            deliverUntilEmpty()
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+            return false
+        }
+        deliverIfDue()
+        return true
+    }
+
+    /// Wall ns when the router thread must look again, idle: a second from now at
+    /// the latest, sooner for a due delivery or the end of a fold window.
+    func nextWakeNs() -> Int64 {
+        let now = clock.wallNowNs()
+        var wake = now + 1_000_000_000
+        if let spool, !spool.isEmpty, canDeliver { wake = min(wake, max(nextAttempt, now)) }
+        if let deadline = aggregator.nextDeadline { wake = min(wake, deadline) }
+        return wake
+    }
+
+    /// Seconds as ns, the way the router adds waits to clock readings.
+    static func ns(_ seconds: Double) -> Int64 { Int64((seconds * 1e9).rounded()) }
 
     private func process(_ batch: [(Alert, Int64)], nowNs: Int64, final: Bool) {
         var envelopes: [AlertEnvelope] = []
@@ -206,17 +237,17 @@ public final class AlertRouter {
     private var canDeliver: Bool { active.webhook != nil && !webhookGone }
 
     private func deliverIfDue() {
-        guard let spool, !spool.isEmpty, canDeliver, Date() >= nextAttempt else { return }
+        guard let spool, !spool.isEmpty, canDeliver, clock.wallNowNs() >= nextAttempt else { return }
         deliverOnce()
     }
 
     private func deliverUntilEmpty() {
         guard let spool else { return }
         while !spool.isEmpty && canDeliver {
-            let deadline = drainDeadline ?? Date()
+            let deadline = drainDeadline ?? clock.wallNowNs()
             if nextAttempt > deadline { break }
-            if Date() < nextAttempt { Thread.sleep(until: nextAttempt) }
-            if Date() > deadline { break }
+            if clock.wallNowNs() < nextAttempt { clock.sleep(untilWallNs: nextAttempt) }
+            if clock.wallNowNs() > deadline { break }
             deliverOnce()
         }
     }
@@ -249,15 +280,15 @@ public final class AlertRouter {
             do { try spool.acknowledge(through: entries[count - 1].sequence) } catch { note(error: "spool: \(error)") }
             attempts = 0
             singleNext = false
-            nextAttempt = Date().addingTimeInterval(wait)
+            nextAttempt = clock.wallNowNs() + Self.ns(wait)
             update { $0.delivered += count; $0.spoolDepth = spool.count }
         case .retryAfter(let seconds, let global):
-            nextAttempt = Date().addingTimeInterval(seconds)
+            nextAttempt = clock.wallNowNs() + Self.ns(seconds)
             update { $0.rateLimited += 1 }
             if global { note(error: "Discord global rate limit: waiting \(seconds) s") }
         case .backoff:
             attempts += 1
-            nextAttempt = Date().addingTimeInterval(DeliveryPolicy.backoffSeconds(attempt: attempts))
+            nextAttempt = clock.wallNowNs() + Self.ns(DeliveryPolicy.backoffSeconds(attempt: attempts, random: jitter()))
             update { $0.deliveryFailures += 1 }
         case .webhookGone:
             webhookGone = true
@@ -284,8 +315,8 @@ public final class AlertRouter {
         public let settings: Settings
         /// Opened by `prepare` when a webhook appears and no spool was open.
         let spool: Spool?
-        /// A new libcurl handle when a webhook appears or the timeouts change.
-        let poster: HTTPPoster?
+        /// A new transport (libcurl handle) when a webhook appears or the timeouts change.
+        let poster: AlertTransport?
     }
 
     /// Validates new settings against the running router. The webhook, dedup window,
@@ -307,8 +338,7 @@ public final class AlertRouter {
         let newSpool = hasSpool ? nil : try Spool(directory: next.spoolDirectory, maxBytes: next.spoolMaxBytes)
         let timeoutsChanged = next.connectTimeoutMs != current.connectTimeoutMs || next.totalTimeoutMs != current.totalTimeoutMs
         let newPoster = hasPoster && !timeoutsChanged ? nil
-            : HTTPPoster(connectTimeoutMs: next.connectTimeoutMs, totalTimeoutMs: next.totalTimeoutMs,
-                         userAgent: "rigwatch/\(next.sensorVersion)")
+            : makeTransport(next.connectTimeoutMs, next.totalTimeoutMs, "rigwatch/\(next.sensorVersion)")
         return Reconfiguration(settings: next, spool: newSpool, poster: newPoster)
     }
 
@@ -336,7 +366,7 @@ public final class AlertRouter {
             webhookGone = false
             attempts = 0
             singleNext = false
-            nextAttempt = .distantPast
+            nextAttempt = .min
         }
         stats.spoolDepth = spool?.count ?? 0
     }
@@ -351,14 +381,5 @@ public final class AlertRouter {
         let redacted = WebhookURL.redact(message)
         update { $0.lastError = redacted }
         onLog(redacted)
-    }
-}
-
-/// Wall clock in ns (CLOCK_REALTIME).
-enum BootTime {
-    static func wallNowNs() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 }

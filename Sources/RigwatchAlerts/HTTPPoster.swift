@@ -4,16 +4,15 @@ import Foundation
 /// POSTs JSON through one reused libcurl handle (keep-alive, one TLS session).
 /// TLS verification stays on; connect and total timeouts bound every request.
 public final class HTTPPoster {
-    public struct Response {
-        public var status: Int
-        /// Header names lower-cased.
-        public var headers: [String: String]
-        public var body: [UInt8]
-    }
+    public typealias Response = TransportResponse
 
     public struct Failure: Error, CustomStringConvertible {
         /// curl's own error text; never contains the URL.
         public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     private let handle: UnsafeMutableRawPointer

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchSources
 
 /// Builds the alert router from the configuration: the alert log, the spool and
 /// Discord when a webhook is set. Secret and path errors end the command (exit 2).
@@ -14,7 +15,7 @@ func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> 
         throw ExitCode(2)
     }
     do {
-        let router = try AlertRouter(settings: routerSettings)
+        let router = try AlertRouter(settings: routerSettings, clock: SystemClock())
         router.onLog = { Log.warning($0) }
         Log.info("alerts: log \(routerSettings.logPath ?? "off"), \(describeWebhook(routerSettings.webhook))" + (router.spooledAtStart > 0 ? ", \(router.spooledAtStart) spooled alerts from before to deliver first" : ""))
         return router

@@ -1,6 +1,7 @@
 import Foundation
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchSources
 import XCTest
 
 /// SIGHUP's alert part: new delivery settings are validated on the caller's thread
@@ -35,7 +36,7 @@ final class AlertRouterReloadTests: XCTestCase {
     }
 
     private func quietRouter(_ s: AlertRouter.Settings) throws -> AlertRouter {
-        let router = try AlertRouter(settings: s)
+        let router = try AlertRouter(settings: s, clock: SystemClock())
         router.onLog = { _ in }
         return router
     }

@@ -1,6 +1,7 @@
 import Foundation
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchSources
 import XCTest
 
 /// Alert delivery through real libcurl to a local server that behaves like
@@ -13,7 +14,7 @@ final class DiscordDeliveryTests: XCTestCase {
         settings.dedupWindowSeconds = window
         settings.perRuleLimit = perRule
         settings.totalTimeoutMs = 5000
-        let router = try AlertRouter(settings: settings)
+        let router = try AlertRouter(settings: settings, clock: SystemClock())
         router.onLog = { _ in }
         return router
     }
@@ -37,7 +38,7 @@ final class DiscordDeliveryTests: XCTestCase {
         let nasty = ["/usr/bin/sh", "-c", "echo \"quoted\" 'single' `id` $(whoami) \\ back\\slash", "```fence```",
                      "@everyone @here <@123456> <@&42>", "line1\nline2\ttab", "ünïcødé ✓ 日本 🚀", "*bold* _it_ ~~s~~ || spoiler || [x](http://e)"]
         r.start()
-        r.submit(alert(1, argv: nasty), eventWallNs: BootClockForTests.wallNowNs())
+        r.submit(alert(1, argv: nasty), eventWallNs: SystemClock.wallNowNs())
         r.stop(drainSeconds: 10)
         let received = try mock.received()
         XCTAssertEqual(received.count, 1)
@@ -57,7 +58,7 @@ final class DiscordDeliveryTests: XCTestCase {
         let r = try router(mock)
         r.start()
         // 45 alerts need 5 messages; the bucket allows one a second.
-        for n in 1...45 { r.submit(alert(n), eventWallNs: BootClockForTests.wallNowNs()) }
+        for n in 1...45 { r.submit(alert(n), eventWallNs: SystemClock.wallNowNs()) }
         let embeds = try mock.waitForEmbeds(45, timeout: 30)
         r.stop(drainSeconds: 1)
         XCTAssertEqual(titles(embeds).compactMap(Self.number), Array(1...45), "every alert, once, in order")
@@ -76,7 +77,7 @@ final class DiscordDeliveryTests: XCTestCase {
         let r = try router(mock)
         r.start()
         let start = Date().timeIntervalSince1970
-        for n in 1...3 { r.submit(alert(n), eventWallNs: BootClockForTests.wallNowNs()) }
+        for n in 1...3 { r.submit(alert(n), eventWallNs: SystemClock.wallNowNs()) }
         let embeds = try mock.waitForEmbeds(3, timeout: 20)
         r.stop(drainSeconds: 1)
         XCTAssertEqual(titles(embeds).compactMap(Self.number), [1, 2, 3])
@@ -92,7 +93,7 @@ final class DiscordDeliveryTests: XCTestCase {
         let r = try router(mock)
         r.start()
         for n in 1...12 {
-            r.submit(alert(n), eventWallNs: BootClockForTests.wallNowNs())
+            r.submit(alert(n), eventWallNs: SystemClock.wallNowNs())
             if n == 6 { try mock.admin("mode", #"{"mode":"reset"}"#) } // a dropped connection too
         }
         let embeds = try mock.waitForEmbeds(12, timeout: 60)
@@ -105,7 +106,7 @@ final class DiscordDeliveryTests: XCTestCase {
         let mock = try MockDiscord(self)
         let r = try router(mock, window: 2, perRule: 20)
         r.start()
-        let now = BootClockForTests.wallNowNs()
+        let now = SystemClock.wallNowNs()
         for n in 1...10_000 { r.submit(alert(n), eventWallNs: now) }
         let embeds = try mock.waitForEmbeds(21, timeout: 30)
         r.stop(drainSeconds: 5)
@@ -127,7 +128,7 @@ final class DiscordDeliveryTests: XCTestCase {
         var notes: [String] = []
         r.onLog = { notes.append($0) }
         r.start()
-        r.submit(alert(1), eventWallNs: BootClockForTests.wallNowNs())
+        r.submit(alert(1), eventWallNs: SystemClock.wallNowNs())
         r.stop(drainSeconds: 3)
         XCTAssertEqual(r.snapshot().spoolDepth, 1)
         XCTAssertTrue(notes.contains { $0.contains("no longer exists (404)") }, "\(notes)")
@@ -136,14 +137,6 @@ final class DiscordDeliveryTests: XCTestCase {
 
     static func number(_ title: String) -> Int? {
         title.split(separator: " ").last.flatMap { Int($0) }
-    }
-}
-
-enum BootClockForTests {
-    static func wallNowNs() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
 }
 
