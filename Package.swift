@@ -30,16 +30,18 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure logic: events, decoding, process table, engine. No I/O.
         .target(name: "RigwatchCore", dependencies: ["CRigwatchABI"]),
+        // The file-writing loops the writers share (write-all, atomic replace): I/O, so not in Core.
+        .target(name: "RigwatchIO"),
         // The YAML configuration file, parsed with positions for clear errors.
         .target(name: "RigwatchConfig", dependencies: ["RigwatchCore", .product(name: "Yams", package: "Yams")]),
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
-        .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "CBPF", "CNVML", "CAudit"]),
+        .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "RigwatchIO", "CBPF", "CNVML", "CAudit"]),
         // Alert delivery: router, dedup, durable spool, Discord (libcurl), JSON Lines log.
-        .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "CZlib", "CCurl"]),
+        .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "RigwatchIO", "CZlib", "CCurl"]),
         .executableTarget(
             name: "rigwatch",
             dependencies: [
-                "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts",
+                "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts", "RigwatchIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

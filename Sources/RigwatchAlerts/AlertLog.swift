@@ -1,4 +1,5 @@
 import Foundation
+import RigwatchIO
 
 /// The local alert log: JSON Lines, append-only, 0600, one alert per line,
 /// written before any delivery is attempted. Every alert is here, storm or not.
@@ -31,23 +32,16 @@ public final class AlertLog {
             bytes += Array(line.utf8)
             bytes.append(0x0a)
         }
-        try writeFully(fd, bytes, path: path)
+        try AlertLog.writeAll(fd, bytes, path: path)
         fdatasync(fd)
     }
 }
 
-/// write(2) until every byte is out, retrying on EINTR; errors name the file.
-func writeFully(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
-    var offset = 0
-    try bytes.withUnsafeBytes { raw in
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw AlertLog.Failure(description: "write \(path): \(String(cString: strerror(errno)))")
-            }
-            offset += n
+extension AlertLog {
+    /// write(2) until every byte is out (FileWrite.all); errors name the file.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
+        if let code = FileWrite.all(fd, bytes) {
+            throw Failure(description: "write \(path): \(String(cString: strerror(code)))")
         }
     }
 }
-

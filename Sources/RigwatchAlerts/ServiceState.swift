@@ -1,4 +1,5 @@
 import Foundation
+import RigwatchIO
 
 /// What the running sensor says about itself in its state file (`service.state_file`),
 /// rewritten atomically every `service.state_interval_seconds` and at stop; read by
@@ -140,39 +141,11 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard fd >= 0 else { throw Failure(description: "\(tmp): \(String(cString: strerror(errno)))") }
-        var ok = true
-        var why = ""
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    ok = false
-                    why = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
-        if ok { fchmod(fd, mode) }
-        if ok, fsync(fd) != 0 { ok = false; why = String(cString: strerror(errno)) }
-        close(fd)
-        guard ok else {
-            unlink(tmp)
-            throw Failure(description: "\(tmp): \(why)")
-        }
-        guard rename(tmp, path) == 0 else {
-            let error = String(cString: strerror(errno))
-            unlink(tmp)
-            throw Failure(description: "\(path): \(error)")
-        }
-        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            fsync(dfd)
-            close(dfd)
+        do {
+            try FileWrite.replaceAtomically(path, with: [UInt8](data), temporary: tmp, createFlags: O_NOFOLLOW, mode: mode,
+                                            syncDirectory: dir.isEmpty ? "." : dir)
+        } catch {
+            throw Failure(description: "\(error.path): \(error.reason)")
         }
     }
 }

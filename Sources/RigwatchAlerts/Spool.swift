@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import RigwatchIO
 
 /// A durable, ordered queue of alerts on disk. `append` returns only after the
 /// record is fsync'd; a record leaves only when `acknowledge` says the sink took
@@ -71,7 +72,7 @@ public final class Spool {
         body += payload
         record += body
         appendLE(CRC32.checksum(body), &record)
-        try writeFully(fd, record, path: logPath)
+        try AlertLog.writeAll(fd, record, path: logPath)
         guard fsync(fd) == 0 else { throw Failure(description: "fsync \(logPath): \(String(cString: strerror(errno)))") }
         nextSequence += 1
         logBytes += record.count
@@ -161,17 +162,12 @@ public final class Spool {
     private func saveState() throws {
         let text = "acked=\(acked) dropped=\(droppedUnreported)\n"
         let tmp = statePath + ".tmp"
-        let f = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard f >= 0 else { throw Failure(description: "open \(tmp): \(String(cString: strerror(errno)))") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(f, $0.baseAddress, $0.count) }
-        fsync(f)
-        close(f)
-        guard written == bytes.count, rename(tmp, statePath) == 0 else {
-            throw Failure(description: "write \(statePath): \(String(cString: strerror(errno)))")
+        do {
+            try FileWrite.replaceAtomically(statePath, with: Array(text.utf8), temporary: tmp, mode: nil, syncDirectory: directory)
+        } catch {
+            if error.step == .create { throw Failure(description: "open \(tmp): \(error.reason)") }
+            throw Failure(description: "write \(statePath): \(error.reason)")
         }
-        let dir = open(directory, O_RDONLY | O_DIRECTORY)
-        if dir >= 0 { fsync(dir); close(dir) }
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import RigwatchCore
+import RigwatchIO
 
 /// Writes a binary trace: preamble and header at open, then one framed record per
 /// event. Appends go to a memory buffer (no system call per event, so it can sit
@@ -61,9 +62,8 @@ public final class TraceWriter {
     withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
 }
 
-// File-scope names for the system calls: inside the writers `close` and `write` are methods.
+// File-scope name for the system call: inside the writers `close` is a method.
 private func systemClose(_ fd: Int32) -> Int32 { close(fd) }
-private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }
 
 /// A file descriptor with a write buffer, shared by the binary and JSON Lines writers.
 final class TraceOutputFile {
@@ -124,19 +124,7 @@ final class TraceOutputFile {
 
     func flush() throws(TraceError) {
         guard fd >= 0 else { throw .io(path: path, operation: "write", errno: EBADF) }
-        var done = 0
-        let failure: Int32? = buffer.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return nil }
-            while done < raw.count {
-                let n = systemWrite(fd, base + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                done += n
-            }
-            return nil
-        }
+        let failure = FileWrite.all(fd, buffer)
         buffer.removeAll(keepingCapacity: true)
         if let code = failure { throw .io(path: path, operation: "write", errno: code) }
     }

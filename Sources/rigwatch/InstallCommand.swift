@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RigwatchCore
+import RigwatchIO
 
 /// `--root`, `--dry-run`, shared by install and uninstall.
 struct InstallTargetOptions: ParsableArguments {
@@ -193,18 +194,16 @@ struct InstallFileSystem {
     /// Write to a temporary file beside the target, then rename: a reader never sees half a file.
     private func writeAtomically(_ path: String, contents: [UInt8], mode: UInt32) throws {
         let temporary = path + ".rigwatch-install.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC, mode_t(0o600))
-        try check(fd >= 0, "create \(temporary)")
-        defer { close(fd) }
-        var written = 0
-        while written < contents.count {
-            let n = contents[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { unlink(temporary); try check(false, "write \(temporary)") }
-            written += n
+        do {
+            try FileWrite.replaceAtomically(path, with: contents, temporary: temporary, createFlags: O_EXCL, mode: mode_t(mode),
+                                            syncDirectory: nil)
+        } catch {
+            switch error.step {
+            case .create: throw fail("create \(temporary): \(error.reason)")
+            case .write, .chmod, .sync: throw fail("write \(temporary): \(error.reason)")
+            case .rename: throw fail("rename to \(path): \(error.reason)")
+            }
         }
-        guard fchmod(fd, mode_t(mode)) == 0, fsync(fd) == 0 else { unlink(temporary); throw fail("write \(temporary): \(String(cString: strerror(errno)))") }
-        guard rename(temporary, path) == 0 else { unlink(temporary); throw fail("rename to \(path): \(String(cString: strerror(errno)))") }
     }
 
     private func runTool(_ argv: [String]) throws {
