@@ -43,10 +43,6 @@ public final class ExfiltrationDetector: Detector {
 
     private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
-    /// Kept only for TamperDetector.swift (a file this change does not own); new code
-    /// calls `DetectorSupport.nanoseconds`.
-    static func nanoseconds(_ seconds: UInt64) -> UInt64 { DetectorSupport.nanoseconds(seconds) }
-
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .netBytes(let e) = event, e.bytes > 0, !allowlist.allows(e.destination) else { return [] }
         let firstNs = min(e.firstNs, e.lastNs), lastNs = max(e.firstNs, e.lastNs)

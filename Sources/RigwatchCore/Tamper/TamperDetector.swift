@@ -37,7 +37,7 @@ public final class TamperDetector: Detector {
 
     /// True when `key` raised no alert within the window before `nowNs` (and notes it now).
     private func isNew(_ key: String, at nowNs: UInt64) -> Bool {
-        let window = ExfiltrationDetector.nanoseconds(settings.repeatWindowSeconds)
+        let window = DetectorSupport.nanoseconds(settings.repeatWindowSeconds)
         if let last = lastAlerted[key], nowNs >= last, nowNs - last < window { return false }
         if lastAlerted.count >= Self.maxRemembered {
             lastAlerted = lastAlerted.filter { nowNs < $0.value || nowNs - $0.value < window }
