@@ -5,6 +5,11 @@ enum EventsChoice: String, CaseIterable {
     case all, none
 }
 
+/// Where each alert goes once it is printed: the router (and the sensor's counters).
+protocol AlertConsumer: AnyObject {
+    func consume(_ alert: Alert)
+}
+
 /// Events in, engine, lines out: the same path for `run` (live) and `replay`.
 final class EventPipeline {
     let engine: Engine
@@ -12,9 +17,9 @@ final class EventPipeline {
     let format: OutputFormat
     let printEvents: Bool
     private(set) var events = 0
-    private(set) var alerts = 0
-    /// Each alert, after it is printed (the router takes it from here).
-    var onAlert: (Alert) -> Void = { _ in }
+    private(set) var alertCount = 0
+    /// Each alert, after it is printed (the router takes it from here); nil: printed only.
+    weak var alerts: AlertConsumer?
 
     init(engine: Engine, out: OutputWriter, format: OutputFormat, printEvents: Bool) {
         self.engine = engine
@@ -29,9 +34,9 @@ final class EventPipeline {
             out.line(format == .json ? EventFormat.json(event) : EventFormat.text(event))
         }
         for alert in engine.consume(event) {
-            alerts += 1
+            alertCount += 1
             out.line(format == .json ? AlertFormat.json(alert) : AlertFormat.text(alert))
-            onAlert(alert)
+            alerts?.consume(alert)
         }
     }
 }

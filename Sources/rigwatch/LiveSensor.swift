@@ -3,7 +3,21 @@ import Foundation
 import RigwatchCore
 import RigwatchSources
 
-/// Preflight, load, attach and the poll loop shared by `run` and `record`.
+/// Where the live sensor's records go: the engine (`run`, `SensorSession`) or a
+/// trace file (`record`). Every call comes on the poll loop's thread.
+protocol RecordSink: AnyObject {
+    /// The source is open and watching, before the first poll (sd_notify READY=1).
+    func sourceReady(_ source: RecordSource)
+    /// One record in the kernel layout; the bytes are valid during the call only.
+    func record(_ raw: UnsafeRawBufferPointer)
+    /// The kernel's lost-event counter went up.
+    func drops(_ drops: DropsEvent)
+    /// After each batch of records (flush output, handle signals).
+    func afterPoll()
+}
+
+/// Opens the source `--source` asks for (preflight, load, attach; or audit) and runs
+/// the one poll loop over it, shared by `run` and `record`.
 struct LiveSensor {
     let options: SensorOptions
     let watchedUids: [UInt32]
@@ -11,44 +25,93 @@ struct LiveSensor {
     var networkInterval: Double = 5
     /// GPU samples, when a GPU can be read; they join the kernel records here.
     var gpu: GPUSampling?
-    /// Called once the source watches: BPF programs attached, or the audit source open (sd_notify READY=1).
-    var onReady: (() -> Void)?
     /// Paths whose changes the kernel reports (empty: file monitoring off).
     var watchedPaths: [String] = []
     /// Seconds between self-checks of the kernel side (links, control maps); 0 = never.
     var integrityInterval: Double = 2
     /// Report signals and ptraces aimed at this process (tamper events).
     var reportTamper = true
-    /// Requests from the main loop's callbacks (reload) to the running source.
+    /// Requests from the sink's `afterPoll` (reload) to the running source.
     let control = LiveSensorControl()
-    /// Called with the feature plan the BPF source loads, before it attaches.
-    var onPlan: ((FeaturePlan) -> Void)?
     /// Forced rungs from the configuration (`bpf.hooks`); `--bpf-hook` wins per feature.
     var configHooks: [String: String] = [:]
 
-    /// Loads the sensor and calls `onRecord` for every ring-buffer record until the
-    /// duration ends or a stop signal arrives. `onDrops` sees each increase of the
-    /// kernel's lost-event counter. `afterPoll` runs after each batch (flush output).
-    func run(onRecord: @escaping (UnsafeRawBufferPointer) -> Void,
-             onDrops: (DropsEvent) -> Void,
-             afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
+    /// Opens the source and hands every record to `sink` until the duration ends or
+    /// a stop signal arrives.
+    func run(into sink: RecordSink) throws -> (drops: UInt64, seconds: Double) {
+        let source = try open(sink.record)
+        defer { source.close() }
+        for warning in source.warnings { Log.warning(warning) }
+        Log.info(source.summary)
+        // GPU samples join the BPF source's records; the audit source runs without them.
+        return try poll(source, gpu: source is BPFSource ? gpu : nil, into: sink)
+    }
+
+    /// The source `--source` names, started; `auto` falls back to audit when BPF cannot load.
+    private func open(_ onRecord: @escaping (UnsafeRawBufferPointer) -> Void) throws -> RecordSource {
         switch options.source {
         case .bpf:
-            return try runBPF(try openBPF(onRecord), onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+            return try openBPF(onRecord)
         case .audit:
-            return try runAudit(onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+            return try openAudit(onRecord)
         case .auto:
-            let source: BPFSource
             do {
-                source = try openBPF(onRecord)
+                return try openBPF(onRecord)
             } catch let failure as BPFSource.Failure where failure.kind == .hook {
                 throw failure // the operator's --bpf-hook: fixed on the command line, never hidden by audit
             } catch {
                 Log.warning("BPF source unavailable (\(error)); falling back to the audit source")
-                return try runAudit(onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
+                return try openAudit(onRecord)
             }
-            return try runBPF(source, onRecord: onRecord, onDrops: onDrops, afterPoll: afterPoll)
         }
+    }
+
+    /// The one poll loop, for any source: records, GPU samples, the sink's
+    /// `afterPoll`, reload requests, the source's periodic work, lost counts.
+    private func poll(_ source: RecordSource, gpu: GPUSampling?, into sink: RecordSink) throws -> (drops: UInt64, seconds: Double) {
+        Signals.installStopHandlers()
+        sink.sourceReady(source)
+
+        gpu?.start()
+        defer { gpu?.stop() }
+        let start = Date()
+        let deadline = options.duration.map { start.addingTimeInterval($0) }
+        var reportedDrops: UInt64 = 0
+        var lastDropCheck = Date.distantPast
+        while !Signals.shouldStop {
+            let now = Date()
+            if let deadline, now >= deadline { break }
+            let waitMs = deadline.map { min(10, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 10
+            try source.poll(timeoutMs: waitMs)
+            for record in gpu?.take() ?? [] { record.withUnsafeBytes(sink.record) }
+            sink.afterPoll()
+            if let watching = source as? PathWatchingSource, let paths = control.takeWatchedPaths() {
+                do {
+                    try watching.setWatchedPaths(paths)
+                    Log.info("watched paths now: \(paths.count)")
+                } catch {
+                    Log.error("keeping the previous watched paths: \(error)")
+                }
+            }
+            for line in source.periodic(now: now) { Log.warning(line) }
+            if now.timeIntervalSince(lastDropCheck) >= 1 {
+                lastDropCheck = now
+                let drops = source.drops()
+                if drops > reportedDrops {
+                    sink.drops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
+                    reportedDrops = drops
+                }
+            }
+        }
+        // Drain what is already queued so a clean stop loses nothing that was captured.
+        try source.drain(afterBatch: sink.afterPoll)
+        sink.afterPoll()
+        let drops = source.drops()
+        if drops > reportedDrops {
+            sink.drops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
+        }
+        if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
+        return (drops, Date().timeIntervalSince(start))
     }
 
     /// Preflight, load, attach: everything that can fail before the first event.
@@ -64,6 +127,8 @@ struct LiveSensor {
         bpfOptions.watchedUids = watchedUids
         bpfOptions.watchedPaths = watchedPaths
         bpfOptions.selfTgid = reportTamper ? UInt32(getpid()) : 0
+        bpfOptions.networkSnapshotSeconds = networkInterval
+        bpfOptions.integrityCheckSeconds = integrityInterval
         if bpfOptions.cgroupPath == nil {
             Log.warning("no cgroup v2 mount found: destinations of unconnected UDP sends will be unknown")
         }
@@ -96,9 +161,6 @@ struct LiveSensor {
                     source.close()
                     throw error
                 }
-                if let plan = source.plan { onPlan?(plan) }
-                let watched = bpfOptions.watchedUids.map(String.init).joined(separator: ",")
-                Log.info("sensor attached: \(source.attachedPrograms) programs, watching uids [\(watched)], \(source.seededCount) running processes seeded into lineage, \(watchedPaths.count) watched paths")
                 return source
             } catch let failure as BPFSource.Failure where failure.kind == .load {
                 guard let before = planned, let (program, why) = BPFSource.refusedProgram(in: failure.message),
@@ -120,70 +182,18 @@ struct LiveSensor {
         }
     }
 
-    private func runBPF(_ source: BPFSource, onRecord: @escaping (UnsafeRawBufferPointer) -> Void,
-                        onDrops: (DropsEvent) -> Void,
-                        afterPoll: () -> Void) throws -> (drops: UInt64, seconds: Double) {
-        defer { source.close() }
-        Signals.installStopHandlers()
-        onReady?()
-
-        gpu?.start()
-        defer { gpu?.stop() }
-        let start = Date()
-        let deadline = options.duration.map { start.addingTimeInterval($0) }
-        var reportedDrops: UInt64 = 0
-        var lastDropCheck = Date.distantPast
-        var lastSnapshot = Date()
-        let integrity = SensorIntegrity(source: source)
-        var lastIntegrityCheck = Date.distantPast
-        while !Signals.shouldStop {
-            let now = Date()
-            if let deadline, now >= deadline { break }
-            let waitMs = deadline.map { min(10, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 10
-            try source.poll(timeoutMs: waitMs)
-            for record in gpu?.take() ?? [] { record.withUnsafeBytes(onRecord) }
-            afterPoll()
-            if let paths = control.takeWatchedPaths() {
-                do {
-                    try source.setWatchedPaths(paths)
-                    Log.info("watched paths now: \(paths.count)")
-                } catch {
-                    Log.error("keeping the previous watched paths: \(error)")
-                }
-            }
-            if integrityInterval > 0 && now.timeIntervalSince(lastIntegrityCheck) >= integrityInterval {
-                lastIntegrityCheck = now
-                for problem in integrity.syncThreads() + integrity.check() {
-                    EventEncoder.encode(.integrity(problem)).withUnsafeBytes(onRecord)
-                }
-            }
-            if now.timeIntervalSince(lastSnapshot) >= networkInterval {
-                lastSnapshot = now
-                source.snapshotNetwork()
-            }
-            if now.timeIntervalSince(lastDropCheck) >= 1 {
-                lastDropCheck = now
-                let drops = source.drops()
-                if drops > reportedDrops {
-                    onDrops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
-                    reportedDrops = drops
-                }
-            }
-        }
-        // Drain what is already queued so a clean stop loses nothing that was captured.
-        while try source.poll(timeoutMs: 0) > 0 { afterPoll() }
-        source.snapshotNetwork()
-        afterPoll()
-        let drops = source.drops()
-        if drops > reportedDrops {
-            onDrops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
-        }
-        if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
-        return (drops, Date().timeIntervalSince(start))
-    }
 }
 
 extension LiveSensor {
+    /// The sensor as the configuration says: byte-counter interval, file watching,
+    /// tamper checks, forced hooks; GPU samples from `gpu` when there is one.
+    init(options: SensorOptions, settings: RigwatchConfig, watchedUids: [UInt32], gpu: GPUSampling?) {
+        self.init(options: options, watchedUids: watchedUids)
+        networkInterval = Double(settings.network.snapshotIntervalSeconds)
+        self.gpu = gpu
+        configureWatching(settings)
+    }
+
     /// File-change paths, tamper signals and forced BPF hooks as the configuration says.
     mutating func configureWatching(_ settings: RigwatchConfig) {
         watchedPaths = settings.files.enabled ? settings.files.paths : []

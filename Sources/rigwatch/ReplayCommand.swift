@@ -39,17 +39,33 @@ struct ReplayCommand: ParsableCommand {
         let watched = config.path != nil
             ? resolveUsers(settings.watchUsers, known: stream.header.watchedUsers)
             : stream.header.watchedUsers.map { WatchedUser(name: $0.name, uid: $0.uid) }
+        let session = try ReplaySession(settings: settings, watched: watched, header: stream.header,
+                                        format: format, printEvents: events == .all, send: send)
+        try session.replay(&stream, name: trace)
+    }
+}
+
+/// `replay`: a trace's events through the engine and the output, one at a time;
+/// with `--send` each alert also goes to the router, stamped with the wall time the
+/// trace's header gives its event, and the router drains (30 s) at the end.
+final class ReplaySession: AlertConsumer {
+    let pipeline: EventPipeline
+    let out = OutputWriter()
+    let router: AlertRouter?
+    let header: TraceHeader
+
+    init(settings: RigwatchConfig, watched: [WatchedUser], header: TraceHeader, format: OutputFormat,
+         printEvents: Bool, send: Bool) throws {
+        self.header = header
         let engine = try makeEngine(settings, watched: watched)
-        let out = OutputWriter()
-        let pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: events == .all)
-        var router: AlertRouter?
-        if send {
-            let r = try makeAlertRouter(settings, host: stream.header.hostName)
-            let header = stream.header
-            pipeline.onAlert = { r.submit($0, eventWallNs: header.wallNs(ofBootNs: $0.eventTimeNs)) }
-            r.start()
-            router = r
-        }
+        pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents)
+        router = send ? try makeAlertRouter(settings, host: header.hostName) : nil
+        if router != nil { pipeline.alerts = self }
+    }
+
+    /// Every event of `stream`; a read error ends it with exit 2 after what came before is printed.
+    func replay(_ stream: inout TraceStream, name trace: String) throws {
+        router?.start()
         defer {
             if let router {
                 router.stop(drainSeconds: 30)
@@ -66,6 +82,10 @@ struct ReplayCommand: ParsableCommand {
         }
         out.flush()
         if let cut = stream.truncation { Log.warning("\(trace): \(cut)") }
-        Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alerts) alerts")
+        Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alertCount) alerts")
+    }
+
+    func consume(_ alert: Alert) {
+        router?.submit(alert, eventWallNs: header.wallNs(ofBootNs: alert.eventTimeNs))
     }
 }
