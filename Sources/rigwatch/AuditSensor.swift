@@ -10,8 +10,8 @@ extension LiveSensor {
         auditOptions.watchedUids = watchedUids
         auditOptions.argsCap = Int(options.argsCap)
         let source = try AuditSource(options: auditOptions)
-        // Before the rules go in: a stop signal from here on ends the loop, which removes them.
-        Signals.installStopHandlers()
+        // The stop handlers are in place (LiveSensor.run): a stop signal from here on
+        // ends the loop, which removes the rules.
         do {
             try source.startRecords(onRecord)
         } catch {

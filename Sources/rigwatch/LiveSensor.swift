@@ -39,6 +39,9 @@ struct LiveSensor {
     /// Opens the source and hands every record to `sink` until the duration ends or
     /// a stop signal arrives.
     func run(into sink: RecordSink) throws -> (drops: UInt64, seconds: Double) {
+        // Before anything attaches: a signal that arrives once "sensor attached" is
+        // said (or while loading) must reach the loop, never the default action.
+        Signals.installStopHandlers()
         let source = try open(sink.record)
         defer { source.close() }
         for warning in source.warnings { Log.warning(warning) }
@@ -69,7 +72,6 @@ struct LiveSensor {
     /// The one poll loop, for any source: records, GPU samples, the sink's
     /// `afterPoll`, reload requests, the source's periodic work, lost counts.
     private func poll(_ source: RecordSource, gpu: GPUSampling?, into sink: RecordSink) throws -> (drops: UInt64, seconds: Double) {
-        Signals.installStopHandlers()
         sink.sourceReady(source)
 
         gpu?.start()
