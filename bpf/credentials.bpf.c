@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Credential changes: the setuid family, remembered at syscall entry and reported
  * at exit when an id changed or the call failed. Becoming a watched user starts a
  * lineage, as an exec by one does. Required; syscall tracepoints exist on every

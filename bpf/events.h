@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
 /* rigwatch kernel event ABI: the one definition shared by the BPF program
- * (bpf/sensor.bpf.c) and the Swift consumer (via the CRigwatchABI target).
+ * (the bpf/ feature programs) and the Swift consumer (via the CRigwatchABI target).
  *
  * Every record in the ring buffer starts with struct rw_header. `size` is the
  * number of bytes of the whole record, so a reader can validate and skip it.

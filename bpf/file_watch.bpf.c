@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* File-change monitoring. Opens for writing are resolved from the opened file, so
  * symlinks, "..", relative paths and chroots are what the kernel resolved. Renames,
  * unlinks and links are judged from the syscall's path string joined to the cwd or

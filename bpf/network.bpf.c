@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Outbound network activity, each part with its fallbacks (the userspace feature
  * plan loads one rung per part, best first, from what the kernel offers):
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Not part of the sensor: the tiny programs the kernel probe (Sources/CBPF/rw_probe.c)
  * loads and attaches one at a time to learn which hook classes this kernel really
  * allows. BTF and tracefs say a hook point exists; only a real attach says the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Process lifecycle and lineage: exec (argv from the new mm), fork (lineage is
  * inherited before anything else), exit (lineage forgotten). The core of the
  * sensor: required on every kernel; tp_btf since 5.5. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Tamper signals: signals, ptrace and process_vm_readv/writev aimed at the sensor
  * process by anyone else. Signals: tp_btf/signal_generate, else the classic
  * tracepoint of the same event (it carries the target's thread id, matched

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* See include/alloc_counter.h. */
 #define _GNU_SOURCE
 #include "alloc_counter.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libaudit (libaudit-dev) for the audit event source: rules, status, audit pid. */
 #include <libaudit.h>
 #include <linux/audit.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libbpf glue for the Swift BPF source. See include/rw_bpf.h. */
 #include "rw_bpf.h"
 #include "events.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* See rw_libbpf_util.h. */
 #include "rw_libbpf_util.h"
 

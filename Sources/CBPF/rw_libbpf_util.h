@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the loader (rw_bpf.c) and the kernel probes (rw_probe.c) both need from
  * libbpf: its log captured while they work, and an object's program list. */
 #ifndef RIGWATCH_RW_LIBBPF_UTIL_H

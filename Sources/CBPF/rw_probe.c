@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Kernel capability probes for the feature plan. See include/rw_probe.h. */
 #define _GNU_SOURCE /* memmem */
 #include "rw_probe.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* See include/rw_bpf_test.h. */
 #include "rw_bpf_test.h"
 #include "events.h"

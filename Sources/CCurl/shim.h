@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libcurl (Debian: libcurl4-openssl-dev) for the Discord sink. curl_easy_setopt
  * is variadic, which Swift cannot call, so typed wrappers are provided here. */
 #ifndef RIGWATCH_CCURL_SHIM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The NVML reader behind the GPU sampler. No NVIDIA header is available (or
  * wanted) at build time, so the few types used are declared here as the NVML
  * ABI defines them; every entry point is resolved with dlsym. */

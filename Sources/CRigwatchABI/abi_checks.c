@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Compile-time checks of the event ABI layout. The BPF program and the Swift
  * decoder both rely on these sizes and offsets; a change must bump RW_ABI_VERSION. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Field offsets and sizes of the record structs, computed by the C compiler
  * (see include/rw_abi_layout.h). List every field of a struct here: the Swift
  * test checks that each struct's fields tile it exactly. */

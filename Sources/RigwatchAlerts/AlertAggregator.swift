@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// Decides which alerts go out now and which are folded, so an alert storm stays

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// An alert as it leaves the engine for the sinks: the engine's `Alert` plus what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// How the alert router reaches Discord: one POST of a JSON body, answered with
 /// a status, headers and body, or a thrown error when no answer came (connect
 /// failure, timeout, reset). `HTTPPoster` (libcurl) is the real one; unit tests

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// What to do after a webhook POST, following Discord's documented behaviour:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// The embed description: what ran. The subject's argv in one code block, then its ancestors

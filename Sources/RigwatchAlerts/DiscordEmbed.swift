@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// A piece of embed text: our own wording (written as is) or untrusted text (escaped with

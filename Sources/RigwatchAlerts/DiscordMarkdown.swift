@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Untrusted text (titles, paths, comm, evidence) in Discord markdown outside code blocks:
 /// rendered literally, with nothing hidden and nothing that pings or links.
 ///

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// The JSON body of one Discord webhook message carrying as many alerts as fit.

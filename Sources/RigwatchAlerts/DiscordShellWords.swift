@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Untrusted words (argv, exe paths) inside a Discord code block, written as bash words so an
 /// operator reads a familiar command line and a program can recover every word exactly.
 ///

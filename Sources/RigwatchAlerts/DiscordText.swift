@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Discord's length limits, in `DiscordText.count` units.
 enum DiscordLimit {
     static let content = 2000

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// Prometheus text exposition (format 0.0.4) of the sensor's counters, for the

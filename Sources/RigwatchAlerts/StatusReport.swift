@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// `rigwatch status`: the verdict on a state file and the words for it.

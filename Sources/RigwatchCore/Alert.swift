@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// An alert as the engine raises it. Delivery (host, detection time, dedup
 /// windows, sinks) happens after the engine, off the hot path.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Renders alerts as one JSON line (`"type":"alert"`) or one text line.
 public enum AlertFormat {
     public static func json(_ alert: Alert) -> String {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// An address block such as 10.0.0.0/8 or 2001:db8::/32, for destination allowlists.
 public struct CIDR: Hashable, Sendable, CustomStringConvertible {
     /// The first address of the block (host bits zero).

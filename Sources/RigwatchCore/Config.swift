@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The whole configuration as plain values (parsed from YAML by RigwatchConfig).
 /// Every key is optional; these defaults are documented in README.md.
 public struct RigwatchConfig: Equatable, Sendable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What a reload (SIGHUP) does with a newly read configuration, key by key.
 ///
 /// Most keys change live. A few are fixed for the life of the process: they size

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The engine: consumes one event at a time and returns the alerts it raises.
 /// Pure and synchronous: no I/O, no wall clock (time comes from the events), so
 /// the same stream gives the same alerts live, from audit, or from a trace.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Who did something, as the file-change and tamper alerts name them: the
 /// program from the process table, the ids from the event itself (they are the
 /// ones in force at that moment), and the lineage.

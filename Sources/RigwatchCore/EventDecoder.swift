@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Decodes kernel records (`bpf/events.h`) from bytes, in place: the buffer is
 /// read directly and only the exec strings are copied out. Every offset, size and
 /// value comes from the C types (`ABIOffsets`, `KernelABI`), none is written here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// Encodes events back into kernel record bytes (`bpf/events.h` layout): the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Renders events as one line of JSON or text. Field names are documented in
 /// README.md ("Event fields") and are also what trace JSON Lines files use.
 public enum EventFormat {

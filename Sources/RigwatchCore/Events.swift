@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// The event model shared by every source (BPF ring buffer, audit, trace replay).

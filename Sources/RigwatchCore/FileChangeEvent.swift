@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// A change to a watched path (`struct rw_file_change`): an open for writing, a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// JSON fields and text lines of the file_change, tamper and integrity kinds, for
 /// `EventFormat`. The trace reader (`TraceJSONFileTamper.swift`) reads these fields back.
 extension EventFormat {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// One GPU at one instant (`struct rw_gpu_sample`), written by the userspace GPU

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// An IPv4 or IPv6 address as the kernel hands it over: 16 bytes in network
 /// order (an IPv4 address fills the first 4, the rest are zero) and a family.
 /// Held as two integers so comparing, hashing and CIDR matching allocate nothing.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The standard text forms of addresses: dotted quad for IPv4, RFC 5952 for
 /// IPv6 (lowercase, no leading zeros, the longest run of two or more zero groups
 /// shown as "::", the first such run on a tie, IPv4-mapped as ::ffff:a.b.c.d).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// `rigwatch install` / `rigwatch uninstall` as pure planning: given what is on
 /// disk now (a lookup), which directories, files (contents and modes) and
 /// commands to create, write or run. No I/O here; the CLI observes and applies.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Builds one JSON object as text, field by field, escaping every string.
 /// Used for JSON Lines output; no Foundation, no intermediate dictionaries.
 public struct JSONWriter {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// Sizes and offsets of the kernel records, taken from `bpf/events.h` itself so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Lineage for processes that already run when the sensor starts: every process
 /// of a watched user, and all its descendants, belong to that user's lineage.
 /// The kernel program tracks lineage from attach on; this fills in the past.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// "The sensor lost N events": a gap in what the kernel reported is itself
 /// something the operator must hear about, since anything could hide in it.
 public final class LostEventsDetector: Detector {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The last component of a path, for detectors that judge a program by its name.
 /// A path ending in '/' has an empty last component.
 func lastPathComponent(_ path: String) -> String {

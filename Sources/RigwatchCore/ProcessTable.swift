@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What the engine knows about each live process, built from the event stream
 /// alone (fork, exec, cred, exit), so it is the same live and in replay.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Linux signal names by number, as x86-64 and arm64 number them (the hosts rigwatch
 /// runs on). A fixed table rather than the C library's, so a trace replays with the
 /// same names on any machine.

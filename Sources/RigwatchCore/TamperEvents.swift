@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// Someone acted on the sensor process (`struct rw_tamper`): sent it a signal,

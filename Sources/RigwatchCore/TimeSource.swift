@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The two clocks rigwatch reads, named for what they read. Core only declares
 /// them: it reads no clock itself, and whoever needs the time takes a `TimeSource`
 /// (the system one is `SystemClock` in RigwatchSources; tests pass a fake).

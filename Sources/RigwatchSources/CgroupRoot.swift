@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// Where the cgroup v2 hierarchy is mounted (/sys/fs/cgroup on unified hosts,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CRigwatchABI
 
 /// One GPU's readings, whatever backend produced them: the values of an

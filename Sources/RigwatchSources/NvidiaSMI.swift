@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// The nvidia-smi fallback: the two CSV queries, run with a deadline, and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// The binary trace format, version 1 (all integers little-endian):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// Rebuilds events and the trace header from parsed JSON objects, the inverse of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// Reads the file_change, tamper and integrity kinds back from the fields

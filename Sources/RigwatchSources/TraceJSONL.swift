@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// The JSON Lines form of a trace, for people and test fixtures: an optional

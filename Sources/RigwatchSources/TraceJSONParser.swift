@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// A parsed JSON value. Integers keep their exact magnitude so u64 ids and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
 /// `--events all|none`: print every event with the alerts, or the alerts alone.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// Buffered line output to a file descriptor: one write(2) per batch of events,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// SIGINT and SIGTERM set a flag the poll loop checks; the loop then detaches and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds the tiny initramfs that boots a distribution kernel under qemu on top of the
 # HOST's root filesystem, shared read-only over virtio-9p, with a tmpfs overlay for
 # writes. Part of the kernel-matrix VM harness (see Tests/vm/run-vm.sh).

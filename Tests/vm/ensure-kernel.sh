@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Makes sure Debian 12's stock kernel is ready to boot under qemu and prints, on one
 # line, "VMLINUX INITRAMFS": the uncompressed vmlinux (an ELF that qemu enters directly
 # through its PVH note) and the initramfs from build-initramfs.sh.

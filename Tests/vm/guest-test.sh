@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The kernel-matrix test, run as root INSIDE the guest by run-vm.sh (see `make vm-test`).
 # The repository is at the same absolute path as on the host and its build products
 # are used in place (writes land in the guest's overlay and vanish).

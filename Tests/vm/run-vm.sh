@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Boots KERNEL under qemu (TCG) with the initramfs from build-initramfs.sh on the
 # host's own root filesystem (virtio-9p, read-only, a tmpfs overlay in the guest for
 # writes), runs one test script as root in the guest and powers off. No network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* What every feature object of the sensor shares: the headers, the maps declared
  * once (lib/maps.h) and the helpers that build a record header and keep lineage. */
 #ifndef RW_LIB_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Maps and load-time settings more than one feature object uses. Declared __weak
  * here, once: each feature object carries a copy and bpftool's static linker
  * folds them into one map in the sensor object. A map only one feature uses is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Socket helpers for the network feature: a socket's remote end, loopback, and the
  * in-kernel byte accounting every bytes-sent hook ends in. */
 #ifndef RW_LIB_NET_H

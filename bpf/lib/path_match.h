@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Path matching for file-change monitoring: a path built in the per-CPU scratch
  * buffer against the watched prefixes, and the scan for "." / ".." / "//" parts.
  * Kept apart from the kernel-structure walks so a test object can run exactly

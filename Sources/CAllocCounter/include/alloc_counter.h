@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Counts heap allocations of the whole process, for benchmarks only: this
  * target defines malloc and friends, forwarding to glibc's __libc_* entry
  * points. Link it into benchmark executables, never into rigwatch. */

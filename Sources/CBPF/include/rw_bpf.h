@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* C glue between libbpf and the Swift BPF source: open, load and attach the
  * embedded sensor object, poll its ring buffer, read and write its maps.
  * Every function that can fail returns 0 or a negative errno and writes a

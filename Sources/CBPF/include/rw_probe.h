@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What this kernel offers the BPF sensor, asked of the kernel itself through libbpf:
  * BTF lookups, program/map/helper support, and real attaches of tiny probe programs
  * (bpf/probe.bpf.c). Nothing here touches the sensor object; the Swift kernel probe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test support: runs BPF helpers of the sensor in the kernel with BPF_PROG_TEST_RUN.
  * Linked into the test targets only, never into rigwatch. */
 #ifndef RIGWATCH_RW_BPF_TEST_H

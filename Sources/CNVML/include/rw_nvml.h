@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* NVML, loaded with dlopen at run time: rigwatch has no link-time dependency on
  * the NVIDIA driver, so the same binary runs on hosts without GPUs. */
 #ifndef RIGWATCH_RW_NVML_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The layout of the kernel records (events.h) as the C compiler sees it, for
  * the Swift tests: every field of every record struct Swift reads, with its
  * offsetof and sizeof, so a Swift offset that disagrees with C, or a C field

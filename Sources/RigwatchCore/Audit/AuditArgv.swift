@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// argv from EXECVE records: `argc=N a0="…" a1=HEX …`, long arguments as
 /// `aN_len=L aN[0]=… aN[1]=…`, possibly over several EXECVE records.
 enum AuditArgv {

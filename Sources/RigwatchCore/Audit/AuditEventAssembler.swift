@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Turns audit records into the events the BPF source produces. Records of one
 /// syscall share a serial and end with EOE; records of different serials may
 /// interleave. A group is finished by its EOE, by `idleTick` (a group left pending

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What the audit assembler knows about each process: its parent, its last seen ids
 /// and its lineage. The kernel tracks this for the BPF source; audit only tells us
 /// about syscalls, so it is rebuilt here from the records (and seeded from /proc).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One audit record as the kernel sends it over netlink: a message type number and
 /// text like `audit(1732530000.123:456): arch=c000003e syscall=59 … comm="echo"`.
 /// Parsing is byte-based and never traps: a record cut short is an `AuditParseError`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What an audited syscall means to rigwatch, by audit arch (AUDIT_ARCH_*) and number.
 public enum AuditSyscall: Equatable, Sendable {
     case exec

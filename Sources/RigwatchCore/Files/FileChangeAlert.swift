@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The `file-change` alert: what changed (operation and paths), by whom (program,
 /// pid, user, lineage), and the process chain. High when the writer descends from
 /// a watched user (the account the sensor exists to watch), medium otherwise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// "Someone changed a file that grants root or persistence": sudoers, cron,
 /// systemd units, root's SSH keys, libvirt hooks, ld.so.preload. The kernel sends
 /// only changes below the watched paths; this judges them again (defence in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What the file-change detector judges against: the watched paths (the same
 /// list the kernel filters with), the maintenance that raises nothing, and the
 /// host's mount namespace.

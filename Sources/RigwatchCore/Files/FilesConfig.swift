@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// `files:` — file-change monitoring of the paths that grant root or persistence.
 public struct FilesConfig: Equatable, Sendable {
     /// `enabled` (true): false turns the kernel filter and the detector off.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A change to a watched path that is expected and raises no alert: a known
 /// program rewriting its own files. Every condition given must hold; one left out
 /// holds always. A rule is trust: whoever can run that program in that lineage can

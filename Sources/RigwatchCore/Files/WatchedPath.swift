@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Watched paths as the kernel matches them: absolute, no trailing slash, and a
 /// file matches an entry when its path equals it or lies below it ("/etc/cron.d"
 /// matches "/etc/cron.d/x", not "/etc/cron.dx"). Everything here works on bytes,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Which hook each feature runs on for one kernel, and so which BPF programs load.
 public struct FeaturePlan: Equatable, Codable, Sendable {
     /// A rung passed over, and why.

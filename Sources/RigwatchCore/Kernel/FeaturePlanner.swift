@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Chooses, per feature, the best rung of the feature table this kernel can run,
 /// honouring rungs the operator forced, and lists the programs to load.
 /// Pure: the facts, the object's programs and the forced rungs are its inputs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The sensor's kernel features and, for each, the hook rungs it can run on (best
 /// first). A rung is the set of BPF programs loaded for the feature when it is
 /// chosen; program names and sections are the BPF object's (bpf/*.bpf.c).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A kernel release's version numbers: "6.1.0-18-amd64" is 6.1.0, "5.15.0-91-generic" 5.15.0.
 public struct KernelVersion: Comparable, Hashable, Codable, Sendable, CustomStringConvertible {
     public var major: Int

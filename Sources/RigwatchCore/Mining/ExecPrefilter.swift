@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A byte-level first look at an exec, before `ExecSignatureMatcher` builds
 /// Strings: every exec on the host passes here, and almost none is a miner.
 /// Conservative: it answers "maybe" for anything the matcher could match

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One reason an exec looks like a miner.
 public struct ExecSignatureHit: Equatable, Sendable {
     public enum Kind: String, Sendable, CaseIterable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One GPU's current stretch of busy samples taken while nothing allowed ran
 /// (or while a suspect process computed on it): the series an alert summarises.
 struct GPUBusyRun {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Decides whether a GPU sample is mining-suspicious: busy while the host should be
 /// idle (no allowed workload among the GPU's compute processes, or among live
 /// processes when the driver names none), or busy with a compute process of a watched

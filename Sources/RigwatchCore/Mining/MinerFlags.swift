@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The options every GPU/CPU miner takes in some spelling: an algorithm
 /// (`--algo kawpow`, `-a ethash`), a pool (`-o host:port`, `--pool`, `--url`) and a
 /// wallet to be paid (`-u 0x…`, `--user`, `--wallet`). Each alone is common in other

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The `crypto-mining` alert of an incident: every signal that fired, with its evidence.
 enum MiningAlert {
     static func build(_ incident: MiningIncident, signals: Set<MiningSignal>, previous: Set<MiningSignal>, nowNs: UInt64,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Crypto-mining: three noisy signals correlated into one `crypto-mining` alert
 /// per incident (per watched user's process tree, else per container).
 ///

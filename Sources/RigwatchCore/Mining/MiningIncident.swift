@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The three independent signals of crypto-mining.
 public enum MiningSignal: String, Sendable, CaseIterable, Comparable {
     /// An exec that looks like a miner (name, stratum URL, pool host, miner options).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What the crypto-mining detector needs to know (built from `mining:` in the config).
 public struct MiningSettings: Equatable, Sendable {
     /// GPU utilization (percent) at or above which a sample counts as busy.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The built-in crypto-mining signatures, embedded so the sensor needs no data file
 /// at run time. Origin: Tests/Fixtures/data/mining-signatures.txt (keep the two in
 /// step), itself from falcosecurity/rules, rules/falco-sandbox_rules.yaml (lists

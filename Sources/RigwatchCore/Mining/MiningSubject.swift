@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What one mining incident is about: the watched user's process tree (its
 /// lineage), else the container (cgroup) a process runs in, else the host as a
 /// whole when a busy GPU names no process rigwatch knows.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// "Data is leaving": many bytes, or a fast transfer kept up for long, from one
 /// subject (a watched user's lineage, else a container) to one destination that is
 /// not allowed. Reads the byte snapshots (`.netBytes`) only; time is the snapshot

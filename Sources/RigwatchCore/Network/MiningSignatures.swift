@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What crypto-mining looks like from the outside: miner binary names, pool host
 /// names and pool ports. The built-in lists (`MiningSignatureData`, copied from
 /// Tests/Fixtures/data/mining-signatures.txt) can be extended from the config.

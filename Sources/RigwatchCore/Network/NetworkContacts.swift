@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One destination a process talked to.
 public struct NetworkContact: Equatable, Sendable {
     public var destination: IPAddress

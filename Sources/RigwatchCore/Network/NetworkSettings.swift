@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Settings of the network detectors, as plain values. RigwatchConfig builds them
 /// from `network:` in the configuration (host names resolved there, not here).
 public struct NetworkSettings: Equatable, Sendable {

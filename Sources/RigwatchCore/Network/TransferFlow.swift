@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Who a transfer is charged to: the watched user whose lineage sent it, or else
 /// the container (cgroup), so a renter's many short-lived processes add up.
 enum TransferSubject: Hashable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// "A watched user's process connected somewhere unexpected": the host daemon
 /// talks to a known set of servers, so a connect from its lineage anywhere else
 /// (a reverse shell, a download of tools) is worth a look. Reads `.connect` only.

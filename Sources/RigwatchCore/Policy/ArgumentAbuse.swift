@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Argument-abuse rules: a whitelisted command can still be root code execution
 /// (`sysctl -w kernel.core_pattern=|/tmp/x`, `iptables --modprobe=/tmp/x`), a
 /// file overwrite (`dd of=/var/lib/docker/../../etc/passwd`) or sensor tampering

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One sudoers `Cmnd`: a command path (exact, glob, directory or `ALL`) and its
 /// argument rule, parsed with sudoers' own syntax so a whitelist imports unchanged.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A whitelist compiled for the hot path: exact command paths in a hash index,
 /// globs, directories and ALL in short lists, every byte in one flat pool.
 /// `decide` reads the exec's bytes in place and allocates nothing; the tables are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The default policy compiled into the binary (what `make run` uses): the
 /// community whitelist for vastai_kaalia, verbatim, plus the commands the real
 /// Vast.ai daemon runs through sudo that it denies. Sudoers syntax, parsed by

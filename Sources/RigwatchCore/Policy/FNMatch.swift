@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// fnmatch(3) over bytes, as glibc implements it in the C locale, without
 /// allocating: `*`, `?`, bracket expressions (`[a-z]`, `[!x]`, `[^x]`,
 /// `[[:alpha:]]`) and backslash escapes. With `pathname` (FNM_PATHNAME) no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The whitelist for each watched user, compiled. Rules are kept in the order
 /// default policy, imported sudoers file, config rules, so that a later `!cmd`
 /// (last match wins, as in sudo) can take back an earlier allow.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The whitelist check. Every exec in a watched user's lineage that runs with
 /// euid 0 is looked at. A privilege gateway (sudo, su, pkexec, doas, any
 /// setuid-root binary) is not judged itself; the first privileged exec below it

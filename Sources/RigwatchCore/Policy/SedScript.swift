@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Finds the sed commands that run programs or touch other files: `e`, `s///e`,
 /// `w`/`W` and `s///w` write, `r`/`R` read. Text of `a`, `i` and `c` is data.
 enum SedScript {

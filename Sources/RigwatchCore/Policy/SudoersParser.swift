@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Reads a sudoers file (as `/etc/sudoers.d/…` holds it) and returns the
 /// commands each watched user may run as root, in file order. Pure text
 /// parsing; the caller reads the file and answers group membership.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Pieces the detectors share: who the process is, numbers in words, and seconds
 /// from the settings in ns. Detectors depend on this, not on each other.
 enum DetectorSupport {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// `tamper:` — alerts when someone signals, ptraces or reads the sensor, or
 /// detaches its BPF programs or alters its maps.
 public struct TamperConfig: Equatable, Sendable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// "Someone is working on the sensor": a signal sent to it, a ptrace of it, its
 /// memory read or written (kernel `tamper` events, the header is the actor), or
 /// its own BPF programs detached or control maps altered (the sensor's periodic

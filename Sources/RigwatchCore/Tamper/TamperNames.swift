@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Signals, ptrace requests and signal results by name, for tamper alerts. The
 /// values are Linux's on x86-64 and arm64 (the hosts rigwatch runs on).
 enum TamperNames {

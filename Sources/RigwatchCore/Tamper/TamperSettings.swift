@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// How the tamper detector reports.
 public struct TamperSettings: Equatable, Sendable {
     /// An identical finding (the same integrity problem with the same counts, or the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The rules the audit source installs: one per arch and syscall group, all keyed
 /// `rigwatch` so exactly these can be removed. Fork-family calls give the child pid
 /// (userspace lineage across a parent that exits before its child execs).

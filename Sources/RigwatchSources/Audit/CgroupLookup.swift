@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 
 /// cgroup id of a process as bpf_get_current_cgroup_id() gives it: the inode of its

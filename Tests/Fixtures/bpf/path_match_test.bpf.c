@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* Runs the file-watch path matchers (bpf/lib/path_match.h) in the kernel on a path
  * the test hands in, through BPF_PROG_TEST_RUN: the same code the sensor runs, with
  * the same verifier, without a syscall to trigger it. */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /* A BPF object the verifier must reject: it has the sensor's maps and one program
  * that reads past a map value. Used to test that rigwatch prints the verifier's reason. */
 #include "vmlinux.h"

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A local stand-in for Discord's webhook endpoint, for integration tests (stdlib only).
 
     python3 mock_discord.py --port 0 --record FILE [--port-file PATH]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Test traffic for the network integration tests (stdlib only).
 
   net_traffic.py sink TCP_PORT UDP_PORT        listen on all addresses, read and discard, until killed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helper: calls setresuid(ruid, euid, suid) with the ids given on the command
  * line (-1 keeps one) and exits with 0 on success or errno on failure. */
 #define _GNU_SOURCE

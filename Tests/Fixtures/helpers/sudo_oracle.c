@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test helper for the sudo differential test: asks the real sudo, for each
  * command line read from stdin, whether USER may run it as root
  * (`sudo -n -l -U USER cmd args...`), and prints one character per line:

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Parses a Prometheus text-format file (node_exporter textfile) with the
 reference parser, prometheus_client.parser.text_string_to_metric_families, and
 prints what it understood as JSON, for the Swift tests to assert on:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A stand-in libnvidia-ml.so for the GPU sampler tests: exports the NVML entry
  * points rigwatch resolves and serves values from the file named by
  * RW_FAKE_NVML_SCRIPT, re-read on every nvmlDeviceGetCount_v2 so a test can

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Re-records Tests/Fixtures/traces/exfiltration-recorded.{rwtrace,jsonl} on the real
 # kernel: a test user (rwtestexf) sends 120 MB over TCP to a second test host in a
 # network namespace (rwtestnsx, 10.231.9.2) while `rigwatch record` runs.

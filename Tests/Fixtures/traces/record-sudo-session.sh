@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Re-records Tests/Fixtures/traces/sudo-session.{rwtrace,jsonl} on the real kernel:
 # a test user (rwtestrec) runs a few known commands directly and through sudo
 # while `rigwatch record` runs. Needs root and a built rigwatch (make build).
