@@ -13,13 +13,14 @@ ARGS       ?=
 # Debian packages the build and the tests need (Swift itself is at /opt/swift).
 # python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
 # qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
+# clang-format: `make format-check` (the C and BPF sources; Swift's formatter comes with the toolchain).
 APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev \
                 libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd \
-                python3-prometheus-client qemu-system-x86 busybox-static xz-utils zstd
+                python3-prometheus-client qemu-system-x86 busybox-static xz-utils zstd clang-format
 
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps bpf build run test vm-test bench clean
+.PHONY: all deps bpf build run test vm-test bench clean format format-check
 
 all: build
 
@@ -110,6 +111,24 @@ vm-test: deps bpf
 		-b "$(CURDIR)" -e RW_REPO="$(CURDIR)" -e RW_BUILD="$(RW_VM_BUILD)" -e RW_VM_TESTS="$(RW_VM_TESTS)" \
 		-e CI="$${CI:-true}" -e RW_TEST_TIME_SCALE="$(RW_VM_TIME_SCALE)" \
 	|| { rc=$$?; echo "vm-test: FAILED (exit $$rc); logs in build/vm/share/" >&2; exit $$rc; }
+
+# Formatting: .swift-format (the toolchain's swift format, 120 columns) and .clang-format
+# (kernel style) for bpf/ and the C targets. format-check formats a copy of the tracked
+# files and fails on any difference, then runs swift format's linter.
+SWIFT_FORMATTED = git ls-files '*.swift'
+C_FORMATTED     = git ls-files '*.c' '*.h' | grep -v '^Sources/CRigwatchABI/include/events.h$$'
+format:
+	$(SWIFT) format format --in-place --parallel $$($(SWIFT_FORMATTED))
+	clang-format -i $$($(C_FORMATTED))
+
+format-check: deps
+	@swift=$$($(SWIFT_FORMATTED)); c=$$($(C_FORMATTED)); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp --parents -t "$$tmp" $$swift $$c .swift-format .clang-format; \
+	(cd "$$tmp" && $(SWIFT) format format --in-place --parallel $$swift && clang-format -i $$c) || exit 1; \
+	changed=$$(for f in $$swift $$c; do cmp -s "$$f" "$$tmp/$$f" || echo "$$f"; done); \
+	if [ -n "$$changed" ]; then echo "format-check: not formatted (run make format):" $$changed >&2; exit 1; fi; \
+	$(SWIFT) format lint --strict --parallel $$swift
+	@echo "format-check: Swift and C sources formatted"
 
 bench: deps bpf
 	$(SWIFT) build -c release

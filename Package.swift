@@ -6,7 +6,7 @@ let package = Package(
     name: "rigwatch",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "rigwatch", targets: ["rigwatch"]),
+        .executable(name: "rigwatch", targets: ["rigwatch"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,9 +54,24 @@ let package = Package(
         ),
         // Counts heap allocations for the benchmarks (interposes malloc); never linked into rigwatch.
         .target(name: "CAllocCounter"),
-        .executableTarget(name: "rigwatch-bench", dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "CAllocCounter"]),
-        .testTarget(name: "RigwatchCoreTests", dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources", "RigwatchAlerts"]),
-        .testTarget(name: "RigwatchIntegrationTests", dependencies: ["CBPFTestSupport", "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts"]),
+        .executableTarget(
+            name: "rigwatch-bench",
+            dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "CAllocCounter"]),
+        .testTarget(
+            name: "RigwatchCoreTests",
+            dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources", "RigwatchAlerts"]),
+        .testTarget(
+            name: "RigwatchIntegrationTests",
+            dependencies: ["CBPFTestSupport", "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts"]),
     ],
     swiftLanguageModes: [.v5]
 )
+
+// Compiler warnings are errors in this package's own targets (not in its dependencies).
+for target in package.targets where target.type != .system {
+    if target.name.hasPrefix("C") {
+        target.cSettings = (target.cSettings ?? []) + [.unsafeFlags(["-Werror"])]
+    } else {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+    }
+}

@@ -152,11 +152,11 @@ int enter_setfsgid(struct trace_event_raw_sys_enter *ctx)
 	return cred_enter(RW_SYS_SETFSGID, ctx->args[0], NO_ID, NO_ID);
 }
 
-#define CRED_EXIT(name)                                            \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                 \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)      \
-	{                                                          \
-		return cred_exit(ctx->ret);                        \
+#define CRED_EXIT(name)                                       \
+	SEC("tracepoint/syscalls/sys_exit_" #name)            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                     \
+		return cred_exit(ctx->ret);                   \
 	}
 
 CRED_EXIT(setuid)

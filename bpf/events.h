@@ -18,9 +18,9 @@
 
 #define RW_ABI_VERSION 2 /* 2: file_change, tamper and integrity kinds */
 
-#define RW_COMM_LEN 16
-#define RW_FILENAME_LEN 256 /* bprm->filename, NUL-terminated, cut to fit */
-#define RW_ARGS_MAX 4096    /* upper bound of the argv capture (power of two) */
+#define RW_COMM_LEN	16
+#define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
+#define RW_ARGS_MAX	4096 /* upper bound of the argv capture (power of two) */
 
 /* lineage_uid when the task descends from no watched user. */
 #define RW_NO_LINEAGE 0xffffffffu
@@ -41,25 +41,25 @@ enum rw_event_kind {
 };
 
 struct rw_header {
-	__u16 kind;          /* enum rw_event_kind */
-	__u16 size;          /* bytes in the whole record, header included */
-	__u32 abi_version;   /* RW_ABI_VERSION of the program that wrote it */
-	__u64 timestamp_ns;  /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME */
-	__u32 pid;           /* thread id */
-	__u32 tgid;          /* process id */
-	__u32 ppid;          /* tgid of real_parent */
+	__u16 kind;	    /* enum rw_event_kind */
+	__u16 size;	    /* bytes in the whole record, header included */
+	__u32 abi_version;  /* RW_ABI_VERSION of the program that wrote it */
+	__u64 timestamp_ns; /* bpf_ktime_get_boot_ns(): CLOCK_BOOTTIME */
+	__u32 pid;	    /* thread id */
+	__u32 tgid;	    /* process id */
+	__u32 ppid;	    /* tgid of real_parent */
 	__u32 uid;
 	__u32 euid;
 	__u32 gid;
 	__u32 egid;
-	__u32 lineage_uid;   /* watched uid this task descends from, or RW_NO_LINEAGE */
+	__u32 lineage_uid; /* watched uid this task descends from, or RW_NO_LINEAGE */
 	__u64 cgroup_id;
 	char comm[RW_COMM_LEN];
 };
 
 /* flags of struct rw_exec */
-#define RW_EXEC_SETUID      (1u << 0) /* euid != uid after exec (setuid binary) */
-#define RW_EXEC_SETGID      (1u << 1) /* egid != gid after exec */
+#define RW_EXEC_SETUID	    (1u << 0) /* euid != uid after exec (setuid binary) */
+#define RW_EXEC_SETGID	    (1u << 1) /* egid != gid after exec */
 #define RW_EXEC_ARGS_TRUNC  (1u << 2) /* argv longer than the capture */
 #define RW_EXEC_ARGS_FAULT  (1u << 3) /* argv could not be read */
 #define RW_EXEC_FNAME_TRUNC (1u << 4) /* filename cut to RW_FILENAME_LEN - 1 */
@@ -68,11 +68,11 @@ struct rw_header {
  * as the kernel laid them out; size == offsetof(struct rw_exec, args) + args_len. */
 struct rw_exec {
 	struct rw_header hdr;
-	__u32 loginuid;      /* audit login uid, 0xffffffff when unset */
-	__u32 flags;         /* RW_EXEC_* */
-	__u32 argc;          /* bprm->argc: the true count, even when truncated */
-	__u32 args_len;      /* bytes captured in args */
-	__u32 old_pid;       /* pid before exec (differs when a thread execs) */
+	__u32 loginuid; /* audit login uid, 0xffffffff when unset */
+	__u32 flags;	/* RW_EXEC_* */
+	__u32 argc;	/* bprm->argc: the true count, even when truncated */
+	__u32 args_len; /* bytes captured in args */
+	__u32 old_pid;	/* pid before exec (differs when a thread execs) */
 	__u32 reserved;
 	char filename[RW_FILENAME_LEN];
 	char args[RW_ARGS_MAX];
@@ -100,9 +100,9 @@ struct rw_ids {
  * (which is also what "leave unchanged" means for setre*id and setres*id). */
 struct rw_cred {
 	struct rw_header hdr;
-	__u32 syscall;       /* enum rw_cred_syscall */
-	__s32 ret;           /* syscall return value (for setfs*id: the previous id) */
-	__u32 requested[3];  /* arguments as passed */
+	__u32 syscall;	    /* enum rw_cred_syscall */
+	__s32 ret;	    /* syscall return value (for setfs*id: the previous id) */
+	__u32 requested[3]; /* arguments as passed */
 	__u32 reserved;
 	struct rw_ids before;
 	struct rw_ids after;
@@ -118,21 +118,21 @@ struct rw_fork {
 /* A process ended (its thread group leader exited). */
 struct rw_exit {
 	struct rw_header hdr;
-	__s32 exit_code;     /* exit status (0..255), or -1 when killed by a signal */
-	__u32 signal;        /* terminating signal, 0 when it exited */
+	__s32 exit_code; /* exit status (0..255), or -1 when killed by a signal */
+	__u32 signal;	 /* terminating signal, 0 when it exited */
 };
 
 /* The kernel's lost-event counter went up (userspace, from the drops map). The
  * header carries only the timestamp (CLOCK_BOOTTIME at the read); ids are 0. */
 struct rw_drops {
 	struct rw_header hdr;
-	__u64 lost;          /* newly lost since the previous drops event */
-	__u64 total;         /* lost since the sensor loaded */
+	__u64 lost;  /* newly lost since the previous drops event */
+	__u64 total; /* lost since the sensor loaded */
 };
 
 /* Address families and protocols, as the kernel numbers them. */
-#define RW_AF_INET 2
-#define RW_AF_INET6 10
+#define RW_AF_INET     2
+#define RW_AF_INET6    10
 #define RW_IPPROTO_TCP 6
 #define RW_IPPROTO_UDP 17
 
@@ -142,10 +142,10 @@ struct rw_drops {
  * Addresses are in network byte order; an IPv4 address fills the first 4 bytes. */
 struct rw_connect {
 	struct rw_header hdr;
-	__u16 family;        /* RW_AF_INET or RW_AF_INET6 */
-	__u16 protocol;      /* RW_IPPROTO_TCP */
-	__u16 sport;         /* host byte order */
-	__u16 dport;         /* host byte order */
+	__u16 family;	/* RW_AF_INET or RW_AF_INET6 */
+	__u16 protocol; /* RW_IPPROTO_TCP */
+	__u16 sport;	/* host byte order */
+	__u16 dport;	/* host byte order */
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
@@ -158,7 +158,7 @@ struct rw_net_key {
 	__u32 tgid;
 	__u16 family;
 	__u16 protocol;
-	__u16 dport;         /* host byte order; 0 when the destination is unknown */
+	__u16 dport; /* host byte order; 0 when the destination is unknown */
 	__u16 pad;
 	__u8 daddr[16];
 };
@@ -174,7 +174,7 @@ struct rw_net_value {
 	__u32 gid;
 	__u32 egid;
 	__u32 lineage_uid;
-	__u32 pid;           /* thread id of the first send */
+	__u32 pid; /* thread id of the first send */
 	__u32 ppid;
 	__u32 reserved;
 	char comm[RW_COMM_LEN];
@@ -189,9 +189,9 @@ struct rw_net_bytes {
 	__u16 dport;
 	__u16 reserved;
 	__u8 daddr[16];
-	__u64 bytes;         /* sent since the previous snapshot */
-	__u64 sends;         /* send calls counted */
-	__u64 first_ns;      /* first and last send in the interval (boot clock) */
+	__u64 bytes;	/* sent since the previous snapshot */
+	__u64 sends;	/* send calls counted */
+	__u64 first_ns; /* first and last send in the interval (boot clock) */
 	__u64 last_ns;
 };
 
@@ -199,7 +199,7 @@ struct rw_net_bytes {
  * header carries only the sample time (boot clock). Variable size: procs holds
  * nprocs entries; size == offsetof(struct rw_gpu_sample, procs) + nprocs * 16. */
 #define RW_GPU_MAX_PROCS 32
-#define RW_GPU_UUID_LEN 48
+#define RW_GPU_UUID_LEN	 48
 
 /* The GPU compute process entry of a sample. */
 struct rw_gpu_process {
@@ -216,92 +216,94 @@ struct rw_gpu_process {
 struct rw_gpu_sample {
 	struct rw_header hdr;
 	__u32 gpu_index;
-	__u32 flags;               /* RW_GPU_* */
-	__u32 util_gpu;            /* percent, 0-100 */
-	__u32 util_memory;         /* percent, 0-100 */
+	__u32 flags;	   /* RW_GPU_* */
+	__u32 util_gpu;	   /* percent, 0-100 */
+	__u32 util_memory; /* percent, 0-100 */
 	__u32 temperature_c;
 	__u32 power_mw;
 	__u64 memory_used_bytes;
 	__u64 memory_total_bytes;
 	__u32 nprocs;
 	__u32 reserved;
-	char uuid[RW_GPU_UUID_LEN];  /* NUL-padded */
+	char uuid[RW_GPU_UUID_LEN]; /* NUL-padded */
 	struct rw_gpu_process procs[RW_GPU_MAX_PROCS];
 };
 
 /* File-change monitoring: a watched path is an absolute path without a trailing
  * slash; a file matches it when the file's path equals it or lies below it. The
  * `file_watch` array map holds them (len 0 = unused slot); userspace fills it. */
-#define RW_PATH_LEN 256
+#define RW_PATH_LEN	  256
 #define RW_FILE_WATCH_MAX 32
 #define RW_FILE_WATCH_LEN 128
 
 struct rw_file_watch {
-	__u32 len;                     /* bytes of path, without NUL; 0 = unused */
-	char path[RW_FILE_WATCH_LEN];  /* NUL-padded */
+	__u32 len;		      /* bytes of path, without NUL; 0 = unused */
+	char path[RW_FILE_WATCH_LEN]; /* NUL-padded */
 };
 
 enum rw_file_op {
 	RW_FILE_OPEN_WRITE = 1, /* open/openat/openat2/creat with write, create or truncate intent */
-	RW_FILE_RENAME = 2,     /* rename/renameat/renameat2: path -> path2 */
-	RW_FILE_UNLINK = 3,     /* unlink/unlinkat/rmdir */
-	RW_FILE_LINK = 4,       /* link/linkat/symlink/symlinkat: path2 is the new name */
+	RW_FILE_RENAME = 2,	/* rename/renameat/renameat2: path -> path2 */
+	RW_FILE_UNLINK = 3,	/* unlink/unlinkat/rmdir */
+	RW_FILE_LINK = 4,	/* link/linkat/symlink/symlinkat: path2 is the new name */
 };
 
 /* flags of struct rw_file_change */
-#define RW_FILE_PATH_TRUNC   (1u << 0) /* path cut to RW_PATH_LEN - 1 */
-#define RW_FILE_PATH2_TRUNC  (1u << 1)
-#define RW_FILE_FROM_STRING  (1u << 2) /* path built from the syscall's string (rename, unlink,
+#define RW_FILE_PATH_TRUNC  (1u << 0) /* path cut to RW_PATH_LEN - 1 */
+#define RW_FILE_PATH2_TRUNC (1u << 1)
+#define RW_FILE_FROM_STRING \
+	(1u << 2) /* path built from the syscall's string (rename, unlink,
 				         * link), not from the opened file: symlinks not resolved */
-#define RW_FILE_NONCANONICAL (1u << 3) /* that string has "." / ".." / "//" parts: userspace
+#define RW_FILE_NONCANONICAL \
+	(1u << 3) /* that string has "." / ".." / "//" parts: userspace
 				         * normalises it and matches again */
 
 /* A change to a watched path, reported when the syscall returns. Paths are as the
  * writer's root sees them (its chroot and mount namespace). The header is the writer. */
 struct rw_file_change {
 	struct rw_header hdr;
-	__u32 op;             /* enum rw_file_op */
-	__u32 flags;          /* RW_FILE_* */
-	__u32 open_flags;     /* open(2) flags (OPEN_WRITE), renameat2 flags (RENAME), else 0 */
-	__s32 ret;            /* syscall return value: >= 0 done, < 0 -errno */
-	__u32 mntns;          /* mount namespace inode number of the writer */
+	__u32 op;	  /* enum rw_file_op */
+	__u32 flags;	  /* RW_FILE_* */
+	__u32 open_flags; /* open(2) flags (OPEN_WRITE), renameat2 flags (RENAME), else 0 */
+	__s32 ret;	  /* syscall return value: >= 0 done, < 0 -errno */
+	__u32 mntns;	  /* mount namespace inode number of the writer */
 	__u32 reserved;
 	char path[RW_PATH_LEN];
-	char path2[RW_PATH_LEN];  /* RENAME / LINK: the new name; else empty */
+	char path2[RW_PATH_LEN]; /* RENAME / LINK: the new name; else empty */
 };
 
 enum rw_tamper_op {
-	RW_TAMPER_SIGNAL = 1,    /* a signal generated for the sensor by another process */
-	RW_TAMPER_PTRACE = 2,    /* ptrace(2) aimed at one of the sensor's threads */
-	RW_TAMPER_VM_READ = 3,   /* process_vm_readv(2) of the sensor */
-	RW_TAMPER_VM_WRITE = 4,  /* process_vm_writev(2) into the sensor */
+	RW_TAMPER_SIGNAL = 1,	/* a signal generated for the sensor by another process */
+	RW_TAMPER_PTRACE = 2,	/* ptrace(2) aimed at one of the sensor's threads */
+	RW_TAMPER_VM_READ = 3,	/* process_vm_readv(2) of the sensor */
+	RW_TAMPER_VM_WRITE = 4, /* process_vm_writev(2) into the sensor */
 };
 
 /* Someone acted on the sensor process. The header is the actor. SIGCHLD and
  * SIGWINCH are not reported (children ending, terminal resizes). */
 struct rw_tamper {
 	struct rw_header hdr;
-	__u32 op;             /* enum rw_tamper_op */
-	__u32 target_pid;     /* the sensor thread aimed at */
-	__s64 arg;            /* SIGNAL: signal number; PTRACE: request; else 0 */
-	__s32 result;         /* SIGNAL: the kernel's TRACE_SIGNAL_* result; else 0 */
+	__u32 op;	  /* enum rw_tamper_op */
+	__u32 target_pid; /* the sensor thread aimed at */
+	__s64 arg;	  /* SIGNAL: signal number; PTRACE: request; else 0 */
+	__s32 result;	  /* SIGNAL: the kernel's TRACE_SIGNAL_* result; else 0 */
 	__u32 reserved;
 };
 
 enum rw_integrity_problem {
 	RW_INTEGRITY_LINK_DETACHED = 1, /* one of the sensor's BPF links no longer attached */
-	RW_INTEGRITY_MAP_ALTERED = 2,   /* a control map's contents differ from what the sensor wrote */
+	RW_INTEGRITY_MAP_ALTERED = 2,	/* a control map's contents differ from what the sensor wrote */
 };
 
 /* The sensor's periodic self-check found its kernel side changed by someone else
  * (userspace). The header carries only the time of the check. */
 struct rw_integrity {
 	struct rw_header hdr;
-	__u32 problem;        /* enum rw_integrity_problem */
-	__u32 expected;       /* entries the map should hold (MAP_ALTERED) */
-	__u32 found;          /* entries it holds */
+	__u32 problem;	/* enum rw_integrity_problem */
+	__u32 expected; /* entries the map should hold (MAP_ALTERED) */
+	__u32 found;	/* entries it holds */
 	__u32 reserved;
-	char name[64];        /* program or map name, NUL-padded */
+	char name[64]; /* program or map name, NUL-padded */
 };
 
 #endif /* RIGWATCH_EVENTS_H */

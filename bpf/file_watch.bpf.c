@@ -9,10 +9,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define RW_AT_FDCWD -100
+#define RW_AT_FDCWD  -100
 #define RW_O_ACCMODE 00000003
-#define RW_O_CREAT 00000100
-#define RW_O_TRUNC 00001000
+#define RW_O_CREAT   00000100
+#define RW_O_TRUNC   00001000
 
 /* Open flags of an open-for-write in flight, per thread. */
 struct {
@@ -95,8 +95,8 @@ static long copy_step(__u32 i, void *unused)
 /* Writes the path of (dentry, vfsmnt) as the task's root sees it into s->buf, like
  * d_path: crossing mount points, stopping at the task's root or its namespace's top.
  * Returns its length, or -1 when deeper than RW_PATH_DEPTH (then nothing matches). */
-static __always_inline int dentry_path(struct file_scratch *s, struct task_struct *task,
-				       struct dentry *dentry, struct vfsmount *vfsmnt)
+static __always_inline int dentry_path(struct file_scratch *s, struct task_struct *task, struct dentry *dentry,
+				       struct vfsmount *vfsmnt)
 {
 	struct walk_ctx walk = {
 		.dentry = dentry,
@@ -124,8 +124,7 @@ static __always_inline int dentry_path(struct file_scratch *s, struct task_struc
 
 /* The syscall's path string, joined to the cwd (AT_FDCWD) or to the directory
  * open as dfd when relative, into s->buf. Returns its length or -1. */
-static __always_inline int string_path(struct file_scratch *s, struct task_struct *task, int dfd,
-				       const char *upath)
+static __always_inline int string_path(struct file_scratch *s, struct task_struct *task, int dfd, const char *upath)
 {
 	char first = 0;
 	if (!upath || bpf_probe_read_user(&first, 1, upath))
@@ -212,11 +211,20 @@ static __always_inline int open_exit(long ret)
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")
-int enter_open(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx->args[1]); }
+int enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter(ctx->args[1]);
+}
 SEC("tracepoint/syscalls/sys_enter_openat")
-int enter_openat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx->args[2]); }
+int enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter(ctx->args[2]);
+}
 SEC("tracepoint/syscalls/sys_enter_creat")
-int enter_creat(struct trace_event_raw_sys_enter *ctx) { return open_enter(RW_O_CREAT | RW_O_TRUNC | 1); }
+int enter_creat(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter(RW_O_CREAT | RW_O_TRUNC | 1);
+}
 SEC("tracepoint/syscalls/sys_enter_openat2")
 int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 {
@@ -227,13 +235,25 @@ int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
-int exit_open(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
+int exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
 SEC("tracepoint/syscalls/sys_exit_openat")
-int exit_openat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
+int exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
 SEC("tracepoint/syscalls/sys_exit_creat")
-int exit_creat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
+int exit_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
 SEC("tracepoint/syscalls/sys_exit_openat2")
-int exit_openat2(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx->ret); }
+int exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
 
 /* ---- renames, unlinks, links: judged at entry from the strings, sent at exit ---- */
 
@@ -264,8 +284,8 @@ __noinline int stage_path(int dfd, __u64 upath, int second)
 
 /* op with its first path (judged unless judge_first is 0: a symlink's target is
  * text, not a path) and optional second path (the new name). */
-static __always_inline int stage_change(__u32 op, int dfd1, const char *path1, int judge_first,
-					int dfd2, const char *path2, __u32 op_flags)
+static __always_inline int stage_change(__u32 op, int dfd1, const char *path1, int judge_first, int dfd2,
+					const char *path2, __u32 op_flags)
 {
 	struct file_scratch *s = scratch();
 	if (!s)
@@ -316,39 +336,61 @@ static __always_inline int change_exit(long ret)
 
 SEC("tracepoint/syscalls/sys_enter_rename")
 int enter_rename(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_RENAME, RW_AT_FDCWD, ARG_STR(0), 1, RW_AT_FDCWD, ARG_STR(1), 0); }
+{
+	return stage_change(RW_FILE_RENAME, RW_AT_FDCWD, ARG_STR(0), 1, RW_AT_FDCWD, ARG_STR(1), 0);
+}
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int enter_renameat(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_RENAME, ctx->args[0], ARG_STR(1), 1, ctx->args[2], ARG_STR(3), 0); }
+{
+	return stage_change(RW_FILE_RENAME, ctx->args[0], ARG_STR(1), 1, ctx->args[2], ARG_STR(3), 0);
+}
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int enter_renameat2(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_RENAME, ctx->args[0], ARG_STR(1), 1, ctx->args[2], ARG_STR(3), ctx->args[4]); }
+{
+	return stage_change(RW_FILE_RENAME, ctx->args[0], ARG_STR(1), 1, ctx->args[2], ARG_STR(3), ctx->args[4]);
+}
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int enter_unlink(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_UNLINK, RW_AT_FDCWD, ARG_STR(0), 1, 0, NULL, 0); }
+{
+	return stage_change(RW_FILE_UNLINK, RW_AT_FDCWD, ARG_STR(0), 1, 0, NULL, 0);
+}
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_UNLINK, ctx->args[0], ARG_STR(1), 1, 0, NULL, ctx->args[2]); }
+{
+	return stage_change(RW_FILE_UNLINK, ctx->args[0], ARG_STR(1), 1, 0, NULL, ctx->args[2]);
+}
 SEC("tracepoint/syscalls/sys_enter_rmdir")
 int enter_rmdir(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_UNLINK, RW_AT_FDCWD, ARG_STR(0), 1, 0, NULL, 0); }
+{
+	return stage_change(RW_FILE_UNLINK, RW_AT_FDCWD, ARG_STR(0), 1, 0, NULL, 0);
+}
 SEC("tracepoint/syscalls/sys_enter_link")
 int enter_link(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_LINK, RW_AT_FDCWD, ARG_STR(0), 1, RW_AT_FDCWD, ARG_STR(1), 0); }
+{
+	return stage_change(RW_FILE_LINK, RW_AT_FDCWD, ARG_STR(0), 1, RW_AT_FDCWD, ARG_STR(1), 0);
+}
 SEC("tracepoint/syscalls/sys_enter_linkat")
 int enter_linkat(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_LINK, ctx->args[0], ARG_STR(1), 1, ctx->args[2], ARG_STR(3), ctx->args[4]); }
+{
+	return stage_change(RW_FILE_LINK, ctx->args[0], ARG_STR(1), 1, ctx->args[2], ARG_STR(3), ctx->args[4]);
+}
 SEC("tracepoint/syscalls/sys_enter_symlink")
 int enter_symlink(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_LINK, 0, ARG_STR(0), 0, RW_AT_FDCWD, ARG_STR(1), 0); }
+{
+	return stage_change(RW_FILE_LINK, 0, ARG_STR(0), 0, RW_AT_FDCWD, ARG_STR(1), 0);
+}
 SEC("tracepoint/syscalls/sys_enter_symlinkat")
 int enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
-{ return stage_change(RW_FILE_LINK, 0, ARG_STR(0), 0, ctx->args[1], ARG_STR(2), 0); }
+{
+	return stage_change(RW_FILE_LINK, 0, ARG_STR(0), 0, ctx->args[1], ARG_STR(2), 0);
+}
 
-#define CHANGE_EXIT(name)                                          \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                 \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx)      \
-	{ return change_exit(ctx->ret); }
+#define CHANGE_EXIT(name)                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)            \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx) \
+	{                                                     \
+		return change_exit(ctx->ret);                 \
+	}
 
 CHANGE_EXIT(rename)
 CHANGE_EXIT(renameat)

@@ -16,8 +16,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define TCP_SYN_SENT 2
-#define RW_S_IFMT 0170000
-#define RW_S_IFSOCK 0140000
+#define RW_S_IFMT    0170000
+#define RW_S_IFSOCK  0140000
 
 /* ---- connect: the socket left SYN_SENT ---- */
 
@@ -166,17 +166,17 @@ static __always_inline int bytes_enter(int fd)
 	return 0;
 }
 
-#define BYTES_SYSCALL(name)                                            \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                    \
-	int bytes_enter_##name(struct trace_event_raw_sys_enter *ctx)  \
-	{                                                              \
-		return bytes_enter(ctx->args[0]);                      \
-	}                                                              \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                     \
-	int bytes_exit_##name(struct trace_event_raw_sys_exit *ctx)    \
-	{                                                              \
-		send_end(ctx->ret);                                    \
-		return 0;                                              \
+#define BYTES_SYSCALL(name)                                           \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                   \
+	int bytes_enter_##name(struct trace_event_raw_sys_enter *ctx) \
+	{                                                             \
+		return bytes_enter(ctx->args[0]);                     \
+	}                                                             \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                    \
+	int bytes_exit_##name(struct trace_event_raw_sys_exit *ctx)   \
+	{                                                             \
+		send_end(ctx->ret);                                   \
+		return 0;                                             \
 	}
 
 BYTES_SYSCALL(sendto)
@@ -226,8 +226,7 @@ static __always_inline int stash_user_sockaddr(const void *uaddr)
 		return 0;
 	struct sendto_dest dest = {};
 	__u16 family = 0, port = 0;
-	if (bpf_probe_read_user(&family, sizeof(family), uaddr) ||
-	    bpf_probe_read_user(&port, sizeof(port), uaddr + 2))
+	if (bpf_probe_read_user(&family, sizeof(family), uaddr) || bpf_probe_read_user(&port, sizeof(port), uaddr + 2))
 		return 0;
 	if (family == RW_AF_INET) {
 		if (bpf_probe_read_user(dest.addr, 4, uaddr + 4))

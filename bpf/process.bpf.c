@@ -121,4 +121,3 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	bpf_map_delete_elem(&lineage, &tgid);
 	return 0;
 }
-

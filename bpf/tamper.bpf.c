@@ -6,8 +6,8 @@
 #include "lib/common.h"
 
 char LICENSE[] SEC("license") = "GPL";
-#define RW_SIGCHLD 17
-#define RW_SIGWINCH 28
+#define RW_SIGCHLD	  17
+#define RW_SIGWINCH	  28
 #define RW_PTRACE_TRACEME 0
 
 /* The sensor's own process id; set by userspace before load (0 = not reported). */

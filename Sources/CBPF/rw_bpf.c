@@ -29,10 +29,10 @@ struct rw_sensor {
 	struct bpf_map *drops;
 	struct bpf_map *watched;
 	struct bpf_map *lineage;
-	struct bpf_map *net_bytes; /* may be absent (test objects) */
+	struct bpf_map *net_bytes;  /* may be absent (test objects) */
 	struct bpf_map *file_watch; /* may be absent */
 	struct bpf_map *self_tids;  /* may be absent */
-	int cgroup_fd;              /* cgroup v2 root the cgroup hooks attach to; -1 = none */
+	int cgroup_fd;		    /* cgroup v2 root the cgroup hooks attach to; -1 = none */
 	struct ring_buffer *rb;
 	rw_record_fn record_fn;
 	void *record_ctx;
@@ -105,8 +105,7 @@ static int select_programs(struct rw_sensor *s, const char *const *names, char *
 {
 	struct bpf_program *prog;
 	if (names) {
-		bpf_object__for_each_program(prog, s->obj)
-			bpf_program__set_autoload(prog, false);
+		bpf_object__for_each_program(prog, s->obj) bpf_program__set_autoload(prog, false);
 		for (const char *const *n = names; *n; n++) {
 			prog = bpf_object__find_program_by_name(s->obj, *n);
 			if (!prog) {
@@ -117,7 +116,8 @@ static int select_programs(struct rw_sensor *s, const char *const *names, char *
 			bpf_program__set_autoload(prog, true);
 		}
 	}
-	bpf_object__for_each_program(prog, s->obj) {
+	bpf_object__for_each_program(prog, s->obj)
+	{
 		if (bpf_program__type(prog) == BPF_PROG_TYPE_CGROUP_SOCK_ADDR && s->cgroup_fd < 0)
 			bpf_program__set_autoload(prog, false);
 	}
@@ -179,7 +179,8 @@ static int open_other(struct rw_sensor *s, const struct rw_sensor_config *cfg, s
 	s->file_watch = bpf_object__find_map_by_name(s->obj, "file_watch");
 	s->self_tids = bpf_object__find_map_by_name(s->obj, "self_tids");
 	if (!s->events || !s->drops || !s->watched || !s->lineage)
-		return fail(-ENOENT, "BPF object lacks a required map (events, drops, watched_uids, lineage)", err, errlen);
+		return fail(-ENOENT, "BPF object lacks a required map (events, drops, watched_uids, lineage)", err,
+			    errlen);
 	if (cfg->args_cap)
 		set_rodata(s->obj, "args_cap", &cfg->args_cap, sizeof(cfg->args_cap));
 	if (cfg->wakeup_bytes)
@@ -252,7 +253,8 @@ int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err,
 	if (!s->rb)
 		return fail(-errno, "creating ring buffer consumer", err, errlen);
 	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, s->obj) {
+	bpf_object__for_each_program(prog, s->obj)
+	{
 		if (!bpf_program__autoload(prog))
 			continue;
 		if (s->nlinks >= MAX_LINKS)

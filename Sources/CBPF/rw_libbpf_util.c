@@ -57,7 +57,8 @@ int rw_list_programs(struct bpf_object *obj, char *out, size_t outlen)
 	if (outlen)
 		out[0] = 0;
 	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		int w = snprintf(out + used, outlen > used ? outlen - used : 0, "%s\t%s\n", bpf_program__name(prog),
 				 bpf_program__section_name(prog));
 		if (w < 0 || used + (size_t)w >= outlen)

@@ -151,13 +151,13 @@ static const struct {
 	const char *name;
 	enum bpf_func_id id;
 } helpers[] = {
-	{ "bpf_loop", BPF_FUNC_loop },
-	{ "bpf_ringbuf_reserve", BPF_FUNC_ringbuf_reserve },
-	{ "bpf_ringbuf_output", BPF_FUNC_ringbuf_output },
-	{ "bpf_get_current_task_btf", BPF_FUNC_get_current_task_btf },
-	{ "bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel },
-	{ "bpf_probe_read_user_str", BPF_FUNC_probe_read_user_str },
-	{ "bpf_get_current_cgroup_id", BPF_FUNC_get_current_cgroup_id },
+	{"bpf_loop", BPF_FUNC_loop},
+	{"bpf_ringbuf_reserve", BPF_FUNC_ringbuf_reserve},
+	{"bpf_ringbuf_output", BPF_FUNC_ringbuf_output},
+	{"bpf_get_current_task_btf", BPF_FUNC_get_current_task_btf},
+	{"bpf_probe_read_kernel", BPF_FUNC_probe_read_kernel},
+	{"bpf_probe_read_user_str", BPF_FUNC_probe_read_user_str},
+	{"bpf_get_current_cgroup_id", BPF_FUNC_get_current_cgroup_id},
 };
 
 int rw_probe_helper(const char *prog_type, const char *helper)
@@ -194,8 +194,7 @@ int rw_probe_attach(const char *program, char *err, size_t errlen)
 		goto out;
 	}
 	struct bpf_program *prog;
-	bpf_object__for_each_program(prog, skel->obj)
-		bpf_program__set_autoload(prog, prog == target);
+	bpf_object__for_each_program(prog, skel->obj) bpf_program__set_autoload(prog, prog == target);
 	rc = bpf_object__load(skel->obj);
 	if (rc) {
 		snprintf(what, sizeof(what), "loading %s (%s)", program, bpf_program__section_name(target));
@@ -233,7 +232,8 @@ int rw_probe_attach(const char *program, char *err, size_t errlen)
 	(void)program;
 	libbpf_print_fn_t old = rw_log_capture(0);
 	libbpf_set_print(old);
-	return fail(-ENOENT, "rigwatch was built without the probe object (bpf/probe.bpf.c; run make bpf)", err, errlen);
+	return fail(-ENOENT, "rigwatch was built without the probe object (bpf/probe.bpf.c; run make bpf)", err,
+		    errlen);
 }
 
 int rw_probe_programs(char *out, size_t outlen)

@@ -13,20 +13,24 @@
 
 /* ---- The NVML ABI subset ------------------------------------------------ */
 
-typedef int nvml_return;         /* nvmlReturn_t */
-typedef void *nvml_device;       /* nvmlDevice_t */
+typedef int nvml_return;   /* nvmlReturn_t */
+typedef void *nvml_device; /* nvmlDevice_t */
 
-#define NVML_SUCCESS 0
-#define NVML_ERROR_NOT_SUPPORTED 3
-#define NVML_ERROR_NO_PERMISSION 4
-#define NVML_ERROR_INSUFFICIENT_SIZE 7
-#define NVML_TEMPERATURE_GPU 0
+#define NVML_SUCCESS			0
+#define NVML_ERROR_NOT_SUPPORTED	3
+#define NVML_ERROR_NO_PERMISSION	4
+#define NVML_ERROR_INSUFFICIENT_SIZE	7
+#define NVML_TEMPERATURE_GPU		0
 #define NVML_DEVICE_UUID_V2_BUFFER_SIZE 96
 /* usedGpuMemory when the driver cannot tell (e.g. no permission). */
 #define NVML_VALUE_NOT_AVAILABLE (~0ULL)
 
-struct nvml_utilization { unsigned int gpu, memory; };                    /* nvmlUtilization_t */
-struct nvml_memory { unsigned long long total, free, used; };           /* nvmlMemory_t (v1) */
+struct nvml_utilization {
+	unsigned int gpu, memory;
+}; /* nvmlUtilization_t */
+struct nvml_memory {
+	unsigned long long total, free, used;
+}; /* nvmlMemory_t (v1) */
 
 /* nvmlProcessInfo_v1_t: taken by the unsuffixed nvmlDeviceGetComputeRunningProcesses. */
 struct nvml_process_v1 {
@@ -69,9 +73,9 @@ struct rw_nvml {
 	fn_uint power;
 	fn_temperature temperature;
 	fn_processes processes;
-	int process_api;              /* 3, 2 or 1 */
-	size_t process_stride;        /* bytes per entry of that API's struct */
-	void *process_buf;            /* reused between samples; grows when needed */
+	int process_api;       /* 3, 2 or 1 */
+	size_t process_stride; /* bytes per entry of that API's struct */
+	void *process_buf;     /* reused between samples; grows when needed */
 	unsigned int process_cap;
 	char error[256];
 };
@@ -130,8 +134,9 @@ int rw_nvml_open(const char *library_path, struct rw_nvml **out, char *err, size
 	/* The _v2 names are the ABI every driver since NVML 5 exports; the
 	 * unsuffixed ones are kept by NVIDIA for old binaries only. */
 	fn_void init;
-#define RESOLVE(field, type, name) \
-	if (!(field = (type)resolve(nvml, name, path, err, errlen))) goto fail;
+#define RESOLVE(field, type, name)                                   \
+	if (!(field = (type)resolve(nvml, name, path, err, errlen))) \
+		goto fail;
 	RESOLVE(init, fn_void, "nvmlInit_v2");
 	RESOLVE(nvml->shutdown, fn_void, "nvmlShutdown");
 	RESOLVE(nvml->device_count, fn_count, "nvmlDeviceGetCount_v2");
@@ -145,10 +150,14 @@ int rw_nvml_open(const char *library_path, struct rw_nvml **out, char *err, size
 	nvml->error_string = (fn_error_string)dlsym(nvml->lib, "nvmlErrorString");
 
 	/* Newest process API first; older drivers export only the older ones. */
-	static const struct { const char *name; int version; size_t stride; } process_apis[] = {
-		{ "nvmlDeviceGetComputeRunningProcesses_v3", 3, sizeof(struct nvml_process_v2) },
-		{ "nvmlDeviceGetComputeRunningProcesses_v2", 2, sizeof(struct nvml_process_v2) },
-		{ "nvmlDeviceGetComputeRunningProcesses", 1, sizeof(struct nvml_process_v1) },
+	static const struct {
+		const char *name;
+		int version;
+		size_t stride;
+	} process_apis[] = {
+		{"nvmlDeviceGetComputeRunningProcesses_v3", 3, sizeof(struct nvml_process_v2)},
+		{"nvmlDeviceGetComputeRunningProcesses_v2", 2, sizeof(struct nvml_process_v2)},
+		{"nvmlDeviceGetComputeRunningProcesses", 1, sizeof(struct nvml_process_v1)},
 	};
 	for (size_t i = 0; i < sizeof(process_apis) / sizeof(process_apis[0]) && !nvml->processes; i++) {
 		nvml->processes = (fn_processes)dlsym(nvml->lib, process_apis[i].name);
@@ -156,7 +165,8 @@ int rw_nvml_open(const char *library_path, struct rw_nvml **out, char *err, size
 		nvml->process_stride = process_apis[i].stride;
 	}
 	if (!nvml->processes) {
-		snprintf(err, errlen, "%s has no nvmlDeviceGetComputeRunningProcesses (nor _v2, _v3): not a usable NVML", path);
+		snprintf(err, errlen,
+			 "%s has no nvmlDeviceGetComputeRunningProcesses (nor _v2, _v3): not a usable NVML", path);
 		goto fail;
 	}
 
@@ -185,9 +195,15 @@ void rw_nvml_close(struct rw_nvml *nvml)
 	free(nvml);
 }
 
-const char *rw_nvml_last_error(const struct rw_nvml *nvml) { return nvml->error; }
+const char *rw_nvml_last_error(const struct rw_nvml *nvml)
+{
+	return nvml->error;
+}
 
-int rw_nvml_process_api_version(const struct rw_nvml *nvml) { return nvml->process_api; }
+int rw_nvml_process_api_version(const struct rw_nvml *nvml)
+{
+	return nvml->process_api;
+}
 
 /* ---- Sampling ----------------------------------------------------------- */
 
@@ -204,7 +220,10 @@ int rw_nvml_device_count(struct rw_nvml *nvml)
 }
 
 /* A metric the GPU does not have is 0, not a failed sample. */
-static int tolerable(nvml_return rc) { return rc == NVML_SUCCESS || rc == NVML_ERROR_NOT_SUPPORTED; }
+static int tolerable(nvml_return rc)
+{
+	return rc == NVML_SUCCESS || rc == NVML_ERROR_NOT_SUPPORTED;
+}
 
 static int metric_failed(struct rw_nvml *nvml, const char *call, unsigned index, nvml_return rc)
 {
@@ -231,8 +250,9 @@ static int reserve_processes(struct rw_nvml *nvml, unsigned int need)
  * sizing call and the reading call, so a few retries with headroom. */
 static int read_processes(struct rw_nvml *nvml, nvml_device dev, unsigned index, struct rw_gpu_sample *out)
 {
-	static const char *names[] = { "", "nvmlDeviceGetComputeRunningProcesses",
-		"nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetComputeRunningProcesses_v3" };
+	static const char *names[] = {"", "nvmlDeviceGetComputeRunningProcesses",
+				      "nvmlDeviceGetComputeRunningProcesses_v2",
+				      "nvmlDeviceGetComputeRunningProcesses_v3"};
 	const char *name = names[nvml->process_api];
 	unsigned int count = 0;
 	nvml_return rc = NVML_ERROR_INSUFFICIENT_SIZE;
@@ -280,7 +300,7 @@ int rw_nvml_sample(struct rw_nvml *nvml, unsigned index, uint64_t now_ns, struct
 	out->gpu_index = index;
 	out->flags = RW_GPU_FROM_NVML;
 
-	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = { 0 };
+	char uuid[NVML_DEVICE_UUID_V2_BUFFER_SIZE] = {0};
 	rc = nvml->uuid(dev, uuid, sizeof(uuid));
 	if (!tolerable(rc))
 		return metric_failed(nvml, "nvmlDeviceGetUUID", index, rc);
@@ -290,7 +310,7 @@ int rw_nvml_sample(struct rw_nvml *nvml, unsigned index, uint64_t now_ns, struct
 		memcpy(out->uuid, uuid, len); /* the rest stays NUL */
 	}
 
-	struct nvml_utilization util = { 0, 0 };
+	struct nvml_utilization util = {0, 0};
 	rc = nvml->utilization(dev, &util);
 	if (!tolerable(rc))
 		return metric_failed(nvml, "nvmlDeviceGetUtilizationRates", index, rc);
@@ -299,7 +319,7 @@ int rw_nvml_sample(struct rw_nvml *nvml, unsigned index, uint64_t now_ns, struct
 		out->util_memory = util.memory;
 	}
 
-	struct nvml_memory mem = { 0, 0, 0 };
+	struct nvml_memory mem = {0, 0, 0};
 	rc = nvml->memory(dev, &mem);
 	if (!tolerable(rc))
 		return metric_failed(nvml, "nvmlDeviceGetMemoryInfo", index, rc);

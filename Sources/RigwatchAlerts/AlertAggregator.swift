@@ -18,7 +18,7 @@ public struct AlertAggregator {
     struct Fold {
         var firstRepeatNs: Int64
         var latest: AlertEnvelope
-        var repeats: Int          // not yet sent
+        var repeats: Int  // not yet sent
         var windowEnd: Int64
     }
 
@@ -82,9 +82,11 @@ public struct AlertAggregator {
             storms.removeValue(forKey: rule)
             guard storm.suppressed > 0, var summary = storm.latest else { continue }
             summary.count = storm.suppressed
-            summary.alert.title = "Alert storm: \(storm.suppressed) more \(rule) alerts in \(windowNs / 1_000_000_000) s (beyond \(perRuleLimit) shown)"
+            summary.alert.title =
+                "Alert storm: \(storm.suppressed) more \(rule) alerts in \(windowNs / 1_000_000_000) s (beyond \(perRuleLimit) shown)"
             summary.alert.dedupKey = "storm|\(rule)"
-            summary.alert.evidence = storm.examples.enumerated().map { ("example \($0.offset + 1)", $0.element) }
+            summary.alert.evidence =
+                storm.examples.enumerated().map { ("example \($0.offset + 1)", $0.element) }
                 + [("note", "every alert is in the local alert log")]
             summary.alert.chain = []
             out.append(summary)
@@ -95,6 +97,7 @@ public struct AlertAggregator {
 
     /// The earliest time a window closes, for the router's sleep.
     public var nextDeadline: Int64? {
-        (folds.values.filter { $0.repeats > 0 }.map(\.windowEnd) + storms.values.filter { $0.suppressed > 0 }.map(\.windowEnd)).min()
+        (folds.values.filter { $0.repeats > 0 }.map(\.windowEnd)
+            + storms.values.filter { $0.suppressed > 0 }.map(\.windowEnd)).min()
     }
 }

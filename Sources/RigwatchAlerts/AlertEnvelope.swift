@@ -18,8 +18,10 @@ public struct AlertEnvelope: Equatable, Sendable {
     public var firstWallNs: Int64
     public var lastWallNs: Int64
 
-    public init(alert: Alert, host: String, sensorVersion: String, eventWallNs: Int64, detectedWallNs: Int64,
-                count: Int = 1, firstWallNs: Int64? = nil, lastWallNs: Int64? = nil) {
+    public init(
+        alert: Alert, host: String, sensorVersion: String, eventWallNs: Int64, detectedWallNs: Int64,
+        count: Int = 1, firstWallNs: Int64? = nil, lastWallNs: Int64? = nil
+    ) {
         self.alert = alert
         self.host = host
         self.sensorVersion = sensorVersion

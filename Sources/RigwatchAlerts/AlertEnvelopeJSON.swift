@@ -24,7 +24,11 @@ public enum AlertEnvelopeJSON {
         w.field("last_wall_ns", e.lastWallNs)
         w.field("chain", raw: "[" + e.alert.chain.map(AlertFormat.processJSON).joined(separator: ",") + "]")
         // Evidence keeps its order: an array of pairs, since JSON objects have none.
-        w.field("evidence", raw: "[" + e.alert.evidence.map { "[\(JSONWriter.quoted($0.0)),\(JSONWriter.quoted($0.1))]" }.joined(separator: ",") + "]")
+        w.field(
+            "evidence",
+            raw: "["
+                + e.alert.evidence.map { "[\(JSONWriter.quoted($0.0)),\(JSONWriter.quoted($0.1))]" }.joined(
+                    separator: ",") + "]")
         w.field("dedup_key", e.alert.dedupKey)
         return w.finish()
     }
@@ -45,25 +49,30 @@ public enum AlertEnvelopeJSON {
             guard let v = object[key] as? NSNumber else { throw DecodeError(description: "missing number \(key)") }
             return v.int64Value
         }
-        guard let severity = Severity(rawValue: try string("severity")) else { throw DecodeError(description: "bad severity") }
+        guard let severity = Severity(rawValue: try string("severity")) else {
+            throw DecodeError(description: "bad severity")
+        }
         let chain = try (object["chain"] as? [[String: Any]] ?? []).map(process)
         let evidence = (object["evidence"] as? [[String]] ?? []).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
-        var alert = Alert(rule: try string("rule"), severity: severity, title: try string("title"),
-                          eventTimeNs: UInt64(try int64("ts_ns")), chain: chain, evidence: evidence,
-                          dedupKey: try string("dedup_key"))
+        var alert = Alert(
+            rule: try string("rule"), severity: severity, title: try string("title"),
+            eventTimeNs: UInt64(try int64("ts_ns")), chain: chain, evidence: evidence,
+            dedupKey: try string("dedup_key"))
         alert.id = try string("id")
-        return AlertEnvelope(alert: alert, host: try string("host"), sensorVersion: try string("sensor_version"),
-                             eventWallNs: try int64("event_wall_ns"), detectedWallNs: try int64("detected_wall_ns"),
-                             count: Int(try int64("count")), firstWallNs: try int64("first_wall_ns"),
-                             lastWallNs: try int64("last_wall_ns"))
+        return AlertEnvelope(
+            alert: alert, host: try string("host"), sensorVersion: try string("sensor_version"),
+            eventWallNs: try int64("event_wall_ns"), detectedWallNs: try int64("detected_wall_ns"),
+            count: Int(try int64("count")), firstWallNs: try int64("first_wall_ns"),
+            lastWallNs: try int64("last_wall_ns"))
     }
 
     static func process(_ o: [String: Any]) throws -> ProcessSummary {
         func u32(_ k: String) -> UInt32 { (o[k] as? NSNumber)?.uint32Value ?? noLineage }
-        return ProcessSummary(pid: u32("pid"), ppid: u32("ppid"), exe: o["exe"] as? String ?? "", argv: o["argv"] as? [String] ?? [],
-                              uid: u32("uid"), euid: u32("euid"), gid: u32("gid"), egid: u32("egid"),
-                              lineageUid: u32("lineage_uid"), cgroupId: (o["cgroup_id"] as? NSNumber)?.uint64Value ?? 0,
-                              comm: o["comm"] as? String ?? "")
+        return ProcessSummary(
+            pid: u32("pid"), ppid: u32("ppid"), exe: o["exe"] as? String ?? "", argv: o["argv"] as? [String] ?? [],
+            uid: u32("uid"), euid: u32("euid"), gid: u32("gid"), egid: u32("egid"),
+            lineageUid: u32("lineage_uid"), cgroupId: (o["cgroup_id"] as? NSNumber)?.uint64Value ?? 0,
+            comm: o["comm"] as? String ?? "")
     }
 }
 
@@ -87,6 +96,7 @@ public enum ISOTime {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
     }
 }

@@ -16,11 +16,14 @@ public final class AlertLog {
         self.path = path
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            try FileManager.default.createDirectory(
+                atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
         }
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(description: "cannot open the alert log \(path): \(String(cString: strerror(errno)))") }
-        fchmod(fd, 0o600) // O_CREAT's mode does not apply to a file that existed
+        guard fd >= 0 else {
+            throw Failure(description: "cannot open the alert log \(path): \(String(cString: strerror(errno)))")
+        }
+        fchmod(fd, 0o600)  // O_CREAT's mode does not apply to a file that existed
     }
 
     deinit { close(fd) }

@@ -72,7 +72,9 @@ public final class AlertRouter {
 
     /// `transport` makes the Discord transport (libcurl unless a test scripts one);
     /// `clock` is `SystemClock()` outside tests.
-    public init(settings: Settings, clock: TimeSource, transport: @escaping AlertTransportFactory = HTTPPoster.factory) throws {
+    public init(
+        settings: Settings, clock: TimeSource, transport: @escaping AlertTransportFactory = HTTPPoster.factory
+    ) throws {
         active = settings
         self.clock = clock
         makeTransport = transport
@@ -190,8 +192,10 @@ public final class AlertRouter {
     private func process(_ batch: [(Alert, Int64)], nowNs: Int64, final: Bool) {
         var envelopes: [AlertEnvelope] = []
         for (alert, eventWallNs) in batch {
-            envelopes.append(AlertEnvelope(alert: alert, host: active.host, sensorVersion: active.sensorVersion,
-                                           eventWallNs: eventWallNs, detectedWallNs: nowNs))
+            envelopes.append(
+                AlertEnvelope(
+                    alert: alert, host: active.host, sensorVersion: active.sensorVersion,
+                    eventWallNs: eventWallNs, detectedWallNs: nowNs))
         }
         do {
             try log?.append(envelopes.map(AlertEnvelopeJSON.encode))
@@ -201,7 +205,10 @@ public final class AlertRouter {
         var outgoing: [AlertEnvelope] = []
         for envelope in envelopes { outgoing += aggregator.submit(envelope, nowNs: nowNs) }
         outgoing += aggregator.flush(nowNs: nowNs, all: final)
-        update { $0.received += batch.count; $0.logged += self.log == nil ? 0 : batch.count }
+        update {
+            $0.received += batch.count
+            $0.logged += self.log == nil ? 0 : batch.count
+        }
         // A webhook removed by a reload: new alerts stop going to the spool; what it holds stays.
         guard let spool, active.webhook != nil else { return }
         for envelope in outgoing {
@@ -214,21 +221,29 @@ public final class AlertRouter {
             }
         }
         reportSpoolOverflow(nowNs: nowNs)
-        update { $0.spoolDepth = spool.count; $0.droppedSpoolFull = spool.droppedTotal }
+        update {
+            $0.spoolDepth = spool.count
+            $0.droppedSpoolFull = spool.droppedTotal
+        }
     }
 
     /// When the spool had to refuse alerts, that loss becomes an alert of its own once there is room.
     private func reportSpoolOverflow(nowNs: Int64) {
         guard let spool, spool.droppedUnreported > 0 else { return }
         let lost = spool.droppedUnreported
-        var alert = Alert(rule: "alert-spool-full", severity: .critical,
-                          title: "rigwatch dropped \(lost) alerts: the delivery spool was full",
-                          eventTimeNs: 0, evidence: [("dropped", String(lost)), ("spool", active.spoolDirectory),
-                                                     ("note", "every alert is still in the local alert log")],
-                          dedupKey: "alert-spool-full")
+        var alert = Alert(
+            rule: "alert-spool-full", severity: .critical,
+            title: "rigwatch dropped \(lost) alerts: the delivery spool was full",
+            eventTimeNs: 0,
+            evidence: [
+                ("dropped", String(lost)), ("spool", active.spoolDirectory),
+                ("note", "every alert is still in the local alert log"),
+            ],
+            dedupKey: "alert-spool-full")
         alert.id = "alert-spool-full-\(nowNs)"
-        let envelope = AlertEnvelope(alert: alert, host: active.host, sensorVersion: active.sensorVersion,
-                                     eventWallNs: nowNs, detectedWallNs: nowNs)
+        let envelope = AlertEnvelope(
+            alert: alert, host: active.host, sensorVersion: active.sensorVersion,
+            eventWallNs: nowNs, detectedWallNs: nowNs)
         if (try? spool.append(Array(AlertEnvelopeJSON.encode(envelope).utf8))) ?? nil != nil {
             try? spool.clearDroppedReport()
         }
@@ -282,25 +297,35 @@ public final class AlertRouter {
             attempts = 0
             singleNext = false
             nextAttempt = clock.wallNowNs() + Self.ns(wait)
-            update { $0.delivered += count; $0.spoolDepth = spool.count }
+            update {
+                $0.delivered += count
+                $0.spoolDepth = spool.count
+            }
         case .retryAfter(let seconds, let global):
             nextAttempt = clock.wallNowNs() + Self.ns(seconds)
             update { $0.rateLimited += 1 }
             if global { note(error: "Discord global rate limit: waiting \(seconds) s") }
         case .backoff:
             attempts += 1
-            nextAttempt = clock.wallNowNs() + Self.ns(DeliveryPolicy.backoffSeconds(attempt: attempts, random: jitter()))
+            nextAttempt =
+                clock.wallNowNs() + Self.ns(DeliveryPolicy.backoffSeconds(attempt: attempts, random: jitter()))
             update { $0.deliveryFailures += 1 }
         case .webhookGone:
             webhookGone = true
-            note(error: "Discord says the webhook \(webhook) no longer exists (404); alerts stay spooled in \(active.spoolDirectory) until it is replaced")
+            note(
+                error:
+                    "Discord says the webhook \(webhook) no longer exists (404); alerts stay spooled in \(active.spoolDirectory) until it is replaced"
+            )
             update { $0.deliveryFailures += 1 }
         case .rejected(let status, let message):
             update { $0.deliveryFailures += 1 }
             if count > 1 {
-                singleNext = true // find the one Discord refuses
+                singleNext = true  // find the one Discord refuses
             } else {
-                note(error: "Discord refused alert \(envelopes[0].alert.id) (HTTP \(status): \(message)); it stays in the alert log, skipped for Discord")
+                note(
+                    error:
+                        "Discord refused alert \(envelopes[0].alert.id) (HTTP \(status): \(message)); it stays in the alert log, skipped for Discord"
+                )
                 try? spool.acknowledge(through: entries[0].sequence)
                 singleNext = false
             }
@@ -337,8 +362,11 @@ public final class AlertRouter {
         next.spoolMaxBytes = current.spoolMaxBytes
         guard next.webhook != nil else { return Reconfiguration(settings: next, spool: nil, poster: nil) }
         let newSpool = hasSpool ? nil : try Spool(directory: next.spoolDirectory, maxBytes: next.spoolMaxBytes)
-        let timeoutsChanged = next.connectTimeoutMs != current.connectTimeoutMs || next.totalTimeoutMs != current.totalTimeoutMs
-        let newPoster = hasPoster && !timeoutsChanged ? nil
+        let timeoutsChanged =
+            next.connectTimeoutMs != current.connectTimeoutMs || next.totalTimeoutMs != current.totalTimeoutMs
+        let newPoster =
+            hasPoster && !timeoutsChanged
+            ? nil
             : makeTransport(next.connectTimeoutMs, next.totalTimeoutMs, "rigwatch/\(next.sensorVersion)")
         return Reconfiguration(settings: next, spool: newSpool, poster: newPoster)
     }
@@ -347,8 +375,9 @@ public final class AlertRouter {
     public func commit(_ change: Reconfiguration) {
         condition.lock()
         // A reload not yet taken over is replaced, keeping what it opened.
-        pending = Reconfiguration(settings: change.settings, spool: change.spool ?? pending?.spool,
-                                  poster: change.poster ?? pending?.poster)
+        pending = Reconfiguration(
+            settings: change.settings, spool: change.spool ?? pending?.spool,
+            poster: change.poster ?? pending?.poster)
         condition.signal()
         condition.unlock()
     }

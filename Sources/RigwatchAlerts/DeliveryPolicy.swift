@@ -19,7 +19,9 @@ public enum DeliveryPolicy {
         switch status {
         case 200..<300:
             // Bucket exhausted: wait for it to refill rather than earn a 429.
-            if headers["x-ratelimit-remaining"] == "0", let reset = headers["x-ratelimit-reset-after"].flatMap(Double.init) {
+            if headers["x-ratelimit-remaining"] == "0",
+                let reset = headers["x-ratelimit-reset-after"].flatMap(Double.init)
+            {
                 return .delivered(waitBeforeNext: reset)
             }
             return .delivered(waitBeforeNext: 0)
@@ -40,7 +42,9 @@ public enum DeliveryPolicy {
     }
 
     /// Exponential backoff with full jitter: attempt 1 → up to 1 s, doubling, capped.
-    public static func backoffSeconds(attempt: Int, cap: Double = 60, random: Double = Double.random(in: 0...1)) -> Double {
+    public static func backoffSeconds(
+        attempt: Int, cap: Double = 60, random: Double = Double.random(in: 0...1)
+    ) -> Double {
         let ceiling = min(cap, pow(2, Double(max(0, attempt - 1))))
         return max(0.1, ceiling * random)
     }

@@ -63,7 +63,9 @@ struct DiscordEmbed {
     func render(budget: Int) -> Rendered {
         var parts: [Part] = [
             Part(limit: DiscordLimit.title, weight: 1) { DiscordSegment.render(title, limit: $0) },
-            Part(limit: DiscordLimit.description, weight: DiscordEmbed.descriptionWeight) { DiscordDescription.render(envelope.alert.chain, cap: $0) },
+            Part(limit: DiscordLimit.description, weight: DiscordEmbed.descriptionWeight) {
+                DiscordDescription.render(envelope.alert.chain, cap: $0)
+            },
             Part(limit: DiscordLimit.footer, weight: 1) { [footer] cap in
                 var out = BoundedText(limit: cap)
                 out.appendPlain(footer)
@@ -71,8 +73,10 @@ struct DiscordEmbed {
             },
         ]
         for field in fields {
-            parts.append(Part(limit: DiscordLimit.fieldName, weight: 1) { DiscordSegment.render(field.name, limit: $0) })
-            parts.append(Part(limit: DiscordLimit.fieldValue, weight: 1) { DiscordSegment.render(field.value, limit: $0) })
+            parts.append(
+                Part(limit: DiscordLimit.fieldName, weight: 1) { DiscordSegment.render(field.name, limit: $0) })
+            parts.append(
+                Part(limit: DiscordLimit.fieldValue, weight: 1) { DiscordSegment.render(field.value, limit: $0) })
         }
 
         var texts = parts.map { $0.render($0.limit) }
@@ -82,7 +86,8 @@ struct DiscordEmbed {
             func need(_ c: Int) -> Int {
                 zip(sizes, parts).reduce(0) { $0 + min($1.0, $1.1.weight * c) }
             }
-            var low = 0, high = DiscordLimit.description
+            var low = 0
+            var high = DiscordLimit.description
             while low < high {
                 let mid = (low + high + 1) / 2
                 if need(mid) <= budget { low = mid } else { high = mid - 1 }
@@ -130,28 +135,40 @@ struct DiscordEmbed {
         if let p = alert.subject {
             let lineage = p.lineageUid == noLineage ? "no watched lineage" : "lineage uid \(p.lineageUid)"
             fields += [
-                Field(name: [.plain("PID")], value: [.plain("\(p.pid) (parent \(p.ppid)), comm "), .text(p.comm)], inline: true),
-                Field(name: [.plain("User / lineage")],
-                      value: [.plain("uid \(p.uid) · euid \(p.euid) · gid \(p.gid) · egid \(p.egid) · \(lineage)")], inline: true),
+                Field(
+                    name: [.plain("PID")], value: [.plain("\(p.pid) (parent \(p.ppid)), comm "), .text(p.comm)],
+                    inline: true),
+                Field(
+                    name: [.plain("User / lineage")],
+                    value: [.plain("uid \(p.uid) · euid \(p.euid) · gid \(p.gid) · egid \(p.egid) · \(lineage)")],
+                    inline: true),
                 Field(name: [.plain("Cgroup")], value: [.plain(String(p.cgroupId))], inline: true),
                 Field(name: [.plain("Executable")], value: nonEmpty(.text(p.exe), p.exe), inline: false),
             ]
         }
         if envelope.count > 1 {
-            let value = "\(envelope.count) times, first \(ISOTime.format(ns: envelope.firstWallNs)), last \(ISOTime.format(ns: envelope.lastWallNs))"
+            let value =
+                "\(envelope.count) times, first \(ISOTime.format(ns: envelope.firstWallNs)), last \(ISOTime.format(ns: envelope.lastWallNs))"
             fields.append(Field(name: [.plain("Occurrences")], value: [.plain(value)], inline: false))
         }
         for (name, value) in alert.evidence {
             let inline = DiscordText.count(name) <= 32 && DiscordText.count(value) <= 40
-            fields.append(Field(name: nonEmpty(.text(name), name), value: nonEmpty(.text(value), value), inline: inline))
+            fields.append(
+                Field(name: nonEmpty(.text(name), name), value: nonEmpty(.text(value), value), inline: inline))
         }
         if fields.count > DiscordLimit.fields {
             let kept = DiscordLimit.fields - 1
             let leftOut = fields.count - kept
             fields.removeLast(fields.count - kept)
-            fields.append(Field(name: [.plain("Fields left out")],
-                                value: [.plain("\(leftOut) more evidence fields did not fit (Discord allows \(DiscordLimit.fields) per embed)")],
-                                inline: false))
+            fields.append(
+                Field(
+                    name: [.plain("Fields left out")],
+                    value: [
+                        .plain(
+                            "\(leftOut) more evidence fields did not fit (Discord allows \(DiscordLimit.fields) per embed)"
+                        )
+                    ],
+                    inline: false))
         }
         return fields
     }

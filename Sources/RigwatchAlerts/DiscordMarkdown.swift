@@ -29,9 +29,9 @@ enum DiscordMarkdown {
             if blank {
                 out.append(hexEscape(c))
             } else if c == "-" && i == 0 {
-                out.append("\\-") // a list or `-#` subtext marker at the start of a line
+                out.append("\\-")  // a list or `-#` subtext marker at the start of a line
             } else if c == ":" && i + 2 < scalars.count && scalars[i + 1] == "/" && scalars[i + 2] == "/" {
-                out.append("\\:") // `scheme://` would become a clickable link
+                out.append("\\:")  // `scheme://` would become a clickable link
             } else {
                 out.append(atom(c))
             }
@@ -69,10 +69,10 @@ enum Invisible {
             break
         }
         switch c.value {
-        case 0x034F, // combining grapheme joiner
-             0x115F, 0x1160, 0x3164, 0xFFA0, // Hangul fillers (render blank)
-             0x180B...0x180F, // Mongolian variation selectors
-             0xE0100...0xE01EF: // variation selectors supplement
+        case 0x034F,  // combining grapheme joiner
+            0x115F, 0x1160, 0x3164, 0xFFA0,  // Hangul fillers (render blank)
+            0x180B...0x180F,  // Mongolian variation selectors
+            0xE0100...0xE01EF:  // variation selectors supplement
             return true
         default:
             return false

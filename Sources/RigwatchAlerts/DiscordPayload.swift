@@ -54,13 +54,16 @@ public enum DiscordPayload {
     /// One line for notifications and chat previews, which do not show embeds.
     static func summary(_ sent: ArraySlice<AlertEnvelope>) -> [DiscordSegment] {
         guard let first = sent.first else { return [] }
-        let hostTail: [DiscordSegment] = sent.contains { $0.host != first.host }
+        let hostTail: [DiscordSegment] =
+            sent.contains { $0.host != first.host }
             ? [.plain(" on "), .text(first.host), .plain(" and other hosts")]
             : [.plain(" on "), .text(first.host)]
         if sent.count == 1 {
             return [.plain("**[\(first.alert.severity.rawValue.uppercased())]** "), .text(first.alert.title)] + hostTail
         }
         let worst = sent.map(\.alert.severity).max() ?? first.alert.severity
-        return [.plain("**\(sent.count) rigwatch alerts**")] + hostTail + [.plain(", most severe \(worst.rawValue.uppercased())")]
+        return [.plain("**\(sent.count) rigwatch alerts**")] + hostTail + [
+            .plain(", most severe \(worst.rawValue.uppercased())")
+        ]
     }
 }

@@ -54,7 +54,8 @@ public final class HTTPPoster {
                 errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
                     rw_curl_set_string(handle, CURLOPT_URL, urlPointer)
                     rw_curl_set_long(handle, CURLOPT_POST, 1)
-                    rw_curl_set_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bodyPointer.baseAddress))
+                    rw_curl_set_pointer(
+                        handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bodyPointer.baseAddress))
                     rw_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
                     rw_curl_set_slist(handle, CURLOPT_HTTPHEADER, headerList)
                     rw_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMs)
@@ -77,7 +78,8 @@ public final class HTTPPoster {
                         let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * n), as: UTF8.self)
                         if let colon = line.firstIndex(of: ":") {
                             let name = line[..<colon].lowercased()
-                            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+                            let value = line[line.index(after: colon)...].trimmingCharacters(
+                                in: .whitespacesAndNewlines)
                             c.headers[name] = value
                         }
                         return size * n

@@ -16,7 +16,8 @@ public final class InstanceLock {
 
         public var description: String {
             let holder = pid.map { "pid \($0)" } ?? "a process that did not write its pid yet"
-            return "another rigwatch is already running (\(holder) holds \(path)); stop it first (systemctl stop rigwatch), or give this one its own service.lock_file"
+            return
+                "another rigwatch is already running (\(holder) holds \(path)); stop it first (systemctl stop rigwatch), or give this one its own service.lock_file"
         }
     }
 
@@ -40,14 +41,18 @@ public final class InstanceLock {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
             do {
-                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o755])
+                try FileManager.default.createDirectory(
+                    atPath: dir, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o755])
             } catch {
-                throw Failure(description: "cannot create the lock file's directory \(dir): \(error.localizedDescription)")
+                throw Failure(
+                    description: "cannot create the lock file's directory \(dir): \(error.localizedDescription)")
             }
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw Failure(description: "cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Failure(description: "cannot open the lock file \(path): \(String(cString: strerror(errno)))")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             let holder = readPid(fd)
@@ -73,7 +78,7 @@ public final class InstanceLock {
     /// Lets go (also on deinit). The file keeps its contents until the next holder rewrites it.
     public func release() {
         guard fd >= 0 else { return }
-        close(fd) // drops the flock
+        close(fd)  // drops the flock
         fd = -1
     }
 

@@ -45,7 +45,9 @@ public enum MetricsText {
         for (kind, n) in s.eventsByKind.sorted(by: { $0.key < $1.key }) {
             out += "rigwatch_events_total{kind=\"\(escape(kind))\"} \(n)\n"
         }
-        family("rigwatch_kernel_dropped_events_total", "counter", "Events the kernel dropped (ring buffer full or audit backlog).")
+        family(
+            "rigwatch_kernel_dropped_events_total", "counter",
+            "Events the kernel dropped (ring buffer full or audit backlog).")
         out += "rigwatch_kernel_dropped_events_total \(s.kernelDroppedEvents)\n"
         family("rigwatch_alerts_total", "counter", "Alerts raised, by rule.")
         for (rule, n) in s.alertsByRule.sorted(by: { $0.key < $1.key }) {
@@ -58,9 +60,12 @@ public enum MetricsText {
         family("rigwatch_alert_spool_depth", "gauge", "Alerts waiting in the spool for delivery.")
         out += "rigwatch_alert_spool_depth \(s.spoolDepth)\n"
         if !s.features.isEmpty {
-            family("rigwatch_feature_active", "gauge", "1 when the kernel feature runs, on the BPF hook named by hook; 0 when it is off.")
+            family(
+                "rigwatch_feature_active", "gauge",
+                "1 when the kernel feature runs, on the BPF hook named by hook; 0 when it is off.")
             for f in s.features {
-                out += "rigwatch_feature_active{feature=\"\(escape(f.name))\",hook=\"\(escape(f.hook))\"} \(f.active ? 1 : 0)\n"
+                out +=
+                    "rigwatch_feature_active{feature=\"\(escape(f.name))\",hook=\"\(escape(f.hook))\"} \(f.active ? 1 : 0)\n"
             }
         }
         return out

@@ -43,25 +43,33 @@ public enum ServiceAlerts {
         public var drops: UInt64
         public var alerts: UInt64
         public init(uptimeSeconds: Double, events: UInt64, drops: UInt64, alerts: UInt64) {
-            self.uptimeSeconds = uptimeSeconds; self.events = events; self.drops = drops; self.alerts = alerts
+            self.uptimeSeconds = uptimeSeconds
+            self.events = events
+            self.drops = drops
+            self.alerts = alerts
         }
     }
 
     public static func heartbeat(host: String, since: Since, bootNs: UInt64) -> Alert {
         let uptime = StatusReport.duration(since.uptimeSeconds)
-        return Alert(rule: heartbeatRule, severity: .info,
-                     title: "rigwatch on \(host) is alive: up \(uptime), \(since.events) events, \(since.drops) drops, \(since.alerts) alerts since last",
-                     eventTimeNs: bootNs,
-                     evidence: [("uptime", uptime), ("events since last", String(since.events)),
-                                ("kernel drops since last", String(since.drops)), ("alerts since last", String(since.alerts))],
-                     dedupKey: "\(heartbeatRule):\(host):\(bootNs)")
+        return Alert(
+            rule: heartbeatRule, severity: .info,
+            title:
+                "rigwatch on \(host) is alive: up \(uptime), \(since.events) events, \(since.drops) drops, \(since.alerts) alerts since last",
+            eventTimeNs: bootNs,
+            evidence: [
+                ("uptime", uptime), ("events since last", String(since.events)),
+                ("kernel drops since last", String(since.drops)), ("alerts since last", String(since.alerts)),
+            ],
+            dedupKey: "\(heartbeatRule):\(host):\(bootNs)")
     }
 
     public static func stopping(host: String, signal: Int32, uptimeSeconds: Double, bootNs: UInt64) -> Alert {
-        Alert(rule: stoppingRule, severity: .info,
-              title: "rigwatch on \(host) is stopping: signal \(signal)",
-              eventTimeNs: bootNs,
-              evidence: [("signal", String(signal)), ("uptime", StatusReport.duration(uptimeSeconds))],
-              dedupKey: "\(stoppingRule):\(host):\(bootNs)")
+        Alert(
+            rule: stoppingRule, severity: .info,
+            title: "rigwatch on \(host) is stopping: signal \(signal)",
+            eventTimeNs: bootNs,
+            evidence: [("signal", String(signal)), ("uptime", StatusReport.duration(uptimeSeconds))],
+            dedupKey: "\(stoppingRule):\(host):\(bootNs)")
     }
 }

@@ -73,8 +73,10 @@ public struct ServiceState: Codable, Equatable, Sendable {
     public var stoppedAt: Double?
     public var stopReason: String?
 
-    public init(sensorVersion: String, host: String, pid: Int32, startedAt: Double, updatedAt: Double,
-                intervalSeconds: Double, source: String, watchedUsers: [String]) {
+    public init(
+        sensorVersion: String, host: String, pid: Int32, startedAt: Double, updatedAt: Double,
+        intervalSeconds: Double, source: String, watchedUsers: [String]
+    ) {
         self.sensorVersion = sensorVersion
         self.host = host
         self.pid = pid
@@ -143,8 +145,9 @@ public enum AtomicFile {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = (dir.isEmpty ? "" : dir + "/") + ".\((path as NSString).lastPathComponent).tmp.\(getpid())"
         do {
-            try FileWrite.replaceAtomically(path, with: [UInt8](data), temporary: tmp, createFlags: O_NOFOLLOW, mode: mode,
-                                            syncDirectory: dir.isEmpty ? "." : dir)
+            try FileWrite.replaceAtomically(
+                path, with: [UInt8](data), temporary: tmp, createFlags: O_NOFOLLOW, mode: mode,
+                syncDirectory: dir.isEmpty ? "." : dir)
         } catch {
             throw Failure(description: "\(error.path): \(error.reason)")
         }

@@ -30,7 +30,7 @@ public final class Spool {
     public private(set) var droppedTotal: UInt64 = 0
 
     private var fd: Int32 = -1
-    private var pending: [Entry] = []   // appended, not acknowledged, in order
+    private var pending: [Entry] = []  // appended, not acknowledged, in order
     private var pendingBytes = 0
     private var nextSequence: UInt64 = 1
     private var acked: UInt64 = 0
@@ -74,7 +74,9 @@ public final class Spool {
         record += body
         appendLE(CRC32.checksum(body), &record)
         try AlertLog.writeAll(fd, record, path: logPath)
-        guard fsync(fd) == 0 else { throw Failure(description: "fsync \(logPath): \(String(cString: strerror(errno)))") }
+        guard fsync(fd) == 0 else {
+            throw Failure(description: "fsync \(logPath): \(String(cString: strerror(errno)))")
+        }
         nextSequence += 1
         logBytes += record.count
         pending.append(Entry(sequence: sequence, payload: payload))
@@ -106,7 +108,8 @@ public final class Spool {
     static func makePrivateDirectory(_ path: String) throws {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             // Parents may be missing (first run): create them, then the spool itself private.
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         chmod(path, 0o700)
     }
@@ -146,7 +149,7 @@ public final class Spool {
             offset = end
             good = end
         }
-        if good < bytes.count { ftruncate(fd, off_t(good)) } // the torn record of a crash mid-append
+        if good < bytes.count { ftruncate(fd, off_t(good)) }  // the torn record of a crash mid-append
         logBytes = good
         lseek(fd, off_t(good), SEEK_SET)
         if pending.isEmpty && logBytes > 0 { try compact() }
@@ -164,7 +167,8 @@ public final class Spool {
         let text = "acked=\(acked) dropped=\(droppedUnreported)\n"
         let tmp = statePath + ".tmp"
         do {
-            try FileWrite.replaceAtomically(statePath, with: Array(text.utf8), temporary: tmp, mode: nil, syncDirectory: directory)
+            try FileWrite.replaceAtomically(
+                statePath, with: Array(text.utf8), temporary: tmp, mode: nil, syncDirectory: directory)
         } catch {
             if error.step == .create { throw Failure(description: "open \(tmp): \(error.reason)") }
             throw Failure(description: "write \(statePath): \(error.reason)")

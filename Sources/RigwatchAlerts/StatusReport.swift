@@ -29,7 +29,9 @@ public enum StatusReport {
     public static func verdict(_ state: ServiceState?, now: Double, pidAlive: Bool) -> Verdict {
         guard let state else { return .missing }
         if state.stopped { return .stopped(at: state.stoppedAt ?? state.updatedAt) }
-        if !pidAlive || now - state.updatedAt > maxAge(state) { return .stale(since: state.updatedAt, pidAlive: pidAlive) }
+        if !pidAlive || now - state.updatedAt > maxAge(state) {
+            return .stale(since: state.updatedAt, pidAlive: pidAlive)
+        }
         return .running
     }
 
@@ -40,20 +42,31 @@ public enum StatusReport {
     }
 
     public static func text(_ state: ServiceState?, verdict: Verdict, now: Double, path: String) -> String {
-        guard let state else { return "rigwatch: no state file at \(path) (never started, or service.state_file points elsewhere)\n" }
+        guard let state else {
+            return "rigwatch: no state file at \(path) (never started, or service.state_file points elsewhere)\n"
+        }
         var lines: [String] = []
         switch verdict {
         case .running:
             lines.append("rigwatch is running (pid \(state.pid)), up \(duration(now - state.startedAt))")
         case .stopped(let at):
-            lines.append("rigwatch is stopped since \(timestamp(at)) (\(duration(now - at)) ago)" + (state.stopReason.map { ": \($0)" } ?? ""))
+            lines.append(
+                "rigwatch is stopped since \(timestamp(at)) (\(duration(now - at)) ago)"
+                    + (state.stopReason.map { ": \($0)" } ?? ""))
         case .stale(let since, let alive):
-            let why = alive ? "pid \(state.pid) is alive but the state file is stale" : "pid \(state.pid) is gone without a clean stop"
-            lines.append("rigwatch is not running (stale): \(why); last update \(timestamp(since)) (\(duration(now - since)) ago)")
+            let why =
+                alive
+                ? "pid \(state.pid) is alive but the state file is stale"
+                : "pid \(state.pid) is gone without a clean stop"
+            lines.append(
+                "rigwatch is not running (stale): \(why); last update \(timestamp(since)) (\(duration(now - since)) ago)"
+            )
         case .missing:
             break
         }
-        func row(_ name: String, _ value: String) { lines.append("  " + (name + ":").padding(toLength: 20, withPad: " ", startingAt: 0) + value) }
+        func row(_ name: String, _ value: String) {
+            lines.append("  " + (name + ":").padding(toLength: 20, withPad: " ", startingAt: 0) + value)
+        }
         row("host", state.host)
         row("version", state.sensorVersion)
         row("pid", String(state.pid))
@@ -66,13 +79,22 @@ public enum StatusReport {
             row("features", features[0].label)
             for feature in features.dropFirst() { lines.append(String(repeating: " ", count: 22) + feature.label) }
         }
-        let kinds = state.eventsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        row("events", "\(state.eventsTotal) total, \(String(format: "%.1f", state.eventsPerSecond))/s" + (kinds.isEmpty ? "" : " (\(kinds))"))
+        let kinds = state.eventsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+            separator: ", ")
+        row(
+            "events",
+            "\(state.eventsTotal) total, \(String(format: "%.1f", state.eventsPerSecond))/s"
+                + (kinds.isEmpty ? "" : " (\(kinds))"))
         row("kernel drops", String(state.kernelDroppedEvents))
         let a = state.alerts
-        row("alerts", "\(a.raised) raised, \(a.delivered) sent to Discord, \(a.spooled) spooled (\(a.spoolDepth) waiting), \(a.deliveryFailures) delivery failures")
+        row(
+            "alerts",
+            "\(a.raised) raised, \(a.delivered) sent to Discord, \(a.spooled) spooled (\(a.spoolDepth) waiting), \(a.deliveryFailures) delivery failures"
+        )
         if !state.alertsByRule.isEmpty {
-            row("alerts by rule", state.alertsByRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            row(
+                "alerts by rule",
+                state.alertsByRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         row("last error", state.lastError ?? "none")
         return lines.joined(separator: "\n") + "\n"
@@ -86,9 +108,12 @@ public enum StatusReport {
 
     static func duration(_ seconds: Double) -> String {
         var s = Int(max(0, seconds))
-        let d = s / 86_400; s %= 86_400
-        let h = s / 3600; s %= 3600
-        let m = s / 60; s %= 60
+        let d = s / 86_400
+        s %= 86_400
+        let h = s / 3600
+        s %= 3600
+        let m = s / 60
+        s %= 60
         if d > 0 { return "\(d)d \(h)h \(m)m" }
         if h > 0 { return "\(h)h \(m)m \(s)s" }
         if m > 0 { return "\(m)m \(s)s" }

@@ -29,7 +29,9 @@ public struct SystemdNotify: Sendable {
     public func send(_ message: String) throws {
         var address = try Self.address(socket)
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "NOTIFY_SOCKET: socket(): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw Failure(description: "NOTIFY_SOCKET: socket(): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let bytes = Array(message.utf8)
         let sent = withUnsafePointer(to: &address.storage) { pointer in
@@ -56,7 +58,10 @@ public struct SystemdNotify: Sendable {
         let capacity = MemoryLayout.size(ofValue: storage.sun_path)
         // A path needs room for its terminating NUL; an abstract name is exactly its bytes.
         guard name.count + (abstract ? 0 : 1) <= capacity, name.count > (abstract ? 1 : 0) else {
-            throw Failure(description: "NOTIFY_SOCKET \(socket): not a usable socket address (empty, or longer than \(capacity - 1) bytes)")
+            throw Failure(
+                description:
+                    "NOTIFY_SOCKET \(socket): not a usable socket address (empty, or longer than \(capacity - 1) bytes)"
+            )
         }
         withUnsafeMutableBytes(of: &storage.sun_path) { raw in
             for (i, byte) in name.enumerated() { raw[i] = byte }

@@ -21,7 +21,8 @@ public struct WebhookURL: CustomStringConvertible {
             throw Failure(description: "the Discord webhook must be an https:// URL (got \(scheme)://\(host)/…)")
         }
         guard url.path.contains("/api/webhooks/") else {
-            throw Failure(description: "the Discord webhook URL must contain /api/webhooks/ (\(WebhookURL.redact(trimmed)))")
+            throw Failure(
+                description: "the Discord webhook URL must contain /api/webhooks/ (\(WebhookURL.redact(trimmed)))")
         }
         self.value = trimmed
     }
@@ -35,10 +36,14 @@ public struct WebhookURL: CustomStringConvertible {
             throw Failure(description: "cannot read the webhook file \(file): \(String(cString: strerror(errno)))")
         }
         guard info.st_uid == 0 else {
-            throw Failure(description: "refusing the webhook file \(file): it must be owned by root (owner uid \(info.st_uid))")
+            throw Failure(
+                description: "refusing the webhook file \(file): it must be owned by root (owner uid \(info.st_uid))")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw Failure(description: "refusing the webhook file \(file): it is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(file)")
+            throw Failure(
+                description:
+                    "refusing the webhook file \(file): it is readable by group or others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(file)"
+            )
         }
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw Failure(description: "cannot read the webhook file \(file)")

@@ -25,14 +25,20 @@ public enum ConfigLoader {
             throw syntaxError(error, file: file)
         }
         var config = RigwatchConfig()
-        guard let root, root != Node("") else { return config } // an empty file is all defaults
-        for (key, value) in try nodes.mapping(root, at: "", known: ["watch_users", "engine", "policy", "alerts", "network", "mining", "service", "files", "tamper", "bpf"]) {
+        guard let root, root != Node("") else { return config }  // an empty file is all defaults
+        for (key, value) in try nodes.mapping(
+            root, at: "",
+            known: [
+                "watch_users", "engine", "policy", "alerts", "network", "mining", "service", "files", "tamper", "bpf",
+            ])
+        {
             switch key {
             case "watch_users":
                 config.watchUsers = try nodes.stringList(value, at: "watch_users")
                 if config.watchUsers.isEmpty { throw nodes.error(value, "watch_users must name at least one user") }
             case "engine":
-                for (k, v) in try nodes.mapping(value, at: "engine", known: ["process_table_size"]) where k == "process_table_size" {
+                for (k, v) in try nodes.mapping(value, at: "engine", known: ["process_table_size"])
+                where k == "process_table_size" {
                     config.processTableSize = try nodes.int(v, at: "engine.process_table_size", range: 16...10_000_000)
                 }
             case "policy":
@@ -62,10 +68,14 @@ public enum ConfigLoader {
     static func parseBPF(_ node: Node, nodes: YAMLNodes) throws -> BPFConfig {
         var bpf = BPFConfig()
         for (key, value) in try nodes.mapping(node, at: "bpf", known: ["hooks"]) where key == "hooks" {
-            for (feature, rungNode) in try nodes.mapping(value, at: "bpf.hooks", known: FeatureTable.features.map(\.name)) {
+            for (feature, rungNode) in try nodes.mapping(
+                value, at: "bpf.hooks", known: FeatureTable.features.map(\.name))
+            {
                 let rung = try nodes.string(rungNode, at: "bpf.hooks.\(feature)")
                 if let problem = FeaturePlanner.parseHooks(["\(feature)=\(rung)"]).problems.first {
-                    let why = problem.message.range(of: ": ").map { String(problem.message[$0.upperBound...]) } ?? problem.message
+                    let why =
+                        problem.message.range(of: ": ").map { String(problem.message[$0.upperBound...]) }
+                        ?? problem.message
                     throw nodes.error(rungNode, "bpf.hooks.\(feature): \(why)")
                 }
                 if rung == "off", FeatureTable.feature(named: feature)?.required == true {
@@ -84,16 +94,25 @@ public enum ConfigLoader {
             switch key {
             case "log_file": alerts.logFile = try nodes.string(value, at: "alerts.log_file")
             case "spool_dir": alerts.spoolDirectory = try nodes.string(value, at: "alerts.spool_dir")
-            case "spool_max_bytes": alerts.spoolMaxBytes = try nodes.int(value, at: "alerts.spool_max_bytes", range: 4096...(1 << 40))
-            case "dedup_window_seconds": alerts.dedupWindowSeconds = Double(try nodes.int(value, at: "alerts.dedup_window_seconds", range: 1...86_400))
-            case "storm_per_rule": alerts.stormPerRule = try nodes.int(value, at: "alerts.storm_per_rule", range: 1...10_000)
+            case "spool_max_bytes":
+                alerts.spoolMaxBytes = try nodes.int(value, at: "alerts.spool_max_bytes", range: 4096...(1 << 40))
+            case "dedup_window_seconds":
+                alerts.dedupWindowSeconds = Double(
+                    try nodes.int(value, at: "alerts.dedup_window_seconds", range: 1...86_400))
+            case "storm_per_rule":
+                alerts.stormPerRule = try nodes.int(value, at: "alerts.storm_per_rule", range: 1...10_000)
             case "discord":
                 let dknown = ["webhook_file", "connect_timeout_seconds", "timeout_seconds"]
                 for (k, v) in try nodes.mapping(value, at: "alerts.discord", known: dknown) {
                     switch k {
-                    case "webhook_file": alerts.discordWebhookFile = try nodes.string(v, at: "alerts.discord.webhook_file")
-                    case "connect_timeout_seconds": alerts.discordConnectTimeoutSeconds = Double(try nodes.int(v, at: "alerts.discord.connect_timeout_seconds", range: 1...300))
-                    case "timeout_seconds": alerts.discordTimeoutSeconds = Double(try nodes.int(v, at: "alerts.discord.timeout_seconds", range: 1...600))
+                    case "webhook_file":
+                        alerts.discordWebhookFile = try nodes.string(v, at: "alerts.discord.webhook_file")
+                    case "connect_timeout_seconds":
+                        alerts.discordConnectTimeoutSeconds = Double(
+                            try nodes.int(v, at: "alerts.discord.connect_timeout_seconds", range: 1...300))
+                    case "timeout_seconds":
+                        alerts.discordTimeoutSeconds = Double(
+                            try nodes.int(v, at: "alerts.discord.timeout_seconds", range: 1...600))
                     default: break
                     }
                 }
@@ -111,7 +130,8 @@ public enum ConfigLoader {
             let path = "service.\(key)"
             switch key {
             case "state_file": service.stateFile = try nodes.string(value, at: path)
-            case "state_interval_seconds": service.stateIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
+            case "state_interval_seconds":
+                service.stateIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
             case "metrics_file": service.metricsFile = try nodes.string(value, at: path)
             case "heartbeat_hours": service.heartbeatHours = try nodes.int(value, at: path, range: 0...8760)
             case "lock_file":
@@ -130,20 +150,26 @@ public enum ConfigLoader {
         for (key, value) in try nodes.mapping(node, at: "network", known: known) {
             switch key {
             case "snapshot_interval_seconds":
-                network.snapshotIntervalSeconds = try nodes.int(value, at: "network.snapshot_interval_seconds", range: 1...3600)
+                network.snapshotIntervalSeconds = try nodes.int(
+                    value, at: "network.snapshot_interval_seconds", range: 1...3600)
             case "allow_private": network.allowPrivate = try nodes.bool(value, at: "network.allow_private")
             case "watched_user_allow":
                 network.watchedUserAllow = try destinations(value, at: "network.watched_user_allow", nodes: nodes)
             case "exfiltration":
-                let eknown = ["window_seconds", "bytes_per_window", "sustained_bytes_per_second", "sustained_seconds", "allow"]
+                let eknown = [
+                    "window_seconds", "bytes_per_window", "sustained_bytes_per_second", "sustained_seconds", "allow",
+                ]
                 for (k, v) in try nodes.mapping(value, at: "network.exfiltration", known: eknown) {
                     let path = "network.exfiltration.\(k)"
                     switch k {
-                    case "window_seconds": network.exfiltration.windowSeconds = try nodes.int(v, at: path, range: 1...604_800)
-                    case "bytes_per_window": network.exfiltration.bytesPerWindow = try nodes.int(v, at: path, range: 0...(1 << 50))
+                    case "window_seconds":
+                        network.exfiltration.windowSeconds = try nodes.int(v, at: path, range: 1...604_800)
+                    case "bytes_per_window":
+                        network.exfiltration.bytesPerWindow = try nodes.int(v, at: path, range: 0...(1 << 50))
                     case "sustained_bytes_per_second":
                         network.exfiltration.sustainedBytesPerSecond = try nodes.int(v, at: path, range: 0...(1 << 40))
-                    case "sustained_seconds": network.exfiltration.sustainedSeconds = try nodes.int(v, at: path, range: 0...86_400)
+                    case "sustained_seconds":
+                        network.exfiltration.sustainedSeconds = try nodes.int(v, at: path, range: 0...86_400)
                     case "allow": network.exfiltration.allow = try destinations(v, at: path, nodes: nodes)
                     default: break
                     }
@@ -157,8 +183,11 @@ public enum ConfigLoader {
 
     static func parseMining(_ node: Node, nodes: YAMLNodes) throws -> MiningConfig {
         var mining = MiningConfig()
-        let known = ["enabled", "gpu_busy_percent", "gpu_busy_seconds", "gpu_interval_seconds", "quiet_seconds", "allowed_cgroups",
-                     "allowed_process_names", "extra_miner_names", "extra_pool_domains", "extra_pool_ports"]
+        let known = [
+            "enabled", "gpu_busy_percent", "gpu_busy_seconds", "gpu_interval_seconds", "quiet_seconds",
+            "allowed_cgroups",
+            "allowed_process_names", "extra_miner_names", "extra_pool_domains", "extra_pool_ports",
+        ]
         for (key, value) in try nodes.mapping(node, at: "mining", known: known) {
             let path = "mining.\(key)"
             switch key {
@@ -168,8 +197,11 @@ public enum ConfigLoader {
             case "gpu_interval_seconds": mining.gpuIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
             case "quiet_seconds": mining.quietSeconds = try nodes.int(value, at: path, range: 1...604_800)
             case "allowed_cgroups":
-                mining.allowedCgroups = try intList(value, at: path, range: 1...Int.max, nodes: nodes).map { UInt64($0) }
-            case "allowed_process_names": mining.allowedProcessNames = try nonEmptyStrings(value, at: path, nodes: nodes)
+                mining.allowedCgroups = try intList(value, at: path, range: 1...Int.max, nodes: nodes).map {
+                    UInt64($0)
+                }
+            case "allowed_process_names":
+                mining.allowedProcessNames = try nonEmptyStrings(value, at: path, nodes: nodes)
             case "extra_miner_names": mining.extraMinerNames = try nonEmptyStrings(value, at: path, nodes: nodes)
             case "extra_pool_domains":
                 mining.extraPoolDomains = try nonEmptyStrings(value, at: path, nodes: nodes)
@@ -194,7 +226,9 @@ public enum ConfigLoader {
     static func nonEmptyStrings(_ node: Node, at path: String, nodes: YAMLNodes) throws -> [String] {
         let list = try nodes.stringList(node, at: path)
         guard case .sequence(let seq) = node else { return list }
-        for (i, item) in seq.enumerated() where list[i].isEmpty { throw nodes.error(item, "\(path)[\(i)] must not be empty") }
+        for (i, item) in seq.enumerated() where list[i].isEmpty {
+            throw nodes.error(item, "\(path)[\(i)] must not be empty")
+        }
         return list
     }
 
@@ -202,7 +236,9 @@ public enum ConfigLoader {
     /// Anything that looks like an address must parse as one; names are checked for
     /// shape here and resolved later (NetworkSettingsBuilder).
     static func destinations(_ node: Node, at path: String, nodes: YAMLNodes) throws -> [NetworkConfig.Destination] {
-        guard case .sequence(let seq) = node else { throw nodes.error(node, "\(path) must be a list of CIDRs or host names") }
+        guard case .sequence(let seq) = node else {
+            throw nodes.error(node, "\(path) must be a list of CIDRs or host names")
+        }
         var result: [NetworkConfig.Destination] = []
         for (i, item) in seq.enumerated() {
             let text = try nodes.string(item, at: "\(path)[\(i)]")
@@ -224,7 +260,8 @@ public enum ConfigLoader {
 
     /// A slash, a colon, or only digits and dots: meant as an address or block.
     static func looksLikeAddress(_ text: String) -> Bool {
-        text.contains("/") || text.contains(":") || (!text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isNumber) })
+        text.contains("/") || text.contains(":")
+            || (!text.isEmpty && text.allSatisfy { $0 == "." || ($0.isASCII && $0.isNumber) })
     }
 
     /// RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens.
@@ -233,8 +270,8 @@ public enum ConfigLoader {
         if name.hasSuffix(".") { name = name.dropLast() }
         guard !name.isEmpty, name.utf8.count <= 253 else { return false }
         return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
-            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-" &&
-                label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            (1...63).contains(label.utf8.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
         }
     }
 
@@ -254,7 +291,9 @@ public enum ConfigLoader {
                     policy.importSudoers = [try nodes.string(value, at: "policy.import_sudoers")]
                 }
             case "rules":
-                guard case .sequence(let seq) = value else { throw nodes.error(value, "policy.rules must be a list of commands") }
+                guard case .sequence(let seq) = value else {
+                    throw nodes.error(value, "policy.rules must be a list of commands")
+                }
                 for (i, item) in seq.enumerated() {
                     let text = try nodes.string(item, at: "policy.rules[\(i)]")
                     policy.rules.append(PolicyConfig.Rule(text: text, origin: "\(nodes.file):\(item.mark?.line ?? 0)"))

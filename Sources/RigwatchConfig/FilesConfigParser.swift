@@ -16,7 +16,9 @@ extension ConfigLoader {
             case "default_maintenance": files.defaultMaintenance = try nodes.bool(value, at: path)
             case "paths": files.paths = try watchedPaths(value, at: path, nodes: nodes)
             case "maintenance":
-                guard case .sequence(let seq) = value else { throw nodes.error(value, "\(path) must be a list of rules") }
+                guard case .sequence(let seq) = value else {
+                    throw nodes.error(value, "\(path) must be a list of rules")
+                }
                 files.maintenance = try seq.enumerated().map { i, item in
                     try maintenanceRule(item, at: "\(path)[\(i)]", nodes: nodes)
                 }
@@ -29,7 +31,9 @@ extension ConfigLoader {
     /// Absolute, normalised ("/etc/cron.d/" is "/etc/cron.d"), not "/" alone, at most
     /// 127 bytes, at most 32 after duplicates are removed.
     static func watchedPaths(_ node: Node, at path: String, nodes: YAMLNodes) throws -> [String] {
-        guard case .sequence(let seq) = node else { throw nodes.error(node, "\(path) must be a list of absolute paths") }
+        guard case .sequence(let seq) = node else {
+            throw nodes.error(node, "\(path) must be a list of absolute paths")
+        }
         var paths: [String] = []
         for (i, item) in seq.enumerated() {
             let raw = try nodes.string(item, at: "\(path)[\(i)]")
@@ -70,7 +74,8 @@ extension ConfigLoader {
             }
         }
         if rule.path == nil && rule.program == nil {
-            throw nodes.error(node, "\(path) needs a path or a program (a rule with neither would silence every change)")
+            throw nodes.error(
+                node, "\(path) needs a path or a program (a rule with neither would silence every change)")
         }
         return rule
     }
@@ -81,7 +86,8 @@ extension ConfigLoader {
             let path = "tamper.\(key)"
             switch key {
             case "enabled": tamper.enabled = try nodes.bool(value, at: path)
-            case "integrity_check_seconds": tamper.integrityCheckSeconds = try nodes.int(value, at: path, range: 1...3600)
+            case "integrity_check_seconds":
+                tamper.integrityCheckSeconds = try nodes.int(value, at: path, range: 1...3600)
             default: break
             }
         }

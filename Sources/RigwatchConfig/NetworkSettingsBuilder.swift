@@ -1,10 +1,11 @@
+import RigwatchCore
+
 // SPDX-License-Identifier: Apache-2.0
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-import RigwatchCore
 
 /// Turns `network:` from the configuration into the detectors' settings, resolving
 /// host names in the allowlists here (at load and on reload) so the engine never
@@ -19,8 +20,11 @@ public enum NetworkSettingsBuilder {
     /// Host name -> its addresses.
     public typealias Resolver = (String) -> Result<[IPAddress], ResolveError>
 
-    public static func build(_ config: NetworkConfig, resolve: Resolver = resolveWithGetaddrinfo)
-        -> (settings: NetworkSettings, warnings: [String]) {
+    public static func build(
+        _ config: NetworkConfig, resolve: Resolver = resolveWithGetaddrinfo
+    )
+        -> (settings: NetworkSettings, warnings: [String])
+    {
         var warnings: [String] = []
         func blocks(_ entries: [NetworkConfig.Destination], key: String) -> [CIDR] {
             var result: [CIDR] = []
@@ -35,7 +39,8 @@ public enum NetworkSettingsBuilder {
                     case .success:
                         warnings.append("\(entry.origin): \(key): host name '\(name)' has no addresses; ignored")
                     case .failure(let error):
-                        warnings.append("\(entry.origin): \(key): host name '\(name)' does not resolve (\(error.message)); ignored")
+                        warnings.append(
+                            "\(entry.origin): \(key): host name '\(name)' does not resolve (\(error.message)); ignored")
                     }
                 }
             }
@@ -45,11 +50,13 @@ public enum NetworkSettingsBuilder {
         let e = config.exfiltration
         let exfiltration = ExfiltrationSettings(
             windowSeconds: UInt64(max(1, e.windowSeconds)), bytesPerWindow: UInt64(max(0, e.bytesPerWindow)),
-            sustainedBytesPerSecond: UInt64(max(0, e.sustainedBytesPerSecond)), sustainedSeconds: UInt64(max(0, e.sustainedSeconds)),
+            sustainedBytesPerSecond: UInt64(max(0, e.sustainedBytesPerSecond)),
+            sustainedSeconds: UInt64(max(0, e.sustainedSeconds)),
             allow: blocks(e.allow, key: "network.exfiltration.allow"), allowPrivate: config.allowPrivate)
         // The watched users' repeat window follows the exfiltration window: one knob for "how often to hear about it".
-        let outbound = WatchedOutboundSettings(allow: blocks(config.watchedUserAllow, key: "network.watched_user_allow"),
-                                               allowPrivate: config.allowPrivate, windowSeconds: exfiltration.windowSeconds)
+        let outbound = WatchedOutboundSettings(
+            allow: blocks(config.watchedUserAllow, key: "network.watched_user_allow"),
+            allowPrivate: config.allowPrivate, windowSeconds: exfiltration.windowSeconds)
         return (NetworkSettings(exfiltration: exfiltration, watchedOutbound: outbound), warnings)
     }
 
@@ -58,9 +65,9 @@ public enum NetworkSettingsBuilder {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue) // one entry per address, not one per socket type
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)  // one entry per address, not one per socket type
         #else
-        hints.ai_socktype = SOCK_STREAM
+            hints.ai_socktype = SOCK_STREAM
         #endif
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, nil, &hints, &list)

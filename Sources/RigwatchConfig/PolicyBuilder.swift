@@ -21,7 +21,8 @@ public enum PolicyBuilder {
             sources.append("default")
         }
         for path in config.importSudoers {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 throw BuildError(description: "\(path): cannot read the sudoers file to import")
             }
             let parser = SudoersParser(file: path, canon: canon, isMember: isMember)

@@ -26,10 +26,12 @@ struct YAMLNodes {
         }
         var pairs: [(String, Node)] = []
         for (keyNode, value) in mapping {
-            guard let key = keyNode.string, case .scalar = keyNode else { throw error(keyNode, "keys in \(path) must be strings") }
+            guard let key = keyNode.string, case .scalar = keyNode else {
+                throw error(keyNode, "keys in \(path) must be strings")
+            }
             guard known.contains(key) else {
-                let where_ = path.isEmpty ? "at the top level" : "in \(path)"
-                throw error(keyNode, "unknown key '\(key)' \(where_) (known: \(known.joined(separator: ", ")))")
+                let place = path.isEmpty ? "at the top level" : "in \(path)"
+                throw error(keyNode, "unknown key '\(key)' \(place) (known: \(known.joined(separator: ", ")))")
             }
             pairs.append((key, value))
         }
@@ -38,7 +40,8 @@ struct YAMLNodes {
 
     func string(_ node: Node, at path: String) throws -> String {
         // Any scalar but a plain null reads as text (a uid written as 1000 is fine as a name).
-        guard case .scalar(let s) = node, !(s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)) else {
+        guard case .scalar(let s) = node, !(s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string))
+        else {
             throw error(node, "\(path) must be a string")
         }
         return s.string

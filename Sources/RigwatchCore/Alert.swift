@@ -24,17 +24,35 @@ public struct ProcessSummary: Equatable, Sendable {
     public var cgroupId: UInt64
     public var comm: String
 
-    public init(pid: UInt32, ppid: UInt32, exe: String, argv: [String], uid: UInt32, euid: UInt32, gid: UInt32,
-                egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: String) {
-        self.pid = pid; self.ppid = ppid; self.exe = exe; self.argv = argv
-        self.uid = uid; self.euid = euid; self.gid = gid; self.egid = egid
-        self.lineageUid = lineageUid; self.cgroupId = cgroupId; self.comm = comm
+    public init(
+        pid: UInt32, ppid: UInt32, exe: String, argv: [String], uid: UInt32, euid: UInt32, gid: UInt32,
+        egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: String
+    ) {
+        self.pid = pid
+        self.ppid = ppid
+        self.exe = exe
+        self.argv = argv
+        self.uid = uid
+        self.euid = euid
+        self.gid = gid
+        self.egid = egid
+        self.lineageUid = lineageUid
+        self.cgroupId = cgroupId
+        self.comm = comm
     }
 
     public init(_ r: ProcessRecord) {
-        pid = r.tgid; ppid = r.ppid; exe = r.path; argv = r.argv
-        uid = r.uid; euid = r.euid; gid = r.gid; egid = r.egid
-        lineageUid = r.lineageUid; cgroupId = r.cgroupId; comm = r.comm.description
+        pid = r.tgid
+        ppid = r.ppid
+        exe = r.path
+        argv = r.argv
+        uid = r.uid
+        euid = r.euid
+        gid = r.gid
+        egid = r.egid
+        lineageUid = r.lineageUid
+        cgroupId = r.cgroupId
+        comm = r.comm.description
     }
 }
 
@@ -54,8 +72,10 @@ public struct Alert: Equatable, Sendable {
     /// Alerts with the same key describe the same thing (for dedup and aggregation).
     public var dedupKey: String
 
-    public init(rule: String, severity: Severity, title: String, eventTimeNs: UInt64,
-                chain: [ProcessSummary] = [], evidence: [(String, String)] = [], dedupKey: String) {
+    public init(
+        rule: String, severity: Severity, title: String, eventTimeNs: UInt64,
+        chain: [ProcessSummary] = [], evidence: [(String, String)] = [], dedupKey: String
+    ) {
         self.id = ""
         self.rule = rule
         self.severity = severity
@@ -67,9 +87,9 @@ public struct Alert: Equatable, Sendable {
     }
 
     public static func == (a: Alert, b: Alert) -> Bool {
-        a.id == b.id && a.rule == b.rule && a.severity == b.severity && a.title == b.title &&
-            a.eventTimeNs == b.eventTimeNs && a.chain == b.chain && a.dedupKey == b.dedupKey &&
-            a.evidence.map { $0.0 } == b.evidence.map { $0.0 } && a.evidence.map { $0.1 } == b.evidence.map { $0.1 }
+        a.id == b.id && a.rule == b.rule && a.severity == b.severity && a.title == b.title
+            && a.eventTimeNs == b.eventTimeNs && a.chain == b.chain && a.dedupKey == b.dedupKey
+            && a.evidence.map { $0.0 } == b.evidence.map { $0.0 } && a.evidence.map { $0.1 } == b.evidence.map { $0.1 }
     }
 
     public var subject: ProcessSummary? { chain.first }

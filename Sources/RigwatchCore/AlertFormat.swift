@@ -37,9 +37,11 @@ public enum AlertFormat {
     }
 
     public static func text(_ alert: Alert) -> String {
-        var line = "\(EventFormat.formatSeconds(Double(alert.eventTimeNs) / 1e9)) ALERT [\(alert.severity.rawValue)] \(alert.rule): \(alert.title)"
+        var line =
+            "\(EventFormat.formatSeconds(Double(alert.eventTimeNs) / 1e9)) ALERT [\(alert.severity.rawValue)] \(alert.rule): \(alert.title)"
         if let s = alert.subject {
-            line += " | pid=\(s.pid) uid=\(s.uid) euid=\(s.euid) \(EventFormat.shellQuote(s.exe)) argv=[\(s.argv.map(EventFormat.shellQuote).joined(separator: " "))]"
+            line +=
+                " | pid=\(s.pid) uid=\(s.uid) euid=\(s.euid) \(EventFormat.shellQuote(s.exe)) argv=[\(s.argv.map(EventFormat.shellQuote).joined(separator: " "))]"
         }
         if !alert.evidence.isEmpty {
             line += " | " + alert.evidence.map { "\($0.0)=\(EventFormat.shellQuote($0.1))" }.joined(separator: " ")

@@ -16,7 +16,8 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
             switch self {
             case .badAddress(let text): return "'\(text)' is not an IPv4 or IPv6 address"
             case .badPrefix(let text): return "'\(text)' has a bad prefix length (IPv4: 0-32, IPv6: 0-128)"
-            case .hostBitsSet(let text, let suggestion): return "'\(text)' has host bits set (did you mean \(suggestion)?)"
+            case .hostBitsSet(let text, let suggestion):
+                return "'\(text)' has host bits set (did you mean \(suggestion)?)"
             }
         }
     }
@@ -44,7 +45,8 @@ public struct CIDR: Hashable, Sendable, CustomStringConvertible {
         guard parts.count == 2 else { return CIDR(address) }
         let digits = parts[1]
         guard (1...3).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-              let length = Int(digits), length <= address.family.bitWidth else { throw .badPrefix(text) }
+            let length = Int(digits), length <= address.family.bitWidth
+        else { throw .badPrefix(text) }
         let (mh, ml) = mask(length)
         let masked = IPAddress(family: address.family, high: address.high & mh, low: address.low & ml)
         guard let block = CIDR(network: masked, prefixLength: length), masked == address else {

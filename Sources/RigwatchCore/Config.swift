@@ -69,11 +69,13 @@ public struct MiningConfig: Equatable, Sendable {
     /// The detector's settings, or nil when mining detection is off.
     public var settings: MiningSettings? {
         guard enabled else { return nil }
-        let signatures = MiningSignatures.standard.extended(minerNames: extraMinerNames, poolDomains: extraPoolDomains,
-                                                            poolPorts: extraPoolPorts)
-        return MiningSettings(busyPercent: UInt32(clamping: gpuBusyPercent), busySeconds: UInt64(clamping: gpuBusySeconds),
-                              allowedCgroups: allowedCgroups, allowedProcessNames: allowedProcessNames,
-                              signatures: signatures, quietSeconds: UInt64(clamping: quietSeconds))
+        let signatures = MiningSignatures.standard.extended(
+            minerNames: extraMinerNames, poolDomains: extraPoolDomains,
+            poolPorts: extraPoolPorts)
+        return MiningSettings(
+            busyPercent: UInt32(clamping: gpuBusyPercent), busySeconds: UInt64(clamping: gpuBusySeconds),
+            allowedCgroups: allowedCgroups, allowedProcessNames: allowedProcessNames,
+            signatures: signatures, quietSeconds: UInt64(clamping: quietSeconds))
     }
 }
 
@@ -168,7 +170,10 @@ public struct PolicyConfig: Equatable, Sendable {
     public struct Rule: Equatable, Sendable {
         public var text: String
         public var origin: String
-        public init(text: String, origin: String) { self.text = text; self.origin = origin }
+        public init(text: String, origin: String) {
+            self.text = text
+            self.origin = origin
+        }
     }
 
     public init() {}

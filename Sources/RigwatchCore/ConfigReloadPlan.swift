@@ -28,7 +28,9 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     public init(running: RigwatchConfig, loaded: RigwatchConfig, commandLine: Set<String> = []) {
         config = loaded
         for field in Self.restartOnly {
-            if !commandLine.contains(field.key), let change = field.change(running, loaded) { needsRestart.append(change) }
+            if !commandLine.contains(field.key), let change = field.change(running, loaded) {
+                needsRestart.append(change)
+            }
             field.keep(&config, running)
         }
         for field in Self.live {
@@ -47,15 +49,18 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         /// Copies the running value into the new configuration (restart-only keys).
         let keep: (inout RigwatchConfig, RigwatchConfig) -> Void
 
-        init(_ key: String, _ value: @escaping (RigwatchConfig) -> String,
-             keep: @escaping (inout RigwatchConfig, RigwatchConfig) -> Void = { _, _ in }) {
+        init(
+            _ key: String, _ value: @escaping (RigwatchConfig) -> String,
+            keep: @escaping (inout RigwatchConfig, RigwatchConfig) -> Void = { _, _ in }
+        ) {
             self.key = key
             self.value = value
             self.keep = keep
         }
 
         func change(_ a: RigwatchConfig, _ b: RigwatchConfig) -> Change? {
-            let before = value(a), after = value(b)
+            let before = value(a)
+            let after = value(b)
             return before == after ? nil : Change(key: key, before: before, after: after)
         }
     }
@@ -65,22 +70,31 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     /// the alert log and the spool are open files; the lock identifies this instance.
     static let restartOnly: [Field] = [
         Field("watch_users", { list($0.watchUsers) }, keep: { $0.watchUsers = $1.watchUsers }),
-        Field("engine.process_table_size", { "\($0.processTableSize)" }, keep: { $0.processTableSize = $1.processTableSize }),
-        Field("network.snapshot_interval_seconds", { "\($0.network.snapshotIntervalSeconds)" },
-              keep: { $0.network.snapshotIntervalSeconds = $1.network.snapshotIntervalSeconds }),
+        Field(
+            "engine.process_table_size", { "\($0.processTableSize)" },
+            keep: { $0.processTableSize = $1.processTableSize }),
+        Field(
+            "network.snapshot_interval_seconds", { "\($0.network.snapshotIntervalSeconds)" },
+            keep: { $0.network.snapshotIntervalSeconds = $1.network.snapshotIntervalSeconds }),
         Field("mining.enabled", { "\($0.mining.enabled)" }, keep: { $0.mining.enabled = $1.mining.enabled }),
         Field("alerts.log_file", { text($0.alerts.logFile) }, keep: { $0.alerts.logFile = $1.alerts.logFile }),
-        Field("alerts.spool_dir", { text($0.alerts.spoolDirectory) }, keep: { $0.alerts.spoolDirectory = $1.alerts.spoolDirectory }),
-        Field("alerts.spool_max_bytes", { "\($0.alerts.spoolMaxBytes)" }, keep: { $0.alerts.spoolMaxBytes = $1.alerts.spoolMaxBytes }),
+        Field(
+            "alerts.spool_dir", { text($0.alerts.spoolDirectory) },
+            keep: { $0.alerts.spoolDirectory = $1.alerts.spoolDirectory }),
+        Field(
+            "alerts.spool_max_bytes", { "\($0.alerts.spoolMaxBytes)" },
+            keep: { $0.alerts.spoolMaxBytes = $1.alerts.spoolMaxBytes }),
         Field("service.lock_file", { text($0.service.lockFile) }, keep: { $0.service.lockFile = $1.service.lockFile }),
         // Whether the file-change and tamper detectors exist, and the self-check's timer.
         Field("files.enabled", { "\($0.files.enabled)" }, keep: { $0.files.enabled = $1.files.enabled }),
         Field("tamper.enabled", { "\($0.tamper.enabled)" }, keep: { $0.tamper.enabled = $1.tamper.enabled }),
-        Field("tamper.integrity_check_seconds", { "\($0.tamper.integrityCheckSeconds)" },
-              keep: { $0.tamper.integrityCheckSeconds = $1.tamper.integrityCheckSeconds }),
+        Field(
+            "tamper.integrity_check_seconds", { "\($0.tamper.integrityCheckSeconds)" },
+            keep: { $0.tamper.integrityCheckSeconds = $1.tamper.integrityCheckSeconds }),
         // The feature plan is made once, when the programs load.
-        Field("bpf.hooks", { list($0.bpf.hooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) },
-              keep: { $0.bpf.hooks = $1.bpf.hooks }),
+        Field(
+            "bpf.hooks", { list($0.bpf.hooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) },
+            keep: { $0.bpf.hooks = $1.bpf.hooks }),
     ]
 
     static let live: [Field] = [
@@ -94,7 +108,8 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field("network.watched_user_allow", { destinations($0.network.watchedUserAllow) }),
         Field("network.exfiltration.window_seconds", { "\($0.network.exfiltration.windowSeconds)" }),
         Field("network.exfiltration.bytes_per_window", { "\($0.network.exfiltration.bytesPerWindow)" }),
-        Field("network.exfiltration.sustained_bytes_per_second", { "\($0.network.exfiltration.sustainedBytesPerSecond)" }),
+        Field(
+            "network.exfiltration.sustained_bytes_per_second", { "\($0.network.exfiltration.sustainedBytesPerSecond)" }),
         Field("network.exfiltration.sustained_seconds", { "\($0.network.exfiltration.sustainedSeconds)" }),
         Field("network.exfiltration.allow", { destinations($0.network.exfiltration.allow) }),
         Field("mining.gpu_interval_seconds", { "\($0.mining.gpuIntervalSeconds)" }),
@@ -132,11 +147,12 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     static func number(_ d: Double) -> String { d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : "\(d)" }
 
     static func destinations(_ list: [NetworkConfig.Destination]) -> String {
-        Self.list(list.map {
-            switch $0.target {
-            case .block(let cidr): return "\(cidr)"
-            case .host(let name): return name
-            }
-        })
+        Self.list(
+            list.map {
+                switch $0.target {
+                case .block(let cidr): return "\(cidr)"
+                case .host(let name): return name
+                }
+            })
     }
 }

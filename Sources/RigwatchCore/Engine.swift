@@ -57,10 +57,12 @@ public final class Engine {
     /// mining settings the crypto-mining detector is off; without file-watch settings
     /// file changes raise nothing; without tamper settings neither do tamper and
     /// integrity events.
-    public static func standardDetectors(policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
-                                         userNames: [UInt32: String] = [:], network: NetworkSettings? = nil,
-                                         mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
-                                         tamper: TamperSettings? = nil) -> [Detector] {
+    public static func standardDetectors(
+        policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
+        userNames: [UInt32: String] = [:], network: NetworkSettings? = nil,
+        mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
+        tamper: TamperSettings? = nil
+    ) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
             detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse, userNames: userNames))
@@ -93,8 +95,9 @@ public final class Engine {
         case .exit: break
         case .connect, .netBytes: networkContacts.record(event)
         case .exec, .cred, .fork, .drops: processes.apply(event)
-        case .gpuSample: break // no process changes; the mining detector reads it
-        case .fileChange, .tamper, .integrity: break // judged by their detectors; the writer or actor is already in the table
+        case .gpuSample: break  // no process changes; the mining detector reads it
+        // judged by their detectors; the writer or actor is already in the table
+        case .fileChange, .tamper, .integrity: break
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []

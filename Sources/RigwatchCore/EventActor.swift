@@ -33,7 +33,8 @@ struct EventActor {
 
     /// "root (uid 0)", with the effective uid when it differs.
     var userText: String {
-        let uid = header.uid, euid = header.euid
+        let uid = header.uid
+        let euid = header.euid
         var text = userNames[uid] != nil || uid == 0 ? "\(userName(uid)) (uid \(uid))" : "uid \(uid)"
         if euid != uid { text += ", euid \(euid) (\(userName(euid)))" }
         return text

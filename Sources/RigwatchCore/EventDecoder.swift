@@ -31,7 +31,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .sizeMismatch(let declared, let actual): return "record declares \(declared) bytes but holds \(actual)"
         case .unknownKind(let k): return "unknown event kind \(k)"
         case .unsupportedABI(let v):
-            return "event ABI version \(v) not supported (this build reads \(KernelABI.oldestVersion) to \(KernelABI.version))"
+            return
+                "event ABI version \(v) not supported (this build reads \(KernelABI.oldestVersion) to \(KernelABI.version))"
         case .badExecLengths(let argsLen, let room): return "exec record args_len \(argsLen) exceeds its \(room) bytes"
         case .unknownCredSyscall(let s): return "unknown credential syscall \(s)"
         case .unknownAddressFamily(let f): return "unknown address family \(f)"
@@ -39,13 +40,15 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .tooManyGPUProcesses(let count, let max): return "GPU sample lists \(count) processes, at most \(max) fit"
         case .badGPUSampleSize(let processes, let size, let expected):
             return "GPU sample with \(processes) processes is \(size) bytes, expected \(expected)"
-        case .tooLong(let kind, let have, let expected): return "\(kind) record too long: \(have) bytes, expected \(expected)"
+        case .tooLong(let kind, let have, let expected):
+            return "\(kind) record too long: \(have) bytes, expected \(expected)"
         case .kindNotInABI(let kind, let version): return "event kind \(kind) does not exist in ABI version \(version)"
         case .unknownFileOperation(let op): return "unknown file_change op \(op)"
         case .unknownFileFlags(let bits): return "unknown file_change flags 0x\(String(bits, radix: 16))"
         case .unknownTamperOperation(let op): return "unknown tamper op \(op)"
         case .unknownIntegrityProblem(let p): return "unknown integrity problem \(p)"
-        case .unterminatedPath(let field, let capacity): return "file_change \(field) has no NUL within its \(capacity) bytes"
+        case .unterminatedPath(let field, let capacity):
+            return "file_change \(field) has no NUL within its \(capacity) bytes"
         }
     }
 }
@@ -61,15 +64,18 @@ struct RecordReader {
 
     /// 16 network-order bytes; an IPv4 address keeps only its first 4.
     func address(_ offset: Int, family: IPAddress.Family) -> IPAddress {
-        IPAddress(family: family, high: UInt64(bigEndian: u64(offset)), low: UInt64(bigEndian: u64(offset + MemoryLayout<UInt64>.size)))
+        IPAddress(
+            family: family, high: UInt64(bigEndian: u64(offset)),
+            low: UInt64(bigEndian: u64(offset + MemoryLayout<UInt64>.size)))
     }
 
     /// The `struct rw_ids` at `offset`.
     func ids(_ offset: Int) -> CredIds {
         typealias I = ABIOffsets.Ids
-        return CredIds(uid: u32(offset + I.uid), euid: u32(offset + I.euid), suid: u32(offset + I.suid),
-                       fsuid: u32(offset + I.fsuid), gid: u32(offset + I.gid), egid: u32(offset + I.egid),
-                       sgid: u32(offset + I.sgid), fsgid: u32(offset + I.fsgid))
+        return CredIds(
+            uid: u32(offset + I.uid), euid: u32(offset + I.euid), suid: u32(offset + I.suid),
+            fsuid: u32(offset + I.fsuid), gid: u32(offset + I.gid), egid: u32(offset + I.egid),
+            sgid: u32(offset + I.sgid), fsgid: u32(offset + I.fsgid))
     }
 }
 
@@ -110,36 +116,50 @@ public enum EventDecoder {
         case KernelABI.kindCred:
             guard size >= KernelABI.credSize else { throw .tooShort(have: size, need: KernelABI.credSize) }
             typealias C = ABIOffsets.Cred
-            guard let syscall = CredSyscall(rawValue: r.u32(C.syscall)) else { throw .unknownCredSyscall(r.u32(C.syscall)) }
-            return .cred(CredEvent(header: header, syscall: syscall, result: r.i32(C.ret),
-                                   requested: [r.u32(C.requested0), r.u32(C.requested1), r.u32(C.requested2)],
-                                   before: r.ids(C.before), after: r.ids(C.after)))
+            guard let syscall = CredSyscall(rawValue: r.u32(C.syscall)) else {
+                throw .unknownCredSyscall(r.u32(C.syscall))
+            }
+            return .cred(
+                CredEvent(
+                    header: header, syscall: syscall, result: r.i32(C.ret),
+                    requested: [r.u32(C.requested0), r.u32(C.requested1), r.u32(C.requested2)],
+                    before: r.ids(C.before), after: r.ids(C.after)))
         case KernelABI.kindFork:
             guard size >= KernelABI.forkSize else { throw .tooShort(have: size, need: KernelABI.forkSize) }
-            return .fork(ForkEvent(header: header, childPid: r.u32(ABIOffsets.Fork.childPid),
-                                   childTgid: r.u32(ABIOffsets.Fork.childTgid)))
+            return .fork(
+                ForkEvent(
+                    header: header, childPid: r.u32(ABIOffsets.Fork.childPid),
+                    childTgid: r.u32(ABIOffsets.Fork.childTgid)))
         case KernelABI.kindExit:
             guard size >= KernelABI.exitSize else { throw .tooShort(have: size, need: KernelABI.exitSize) }
-            return .exit(ExitEvent(header: header, exitCode: r.i32(ABIOffsets.Exit.exitCode),
-                                   signal: r.u32(ABIOffsets.Exit.signal)))
+            return .exit(
+                ExitEvent(
+                    header: header, exitCode: r.i32(ABIOffsets.Exit.exitCode),
+                    signal: r.u32(ABIOffsets.Exit.signal)))
         case KernelABI.kindDrops:
             guard size >= KernelABI.dropsSize else { throw .tooShort(have: size, need: KernelABI.dropsSize) }
-            return .drops(DropsEvent(timestampNs: header.timestampNs, lost: r.u64(ABIOffsets.Drops.lost),
-                                     total: r.u64(ABIOffsets.Drops.total)))
+            return .drops(
+                DropsEvent(
+                    timestampNs: header.timestampNs, lost: r.u64(ABIOffsets.Drops.lost),
+                    total: r.u64(ABIOffsets.Drops.total)))
         case KernelABI.kindConnect:
             guard size >= KernelABI.connectSize else { throw .tooShort(have: size, need: KernelABI.connectSize) }
             typealias C = ABIOffsets.Connect
             let (family, proto) = try familyAndProtocol(r, family: C.family, protocol: C.protocol)
-            return .connect(ConnectEvent(header: header, proto: proto,
-                                         source: r.address(C.saddr, family: family), sourcePort: r.u16(C.sport),
-                                         destination: r.address(C.daddr, family: family), destinationPort: r.u16(C.dport)))
+            return .connect(
+                ConnectEvent(
+                    header: header, proto: proto,
+                    source: r.address(C.saddr, family: family), sourcePort: r.u16(C.sport),
+                    destination: r.address(C.daddr, family: family), destinationPort: r.u16(C.dport)))
         case KernelABI.kindNetBytes:
             guard size >= KernelABI.netBytesSize else { throw .tooShort(have: size, need: KernelABI.netBytesSize) }
             typealias N = ABIOffsets.NetBytes
             let (family, proto) = try familyAndProtocol(r, family: N.family, protocol: N.protocol)
-            return .netBytes(NetBytesEvent(header: header, proto: proto, destination: r.address(N.daddr, family: family),
-                                           destinationPort: r.u16(N.dport), bytes: r.u64(N.bytes), sends: r.u64(N.sends),
-                                           firstNs: r.u64(N.firstNs), lastNs: r.u64(N.lastNs)))
+            return .netBytes(
+                NetBytesEvent(
+                    header: header, proto: proto, destination: r.address(N.daddr, family: family),
+                    destinationPort: r.u16(N.dport), bytes: r.u64(N.bytes), sends: r.u64(N.sends),
+                    firstNs: r.u64(N.firstNs), lastNs: r.u64(N.lastNs)))
         case KernelABI.kindGPUSample:
             return .gpuSample(try decodeGPUSample(r, size: size))
         case KernelABI.kindFileChange:
@@ -148,9 +168,13 @@ public enum EventDecoder {
         case KernelABI.kindTamper:
             try exactSize(size, KernelABI.tamperSize, kind: "tamper")
             typealias T = ABIOffsets.Tamper
-            guard let op = TamperEvent.Operation(rawValue: r.u32(T.op)) else { throw .unknownTamperOperation(r.u32(T.op)) }
-            return .tamper(TamperEvent(header: header, operation: op, targetPid: r.u32(T.targetPid),
-                                       argument: Int64(bitPattern: r.u64(T.arg)), result: r.i32(T.result)))
+            guard let op = TamperEvent.Operation(rawValue: r.u32(T.op)) else {
+                throw .unknownTamperOperation(r.u32(T.op))
+            }
+            return .tamper(
+                TamperEvent(
+                    header: header, operation: op, targetPid: r.u32(T.targetPid),
+                    argument: Int64(bitPattern: r.u64(T.arg)), result: r.i32(T.result)))
         case KernelABI.kindIntegrity:
             try exactSize(size, KernelABI.integritySize, kind: "integrity")
             typealias I = ABIOffsets.Integrity
@@ -161,9 +185,11 @@ public enum EventDecoder {
             let start = KernelABI.integrityNameOffset
             let name = UnsafeRawBufferPointer(rebasing: r.base[start..<(start + KernelABI.integrityNameLength)])
             let nameLen = name.firstIndex(of: 0) ?? name.count
-            return .integrity(IntegrityEvent(timestampNs: header.timestampNs, problem: problem,
-                                             name: String(decoding: name[..<nameLen], as: UTF8.self),
-                                             expected: r.u32(I.expected), found: r.u32(I.found)))
+            return .integrity(
+                IntegrityEvent(
+                    timestampNs: header.timestampNs, problem: problem,
+                    name: String(decoding: name[..<nameLen], as: UTF8.self),
+                    expected: r.u32(I.expected), found: r.u32(I.found)))
         default:
             throw .unknownKind(kind)
         }
@@ -180,21 +206,26 @@ public enum EventDecoder {
     /// could not be carried through JSON), and each path must end in a NUL within its field.
     static func decodeFileChange(_ r: RecordReader, header: EventHeader) throws(DecodeError) -> FileChangeEvent {
         typealias F = ABIOffsets.FileChange
-        guard let op = FileChangeEvent.Operation(rawValue: r.u32(F.op)) else { throw .unknownFileOperation(r.u32(F.op)) }
+        guard let op = FileChangeEvent.Operation(rawValue: r.u32(F.op)) else {
+            throw .unknownFileOperation(r.u32(F.op))
+        }
         let flags = FileChangeEvent.Flags(rawValue: r.u32(F.flags))
         guard FileChangeEvent.Flags.known.isSuperset(of: flags) else {
             throw .unknownFileFlags(flags.subtracting(.known).rawValue)
         }
-        return FileChangeEvent(header: header, operation: op, flags: flags, openFlags: r.u32(F.openFlags),
-                               result: r.i32(F.ret), mountNamespace: r.u32(F.mntns),
-                               pathBytes: try path(r, at: KernelABI.fileChangePathOffset, field: "path"),
-                               path2Bytes: try path(r, at: KernelABI.fileChangePath2Offset, field: "path2"))
+        return FileChangeEvent(
+            header: header, operation: op, flags: flags, openFlags: r.u32(F.openFlags),
+            result: r.i32(F.ret), mountNamespace: r.u32(F.mntns),
+            pathBytes: try path(r, at: KernelABI.fileChangePathOffset, field: "path"),
+            path2Bytes: try path(r, at: KernelABI.fileChangePath2Offset, field: "path2"))
     }
 
     /// The bytes of a NUL-terminated path field, without the NUL.
     static func path(_ r: RecordReader, at start: Int, field: String) throws(DecodeError) -> [UInt8] {
         let region = UnsafeRawBufferPointer(rebasing: r.base[start..<(start + KernelABI.pathCapacity)])
-        guard let end = region.firstIndex(of: 0) else { throw .unterminatedPath(field: field, capacity: KernelABI.pathCapacity) }
+        guard let end = region.firstIndex(of: 0) else {
+            throw .unterminatedPath(field: field, capacity: KernelABI.pathCapacity)
+        }
         return Array(region[..<end])
     }
 
@@ -215,37 +246,46 @@ public enum EventDecoder {
         processes.reserveCapacity(count)
         for i in 0..<count {
             let at = fixed + i * KernelABI.gpuProcessSize
-            processes.append(GPUSampleEvent.Process(pid: r.u32(at + ABIOffsets.GPUProcess.pid),
-                                                    usedMemoryBytes: r.u64(at + ABIOffsets.GPUProcess.usedMemoryBytes)))
+            processes.append(
+                GPUSampleEvent.Process(
+                    pid: r.u32(at + ABIOffsets.GPUProcess.pid),
+                    usedMemoryBytes: r.u64(at + ABIOffsets.GPUProcess.usedMemoryBytes)))
         }
-        return GPUSampleEvent(timestampNs: r.u64(ABIOffsets.Header.timestampNs), gpuIndex: r.u32(G.gpuIndex),
-                              flags: GPUSampleEvent.Flags(rawValue: r.u32(G.flags)),
-                              utilGPU: r.u32(G.utilGPU), utilMemory: r.u32(G.utilMemory), temperatureC: r.u32(G.temperatureC),
-                              powerMilliwatts: r.u32(G.powerMilliwatts), memoryUsedBytes: r.u64(G.memoryUsedBytes),
-                              memoryTotalBytes: r.u64(G.memoryTotalBytes),
-                              uuid: String(decoding: uuidRegion[..<uuidLen], as: UTF8.self), processes: processes)
+        return GPUSampleEvent(
+            timestampNs: r.u64(ABIOffsets.Header.timestampNs), gpuIndex: r.u32(G.gpuIndex),
+            flags: GPUSampleEvent.Flags(rawValue: r.u32(G.flags)),
+            utilGPU: r.u32(G.utilGPU), utilMemory: r.u32(G.utilMemory), temperatureC: r.u32(G.temperatureC),
+            powerMilliwatts: r.u32(G.powerMilliwatts), memoryUsedBytes: r.u64(G.memoryUsedBytes),
+            memoryTotalBytes: r.u64(G.memoryTotalBytes),
+            uuid: String(decoding: uuidRegion[..<uuidLen], as: UTF8.self), processes: processes)
     }
 
     /// The `family` and `protocol` fields of a network payload (`rw_connect`, `rw_net_bytes`).
     @inline(__always)
-    static func familyAndProtocol(_ r: RecordReader, family familyAt: Int, protocol protocolAt: Int)
-        throws(DecodeError) -> (IPAddress.Family, NetProtocol) {
-        guard let family = IPAddress.Family(kernelValue: r.u16(familyAt)) else { throw .unknownAddressFamily(r.u16(familyAt)) }
+    static func familyAndProtocol(
+        _ r: RecordReader, family familyAt: Int, protocol protocolAt: Int
+    )
+        throws(DecodeError) -> (IPAddress.Family, NetProtocol)
+    {
+        guard let family = IPAddress.Family(kernelValue: r.u16(familyAt)) else {
+            throw .unknownAddressFamily(r.u16(familyAt))
+        }
         guard let proto = NetProtocol(rawValue: r.u16(protocolAt)) else { throw .unknownProtocol(r.u16(protocolAt)) }
         return (family, proto)
     }
 
     static func decodeHeader(_ r: RecordReader) -> EventHeader {
         typealias H = ABIOffsets.Header
-        return EventHeader(timestampNs: r.u64(H.timestampNs), pid: r.u32(H.pid), tgid: r.u32(H.tgid), ppid: r.u32(H.ppid),
-                    uid: r.u32(H.uid), euid: r.u32(H.euid), gid: r.u32(H.gid), egid: r.u32(H.egid),
-                    lineageUid: r.u32(H.lineageUid), cgroupId: r.u64(H.cgroupId),
-                    // `comm` read as two integers (Comm's inline form), first 8 bytes then the rest.
-                    comm: Comm(low: r.u64(H.comm), high: r.u64(H.comm + MemoryLayout<UInt64>.size)),
-                    // An older record reads as its current-version equivalent (the layouts of
-                    // its kinds did not change), so re-encoding writes the current version and
-                    // the event equals its JSON Lines form, which carries no version.
-                    abiVersion: KernelABI.version)
+        return EventHeader(
+            timestampNs: r.u64(H.timestampNs), pid: r.u32(H.pid), tgid: r.u32(H.tgid), ppid: r.u32(H.ppid),
+            uid: r.u32(H.uid), euid: r.u32(H.euid), gid: r.u32(H.gid), egid: r.u32(H.egid),
+            lineageUid: r.u32(H.lineageUid), cgroupId: r.u64(H.cgroupId),
+            // `comm` read as two integers (Comm's inline form), first 8 bytes then the rest.
+            comm: Comm(low: r.u64(H.comm), high: r.u64(H.comm + MemoryLayout<UInt64>.size)),
+            // An older record reads as its current-version equivalent (the layouts of
+            // its kinds did not change), so re-encoding writes the current version and
+            // the event equals its JSON Lines form, which carries no version.
+            abiVersion: KernelABI.version)
     }
 
     static func decodeExec(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> ExecEvent {
@@ -259,9 +299,10 @@ public enum EventDecoder {
         let nameStart = E.filename
         let nameRegion = UnsafeRawBufferPointer(rebasing: r.base[nameStart..<(nameStart + KernelABI.filenameCapacity)])
         let nameLen = nameRegion.firstIndex(of: 0) ?? nameRegion.count
-        return ExecEvent(header: header, loginUid: r.u32(E.loginUid), flags: ExecEvent.Flags(rawValue: r.u32(E.flags)),
-                         argc: r.u32(E.argc), oldPid: r.u32(E.oldPid),
-                         filename: Array(nameRegion[..<nameLen]),
-                         args: Array(r.base[fixed..<(fixed + argsLen)]))
+        return ExecEvent(
+            header: header, loginUid: r.u32(E.loginUid), flags: ExecEvent.Flags(rawValue: r.u32(E.flags)),
+            argc: r.u32(E.argc), oldPid: r.u32(E.oldPid),
+            filename: Array(nameRegion[..<nameLen]),
+            args: Array(r.base[fixed..<(fixed + argsLen)]))
     }
 }

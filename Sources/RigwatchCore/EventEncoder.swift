@@ -75,8 +75,9 @@ public enum EventEncoder {
         case .gpuSample(let e):
             var r = rw_gpu_sample()
             let processes = e.processes.prefix(KernelABI.gpuMaxProcesses)
-            r.hdr = header(e.header, kind: KernelABI.kindGPUSample,
-                           size: KernelABI.gpuSampleFixedSize + processes.count * KernelABI.gpuProcessSize)
+            r.hdr = header(
+                e.header, kind: KernelABI.kindGPUSample,
+                size: KernelABI.gpuSampleFixedSize + processes.count * KernelABI.gpuProcessSize)
             // Processes cut here are marked, as the sampler marks the ones the driver listed beyond the array.
             let flags = processes.count < e.processes.count ? e.flags.union(.processesTruncated) : e.flags
             r.gpu_index = e.gpuIndex
@@ -92,8 +93,9 @@ public enum EventEncoder {
             fill(&r.uuid, e.uuid.utf8.prefix(KernelABI.gpuUUIDLength))
             withUnsafeMutableBytes(of: &r.procs) { procs in
                 for (i, p) in processes.enumerated() {
-                    procs.storeBytes(of: rw_gpu_process(pid: p.pid, reserved: 0, used_memory_bytes: p.usedMemoryBytes),
-                                     toByteOffset: i * KernelABI.gpuProcessSize, as: rw_gpu_process.self)
+                    procs.storeBytes(
+                        of: rw_gpu_process(pid: p.pid, reserved: 0, used_memory_bytes: p.usedMemoryBytes),
+                        toByteOffset: i * KernelABI.gpuProcessSize, as: rw_gpu_process.self)
                 }
             }
             return bytes(of: &r, count: r.hdr.size)
@@ -163,7 +165,9 @@ public enum EventEncoder {
     }
 
     private static func ids(_ i: CredIds) -> rw_ids {
-        rw_ids(uid: i.uid, euid: i.euid, suid: i.suid, fsuid: i.fsuid, gid: i.gid, egid: i.egid, sgid: i.sgid, fsgid: i.fsgid)
+        rw_ids(
+            uid: i.uid, euid: i.euid, suid: i.suid, fsuid: i.fsuid, gid: i.gid, egid: i.egid, sgid: i.sgid,
+            fsgid: i.fsgid)
     }
 
     /// The 16 network-order bytes of an address, as `rw_connect`/`rw_net_bytes` hold them.

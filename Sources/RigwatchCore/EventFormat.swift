@@ -45,7 +45,7 @@ public enum EventFormat {
             w.field("exit_code", e.exitCode)
             w.field("signal", e.signal)
         case .drops, .gpuSample, .integrity:
-            break // written above: they describe no process
+            break  // written above: they describe no process
         case .connect(let e):
             w.field("family", e.destination.family.name)
             w.field("protocol", e.proto.name)
@@ -109,8 +109,14 @@ public enum EventFormat {
 
     static func ids(_ ids: CredIds) -> String {
         var w = JSONWriter()
-        w.field("uid", ids.uid); w.field("euid", ids.euid); w.field("suid", ids.suid); w.field("fsuid", ids.fsuid)
-        w.field("gid", ids.gid); w.field("egid", ids.egid); w.field("sgid", ids.sgid); w.field("fsgid", ids.fsgid)
+        w.field("uid", ids.uid)
+        w.field("euid", ids.euid)
+        w.field("suid", ids.suid)
+        w.field("fsuid", ids.fsuid)
+        w.field("gid", ids.gid)
+        w.field("egid", ids.egid)
+        w.field("sgid", ids.sgid)
+        w.field("fsgid", ids.fsgid)
         return w.finish()
     }
 
@@ -132,7 +138,8 @@ public enum EventFormat {
         }
         if case .gpuSample(let e) = event {
             let pids = e.processes.map { "\($0.pid):\($0.usedMemoryBytes >> 20)MiB" }.joined(separator: ",")
-            return "\(formatSeconds(seconds)) gpu_sample gpu=\(e.gpuIndex) source=\(e.source.rawValue) util=\(e.utilGPU)% "
+            return
+                "\(formatSeconds(seconds)) gpu_sample gpu=\(e.gpuIndex) source=\(e.source.rawValue) util=\(e.utilGPU)% "
                 + "mem_util=\(e.utilMemory)% temp=\(e.temperatureC)C power=\(e.powerMilliwatts)mW "
                 + "mem=\(e.memoryUsedBytes >> 20)/\(e.memoryTotalBytes >> 20)MiB procs=[\(pids)]"
                 + (e.procsTruncated ? " procs_truncated" : "") + (e.uuid.isEmpty ? "" : " uuid=\(e.uuid)")
@@ -141,25 +148,30 @@ public enum EventFormat {
             return "\(formatSeconds(seconds)) \(integrityText(e))"
         }
         let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
-        let prefix = "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
+        let prefix =
+            "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
         case .exec(let e):
             let argv = e.argv.map(shellQuote).joined(separator: " ")
             let flags = flagNames(e.flags)
-            return "\(prefix) \(shellQuote(e.path)) argv=[\(argv)]" + (flags.isEmpty ? "" : " flags=\(flags.joined(separator: ","))")
+            return "\(prefix) \(shellQuote(e.path)) argv=[\(argv)]"
+                + (flags.isEmpty ? "" : " flags=\(flags.joined(separator: ","))")
         case .cred(let e):
-            return "\(prefix) \(e.syscall.name)(\(e.requested.map(idText).joined(separator: ","))) = \(e.result) uid \(e.before.uid)->\(e.after.uid) euid \(e.before.euid)->\(e.after.euid)"
+            return
+                "\(prefix) \(e.syscall.name)(\(e.requested.map(idText).joined(separator: ","))) = \(e.result) uid \(e.before.uid)->\(e.after.uid) euid \(e.before.euid)->\(e.after.euid)"
         case .fork(let e):
             return "\(prefix) child=\(e.childTgid)"
         case .exit(let e):
             return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
         case .drops, .gpuSample, .integrity:
-            return prefix // returned above
+            return prefix  // returned above
         case .connect(let e):
-            return "\(prefix) \(e.proto.name) \(e.source.withPort(e.sourcePort)) -> \(e.destination.withPort(e.destinationPort))"
+            return
+                "\(prefix) \(e.proto.name) \(e.source.withPort(e.sourcePort)) -> \(e.destination.withPort(e.destinationPort))"
         case .netBytes(let e):
             let span = Double(e.lastNs >= e.firstNs ? e.lastNs - e.firstNs : 0) / 1e9
-            return "\(prefix) \(e.proto.name) -> \(e.destination.withPort(e.destinationPort)) bytes=\(e.bytes) sends=\(e.sends) span=\(formatSeconds(span))s"
+            return
+                "\(prefix) \(e.proto.name) -> \(e.destination.withPort(e.destinationPort)) bytes=\(e.bytes) sends=\(e.sends) span=\(formatSeconds(span))s"
         case .fileChange(let e):
             return "\(prefix) \(fileChangeText(e))"
         case .tamper(let e):
@@ -179,16 +191,22 @@ public enum EventFormat {
     /// Quotes an argument for display when it is not plainly safe, so spaces and
     /// quotes in argv stay visible in text output.
     public static func shellQuote(_ s: String) -> String {
-        let safe = !s.isEmpty && s.unicodeScalars.allSatisfy { c in
-            (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5a) ||
-                (c.value >= 0x61 && c.value <= 0x7a) || "-_./=:,+@%".unicodeScalars.contains(c) || c.value > 0x7f
-        }
+        let safe =
+            !s.isEmpty
+            && s.unicodeScalars.allSatisfy { c in
+                (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5a)
+                    || (c.value >= 0x61 && c.value <= 0x7a) || "-_./=:,+@%".unicodeScalars.contains(c) || c.value > 0x7f
+            }
         if safe { return s }
         var out = "'"
         for c in s.unicodeScalars {
-            if c == "'" { out += "'\\''" } else if c.value < 0x20 || c.value == 0x7f {
+            if c == "'" {
+                out += "'\\''"
+            } else if c.value < 0x20 || c.value == 0x7f {
                 out += "\\x" + String(c.value, radix: 16)
-            } else { out.unicodeScalars.append(c) }
+            } else {
+                out.unicodeScalars.append(c)
+            }
         }
         return out + "'"
     }

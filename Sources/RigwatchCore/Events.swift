@@ -29,7 +29,8 @@ public struct Comm: Equatable, Hashable, Sendable, CustomStringConvertible {
     }
 
     init(bytes: [UInt8]) {
-        var low: UInt64 = 0, high: UInt64 = 0
+        var low: UInt64 = 0
+        var high: UInt64 = 0
         for i in 0..<8 { low |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         for i in 0..<8 { high |= UInt64(bytes[8 + i]) << (8 * UInt64(i)) }
         self.init(low: low, high: high)
@@ -67,9 +68,11 @@ public struct EventHeader: Equatable, Sendable {
     /// unless set by hand.
     public var abiVersion: UInt32
 
-    public init(timestampNs: UInt64, pid: UInt32, tgid: UInt32, ppid: UInt32, uid: UInt32, euid: UInt32,
-                gid: UInt32, egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: Comm,
-                abiVersion: UInt32 = KernelABI.version) {
+    public init(
+        timestampNs: UInt64, pid: UInt32, tgid: UInt32, ppid: UInt32, uid: UInt32, euid: UInt32,
+        gid: UInt32, egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: Comm,
+        abiVersion: UInt32 = KernelABI.version
+    ) {
         self.timestampNs = timestampNs
         self.pid = pid
         self.tgid = tgid
@@ -89,8 +92,9 @@ public struct EventHeader: Equatable, Sendable {
     /// The header of a record that describes no process (drops, GPU samples, integrity
     /// findings): only the time is set.
     public static func timeOnly(_ timestampNs: UInt64) -> EventHeader {
-        EventHeader(timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
-                    lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
+        EventHeader(
+            timestampNs: timestampNs, pid: 0, tgid: 0, ppid: 0, uid: 0, euid: 0, gid: 0, egid: 0,
+            lineageUid: noLineage, cgroupId: 0, comm: Comm(low: 0, high: 0))
     }
 }
 
@@ -118,8 +122,10 @@ public struct ExecEvent: Equatable, Sendable {
     /// possibly cut (see `flags.argsTruncated`).
     public var args: [UInt8]
 
-    public init(header: EventHeader, loginUid: UInt32, flags: Flags, argc: UInt32, oldPid: UInt32,
-                filename: [UInt8], args: [UInt8]) {
+    public init(
+        header: EventHeader, loginUid: UInt32, flags: Flags, argc: UInt32, oldPid: UInt32,
+        filename: [UInt8], args: [UInt8]
+    ) {
         self.header = header
         self.loginUid = loginUid
         self.flags = flags
@@ -209,10 +215,18 @@ public struct CredIds: Equatable, Sendable {
     public var uid, euid, suid, fsuid: UInt32
     public var gid, egid, sgid, fsgid: UInt32
 
-    public init(uid: UInt32, euid: UInt32, suid: UInt32, fsuid: UInt32,
-                gid: UInt32, egid: UInt32, sgid: UInt32, fsgid: UInt32) {
-        self.uid = uid; self.euid = euid; self.suid = suid; self.fsuid = fsuid
-        self.gid = gid; self.egid = egid; self.sgid = sgid; self.fsgid = fsgid
+    public init(
+        uid: UInt32, euid: UInt32, suid: UInt32, fsuid: UInt32,
+        gid: UInt32, egid: UInt32, sgid: UInt32, fsgid: UInt32
+    ) {
+        self.uid = uid
+        self.euid = euid
+        self.suid = suid
+        self.fsuid = fsuid
+        self.gid = gid
+        self.egid = egid
+        self.sgid = sgid
+        self.fsgid = fsgid
     }
 
     public var values: [UInt32] { [uid, euid, suid, fsuid, gid, egid, sgid, fsgid] }
@@ -232,8 +246,10 @@ public struct CredEvent: Equatable, Sendable {
     public var before: CredIds
     public var after: CredIds
 
-    public init(header: EventHeader, syscall: CredSyscall, result: Int32, requested: [UInt32],
-                before: CredIds, after: CredIds) {
+    public init(
+        header: EventHeader, syscall: CredSyscall, result: Int32, requested: [UInt32],
+        before: CredIds, after: CredIds
+    ) {
         self.header = header
         self.syscall = syscall
         self.result = result
@@ -297,8 +313,10 @@ public struct ConnectEvent: Equatable, Sendable {
     public var destination: IPAddress
     public var destinationPort: UInt16
 
-    public init(header: EventHeader, proto: NetProtocol = .tcp, source: IPAddress, sourcePort: UInt16,
-                destination: IPAddress, destinationPort: UInt16) {
+    public init(
+        header: EventHeader, proto: NetProtocol = .tcp, source: IPAddress, sourcePort: UInt16,
+        destination: IPAddress, destinationPort: UInt16
+    ) {
         self.header = header
         self.proto = proto
         self.source = source
@@ -324,8 +342,10 @@ public struct NetBytesEvent: Equatable, Sendable {
     public var firstNs: UInt64
     public var lastNs: UInt64
 
-    public init(header: EventHeader, proto: NetProtocol, destination: IPAddress, destinationPort: UInt16,
-                bytes: UInt64, sends: UInt64, firstNs: UInt64, lastNs: UInt64) {
+    public init(
+        header: EventHeader, proto: NetProtocol, destination: IPAddress, destinationPort: UInt16,
+        bytes: UInt64, sends: UInt64, firstNs: UInt64, lastNs: UInt64
+    ) {
         self.header = header
         self.proto = proto
         self.destination = destination

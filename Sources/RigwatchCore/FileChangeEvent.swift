@@ -69,14 +69,19 @@ public struct FileChangeEvent: Equatable, Sendable {
     /// The new name for `rename` and `link`; empty otherwise.
     public var path2Bytes: [UInt8]
 
-    public init(header: EventHeader, operation: Operation, flags: Flags = [], openFlags: UInt32 = 0,
-                result: Int32 = 0, mountNamespace: UInt32 = 0, path: String, path2: String = "") {
-        self.init(header: header, operation: operation, flags: flags, openFlags: openFlags, result: result,
-                  mountNamespace: mountNamespace, pathBytes: Array(path.utf8), path2Bytes: Array(path2.utf8))
+    public init(
+        header: EventHeader, operation: Operation, flags: Flags = [], openFlags: UInt32 = 0,
+        result: Int32 = 0, mountNamespace: UInt32 = 0, path: String, path2: String = ""
+    ) {
+        self.init(
+            header: header, operation: operation, flags: flags, openFlags: openFlags, result: result,
+            mountNamespace: mountNamespace, pathBytes: Array(path.utf8), path2Bytes: Array(path2.utf8))
     }
 
-    public init(header: EventHeader, operation: Operation, flags: Flags = [], openFlags: UInt32 = 0,
-                result: Int32 = 0, mountNamespace: UInt32 = 0, pathBytes: [UInt8], path2Bytes: [UInt8] = []) {
+    public init(
+        header: EventHeader, operation: Operation, flags: Flags = [], openFlags: UInt32 = 0,
+        result: Int32 = 0, mountNamespace: UInt32 = 0, pathBytes: [UInt8], path2Bytes: [UInt8] = []
+    ) {
         self.header = header
         self.operation = operation
         self.flags = flags

@@ -77,7 +77,9 @@ extension EventFormat {
     /// "map_altered name=watch_uids expected=3 found=4", after the time.
     static func integrityText(_ e: IntegrityEvent) -> String {
         var line = "integrity \(e.problem.name) name=\(shellQuote(e.name))"
-        if e.problem == .mapAltered || e.expected != 0 || e.found != 0 { line += " expected=\(e.expected) found=\(e.found)" }
+        if e.problem == .mapAltered || e.expected != 0 || e.found != 0 {
+            line += " expected=\(e.expected) found=\(e.found)"
+        }
         return line
     }
 }

@@ -49,9 +49,11 @@ public struct GPUSampleEvent: Equatable, Sendable {
     /// At most `KernelABI.gpuMaxProcesses` survive encoding; see `procsTruncated`.
     public var processes: [Process]
 
-    public init(timestampNs: UInt64, gpuIndex: UInt32, flags: Flags = [], utilGPU: UInt32, utilMemory: UInt32 = 0,
-                temperatureC: UInt32 = 0, powerMilliwatts: UInt32 = 0, memoryUsedBytes: UInt64 = 0,
-                memoryTotalBytes: UInt64 = 0, uuid: String = "", processes: [Process] = [], procsTruncated: Bool = false) {
+    public init(
+        timestampNs: UInt64, gpuIndex: UInt32, flags: Flags = [], utilGPU: UInt32, utilMemory: UInt32 = 0,
+        temperatureC: UInt32 = 0, powerMilliwatts: UInt32 = 0, memoryUsedBytes: UInt64 = 0,
+        memoryTotalBytes: UInt64 = 0, uuid: String = "", processes: [Process] = [], procsTruncated: Bool = false
+    ) {
         self.timestampNs = timestampNs
         self.gpuIndex = gpuIndex
         self.flags = flags

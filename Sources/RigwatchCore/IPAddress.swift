@@ -47,7 +47,8 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     /// first 4, as the kernel records store it). Nil for any other length.
     public init?(family: Family, bytes: [UInt8]) {
         guard bytes.count == 16 || (family == .ipv4 && bytes.count == 4) else { return nil }
-        var high: UInt64 = 0, low: UInt64 = 0
+        var high: UInt64 = 0
+        var low: UInt64 = 0
         for i in 0..<min(8, bytes.count) { high |= UInt64(bytes[i]) << (8 * UInt64(7 - i)) }
         for i in 8..<max(8, bytes.count) { low |= UInt64(bytes[i]) << (8 * UInt64(15 - i)) }
         self.init(family: family, high: high, low: low)
@@ -89,11 +90,11 @@ public struct IPAddress: Hashable, Sendable, Comparable {
     }
 
     private static let privateIPv4: [(net: UInt32, mask: UInt32)] = [
-        (0x0a00_0000, 0xff00_0000), // 10.0.0.0/8
-        (0xac10_0000, 0xfff0_0000), // 172.16.0.0/12
-        (0xc0a8_0000, 0xffff_0000), // 192.168.0.0/16
-        (0x6440_0000, 0xffc0_0000), // 100.64.0.0/10 (carrier-grade NAT)
-        (0xa9fe_0000, 0xffff_0000), // 169.254.0.0/16 (link-local)
+        (0x0a00_0000, 0xff00_0000),  // 10.0.0.0/8
+        (0xac10_0000, 0xfff0_0000),  // 172.16.0.0/12
+        (0xc0a8_0000, 0xffff_0000),  // 192.168.0.0/16
+        (0x6440_0000, 0xffc0_0000),  // 100.64.0.0/10 (carrier-grade NAT)
+        (0xa9fe_0000, 0xffff_0000),  // 169.254.0.0/16 (link-local)
     ]
 
     /// IPv4 before IPv6, then by value: a stable order for reports and tests.

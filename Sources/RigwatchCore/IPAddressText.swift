@@ -12,7 +12,10 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
         var best = (start: -1, length: 0)
         var i = 0
         while i < 8 {
-            guard groups[i] == 0 else { i += 1; continue }
+            guard groups[i] == 0 else {
+                i += 1
+                continue
+            }
             var j = i
             while j < 8 && groups[j] == 0 { j += 1 }
             if j - i > best.length && j - i >= 2 { best = (i, j - i) }
@@ -59,7 +62,8 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
         var value: UInt32 = 0
         for part in parts {
             guard (1...3).contains(part.count), part.allSatisfy(isDigit),
-                  part.count == 1 || part.first != UInt8(ascii: "0") else { return nil }
+                part.count == 1 || part.first != UInt8(ascii: "0")
+            else { return nil }
             let n = part.reduce(UInt32(0)) { $0 * 10 + UInt32($1 - UInt8(ascii: "0")) }
             guard n <= 255 else { return nil }
             value = value << 8 | n
@@ -69,7 +73,8 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
 
     static func parseIPv6(_ chars: ArraySlice<UInt8>) -> (UInt64, UInt64)? {
         // Split around the one "::" allowed, then read each side's groups.
-        var head = chars, tail = ArraySlice<UInt8>()
+        var head = chars
+        var tail = ArraySlice<UInt8>()
         var compressed = false
         if let at = Self.doubleColon(in: chars) {
             compressed = true
@@ -78,7 +83,8 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
             guard Self.doubleColon(in: tail) == nil else { return nil }
         }
         guard let headGroups = parseGroups(head, allowIPv4Tail: !compressed),
-              let tailGroups = compressed ? parseGroups(tail, allowIPv4Tail: true) : [] else { return nil }
+            let tailGroups = compressed ? parseGroups(tail, allowIPv4Tail: true) : []
+        else { return nil }
         let count = headGroups.count + tailGroups.count
         if compressed {
             // "::" stands for at least one zero group.
@@ -87,7 +93,8 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
             guard count == 8 else { return nil }
         }
         let groups = headGroups + [UInt16](repeating: 0, count: 8 - count) + tailGroups
-        var high: UInt64 = 0, low: UInt64 = 0
+        var high: UInt64 = 0
+        var low: UInt64 = 0
         for i in 0..<4 { high = high << 16 | UInt64(groups[i]) }
         for i in 4..<8 { low = low << 16 | UInt64(groups[i]) }
         return (high, low)

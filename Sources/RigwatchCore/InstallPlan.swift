@@ -53,14 +53,18 @@ public struct InstallManifest: Equatable, Sendable {
     public struct Entry: Equatable, Sendable {
         public var kind: Kind
         public var path: String
-        public init(_ kind: Kind, _ path: String) { self.kind = kind; self.path = path }
+        public init(_ kind: Kind, _ path: String) {
+            self.kind = kind
+            self.path = path
+        }
     }
 
     public var entries: [Entry] = []
 
     public init(entries: [Entry] = []) { self.entries = entries }
 
-    public static let header = "# rigwatch install manifest v1: what `rigwatch install` created; `rigwatch uninstall` removes exactly these.\n# KIND<TAB>PATH; dir: removed when empty; datadir: contents removed with --purge; file: removed; config: removed with --purge.\n"
+    public static let header =
+        "# rigwatch install manifest v1: what `rigwatch install` created; `rigwatch uninstall` removes exactly these.\n# KIND<TAB>PATH; dir: removed when empty; datadir: contents removed with --purge; file: removed; config: removed with --purge.\n"
 
     public func contains(_ path: String) -> Bool { entries.contains { $0.path == path } }
 
@@ -85,7 +89,9 @@ public struct InstallManifest: Equatable, Sendable {
             if line.isEmpty || line.hasPrefix("#") { continue }
             let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
             guard parts.count == 2, let kind = Kind(rawValue: parts[0]) else {
-                throw ParseError(line: index + 1, message: "expected KIND<TAB>PATH with KIND one of dir, datadir, file, config: \(line)")
+                throw ParseError(
+                    line: index + 1,
+                    message: "expected KIND<TAB>PATH with KIND one of dir, datadir, file, config: \(line)")
             }
             guard parts[1].hasPrefix("/"), !parts[1].split(separator: "/").contains("..") else {
                 throw ParseError(line: index + 1, message: "not an absolute path without '..': \(parts[1])")
@@ -155,8 +161,10 @@ public struct UninstallOptions: Equatable, Sendable {
 
 public enum InstallPlanner {
     /// The install plan. `state` tells what is at a target path now.
-    public static func install(_ options: InstallOptions, layout: InstallLayout = InstallLayout(),
-                               state: (String) -> InstallPathState) -> InstallPlan {
+    public static func install(
+        _ options: InstallOptions, layout: InstallLayout = InstallLayout(),
+        state: (String) -> InstallPathState
+    ) -> InstallPlan {
         var plan = InstallPlan()
         var manifest = InstallManifest()
         switch state(layout.manifest) {
@@ -166,7 +174,8 @@ public enum InstallPlanner {
                 plan.errors.append("\(layout.manifest): unreadable install manifest (\(error)); fix or remove it")
             }
         case .directory: plan.errors.append("\(layout.manifest) exists and is a directory, not the install manifest")
-        case .other(let kind): plan.errors.append("\(layout.manifest) exists and is a \(kind), not the install manifest")
+        case .other(let kind):
+            plan.errors.append("\(layout.manifest) exists and is a \(kind), not the install manifest")
         }
 
         // Directories, parents first; a parent made here is recorded too, so uninstall leaves the tree as it was.
@@ -185,7 +194,8 @@ public enum InstallPlanner {
                         plan.steps.append(.setMode(path: parent, mode: mode))
                     }
                 case .file: plan.errors.append("\(parent) exists and is a file, where a directory belongs")
-                case .other(let what): plan.errors.append("\(parent) exists and is a \(what), where a directory belongs")
+                case .other(let what):
+                    plan.errors.append("\(parent) exists and is a \(what), where a directory belongs")
                 }
             }
         }
@@ -199,7 +209,8 @@ public enum InstallPlanner {
         func file(_ path: String, mode: UInt32, contents: [UInt8], binary: Bool, kind: InstallManifest.Kind) -> Bool {
             switch created.contains(parentPath(path)) ? .absent : state(path) {
             case .absent:
-                plan.steps.append(.writeFile(path: path, mode: mode, contents: contents, binary: binary, replacing: false))
+                plan.steps.append(
+                    .writeFile(path: path, mode: mode, contents: contents, binary: binary, replacing: false))
                 manifest.add(kind, path)
                 return true
             case .file(let current, let existing):
@@ -211,52 +222,69 @@ public enum InstallPlanner {
                     }
                     return false
                 }
-                plan.steps.append(.writeFile(path: path, mode: mode, contents: contents, binary: binary, replacing: true))
+                plan.steps.append(
+                    .writeFile(path: path, mode: mode, contents: contents, binary: binary, replacing: true))
                 if !manifest.contains(path) {
-                    plan.steps.append(.note("\(path) was there before install and is replaced; uninstall will leave it"))
+                    plan.steps.append(
+                        .note("\(path) was there before install and is replaced; uninstall will leave it"))
                 }
                 return true
             case .directory:
-                plan.errors.append("\(path) exists and is a directory, where the \(binary ? "rigwatch binary" : "file") belongs")
+                plan.errors.append(
+                    "\(path) exists and is a directory, where the \(binary ? "rigwatch binary" : "file") belongs")
                 return false
             case .other(let what):
-                plan.errors.append("\(path) exists and is a \(what), not a regular file; remove it or install elsewhere")
+                plan.errors.append(
+                    "\(path) exists and is a \(what), not a regular file; remove it or install elsewhere")
                 return false
             }
         }
-        let binaryWritten = file(layout.binary, mode: InstallLayout.binaryMode, contents: options.binary, binary: true, kind: .file)
+        let binaryWritten = file(
+            layout.binary, mode: InstallLayout.binaryMode, contents: options.binary, binary: true, kind: .file)
         let wasInstalled = manifest.contains(layout.unit)
-        let unitWritten = file(layout.unit, mode: InstallLayout.unitMode, contents: Array(unitFile(layout).utf8), binary: false, kind: .file)
+        let unitWritten = file(
+            layout.unit, mode: InstallLayout.unitMode, contents: Array(unitFile(layout).utf8), binary: false,
+            kind: .file)
         switch created.contains(layout.configDirectory) ? .absent : state(layout.config) {
         case .absent:
-            plan.steps.append(.writeFile(path: layout.config, mode: InstallLayout.configMode,
-                                         contents: Array(defaultConfig(layout).utf8), binary: false, replacing: false))
+            plan.steps.append(
+                .writeFile(
+                    path: layout.config, mode: InstallLayout.configMode,
+                    contents: Array(defaultConfig(layout).utf8), binary: false, replacing: false))
             manifest.add(.config, layout.config)
         case .file:
-            plan.steps.append(.keep(path: layout.config, reason: manifest.contains(layout.config)
-                                        ? "configuration kept as it is" : "the operator's configuration, kept as it is"))
-        case .directory: plan.errors.append("\(layout.config) exists and is a directory, where the configuration file belongs")
+            plan.steps.append(
+                .keep(
+                    path: layout.config,
+                    reason: manifest.contains(layout.config)
+                        ? "configuration kept as it is" : "the operator's configuration, kept as it is"))
+        case .directory:
+            plan.errors.append("\(layout.config) exists and is a directory, where the configuration file belongs")
         case .other(let what): plan.errors.append("\(layout.config) exists and is a \(what), not a regular file")
         }
 
         // The manifest, rewritten only when what it records changed.
         let manifestBytes = Array(manifest.text.utf8)
         switch created.contains(layout.stateDirectory) ? .absent : state(layout.manifest) {
-        case .file(let mode, let existing) where existing == manifestBytes && mode & 0o7777 == InstallLayout.manifestMode:
+        case .file(let mode, let existing)
+        where existing == manifestBytes && mode & 0o7777 == InstallLayout.manifestMode:
             plan.steps.append(.unchanged(path: layout.manifest))
         case .file(_, let existing) where existing == manifestBytes:
             plan.steps.append(.setMode(path: layout.manifest, mode: InstallLayout.manifestMode))
         case .absent, .file:
-            plan.steps.append(.writeFile(path: layout.manifest, mode: InstallLayout.manifestMode, contents: manifestBytes,
-                                         binary: false, replacing: state(layout.manifest) != .absent))
-        default: break // reported above
+            plan.steps.append(
+                .writeFile(
+                    path: layout.manifest, mode: InstallLayout.manifestMode, contents: manifestBytes,
+                    binary: false, replacing: state(layout.manifest) != .absent))
+        default: break  // reported above
         }
 
         // systemd.
         if options.systemd {
             if unitWritten { plan.steps.append(.run(["systemctl", "daemon-reload"])) }
             if options.noStart {
-                plan.steps.append(.note("--no-start: not enabled or started; run `systemctl enable --now \(layout.serviceName)`"))
+                plan.steps.append(
+                    .note("--no-start: not enabled or started; run `systemctl enable --now \(layout.serviceName)`"))
             } else {
                 plan.steps.append(.run(["systemctl", "enable", "--now", layout.serviceName]))
                 // A running service picks up a new binary or unit only on restart.
@@ -265,14 +293,19 @@ public enum InstallPlanner {
                 }
             }
         } else {
-            plan.steps.append(.note("\(options.systemdAbsentReason): systemctl daemon-reload and enable --now \(layout.serviceName) not run"))
+            plan.steps.append(
+                .note(
+                    "\(options.systemdAbsentReason): systemctl daemon-reload and enable --now \(layout.serviceName) not run"
+                ))
         }
         return plan
     }
 
     /// The uninstall plan, from the manifest install wrote.
-    public static func uninstall(_ options: UninstallOptions, layout: InstallLayout = InstallLayout(),
-                                 state: (String) -> InstallPathState) -> InstallPlan {
+    public static func uninstall(
+        _ options: UninstallOptions, layout: InstallLayout = InstallLayout(),
+        state: (String) -> InstallPathState
+    ) -> InstallPlan {
         var plan = InstallPlan()
         let manifest: InstallManifest
         switch state(layout.manifest) {
@@ -303,7 +336,8 @@ public enum InstallPlanner {
                 switch state(entry.path) {
                 case .absent: plan.steps.append(.note("\(entry.path) is already gone"))
                 case .file: plan.steps.append(.removeFile(path: entry.path))
-                case .directory, .other: plan.steps.append(.keep(path: entry.path, reason: "no longer a regular file; left alone"))
+                case .directory, .other:
+                    plan.steps.append(.keep(path: entry.path, reason: "no longer a regular file; left alone"))
                 }
             case .datadir:
                 if options.purge, case .directory = state(entry.path) {
@@ -318,7 +352,8 @@ public enum InstallPlanner {
         if !options.purge {
             let kept = manifest.entries.filter { $0.kind == .config || $0.kind == .datadir }.map(\.path)
             for entry in manifest.entries {
-                let keep = entry.kind == .config || entry.kind == .datadir
+                let keep =
+                    entry.kind == .config || entry.kind == .datadir
                     || (entry.kind == .dir && kept.contains { $0.hasPrefix(entry.path + "/") })
                 if keep { residual.add(entry.kind, entry.path) }
             }
@@ -329,20 +364,28 @@ public enum InstallPlanner {
             if case .file(_, let existing) = state(layout.manifest), existing == Array(residual.text.utf8) {
                 plan.steps.append(.unchanged(path: layout.manifest))
             } else {
-                plan.steps.append(.writeFile(path: layout.manifest, mode: InstallLayout.manifestMode,
-                                             contents: Array(residual.text.utf8), binary: false, replacing: true))
+                plan.steps.append(
+                    .writeFile(
+                        path: layout.manifest, mode: InstallLayout.manifestMode,
+                        contents: Array(residual.text.utf8), binary: false, replacing: true))
             }
-            plan.steps.append(.note("the configuration and the log and state directories stay, recorded in \(layout.manifest) (`rigwatch uninstall --purge` removes them)"))
+            plan.steps.append(
+                .note(
+                    "the configuration and the log and state directories stay, recorded in \(layout.manifest) (`rigwatch uninstall --purge` removes them)"
+                ))
         }
         // Directories last, deepest first, each only when empty by then.
-        let directories = manifest.entries.filter { ($0.kind == .dir || $0.kind == .datadir) && !residual.contains($0.path) }.map(\.path)
+        let directories = manifest.entries.filter {
+            ($0.kind == .dir || $0.kind == .datadir) && !residual.contains($0.path)
+        }.map(\.path)
         for path in directories.sorted(by: { depth($0) > depth($1) || (depth($0) == depth($1) && $0 > $1) }) {
             if case .directory = state(path) { plan.steps.append(.removeDirectoryIfEmpty(path: path)) }
         }
         if options.systemd && ownsUnit {
             plan.steps.append(.run(["systemctl", "daemon-reload"]))
         } else if !options.systemd && ownsUnit {
-            plan.steps.append(.note("\(options.systemdAbsentReason): systemctl disable --now \(layout.serviceName) not run"))
+            plan.steps.append(
+                .note("\(options.systemdAbsentReason): systemctl disable --now \(layout.serviceName) not run"))
         }
         return plan
     }

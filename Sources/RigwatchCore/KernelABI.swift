@@ -11,11 +11,17 @@ public enum KernelABI {
     public static let oldestVersion: UInt32 = 1
     public static let headerSize = MemoryLayout<rw_header>.size
     /// Bytes of `kind` and `size`, the two fields that frame every record.
-    @inlinable @inline(__always) public static var kindAndSizeBytes: Int { ABIOffsets.Header.size + MemoryLayout.size(ofValue: rw_header().size) }
+    @inlinable @inline(__always) public static var kindAndSizeBytes: Int {
+        ABIOffsets.Header.size + MemoryLayout.size(ofValue: rw_header().size)
+    }
     /// The largest record `rw_header.size` can declare.
     public static let maxRecordSize = Int(type(of: rw_header().size).max)
-    @inlinable @inline(__always) public static var execFixedSize: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.args)! }
-    @inlinable @inline(__always) public static var execFilenameOffset: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.filename)! }
+    @inlinable @inline(__always) public static var execFixedSize: Int {
+        MemoryLayout<rw_exec>.offset(of: \rw_exec.args)!
+    }
+    @inlinable @inline(__always) public static var execFilenameOffset: Int {
+        MemoryLayout<rw_exec>.offset(of: \rw_exec.filename)!
+    }
     public static let filenameCapacity = Int(RW_FILENAME_LEN)
     public static let argsMax = Int(RW_ARGS_MAX)
     public static let credSize = MemoryLayout<rw_cred>.size
@@ -25,13 +31,19 @@ public enum KernelABI {
     public static let connectSize = MemoryLayout<rw_connect>.size
     public static let netBytesSize = MemoryLayout<rw_net_bytes>.size
     /// `rw_gpu_sample` up to its process array; the record adds `gpuProcessSize` per process.
-    @inlinable @inline(__always) public static var gpuSampleFixedSize: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.procs)! }
+    @inlinable @inline(__always) public static var gpuSampleFixedSize: Int {
+        MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.procs)!
+    }
     public static let gpuProcessSize = MemoryLayout<rw_gpu_process>.size
     public static let gpuMaxProcesses = Int(RW_GPU_MAX_PROCS)
     public static let gpuUUIDLength = Int(RW_GPU_UUID_LEN)
     public static let fileChangeSize = MemoryLayout<rw_file_change>.size
-    @inlinable @inline(__always) public static var fileChangePathOffset: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path)! }
-    @inlinable @inline(__always) public static var fileChangePath2Offset: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path2)! }
+    @inlinable @inline(__always) public static var fileChangePathOffset: Int {
+        MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path)!
+    }
+    @inlinable @inline(__always) public static var fileChangePath2Offset: Int {
+        MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path2)!
+    }
     /// Bytes of each path field, its NUL included: a path keeps at most `pathCapacity - 1`.
     public static let pathCapacity = Int(RW_PATH_LEN)
     /// Slots of the kernel's watched-path map, and bytes of a watched path (NUL included).
@@ -39,7 +51,9 @@ public enum KernelABI {
     public static let fileWatchLength = Int(RW_FILE_WATCH_LEN)
     public static let tamperSize = MemoryLayout<rw_tamper>.size
     public static let integritySize = MemoryLayout<rw_integrity>.size
-    @inlinable @inline(__always) public static var integrityNameOffset: Int { MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)! }
+    @inlinable @inline(__always) public static var integrityNameOffset: Int {
+        MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)!
+    }
     /// The `name` field of `rw_integrity` runs to the end of the record.
     @inlinable @inline(__always) public static var integrityNameLength: Int { integritySize - integrityNameOffset }
 
@@ -83,30 +97,60 @@ public enum KernelABI {
 public enum ABIOffsets {
     /// `struct rw_header`.
     public enum Header {
-        @inlinable @inline(__always) public static var kind: Int { MemoryLayout<rw_header>.offset(of: \rw_header.kind)! }
-        @inlinable @inline(__always) public static var size: Int { MemoryLayout<rw_header>.offset(of: \rw_header.size)! }
-        @inlinable @inline(__always) public static var abiVersion: Int { MemoryLayout<rw_header>.offset(of: \rw_header.abi_version)! }
-        @inlinable @inline(__always) public static var timestampNs: Int { MemoryLayout<rw_header>.offset(of: \rw_header.timestamp_ns)! }
+        @inlinable @inline(__always) public static var kind: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.kind)!
+        }
+        @inlinable @inline(__always) public static var size: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.size)!
+        }
+        @inlinable @inline(__always) public static var abiVersion: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.abi_version)!
+        }
+        @inlinable @inline(__always) public static var timestampNs: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.timestamp_ns)!
+        }
         @inlinable @inline(__always) public static var pid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.pid)! }
-        @inlinable @inline(__always) public static var tgid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.tgid)! }
-        @inlinable @inline(__always) public static var ppid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.ppid)! }
+        @inlinable @inline(__always) public static var tgid: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.tgid)!
+        }
+        @inlinable @inline(__always) public static var ppid: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.ppid)!
+        }
         @inlinable @inline(__always) public static var uid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.uid)! }
-        @inlinable @inline(__always) public static var euid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.euid)! }
+        @inlinable @inline(__always) public static var euid: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.euid)!
+        }
         @inlinable @inline(__always) public static var gid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.gid)! }
-        @inlinable @inline(__always) public static var egid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.egid)! }
-        @inlinable @inline(__always) public static var lineageUid: Int { MemoryLayout<rw_header>.offset(of: \rw_header.lineage_uid)! }
-        @inlinable @inline(__always) public static var cgroupId: Int { MemoryLayout<rw_header>.offset(of: \rw_header.cgroup_id)! }
-        @inlinable @inline(__always) public static var comm: Int { MemoryLayout<rw_header>.offset(of: \rw_header.comm)! }
+        @inlinable @inline(__always) public static var egid: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.egid)!
+        }
+        @inlinable @inline(__always) public static var lineageUid: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.lineage_uid)!
+        }
+        @inlinable @inline(__always) public static var cgroupId: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.cgroup_id)!
+        }
+        @inlinable @inline(__always) public static var comm: Int {
+            MemoryLayout<rw_header>.offset(of: \rw_header.comm)!
+        }
     }
 
     /// `struct rw_exec`.
     public enum Exec {
-        @inlinable @inline(__always) public static var loginUid: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.loginuid)! }
+        @inlinable @inline(__always) public static var loginUid: Int {
+            MemoryLayout<rw_exec>.offset(of: \rw_exec.loginuid)!
+        }
         @inlinable @inline(__always) public static var flags: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.flags)! }
         @inlinable @inline(__always) public static var argc: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.argc)! }
-        @inlinable @inline(__always) public static var argsLen: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.args_len)! }
-        @inlinable @inline(__always) public static var oldPid: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.old_pid)! }
-        @inlinable @inline(__always) public static var filename: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.filename)! }
+        @inlinable @inline(__always) public static var argsLen: Int {
+            MemoryLayout<rw_exec>.offset(of: \rw_exec.args_len)!
+        }
+        @inlinable @inline(__always) public static var oldPid: Int {
+            MemoryLayout<rw_exec>.offset(of: \rw_exec.old_pid)!
+        }
+        @inlinable @inline(__always) public static var filename: Int {
+            MemoryLayout<rw_exec>.offset(of: \rw_exec.filename)!
+        }
         @inlinable @inline(__always) public static var args: Int { MemoryLayout<rw_exec>.offset(of: \rw_exec.args)! }
     }
 
@@ -124,101 +168,201 @@ public enum ABIOffsets {
 
     /// `struct rw_cred`.
     public enum Cred {
-        @inlinable @inline(__always) public static var syscall: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.syscall)! }
+        @inlinable @inline(__always) public static var syscall: Int {
+            MemoryLayout<rw_cred>.offset(of: \rw_cred.syscall)!
+        }
         @inlinable @inline(__always) public static var ret: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.ret)! }
         /// The three elements of `requested[3]`.
-        @inlinable @inline(__always) public static var requested0: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.requested.0)! }
-        @inlinable @inline(__always) public static var requested1: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.requested.1)! }
-        @inlinable @inline(__always) public static var requested2: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.requested.2)! }
-        @inlinable @inline(__always) public static var before: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.before)! }
+        @inlinable @inline(__always) public static var requested0: Int {
+            MemoryLayout<rw_cred>.offset(of: \rw_cred.requested.0)!
+        }
+        @inlinable @inline(__always) public static var requested1: Int {
+            MemoryLayout<rw_cred>.offset(of: \rw_cred.requested.1)!
+        }
+        @inlinable @inline(__always) public static var requested2: Int {
+            MemoryLayout<rw_cred>.offset(of: \rw_cred.requested.2)!
+        }
+        @inlinable @inline(__always) public static var before: Int {
+            MemoryLayout<rw_cred>.offset(of: \rw_cred.before)!
+        }
         @inlinable @inline(__always) public static var after: Int { MemoryLayout<rw_cred>.offset(of: \rw_cred.after)! }
     }
 
     /// `struct rw_fork`.
     public enum Fork {
-        @inlinable @inline(__always) public static var childPid: Int { MemoryLayout<rw_fork>.offset(of: \rw_fork.child_pid)! }
-        @inlinable @inline(__always) public static var childTgid: Int { MemoryLayout<rw_fork>.offset(of: \rw_fork.child_tgid)! }
+        @inlinable @inline(__always) public static var childPid: Int {
+            MemoryLayout<rw_fork>.offset(of: \rw_fork.child_pid)!
+        }
+        @inlinable @inline(__always) public static var childTgid: Int {
+            MemoryLayout<rw_fork>.offset(of: \rw_fork.child_tgid)!
+        }
     }
 
     /// `struct rw_exit`.
     public enum Exit {
-        @inlinable @inline(__always) public static var exitCode: Int { MemoryLayout<rw_exit>.offset(of: \rw_exit.exit_code)! }
-        @inlinable @inline(__always) public static var signal: Int { MemoryLayout<rw_exit>.offset(of: \rw_exit.signal)! }
+        @inlinable @inline(__always) public static var exitCode: Int {
+            MemoryLayout<rw_exit>.offset(of: \rw_exit.exit_code)!
+        }
+        @inlinable @inline(__always) public static var signal: Int {
+            MemoryLayout<rw_exit>.offset(of: \rw_exit.signal)!
+        }
     }
 
     /// `struct rw_drops`.
     public enum Drops {
         @inlinable @inline(__always) public static var lost: Int { MemoryLayout<rw_drops>.offset(of: \rw_drops.lost)! }
-        @inlinable @inline(__always) public static var total: Int { MemoryLayout<rw_drops>.offset(of: \rw_drops.total)! }
+        @inlinable @inline(__always) public static var total: Int {
+            MemoryLayout<rw_drops>.offset(of: \rw_drops.total)!
+        }
     }
 
     /// `struct rw_connect`.
     public enum Connect {
-        @inlinable @inline(__always) public static var family: Int { MemoryLayout<rw_connect>.offset(of: \rw_connect.family)! }
-        @inlinable @inline(__always) public static var `protocol`: Int { MemoryLayout<rw_connect>.offset(of: \rw_connect.protocol)! }
-        @inlinable @inline(__always) public static var sport: Int { MemoryLayout<rw_connect>.offset(of: \rw_connect.sport)! }
-        @inlinable @inline(__always) public static var dport: Int { MemoryLayout<rw_connect>.offset(of: \rw_connect.dport)! }
-        @inlinable @inline(__always) public static var saddr: Int { MemoryLayout<rw_connect>.offset(of: \rw_connect.saddr)! }
-        @inlinable @inline(__always) public static var daddr: Int { MemoryLayout<rw_connect>.offset(of: \rw_connect.daddr)! }
+        @inlinable @inline(__always) public static var family: Int {
+            MemoryLayout<rw_connect>.offset(of: \rw_connect.family)!
+        }
+        @inlinable @inline(__always) public static var `protocol`: Int {
+            MemoryLayout<rw_connect>.offset(of: \rw_connect.protocol)!
+        }
+        @inlinable @inline(__always) public static var sport: Int {
+            MemoryLayout<rw_connect>.offset(of: \rw_connect.sport)!
+        }
+        @inlinable @inline(__always) public static var dport: Int {
+            MemoryLayout<rw_connect>.offset(of: \rw_connect.dport)!
+        }
+        @inlinable @inline(__always) public static var saddr: Int {
+            MemoryLayout<rw_connect>.offset(of: \rw_connect.saddr)!
+        }
+        @inlinable @inline(__always) public static var daddr: Int {
+            MemoryLayout<rw_connect>.offset(of: \rw_connect.daddr)!
+        }
     }
 
     /// `struct rw_net_bytes`.
     public enum NetBytes {
-        @inlinable @inline(__always) public static var family: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.family)! }
-        @inlinable @inline(__always) public static var `protocol`: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.protocol)! }
-        @inlinable @inline(__always) public static var dport: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.dport)! }
-        @inlinable @inline(__always) public static var daddr: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.daddr)! }
-        @inlinable @inline(__always) public static var bytes: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.bytes)! }
-        @inlinable @inline(__always) public static var sends: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.sends)! }
-        @inlinable @inline(__always) public static var firstNs: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.first_ns)! }
-        @inlinable @inline(__always) public static var lastNs: Int { MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.last_ns)! }
+        @inlinable @inline(__always) public static var family: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.family)!
+        }
+        @inlinable @inline(__always) public static var `protocol`: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.protocol)!
+        }
+        @inlinable @inline(__always) public static var dport: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.dport)!
+        }
+        @inlinable @inline(__always) public static var daddr: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.daddr)!
+        }
+        @inlinable @inline(__always) public static var bytes: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.bytes)!
+        }
+        @inlinable @inline(__always) public static var sends: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.sends)!
+        }
+        @inlinable @inline(__always) public static var firstNs: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.first_ns)!
+        }
+        @inlinable @inline(__always) public static var lastNs: Int {
+            MemoryLayout<rw_net_bytes>.offset(of: \rw_net_bytes.last_ns)!
+        }
     }
 
     /// `struct rw_gpu_sample`.
     public enum GPUSample {
-        @inlinable @inline(__always) public static var gpuIndex: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.gpu_index)! }
-        @inlinable @inline(__always) public static var flags: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.flags)! }
-        @inlinable @inline(__always) public static var utilGPU: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.util_gpu)! }
-        @inlinable @inline(__always) public static var utilMemory: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.util_memory)! }
-        @inlinable @inline(__always) public static var temperatureC: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.temperature_c)! }
-        @inlinable @inline(__always) public static var powerMilliwatts: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.power_mw)! }
-        @inlinable @inline(__always) public static var memoryUsedBytes: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.memory_used_bytes)! }
-        @inlinable @inline(__always) public static var memoryTotalBytes: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.memory_total_bytes)! }
-        @inlinable @inline(__always) public static var nprocs: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.nprocs)! }
-        @inlinable @inline(__always) public static var uuid: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.uuid)! }
-        @inlinable @inline(__always) public static var procs: Int { MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.procs)! }
+        @inlinable @inline(__always) public static var gpuIndex: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.gpu_index)!
+        }
+        @inlinable @inline(__always) public static var flags: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.flags)!
+        }
+        @inlinable @inline(__always) public static var utilGPU: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.util_gpu)!
+        }
+        @inlinable @inline(__always) public static var utilMemory: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.util_memory)!
+        }
+        @inlinable @inline(__always) public static var temperatureC: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.temperature_c)!
+        }
+        @inlinable @inline(__always) public static var powerMilliwatts: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.power_mw)!
+        }
+        @inlinable @inline(__always) public static var memoryUsedBytes: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.memory_used_bytes)!
+        }
+        @inlinable @inline(__always) public static var memoryTotalBytes: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.memory_total_bytes)!
+        }
+        @inlinable @inline(__always) public static var nprocs: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.nprocs)!
+        }
+        @inlinable @inline(__always) public static var uuid: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.uuid)!
+        }
+        @inlinable @inline(__always) public static var procs: Int {
+            MemoryLayout<rw_gpu_sample>.offset(of: \rw_gpu_sample.procs)!
+        }
     }
 
     /// `struct rw_gpu_process`, relative to the start of its entry.
     public enum GPUProcess {
-        @inlinable @inline(__always) public static var pid: Int { MemoryLayout<rw_gpu_process>.offset(of: \rw_gpu_process.pid)! }
-        @inlinable @inline(__always) public static var usedMemoryBytes: Int { MemoryLayout<rw_gpu_process>.offset(of: \rw_gpu_process.used_memory_bytes)! }
+        @inlinable @inline(__always) public static var pid: Int {
+            MemoryLayout<rw_gpu_process>.offset(of: \rw_gpu_process.pid)!
+        }
+        @inlinable @inline(__always) public static var usedMemoryBytes: Int {
+            MemoryLayout<rw_gpu_process>.offset(of: \rw_gpu_process.used_memory_bytes)!
+        }
     }
 
     /// `struct rw_file_change`.
     public enum FileChange {
-        @inlinable @inline(__always) public static var op: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.op)! }
-        @inlinable @inline(__always) public static var flags: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.flags)! }
-        @inlinable @inline(__always) public static var openFlags: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.open_flags)! }
-        @inlinable @inline(__always) public static var ret: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.ret)! }
-        @inlinable @inline(__always) public static var mntns: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.mntns)! }
-        @inlinable @inline(__always) public static var path: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path)! }
-        @inlinable @inline(__always) public static var path2: Int { MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path2)! }
+        @inlinable @inline(__always) public static var op: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.op)!
+        }
+        @inlinable @inline(__always) public static var flags: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.flags)!
+        }
+        @inlinable @inline(__always) public static var openFlags: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.open_flags)!
+        }
+        @inlinable @inline(__always) public static var ret: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.ret)!
+        }
+        @inlinable @inline(__always) public static var mntns: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.mntns)!
+        }
+        @inlinable @inline(__always) public static var path: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path)!
+        }
+        @inlinable @inline(__always) public static var path2: Int {
+            MemoryLayout<rw_file_change>.offset(of: \rw_file_change.path2)!
+        }
     }
 
     /// `struct rw_tamper`.
     public enum Tamper {
         @inlinable @inline(__always) public static var op: Int { MemoryLayout<rw_tamper>.offset(of: \rw_tamper.op)! }
-        @inlinable @inline(__always) public static var targetPid: Int { MemoryLayout<rw_tamper>.offset(of: \rw_tamper.target_pid)! }
+        @inlinable @inline(__always) public static var targetPid: Int {
+            MemoryLayout<rw_tamper>.offset(of: \rw_tamper.target_pid)!
+        }
         @inlinable @inline(__always) public static var arg: Int { MemoryLayout<rw_tamper>.offset(of: \rw_tamper.arg)! }
-        @inlinable @inline(__always) public static var result: Int { MemoryLayout<rw_tamper>.offset(of: \rw_tamper.result)! }
+        @inlinable @inline(__always) public static var result: Int {
+            MemoryLayout<rw_tamper>.offset(of: \rw_tamper.result)!
+        }
     }
 
     /// `struct rw_integrity`.
     public enum Integrity {
-        @inlinable @inline(__always) public static var problem: Int { MemoryLayout<rw_integrity>.offset(of: \rw_integrity.problem)! }
-        @inlinable @inline(__always) public static var expected: Int { MemoryLayout<rw_integrity>.offset(of: \rw_integrity.expected)! }
-        @inlinable @inline(__always) public static var found: Int { MemoryLayout<rw_integrity>.offset(of: \rw_integrity.found)! }
-        @inlinable @inline(__always) public static var name: Int { MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)! }
+        @inlinable @inline(__always) public static var problem: Int {
+            MemoryLayout<rw_integrity>.offset(of: \rw_integrity.problem)!
+        }
+        @inlinable @inline(__always) public static var expected: Int {
+            MemoryLayout<rw_integrity>.offset(of: \rw_integrity.expected)!
+        }
+        @inlinable @inline(__always) public static var found: Int {
+            MemoryLayout<rw_integrity>.offset(of: \rw_integrity.found)!
+        }
+        @inlinable @inline(__always) public static var name: Int {
+            MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)!
+        }
     }
 }

@@ -8,10 +8,13 @@ public final class LostEventsDetector: Detector {
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .drops(let d) = event, d.lost > 0 else { return [] }
-        return [Alert(rule: name, severity: .high,
-                      title: "Sensor lost \(d.lost) events (ring buffer full)",
-                      eventTimeNs: d.timestampNs,
-                      evidence: [("lost", String(d.lost)), ("total_lost", String(d.total))],
-                      dedupKey: name)]
+        return [
+            Alert(
+                rule: name, severity: .high,
+                title: "Sensor lost \(d.lost) events (ring buffer full)",
+                eventTimeNs: d.timestampNs,
+                evidence: [("lost", String(d.lost)), ("total_lost", String(d.total))],
+                dedupKey: name)
+        ]
     }
 }

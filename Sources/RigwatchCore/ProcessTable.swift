@@ -78,7 +78,7 @@ public struct ProcessTable: Sendable {
             if let parent = records[h.tgid] {
                 child = parent
             } else {
-                child = Self.record(from: h) // a parent that ran before the sensor
+                child = Self.record(from: h)  // a parent that ran before the sensor
                 insert(child)
             }
             child.tgid = e.childTgid
@@ -135,9 +135,10 @@ public struct ProcessTable: Sendable {
     }
 
     private static func record(from h: EventHeader) -> ProcessRecord {
-        ProcessRecord(tgid: h.tgid, ppid: h.ppid, filename: [], args: [], uid: h.uid, euid: h.euid, gid: h.gid,
-                      egid: h.egid, lineageUid: h.lineageUid, cgroupId: h.cgroupId, comm: h.comm,
-                      startNs: h.timestampNs, execNs: 0, execSeen: false)
+        ProcessRecord(
+            tgid: h.tgid, ppid: h.ppid, filename: [], args: [], uid: h.uid, euid: h.euid, gid: h.gid,
+            egid: h.egid, lineageUid: h.lineageUid, cgroupId: h.cgroupId, comm: h.comm,
+            startNs: h.timestampNs, execNs: 0, execSeen: false)
     }
 
     private mutating func insert(_ r: ProcessRecord) {

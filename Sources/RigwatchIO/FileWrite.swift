@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The one copy of two I/O loops the sensor's writers share (alert log, spool,
@@ -48,9 +48,12 @@ public enum FileWrite {
     /// Replace `path` whole: write `temporary` (created 0600) beside it, set `mode`, fsync, rename
     /// over `path`, then fsync `directory` when given. Readers see the old content
     /// or the new, never a part; on failure the temporary file is removed.
-    public static func replaceAtomically(_ path: String, with bytes: [UInt8], temporary: String,
-                                         createFlags: Int32 = 0, mode: mode_t?, syncDirectory directory: String?)
-        throws(AtomicFailure) {
+    public static func replaceAtomically(
+        _ path: String, with bytes: [UInt8], temporary: String,
+        createFlags: Int32 = 0, mode: mode_t?, syncDirectory directory: String?
+    )
+        throws(AtomicFailure)
+    {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | createFlags, mode_t(0o600))
         guard fd >= 0 else { throw AtomicFailure(step: .create, path: temporary, errno: errno) }
         var failure: AtomicFailure?

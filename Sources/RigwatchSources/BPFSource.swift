@@ -76,7 +76,8 @@ public final class BPFSource {
         /// The plan again, with these programs refused (name → why).
         public func replanned(refusing refused: [String: String]) -> Planned {
             var copy = self
-            copy.plan = FeaturePlanner.plan(facts: facts, objectPrograms: objectPrograms, forced: hooks, refused: refused)
+            copy.plan = FeaturePlanner.plan(
+                facts: facts, objectPrograms: objectPrograms, forced: hooks, refused: refused)
             return copy
         }
     }
@@ -88,15 +89,19 @@ public final class BPFSource {
         var probe = probe
         probe.cgroupRoot = options.cgroupPath
         let facts = probe.collect(programs: programs)
-        return Planned(facts: facts, objectPrograms: programs, hooks: options.hooks,
-                       plan: FeaturePlanner.plan(facts: facts, objectPrograms: programs, forced: options.hooks), notes: probe.notes)
+        return Planned(
+            facts: facts, objectPrograms: programs, hooks: options.hooks,
+            plan: FeaturePlanner.plan(facts: facts, objectPrograms: programs, forced: options.hooks), notes: probe.notes
+        )
     }
 
     /// The program a load or attach failure names (libbpf's "prog 'NAME': ..." or
     /// the loader's "attaching NAME (SECTION)"), with the failure's first line.
     public static func refusedProgram(in message: String) -> (program: String, why: String)? {
         let firstLine = message.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? message
-        if firstLine.hasPrefix("attaching "), let name = firstLine.dropFirst("attaching ".count).split(separator: " ").first {
+        if firstLine.hasPrefix("attaching "),
+            let name = firstLine.dropFirst("attaching ".count).split(separator: " ").first
+        {
             return (String(name), firstLine)
         }
         // The verifier's verdict names its program last; take the last one named.
@@ -132,7 +137,8 @@ public final class BPFSource {
     public init(options: Options) throws {
         self.options = options
         guard options.ringBufferBytes >= 4096, options.ringBufferBytes & (options.ringBufferBytes - 1) == 0 else {
-            throw Failure(message: "ring buffer size \(options.ringBufferBytes) must be a power of two of at least 4096 bytes")
+            throw Failure(
+                message: "ring buffer size \(options.ringBufferBytes) must be a power of two of at least 4096 bytes")
         }
         guard options.argsCap > 0, options.argsCap <= UInt32(KernelABI.argsMax) else {
             throw Failure(message: "argv capture \(options.argsCap) must be 1...\(KernelABI.argsMax) bytes")
@@ -150,7 +156,7 @@ public final class BPFSource {
         var handle: OpaquePointer?
         // NULL-terminated C strings for rw_sensor_config.programs; NULL = all.
         let cNames: [UnsafeMutablePointer<CChar>?]? = names.programs.map { $0.map { strdup($0) } + [nil] }
-        defer { cNames?.forEach { free($0) } }
+        defer { for name in cNames ?? [] { free(name) } }
         let rc: Int32 = (options.btfPath ?? "").withCString { btf in
             let bytes = objectBytes ?? []
             return bytes.withUnsafeBytes { raw in
@@ -164,7 +170,8 @@ public final class BPFSource {
                         self_tgid: options.selfTgid, programs: nil)
                     guard let cNames else { return rw_sensor_open(&cfg, &handle, &err, err.count) }
                     return cNames.withUnsafeBufferPointer { list in
-                        list.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: list.count) { names in
+                        list.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: list.count) {
+                            names in
                             cfg.programs = names
                             return rw_sensor_open(&cfg, &handle, &err, err.count)
                         }
@@ -227,7 +234,10 @@ public final class BPFSource {
             let rc = rw_sensor_set_file_watch(sensor, index, path)
             if rc == -ENOENT && paths.isEmpty { return }
             guard rc == 0 else {
-                throw Failure(message: "writing watched path \(path.isEmpty ? "slot \(index)" : path): \(String(cString: strerror(-rc)))")
+                throw Failure(
+                    message:
+                        "writing watched path \(path.isEmpty ? "slot \(index)" : path): \(String(cString: strerror(-rc)))"
+                )
             }
         }
         watchedPaths = paths
@@ -323,7 +333,9 @@ extension BPFSource: PathWatchingSource {
     /// The self-check (problems reach the handler as integrity records), then the
     /// byte-counter snapshot, each when due.
     public func periodic(now: Date) -> [String] {
-        if options.integrityCheckSeconds > 0 && integritySchedule.due(now), let handler = handlerBox?.takeUnretainedValue().handler {
+        if options.integrityCheckSeconds > 0 && integritySchedule.due(now),
+            let handler = handlerBox?.takeUnretainedValue().handler
+        {
             let check = integrity ?? SensorIntegrity(source: self)
             integrity = check
             for problem in check.syncThreads() + check.check() {
@@ -345,6 +357,7 @@ extension BPFSource: PathWatchingSource {
 
     public var summary: String {
         let watched = options.watchedUids.map(String.init).joined(separator: ",")
-        return "sensor attached: \(attachedPrograms) programs, watching uids [\(watched)], \(seededCount) running processes seeded into lineage, \(options.watchedPaths.count) watched paths"
+        return
+            "sensor attached: \(attachedPrograms) programs, watching uids [\(watched)], \(seededCount) running processes seeded into lineage, \(options.watchedPaths.count) watched paths"
     }
 }

@@ -27,7 +27,9 @@ public enum CgroupRoot {
         var out = ""
         var chars = Array(field.unicodeScalars)[...]
         while let c = chars.popFirst() {
-            if c == "\\", chars.count >= 3, let code = UInt8(String(String.UnicodeScalarView(chars.prefix(3))), radix: 8) {
+            if c == "\\", chars.count >= 3,
+                let code = UInt8(String(String.UnicodeScalarView(chars.prefix(3))), radix: 8)
+            {
                 out.unicodeScalars.append(Unicode.Scalar(code))
                 chars = chars.dropFirst(3)
             } else {

@@ -35,7 +35,8 @@ enum ChildProcess {
         guard closeOnExecPipe(&outPipe) == 0 else { return .failure(.spawn(path: path, errno: errno)) }
         guard closeOnExecPipe(&errPipe) == 0 else {
             let code = errno
-            close(outPipe[0]); close(outPipe[1])
+            close(outPipe[0])
+            close(outPipe[1])
             return .failure(.spawn(path: path, errno: code))
         }
 
@@ -47,12 +48,15 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for arg in argv { free(arg) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
         close(outPipe[1])
         close(errPipe[1])
-        defer { close(outPipe[0]); close(errPipe[0]) }
+        defer {
+            close(outPipe[0])
+            close(errPipe[0])
+        }
         guard spawned == 0 else { return .failure(.spawn(path: path, errno: spawned)) }
 
         let (stdout, stderr, finished) = drain(outPipe[0], errPipe[0], until: Date().addingTimeInterval(timeout))
@@ -60,9 +64,11 @@ enum ChildProcess {
         let status = reap(pid)
         if !finished { return .failure(.timedOut(path: path, seconds: timeout)) }
         if status.signal != 0 { return .failure(.killed(path: path, signal: status.signal)) }
-        return .success(Output(exitStatus: status.exit,
-                               stdout: String(decoding: stdout, as: UTF8.self),
-                               stderr: String(decoding: stderr, as: UTF8.self)))
+        return .success(
+            Output(
+                exitStatus: status.exit,
+                stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self)))
     }
 
     /// A pipe whose ends no other child inherits (pipe2 is not exported to Swift by Glibc).
@@ -76,8 +82,10 @@ enum ChildProcess {
     /// Reads both pipes until both reach end of file (finished) or the deadline passes.
     private static func drain(_ out: Int32, _ err: Int32, until deadline: Date) -> ([UInt8], [UInt8], Bool) {
         var buffers: [[UInt8]] = [[], []]
-        var fds = [pollfd(fd: out, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: err, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: out, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: err, events: Int16(POLLIN), revents: 0),
+        ]
         var chunk = [UInt8](repeating: 0, count: 4096)
         while fds.contains(where: { $0.fd >= 0 }) {
             let left = deadline.timeIntervalSinceNow
@@ -89,7 +97,7 @@ enum ChildProcess {
                 if n > 0 {
                     buffers[i].append(contentsOf: chunk[0..<n])
                 } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
-                    fds[i].fd = -1 // end of file: poll ignores negative descriptors
+                    fds[i].fd = -1  // end of file: poll ignores negative descriptors
                 }
             }
         }

@@ -32,9 +32,11 @@ enum GPUSampleRecord {
     static func size(processes: Int) -> Int { headerAndFixedBytes + processes * processBytes }
 
     /// Builds the record and hands its `size` bytes to `body` (valid only during the call).
-    static func withBytes<R>(_ reading: GPUReading, flags: UInt32, nowNs: UInt64,
-                             _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        var record = rw_gpu_sample() // zero-initialized, padding included
+    static func withBytes<R>(
+        _ reading: GPUReading, flags: UInt32, nowNs: UInt64,
+        _ body: (UnsafeRawBufferPointer) -> R
+    ) -> R {
+        var record = rw_gpu_sample()  // zero-initialized, padding included
         let kept = min(reading.processes.count, maxProcesses)
         record.hdr.kind = UInt16(RW_EVENT_GPU_SAMPLE.rawValue)
         record.hdr.size = UInt16(size(processes: kept))

@@ -44,7 +44,8 @@ public final class GPUSampler {
         if rw_nvml_open(library, &handle, &message, message.count) == 0, let handle {
             return GPUSampler(backend: .nvml(library: library), nvml: handle, nvmlError: nil)
         }
-        let nvmlError = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let nvmlError = String(
+            decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 
         let smiReason: String
         if let smi = nvidiaSMI ?? findOnPath("nvidia-smi") ?? existing("/usr/bin/nvidia-smi") {

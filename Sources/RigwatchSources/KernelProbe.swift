@@ -25,7 +25,9 @@ public struct KernelProbe {
     public mutating func collect(programs: [BPFProgramRef] = []) -> KernelFacts {
         var facts = KernelFacts(release: Self.release(), tracefs: nil, cgroupV2Root: cgroupRoot)
         let sections = Set((FeatureTable.allPrograms + programs).map(\.section))
-        var events = Set<String>(), funcs = Set<String>(), tracepoints = Set<String>()
+        var events = Set<String>()
+        var funcs = Set<String>()
+        var tracepoints = Set<String>()
         for section in sections {
             let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { continue }
@@ -52,14 +54,17 @@ public struct KernelProbe {
         }
 
         facts.ringBuffer = rw_probe_map_type("ringbuf") == 1
-        facts.progTypes = Set(["tracepoint", "raw_tracepoint", "tracing", "kprobe", "lsm", "cgroup_sock_addr"]
-            .filter { rw_probe_prog_type($0) == 1 })
+        facts.progTypes = Set(
+            ["tracepoint", "raw_tracepoint", "tracing", "kprobe", "lsm", "cgroup_sock_addr"]
+                .filter { rw_probe_prog_type($0) == 1 })
         let helpers = Set(FeatureTable.features.flatMap { $0.rungs.compactMap(\.helper) } + ["bpf_ringbuf_reserve"])
         facts.helpers = helpers.filter { rw_probe_helper("tracepoint", $0) == 1 }
 
         if Self.tracefsMount() == nil, mountIfMissing, geteuid() == 0 {
             // As the sensor's preflight does: the syscall tracepoints are found through tracefs.
-            if let note = try? Preflight(mountIfMissing: true).ensureMounted(fs: "tracefs", path: Self.tracefsPaths[0], probe: "events") {
+            if let note = try? Preflight(mountIfMissing: true).ensureMounted(
+                fs: "tracefs", path: Self.tracefsPaths[0], probe: "events")
+            {
                 notes.append(note)
             }
         }
@@ -67,11 +72,14 @@ public struct KernelProbe {
         if let tracefs = facts.tracefs {
             facts.tracepoints = tracepoints.filter { FileManager.default.fileExists(atPath: "\(tracefs)/events/\($0)") }
         }
-        facts.kprobeEvents = FileManager.default.fileExists(atPath: "/sys/bus/event_source/devices/kprobe")
+        facts.kprobeEvents =
+            FileManager.default.fileExists(atPath: "/sys/bus/event_source/devices/kprobe")
             || (facts.tracefs.map { FileManager.default.fileExists(atPath: "\($0)/kprobe_events") } ?? false)
 
-        for (probe, program) in [(AttachProbe.tpBTF, "probe_tp_btf"), (.fexit, "probe_fexit"), (.kprobe, "probe_kprobe"),
-                                 (.kretprobe, "probe_kretprobe"), (.lsm, "probe_lsm")] {
+        for (probe, program) in [
+            (AttachProbe.tpBTF, "probe_tp_btf"), (.fexit, "probe_fexit"), (.kprobe, "probe_kprobe"),
+            (.kretprobe, "probe_kretprobe"), (.lsm, "probe_lsm"),
+        ] {
             err[0] = 0
             let rc = rw_probe_attach(program, &err, err.count)
             facts.attach[probe] = rc == 0 ? .ok : AttachResult(errno: -rc, message: String(cString: err))
@@ -83,7 +91,8 @@ public struct KernelProbe {
     /// The active LSMs, in order; mounts securityfs first when it is not (and allowed).
     mutating func readLSM() -> [String]? {
         if !FileManager.default.fileExists(atPath: Self.lsmPath), mountIfMissing, geteuid() == 0,
-           !Preflight.isMounted(fs: "securityfs", path: "/sys/kernel/security", probe: nil) {
+            !Preflight.isMounted(fs: "securityfs", path: "/sys/kernel/security", probe: nil)
+        {
             if mount("securityfs", "/sys/kernel/security", "securityfs", 0, nil) == 0 {
                 notes.append("mounted securityfs at /sys/kernel/security")
             }

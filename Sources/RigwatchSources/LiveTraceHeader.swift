@@ -12,9 +12,10 @@ extension TraceHeader {
         let release = withUnsafeBytes(of: &uts.release) { raw in
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
-        return TraceHeader(hostName: String(cString: name), kernelRelease: release,
-                           bootOffsetNs: SystemClock.wallOffsetNs(), sensorVersion: sensorVersion,
-                           watchedUsers: watchedUids.map { WatchedUser(uid: $0, name: Users.name(of: $0) ?? String($0)) },
-                           startWallNs: SystemClock.wallNowNs())
+        return TraceHeader(
+            hostName: String(cString: name), kernelRelease: release,
+            bootOffsetNs: SystemClock.wallOffsetNs(), sensorVersion: sensorVersion,
+            watchedUsers: watchedUids.map { WatchedUser(uid: $0, name: Users.name(of: $0) ?? String($0)) },
+            startWallNs: SystemClock.wallNowNs())
     }
 }

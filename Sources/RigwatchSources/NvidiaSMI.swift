@@ -4,7 +4,8 @@ import Foundation
 /// The nvidia-smi fallback: the two CSV queries, run with a deadline, and
 /// their parsing into readings. Used when NVML cannot be loaded.
 struct NvidiaSMI {
-    static let gpuQuery = "--query-gpu=index,uuid,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,temperature.gpu"
+    static let gpuQuery =
+        "--query-gpu=index,uuid,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,temperature.gpu"
     static let appsQuery = "--query-compute-apps=gpu_uuid,pid,used_memory"
     static let format = "--format=csv,noheader,nounits"
 
@@ -46,7 +47,8 @@ struct NvidiaSMI {
             return nil
         case .success(let output) where output.exitStatus != 0:
             let detail = output.stderr.split(separator: "\n").first ?? output.stdout.split(separator: "\n").first ?? ""
-            problems.append("nvidia-smi \(what.prefix(while: { $0 != "=" })) exited with status \(output.exitStatus): \(detail)")
+            problems.append(
+                "nvidia-smi \(what.prefix(while: { $0 != "=" })) exited with status \(output.exitStatus): \(detail)")
             return nil
         case .success(let output):
             return output.stdout.split(whereSeparator: \.isNewline)
@@ -70,7 +72,9 @@ struct NvidiaSMI {
             return .failure(ParseError(line: String(line), reason: "expected 8 fields, found \(fields.count)"))
         }
         do {
-            guard let index = UInt32(fields[0]) else { throw ParseError(line: String(line), reason: "GPU index \"\(fields[0])\" is not a number") }
+            guard let index = UInt32(fields[0]) else {
+                throw ParseError(line: String(line), reason: "GPU index \"\(fields[0])\" is not a number")
+            }
             let uuid = try self.uuid(fields[1], line)
             var reading = GPUReading(index: index, uuid: uuid)
             reading.utilGPU = try number(fields[2], "utilization.gpu", line, max: 100)
@@ -116,14 +120,17 @@ struct NvidiaSMI {
 
     private static func uuid(_ text: String, _ line: Substring) throws -> String {
         guard !text.isEmpty, !unavailable.contains(text), text.utf8.count < GPUSampleRecord.uuidBytes,
-              text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            text.allSatisfy({ $0.isASCII && !$0.isWhitespace })
+        else {
             throw ParseError(line: String(line), reason: "\"\(text)\" is not a GPU UUID")
         }
         return text
     }
 
     /// A non-negative decimal times `scale`, rounded; unavailable → 0.
-    private static func value(_ text: String, _ name: String, _ line: Substring, scale: Double, max: Double) throws -> Double {
+    private static func value(
+        _ text: String, _ name: String, _ line: Substring, scale: Double, max: Double
+    ) throws -> Double {
         if unavailable.contains(text) { return 0 }
         guard let parsed = Double(text), parsed.isFinite, parsed >= 0, (parsed * scale).rounded() <= max else {
             throw ParseError(line: String(line), reason: "\(name) \"\(text)\" is not a number in range")
@@ -131,7 +138,9 @@ struct NvidiaSMI {
         return (parsed * scale).rounded()
     }
 
-    private static func number(_ text: String, _ name: String, _ line: Substring, scale: Double = 1, max: Double) throws -> UInt32 {
+    private static func number(
+        _ text: String, _ name: String, _ line: Substring, scale: Double = 1, max: Double
+    ) throws -> UInt32 {
         UInt32(try value(text, name, line, scale: scale, max: max))
     }
 

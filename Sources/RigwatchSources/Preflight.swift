@@ -12,11 +12,14 @@ public struct Preflight {
         public var description: String {
             switch self {
             case .notRoot(let euid):
-                return "rigwatch must run as root (running as uid \(euid)): loading BPF programs needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN. Run it with sudo, or as the systemd service."
+                return
+                    "rigwatch must run as root (running as uid \(euid)): loading BPF programs needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN. Run it with sudo, or as the systemd service."
             case .noBTF(let path):
-                return "no kernel BTF at \(path): rigwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are), or pass --btf FILE with this kernel's BTF. Use --source audit on kernels without BTF."
+                return
+                    "no kernel BTF at \(path): rigwatch needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are), or pass --btf FILE with this kernel's BTF. Use --source audit on kernels without BTF."
             case .notMounted(let fs, let path, let reason):
-                return "\(fs) is not mounted at \(path) and mounting it failed (\(reason)). Mount it with: mount -t \(fs) \(fs == "bpf" ? "bpf" : "nodev") \(path)"
+                return
+                    "\(fs) is not mounted at \(path) and mounting it failed (\(reason)). Mount it with: mount -t \(fs) \(fs == "bpf" ? "bpf" : "nodev") \(path)"
             }
         }
     }
@@ -28,9 +31,11 @@ public struct Preflight {
     /// Mount tracefs and bpffs when absent (the default); off, a missing one is an error.
     public var mountIfMissing: Bool
 
-    public init(euid: UInt32 = geteuid(), btfPath: String = "/sys/kernel/btf/vmlinux",
-                tracefsPath: String = "/sys/kernel/tracing", bpffsPath: String = "/sys/fs/bpf",
-                mountIfMissing: Bool = true) {
+    public init(
+        euid: UInt32 = geteuid(), btfPath: String = "/sys/kernel/btf/vmlinux",
+        tracefsPath: String = "/sys/kernel/tracing", bpffsPath: String = "/sys/fs/bpf",
+        mountIfMissing: Bool = true
+    ) {
         self.euid = euid
         self.btfPath = btfPath
         self.tracefsPath = tracefsPath

@@ -9,8 +9,9 @@ public enum ProcScan {
         var result: [ProcessSnapshot] = []
         for name in entries {
             guard let pid = UInt32(name),
-                  let status = try? String(contentsOfFile: "\(procRoot)/\(name)/status", encoding: .utf8),
-                  let snap = parseStatus(pid: pid, status) else { continue }
+                let status = try? String(contentsOfFile: "\(procRoot)/\(name)/status", encoding: .utf8),
+                let snap = parseStatus(pid: pid, status)
+            else { continue }
             result.append(snap)
         }
         return result

@@ -22,7 +22,8 @@ public final class SensorIntegrity {
     /// a map-altered problem when a thread registered earlier has been removed by someone.
     public func syncThreads(taskDirectory: String = "/proc/self/task") -> [IntegrityEvent] {
         guard let handle = source.handle else { return [] }
-        let current = Set(((try? FileManager.default.contentsOfDirectory(atPath: taskDirectory)) ?? []).compactMap { UInt32($0) })
+        let current = Set(
+            ((try? FileManager.default.contentsOfDirectory(atPath: taskDirectory)) ?? []).compactMap { UInt32($0) })
         var missing = 0
         for tid in registeredThreads.intersection(current) where rw_sensor_has_self_tid(handle, tid) == 0 {
             missing += 1
@@ -34,8 +35,11 @@ public final class SensorIntegrity {
             reported.remove("map:self_tids")
             return []
         }
-        return report("map:self_tids", IntegrityEvent(timestampNs: SystemClock.bootNowNs(), problem: .mapAltered, name: "self_tids",
-                                                      expected: UInt32(current.count), found: UInt32(current.count - missing)))
+        return report(
+            "map:self_tids",
+            IntegrityEvent(
+                timestampNs: SystemClock.bootNowNs(), problem: .mapAltered, name: "self_tids",
+                expected: UInt32(current.count), found: UInt32(current.count - missing)))
     }
 
     /// Checks links and maps; returns the problems not reported before.
@@ -48,7 +52,8 @@ public final class SensorIntegrity {
             let status = rw_sensor_link_status(handle, index, &name, name.count)
             let program = String(cString: name)
             if status == 0 {
-                problems += report("link:\(program)", IntegrityEvent(timestampNs: now, problem: .linkDetached, name: program))
+                problems += report(
+                    "link:\(program)", IntegrityEvent(timestampNs: now, problem: .linkDetached, name: program))
             }
         }
 
@@ -57,8 +62,9 @@ public final class SensorIntegrity {
         let count = rw_sensor_watched_uid_list(handle, &uids, Int32(uids.count))
         if count >= 0 {
             let found = Set(uids.prefix(Int(min(count, 128))))
-            problems += compare("watched_uids", matches: found == expectedUids && Int(count) == expectedUids.count,
-                                expected: expectedUids.count, found: Int(count), now: now)
+            problems += compare(
+                "watched_uids", matches: found == expectedUids && Int(count) == expectedUids.count,
+                expected: expectedUids.count, found: Int(count), now: now)
         }
 
         let expectedPaths = source.watchedPaths
@@ -68,7 +74,10 @@ public final class SensorIntegrity {
             for index in 0..<UInt32(KernelABI.fileWatchMax) {
                 var buffer = [CChar](repeating: 0, count: KernelABI.fileWatchLength + 1)
                 let len = rw_sensor_file_watch(handle, index, &buffer, buffer.count)
-                guard len >= 0 else { same = false; continue }
+                guard len >= 0 else {
+                    same = false
+                    continue
+                }
                 let path = String(cString: buffer)
                 if len > 0 { found += 1 }
                 let want = Int(index) < expectedPaths.count ? expectedPaths[Int(index)] : ""
@@ -82,11 +91,14 @@ public final class SensorIntegrity {
     private func compare(_ map: String, matches: Bool, expected: Int, found: Int, now: UInt64) -> [IntegrityEvent] {
         let key = "map:\(map)"
         if matches {
-            reported.remove(key) // put back: a later change is news again
+            reported.remove(key)  // put back: a later change is news again
             return []
         }
-        return report(key, IntegrityEvent(timestampNs: now, problem: .mapAltered, name: map,
-                                          expected: UInt32(expected), found: UInt32(found)))
+        return report(
+            key,
+            IntegrityEvent(
+                timestampNs: now, problem: .mapAltered, name: map,
+                expected: UInt32(expected), found: UInt32(found)))
     }
 
     private func report(_ key: String, _ event: IntegrityEvent) -> [IntegrityEvent] {

@@ -1,10 +1,11 @@
+import RigwatchCore
+
 // SPDX-License-Identifier: Apache-2.0
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-import RigwatchCore
 
 /// Everything that can go wrong reading or writing a trace. Binary-format errors
 /// carry the byte offset where the problem starts, JSON Lines errors the line
@@ -39,7 +40,7 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
     public var offset: Int? {
         switch self {
         case .truncatedHeader(let o, _), .badMagic(let o), .unsupportedVersion(let o, _), .corruptHeader(let o, _),
-             .corruptRecordLength(let o, _, _), .undecodableRecord(let o, _), .truncatedTail(let o, _):
+            .corruptRecordLength(let o, _, _), .undecodableRecord(let o, _), .truncatedTail(let o, _):
             return o
         default:
             return nil
@@ -65,7 +66,8 @@ public enum TraceError: Error, Equatable, CustomStringConvertible {
         case .badMagic(let offset):
             return "not a rigwatch trace: bad magic at byte \(offset)"
         case .unsupportedVersion(let offset, let version):
-            return "trace format version \(version) at byte \(offset) is not supported (this build reads version \(TraceFormat.version))"
+            return
+                "trace format version \(version) at byte \(offset) is not supported (this build reads version \(TraceFormat.version))"
         case .corruptHeader(let offset, let reason):
             return "corrupt trace header at byte \(offset): \(reason)"
         case .corruptRecordLength(let offset, let length, let reason):

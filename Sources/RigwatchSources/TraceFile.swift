@@ -34,7 +34,9 @@ public enum TraceFile {
     }
 
     /// Writes a whole trace in the given form.
-    public static func write(header: TraceHeader, events: [Event], to path: String, format: TraceFileFormat) throws(TraceError) {
+    public static func write(
+        header: TraceHeader, events: [Event], to path: String, format: TraceFileFormat
+    ) throws(TraceError) {
         let sink = try TraceFileWriter(path: path, header: header, format: format)
         for event in events { try sink.append(event) }
         try sink.close()

@@ -37,8 +37,10 @@ public struct TraceHeader: Equatable, Sendable {
     public var watchedUsers: [WatchedUser]
     public var startWallNs: Int64
 
-    public init(hostName: String = "unknown", kernelRelease: String = "unknown", bootOffsetNs: Int64 = 0,
-                sensorVersion: String = "unknown", watchedUsers: [WatchedUser] = [], startWallNs: Int64 = 0) {
+    public init(
+        hostName: String = "unknown", kernelRelease: String = "unknown", bootOffsetNs: Int64 = 0,
+        sensorVersion: String = "unknown", watchedUsers: [WatchedUser] = [], startWallNs: Int64 = 0
+    ) {
         self.hostName = hostName
         self.kernelRelease = kernelRelease
         self.bootOffsetNs = bootOffsetNs
@@ -57,13 +59,19 @@ public struct TraceHeader: Equatable, Sendable {
         var out: [UInt8] = []
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
         func i64(_ v: Int64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func string(_ s: String) { u32(UInt32(s.utf8.count)); out.append(contentsOf: s.utf8) }
+        func string(_ s: String) {
+            u32(UInt32(s.utf8.count))
+            out.append(contentsOf: s.utf8)
+        }
         string(hostName)
         string(kernelRelease)
         i64(bootOffsetNs)
         string(sensorVersion)
         u32(UInt32(watchedUsers.count))
-        for user in watchedUsers { u32(user.uid); string(user.name) }
+        for user in watchedUsers {
+            u32(user.uid)
+            string(user.name)
+        }
         i64(startWallNs)
         return out
     }
@@ -78,7 +86,8 @@ public struct TraceHeader: Equatable, Sendable {
         let count = try cursor.u32("watched user count")
         // Each user takes at least 8 bytes; checking first keeps a corrupt count from reserving memory.
         guard Int(count) <= (bytes.count - cursor.position) / 8 else {
-            throw .corruptHeader(offset: base + cursor.position - 4, reason: "watched user count \(count) exceeds the header")
+            throw .corruptHeader(
+                offset: base + cursor.position - 4, reason: "watched user count \(count) exceeds the header")
         }
         var users: [WatchedUser] = []
         users.reserveCapacity(Int(count))
@@ -88,8 +97,9 @@ public struct TraceHeader: Equatable, Sendable {
         }
         let start = try cursor.i64("recording start time")
         // Bytes after the known fields belong to a newer v1 writer; skip them.
-        return TraceHeader(hostName: host, kernelRelease: kernel, bootOffsetNs: offset, sensorVersion: sensor,
-                           watchedUsers: users, startWallNs: start)
+        return TraceHeader(
+            hostName: host, kernelRelease: kernel, bootOffsetNs: offset, sensorVersion: sensor,
+            watchedUsers: users, startWallNs: start)
     }
 }
 

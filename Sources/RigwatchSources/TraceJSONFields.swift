@@ -24,9 +24,11 @@ struct JSONFields {
         case "exec": return .exec(try exec())
         case "cred": return .cred(try cred())
         case "fork":
-            return .fork(ForkEvent(header: try eventHeader(), childPid: try u32("child_pid"), childTgid: try u32("child_tgid")))
+            return .fork(
+                ForkEvent(header: try eventHeader(), childPid: try u32("child_pid"), childTgid: try u32("child_tgid")))
         case "exit":
-            return .exit(ExitEvent(header: try eventHeader(), exitCode: try i32("exit_code"), signal: try u32("signal")))
+            return .exit(
+                ExitEvent(header: try eventHeader(), exitCode: try i32("exit_code"), signal: try u32("signal")))
         case "drops":
             // No process: EventFormat writes only the time and the counts.
             return .drops(DropsEvent(timestampNs: try u64("ts_ns"), lost: try u64("lost"), total: try u64("total")))
@@ -49,12 +51,17 @@ struct JSONFields {
         // The kernel keeps 15 bytes of comm and stops at a NUL; do the same.
         var comm = (low: UInt64(0), high: UInt64(0))
         for (i, byte) in try string("comm").utf8.prefix(15).prefix(while: { $0 != 0 }).enumerated() {
-            if i < 8 { comm.low |= UInt64(byte) << (8 * UInt64(i)) } else { comm.high |= UInt64(byte) << (8 * UInt64(i - 8)) }
+            if i < 8 {
+                comm.low |= UInt64(byte) << (8 * UInt64(i))
+            } else {
+                comm.high |= UInt64(byte) << (8 * UInt64(i - 8))
+            }
         }
-        return EventHeader(timestampNs: try u64("ts_ns"), pid: try u32("pid"), tgid: try u32("tgid"), ppid: try u32("ppid"),
-                           uid: try u32("uid"), euid: try u32("euid"), gid: try u32("gid"), egid: try u32("egid"),
-                           lineageUid: lineage, cgroupId: try u64("cgroup_id"),
-                           comm: Comm(low: comm.low, high: comm.high))
+        return EventHeader(
+            timestampNs: try u64("ts_ns"), pid: try u32("pid"), tgid: try u32("tgid"), ppid: try u32("ppid"),
+            uid: try u32("uid"), euid: try u32("euid"), gid: try u32("gid"), egid: try u32("egid"),
+            lineageUid: lineage, cgroupId: try u64("cgroup_id"),
+            comm: Comm(low: comm.low, high: comm.high))
     }
 
     func exec() throws(TraceError) -> ExecEvent {
@@ -68,15 +75,20 @@ struct JSONFields {
         let nameField = fields["filename_hex"] != nil ? "filename_hex" : "filename"
         guard !filename.contains(0) else { throw bad(nameField, "contains a NUL byte") }
         guard filename.count < KernelABI.filenameCapacity else {
-            throw bad(nameField, "is \(filename.count) bytes; the kernel keeps at most \(KernelABI.filenameCapacity - 1)")
+            throw bad(
+                nameField, "is \(filename.count) bytes; the kernel keeps at most \(KernelABI.filenameCapacity - 1)")
         }
 
         let argsLen = Int(try u32("args_len"))
-        guard argsLen <= KernelABI.argsMax else { throw bad("args_len", "\(argsLen) exceeds the capture limit \(KernelABI.argsMax)") }
+        guard argsLen <= KernelABI.argsMax else {
+            throw bad("args_len", "\(argsLen) exceeds the capture limit \(KernelABI.argsMax)")
+        }
         let args: [UInt8]
         if fields["args_hex"] != nil {
             args = try hex("args_hex")
-            guard args.count == argsLen else { throw bad("args_len", "is \(argsLen) but args_hex holds \(args.count) bytes") }
+            guard args.count == argsLen else {
+                throw bad("args_len", "is \(argsLen) but args_hex holds \(args.count) bytes")
+            }
         } else {
             let argv = try strings("argv")
             let joined = ExecEvent.joinArgs(argv)
@@ -91,49 +103,59 @@ struct JSONFields {
         var flags = ExecEvent.Flags()
         for (i, name) in try strings("flags").enumerated() {
             guard let flag = EventFormat.flagTable.first(where: { $0.1 == name })?.0 else {
-                throw bad("flags[\(i)]", "unknown flag \"\(name)\" (known: \(EventFormat.flagTable.map(\.1).joined(separator: ", ")))")
+                throw bad(
+                    "flags[\(i)]",
+                    "unknown flag \"\(name)\" (known: \(EventFormat.flagTable.map(\.1).joined(separator: ", ")))")
             }
             flags.insert(flag)
         }
-        return ExecEvent(header: header, loginUid: try u32("login_uid"), flags: flags, argc: try u32("argc"),
-                         oldPid: try u32("old_pid"), filename: filename, args: args)
+        return ExecEvent(
+            header: header, loginUid: try u32("login_uid"), flags: flags, argc: try u32("argc"),
+            oldPid: try u32("old_pid"), filename: filename, args: args)
     }
 
     func cred() throws(TraceError) -> CredEvent {
         let header = try eventHeader()
         let name = try string("syscall")
         guard let syscall = CredSyscall(name: name) else {
-            throw bad("syscall", "unknown syscall \"\(name)\" (known: \(CredSyscall.allCases.map(\.name).joined(separator: ", ")))")
+            throw bad(
+                "syscall",
+                "unknown syscall \"\(name)\" (known: \(CredSyscall.allCases.map(\.name).joined(separator: ", ")))")
         }
         guard case .array(let items) = try value("requested") else { throw wrongType("requested", "an array of 3 ids") }
         guard items.count == 3 else { throw bad("requested", "holds \(items.count) ids, expected 3") }
         var requested: [UInt32] = []
         for (i, item) in items.enumerated() {
-            requested.append(UInt32(try unsigned(item, "requested[\(i)]", max: UInt64(UInt32.max), "an unsigned 32-bit integer")))
+            requested.append(
+                UInt32(try unsigned(item, "requested[\(i)]", max: UInt64(UInt32.max), "an unsigned 32-bit integer")))
         }
-        return CredEvent(header: header, syscall: syscall, result: try i32("result"), requested: requested,
-                         before: try object("before").credIds(), after: try object("after").credIds())
+        return CredEvent(
+            header: header, syscall: syscall, result: try i32("result"), requested: requested,
+            before: try object("before").credIds(), after: try object("after").credIds())
     }
 
     func credIds() throws(TraceError) -> CredIds {
-        CredIds(uid: try u32("uid"), euid: try u32("euid"), suid: try u32("suid"), fsuid: try u32("fsuid"),
-                gid: try u32("gid"), egid: try u32("egid"), sgid: try u32("sgid"), fsgid: try u32("fsgid"))
+        CredIds(
+            uid: try u32("uid"), euid: try u32("euid"), suid: try u32("suid"), fsuid: try u32("fsuid"),
+            gid: try u32("gid"), egid: try u32("egid"), sgid: try u32("sgid"), fsgid: try u32("fsgid"))
     }
 
     func connect() throws(TraceError) -> ConnectEvent {
         let header = try eventHeader()
         let family = try addressFamily()
-        return ConnectEvent(header: header, proto: try transport(), source: try address("saddr", family: family),
-                            sourcePort: try u16("sport"), destination: try address("daddr", family: family),
-                            destinationPort: try u16("dport"))
+        return ConnectEvent(
+            header: header, proto: try transport(), source: try address("saddr", family: family),
+            sourcePort: try u16("sport"), destination: try address("daddr", family: family),
+            destinationPort: try u16("dport"))
     }
 
     func netBytes() throws(TraceError) -> NetBytesEvent {
         let header = try eventHeader()
         let family = try addressFamily()
-        return NetBytesEvent(header: header, proto: try transport(), destination: try address("daddr", family: family),
-                             destinationPort: try u16("dport"), bytes: try u64("bytes"), sends: try u64("sends"),
-                             firstNs: try u64("first_ns"), lastNs: try u64("last_ns"))
+        return NetBytesEvent(
+            header: header, proto: try transport(), destination: try address("daddr", family: family),
+            destinationPort: try u16("dport"), bytes: try u64("bytes"), sends: try u64("sends"),
+            firstNs: try u64("first_ns"), lastNs: try u64("last_ns"))
     }
 
     /// A GPU sample: no process header, only the time, the GPU and its compute processes.
@@ -148,21 +170,27 @@ struct JSONFields {
             let known = GPUSampleEvent.Source.allCases.map(\.rawValue).joined(separator: ", ")
             throw bad("source", "unknown source \"\(sourceName)\" (known: \(known))")
         }
-        guard case .array(let items) = try value("processes") else { throw wrongType("processes", "an array of objects") }
+        guard case .array(let items) = try value("processes") else {
+            throw wrongType("processes", "an array of objects")
+        }
         guard items.count <= KernelABI.gpuMaxProcesses else {
-            throw bad("processes", "holds \(items.count) processes; a record holds at most \(KernelABI.gpuMaxProcesses)")
+            throw bad(
+                "processes", "holds \(items.count) processes; a record holds at most \(KernelABI.gpuMaxProcesses)")
         }
         var processes: [GPUSampleEvent.Process] = []
         for (i, item) in items.enumerated() {
             guard case .object(let entry) = item else { throw wrongType("processes[\(i)]", "an object", found: item) }
             let fields = JSONFields(entry, line: line, path: "\(path)processes[\(i)].")
-            processes.append(GPUSampleEvent.Process(pid: try fields.u32("pid"), usedMemoryBytes: try fields.u64("used_memory_bytes")))
+            processes.append(
+                GPUSampleEvent.Process(pid: try fields.u32("pid"), usedMemoryBytes: try fields.u64("used_memory_bytes"))
+            )
         }
-        var sample = GPUSampleEvent(timestampNs: try u64("ts_ns"), gpuIndex: try u32("gpu_index"), utilGPU: try u32("util_gpu"),
-                                    utilMemory: try u32("util_memory"), temperatureC: try u32("temperature_c"),
-                                    powerMilliwatts: try u32("power_mw"), memoryUsedBytes: try u64("memory_used_bytes"),
-                                    memoryTotalBytes: try u64("memory_total_bytes"), uuid: uuid, processes: processes,
-                                    procsTruncated: try bool("procs_truncated"))
+        var sample = GPUSampleEvent(
+            timestampNs: try u64("ts_ns"), gpuIndex: try u32("gpu_index"), utilGPU: try u32("util_gpu"),
+            utilMemory: try u32("util_memory"), temperatureC: try u32("temperature_c"),
+            powerMilliwatts: try u32("power_mw"), memoryUsedBytes: try u64("memory_used_bytes"),
+            memoryTotalBytes: try u64("memory_total_bytes"), uuid: uuid, processes: processes,
+            procsTruncated: try bool("procs_truncated"))
         sample.source = source
         return sample
     }
@@ -188,7 +216,10 @@ struct JSONFields {
         let text = try string(name)
         guard let address = IPAddress(text) else { throw bad(name, "\"\(text)\" is not an IPv4 or IPv6 address") }
         guard address.family == family else {
-            throw bad(name, "\"\(text)\" is not an \(family == .ipv4 ? "IPv4" : "IPv6") address, as family \"\(family.name)\" requires")
+            throw bad(
+                name,
+                "\"\(text)\" is not an \(family == .ipv4 ? "IPv4" : "IPv6") address, as family \"\(family.name)\" requires"
+            )
         }
         return address
     }
@@ -202,7 +233,9 @@ struct JSONFields {
         if fields["format_version"] != nil {
             let version = try u32("format_version")
             guard version == TraceFormat.version else {
-                throw bad("format_version", "version \(version) is not supported (this build reads version \(TraceFormat.version))")
+                throw bad(
+                    "format_version",
+                    "version \(version) is not supported (this build reads version \(TraceFormat.version))")
             }
         }
         if fields["host"] != nil { header.hostName = try string("host") }
@@ -211,9 +244,13 @@ struct JSONFields {
         if fields["sensor_version"] != nil { header.sensorVersion = try string("sensor_version") }
         if fields["start_wall_ns"] != nil { header.startWallNs = try i64("start_wall_ns") }
         if fields["watched_users"] != nil {
-            guard case .array(let items) = try value("watched_users") else { throw wrongType("watched_users", "an array") }
+            guard case .array(let items) = try value("watched_users") else {
+                throw wrongType("watched_users", "an array")
+            }
             for (i, item) in items.enumerated() {
-                guard case .object(let user) = item else { throw wrongType("watched_users[\(i)]", "an object", found: item) }
+                guard case .object(let user) = item else {
+                    throw wrongType("watched_users[\(i)]", "an object", found: item)
+                }
                 let fields = JSONFields(user, line: line, path: "\(path)watched_users[\(i)].")
                 header.watchedUsers.append(WatchedUser(uid: try fields.u32("uid"), name: try fields.string("name")))
             }

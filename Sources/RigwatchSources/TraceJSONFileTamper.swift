@@ -23,9 +23,10 @@ extension JSONFields {
             }
             flags.insert(flag)
         }
-        return FileChangeEvent(header: header, operation: op, flags: flags, openFlags: try u32("open_flags"),
-                               result: try i32("result"), mountNamespace: try u32("mntns"),
-                               pathBytes: path, path2Bytes: path2)
+        return FileChangeEvent(
+            header: header, operation: op, flags: flags, openFlags: try u32("open_flags"),
+            result: try i32("result"), mountNamespace: try u32("mntns"),
+            pathBytes: path, path2Bytes: path2)
     }
 
     /// `name`, or `name_hex` when present (a path that is not UTF-8), as the record keeps it.
@@ -57,8 +58,9 @@ extension JSONFields {
         case .vmRead, .vmWrite:
             argument = fields["arg"] != nil ? try i64("arg") : 0
         }
-        return TamperEvent(header: header, operation: op, targetPid: try u32("target_pid"), argument: argument,
-                           result: try i32("result"))
+        return TamperEvent(
+            header: header, operation: op, targetPid: try u32("target_pid"), argument: argument,
+            result: try i32("result"))
     }
 
     /// `signal` is the name of `signal_number`, or null when it has none; a mismatch
@@ -70,7 +72,9 @@ extension JSONFields {
             if let expected { throw bad("signal", "is null but signal \(number) is \(expected)") }
         case .string(let name):
             guard name == expected else {
-                throw bad("signal", "\"\(name)\" is not the name of signal_number \(number) (\(expected ?? "it has none: use null"))")
+                throw bad(
+                    "signal",
+                    "\"\(name)\" is not the name of signal_number \(number) (\(expected ?? "it has none: use null"))")
             }
         default:
             throw wrongType("signal", "a signal name or null")
@@ -89,7 +93,8 @@ extension JSONFields {
         guard name.utf8.count <= KernelABI.integrityNameLength else {
             throw bad("name", "is \(name.utf8.count) bytes; the record holds at most \(KernelABI.integrityNameLength)")
         }
-        return IntegrityEvent(timestampNs: try u64("ts_ns"), problem: problem, name: name,
-                              expected: try u32("expected"), found: try u32("found"))
+        return IntegrityEvent(
+            timestampNs: try u64("ts_ns"), problem: problem, name: name,
+            expected: try u32("expected"), found: try u32("found"))
     }
 }

@@ -112,7 +112,9 @@ struct JSONLineScanner {
             if first == end || bytes[first] == UInt8(ascii: "#") { continue }
             let line = lineNumber
             let parsed: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
-                Result { () throws(JSONSyntaxError) in try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[start..<end])) }
+                Result { () throws(JSONSyntaxError) in
+                    try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                }
             }
             switch parsed {
             case .success(.object(let fields)):

@@ -91,7 +91,10 @@ struct JSONParser {
         position += 1
         var members: [String: JSONValue] = [:]
         skipSpace()
-        if current == UInt8(ascii: "}") { position += 1; return .object(members) }
+        if current == UInt8(ascii: "}") {
+            position += 1
+            return .object(members)
+        }
         while true {
             skipSpace()
             let keyColumn = position
@@ -105,7 +108,10 @@ struct JSONParser {
                 throw JSONSyntaxError(column: keyColumn + 1, reason: "duplicate key \"\(key)\"")
             }
             skipSpace()
-            if current == UInt8(ascii: ",") { position += 1; continue }
+            if current == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
             try expect(UInt8(ascii: "}"))
             return .object(members)
         }
@@ -115,12 +121,18 @@ struct JSONParser {
         position += 1
         var elements: [JSONValue] = []
         skipSpace()
-        if current == UInt8(ascii: "]") { position += 1; return .array(elements) }
+        if current == UInt8(ascii: "]") {
+            position += 1
+            return .array(elements)
+        }
         while true {
             skipSpace()
             elements.append(try value(depth: depth + 1))
             skipSpace()
-            if current == UInt8(ascii: ",") { position += 1; continue }
+            if current == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
             try expect(UInt8(ascii: "]"))
             return .array(elements)
         }
@@ -177,7 +189,10 @@ struct JSONParser {
             }
             if c == UInt8(ascii: "\"") { break }
             if c < 0x20 { throw fail("control character in a string") }
-            if c != UInt8(ascii: "\\") { position += 1; continue }
+            if c != UInt8(ascii: "\\") {
+                position += 1
+                continue
+            }
             out.append(contentsOf: bytes[plainRun..<position])
             position += 1
             guard let e = current else { throw fail("unterminated escape") }
@@ -209,7 +224,8 @@ struct JSONParser {
     private mutating func unicodeEscape(into out: inout [UInt8]) throws(JSONSyntaxError) {
         var value = try hex4()
         if value >= 0xd800 && value <= 0xdbff {
-            guard current == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u") else {
+            guard current == UInt8(ascii: "\\"), position + 1 < bytes.count, bytes[position + 1] == UInt8(ascii: "u")
+            else {
                 throw fail("high surrogate not followed by a low surrogate")
             }
             position += 2

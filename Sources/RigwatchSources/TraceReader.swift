@@ -1,10 +1,11 @@
+import RigwatchCore
+
 // SPDX-License-Identifier: Apache-2.0
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-import RigwatchCore
 
 /// Reads a binary trace held in memory, record by record. The whole file is read
 /// once into one array and walked in place; records are decoded straight from it.
@@ -39,7 +40,8 @@ public struct TraceReader {
         guard version == TraceFormat.version else { throw .unsupportedVersion(offset: 8, version: version) }
         let headerLength = Int(loadLE32(bytes, 12))
         guard headerLength <= TraceFormat.maxHeaderLength else {
-            throw .corruptHeader(offset: 12, reason: "header length \(headerLength) exceeds \(TraceFormat.maxHeaderLength) bytes")
+            throw .corruptHeader(
+                offset: 12, reason: "header length \(headerLength) exceeds \(TraceFormat.maxHeaderLength) bytes")
         }
         let end = preamble + headerLength
         guard bytes.count >= end else { throw .truncatedHeader(offset: bytes.count, need: end) }
@@ -103,10 +105,12 @@ public struct TraceReader {
         guard remaining >= 4 else { return cutShort(at: offset) }
         let length = loadLE32(bytes, offset)
         guard length >= TraceFormat.minRecordLength else {
-            throw .corruptRecordLength(offset: offset, length: length, reason: "shorter than a record's kind and size (4 bytes)")
+            throw .corruptRecordLength(
+                offset: offset, length: length, reason: "shorter than a record's kind and size (4 bytes)")
         }
         guard length <= TraceFormat.maxRecordLength else {
-            throw .corruptRecordLength(offset: offset, length: length, reason: "longer than any record (\(TraceFormat.maxRecordLength) bytes)")
+            throw .corruptRecordLength(
+                offset: offset, length: length, reason: "longer than any record (\(TraceFormat.maxRecordLength) bytes)")
         }
         let start = offset + 4
         let end = start + Int(length)
@@ -115,8 +119,10 @@ public struct TraceReader {
         if available >= 4 {
             let declared = UInt32(bytes[start + 2]) | UInt32(bytes[start + 3]) << 8
             guard declared == length else {
-                let reason = end > bytes.count ? "runs past the end of the file and the record declares \(declared) bytes"
-                                               : "the record declares \(declared) bytes"
+                let reason =
+                    end > bytes.count
+                    ? "runs past the end of the file and the record declares \(declared) bytes"
+                    : "the record declares \(declared) bytes"
                 throw .corruptRecordLength(offset: offset, length: length, reason: reason)
             }
         }
@@ -152,13 +158,16 @@ public struct TraceReadResult: Equatable, Sendable {
 }
 
 /// `withUnsafeBytes` keeping the body's error type (the stdlib's only rethrows `any Error`).
-@inline(__always) func withRawBytes<R, E: Error>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+@inline(__always) func withRawBytes<R, E: Error>(
+    _ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(E) -> R
+) throws(E) -> R {
     let result: Result<R, E> = bytes.withUnsafeBytes { raw in Result { () throws(E) in try body(raw) } }
     return try result.get()
 }
 
 @inline(__always) func loadLE32(_ bytes: [UInt8], _ offset: Int) -> UInt32 {
-    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+    UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3])
+        << 24
 }
 
 /// The whole content of a file, read with plain system calls (no Foundation).
@@ -179,8 +188,14 @@ func readWholeFile(_ path: String) throws(TraceError) -> [UInt8] {
         while count < buffer.count {
             let n = read(fd, base + count, buffer.count - count)
             if n < 0 && errno == EINTR { continue }
-            if n < 0 { failure = errno; return }
-            if n == 0 { atEnd = true; return }
+            if n < 0 {
+                failure = errno
+                return
+            }
+            if n == 0 {
+                atEnd = true
+                return
+            }
             count += n
         }
     }

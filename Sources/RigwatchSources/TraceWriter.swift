@@ -1,11 +1,12 @@
-// SPDX-License-Identifier: Apache-2.0
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import RigwatchCore
 import RigwatchIO
+
+// SPDX-License-Identifier: Apache-2.0
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Writes a binary trace: preamble and header at open, then one framed record per
 /// event. Appends go to a memory buffer (no system call per event, so it can sit
@@ -38,9 +39,12 @@ public final class TraceWriter {
     public func append(rawRecord: UnsafeRawBufferPointer) throws(TraceError) {
         let count = rawRecord.count
         guard count >= TraceFormat.minRecordLength, count <= TraceFormat.maxRecordLength else {
-            throw .unframableRecord(length: count, reason: "records hold \(TraceFormat.minRecordLength)...\(TraceFormat.maxRecordLength) bytes")
+            throw .unframableRecord(
+                length: count,
+                reason: "records hold \(TraceFormat.minRecordLength)...\(TraceFormat.maxRecordLength) bytes")
         }
-        let declared = Int(UInt16(littleEndian: rawRecord.loadUnaligned(fromByteOffset: ABIOffsets.Header.size, as: UInt16.self)))
+        let declared = Int(
+            UInt16(littleEndian: rawRecord.loadUnaligned(fromByteOffset: ABIOffsets.Header.size, as: UInt16.self)))
         guard declared == count else {
             throw .unframableRecord(length: count, reason: "the record declares \(declared) bytes")
         }

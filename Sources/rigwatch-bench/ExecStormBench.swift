@@ -24,18 +24,24 @@ func benchExecStorm(count: Int) throws {
         print("execstorm: skipped (needs root to load the sensor)")
         return
     }
-    _ = execStorm(500) // warm the page cache
+    _ = execStorm(500)  // warm the page cache
     let bare = execStorm(count)
 
     _ = try Preflight().run()
     /// The storm with the sensor attached and a consumer draining as `rigwatch run` does.
-    func attached(wakeupBytes: UInt64, pollMs: Int32) throws -> (seconds: Double, events: Int, drops: UInt64, errors: Int) {
+    func attached(
+        wakeupBytes: UInt64, pollMs: Int32
+    ) throws -> (seconds: Double, events: Int, drops: UInt64, errors: Int) {
         var options = BPFSource.Options()
         options.watchedUids = [0]
         options.wakeupBytes = wakeupBytes
         options.hooks = benchHooks
         let source = try BPFSource(options: options)
-        final class Counter: @unchecked Sendable { var events = 0; var errors = 0; var stop = false }
+        final class Counter: @unchecked Sendable {
+            var events = 0
+            var errors = 0
+            var stop = false
+        }
         let counter = Counter()
         try source.start { raw in
             if (try? EventDecoder.decode(raw)) != nil { counter.events += 1 } else { counter.errors += 1 }
@@ -60,7 +66,10 @@ func benchExecStorm(count: Int) throws {
         var options = AuditSource.Options()
         options.watchedUids = [0]
         let source = try AuditSource(options: options)
-        final class Counter: @unchecked Sendable { var events = 0; var stop = false }
+        final class Counter: @unchecked Sendable {
+            var events = 0
+            var stop = false
+        }
         let counter = Counter()
         try source.start { _ in counter.events += 1 }
         let consumer = Thread {
@@ -79,9 +88,15 @@ func benchExecStorm(count: Int) throws {
 
     print(String(format: "execstorm: %d fork+exec of /bin/true", count))
     print(String(format: "  without sensor: %.3f s (%.0f execs/s)", bare, Double(count) / bare))
-    for (name, r) in [("BPF, wakeup per record", perRecord), ("BPF, batched wakeups (64 KiB, 10 ms poll; rigwatch's default)", batched),
-                      ("audit source", audit)] {
-        print(String(format: "  with sensor, %@: %.3f s (%.0f execs/s), ratio %.3f; %d events consumed, %llu dropped, %d malformed",
-                     name, r.seconds, Double(count) / r.seconds, r.seconds / bare, r.events, r.drops, r.errors))
+    for (name, r) in [
+        ("BPF, wakeup per record", perRecord),
+        ("BPF, batched wakeups (64 KiB, 10 ms poll; rigwatch's default)", batched),
+        ("audit source", audit),
+    ] {
+        print(
+            String(
+                format:
+                    "  with sensor, %@: %.3f s (%.0f execs/s), ratio %.3f; %d events consumed, %llu dropped, %d malformed",
+                name, r.seconds, Double(count) / r.seconds, r.seconds / bare, r.events, r.drops, r.errors))
     }
 }

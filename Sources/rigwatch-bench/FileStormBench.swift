@@ -6,7 +6,8 @@ import RigwatchSources
 /// One pass of file syscalls in `dir`: per iteration a read-only open, an open for
 /// writing (create, truncate), a rename and an unlink.
 private func fileStorm(_ n: Int, in dir: String) -> Double {
-    let a = dir + "/a", b = dir + "/b"
+    let a = dir + "/a"
+    let b = dir + "/b"
     return seconds {
         for _ in 0..<n {
             let r = open("/etc/hostname", O_RDONLY)
@@ -42,7 +43,10 @@ func benchFileStorm(count: Int) throws {
         options.watchedPaths = paths
         options.hooks = benchHooks
         let source = try BPFSource(options: options)
-        final class Counter: @unchecked Sendable { var events = 0; var stop = false }
+        final class Counter: @unchecked Sendable {
+            var events = 0
+            var stop = false
+        }
         let counter = Counter()
         try source.start { raw in
             if case .fileChange = try? EventDecoder.decode(raw) { counter.events += 1 }
@@ -64,8 +68,13 @@ func benchFileStorm(count: Int) throws {
 
     print(String(format: "filestorm: %d iterations of open(read) + open(write,create,trunc) + rename + unlink", count))
     print(String(format: "  without sensor: %.3f s (%.2f µs per iteration)", bare, bare / Double(count) * 1e6))
-    for (name, r) in [("default watched paths (all filtered in the kernel)", unwatched), ("the storm's directory watched", watched)] {
-        print(String(format: "  with sensor, %@: %.3f s (%.2f µs per iteration), ratio %.3f; %d file_change events, %llu dropped",
-                     name, r.seconds, r.seconds / Double(count) * 1e6, r.seconds / bare, r.events, r.drops))
+    for (name, r) in [
+        ("default watched paths (all filtered in the kernel)", unwatched), ("the storm's directory watched", watched),
+    ] {
+        print(
+            String(
+                format:
+                    "  with sensor, %@: %.3f s (%.2f µs per iteration), ratio %.3f; %d file_change events, %llu dropped",
+                name, r.seconds, r.seconds / Double(count) * 1e6, r.seconds / bare, r.events, r.drops))
     }
 }

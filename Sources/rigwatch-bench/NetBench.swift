@@ -11,7 +11,9 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
         print("net: skipped (needs root for namespaces and the sensor)")
         return
     }
-    let ns = "rwbenchns", iface = "rwbenchv0a", peer = "rwbenchv0b"
+    let ns = "rwbenchns"
+    let iface = "rwbenchv0a"
+    let peer = "rwbenchv0b"
     func sh(_ command: String) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -22,7 +24,9 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
     }
     _ = try? sh("ip netns del \(ns) 2>/dev/null; ip link del \(iface) 2>/dev/null; true")
     defer { _ = try? sh("ip netns del \(ns) 2>/dev/null; ip link del \(iface) 2>/dev/null; true") }
-    try sh("ip netns add \(ns) && ip link add \(iface) type veth peer name \(peer) netns \(ns) && ip addr add 10.232.0.1/30 dev \(iface) && ip link set \(iface) up && ip -n \(ns) addr add 10.232.0.2/30 dev \(peer) && ip -n \(ns) link set \(peer) up")
+    try sh(
+        "ip netns add \(ns) && ip link add \(iface) type veth peer name \(peer) netns \(ns) && ip addr add 10.232.0.1/30 dev \(iface) && ip link set \(iface) up && ip -n \(ns) addr add 10.232.0.2/30 dev \(peer) && ip -n \(ns) link set \(peer) up"
+    )
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/helpers/net_traffic.py").path
     let sink = Process()
@@ -31,7 +35,10 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
     let sinkOut = Pipe()
     sink.standardOutput = sinkOut
     try sink.run()
-    defer { sink.terminate(); sink.waitUntilExit() }
+    defer {
+        sink.terminate()
+        sink.waitUntilExit()
+    }
     _ = sinkOut.fileHandleForReading.availableData
 
     func transfer() throws -> Double {
@@ -44,13 +51,15 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
             p.waitUntilExit()
         }
     }
-    _ = try transfer() // warm up
+    _ = try transfer()  // warm up
     _ = try Preflight().run()
     func cpu(_ r: rusage) -> Double {
         Double(r.ru_utime.tv_sec + r.ru_stime.tv_sec) + Double(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6
     }
     // Alternate rounds without and with the sensor, so drift on a shared machine hits both alike.
-    var bare: [Double] = [], watched: [Double] = [], sensorCPU: [Double] = []
+    var bare: [Double] = []
+    var watched: [Double] = []
+    var sensorCPU: [Double] = []
     for _ in 0..<rounds {
         bare.append(try transfer())
         var options = BPFSource.Options()
@@ -63,7 +72,10 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
             var last = Date()
             while !state.stop {
                 _ = try? source.poll(timeoutMs: 50)
-                if Date().timeIntervalSince(last) >= 1 { source.snapshotNetwork(); last = Date() }
+                if Date().timeIntervalSince(last) >= 1 {
+                    source.snapshotNetwork()
+                    last = Date()
+                }
             }
         }
         var before = rusage()
@@ -79,11 +91,18 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
         source.close()
     }
     func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
-    let b = median(bare), w = median(watched)
-    let hook = benchHooks.isEmpty ? "" : " [" + benchHooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "]"
-    print("net" + hook + String(format: ": %d MB over veth, median of %d alternating rounds: without sensor %.0f MB/s, with sensor %.0f MB/s, ratio %.3f; sensor process CPU %.3f s per transfer (%.1f%%)",
-                 bytes / 1_000_000, rounds, Double(bytes) / b / 1e6, Double(bytes) / w / 1e6, b / w,
-                 median(sensorCPU), median(sensorCPU) / w * 100))
+    let b = median(bare)
+    let w = median(watched)
+    let hook =
+        benchHooks.isEmpty
+        ? "" : " [" + benchHooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "]"
+    print(
+        "net" + hook
+            + String(
+                format:
+                    ": %d MB over veth, median of %d alternating rounds: without sensor %.0f MB/s, with sensor %.0f MB/s, ratio %.3f; sensor process CPU %.3f s per transfer (%.1f%%)",
+                bytes / 1_000_000, rounds, Double(bytes) / b / 1e6, Double(bytes) / w / 1e6, b / w,
+                median(sensorCPU), median(sensorCPU) / w * 100))
 }
 
 struct BenchError: Error, CustomStringConvertible {

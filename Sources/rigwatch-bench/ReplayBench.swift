@@ -9,10 +9,14 @@ import RigwatchSources
 func benchReplay(count: Int) throws {
     let path = NSTemporaryDirectory() + "rigwatch-bench-\(getpid()).rwtrace"
     defer { unlink(path) }
-    let writer = try TraceWriter(path: path, header: TraceHeader(hostName: "bench", watchedUsers: [WatchedUser(uid: 1001, name: "vastai_kaalia")]))
+    let writer = try TraceWriter(
+        path: path,
+        header: TraceHeader(hostName: "bench", watchedUsers: [WatchedUser(uid: 1001, name: "vastai_kaalia")]))
     // Watched root execs are whitelisted daemon commands, but one in 64 is unlisted and alerts.
-    let commands: [[String]] = [["/usr/bin/docker", "ps", "-a"], ["/usr/bin/systemctl", "restart", "vastai"],
-                                ["/usr/bin/nvidia-smi", "-pm", "1"], ["/usr/bin/docker", "inspect", "C.1234567"]]
+    let commands: [[String]] = [
+        ["/usr/bin/docker", "ps", "-a"], ["/usr/bin/systemctl", "restart", "vastai"],
+        ["/usr/bin/nvidia-smi", "-pm", "1"], ["/usr/bin/docker", "inspect", "C.1234567"],
+    ]
     let unlisted = ["/usr/bin/python3", "/opt/app/train.py", "--epochs", "10"]
     var written = 0
     var pid: UInt32 = 1000
@@ -21,13 +25,18 @@ func benchReplay(count: Int) throws {
         let watched = pid % 4 == 0
         let root = pid % 8 == 0
         func header(_ tgid: UInt32, _ ppid: UInt32) -> EventHeader {
-            EventHeader(timestampNs: UInt64(written) * 1000, pid: tgid, tgid: tgid, ppid: ppid, uid: root ? 0 : 1001,
-                        euid: root ? 0 : 1001, gid: 0, egid: 0, lineageUid: watched ? 1001 : noLineage, cgroupId: 7, comm: Comm("x"))
+            EventHeader(
+                timestampNs: UInt64(written) * 1000, pid: tgid, tgid: tgid, ppid: ppid, uid: root ? 0 : 1001,
+                euid: root ? 0 : 1001, gid: 0, egid: 0, lineageUid: watched ? 1001 : noLineage, cgroupId: 7,
+                comm: Comm("x"))
         }
         let argv = pid % 512 == 0 ? unlisted : commands[Int(pid / 8) % commands.count]
         try writer.append(.fork(ForkEvent(header: header(1, 0), childPid: pid, childTgid: pid)))
-        try writer.append(.exec(ExecEvent(header: header(pid, 1), loginUid: noLineage, flags: [], argc: UInt32(argv.count),
-                                          oldPid: pid, filename: Array(argv[0].utf8), args: ExecEvent.joinArgs(argv))))
+        try writer.append(
+            .exec(
+                ExecEvent(
+                    header: header(pid, 1), loginUid: noLineage, flags: [], argc: UInt32(argv.count),
+                    oldPid: pid, filename: Array(argv[0].utf8), args: ExecEvent.joinArgs(argv))))
         try writer.append(.exit(ExitEvent(header: header(pid, 1), exitCode: 0, signal: 0)))
         written += 3
     }
@@ -39,9 +48,11 @@ func benchReplay(count: Int) throws {
     let watched = [SudoersParser.WatchedUser(name: "vastai_kaalia", uid: 1001)]
     // Every detector `rigwatch replay` runs with the default configuration.
     func engine() -> Engine {
-        Engine(config: EngineConfig(watchedUids: [1001]),
-               detectors: Engine.standardDetectors(policies: PolicySet.defaultPolicy(watched: watched, canon: .mergedUsr),
-                                                   network: NetworkSettings(), mining: MiningSettings()))
+        Engine(
+            config: EngineConfig(watchedUids: [1001]),
+            detectors: Engine.standardDetectors(
+                policies: PolicySet.defaultPolicy(watched: watched, canon: .mergedUsr),
+                network: NetworkSettings(), mining: MiningSettings()))
     }
     // What `rigwatch replay` does: stream, decode, judge, drop.
     let t = try seconds {
@@ -70,9 +81,16 @@ func benchReplay(count: Int) throws {
         let e = Engine(config: EngineConfig(watchedUids: [1001]), detectors: Engine.standardDetectors())
         for event in preRead { _ = e.consume(event) }
     }
-    print(String(format: "replay: %d events (%.1f MB trace, %d alerts): streamed read+decode+engine %.3f s = %.2f M events/s",
-                 events, Double(size) / 1e6, alerts, t, Double(events) / t / 1e6))
-    print(String(format: "  read+decode alone %.2f M events/s; engine alone %.2f M events/s; process table alone %.2f M events/s",
-                 Double(decoded) / readTime / 1e6, Double(preRead.count) / engineTime / 1e6, Double(preRead.count) / bareTime / 1e6))
+    print(
+        String(
+            format:
+                "replay: %d events (%.1f MB trace, %d alerts): streamed read+decode+engine %.3f s = %.2f M events/s",
+            events, Double(size) / 1e6, alerts, t, Double(events) / t / 1e6))
+    print(
+        String(
+            format:
+                "  read+decode alone %.2f M events/s; engine alone %.2f M events/s; process table alone %.2f M events/s",
+            Double(decoded) / readTime / 1e6, Double(preRead.count) / engineTime / 1e6,
+            Double(preRead.count) / bareTime / 1e6))
     print(String(format: "  peak RSS after the streamed replay: %.1f MB", streamedRSS))
 }

@@ -19,7 +19,8 @@ func intOption(_ name: String, _ fallback: Int) -> Int {
 let selected = Set(arguments.filter { !$0.hasPrefix("--") })
 /// Rungs forced for the sensor the live benchmarks attach, to cost each fallback.
 let benchHooks: [String: String] = {
-    let parsed = FeaturePlanner.parseHooks(arguments.filter { $0.hasPrefix("--bpf-hook=") }.map { String($0.dropFirst("--bpf-hook=".count)) })
+    let parsed = FeaturePlanner.parseHooks(
+        arguments.filter { $0.hasPrefix("--bpf-hook=") }.map { String($0.dropFirst("--bpf-hook=".count)) })
     if let problem = parsed.problems.first {
         FileHandle.standardError.write(Data("rigwatch-bench: \(problem.message)\n".utf8))
         exit(2)

@@ -18,7 +18,10 @@ func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> 
     do {
         let router = try AlertRouter(settings: routerSettings, clock: SystemClock())
         router.onLog = { Log.warning($0) }
-        Log.info("alerts: log \(routerSettings.logPath ?? "off"), \(describeWebhook(routerSettings.webhook))" + (router.spooledAtStart > 0 ? ", \(router.spooledAtStart) spooled alerts from before to deliver first" : ""))
+        Log.info(
+            "alerts: log \(routerSettings.logPath ?? "off"), \(describeWebhook(routerSettings.webhook))"
+                + (router.spooledAtStart > 0
+                    ? ", \(router.spooledAtStart) spooled alerts from before to deliver first" : ""))
         return router
     } catch {
         Log.error("alert sinks: \(error)")
@@ -31,9 +34,10 @@ func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> 
 func alertRouterSettings(_ settings: RigwatchConfig, host: String) throws -> AlertRouter.Settings {
     let alerts = settings.alerts
     let webhook = try WebhookURL.load(environment: ProcessInfo.processInfo.environment, file: alerts.discordWebhookFile)
-    var routerSettings = AlertRouter.Settings(host: host, sensorVersion: SensorVersion.string,
-                                              logPath: alerts.logFile.isEmpty ? nil : alerts.logFile,
-                                              spoolDirectory: alerts.spoolDirectory)
+    var routerSettings = AlertRouter.Settings(
+        host: host, sensorVersion: SensorVersion.string,
+        logPath: alerts.logFile.isEmpty ? nil : alerts.logFile,
+        spoolDirectory: alerts.spoolDirectory)
     routerSettings.spoolMaxBytes = alerts.spoolMaxBytes
     routerSettings.dedupWindowSeconds = alerts.dedupWindowSeconds
     routerSettings.perRuleLimit = alerts.stormPerRule
@@ -45,5 +49,6 @@ func alertRouterSettings(_ settings: RigwatchConfig, host: String) throws -> Ale
 
 /// For logs: the redacted webhook, or how to set one.
 func describeWebhook(_ webhook: WebhookURL?) -> String {
-    webhook.map { "Discord \($0)" } ?? "no Discord webhook (set RIGWATCH_DISCORD_WEBHOOK or alerts.discord.webhook_file)"
+    webhook.map { "Discord \($0)" }
+        ?? "no Discord webhook (set RIGWATCH_DISCORD_WEBHOOK or alerts.discord.webhook_file)"
 }

@@ -26,9 +26,14 @@ struct CheckConfigCommand: ParsableCommand {
         let users = watched.map { "\($0.name) (uid \($0.uid))" }.joined(separator: ", ")
         print("\(file): ok")
         print("watched users: \(users.isEmpty ? "none on this host" : users)")
-        print("policy \(policies.name): \(policies.ruleCount) compiled rules, argument-abuse rules \(settings.policy.abuseRules ? "on" : "off")")
+        print(
+            "policy \(policies.name): \(policies.ruleCount) compiled rules, argument-abuse rules \(settings.policy.abuseRules ? "on" : "off")"
+        )
         printFileWatch(settings.files)
-        print(settings.tamper.enabled ? "tamper signals: on, integrity check every \(settings.tamper.integrityCheckSeconds) s" : "tamper signals: off")
+        print(
+            settings.tamper.enabled
+                ? "tamper signals: on, integrity check every \(settings.tamper.integrityCheckSeconds) s"
+                : "tamper signals: off")
     }
 
     /// The watched paths and every maintenance rule in force, with where it comes from.
@@ -38,7 +43,10 @@ struct CheckConfigCommand: ParsableCommand {
         print("file watch: \(files.paths.count) paths, \(rules.count) maintenance rules")
         for path in files.paths { print("  watch \(path)") }
         for rule in rules {
-            let parts = [rule.path.map { "path \($0)" }, rule.program.map { "program \($0)" }, "lineage \(rule.lineage.rawValue)"]
+            let parts = [
+                rule.path.map { "path \($0)" }, rule.program.map { "program \($0)" },
+                "lineage \(rule.lineage.rawValue)",
+            ]
             print("  allow \(parts.compactMap { $0 }.joined(separator: ", ")) (\(rule.origin))")
         }
     }

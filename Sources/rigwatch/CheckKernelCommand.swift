@@ -11,17 +11,20 @@ struct CheckKernelCommand: ParsableCommand {
         commandName: "check-kernel",
         abstract: "Probe this kernel's BPF support and print the feature plan, without starting the sensor.",
         discussion: """
-        Exit status: 0 when the BPF source can run here (with the --bpf-hook rungs given), \
-        2 when a --bpf-hook cannot be honoured (or not root), 3 when this kernel cannot run the \
-        BPF source (then `--source auto`, the default, uses the audit subsystem).
-        """
+            Exit status: 0 when the BPF source can run here (with the --bpf-hook rungs given), \
+            2 when a --bpf-hook cannot be honoured (or not root), 3 when this kernel cannot run the \
+            BPF source (then `--source auto`, the default, uses the audit subsystem).
+            """
     )
 
     @Flag(help: "Print the facts and the plan as one JSON object.")
     var json = false
 
-    @Option(name: .customLong("bpf-hook"), help: ArgumentHelp("Plan with a feature forced onto one rung, FEATURE=RUNG (repeatable; RUNG may be off).",
-                                                              valueName: "feature=rung"))
+    @Option(
+        name: .customLong("bpf-hook"),
+        help: ArgumentHelp(
+            "Plan with a feature forced onto one rung, FEATURE=RUNG (repeatable; RUNG may be off).",
+            valueName: "feature=rung"))
     var bpfHooks: [String] = []
 
     @Flag(name: .customLong("no-mount"), help: "Do not mount tracefs or securityfs when missing.")
@@ -45,7 +48,9 @@ struct CheckKernelCommand: ParsableCommand {
         }
         var options = BPFSource.Options()
         options.objectPath = bpfObject
-        options.hooks = try config.load().bpf.hooks.merging(FeaturePlanner.parseHooks(bpfHooks).hooks) { _, commandLine in commandLine }
+        options.hooks = try config.load().bpf.hooks.merging(FeaturePlanner.parseHooks(bpfHooks).hooks) {
+            _, commandLine in commandLine
+        }
         var probe = KernelProbe()
         probe.mountIfMissing = !noMount
         let planned: BPFSource.Planned
@@ -74,7 +79,9 @@ struct CheckKernelCommand: ParsableCommand {
     /// The capability table, the plan, and the verdict.
     static func text(_ facts: KernelFacts, _ plan: FeaturePlan, auto: (source: String, reason: String?)) -> String {
         var lines = ["kernel \(facts.release)"]
-        func row(_ name: String, _ value: String) { lines.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + value) }
+        func row(_ name: String, _ value: String) {
+            lines.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + value)
+        }
         func yes(_ b: Bool) -> String { b ? "yes" : "no" }
         row("BTF", facts.btf ? "yes (vmlinux)" : "no: \(facts.btfError ?? "CONFIG_DEBUG_INFO_BTF")")
         row("ring buffer", yes(facts.ringBuffer))
@@ -84,14 +91,24 @@ struct CheckKernelCommand: ParsableCommand {
         }
         let types = ["tracepoint", "raw_tracepoint", "tracing", "kprobe", "lsm", "cgroup_sock_addr"]
         // libbpf probes "tracing" as an fentry program: tp_btf has its own attach row.
-        row("program types", types.map { "\($0 == "tracing" ? "tracing (fentry)" : $0) \(yes(facts.progTypes.contains($0)))" }.joined(separator: ", "))
+        row(
+            "program types",
+            types.map { "\($0 == "tracing" ? "tracing (fentry)" : $0) \(yes(facts.progTypes.contains($0)))" }.joined(
+                separator: ", "))
         let wantedEvents = Set(FeatureTable.allPrograms.compactMap { target(of: $0.section, kind: "tp_btf") }).sorted()
         let missingEvents = wantedEvents.filter { !facts.btfTraceEvents.contains($0) }
-        row("tp_btf events", "\(wantedEvents.count - missingEvents.count) of \(wantedEvents.count)" + (missingEvents.isEmpty ? "" : "; absent: " + missingEvents.joined(separator: ", ")))
-        let wantedTracepoints = Set(FeatureTable.allPrograms.compactMap { target(of: $0.section, kind: "tracepoint") }).sorted()
+        row(
+            "tp_btf events",
+            "\(wantedEvents.count - missingEvents.count) of \(wantedEvents.count)"
+                + (missingEvents.isEmpty ? "" : "; absent: " + missingEvents.joined(separator: ", ")))
+        let wantedTracepoints = Set(FeatureTable.allPrograms.compactMap { target(of: $0.section, kind: "tracepoint") })
+            .sorted()
         if let tracefs = facts.tracefs {
             let missing = wantedTracepoints.filter { !facts.tracepoints.contains($0) }
-            row("tracefs", "\(tracefs): \(wantedTracepoints.count - missing.count) of \(wantedTracepoints.count) tracepoints" + (missing.isEmpty ? "" : "; absent: " + missing.joined(separator: ", ")))
+            row(
+                "tracefs",
+                "\(tracefs): \(wantedTracepoints.count - missing.count) of \(wantedTracepoints.count) tracepoints"
+                    + (missing.isEmpty ? "" : "; absent: " + missing.joined(separator: ", ")))
         } else {
             row("tracefs", "not mounted (at \(KernelProbe.tracefsPaths.joined(separator: " or ")))")
         }
@@ -106,15 +123,24 @@ struct CheckKernelCommand: ParsableCommand {
         }
         let lsmList = facts.lsm.map { $0.joined(separator: ",") } ?? "unknown (\(KernelProbe.lsmPath) unreadable)"
         let lsmAttach = facts.attachResult(.lsm)
-        let lsmVerdict = facts.bpfLSM ? "active" : (facts.lsm?.contains("bpf") == true ? "listed, but LSM programs refused" : "inactive (bpf not in the LSM list)")
-        row("BPF-LSM", "\(lsmVerdict); lsm=\(lsmList); lsm attach " + (lsmAttach.ok ? "ok" : "unavailable: \(lsmAttach.message)"))
+        let lsmVerdict =
+            facts.bpfLSM
+            ? "active"
+            : (facts.lsm?.contains("bpf") == true
+                ? "listed, but LSM programs refused" : "inactive (bpf not in the LSM list)")
+        row(
+            "BPF-LSM",
+            "\(lsmVerdict); lsm=\(lsmList); lsm attach " + (lsmAttach.ok ? "ok" : "unavailable: \(lsmAttach.message)"))
         row("cgroup v2 root", facts.cgroupV2Root ?? "none")
         lines.append("features:")
         for feature in plan.features {
             lines.append("  " + feature.label)
         }
         let total = plan.programs.count
-        lines.append("programs: \(total) to load" + (plan.unplanned.isEmpty ? "" : "; in no feature (never loaded): " + plan.unplanned.joined(separator: ", ")))
+        lines.append(
+            "programs: \(total) to load"
+                + (plan.unplanned.isEmpty
+                    ? "" : "; in no feature (never loaded): " + plan.unplanned.joined(separator: ", ")))
         if plan.canLoad {
             lines.append("BPF source: can run on this kernel")
         } else {
@@ -186,8 +212,11 @@ struct KernelReport: Encodable {
     init(facts: KernelFacts, plan: FeaturePlan, auto: (source: String, reason: String?), exitStatus: Int32) {
         kernel = facts
         features = plan.features.map {
-            Feature(feature: $0.feature, required: $0.required, active: $0.active, rung: $0.rung, hook: $0.hook, label: $0.label,
-                    forced: $0.forced, programs: $0.programs, leftOut: $0.leftOut, skipped: $0.skipped, offReason: $0.offReason, note: $0.note)
+            Feature(
+                feature: $0.feature, required: $0.required, active: $0.active, rung: $0.rung, hook: $0.hook,
+                label: $0.label,
+                forced: $0.forced, programs: $0.programs, leftOut: $0.leftOut, skipped: $0.skipped,
+                offReason: $0.offReason, note: $0.note)
         }
         programs = plan.programs
         unplanned = plan.unplanned

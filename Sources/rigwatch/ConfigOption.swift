@@ -58,8 +58,10 @@ func resolveUsers(_ names: [String], known: [RigwatchSources.WatchedUser] = []) 
 /// containers are told apart. Take it from PID 1 (`/proc/1/ns/mnt`), not from
 /// `/proc/self`: the service runs with PrivateTmp/ProtectSystem, which give it a
 /// mount namespace of its own. Nil (replay of a trace, tests): every write is judged.
-func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil, gpuSampled: Bool = true,
-                hostMountNamespace: UInt32? = nil) throws -> Engine {
+func makeEngine(
+    _ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil, gpuSampled: Bool = true,
+    hostMountNamespace: UInt32? = nil
+) throws -> Engine {
     let policies = try buildPolicies(settings, watched: watched)
     var abuse: ArgumentAbuseRules?
     if settings.policy.abuseRules {
@@ -69,11 +71,18 @@ func makeEngine(_ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: U
     }
     let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
     let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
-    return Engine(config: config, detectors: Engine.standardDetectors(policies: policies, abuse: abuse, userNames: names,
-                                                                     network: networkSettings(settings),
-                                                                     mining: settings.mining.settings.map { var m = $0; m.expectGPU = gpuSampled; return m },
-                                                                     files: settings.files.settings(hostMountNamespace: hostMountNamespace),
-                                                                     tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds)))))
+    return Engine(
+        config: config,
+        detectors: Engine.standardDetectors(
+            policies: policies, abuse: abuse, userNames: names,
+            network: networkSettings(settings),
+            mining: settings.mining.settings.map {
+                var m = $0
+                m.expectGPU = gpuSampled
+                return m
+            },
+            files: settings.files.settings(hostMountNamespace: hostMountNamespace),
+            tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds)))))
 }
 
 /// The network detectors' settings, host names in allowlists resolved now; a name

@@ -30,8 +30,10 @@ final class ConfigReloader {
     /// The host's mount namespace, as the file-change detector was built with.
     var hostMountNamespace: UInt32?
 
-    init(path: String?, running: RigwatchConfig, engine: Engine, router: AlertRouter, health: ServiceHealth,
-         gpu: GPUSampling?, watched: [WatchedUser], commandLine: Set<String>) {
+    init(
+        path: String?, running: RigwatchConfig, engine: Engine, router: AlertRouter, health: ServiceHealth,
+        gpu: GPUSampling?, watched: [WatchedUser], commandLine: Set<String>
+    ) {
         self.path = path
         self.running = running
         self.engine = engine
@@ -57,12 +59,13 @@ final class ConfigReloader {
     }
 
     private func reload(from path: String) throws {
-        let plan = ConfigReloadPlan(running: running, loaded: try ConfigLoader.load(path: path), commandLine: commandLine)
+        let plan = ConfigReloadPlan(
+            running: running, loaded: try ConfigLoader.load(path: path), commandLine: commandLine)
         let next = plan.config
 
         // 1. Build everything that can fail; nothing runs differently yet.
         let policies = try PolicyBuilder.build(next.policy, watched: watched)
-        let network = networkSettings(next) // names that do not resolve are warnings
+        let network = networkSettings(next)  // names that do not resolve are warnings
         let before = router.settings
         let delivery = try router.prepare(alertRouterSettings(next, host: before.host))
 
@@ -71,11 +74,15 @@ final class ConfigReloader {
             detector.replacePolicies(policies)
             if next.policy.abuseRules != running.policy.abuseRules { detector.abuse = argumentAbuseRules(next.policy) }
         }
-        for detector in engine.detectors(of: ExfiltrationDetector.self) { detector.replaceSettings(network.exfiltration) }
-        for detector in engine.detectors(of: WatchedOutboundDetector.self) { detector.replaceSettings(network.watchedOutbound) }
+        for detector in engine.detectors(of: ExfiltrationDetector.self) {
+            detector.replaceSettings(network.exfiltration)
+        }
+        for detector in engine.detectors(of: WatchedOutboundDetector.self) {
+            detector.replaceSettings(network.watchedOutbound)
+        }
         if var mining = next.mining.settings {
             for detector in engine.detectors(of: MiningDetector.self) {
-                mining.expectGPU = detector.settings.expectGPU // a property of this host, not of the file
+                mining.expectGPU = detector.settings.expectGPU  // a property of this host, not of the file
                 detector.replaceSettings(mining)
             }
         }

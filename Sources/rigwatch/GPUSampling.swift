@@ -7,7 +7,7 @@ import RigwatchSources
 /// kernel's events: one engine, one thread.
 final class GPUSampling {
     private let sampler: GPUSampler
-    private var interval: Double // under `lock`: a reload may change it
+    private var interval: Double  // under `lock`: a reload may change it
     private let lock = NSLock()
     private var pending: [[UInt8]] = []
     private var stopped = false

@@ -17,7 +17,8 @@ struct InstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Install rigwatch as a systemd service (binary, unit, default config, log and state directories).",
-        discussion: "Idempotent: a second run changes nothing. What it creates is recorded in /var/lib/rigwatch/install.manifest for `rigwatch uninstall`."
+        discussion:
+            "Idempotent: a second run changes nothing. What it creates is recorded in /var/lib/rigwatch/install.manifest for `rigwatch uninstall`."
     )
 
     @OptionGroup var target: InstallTargetOptions
@@ -124,17 +125,23 @@ struct InstallFileSystem {
     func apply(_ plan: InstallPlan, verb: String) throws {
         if !plan.errors.isEmpty {
             let under = root == "/" ? "" : " (under --root \(root))"
-            for error in plan.errors { FileHandle.standardError.write(Data("rigwatch: error: \(error)\(under)\n".utf8)) }
+            for error in plan.errors {
+                FileHandle.standardError.write(Data("rigwatch: error: \(error)\(under)\n".utf8))
+            }
             FileHandle.standardError.write(Data("rigwatch: \(verb): nothing changed\n".utf8))
             throw ExitCode(2)
         }
-        if dryRun { print("dry run: \(verb) would do the following and changes nothing\(root == "/" ? "" : " (root \(root))")") }
+        if dryRun {
+            print("dry run: \(verb) would do the following and changes nothing\(root == "/" ? "" : " (root \(root))")")
+        }
         for step in plan.steps {
             switch step {
             case .makeDirectory(let path, let mode):
                 print("\(dryRun ? "would create directory" : "created directory") \(real(path)) (\(octal(mode)))")
-                if !dryRun { try check(mkdir(real(path), mode_t(mode)) == 0 || errno == EEXIST, "mkdir \(real(path))")
-                    try check(chmod(real(path), mode_t(mode)) == 0, "chmod \(real(path))") }
+                if !dryRun {
+                    try check(mkdir(real(path), mode_t(mode)) == 0 || errno == EEXIST, "mkdir \(real(path))")
+                    try check(chmod(real(path), mode_t(mode)) == 0, "chmod \(real(path))")
+                }
             case .writeFile(let path, let mode, let contents, let binary, let replacing):
                 let what = replacing ? (dryRun ? "would replace" : "replaced") : (dryRun ? "would write" : "wrote")
                 print("\(what) \(real(path)) (\(octal(mode)), \(contents.count) bytes)")
@@ -144,7 +151,9 @@ struct InstallFileSystem {
                     } else {
                         let text = String(decoding: contents, as: UTF8.self)
                         print("  --- \(real(path))")
-                        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0) {
+                        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(
+                            text.hasSuffix("\n") ? 1 : 0)
+                        {
                             print("  | \(line)")
                         }
                         print("  ---")
@@ -196,8 +205,9 @@ struct InstallFileSystem {
     private func writeAtomically(_ path: String, contents: [UInt8], mode: UInt32) throws {
         let temporary = path + ".rigwatch-install.\(getpid())"
         do {
-            try FileWrite.replaceAtomically(path, with: contents, temporary: temporary, createFlags: O_EXCL, mode: mode_t(mode),
-                                            syncDirectory: nil)
+            try FileWrite.replaceAtomically(
+                path, with: contents, temporary: temporary, createFlags: O_EXCL, mode: mode_t(mode),
+                syncDirectory: nil)
         } catch {
             switch error.step {
             case .create: throw fail("create \(temporary): \(error.reason)")
@@ -214,7 +224,8 @@ struct InstallFileSystem {
         do { try process.run() } catch { throw fail("cannot run \(argv.joined(separator: " ")): \(error)") }
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            FileHandle.standardError.write(Data("rigwatch: error: `\(argv.joined(separator: " "))` exited \(process.terminationStatus)\n".utf8))
+            FileHandle.standardError.write(
+                Data("rigwatch: error: `\(argv.joined(separator: " "))` exited \(process.terminationStatus)\n".utf8))
             throw ExitCode(1)
         }
     }

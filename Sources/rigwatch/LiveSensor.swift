@@ -62,7 +62,7 @@ struct LiveSensor {
             do {
                 return try openBPF(onRecord)
             } catch let failure as BPFSource.Failure where failure.kind == .hook {
-                throw failure // the operator's --bpf-hook: fixed on the command line, never hidden by audit
+                throw failure  // the operator's --bpf-hook: fixed on the command line, never hidden by audit
             } catch {
                 Log.warning("BPF source unavailable (\(error)); falling back to the audit source")
                 return try openAudit(onRecord)
@@ -72,7 +72,9 @@ struct LiveSensor {
 
     /// The one poll loop, for any source: records, GPU samples, the sink's
     /// `afterPoll`, reload requests, the source's periodic work, lost counts.
-    private func poll(_ source: RecordSource, gpu: GPUSampling?, into sink: RecordSink) throws -> (drops: UInt64, seconds: Double) {
+    private func poll(
+        _ source: RecordSource, gpu: GPUSampling?, into sink: RecordSink
+    ) throws -> (drops: UInt64, seconds: Double) {
         sink.sourceReady(source)
 
         gpu?.start()
@@ -167,9 +169,10 @@ struct LiveSensor {
                 return source
             } catch let failure as BPFSource.Failure where failure.kind == .load {
                 guard let before = planned, let (program, why) = BPFSource.refusedProgram(in: failure.message),
-                      before.plan.programs.contains(program), refused[program] == nil,
-                      let feature = before.plan.features.first(where: { $0.programs.contains(program) }),
-                      !feature.forced else { throw failure }
+                    before.plan.programs.contains(program), refused[program] == nil,
+                    let feature = before.plan.features.first(where: { $0.programs.contains(program) }),
+                    !feature.forced
+                else { throw failure }
                 refused[program] = why
                 let after = before.replanned(refusing: refused)
                 Log.warning("the kernel refused \(program) of \(feature.feature) (\(why)); planning again without it")
@@ -244,4 +247,3 @@ func mappingSensorFailures<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode(3)
     }
 }
-

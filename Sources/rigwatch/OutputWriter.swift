@@ -20,7 +20,10 @@ final class OutputWriter {
     }
 
     func flush() {
-        guard !buffer.isEmpty, !failed else { buffer.removeAll(keepingCapacity: true); return }
+        guard !buffer.isEmpty, !failed else {
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
         var offset = 0
         buffer.withUnsafeBytes { raw in
             while offset < raw.count {
@@ -40,6 +43,8 @@ final class OutputWriter {
 /// Diagnostics go to stderr, where journald picks them up.
 enum Log {
     static func info(_ message: String) { FileHandle.standardError.write(Data("rigwatch: \(message)\n".utf8)) }
-    static func warning(_ message: String) { FileHandle.standardError.write(Data("rigwatch: warning: \(message)\n".utf8)) }
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("rigwatch: warning: \(message)\n".utf8))
+    }
     static func error(_ message: String) { FileHandle.standardError.write(Data("rigwatch: error: \(message)\n".utf8)) }
 }

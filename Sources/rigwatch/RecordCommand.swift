@@ -20,7 +20,8 @@ struct RecordCommand: ParsableCommand {
         let (settings, watched) = try sensorSetup(sensor, config)
         let writer: TraceWriter
         do {
-            writer = try TraceWriter(path: output, header: .live(watchedUids: watched.map(\.uid), sensorVersion: SensorVersion.string))
+            writer = try TraceWriter(
+                path: output, header: .live(watchedUids: watched.map(\.uid), sensorVersion: SensorVersion.string))
         } catch {
             Log.error("cannot write trace: \(error)")
             throw ExitCode(2)
@@ -36,7 +37,9 @@ struct RecordCommand: ParsableCommand {
                 Log.error("writing \(output) failed, recording stopped: \(writeError)")
                 throw ExitCode(1)
             }
-            Log.info("recorded \(output): \(writer.eventCount) events, \(writer.byteCount) bytes, \(result.drops) lost, \(String(format: "%.1f", result.seconds))s")
+            Log.info(
+                "recorded \(output): \(writer.eventCount) events, \(writer.byteCount) bytes, \(result.drops) lost, \(String(format: "%.1f", result.seconds))s"
+            )
         }
     }
 }

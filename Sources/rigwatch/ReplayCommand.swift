@@ -37,11 +37,13 @@ struct ReplayCommand: ParsableCommand {
             throw ExitCode(2)
         }
         // Watched users: the configuration's when given, else those the trace was recorded with.
-        let watched = config.path != nil
+        let watched =
+            config.path != nil
             ? resolveUsers(settings.watchUsers, known: stream.header.watchedUsers)
             : stream.header.watchedUsers.map { WatchedUser(name: $0.name, uid: $0.uid) }
-        let session = try ReplaySession(settings: settings, watched: watched, header: stream.header,
-                                        format: format, printEvents: events == .all, send: send)
+        let session = try ReplaySession(
+            settings: settings, watched: watched, header: stream.header,
+            format: format, printEvents: events == .all, send: send)
         try session.replay(&stream, name: trace)
     }
 }
@@ -55,8 +57,10 @@ final class ReplaySession: AlertConsumer {
     let router: AlertRouter?
     let header: TraceHeader
 
-    init(settings: RigwatchConfig, watched: [WatchedUser], header: TraceHeader, format: OutputFormat,
-         printEvents: Bool, send: Bool) throws {
+    init(
+        settings: RigwatchConfig, watched: [WatchedUser], header: TraceHeader, format: OutputFormat,
+        printEvents: Bool, send: Bool
+    ) throws {
         self.header = header
         let engine = try makeEngine(settings, watched: watched)
         pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents)
@@ -71,7 +75,8 @@ final class ReplaySession: AlertConsumer {
             if let router {
                 router.stop(drainSeconds: 30)
                 let s = router.snapshot()
-                Log.info("sent: \(s.received) alerts, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
+                Log.info(
+                    "sent: \(s.received) alerts, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
             }
         }
         do {

@@ -7,7 +7,11 @@ struct Rigwatch: ParsableCommand {
         commandName: "rigwatch",
         abstract: "Kernel event sensor for GPU rental hosts.",
         version: SensorVersion.string,
-        subcommands: [RunCommand.self, RecordCommand.self, ReplayCommand.self, TraceCommand.self, CheckConfigCommand.self, CheckKernelCommand.self, TestAlertCommand.self, StatusCommand.self, InstallCommand.self, UninstallCommand.self]
+        subcommands: [
+            RunCommand.self, RecordCommand.self, ReplayCommand.self, TraceCommand.self, CheckConfigCommand.self,
+            CheckKernelCommand.self, TestAlertCommand.self, StatusCommand.self, InstallCommand.self,
+            UninstallCommand.self,
+        ]
     )
 }
 

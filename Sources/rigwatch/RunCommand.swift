@@ -32,8 +32,10 @@ struct RunCommand: ParsableCommand {
         // One sensor per host, decided before anything is loaded, opened or written.
         let lock = try takeInstanceLock(settings.service.lockFile)
         defer { lock.release() }
-        try SensorSession(settings: settings, watched: watched, sensor: sensor, configPath: config.path,
-                          format: format, printEvents: events == .all).run()
+        try SensorSession(
+            settings: settings, watched: watched, sensor: sensor, configPath: config.path,
+            format: format, printEvents: events == .all
+        ).run()
     }
 
     /// The instance lock, or the end of the command: exit 4 when another sensor holds

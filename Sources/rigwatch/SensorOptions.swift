@@ -14,15 +14,20 @@ struct SensorOptions: ParsableArguments {
     /// `auto` by default: the BPF source where this kernel can run it (the feature
     /// plan says so, with one line per feature), else the audit subsystem with one
     /// line saying why. `bpf` makes a BPF failure the end of the command.
-    @Option(help: "Event source: auto (default: BPF where the kernel can run it, else the audit subsystem), bpf, or audit.")
+    @Option(
+        help: "Event source: auto (default: BPF where the kernel can run it, else the audit subsystem), bpf, or audit.")
     var source: SourceChoice = .auto
 
-    @Option(name: .customLong("bpf-hook"), help: ArgumentHelp(
-        "Force a kernel feature onto one hook rung, FEATURE=RUNG (repeatable; RUNG may be off for optional features). See `rigwatch check-kernel`.",
-        valueName: "feature=rung"))
+    @Option(
+        name: .customLong("bpf-hook"),
+        help: ArgumentHelp(
+            "Force a kernel feature onto one hook rung, FEATURE=RUNG (repeatable; RUNG may be off for optional features). See `rigwatch check-kernel`.",
+            valueName: "feature=rung"))
     var bpfHooks: [String] = []
 
-    @Option(name: .customLong("watch-user"), help: "User whose process lineage is watched (repeatable; default: the config's watch_users, vastai_kaalia).")
+    @Option(
+        name: .customLong("watch-user"),
+        help: "User whose process lineage is watched (repeatable; default: the config's watch_users, vastai_kaalia).")
     var watchUsers: [String] = []
 
     @Option(help: "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
@@ -46,7 +51,8 @@ struct SensorOptions: ParsableArguments {
     @Option(name: .customLong("nvml-library"), help: "NVML library to load (default libnvidia-ml.so.1).")
     var nvmlLibrary: String?
 
-    @Option(name: .customLong("nvidia-smi"), help: "nvidia-smi to fall back on when NVML cannot load (default: from PATH).")
+    @Option(
+        name: .customLong("nvidia-smi"), help: "nvidia-smi to fall back on when NVML cannot load (default: from PATH).")
     var nvidiaSMI: String?
 
     /// The GPU sampler, or nil with one log line saying why the GPU signal is off.
@@ -59,7 +65,9 @@ struct SensorOptions: ParsableArguments {
         case .nvml(let library):
             Log.info("GPU: sampling through NVML (\(library)) every \(interval) s")
         case .nvidiaSMI(let path):
-            Log.info("GPU: NVML unavailable (\(sampler.nvmlError ?? "unknown")); sampling through \(path) every \(interval) s")
+            Log.info(
+                "GPU: NVML unavailable (\(sampler.nvmlError ?? "unknown")); sampling through \(path) every \(interval) s"
+            )
         }
         return GPUSampling(sampler: sampler, interval: interval)
     }
@@ -68,7 +76,9 @@ struct SensorOptions: ParsableArguments {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         let problems = FeaturePlanner.parseHooks(bpfHooks).problems
         if !problems.isEmpty { throw ValidationError(problems.map(\.message).joined(separator: "; ")) }
-        if !bpfHooks.isEmpty && source == .audit { throw ValidationError("--bpf-hook applies to the BPF source, not --source audit") }
+        if !bpfHooks.isEmpty && source == .audit {
+            throw ValidationError("--bpf-hook applies to the BPF source, not --source audit")
+        }
     }
 
     /// The forced rungs (validated in `validate`).

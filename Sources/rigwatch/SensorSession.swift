@@ -31,8 +31,10 @@ final class SensorSession {
 
     /// Builds the engine, the output, the router and the health counters; logs the
     /// GPU, policy and alert-sink lines. Loads nothing into the kernel yet.
-    init(settings: RigwatchConfig, watched: [WatchedUser], sensor: SensorOptions, configPath: String?,
-         format: OutputFormat, printEvents: Bool) throws {
+    init(
+        settings: RigwatchConfig, watched: [WatchedUser], sensor: SensorOptions, configPath: String?,
+        format: OutputFormat, printEvents: Bool
+    ) throws {
         self.settings = settings
         self.watched = watched
         self.sensor = sensor
@@ -40,18 +42,21 @@ final class SensorSession {
         notifier = ServiceNotifier()
         gpu = sensor.gpuSampling(interval: Double(settings.mining.gpuIntervalSeconds))
         let hostNamespace = hostMountNamespace()
-        engine = try makeEngine(settings, watched: watched, sensorPid: UInt32(getpid()), gpuSampled: gpu != nil,
-                                hostMountNamespace: hostNamespace)
+        engine = try makeEngine(
+            settings, watched: watched, sensorPid: UInt32(getpid()), gpuSampled: gpu != nil,
+            hostMountNamespace: hostNamespace)
         if let policy = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
             Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
         }
         pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents)
         router = try makeAlertRouter(settings)
         wallOffset = BootClock.wallOffsetNs()
-        health = ServiceHealth(config: settings.service, router: router,
-                               source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
-        reloader = ConfigReloader(path: configPath, running: settings, engine: engine, router: router, health: health, gpu: gpu,
-                                  watched: watched, commandLine: sensor.watchUsers.isEmpty ? [] : ["watch_users"])
+        health = ServiceHealth(
+            config: settings.service, router: router,
+            source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
+        reloader = ConfigReloader(
+            path: configPath, running: settings, engine: engine, router: router, health: health, gpu: gpu,
+            watched: watched, commandLine: sensor.watchUsers.isEmpty ? [] : ["watch_users"])
         reloader.hostMountNamespace = hostNamespace
         let notifier = self.notifier
         reloader.onOutcome = { notifier.status($0) }
@@ -69,7 +74,9 @@ final class SensorSession {
             let s = router.snapshot()
             Log.info("alerts: \(s.received) raised, \(s.delivered) delivered to Discord, \(s.spoolDepth) still spooled")
             if !cleanStop { health.lastError = health.lastError ?? "the sensor stopped on an error (see its log)" }
-            health.write(stopReason: cleanStop ? (Signals.lastSignal != 0 ? "signal \(Signals.lastSignal)" : "end of --duration") : nil)
+            health.write(
+                stopReason: cleanStop
+                    ? (Signals.lastSignal != 0 ? "signal \(Signals.lastSignal)" : "end of --duration") : nil)
         }
         try mappingSensorFailures {
             let live = LiveSensor(options: sensor, settings: settings, watchedUids: watched.map(\.uid), gpu: gpu)
@@ -79,7 +86,9 @@ final class SensorSession {
             cleanStop = true
             notifier.stopping()
             health.sayGoodbye(signal: Signals.lastSignal)
-            Log.info("stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alertCount) alerts")
+            Log.info(
+                "stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alertCount) alerts"
+            )
         }
     }
 }

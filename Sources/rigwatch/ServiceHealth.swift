@@ -38,8 +38,10 @@ final class ServiceHealth {
     private var reported: [String: String] = [:]
     private var metricsDirMissingReported = false
 
-    init(config: ServiceConfig, router: AlertRouter, source: String, watchedUsers: [String],
-         host: String = ProcessInfo.processInfo.hostName, now: Double = Date().timeIntervalSince1970) {
+    init(
+        config: ServiceConfig, router: AlertRouter, source: String, watchedUsers: [String],
+        host: String = ProcessInfo.processInfo.hostName, now: Double = Date().timeIntervalSince1970
+    ) {
         self.config = config
         self.router = router
         self.source = source
@@ -82,8 +84,9 @@ final class ServiceHealth {
     func tick(now: Double = Date().timeIntervalSince1970) {
         if var schedule = heartbeat {
             if schedule.take(now: now) {
-                let since = ServiceAlerts.Since(uptimeSeconds: now - startedAt, events: eventsTotal - lastBeat.events,
-                                                drops: kernelDrops - lastBeat.drops, alerts: alertsTotal - lastBeat.alerts)
+                let since = ServiceAlerts.Since(
+                    uptimeSeconds: now - startedAt, events: eventsTotal - lastBeat.events,
+                    drops: kernelDrops - lastBeat.drops, alerts: alertsTotal - lastBeat.alerts)
                 lastBeat = (eventsTotal, kernelDrops, alertsTotal)
                 raise(ServiceAlerts.heartbeat(host: host, since: since, bootNs: BootClock.nowNs()))
             }
@@ -97,16 +100,19 @@ final class ServiceHealth {
     /// On a clean stop with heartbeats on: the goodbye, before the router drains.
     func sayGoodbye(signal: Int32, now: Double = Date().timeIntervalSince1970) {
         guard heartbeatOn, signal != 0 else { return }
-        raise(ServiceAlerts.stopping(host: host, signal: signal, uptimeSeconds: now - startedAt, bootNs: BootClock.nowNs()))
+        raise(
+            ServiceAlerts.stopping(
+                host: host, signal: signal, uptimeSeconds: now - startedAt, bootNs: BootClock.nowNs()))
     }
 
     /// Writes the state file and the metrics file. `stopReason` non-nil: the last write, after a clean stop.
     func write(now: Double = Date().timeIntervalSince1970, stopReason: String?) {
         let elapsed = now - lastWrite
         let stats = router.snapshot()
-        var state = ServiceState(sensorVersion: SensorVersion.string, host: host, pid: getpid(), startedAt: startedAt,
-                                 updatedAt: now, intervalSeconds: Double(config.stateIntervalSeconds), source: source,
-                                 watchedUsers: watchedUsers)
+        var state = ServiceState(
+            sensorVersion: SensorVersion.string, host: host, pid: getpid(), startedAt: startedAt,
+            updatedAt: now, intervalSeconds: Double(config.stateIntervalSeconds), source: source,
+            watchedUsers: watchedUsers)
         state.features = features
         state.eventsTotal = eventsTotal
         state.eventsPerSecond = elapsed > 0 ? Double(eventsTotal - lastWriteEvents) / elapsed : 0
@@ -137,7 +143,8 @@ final class ServiceHealth {
             if !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) {
                 if !metricsDirMissingReported {
                     metricsDirMissingReported = true
-                    Log.warning("metrics: \(dir) does not exist (node_exporter's textfile collector?); no metrics written")
+                    Log.warning(
+                        "metrics: \(dir) does not exist (node_exporter's textfile collector?); no metrics written")
                 }
                 return
             }
@@ -150,7 +157,9 @@ final class ServiceHealth {
             m.spoolDepth = stats.spoolDepth
             m.deliveryFailures = stats.deliveryFailures
             m.delivered = stats.delivered
-            m.features = (features ?? []).map { MetricsText.Feature(name: $0.feature, hook: $0.hook, active: $0.active) }
+            m.features = (features ?? []).map {
+                MetricsText.Feature(name: $0.feature, hook: $0.hook, active: $0.active)
+            }
             attempt("metrics file") { try MetricsText.write(m, to: config.metricsFile) }
         }
     }
@@ -159,7 +168,8 @@ final class ServiceHealth {
     private func ensureDirectory(_ path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         guard !dir.isEmpty, !FileManager.default.fileExists(atPath: dir) else { return }
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
     }
 
     /// A failed write is logged once per distinct error, never fatal.
@@ -181,7 +191,8 @@ final class ServiceHealth {
         guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return "unknown" }
         for fd in fds {
             if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
-               target.hasPrefix("anon_inode:bpf-prog") || target.hasPrefix("anon_inode:bpf-link") {
+                target.hasPrefix("anon_inode:bpf-prog") || target.hasPrefix("anon_inode:bpf-link")
+            {
                 return "bpf"
             }
         }

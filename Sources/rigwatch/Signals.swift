@@ -16,7 +16,7 @@ enum Signals {
                 Signals.stopRequested = 1
             }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = 0 // no SA_RESTART: the poll must return so the loop sees the flag
+            action.sa_flags = 0  // no SA_RESTART: the poll must return so the loop sees the flag
             sigaction(sig, &action, nil)
         }
         var hup = sigaction()

@@ -11,7 +11,9 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the running sensor's state (exit 0 running, 1 stopped or stale, 2 no state file)."
     )
 
-    @Option(name: .customLong("state-file"), help: "The state file (default: service.state_file of --config, else /var/lib/rigwatch/state.json).")
+    @Option(
+        name: .customLong("state-file"),
+        help: "The state file (default: service.state_file of --config, else /var/lib/rigwatch/state.json).")
     var stateFile: String?
 
     @OptionGroup var config: ConfigOption

@@ -20,11 +20,12 @@ struct TestAlertCommand: ParsableCommand {
         let settings = try config.load()
         let router = try makeAlertRouter(settings)
         let now = SystemClock.wallNowNs()
-        var alert = Alert(rule: "test-alert", severity: .info,
-                          title: "rigwatch test alert from \(ProcessInfo.processInfo.hostName)",
-                          eventTimeNs: SystemClock.bootNowNs(),
-                          evidence: [("note", "sent by `rigwatch test-alert`; nothing is wrong")],
-                          dedupKey: "test-alert|\(now)")
+        var alert = Alert(
+            rule: "test-alert", severity: .info,
+            title: "rigwatch test alert from \(ProcessInfo.processInfo.hostName)",
+            eventTimeNs: SystemClock.bootNowNs(),
+            evidence: [("note", "sent by `rigwatch test-alert`; nothing is wrong")],
+            dedupKey: "test-alert|\(now)")
         alert.id = "test-alert-\(now)"
         router.start()
         router.submit(alert, eventWallNs: now)
@@ -41,7 +42,9 @@ struct TestAlertCommand: ParsableCommand {
             if s.delivered >= 1 {
                 print("Discord \(webhook): delivered")
             } else {
-                print("Discord \(webhook): NOT delivered (\(s.lastError ?? "no answer in \(Int(timeout)) s")); kept in the spool \(router.settings.spoolDirectory)")
+                print(
+                    "Discord \(webhook): NOT delivered (\(s.lastError ?? "no answer in \(Int(timeout)) s")); kept in the spool \(router.settings.spoolDirectory)"
+                )
                 failed = true
             }
         } else {

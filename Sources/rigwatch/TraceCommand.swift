@@ -56,11 +56,15 @@ struct TraceCommand: ParsableCommand {
                 try writer.close()
                 guard rename(temporary, output) == 0 else { throw .io(path: output, operation: "rename", errno: errno) }
                 if let warning = stream.truncation?.description { Log.warning("\(input): \(warning)") }
-                Log.info("converted \(writer.eventCount) events (\(stream.format.rawValue) to \(format.rawValue)): \(output)")
+                Log.info(
+                    "converted \(writer.eventCount) events (\(stream.format.rawValue) to \(format.rawValue)): \(output)"
+                )
             } catch {
                 unlink(temporary)
                 // The temporary name is an implementation detail; report OUT.
-                if case .io(temporary, let operation, let code) = error { throw .io(path: output, operation: operation, errno: code) }
+                if case .io(temporary, let operation, let code) = error {
+                    throw .io(path: output, operation: operation, errno: code)
+                }
                 throw error
             }
         }

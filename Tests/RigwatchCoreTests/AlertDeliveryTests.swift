@@ -27,7 +27,8 @@ final class AlertDeliveryTests: XCTestCase {
             try spool.acknowledge(through: 2)
         }
         let reopened = try Spool(directory: dir)
-        XCTAssertEqual(reopened.entries.map { String(decoding: $0.payload, as: UTF8.self) }, ["alert 3", "alert 4", "alert 5"])
+        XCTAssertEqual(
+            reopened.entries.map { String(decoding: $0.payload, as: UTF8.self) }, ["alert 3", "alert 4", "alert 5"])
         XCTAssertEqual(try reopened.append(Array("alert 6".utf8)), 6, "sequence numbers keep growing")
         var info = stat()
         stat(dir, &info)
@@ -55,7 +56,7 @@ final class AlertDeliveryTests: XCTestCase {
     }
 
     func testSpoolIsBoundedAndCountsWhatItRefused() throws {
-        let spool = try Spool(directory: try temp() + "/spool", maxBytes: 120) // two records of 40 + 16 bytes
+        let spool = try Spool(directory: try temp() + "/spool", maxBytes: 120)  // two records of 40 + 16 bytes
         XCTAssertNotNil(try spool.append([UInt8](repeating: 1, count: 40)))
         XCTAssertNotNil(try spool.append([UInt8](repeating: 2, count: 40)))
         XCTAssertNil(try spool.append([UInt8](repeating: 3, count: 40)))
@@ -87,16 +88,24 @@ final class AlertDeliveryTests: XCTestCase {
 
     func testDeliveryPolicyFollowsDiscord() {
         XCTAssertEqual(DeliveryPolicy.classify(status: 204, headers: [:], body: []), .delivered(waitBeforeNext: 0))
-        XCTAssertEqual(DeliveryPolicy.classify(status: 204, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "1.5"], body: []),
-                       .delivered(waitBeforeNext: 1.5))
+        XCTAssertEqual(
+            DeliveryPolicy.classify(
+                status: 204, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "1.5"], body: []),
+            .delivered(waitBeforeNext: 1.5))
         let limited = Array(#"{"message":"You are being rate limited.","retry_after":0.75,"global":false}"#.utf8)
-        XCTAssertEqual(DeliveryPolicy.classify(status: 429, headers: ["retry-after": "1"], body: limited), .retryAfter(seconds: 0.75, global: false))
-        XCTAssertEqual(DeliveryPolicy.classify(status: 429, headers: ["retry-after": "2", "x-ratelimit-global": "true"], body: []),
-                       .retryAfter(seconds: 2, global: true))
+        XCTAssertEqual(
+            DeliveryPolicy.classify(status: 429, headers: ["retry-after": "1"], body: limited),
+            .retryAfter(seconds: 0.75, global: false))
+        XCTAssertEqual(
+            DeliveryPolicy.classify(
+                status: 429, headers: ["retry-after": "2", "x-ratelimit-global": "true"], body: []),
+            .retryAfter(seconds: 2, global: true))
         XCTAssertEqual(DeliveryPolicy.classify(status: 503, headers: [:], body: []), .backoff)
         XCTAssertEqual(DeliveryPolicy.classify(status: 404, headers: [:], body: []), .webhookGone)
-        XCTAssertEqual(DeliveryPolicy.classify(status: 400, headers: [:], body: Array(#"{"code":50035,"message":"Invalid Form Body"}"#.utf8)),
-                       .rejected(status: 400, message: "Invalid Form Body"))
+        XCTAssertEqual(
+            DeliveryPolicy.classify(
+                status: 400, headers: [:], body: Array(#"{"code":50035,"message":"Invalid Form Body"}"#.utf8)),
+            .rejected(status: 400, message: "Invalid Form Body"))
         XCTAssertEqual(DeliveryPolicy.backoffSeconds(attempt: 1, random: 1), 1)
         XCTAssertEqual(DeliveryPolicy.backoffSeconds(attempt: 4, random: 1), 8)
         XCTAssertEqual(DeliveryPolicy.backoffSeconds(attempt: 20, random: 1), 60)
@@ -106,13 +115,15 @@ final class AlertDeliveryTests: XCTestCase {
     func testWebhookSecretIsValidatedAndNeverPrinted() throws {
         let url = "https://discord.com/api/webhooks/123456/s3cr3t-t0ken"
         XCTAssertEqual(try WebhookURL(url).description, "https://discord.com/api/webhooks/123456/***")
-        XCTAssertEqual(WebhookURL.redact("Could not resolve host for \(url)?wait=true"),
-                       "Could not resolve host for https://discord.com/api/webhooks/123456/***?wait=true")
+        XCTAssertEqual(
+            WebhookURL.redact("Could not resolve host for \(url)?wait=true"),
+            "Could not resolve host for https://discord.com/api/webhooks/123456/***?wait=true")
         XCTAssertThrowsError(try WebhookURL("http://discord.com/api/webhooks/1/x")) {
             XCTAssertFalse(String(describing: $0).contains("/x"))
         }
         XCTAssertNoThrow(try WebhookURL("http://127.0.0.1:8080/api/webhooks/1/x"))
-        XCTAssertEqual(try WebhookURL.load(environment: ["RIGWATCH_DISCORD_WEBHOOK": url], file: "/nonexistent")?.value, url)
+        XCTAssertEqual(
+            try WebhookURL.load(environment: ["RIGWATCH_DISCORD_WEBHOOK": url], file: "/nonexistent")?.value, url)
 
         let file = try temp() + "/webhook"
         try url.write(toFile: file, atomically: true, encoding: .utf8)
@@ -134,12 +145,17 @@ final class AlertDeliveryTests: XCTestCase {
 
     func testEnvelopeJSONRoundTrip() throws {
         var e = envelope("k", at: 1_764_000_000_123_000_000)
-        e.alert.chain = [ProcessSummary(pid: 5, ppid: 1, exe: "/bin/sh", argv: ["sh", "-c", "a \"b\"\n`c`"], uid: 0, euid: 0,
-                                        gid: 0, egid: 0, lineageUid: 1001, cgroupId: 9, comm: "sh")]
+        e.alert.chain = [
+            ProcessSummary(
+                pid: 5, ppid: 1, exe: "/bin/sh", argv: ["sh", "-c", "a \"b\"\n`c`"], uid: 0, euid: 0,
+                gid: 0, egid: 0, lineageUid: 1001, cgroupId: 9, comm: "sh")
+        ]
         e.alert.evidence = [("z", "1"), ("a", "@everyone")]
         e.count = 3
         let decoded = try AlertEnvelopeJSON.decode(Array(AlertEnvelopeJSON.encode(e).utf8))
         XCTAssertEqual(decoded, e)
-        XCTAssertTrue(AlertEnvelopeJSON.encode(e).contains(#""event_time":"2025-11-24T16:00:00.123Z""#), AlertEnvelopeJSON.encode(e))
+        XCTAssertTrue(
+            AlertEnvelopeJSON.encode(e).contains(#""event_time":"2025-11-24T16:00:00.123Z""#),
+            AlertEnvelopeJSON.encode(e))
     }
 }

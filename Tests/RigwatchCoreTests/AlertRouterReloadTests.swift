@@ -22,8 +22,9 @@ final class AlertRouterReloadTests: XCTestCase {
     }
 
     private func settings(webhook: Bool) throws -> AlertRouter.Settings {
-        var s = AlertRouter.Settings(host: "rwtest-host", sensorVersion: "test", logPath: dir + "/alerts.jsonl",
-                                     spoolDirectory: dir + "/spool")
+        var s = AlertRouter.Settings(
+            host: "rwtest-host", sensorVersion: "test", logPath: dir + "/alerts.jsonl",
+            spoolDirectory: dir + "/spool")
         if webhook { s.webhook = try WebhookURL("http://127.0.0.1:1/api/webhooks/1/rwtest-token") }
         s.connectTimeoutMs = 500
         s.totalTimeoutMs = 1000
@@ -47,14 +48,15 @@ final class AlertRouterReloadTests: XCTestCase {
         router.start()
         router.submit(alert(1, rule: "test-alert"), eventWallNs: 1)
         let deadline = Date().addingTimeInterval(5)
-        while router.snapshot().received < 1 && Date() < deadline { usleep(10_000) } // handled before the reload
+        while router.snapshot().received < 1 && Date() < deadline { usleep(10_000) }  // handled before the reload
 
         var new = try settings(webhook: true)
         new.perRuleLimit = 1
-        new.logPath = dir + "/elsewhere.jsonl"      // takes a restart: ignored by a running router
+        new.logPath = dir + "/elsewhere.jsonl"  // takes a restart: ignored by a running router
         new.spoolDirectory = dir + "/other-spool"  // likewise
         let change = try router.prepare(new)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/spool"), "the spool opens when the change is prepared")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: dir + "/spool"), "the spool opens when the change is prepared")
         router.commit(change)
         for n in 2...4 { router.submit(alert(n), eventWallNs: Int64(n)) }
         router.stop(drainSeconds: 0.5)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
-@testable import RigwatchAlerts
 import RigwatchCore
 import XCTest
+
+@testable import RigwatchAlerts
 
 /// The alert router against an in-memory Discord (`FakeAlertTransport`) and a
 /// clock that moves only when told (`ManualClock`). No router thread: each test
@@ -24,9 +25,12 @@ final class AlertRouterTransportTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    private func settings(window: Double = 60, perRule: Int = 1000, spoolMaxBytes: Int = 64 << 20) throws -> AlertRouter.Settings {
-        var s = AlertRouter.Settings(host: "rwtest-host", sensorVersion: "test", logPath: dir + "/alerts.jsonl",
-                                     spoolDirectory: dir + "/spool")
+    private func settings(
+        window: Double = 60, perRule: Int = 1000, spoolMaxBytes: Int = 64 << 20
+    ) throws -> AlertRouter.Settings {
+        var s = AlertRouter.Settings(
+            host: "rwtest-host", sensorVersion: "test", logPath: dir + "/alerts.jsonl",
+            spoolDirectory: dir + "/spool")
         s.webhook = try WebhookURL(webhook)
         s.dedupWindowSeconds = window
         s.perRuleLimit = perRule
@@ -34,16 +38,19 @@ final class AlertRouterTransportTests: XCTestCase {
         return s
     }
 
-    private func router(_ transport: FakeAlertTransport, _ clock: ManualClock,
-                        _ s: AlertRouter.Settings? = nil) throws -> AlertRouter {
+    private func router(
+        _ transport: FakeAlertTransport, _ clock: ManualClock,
+        _ s: AlertRouter.Settings? = nil
+    ) throws -> AlertRouter {
         let r = try AlertRouter(settings: s ?? settings(), clock: clock, transport: transport.factory)
         r.onLog = { [unowned self] in self.logged.append($0) }
-        r.jitter = { 1 } // backoff at its ceiling: 1 s, 2 s, 4 s…
+        r.jitter = { 1 }  // backoff at its ceiling: 1 s, 2 s, 4 s…
         return r
     }
 
     private func alert(_ n: Int, key: String? = nil, rule: String = "unlisted-privileged-exec") -> Alert {
-        var a = Alert(rule: rule, severity: .high, title: "alert \(n)", eventTimeNs: UInt64(n), dedupKey: key ?? "k\(n)")
+        var a = Alert(
+            rule: rule, severity: .high, title: "alert \(n)", eventTimeNs: UInt64(n), dedupKey: key ?? "k\(n)")
         a.id = "a\(n)"
         return a
     }
@@ -55,7 +62,8 @@ final class AlertRouterTransportTests: XCTestCase {
     private func titles(_ numbers: ClosedRange<Int>) -> [String] { numbers.map { "[HIGH] alert \($0)" } }
 
     private func logLines() -> [String] {
-        ((try? String(contentsOfFile: dir + "/alerts.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        ((try? String(contentsOfFile: dir + "/alerts.jsonl", encoding: .utf8)) ?? "").split(separator: "\n").map(
+            String.init)
     }
 
     // MARK: Batching
@@ -73,7 +81,8 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertTrue(r.step())
         XCTAssertTrue(r.step())
         XCTAssertTrue(r.step())
-        XCTAssertEqual(discord.titles, [titles(1...10), titles(11...20), titles(21...25)], "nothing left for the fourth turn")
+        XCTAssertEqual(
+            discord.titles, [titles(1...10), titles(11...20), titles(21...25)], "nothing left for the fourth turn")
         XCTAssertEqual(discord.requests.map(\.url), [webhook, webhook, webhook])
         XCTAssertEqual(discord.requests[0].content, "**10 rigwatch alerts** on rwtest-host, most severe HIGH")
         XCTAssertEqual(discord.requests[2].content, "**5 rigwatch alerts** on rwtest-host, most severe HIGH")
@@ -89,7 +98,8 @@ final class AlertRouterTransportTests: XCTestCase {
     }
 
     func testAnEmptiedBucketWaitsItsResetBeforeTheNextPost() throws {
-        let bucketEmpty = FakeAlertTransport.Answer.status(204, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "1.5"])
+        let bucketEmpty = FakeAlertTransport.Answer.status(
+            204, headers: ["x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "1.5"])
         let discord = FakeAlertTransport([bucketEmpty])
         let clock = ManualClock()
         let start = clock.wallNs
@@ -147,7 +157,10 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertEqual(discord.titles, [["[HIGH] alert 1", "[HIGH] alert 2"]])
         clock.advance(seconds: 60)
         XCTAssertTrue(r.step())
-        XCTAssertEqual(discord.titles.last, [#"[HIGH] Alert storm: 3 more unlisted-privileged-exec alerts in 60 s \(beyond 2 shown\)"#], "Markdown in a title is escaped")
+        XCTAssertEqual(
+            discord.titles.last,
+            [#"[HIGH] Alert storm: 3 more unlisted-privileged-exec alerts in 60 s \(beyond 2 shown\)"#],
+            "Markdown in a title is escaped")
         XCTAssertEqual(discord.requests.count, 2)
         XCTAssertEqual(r.snapshot().spooled, 3)
         XCTAssertEqual(r.snapshot().delivered, 3)
@@ -172,7 +185,9 @@ final class AlertRouterTransportTests: XCTestCase {
             XCTAssertTrue(r.step())
             XCTAssertEqual(discord.requests.count, posts, "retried \(wait) s after the last failure")
         }
-        XCTAssertEqual(discord.titles, Array(repeating: ["[HIGH] alert 1", "[HIGH] alert 2"], count: 4), "the same batch each time")
+        XCTAssertEqual(
+            discord.titles, Array(repeating: ["[HIGH] alert 1", "[HIGH] alert 2"], count: 4), "the same batch each time"
+        )
         XCTAssertEqual(r.snapshot().deliveryFailures, 3)
         XCTAssertEqual(r.snapshot().delivered, 2)
         XCTAssertEqual(r.snapshot().spoolDepth, 0)
@@ -254,15 +269,19 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertTrue(r.step())
         XCTAssertEqual(discord.requests.count, 4)
 
-        XCTAssertEqual(logged, [
-            "Discord delivery: Operation timed out after 15000 milliseconds with 0 bytes received from http://127.0.0.1:1/api/webhooks/42/***",
-            "Discord delivery: Recv failure: Connection reset by peer",
-            "Discord delivery: Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server",
-        ])
+        XCTAssertEqual(
+            logged,
+            [
+                "Discord delivery: Operation timed out after 15000 milliseconds with 0 bytes received from http://127.0.0.1:1/api/webhooks/42/***",
+                "Discord delivery: Recv failure: Connection reset by peer",
+                "Discord delivery: Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server",
+            ])
         let stats = r.snapshot()
         XCTAssertEqual(stats.deliveryFailures, 3)
         XCTAssertEqual(stats.delivered, 1)
-        XCTAssertEqual(stats.lastError, "Discord delivery: Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server")
+        XCTAssertEqual(
+            stats.lastError,
+            "Discord delivery: Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server")
         XCTAssertFalse(logged.joined().contains("rwtest-secret-token"))
     }
 
@@ -324,8 +343,11 @@ final class AlertRouterTransportTests: XCTestCase {
         submit(r, 1...3, clock: clock)
         for _ in 1...6 { XCTAssertTrue(r.step()) }
 
-        XCTAssertEqual(discord.titles, [titles(1...3), ["[HIGH] alert 1"], titles(2...3), ["[HIGH] alert 2"], ["[HIGH] alert 3"]])
-        XCTAssertEqual(logged, ["Discord refused alert a2 (HTTP 400: Invalid Form Body); it stays in the alert log, skipped for Discord"])
+        XCTAssertEqual(
+            discord.titles, [titles(1...3), ["[HIGH] alert 1"], titles(2...3), ["[HIGH] alert 2"], ["[HIGH] alert 3"]])
+        XCTAssertEqual(
+            logged,
+            ["Discord refused alert a2 (HTTP 400: Invalid Form Body); it stays in the alert log, skipped for Discord"])
         let stats = r.snapshot()
         XCTAssertEqual(stats.delivered, 2)
         XCTAssertEqual(stats.deliveryFailures, 3)
@@ -339,7 +361,11 @@ final class AlertRouterTransportTests: XCTestCase {
         submit(r, 1...2, clock: clock)
 
         XCTAssertTrue(r.step())
-        XCTAssertEqual(logged, ["Discord says the webhook http://127.0.0.1:1/api/webhooks/42/*** no longer exists (404); alerts stay spooled in \(dir)/spool until it is replaced"])
+        XCTAssertEqual(
+            logged,
+            [
+                "Discord says the webhook http://127.0.0.1:1/api/webhooks/42/*** no longer exists (404); alerts stay spooled in \(dir)/spool until it is replaced"
+            ])
         clock.advance(seconds: 3600)
         r.submit(alert(3), eventWallNs: clock.wallNs)
         XCTAssertTrue(r.step())
@@ -366,8 +392,12 @@ final class AlertRouterTransportTests: XCTestCase {
         s.connectTimeoutMs = 2000
         s.totalTimeoutMs = 7000
         r.commit(try r.prepare(s))
-        XCTAssertEqual(discord.made, [.init(connectTimeoutMs: 5000, totalTimeoutMs: 15000, userAgent: "rigwatch/test"),
-                                      .init(connectTimeoutMs: 2000, totalTimeoutMs: 7000, userAgent: "rigwatch/test")])
+        XCTAssertEqual(
+            discord.made,
+            [
+                .init(connectTimeoutMs: 5000, totalTimeoutMs: 15000, userAgent: "rigwatch/test"),
+                .init(connectTimeoutMs: 2000, totalTimeoutMs: 7000, userAgent: "rigwatch/test"),
+            ])
     }
 
     // MARK: The spool
@@ -390,7 +420,8 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertEqual(r.snapshot().spoolDepth, 2)
 
         let reopened = try Spool(directory: dir + "/spool")
-        XCTAssertEqual(try reopened.entries.map { try AlertEnvelopeJSON.decode($0.payload).alert.title }, ["alert 11", "alert 12"])
+        XCTAssertEqual(
+            try reopened.entries.map { try AlertEnvelopeJSON.decode($0.payload).alert.title }, ["alert 11", "alert 12"])
     }
 
     func testARestartDeliversTheSpoolLeftBehindFirstAndInOrder() throws {
@@ -428,7 +459,8 @@ final class AlertRouterTransportTests: XCTestCase {
         r.requestStop(drainSeconds: 5)
         XCTAssertFalse(r.step())
 
-        XCTAssertEqual(clock.sleeps, [start + 1_000_000_000, start + 3_000_000_000], "slept out each backoff on the clock")
+        XCTAssertEqual(
+            clock.sleeps, [start + 1_000_000_000, start + 3_000_000_000], "slept out each backoff on the clock")
         XCTAssertEqual(discord.titles, Array(repeating: titles(1...2), count: 3))
         XCTAssertEqual(r.snapshot().delivered, 2)
         XCTAssertEqual(r.snapshot().spoolDepth, 0)
@@ -456,13 +488,16 @@ final class AlertRouterTransportTests: XCTestCase {
         for n in 1...4 { r.submit(alert(n, key: "same"), eventWallNs: clock.wallNs) }
         r.requestStop(drainSeconds: 1)
         XCTAssertFalse(r.step())
-        XCTAssertEqual(discord.titles, [["[HIGH] alert 1", "[HIGH] 3× more: alert 4"]], "the open window goes out with the last batch")
+        XCTAssertEqual(
+            discord.titles, [["[HIGH] alert 1", "[HIGH] 3× more: alert 4"]],
+            "the open window goes out with the last batch")
         XCTAssertEqual(r.snapshot().spoolDepth, 0)
     }
 
     func testAFullSpoolRefusesAlertsAndReportsTheLossOnceThereIsRoom() throws {
-        let probe = AlertEnvelope(alert: alert(1), host: "rwtest-host", sensorVersion: "test",
-                                  eventWallNs: ManualClock().wallNs, detectedWallNs: ManualClock().wallNs)
+        let probe = AlertEnvelope(
+            alert: alert(1), host: "rwtest-host", sensorVersion: "test",
+            eventWallNs: ManualClock().wallNs, detectedWallNs: ManualClock().wallNs)
         let recordBytes = Array(AlertEnvelopeJSON.encode(probe).utf8).count + Spool.recordOverhead
         let discord = FakeAlertTransport([.status(503)])
         let clock = ManualClock()

@@ -13,7 +13,9 @@ final class AuditEventAssemblerTests: XCTestCase {
         url.deleteLastPathComponent()
         let text = try String(contentsOfFile: url.path + "/Fixtures/audit/\(name)", encoding: .utf8)
         return text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
-            guard !line.hasPrefix("#"), let space = line.firstIndex(of: " "), let type = UInt16(line[..<space]) else { return nil }
+            guard !line.hasPrefix("#"), let space = line.firstIndex(of: " "), let type = UInt16(line[..<space]) else {
+                return nil
+            }
             return (type, String(line[line.index(after: space)...]))
         }
     }
@@ -40,7 +42,8 @@ final class AuditEventAssemblerTests: XCTestCase {
     func testExecWithTrickyArgvHasPathArgvIdsAndLineage() throws {
         let (events, errors) = try scenarioEvents()
         XCTAssertEqual(errors, [])
-        let e = try XCTUnwrap(events.compactMap(\.execEvent).first { $0.header.tgid == 19376 && $0.path == "/bin/echo" })
+        let e = try XCTUnwrap(
+            events.compactMap(\.execEvent).first { $0.header.tgid == 19376 && $0.path == "/bin/echo" })
         XCTAssertEqual(e.path, "/bin/echo")
         XCTAssertEqual(e.argv, ["/bin/echo", "with space", "it's \"quoted\"", "ünïcødé ✓ 日本", "", "--flag=$HOME;`x`"])
         XCTAssertEqual(e.argc, 6)
@@ -71,7 +74,7 @@ final class AuditEventAssemblerTests: XCTestCase {
 
         let refused = try XCTUnwrap(creds.first { $0.header.tgid == 19378 && $0.result != 0 })
         XCTAssertEqual(refused.syscall, .setresuid)
-        XCTAssertEqual(refused.result, -1) // -EPERM
+        XCTAssertEqual(refused.result, -1)  // -EPERM
         XCTAssertEqual(refused.requested, [0, 0, 0])
         XCTAssertEqual(refused.before, refused.after)
         XCTAssertEqual(refused.after.uid, 999)
@@ -97,11 +100,13 @@ final class AuditEventAssemblerTests: XCTestCase {
     }
 
     func testArgumentSplitAcrossChunksAndRecords() throws {
-        let full = try XCTUnwrap(try scenarioEvents(argsCap: 1 << 20).events.compactMap(\.execEvent).first { $0.header.tgid == 19384 })
+        let full = try XCTUnwrap(
+            try scenarioEvents(argsCap: 1 << 20).events.compactMap(\.execEvent).first { $0.header.tgid == 19384 })
         XCTAssertEqual(full.argc, 3)
         XCTAssertEqual(full.argv, ["/bin/true", String(repeating: "x", count: 12000), "short"])
         XCTAssertEqual(full.flags, [])
-        let capped = try XCTUnwrap(try scenarioEvents().events.compactMap(\.execEvent).first { $0.header.tgid == 19384 })
+        let capped = try XCTUnwrap(
+            try scenarioEvents().events.compactMap(\.execEvent).first { $0.header.tgid == 19384 })
         XCTAssertEqual(capped.args.count, KernelABI.argsMax)
         XCTAssertEqual(capped.flags, [.argsTruncated])
         XCTAssertEqual(capped.argc, 3)
@@ -125,7 +130,9 @@ final class AuditEventAssemblerTests: XCTestCase {
     }
 
     func testMissingEOEFinishesOnIdleOrWhenTooManyPending() throws {
-        let records = try Self.fixture("scenarios.txt").filter { $0.1.contains(":1079)") && $0.0 != AuditRecordType.eoe }
+        let records = try Self.fixture("scenarios.txt").filter {
+            $0.1.contains(":1079)") && $0.0 != AuditRecordType.eoe
+        }
         let a = assembler()
         var events: [Event] = []
         for (t, text) in records { events += a.consume(type: t, text: text) }
@@ -139,8 +146,14 @@ final class AuditEventAssemblerTests: XCTestCase {
         options.maxPendingGroups = 1
         let small = AuditEventAssembler(options: options)
         for (t, text) in records { _ = small.consume(type: t, text: text) }
-        let next = small.consume(type: AuditRecordType.syscall, text: "audit(1795610746.100:2000): arch=c000003e syscall=39 success=yes exit=1 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"x\" exe=\"/x\" key=(null)")
-        XCTAssertEqual(next.compactMap(\.execEvent).first?.path, "/bin/echo", "the oldest group is finished when the limit is reached")
+        let next = small.consume(
+            type: AuditRecordType.syscall,
+            text:
+                "audit(1795610746.100:2000): arch=c000003e syscall=39 success=yes exit=1 a0=0 a1=0 a2=0 a3=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"x\" exe=\"/x\" key=(null)"
+        )
+        XCTAssertEqual(
+            next.compactMap(\.execEvent).first?.path, "/bin/echo",
+            "the oldest group is finished when the limit is reached")
     }
 
     func testRecordsCutShortAreErrorsNeverCrashes() throws {
@@ -158,21 +171,37 @@ final class AuditEventAssemblerTests: XCTestCase {
             }
         }
         let a = assembler()
-        _ = a.consume(type: AuditRecordType.syscall, text: "audit(1795610746.023:2999): arch=c000003e syscall=59 success=yes exit=0 a0=7ffd26c4ca86 ppid=19288 pid=19376 comm=\"ec")
-        XCTAssertEqual(a.takeErrors().map(\.message), ["serial 2999 type 1300: unterminated quoted value of comm (record cut short?)"])
+        _ = a.consume(
+            type: AuditRecordType.syscall,
+            text:
+                "audit(1795610746.023:2999): arch=c000003e syscall=59 success=yes exit=0 a0=7ffd26c4ca86 ppid=19288 pid=19376 comm=\"ec"
+        )
+        XCTAssertEqual(
+            a.takeErrors().map(\.message),
+            ["serial 2999 type 1300: unterminated quoted value of comm (record cut short?)"])
         _ = a.consume(type: AuditRecordType.syscall, text: "audit(17956107")
         XCTAssertEqual(a.takeErrors().map(\.message), ["type 1300: malformed header, expected \".\" at byte 14"])
-        _ = a.consume(type: AuditRecordType.syscall, text: "audit(1795610746.023:3000): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=1 pid")
-        XCTAssertEqual(a.takeErrors().map(\.message), ["serial 3000 type 1300: field \"pid\" has no value (record cut short?)"])
+        _ = a.consume(
+            type: AuditRecordType.syscall,
+            text: "audit(1795610746.023:3000): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=1 pid")
+        XCTAssertEqual(
+            a.takeErrors().map(\.message), ["serial 3000 type 1300: field \"pid\" has no value (record cut short?)"])
         // Whole fields but no ids: reported when the group completes.
-        _ = a.consume(type: AuditRecordType.syscall, text: "audit(1795610746.023:3001): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=1 pid=5")
+        _ = a.consume(
+            type: AuditRecordType.syscall,
+            text: "audit(1795610746.023:3001): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=1 pid=5")
         _ = a.consume(type: AuditRecordType.execve, text: "audit(1795610746.023:3001): argc=2 a0=\"/bin/x\" a1=6869")
         _ = a.consume(type: AuditRecordType.eoe, text: "audit(1795610746.023:3001): ")
         XCTAssertEqual(a.takeErrors().map(\.message), ["serial 3001 type 1300: no uid field (record cut short?)"])
-        _ = a.consume(type: AuditRecordType.syscall, text: "audit(1795610746.023:3002): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=1 pid=5 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 comm=\"x\"")
+        _ = a.consume(
+            type: AuditRecordType.syscall,
+            text:
+                "audit(1795610746.023:3002): arch=c000003e syscall=59 success=yes exit=0 items=2 ppid=1 pid=5 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 comm=\"x\""
+        )
         _ = a.consume(type: AuditRecordType.execve, text: "audit(1795610746.023:3002): argc=2 a0=\"/bin/x\" a1=686")
         _ = a.consume(type: AuditRecordType.eoe, text: "audit(1795610746.023:3002): ")
-        XCTAssertEqual(a.takeErrors().map(\.message), ["serial 3002: a1 has an odd number of hex digits (record cut short?)"])
+        XCTAssertEqual(
+            a.takeErrors().map(\.message), ["serial 3002: a1 has an odd number of hex digits (record cut short?)"])
         // Later groups are unaffected.
         let events = run(group, a)
         XCTAssertEqual(events.compactMap(\.execEvent).first?.path, "/bin/echo")
@@ -183,9 +212,15 @@ final class AuditEventAssemblerTests: XCTestCase {
         options.wallMinusBootNs = 1_795_000_000_000_000_000
         let a = AuditEventAssembler(options: options)
         let lines: [(UInt16, String)] = [
-            (1300, "audit(1795610746.250:7): arch=c000003e syscall=322 success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=1 ppid=10 pid=11 auid=1000 uid=5 gid=6 euid=5 suid=5 fsuid=5 egid=7 sgid=6 fsgid=7 tty=pts0 ses=3 comm=6D7920636F6D6D20746861742069732077617920746F6F206C6F6E67 exe=\"/opt/x\" key=\"rigwatch\""),
+            (
+                1300,
+                "audit(1795610746.250:7): arch=c000003e syscall=322 success=yes exit=0 a0=3 a1=0 a2=0 a3=0 items=1 ppid=10 pid=11 auid=1000 uid=5 gid=6 euid=5 suid=5 fsuid=5 egid=7 sgid=6 fsgid=7 tty=pts0 ses=3 comm=6D7920636F6D6D20746861742069732077617920746F6F206C6F6E67 exe=\"/opt/x\" key=\"rigwatch\""
+            ),
             (1309, "audit(1795610746.250:7): argc=3 a0=2F6F70742F6D792078 a1=\"plain\" a2=\"\""),
-            (1302, "audit(1795610746.250:7): item=0 name=2F6F70742F6D792078 inode=1 dev=fe:00 mode=0100755 nametype=NORMAL"),
+            (
+                1302,
+                "audit(1795610746.250:7): item=0 name=2F6F70742F6D792078 inode=1 dev=fe:00 mode=0100755 nametype=NORMAL"
+            ),
             (1320, "audit(1795610746.250:7): "),
         ]
         let e = try XCTUnwrap(run(lines, a).first?.execEvent)
@@ -200,12 +235,19 @@ final class AuditEventAssemblerTests: XCTestCase {
     func testCredOf32BitCallAndUnknownProcess() throws {
         let a = assembler()
         // setresuid32 on i386 by a process the assembler never saw: before is unknown, so reported as before = after.
-        let events = run([
-            (1300, "audit(1795610746.250:8): arch=40000003 syscall=208 success=yes exit=0 a0=3e7 a1=ffffffff a2=3e7 a3=0 items=0 ppid=1 pid=50 auid=4294967295 uid=999 gid=0 euid=0 suid=999 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"x32\" exe=\"/x32\" key=\"rigwatch\""),
-            (1320, "audit(1795610746.250:8): "),
-            (1300, "audit(1795610746.251:9): arch=c000003e syscall=122 success=yes exit=0 a0=3e7 a1=0 a2=0 a3=0 items=0 ppid=1 pid=50 auid=4294967295 uid=999 gid=0 euid=0 suid=999 fsuid=999 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"x32\" exe=\"/x32\" key=\"rigwatch\""),
-            (1320, "audit(1795610746.251:9): "),
-        ], a)
+        let events = run(
+            [
+                (
+                    1300,
+                    "audit(1795610746.250:8): arch=40000003 syscall=208 success=yes exit=0 a0=3e7 a1=ffffffff a2=3e7 a3=0 items=0 ppid=1 pid=50 auid=4294967295 uid=999 gid=0 euid=0 suid=999 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"x32\" exe=\"/x32\" key=\"rigwatch\""
+                ),
+                (1320, "audit(1795610746.250:8): "),
+                (
+                    1300,
+                    "audit(1795610746.251:9): arch=c000003e syscall=122 success=yes exit=0 a0=3e7 a1=0 a2=0 a3=0 items=0 ppid=1 pid=50 auid=4294967295 uid=999 gid=0 euid=0 suid=999 fsuid=999 egid=0 sgid=0 fsgid=0 tty=(none) ses=4294967295 comm=\"x32\" exe=\"/x32\" key=\"rigwatch\""
+                ),
+                (1320, "audit(1795610746.251:9): "),
+            ], a)
         let creds = events.compactMap(\.credEvent)
         XCTAssertEqual(creds.count, 2)
         XCTAssertEqual(creds[0].syscall, .setresuid)
@@ -220,19 +262,30 @@ final class AuditEventAssemblerTests: XCTestCase {
 
     func testPidReusedUnderAnotherParentDropsLineageAndSeedsCount() throws {
         let a = assembler()
-        a.seed([ProcessSnapshot(pid: 100, ppid: 1, uid: 999, euid: 999), ProcessSnapshot(pid: 101, ppid: 100, uid: 0, euid: 0)])
+        a.seed([
+            ProcessSnapshot(pid: 100, ppid: 1, uid: 999, euid: 999),
+            ProcessSnapshot(pid: 101, ppid: 100, uid: 0, euid: 0),
+        ])
         XCTAssertEqual(a.lineage(of: 101), Self.user)
         func exec(_ serial: Int, pid: Int, ppid: Int) -> [(UInt16, String)] {
-            [(1300, "audit(1795610746.250:\(serial)): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=\(ppid) pid=\(pid) auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"id\" exe=\"/usr/bin/id\" key=\"rigwatch\""),
-             (1309, "audit(1795610746.250:\(serial)): argc=1 a0=\"id\""),
-             (1320, "audit(1795610746.250:\(serial)): ")]
+            [
+                (
+                    1300,
+                    "audit(1795610746.250:\(serial)): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=\(ppid) pid=\(pid) auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"id\" exe=\"/usr/bin/id\" key=\"rigwatch\""
+                ),
+                (1309, "audit(1795610746.250:\(serial)): argc=1 a0=\"id\""),
+                (1320, "audit(1795610746.250:\(serial)): "),
+            ]
         }
         XCTAssertEqual(run(exec(1, pid: 101, ppid: 100), a).first?.execEvent?.header.lineageUid, Self.user)
         XCTAssertEqual(run(exec(2, pid: 101, ppid: 7), a).first?.execEvent?.header.lineageUid, noLineage)
         XCTAssertNil(a.lineage(of: 101))
         // fork carries lineage to a child that execs after its parent is gone (reparented).
         let fork: [(UInt16, String)] = [
-            (1300, "audit(1795610746.250:3): arch=c000003e syscall=56 success=yes exit=300 a0=1200011 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 auid=0 uid=999 gid=0 euid=999 suid=999 fsuid=999 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"sh\" exe=\"/bin/sh\" key=\"rigwatch\""),
+            (
+                1300,
+                "audit(1795610746.250:3): arch=c000003e syscall=56 success=yes exit=300 a0=1200011 a1=0 a2=0 a3=0 items=0 ppid=1 pid=100 auid=0 uid=999 gid=0 euid=999 suid=999 fsuid=999 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm=\"sh\" exe=\"/bin/sh\" key=\"rigwatch\""
+            ),
             (1320, "audit(1795610746.250:3): "),
         ]
         let f = try XCTUnwrap(run(fork, a).first?.forkEvent)
@@ -243,7 +296,16 @@ final class AuditEventAssemblerTests: XCTestCase {
 }
 
 extension Event {
-    var execEvent: ExecEvent? { if case .exec(let e) = self { return e }; return nil }
-    var credEvent: CredEvent? { if case .cred(let e) = self { return e }; return nil }
-    var forkEvent: ForkEvent? { if case .fork(let e) = self { return e }; return nil }
+    var execEvent: ExecEvent? {
+        if case .exec(let e) = self { return e }
+        return nil
+    }
+    var credEvent: CredEvent? {
+        if case .cred(let e) = self { return e }
+        return nil
+    }
+    var forkEvent: ForkEvent? {
+        if case .fork(let e) = self { return e }
+        return nil
+    }
 }

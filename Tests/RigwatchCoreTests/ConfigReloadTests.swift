@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchConfig
-@testable import RigwatchCore
 import XCTest
+
+@testable import RigwatchCore
 
 /// SIGHUP's pure parts: which keys change live and which take a restart
 /// (`ConfigReloadPlan`), and the mining detector taking new settings while it runs.
@@ -16,7 +17,8 @@ final class ConfigReloadTests: XCTestCase {
 
     func testLiveKeysApplyAndRestartOnlyKeysKeepTheRunningValue() throws {
         let running = RigwatchConfig()
-        let loaded = try ConfigLoader.parse("""
+        let loaded = try ConfigLoader.parse(
+            """
             watch_users: [alice]
             engine:
               process_table_size: 1024
@@ -51,32 +53,36 @@ final class ConfigReloadTests: XCTestCase {
         XCTAssertEqual(plan.config.alerts.spoolDirectory, running.alerts.spoolDirectory)
         XCTAssertEqual(plan.config.alerts.spoolMaxBytes, running.alerts.spoolMaxBytes)
         XCTAssertEqual(plan.config.service.lockFile, running.service.lockFile)
-        XCTAssertEqual(plan.needsRestart.map(\.description), [
-            "watch_users [vastai_kaalia] → [alice]",
-            "engine.process_table_size 65536 → 1024",
-            "network.snapshot_interval_seconds 5 → 9",
-            "mining.enabled true → false",
-            "alerts.log_file /var/log/rigwatch/alerts.jsonl → /tmp/rw/other.jsonl",
-            "alerts.spool_dir /var/lib/rigwatch/spool → /tmp/rw/spool",
-            "alerts.spool_max_bytes 67108864 → 8192",
-            "service.lock_file /run/rigwatch/rigwatch.lock → /tmp/rw/rigwatch.lock",
-        ])
+        XCTAssertEqual(
+            plan.needsRestart.map(\.description),
+            [
+                "watch_users [vastai_kaalia] → [alice]",
+                "engine.process_table_size 65536 → 1024",
+                "network.snapshot_interval_seconds 5 → 9",
+                "mining.enabled true → false",
+                "alerts.log_file /var/log/rigwatch/alerts.jsonl → /tmp/rw/other.jsonl",
+                "alerts.spool_dir /var/lib/rigwatch/spool → /tmp/rw/spool",
+                "alerts.spool_max_bytes 67108864 → 8192",
+                "service.lock_file /run/rigwatch/rigwatch.lock → /tmp/rw/rigwatch.lock",
+            ])
 
         // Live: the new values.
         XCTAssertEqual(plan.config.mining.extraMinerNames, ["rwminer"])
         XCTAssertEqual(plan.config.alerts.dedupWindowSeconds, 5)
         XCTAssertEqual(plan.config.alerts.stormPerRule, 3)
         XCTAssertEqual(plan.config.service.heartbeatHours, 2)
-        XCTAssertEqual(plan.applied.map(\.description), [
-            "mining.quiet_seconds 600 → 30",
-            "mining.extra_miner_names [] → [rwminer]",
-            "alerts.dedup_window_seconds 60 → 5",
-            "alerts.storm_per_rule 20 → 3",
-            "alerts.discord.webhook_file none → /etc/rigwatch/webhook",
-            "alerts.discord.timeout_seconds 15 → 7",
-            "service.metrics_file /var/lib/node_exporter/textfile_collector/rigwatch.prom → \"\"",
-            "service.heartbeat_hours 0 → 2",
-        ])
+        XCTAssertEqual(
+            plan.applied.map(\.description),
+            [
+                "mining.quiet_seconds 600 → 30",
+                "mining.extra_miner_names [] → [rwminer]",
+                "alerts.dedup_window_seconds 60 → 5",
+                "alerts.storm_per_rule 20 → 3",
+                "alerts.discord.webhook_file none → /etc/rigwatch/webhook",
+                "alerts.discord.timeout_seconds 15 → 7",
+                "service.metrics_file /var/lib/node_exporter/textfile_collector/rigwatch.prom → \"\"",
+                "service.heartbeat_hours 0 → 2",
+            ])
     }
 
     /// `--watch-user` on the command line: the file's watch_users does not matter.
@@ -93,8 +99,9 @@ final class ConfigReloadTests: XCTestCase {
         XCTAssertNotEqual(running, moved, "origins differ")
         XCTAssertEqual(ConfigReloadPlan(running: running, loaded: moved).applied, [])
         let more = try ConfigLoader.parse("policy:\n  rules: [/usr/bin/id, \"!/usr/bin/su\"]\n")
-        XCTAssertEqual(ConfigReloadPlan(running: running, loaded: more).applied.map(\.description),
-                       ["policy.rules [/usr/bin/id] → [/usr/bin/id, !/usr/bin/su]"])
+        XCTAssertEqual(
+            ConfigReloadPlan(running: running, loaded: more).applied.map(\.description),
+            ["policy.rules [/usr/bin/id] → [/usr/bin/id, !/usr/bin/su]"])
     }
 
     /// Every configuration value is either live or restart-only: a key added to
@@ -104,15 +111,23 @@ final class ConfigReloadTests: XCTestCase {
         /// Property paths of the leaves ("service.lockFile"); sections are the `…Config` structs.
         func leaves(_ value: Any, _ path: String) -> [String] {
             let mirror = Mirror(reflecting: value)
-            guard mirror.displayStyle == .struct, String(describing: mirror.subjectType).hasSuffix("Config") else { return [path] }
-            return mirror.children.flatMap { leaves($0.value, path.isEmpty ? $0.label ?? "?" : path + "." + ($0.label ?? "?")) }
+            guard mirror.displayStyle == .struct, String(describing: mirror.subjectType).hasSuffix("Config") else {
+                return [path]
+            }
+            return mirror.children.flatMap {
+                leaves($0.value, path.isEmpty ? $0.label ?? "?" : path + "." + ($0.label ?? "?"))
+            }
         }
         let all = leaves(RigwatchConfig(), "")
         let keys = ConfigReloadPlan.restartOnlyKeys + ConfigReloadPlan.live.map(\.key)
         let sections = Set(keys.compactMap { $0.split(separator: ".").first.map(String.init) })
-        let unclassifiedSections = all.filter { $0.contains(".") && !sections.contains(String($0.split(separator: ".")[0])) }
-        XCTAssertEqual(all.count, keys.count,
-                       "configuration keys missing from ConfigReloadPlan (add each to `live`, and apply it in ConfigReloader, or to `restartOnly`); sections it does not know at all: \(unclassifiedSections)")
+        let unclassifiedSections = all.filter {
+            $0.contains(".") && !sections.contains(String($0.split(separator: ".")[0]))
+        }
+        XCTAssertEqual(
+            all.count, keys.count,
+            "configuration keys missing from ConfigReloadPlan (add each to `live`, and apply it in ConfigReloader, or to `restartOnly`); sections it does not know at all: \(unclassifiedSections)"
+        )
         XCTAssertEqual(Set(keys).count, keys.count, "a key listed twice")
     }
 
@@ -122,14 +137,15 @@ final class ConfigReloadTests: XCTestCase {
     func testMiningDetectorTakesNewSignaturesWhileRunning() throws {
         typealias S = MiningScenario
         var noGPU = MiningSettings()
-        noGPU.expectGPU = false // no GPU on this host: nothing held for a GPU signal
+        noGPU.expectGPU = false  // no GPU on this host: nothing held for a GPU signal
         let engine = S.engine(noGPU)
         let detector = try XCTUnwrap(engine.detectors(of: MiningDetector.self).first)
         let miner = ["/opt/x/rwreloadminer", "--threads", "4"]
 
         XCTAssertEqual(engine.consume(S.exec(500, miner, ts: 1 * S.second)), [], "unknown before the reload")
 
-        var reloaded = try XCTUnwrap(try ConfigLoader.parse("mining:\n  extra_miner_names: [rwreloadminer]\n").mining.settings)
+        var reloaded = try XCTUnwrap(
+            try ConfigLoader.parse("mining:\n  extra_miner_names: [rwreloadminer]\n").mining.settings)
         reloaded.expectGPU = false
         detector.replaceSettings(reloaded)
         XCTAssertEqual(detector.settings.signatures.minerNames.contains("rwreloadminer"), true)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
-@testable import RigwatchAlerts
 import RigwatchCore
 import XCTest
+
+@testable import RigwatchAlerts
 
 /// The Discord message body: limits, packing, and that attacker text arrives intact and inert.
 final class DiscordPayloadTests: XCTestCase {
@@ -17,22 +18,29 @@ final class DiscordPayloadTests: XCTestCase {
     static let nastyText = "x\"\\`@everyone ```\n<@1> [a](https://e) *b* \u{0}\u{1B}\u{202E}🚀\u{200B} -#"
 
     func process(_ pid: UInt32, exe: String, argv: [String], comm: String = "sh") -> ProcessSummary {
-        ProcessSummary(pid: pid, ppid: pid - 1, exe: exe, argv: argv, uid: 1000, euid: 0, gid: 1000, egid: 0,
-                       lineageUid: 1000, cgroupId: 4242, comm: comm)
+        ProcessSummary(
+            pid: pid, ppid: pid - 1, exe: exe, argv: argv, uid: 1000, euid: 0, gid: 1000, egid: 0,
+            lineageUid: 1000, cgroupId: 4242, comm: comm)
     }
 
-    func envelope(_ n: Int = 1, severity: Severity = .high, title: String? = nil, argv: [String] = ["id"],
-                  exe: String = "/usr/bin/id", evidence: [(String, String)] = [("command", "id")],
-                  host: String = "gpu-host-1", count: Int = 1, wallNs: Int64 = 1_700_000_000_123_456_789) -> AlertEnvelope {
-        let chain = [process(100, exe: exe, argv: argv, comm: "id"),
-                     process(99, exe: "/usr/bin/sudo", argv: ["sudo", "-u", "root", "id"]),
-                     process(98, exe: "/bin/bash", argv: ["-bash"])]
-        var alert = Alert(rule: "unlisted-privileged-exec", severity: severity, title: title ?? "alert \(n)",
-                          eventTimeNs: UInt64(n), chain: chain, evidence: evidence, dedupKey: "k\(n)")
+    func envelope(
+        _ n: Int = 1, severity: Severity = .high, title: String? = nil, argv: [String] = ["id"],
+        exe: String = "/usr/bin/id", evidence: [(String, String)] = [("command", "id")],
+        host: String = "gpu-host-1", count: Int = 1, wallNs: Int64 = 1_700_000_000_123_456_789
+    ) -> AlertEnvelope {
+        let chain = [
+            process(100, exe: exe, argv: argv, comm: "id"),
+            process(99, exe: "/usr/bin/sudo", argv: ["sudo", "-u", "root", "id"]),
+            process(98, exe: "/bin/bash", argv: ["-bash"]),
+        ]
+        var alert = Alert(
+            rule: "unlisted-privileged-exec", severity: severity, title: title ?? "alert \(n)",
+            eventTimeNs: UInt64(n), chain: chain, evidence: evidence, dedupKey: "k\(n)")
         alert.id = "a\(n)"
-        return AlertEnvelope(alert: alert, host: host, sensorVersion: "0.3.0", eventWallNs: wallNs,
-                             detectedWallNs: wallNs + 1_000_000, count: count,
-                             firstWallNs: wallNs - 60_000_000_000, lastWallNs: wallNs)
+        return AlertEnvelope(
+            alert: alert, host: host, sensorVersion: "0.3.0", eventWallNs: wallNs,
+            detectedWallNs: wallNs + 1_000_000, count: count,
+            firstWallNs: wallNs - 60_000_000_000, lastWallNs: wallNs)
     }
 
     // MARK: decoding as a reader would (the documented rules)
@@ -53,14 +61,21 @@ final class DiscordPayloadTests: XCTestCase {
         while i < s.count {
             let c = s[i]
             if c == " " {
-                if inWord { words.append(String(word)); word = .init(); inWord = false }
+                if inWord {
+                    words.append(String(word))
+                    word = .init()
+                    inWord = false
+                }
                 i += 1
                 continue
             }
             inWord = true
             if c == "'" {
                 i += 1
-                while i < s.count && s[i] != "'" { word.append(s[i]); i += 1 }
+                while i < s.count && s[i] != "'" {
+                    word.append(s[i])
+                    i += 1
+                }
                 guard i < s.count else { return nil }
                 i += 1
             } else if c == "$" && i + 1 < s.count && s[i + 1] == "'" {
@@ -74,9 +89,15 @@ final class DiscordPayloadTests: XCTestCase {
                         case "n": word.append("\n")
                         case "t": word.append("\t")
                         case "r": word.append("\r")
-                        case "x": guard let v = hexScalar(2) else { return nil }; word.append(v)
-                        case "u": guard let v = hexScalar(4) else { return nil }; word.append(v)
-                        case "U": guard let v = hexScalar(8) else { return nil }; word.append(v)
+                        case "x":
+                            guard let v = hexScalar(2) else { return nil }
+                            word.append(v)
+                        case "u":
+                            guard let v = hexScalar(4) else { return nil }
+                            word.append(v)
+                        case "U":
+                            guard let v = hexScalar(8) else { return nil }
+                            word.append(v)
                         default: return nil
                         }
                     } else {
@@ -87,7 +108,7 @@ final class DiscordPayloadTests: XCTestCase {
                 guard i < s.count else { return nil }
                 i += 1
             } else if c == "\\" || c == "\"" || c == "$" || c == "`" {
-                return nil // never written outside quotes
+                return nil  // never written outside quotes
             } else {
                 word.append(c)
                 i += 1
@@ -107,7 +128,10 @@ final class DiscordPayloadTests: XCTestCase {
             let c = s[i]
             i += 1
             if c == "\u{200B}" { continue }
-            guard c == "\\" else { out.append(c); continue }
+            guard c == "\\" else {
+                out.append(c)
+                continue
+            }
             guard i < s.count else { return nil }
             let e = s[i]
             i += 1
@@ -117,8 +141,9 @@ final class DiscordPayloadTests: XCTestCase {
             case "r": out.append("\r")
             case "u":
                 guard i < s.count, s[i] == "{", let close = s[i...].firstIndex(of: "}"),
-                      let v = UInt32(String(String.UnicodeScalarView(s[(i + 1)..<close])), radix: 16),
-                      let scalar = Unicode.Scalar(v) else { return nil }
+                    let v = UInt32(String(String.UnicodeScalarView(s[(i + 1)..<close])), radix: 16),
+                    let scalar = Unicode.Scalar(v)
+                else { return nil }
                 out.append(scalar)
                 i = close + 1
             default: out.append(e)
@@ -157,7 +182,8 @@ final class DiscordPayloadTests: XCTestCase {
     /// Asserts every Discord limit and our own rules; returns the embeds' summed length.
     @discardableResult
     func assertWithinLimits(_ message: [String: Any], file: StaticString = #filePath, line: UInt = #line) -> Int {
-        XCTAssertEqual((message["allowed_mentions"] as? [String: Any])?["parse"] as? [String], [], file: file, line: line)
+        XCTAssertEqual(
+            (message["allowed_mentions"] as? [String: Any])?["parse"] as? [String], [], file: file, line: line)
         if let content = message["content"] as? String {
             XCTAssertLessThanOrEqual(length(content), 2000, file: file, line: line)
         }
@@ -177,7 +203,8 @@ final class DiscordPayloadTests: XCTestCase {
             let fields = embed["fields"] as? [[String: Any]] ?? []
             XCTAssertLessThanOrEqual(fields.count, 25, file: file, line: line)
             for field in fields {
-                let name = field["name"] as? String ?? "", value = field["value"] as? String ?? ""
+                let name = field["name"] as? String ?? ""
+                let value = field["value"] as? String ?? ""
                 XCTAssertFalse(name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, file: file, line: line)
                 XCTAssertFalse(value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, file: file, line: line)
                 XCTAssertLessThanOrEqual(length(name), 256, file: file, line: line)
@@ -207,7 +234,8 @@ final class DiscordPayloadTests: XCTestCase {
         XCTAssertEqual((embed["footer"] as? [String: Any])?["text"] as? String, "rigwatch 0.3.0 on gpu-host-1")
         XCTAssertEqual(embed["color"] as? Int, 0xE67E22)
         let names = (embed["fields"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
-        XCTAssertEqual(names, ["Rule", "Severity", "Host", "PID", "User / lineage", "Cgroup", "Executable", "command", "rule"])
+        XCTAssertEqual(
+            names, ["Rule", "Severity", "Host", "PID", "User / lineage", "Cgroup", "Executable", "command", "rule"])
         XCTAssertEqual(field(embed, "Rule"), "unlisted-privileged-exec")
         XCTAssertEqual(field(embed, "Severity"), "HIGH")
         XCTAssertEqual(field(embed, "PID"), "100 (parent 99), comm id")
@@ -215,7 +243,9 @@ final class DiscordPayloadTests: XCTestCase {
         XCTAssertEqual(field(embed, "Cgroup"), "4242")
         XCTAssertNil(field(embed, "Occurrences"), "only for folded alerts")
         let description = try XCTUnwrap(embed["description"] as? String)
-        XCTAssertEqual(description, """
+        XCTAssertEqual(
+            description,
+            """
             **Command line** (argv as shell words)
             ```
             id
@@ -229,7 +259,9 @@ final class DiscordPayloadTests: XCTestCase {
     }
 
     func testColorsBySeverity() throws {
-        let expected: [Severity: Int] = [.info: 0x95A5A6, .low: 0x3498DB, .medium: 0xF1C40F, .high: 0xE67E22, .critical: 0xE74C3C]
+        let expected: [Severity: Int] = [
+            .info: 0x95A5A6, .low: 0x3498DB, .medium: 0xF1C40F, .high: 0xE67E22, .critical: 0xE74C3C,
+        ]
         for severity in Severity.allCases {
             let message = try parse(DiscordPayload.build([envelope(severity: severity)][...]).json)
             let embed = try XCTUnwrap(embeds(message).first)
@@ -256,7 +288,8 @@ final class DiscordPayloadTests: XCTestCase {
     func testOccurrencesFieldForFoldedAlerts() throws {
         let message = try parse(DiscordPayload.build([envelope(count: 7, wallNs: 1_700_000_000_000_000_000)][...]).json)
         let embed = try XCTUnwrap(embeds(message).first)
-        XCTAssertEqual(field(embed, "Occurrences"), "7 times, first 2023-11-14T22:12:20.000Z, last 2023-11-14T22:13:20.000Z")
+        XCTAssertEqual(
+            field(embed, "Occurrences"), "7 times, first 2023-11-14T22:12:20.000Z, last 2023-11-14T22:13:20.000Z")
     }
 
     func testNastyArgvRoundTripsExactlyThroughCodeBlocks() throws {
@@ -270,7 +303,9 @@ final class DiscordPayloadTests: XCTestCase {
         XCTAssertEqual(blocks.count, 2)
         XCTAssertEqual(shellWords(blocks[0]), argv, String(blocks[0]))
         let ancestors = blocks[1].split(separator: "\n")
-        XCTAssertEqual(ancestors.map(shellWords), [["99", "/usr/bin/sudo", "sudo", "-u", "root", "id"], ["98", "/bin/bash", "-bash"]])
+        XCTAssertEqual(
+            ancestors.map(shellWords),
+            [["99", "/usr/bin/sudo", "sudo", "-u", "root", "id"], ["98", "/bin/bash", "-bash"]])
         for block in blocks {
             XCTAssertFalse(block.contains("`"), "no backtick can close the block")
             XCTAssertFalse(block.contains("@"), "no mention, even one Discord would not render")
@@ -284,7 +319,9 @@ final class DiscordPayloadTests: XCTestCase {
 
     func testNastyTextRoundTripsExactlyOutsideCodeBlocks() throws {
         let text = Self.nastyText
-        let evidence = [(text, text), ("empty", ""), ("blank", "  \u{A0}"), ("-dash", "a://b:c -d"), ("inline", "<@&5>")]
+        let evidence = [
+            (text, text), ("empty", ""), ("blank", "  \u{A0}"), ("-dash", "a://b:c -d"), ("inline", "<@&5>"),
+        ]
         let e = envelope(title: text, evidence: evidence)
         var withComm = e
         withComm.alert.chain[0].comm = "@here`x`"
@@ -300,16 +337,22 @@ final class DiscordPayloadTests: XCTestCase {
             XCTAssertEqual(unescapeMarkdown(f["name"] as? String ?? ""), name)
             XCTAssertEqual(unescapeMarkdown(f["value"] as? String ?? ""), value, "\(f)")
         }
-        XCTAssertEqual(field(embed, "PID").map { unescapeMarkdown(String($0.dropFirst("100 (parent 99), comm ".count))) }, "@here`x`")
+        XCTAssertEqual(
+            field(embed, "PID").map { unescapeMarkdown(String($0.dropFirst("100 (parent 99), comm ".count))) },
+            "@here`x`")
         let content = try XCTUnwrap(message["content"] as? String)
         XCTAssertTrue(content.hasPrefix("**[HIGH]** "))
-        let untrusted = [String(title.dropFirst(7)), String(content.dropFirst(11))]
+        let untrusted =
+            [String(title.dropFirst(7)), String(content.dropFirst(11))]
             + evidenceFields.flatMap { [$0["name"] as? String ?? "", $0["value"] as? String ?? ""] }
         for s in untrusted where s != "(empty)" {
             XCTAssertFalse(s.contains("@everyone") || s.contains("@here"), s)
-            XCTAssertEqual(s.components(separatedBy: "@").count, s.components(separatedBy: "@\u{200B}").count, "every @ is broken: \(s)")
+            XCTAssertEqual(
+                s.components(separatedBy: "@").count, s.components(separatedBy: "@\u{200B}").count,
+                "every @ is broken: \(s)")
             XCTAssertFalse(s.contains("](") || s.contains("https://") || s.contains("```"), s)
-            XCTAssertFalse(s.unicodeScalars.contains { $0 != "\u{200B}" && Invisible.contains($0) }, "nothing hidden: \(s)")
+            XCTAssertFalse(
+                s.unicodeScalars.contains { $0 != "\u{200B}" && Invisible.contains($0) }, "nothing hidden: \(s)")
             // Every markdown character is escaped: without the escape pairs none is left.
             let bare = s.replacingOccurrences(of: #"\\."#, with: "", options: .regularExpression)
             XCTAssertNil(bare.rangeOfCharacter(from: CharacterSet(charactersIn: "\\*_~`|<>#[]()")), "\(s) -> \(bare)")
@@ -320,10 +363,13 @@ final class DiscordPayloadTests: XCTestCase {
     func testHugeAlertIsCutToFitWithVisibleMarkers() throws {
         let hugeArgv = ["python3", "-c", String(repeating: "import os; os.system('`x`@everyone') 🚀\n", count: 300)]
         XCTAssertGreaterThan(hugeArgv[2].count, 10_000)
-        let evidence = (0..<100).map { ("evidence \($0) " + String(repeating: "k", count: 300), String(repeating: "v*@", count: 700)) }
-        let e = envelope(title: String(repeating: "title_", count: 100), argv: hugeArgv,
-                         exe: String(repeating: "/long", count: 500), evidence: evidence,
-                         host: String(repeating: "h", count: 3000), count: 3)
+        let evidence = (0..<100).map {
+            ("evidence \($0) " + String(repeating: "k", count: 300), String(repeating: "v*@", count: 700))
+        }
+        let e = envelope(
+            title: String(repeating: "title_", count: 100), argv: hugeArgv,
+            exe: String(repeating: "/long", count: 500), evidence: evidence,
+            host: String(repeating: "h", count: 3000), count: 3)
         let (json, count) = DiscordPayload.build([e, envelope(2)][...])
         XCTAssertEqual(count, 1, "the huge alert goes alone")
         let message = try parse(json)
@@ -334,7 +380,8 @@ final class DiscordPayloadTests: XCTestCase {
         XCTAssertEqual(fields.count, 25)
         XCTAssertEqual(fields.last?["name"] as? String, "Fields left out")
         // 8 fixed fields (with Occurrences) + 100 evidence = 108; 24 kept.
-        XCTAssertEqual(fields.last?["value"] as? String, "84 more evidence fields did not fit (Discord allows 25 per embed)")
+        XCTAssertEqual(
+            fields.last?["value"] as? String, "84 more evidence fields did not fit (Discord allows 25 per embed)")
         let title = try XCTUnwrap(embed["title"] as? String)
         XCTAssertTrue(title.hasSuffix(DiscordText.marker))
         let description = try XCTUnwrap(embed["description"] as? String)
@@ -438,7 +485,8 @@ final class DiscordPayloadTests: XCTestCase {
         XCTAssertEqual(u.text, "🚀…[truncated]")
         XCTAssertEqual(u.count, 14)
         var exact = BoundedText(limit: 4)
-        exact.append("🚀"); exact.append("🚀")
+        exact.append("🚀")
+        exact.append("🚀")
         XCTAssertFalse(exact.truncated, "text that fits exactly is not cut")
     }
 }

@@ -4,22 +4,34 @@ import XCTest
 
 /// Scenario builders shared by engine and detector tests.
 enum Scenario {
-    static func header(_ tgid: UInt32, ppid: UInt32, ts: UInt64, uid: UInt32 = 0, euid: UInt32? = nil,
-                       lineage: UInt32 = noLineage, comm: String = "sh") -> EventHeader {
-        EventHeader(timestampNs: ts, pid: tgid, tgid: tgid, ppid: ppid, uid: uid, euid: euid ?? uid, gid: uid,
-                    egid: uid, lineageUid: lineage, cgroupId: 77, comm: Comm(comm))
+    static func header(
+        _ tgid: UInt32, ppid: UInt32, ts: UInt64, uid: UInt32 = 0, euid: UInt32? = nil,
+        lineage: UInt32 = noLineage, comm: String = "sh"
+    ) -> EventHeader {
+        EventHeader(
+            timestampNs: ts, pid: tgid, tgid: tgid, ppid: ppid, uid: uid, euid: euid ?? uid, gid: uid,
+            egid: uid, lineageUid: lineage, cgroupId: 77, comm: Comm(comm))
     }
 
-    static func fork(_ parent: UInt32, ppid: UInt32, child: UInt32, ts: UInt64, uid: UInt32 = 0, lineage: UInt32 = noLineage) -> Event {
-        .fork(ForkEvent(header: header(parent, ppid: ppid, ts: ts, uid: uid, lineage: lineage), childPid: child, childTgid: child))
+    static func fork(
+        _ parent: UInt32, ppid: UInt32, child: UInt32, ts: UInt64, uid: UInt32 = 0, lineage: UInt32 = noLineage
+    ) -> Event {
+        .fork(
+            ForkEvent(
+                header: header(parent, ppid: ppid, ts: ts, uid: uid, lineage: lineage), childPid: child,
+                childTgid: child))
     }
 
-    static func exec(_ tgid: UInt32, ppid: UInt32, ts: UInt64, argv: [String], uid: UInt32 = 0, euid: UInt32? = nil,
-                     lineage: UInt32 = noLineage, flags: ExecEvent.Flags = []) -> Event {
+    static func exec(
+        _ tgid: UInt32, ppid: UInt32, ts: UInt64, argv: [String], uid: UInt32 = 0, euid: UInt32? = nil,
+        lineage: UInt32 = noLineage, flags: ExecEvent.Flags = []
+    ) -> Event {
         let comm = String(argv.first.map { $0.split(separator: "/").last.map(String.init) ?? $0 } ?? "")
-        return .exec(ExecEvent(header: header(tgid, ppid: ppid, ts: ts, uid: uid, euid: euid, lineage: lineage, comm: comm),
-                               loginUid: noLineage, flags: flags, argc: UInt32(argv.count), oldPid: tgid,
-                               filename: Array((argv.first ?? "").utf8), args: ExecEvent.joinArgs(argv)))
+        return .exec(
+            ExecEvent(
+                header: header(tgid, ppid: ppid, ts: ts, uid: uid, euid: euid, lineage: lineage, comm: comm),
+                loginUid: noLineage, flags: flags, argc: UInt32(argv.count), oldPid: tgid,
+                filename: Array((argv.first ?? "").utf8), args: ExecEvent.joinArgs(argv)))
     }
 
     static func exit(_ tgid: UInt32, ppid: UInt32, ts: UInt64, code: Int32 = 0) -> Event {
@@ -37,7 +49,8 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(table[11]?.execSeen, false)
         XCTAssertEqual(table[11]?.ppid, 10)
         XCTAssertEqual(table[11]?.startNs, 2)
-        table.apply(Scenario.exec(11, ppid: 10, ts: 3, argv: ["/usr/bin/sudo", "id"], uid: 1000, euid: 0, lineage: 1000))
+        table.apply(
+            Scenario.exec(11, ppid: 10, ts: 3, argv: ["/usr/bin/sudo", "id"], uid: 1000, euid: 0, lineage: 1000))
         XCTAssertEqual(table[11]?.argv, ["/usr/bin/sudo", "id"])
         XCTAssertEqual(table[11]?.euid, 0)
         XCTAssertEqual(table.chain(of: 11).map(\.path), ["/usr/bin/sudo", "/bin/bash"])
@@ -89,8 +102,10 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(alerts[0].severity, .high)
         XCTAssertEqual(alerts[0].title, "Sensor lost 42 events (ring buffer full)")
         XCTAssertEqual(alerts[0].eventTimeNs, 9_000_000_000)
-        XCTAssertEqual(AlertFormat.json(alerts[0]),
-            #"{"type":"alert","id":"sensor-lost-events-1","rule":"sensor-lost-events","severity":"high","title":"Sensor lost 42 events (ring buffer full)","ts_ns":9000000000,"subject":null,"chain":[],"evidence":{"lost":"42","total_lost":"50"},"dedup_key":"sensor-lost-events"}"#)
+        XCTAssertEqual(
+            AlertFormat.json(alerts[0]),
+            #"{"type":"alert","id":"sensor-lost-events-1","rule":"sensor-lost-events","severity":"high","title":"Sensor lost 42 events (ring buffer full)","ts_ns":9000000000,"subject":null,"chain":[],"evidence":{"lost":"42","total_lost":"50"},"dedup_key":"sensor-lost-events"}"#
+        )
     }
 
     /// Detectors see an exiting process while it is still in the table.
@@ -99,8 +114,11 @@ final class EngineTests: XCTestCase {
             let name = "exit-watcher"
             func observe(_ event: Event, context: DetectionContext) -> [Alert] {
                 guard case .exit(let e) = event else { return [] }
-                return [Alert(rule: name, severity: .info, title: "exit", eventTimeNs: e.header.timestampNs,
-                              chain: context.chain(of: e.header.tgid), dedupKey: "x")]
+                return [
+                    Alert(
+                        rule: name, severity: .info, title: "exit", eventTimeNs: e.header.timestampNs,
+                        chain: context.chain(of: e.header.tgid), dedupKey: "x")
+                ]
             }
         }
         let engine = Engine(detectors: [ExitWatcher()])

@@ -12,8 +12,13 @@ final class EventDecoderTests: XCTestCase {
         h.size = UInt16(size)
         h.abi_version = UInt32(RW_ABI_VERSION)
         h.timestamp_ns = 123_456_789_000
-        h.pid = 101; h.tgid = 100; h.ppid = 99
-        h.uid = 1000; h.euid = 0; h.gid = 1001; h.egid = 0
+        h.pid = 101
+        h.tgid = 100
+        h.ppid = 99
+        h.uid = 1000
+        h.euid = 0
+        h.gid = 1001
+        h.egid = 0
         h.lineage_uid = 1000
         h.cgroup_id = 0xdead_beef
         withUnsafeMutableBytes(of: &h.comm) { raw in
@@ -109,14 +114,16 @@ final class EventDecoderTests: XCTestCase {
     func testDecodesForkAndExit() throws {
         var f = rw_fork()
         f.hdr = header(kind: RW_EVENT_FORK.rawValue, size: MemoryLayout<rw_fork>.size)
-        f.child_pid = 555; f.child_tgid = 555
+        f.child_pid = 555
+        f.child_tgid = 555
         guard case .fork(let fork) = try EventDecoder.decode(bytes(of: f)) else { return XCTFail("not a fork") }
         XCTAssertEqual(fork.childPid, 555)
         XCTAssertEqual(fork.childTgid, 555)
 
         var x = rw_exit()
         x.hdr = header(kind: RW_EVENT_EXIT.rawValue, size: MemoryLayout<rw_exit>.size)
-        x.exit_code = -1; x.signal = 9
+        x.exit_code = -1
+        x.signal = 9
         guard case .exit(let exit) = try EventDecoder.decode(bytes(of: x)) else { return XCTFail("not an exit") }
         XCTAssertEqual(exit.exitCode, -1)
         XCTAssertEqual(exit.signal, 9)
@@ -141,7 +148,7 @@ final class EventDecoderTests: XCTestCase {
             XCTAssertTrue(String(describing: $0).contains("version 77 not supported"))
         }
         var badLen = good
-        badLen[84] = 200 // args_len larger than the record holds
+        badLen[84] = 200  // args_len larger than the record holds
         XCTAssertThrowsError(try EventDecoder.decode(badLen)) {
             XCTAssertEqual($0 as? DecodeError, .badExecLengths(argsLen: 200, room: 5))
         }
@@ -177,25 +184,30 @@ final class EventDecoderTests: XCTestCase {
         let args = ExecEvent.joinArgs(["/bin/echo", "it's \"q\"\n\t\u{1}", "ü"])
         let raw = execRecord(filename: "/bin/echo", args: args, argc: 3)
         let event = try EventDecoder.decode(raw)
-        XCTAssertEqual(EventFormat.json(event),
-            #"{"type":"exec","ts_ns":123456789000,"pid":101,"tgid":100,"ppid":99,"uid":1000,"euid":0,"gid":1001,"egid":0,"lineage_uid":1000,"cgroup_id":3735928559,"comm":"sudo","filename":"/bin/echo","argv":["/bin/echo","it's \"q\"\n\t\u0001","ü"],"argc":3,"args_len":25,"login_uid":1000,"old_pid":100,"flags":[]}"#)
-        XCTAssertEqual(EventFormat.text(event),
-            #"123.456789 exec pid=100 ppid=99 uid=1000 euid=0 lineage=1000 comm=sudo /bin/echo argv=[/bin/echo 'it'\''s "q"\xa\x9\x1' ü]"#)
+        XCTAssertEqual(
+            EventFormat.json(event),
+            #"{"type":"exec","ts_ns":123456789000,"pid":101,"tgid":100,"ppid":99,"uid":1000,"euid":0,"gid":1001,"egid":0,"lineage_uid":1000,"cgroup_id":3735928559,"comm":"sudo","filename":"/bin/echo","argv":["/bin/echo","it's \"q\"\n\t\u0001","ü"],"argc":3,"args_len":25,"login_uid":1000,"old_pid":100,"flags":[]}"#
+        )
+        XCTAssertEqual(
+            EventFormat.text(event),
+            #"123.456789 exec pid=100 ppid=99 uid=1000 euid=0 lineage=1000 comm=sudo /bin/echo argv=[/bin/echo 'it'\''s "q"\xa\x9\x1' ü]"#
+        )
     }
 
     func testLineageSeedFollowsDescendants() {
         let procs = [
             ProcessSnapshot(pid: 1, ppid: 0, uid: 0, euid: 0),
-            ProcessSnapshot(pid: 10, ppid: 1, uid: 1000, euid: 1000), // watched daemon
-            ProcessSnapshot(pid: 11, ppid: 10, uid: 1000, euid: 0),   // its sudo
-            ProcessSnapshot(pid: 12, ppid: 11, uid: 0, euid: 0),      // root child of sudo
-            ProcessSnapshot(pid: 13, ppid: 12, uid: 2000, euid: 2000), // another watched user below: keeps 1000
-            ProcessSnapshot(pid: 20, ppid: 1, uid: 0, euid: 0),       // unrelated
-            ProcessSnapshot(pid: 30, ppid: 1, uid: 2000, euid: 2000), // second watched user
+            ProcessSnapshot(pid: 10, ppid: 1, uid: 1000, euid: 1000),  // watched daemon
+            ProcessSnapshot(pid: 11, ppid: 10, uid: 1000, euid: 0),  // its sudo
+            ProcessSnapshot(pid: 12, ppid: 11, uid: 0, euid: 0),  // root child of sudo
+            ProcessSnapshot(pid: 13, ppid: 12, uid: 2000, euid: 2000),  // another watched user below: keeps 1000
+            ProcessSnapshot(pid: 20, ppid: 1, uid: 0, euid: 0),  // unrelated
+            ProcessSnapshot(pid: 30, ppid: 1, uid: 2000, euid: 2000),  // second watched user
             ProcessSnapshot(pid: 31, ppid: 30, uid: 0, euid: 0),
         ]
-        XCTAssertEqual(LineageSeed.compute(procs, watched: [1000, 2000]),
-                       [10: 1000, 11: 1000, 12: 1000, 13: 1000, 30: 2000, 31: 2000])
+        XCTAssertEqual(
+            LineageSeed.compute(procs, watched: [1000, 2000]),
+            [10: 1000, 11: 1000, 12: 1000, 13: 1000, 30: 2000, 31: 2000])
         XCTAssertEqual(LineageSeed.compute(procs, watched: []), [:])
     }
 }

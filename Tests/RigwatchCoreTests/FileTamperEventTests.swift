@@ -12,25 +12,30 @@ final class FileTamperEventTests: XCTestCase {
     // MARK: Samples
 
     static func head(_ ts: UInt64 = 5_000_000_123, pid: UInt32 = 4321, uid: UInt32 = 1000) -> EventHeader {
-        EventHeader(timestampNs: ts, pid: pid, tgid: pid, ppid: 77, uid: uid, euid: 0, gid: uid, egid: 0,
-                    lineageUid: 1000, cgroupId: 0xc0ffee, comm: Comm("tee"))
+        EventHeader(
+            timestampNs: ts, pid: pid, tgid: pid, ppid: 77, uid: uid, euid: 0, gid: uid, egid: 0,
+            lineageUid: 1000, cgroupId: 0xc0ffee, comm: Comm("tee"))
     }
 
     static func fileChange(_ op: FileChangeEvent.Operation) -> FileChangeEvent {
         switch op {
         case .openWrite:
-            return FileChangeEvent(header: head(), operation: op, openFlags: 0o1101, result: 3,
-                                   mountNamespace: 4_026_531_841, path: "/etc/sudoers.d/vastai")
+            return FileChangeEvent(
+                header: head(), operation: op, openFlags: 0o1101, result: 3,
+                mountNamespace: 4_026_531_841, path: "/etc/sudoers.d/vastai")
         case .rename:
-            return FileChangeEvent(header: head(), operation: op, flags: [.fromString, .nonCanonical], openFlags: 1,
-                                   mountNamespace: 4_026_531_841, path: "/etc/rigwatch/../rigwatch/x.yaml.tmp",
-                                   path2: "/etc/rigwatch/rigwatch.yaml")
+            return FileChangeEvent(
+                header: head(), operation: op, flags: [.fromString, .nonCanonical], openFlags: 1,
+                mountNamespace: 4_026_531_841, path: "/etc/rigwatch/../rigwatch/x.yaml.tmp",
+                path2: "/etc/rigwatch/rigwatch.yaml")
         case .unlink:
-            return FileChangeEvent(header: head(), operation: op, flags: .fromString, result: -13,
-                                   mountNamespace: 4_026_532_000, path: "/usr/local/bin/rigwatch")
+            return FileChangeEvent(
+                header: head(), operation: op, flags: .fromString, result: -13,
+                mountNamespace: 4_026_532_000, path: "/usr/local/bin/rigwatch")
         case .link:
-            return FileChangeEvent(header: head(), operation: op, flags: .fromString, mountNamespace: 4_026_531_841,
-                                   path: "/tmp/evil", path2: "/etc/cron.d/évil job")
+            return FileChangeEvent(
+                header: head(), operation: op, flags: .fromString, mountNamespace: 4_026_531_841,
+                path: "/tmp/evil", path2: "/etc/cron.d/évil job")
         }
     }
 
@@ -46,7 +51,9 @@ final class FileTamperEventTests: XCTestCase {
     static func integrity(_ problem: IntegrityEvent.Problem) -> IntegrityEvent {
         switch problem {
         case .linkDetached: return IntegrityEvent(timestampNs: 9_000_000_000, problem: problem, name: "rw_sched_exec")
-        case .mapAltered: return IntegrityEvent(timestampNs: 9_000_000_001, problem: problem, name: "watched_uids", expected: 1, found: 2)
+        case .mapAltered:
+            return IntegrityEvent(
+                timestampNs: 9_000_000_001, problem: problem, name: "watched_uids", expected: 1, found: 2)
         }
     }
 
@@ -56,18 +63,27 @@ final class FileTamperEventTests: XCTestCase {
         list += TamperEvent.Operation.allCases.map { .tamper(tamper($0)) }
         list += IntegrityEvent.Problem.allCases.map { .integrity(integrity($0)) }
         // A path that is not UTF-8, one that fills the field, and a cut one.
-        list.append(.fileChange(FileChangeEvent(header: head(), operation: .rename, flags: .fromString,
-                                                pathBytes: [0x2f, 0x65, 0x74, 0x63, 0x2f, 0xff, 0xc3, 0x28],
-                                                path2Bytes: [0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x80])))
-        list.append(.fileChange(FileChangeEvent(header: head(), operation: .openWrite, flags: [.pathTruncated],
-                                                openFlags: 0o101, path: "/" + String(repeating: "p", count: 254))))
+        list.append(
+            .fileChange(
+                FileChangeEvent(
+                    header: head(), operation: .rename, flags: .fromString,
+                    pathBytes: [0x2f, 0x65, 0x74, 0x63, 0x2f, 0xff, 0xc3, 0x28],
+                    path2Bytes: [0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x80])))
+        list.append(
+            .fileChange(
+                FileChangeEvent(
+                    header: head(), operation: .openWrite, flags: [.pathTruncated],
+                    openFlags: 0o101, path: "/" + String(repeating: "p", count: 254))))
         // A real-time signal, one without a name, a negative ptrace request, a vm op with a stray argument.
         list.append(.tamper(TamperEvent(header: head(), operation: .signal, targetPid: 1, argument: 40, result: 2)))
         list.append(.tamper(TamperEvent(header: head(), operation: .signal, targetPid: 1, argument: -1)))
         list.append(.tamper(TamperEvent(header: head(), operation: .ptrace, targetPid: 1, argument: .min)))
         list.append(.tamper(TamperEvent(header: head(), operation: .vmWrite, targetPid: 1, argument: 7, result: -1)))
-        list.append(.integrity(IntegrityEvent(timestampNs: .max, problem: .mapAltered, name: String(repeating: "m", count: 64),
-                                              expected: .max, found: 0)))
+        list.append(
+            .integrity(
+                IntegrityEvent(
+                    timestampNs: .max, problem: .mapAltered, name: String(repeating: "m", count: 64),
+                    expected: .max, found: 0)))
         return list
     }()
 
@@ -79,8 +95,13 @@ final class FileTamperEventTests: XCTestCase {
         h.size = UInt16(size)
         h.abi_version = version
         h.timestamp_ns = 5_000_000_123
-        h.pid = 4322; h.tgid = 4321; h.ppid = 77
-        h.uid = 1000; h.euid = 0; h.gid = 1001; h.egid = 0
+        h.pid = 4322
+        h.tgid = 4321
+        h.ppid = 77
+        h.uid = 1000
+        h.euid = 0
+        h.gid = 1001
+        h.egid = 0
         h.lineage_uid = 1000
         h.cgroup_id = 0xc0ffee
         withUnsafeMutableBytes(of: &h.comm) { raw in
@@ -100,8 +121,10 @@ final class FileTamperEventTests: XCTestCase {
         }
     }
 
-    private func fileChangeRecord(op: UInt32 = RW_FILE_RENAME.rawValue, flags: UInt32 = RW_FILE_FROM_STRING,
-                                  path: String = "/etc/a", path2: String = "/etc/b") -> rw_file_change {
+    private func fileChangeRecord(
+        op: UInt32 = RW_FILE_RENAME.rawValue, flags: UInt32 = RW_FILE_FROM_STRING,
+        path: String = "/etc/a", path2: String = "/etc/b"
+    ) -> rw_file_change {
         var c = rw_file_change()
         c.hdr = cHeader(kind: RW_EVENT_FILE_CHANGE.rawValue, size: MemoryLayout<rw_file_change>.size)
         c.op = op
@@ -138,21 +161,28 @@ final class FileTamperEventTests: XCTestCase {
         XCTAssertEqual(MemoryLayout<rw_integrity>.offset(of: \rw_integrity.expected), 76)
         XCTAssertEqual(MemoryLayout<rw_integrity>.offset(of: \rw_integrity.found), 80)
         // The Swift enums and flags use the C values.
-        XCTAssertEqual(FileChangeEvent.Operation.allCases.map(\.rawValue),
-                       [RW_FILE_OPEN_WRITE, RW_FILE_RENAME, RW_FILE_UNLINK, RW_FILE_LINK].map(\.rawValue))
-        XCTAssertEqual(FileChangeEvent.Flags.known.rawValue,
-                       RW_FILE_PATH_TRUNC | RW_FILE_PATH2_TRUNC | RW_FILE_FROM_STRING | RW_FILE_NONCANONICAL)
-        XCTAssertEqual([FileChangeEvent.Flags.pathTruncated, .path2Truncated, .fromString, .nonCanonical].map(\.rawValue),
-                       [RW_FILE_PATH_TRUNC, RW_FILE_PATH2_TRUNC, RW_FILE_FROM_STRING, RW_FILE_NONCANONICAL])
-        XCTAssertEqual(TamperEvent.Operation.allCases.map(\.rawValue),
-                       [RW_TAMPER_SIGNAL, RW_TAMPER_PTRACE, RW_TAMPER_VM_READ, RW_TAMPER_VM_WRITE].map(\.rawValue))
-        XCTAssertEqual(IntegrityEvent.Problem.allCases.map(\.rawValue),
-                       [RW_INTEGRITY_LINK_DETACHED, RW_INTEGRITY_MAP_ALTERED].map(\.rawValue))
+        XCTAssertEqual(
+            FileChangeEvent.Operation.allCases.map(\.rawValue),
+            [RW_FILE_OPEN_WRITE, RW_FILE_RENAME, RW_FILE_UNLINK, RW_FILE_LINK].map(\.rawValue))
+        XCTAssertEqual(
+            FileChangeEvent.Flags.known.rawValue,
+            RW_FILE_PATH_TRUNC | RW_FILE_PATH2_TRUNC | RW_FILE_FROM_STRING | RW_FILE_NONCANONICAL)
+        XCTAssertEqual(
+            [FileChangeEvent.Flags.pathTruncated, .path2Truncated, .fromString, .nonCanonical].map(\.rawValue),
+            [RW_FILE_PATH_TRUNC, RW_FILE_PATH2_TRUNC, RW_FILE_FROM_STRING, RW_FILE_NONCANONICAL])
+        XCTAssertEqual(
+            TamperEvent.Operation.allCases.map(\.rawValue),
+            [RW_TAMPER_SIGNAL, RW_TAMPER_PTRACE, RW_TAMPER_VM_READ, RW_TAMPER_VM_WRITE].map(\.rawValue))
+        XCTAssertEqual(
+            IntegrityEvent.Problem.allCases.map(\.rawValue),
+            [RW_INTEGRITY_LINK_DETACHED, RW_INTEGRITY_MAP_ALTERED].map(\.rawValue))
     }
 
     func testDecodesAFileChangeBuiltFromTheCStruct() throws {
-        let raw = bytes(of: fileChangeRecord(flags: RW_FILE_FROM_STRING | RW_FILE_NONCANONICAL,
-                                             path: "/etc/./passwd", path2: "/etc/passwd-"))
+        let raw = bytes(
+            of: fileChangeRecord(
+                flags: RW_FILE_FROM_STRING | RW_FILE_NONCANONICAL,
+                path: "/etc/./passwd", path2: "/etc/passwd-"))
         guard case .fileChange(let e) = try EventDecoder.decode(raw) else { return XCTFail("not a file change") }
         XCTAssertEqual(e.operation, .rename)
         XCTAssertEqual(e.flags, [.fromString, .nonCanonical])
@@ -174,7 +204,8 @@ final class FileTamperEventTests: XCTestCase {
 
         // A path filling its field but for the NUL.
         let full = "/" + String(repeating: "f", count: KernelABI.pathCapacity - 2)
-        let fullRaw = bytes(of: fileChangeRecord(op: RW_FILE_OPEN_WRITE.rawValue, flags: RW_FILE_PATH_TRUNC, path: full, path2: ""))
+        let fullRaw = bytes(
+            of: fileChangeRecord(op: RW_FILE_OPEN_WRITE.rawValue, flags: RW_FILE_PATH_TRUNC, path: full, path2: ""))
         guard case .fileChange(let f) = try EventDecoder.decode(fullRaw) else { return XCTFail("not a file change") }
         XCTAssertEqual(f.path, full)
         XCTAssertEqual(f.path2Bytes, [])
@@ -206,20 +237,25 @@ final class FileTamperEventTests: XCTestCase {
         c.hdr.size = UInt16(MemoryLayout<rw_integrity>.size)
         c.hdr.abi_version = UInt32(RW_ABI_VERSION)
         c.hdr.timestamp_ns = 77_000_000_000
-        c.hdr.lineage_uid = RW_NO_LINEAGE // the header carries only the time
+        c.hdr.lineage_uid = RW_NO_LINEAGE  // the header carries only the time
         c.problem = RW_INTEGRITY_MAP_ALTERED.rawValue
         c.expected = 3
         c.found = 4
         fill(&c.name, Array("watched_uids".utf8))
         let raw = bytes(of: c)
-        XCTAssertEqual(try EventDecoder.decode(raw),
-                       .integrity(IntegrityEvent(timestampNs: 77_000_000_000, problem: .mapAltered, name: "watched_uids",
-                                                 expected: 3, found: 4)))
+        XCTAssertEqual(
+            try EventDecoder.decode(raw),
+            .integrity(
+                IntegrityEvent(
+                    timestampNs: 77_000_000_000, problem: .mapAltered, name: "watched_uids",
+                    expected: 3, found: 4)))
         XCTAssertEqual(EventEncoder.encode(try EventDecoder.decode(raw)), raw)
 
         // A name filling the field keeps no NUL, like the GPU uuid.
         fill(&c.name, [UInt8](repeating: UInt8(ascii: "n"), count: 64))
-        guard case .integrity(let full) = try EventDecoder.decode(bytes(of: c)) else { return XCTFail("not an integrity") }
+        guard case .integrity(let full) = try EventDecoder.decode(bytes(of: c)) else {
+            return XCTFail("not an integrity")
+        }
         XCTAssertEqual(full.name, String(repeating: "n", count: 64))
     }
 
@@ -252,8 +288,10 @@ final class FileTamperEventTests: XCTestCase {
 
     // MARK: Malformed records
 
-    private func expectDecodeError(_ bytes: [UInt8], _ expected: DecodeError, _ message: String,
-                                   file: StaticString = #filePath, line: UInt = #line) {
+    private func expectDecodeError(
+        _ bytes: [UInt8], _ expected: DecodeError, _ message: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try EventDecoder.decode(bytes), file: file, line: line) {
             XCTAssertEqual($0 as? DecodeError, expected, file: file, line: line)
             XCTAssertEqual(String(describing: $0), message, file: file, line: line)
@@ -263,22 +301,29 @@ final class FileTamperEventTests: XCTestCase {
     /// The record cut or padded to `size`, its size field saying so.
     private func resized(_ bytes: [UInt8], to size: Int) -> [UInt8] {
         var b = Array(bytes.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - bytes.count))
-        b[2] = UInt8(size & 0xff); b[3] = UInt8(size >> 8)
+        b[2] = UInt8(size & 0xff)
+        b[3] = UInt8(size >> 8)
         return b
     }
 
     func testTruncatedAndOversizedRecordsAreRejected() {
-        for (event, kind, size) in [(Self.events[0], "file_change", 608), (Self.events[4], "tamper", 96),
-                                    (Self.events[8], "integrity", 152)] {
+        for (event, kind, size) in [
+            (Self.events[0], "file_change", 608), (Self.events[4], "tamper", 96),
+            (Self.events[8], "integrity", 152),
+        ] {
             let good = EventEncoder.encode(event)
-            expectDecodeError(resized(good, to: size - 1), .tooShort(have: size - 1, need: size),
-                              "record too short: \(size - 1) bytes, need \(size)")
-            expectDecodeError(resized(good, to: 72), .tooShort(have: 72, need: size), "record too short: 72 bytes, need \(size)")
-            expectDecodeError(resized(good, to: size + 8), .tooLong(kind: kind, have: size + 8, expected: size),
-                              "\(kind) record too long: \(size + 8) bytes, expected \(size)")
+            expectDecodeError(
+                resized(good, to: size - 1), .tooShort(have: size - 1, need: size),
+                "record too short: \(size - 1) bytes, need \(size)")
+            expectDecodeError(
+                resized(good, to: 72), .tooShort(have: 72, need: size), "record too short: 72 bytes, need \(size)")
+            expectDecodeError(
+                resized(good, to: size + 8), .tooLong(kind: kind, have: size + 8, expected: size),
+                "\(kind) record too long: \(size + 8) bytes, expected \(size)")
             // The buffer shorter than the size the record declares.
-            expectDecodeError(Array(good.dropLast()), .sizeMismatch(declared: size, actual: size - 1),
-                              "record declares \(size) bytes but holds \(size - 1)")
+            expectDecodeError(
+                Array(good.dropLast()), .sizeMismatch(declared: size, actual: size - 1),
+                "record declares \(size) bytes but holds \(size - 1)")
         }
     }
 
@@ -303,12 +348,14 @@ final class FileTamperEventTests: XCTestCase {
     func testPathsWithoutTheirNULAreRejected() {
         var c = fileChangeRecord()
         fill(&c.path, [UInt8](repeating: UInt8(ascii: "a"), count: 256))
-        expectDecodeError(bytes(of: c), .unterminatedPath(field: "path", capacity: 256),
-                          "file_change path has no NUL within its 256 bytes")
+        expectDecodeError(
+            bytes(of: c), .unterminatedPath(field: "path", capacity: 256),
+            "file_change path has no NUL within its 256 bytes")
         c = fileChangeRecord()
         fill(&c.path2, [UInt8](repeating: UInt8(ascii: "b"), count: 256))
-        expectDecodeError(bytes(of: c), .unterminatedPath(field: "path2", capacity: 256),
-                          "file_change path2 has no NUL within its 256 bytes")
+        expectDecodeError(
+            bytes(of: c), .unterminatedPath(field: "path2", capacity: 256),
+            "file_change path2 has no NUL within its 256 bytes")
     }
 
     /// Every prefix and single-byte corruption decodes or throws; none crashes.
@@ -344,13 +391,15 @@ final class FileTamperEventTests: XCTestCase {
         expectDecodeError(v1File, .kindNotInABI(kind: 6, version: 1), "event kind 6 does not exist in ABI version 1")
         var v1Integrity = EventEncoder.encode(Self.events[8])
         v1Integrity[4] = 1
-        expectDecodeError(v1Integrity, .kindNotInABI(kind: 67, version: 1), "event kind 67 does not exist in ABI version 1")
+        expectDecodeError(
+            v1Integrity, .kindNotInABI(kind: 67, version: 1), "event kind 67 does not exist in ABI version 1")
         // Versions outside 1...current are refused.
         for version: UInt8 in [0, 3] {
             var bad = EventEncoder.encode(exit)
             bad[4] = version
-            expectDecodeError(bad, .unsupportedABI(UInt32(version)),
-                              "event ABI version \(version) not supported (this build reads 1 to \(KernelABI.version))")
+            expectDecodeError(
+                bad, .unsupportedABI(UInt32(version)),
+                "event ABI version \(version) not supported (this build reads 1 to \(KernelABI.version))")
         }
     }
 
@@ -367,47 +416,74 @@ final class FileTamperEventTests: XCTestCase {
     // MARK: JSON and text
 
     func testJSONNamesEveryField() {
-        let h = #""ts_ns":5000000123,"pid":4321,"tgid":4321,"ppid":77,"uid":1000,"euid":0,"gid":1000,"egid":0,"lineage_uid":1000,"cgroup_id":12648430,"comm":"tee""#
-        XCTAssertEqual(EventFormat.json(.fileChange(Self.fileChange(.rename))),
-                       #"{"type":"file_change","# + h + #","op":"rename","path":"/etc/rigwatch/../rigwatch/x.yaml.tmp","path2":"/etc/rigwatch/rigwatch.yaml","flags":["from_string","non_canonical"],"open_flags":1,"result":0,"mntns":4026531841}"#)
-        XCTAssertEqual(EventFormat.json(.fileChange(Self.fileChange(.openWrite))),
-                       #"{"type":"file_change","# + h + #","op":"open_write","path":"/etc/sudoers.d/vastai","flags":[],"open_flags":577,"result":3,"mntns":4026531841}"#,
-                       "path2 only when non-empty")
-        XCTAssertEqual(EventFormat.json(Self.events[10]).split(separator: ",").filter { $0.contains("_hex") },
-                       [#""path_hex":"2f6574632fffc328""#, #""path2_hex":"2f746d702f80""#], "paths that are not UTF-8 also go as hex")
+        let h =
+            #""ts_ns":5000000123,"pid":4321,"tgid":4321,"ppid":77,"uid":1000,"euid":0,"gid":1000,"egid":0,"lineage_uid":1000,"cgroup_id":12648430,"comm":"tee""#
+        XCTAssertEqual(
+            EventFormat.json(.fileChange(Self.fileChange(.rename))),
+            #"{"type":"file_change","# + h
+                + #","op":"rename","path":"/etc/rigwatch/../rigwatch/x.yaml.tmp","path2":"/etc/rigwatch/rigwatch.yaml","flags":["from_string","non_canonical"],"open_flags":1,"result":0,"mntns":4026531841}"#
+        )
+        XCTAssertEqual(
+            EventFormat.json(.fileChange(Self.fileChange(.openWrite))),
+            #"{"type":"file_change","# + h
+                + #","op":"open_write","path":"/etc/sudoers.d/vastai","flags":[],"open_flags":577,"result":3,"mntns":4026531841}"#,
+            "path2 only when non-empty")
+        XCTAssertEqual(
+            EventFormat.json(Self.events[10]).split(separator: ",").filter { $0.contains("_hex") },
+            [#""path_hex":"2f6574632fffc328""#, #""path2_hex":"2f746d702f80""#],
+            "paths that are not UTF-8 also go as hex")
 
         let th = h.replacingOccurrences(of: #""uid":1000,"euid""#, with: #""uid":0,"euid""#)
             .replacingOccurrences(of: #""gid":1000"#, with: #""gid":0"#)
-        XCTAssertEqual(EventFormat.json(.tamper(Self.tamper(.signal))),
-                       #"{"type":"tamper","# + th + #","op":"signal","target_pid":900,"signal":"SIGKILL","signal_number":9,"result":0}"#)
-        XCTAssertEqual(EventFormat.json(.tamper(Self.tamper(.ptrace))),
-                       #"{"type":"tamper","# + th + #","op":"ptrace","target_pid":901,"request":16902,"result":0}"#)
-        XCTAssertEqual(EventFormat.json(.tamper(Self.tamper(.vmRead))),
-                       #"{"type":"tamper","# + th + #","op":"process_vm_readv","target_pid":900,"result":0}"#)
+        XCTAssertEqual(
+            EventFormat.json(.tamper(Self.tamper(.signal))),
+            #"{"type":"tamper","# + th
+                + #","op":"signal","target_pid":900,"signal":"SIGKILL","signal_number":9,"result":0}"#)
+        XCTAssertEqual(
+            EventFormat.json(.tamper(Self.tamper(.ptrace))),
+            #"{"type":"tamper","# + th + #","op":"ptrace","target_pid":901,"request":16902,"result":0}"#)
+        XCTAssertEqual(
+            EventFormat.json(.tamper(Self.tamper(.vmRead))),
+            #"{"type":"tamper","# + th + #","op":"process_vm_readv","target_pid":900,"result":0}"#)
         XCTAssertTrue(EventFormat.json(.tamper(Self.tamper(.vmWrite))).contains(#""op":"process_vm_writev""#))
-        XCTAssertTrue(EventFormat.json(Self.events[12]).contains(#""signal":"SIGRTMIN+6","signal_number":40,"result":2"#))
+        XCTAssertTrue(
+            EventFormat.json(Self.events[12]).contains(#""signal":"SIGRTMIN+6","signal_number":40,"result":2"#))
         XCTAssertTrue(EventFormat.json(Self.events[13]).contains(#""signal":null,"signal_number":-1,"result":0"#))
 
-        XCTAssertEqual(EventFormat.json(.integrity(Self.integrity(.mapAltered))),
-                       #"{"type":"integrity","ts_ns":9000000001,"problem":"map_altered","name":"watched_uids","expected":1,"found":2}"#)
-        XCTAssertEqual(EventFormat.json(.integrity(Self.integrity(.linkDetached))),
-                       #"{"type":"integrity","ts_ns":9000000000,"problem":"link_detached","name":"rw_sched_exec","expected":0,"found":0}"#)
+        XCTAssertEqual(
+            EventFormat.json(.integrity(Self.integrity(.mapAltered))),
+            #"{"type":"integrity","ts_ns":9000000001,"problem":"map_altered","name":"watched_uids","expected":1,"found":2}"#
+        )
+        XCTAssertEqual(
+            EventFormat.json(.integrity(Self.integrity(.linkDetached))),
+            #"{"type":"integrity","ts_ns":9000000000,"problem":"link_detached","name":"rw_sched_exec","expected":0,"found":0}"#
+        )
     }
 
     func testTextLines() {
         let prefix = "5.000000 file_change pid=4321 ppid=77 uid=1000 euid=0 lineage=1000 comm=tee"
-        XCTAssertEqual(EventFormat.text(.fileChange(Self.fileChange(.openWrite))),
-                       "\(prefix) open_write /etc/sudoers.d/vastai result=3 open_flags=0x241 mntns=4026531841")
-        XCTAssertEqual(EventFormat.text(.fileChange(Self.fileChange(.link))),
-                       "\(prefix) link /tmp/evil -> '/etc/cron.d/évil job' result=0 flags=from_string mntns=4026531841")
+        XCTAssertEqual(
+            EventFormat.text(.fileChange(Self.fileChange(.openWrite))),
+            "\(prefix) open_write /etc/sudoers.d/vastai result=3 open_flags=0x241 mntns=4026531841")
+        XCTAssertEqual(
+            EventFormat.text(.fileChange(Self.fileChange(.link))),
+            "\(prefix) link /tmp/evil -> '/etc/cron.d/évil job' result=0 flags=from_string mntns=4026531841")
         let tprefix = "5.000000 tamper pid=4321 ppid=77 uid=0 euid=0 lineage=1000 comm=tee"
-        XCTAssertEqual(EventFormat.text(.tamper(Self.tamper(.signal))), "\(tprefix) signal SIGKILL(9) target=900 result=0")
-        XCTAssertTrue(EventFormat.text(Self.events[13]).hasSuffix(" signal -1 target=1 result=0"), EventFormat.text(Self.events[13]))
-        XCTAssertEqual(EventFormat.text(.tamper(Self.tamper(.ptrace))), "\(tprefix) ptrace request=16902 target=901 result=0")
-        XCTAssertEqual(EventFormat.text(.tamper(Self.tamper(.vmRead))), "\(tprefix) process_vm_readv target=900 result=0")
-        XCTAssertEqual(EventFormat.text(.integrity(Self.integrity(.mapAltered))),
-                       "9.000000 integrity map_altered name=watched_uids expected=1 found=2")
-        XCTAssertEqual(EventFormat.text(.integrity(Self.integrity(.linkDetached))), "9.000000 integrity link_detached name=rw_sched_exec")
+        XCTAssertEqual(
+            EventFormat.text(.tamper(Self.tamper(.signal))), "\(tprefix) signal SIGKILL(9) target=900 result=0")
+        XCTAssertTrue(
+            EventFormat.text(Self.events[13]).hasSuffix(" signal -1 target=1 result=0"),
+            EventFormat.text(Self.events[13]))
+        XCTAssertEqual(
+            EventFormat.text(.tamper(Self.tamper(.ptrace))), "\(tprefix) ptrace request=16902 target=901 result=0")
+        XCTAssertEqual(
+            EventFormat.text(.tamper(Self.tamper(.vmRead))), "\(tprefix) process_vm_readv target=900 result=0")
+        XCTAssertEqual(
+            EventFormat.text(.integrity(Self.integrity(.mapAltered))),
+            "9.000000 integrity map_altered name=watched_uids expected=1 found=2")
+        XCTAssertEqual(
+            EventFormat.text(.integrity(Self.integrity(.linkDetached))),
+            "9.000000 integrity link_detached name=rw_sched_exec")
     }
 
     func testSignalNames() {
@@ -440,19 +516,23 @@ final class FileTamperEventTests: XCTestCase {
         let binary = try TraceFile.read(path: dir + "/a.rwtrace")
         XCTAssertEqual(binary.events, Self.events)
         try TraceFile.write(header: binary.header, events: binary.events, to: dir + "/a.jsonl", format: .jsonl)
-        try TraceFile.write(header: binary.header, events: try TraceFile.read(path: dir + "/a.jsonl").events,
-                            to: dir + "/b.rwtrace", format: .binary)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/b.rwtrace")),
-                       try Data(contentsOf: URL(fileURLWithPath: dir + "/a.rwtrace")))
+        try TraceFile.write(
+            header: binary.header, events: try TraceFile.read(path: dir + "/a.jsonl").events,
+            to: dir + "/b.rwtrace", format: .binary)
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: dir + "/b.rwtrace")),
+            try Data(contentsOf: URL(fileURLWithPath: dir + "/a.rwtrace")))
     }
 
     func testHandWrittenLinesMayLeaveOutOptionalFields() throws {
-        let line = #"{"type":"tamper","ts_ns":1,"pid":2,"tgid":2,"ppid":1,"uid":0,"euid":0,"gid":0,"egid":0,"lineage_uid":null,"cgroup_id":0,"comm":"gdb","op":"process_vm_writev","target_pid":900,"result":0}"#
+        let line =
+            #"{"type":"tamper","ts_ns":1,"pid":2,"tgid":2,"ppid":1,"uid":0,"euid":0,"gid":0,"egid":0,"lineage_uid":null,"cgroup_id":0,"comm":"gdb","op":"process_vm_writev","target_pid":900,"result":0}"#
         guard case .tamper(let t) = try XCTUnwrap(TraceFile.read(bytes: Array(line.utf8)).events.first) else {
             return XCTFail("not a tamper")
         }
         XCTAssertEqual(t.argument, 0)
-        let empty2 = EventFormat.json(.fileChange(Self.fileChange(.unlink))).replacingOccurrences(of: #","flags""#, with: #","path2":"","flags""#)
+        let empty2 = EventFormat.json(.fileChange(Self.fileChange(.unlink))).replacingOccurrences(
+            of: #","flags""#, with: #","path2":"","flags""#)
         XCTAssertEqual(try TraceFile.read(bytes: Array(empty2.utf8)).events, [.fileChange(Self.fileChange(.unlink))])
     }
 
@@ -467,47 +547,71 @@ final class FileTamperEventTests: XCTestCase {
 
     func testJSONLReaderErrorsNameTheLineAndField() {
         let rename = EventFormat.json(.fileChange(Self.fileChange(.rename)))
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #""op":"rename","#, with: "")), #"line 2: missing field "op""#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #""rename""#, with: #""chmod""#)),
-                       #"line 2: field "op": unknown op "chmod" (known: open_write, rename, unlink, link)"#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #""from_string""#, with: #""sticky""#)),
-                       #"line 2: field "flags[0]": unknown flag "sticky" (known: path_truncated, path2_truncated, from_string, non_canonical)"#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #","mntns":4026531841"#, with: "")), #"line 2: missing field "mntns""#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #""open_flags":1"#, with: #""open_flags":-1"#)),
-                       #"line 2: field "open_flags": -1 is out of range for an unsigned 32-bit integer (0...4294967295)"#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: "/etc/rigwatch/rigwatch.yaml", with: "/" + String(repeating: "y", count: 255))),
-                       #"line 2: field "path2": is 256 bytes; the record keeps at most 255"#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #""path":"/etc"#, with: #""path":"/e\u0000tc"#)),
-                       #"line 2: field "path": contains a NUL byte"#)
-        XCTAssertEqual(jsonlError(rename.replacingOccurrences(of: #""path":"#, with: #""path_hex":"zz","path":"#)),
-                       #"line 2: field "path_hex": is not a hex string"#)
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #""op":"rename","#, with: "")), #"line 2: missing field "op""#)
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #""rename""#, with: #""chmod""#)),
+            #"line 2: field "op": unknown op "chmod" (known: open_write, rename, unlink, link)"#)
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #""from_string""#, with: #""sticky""#)),
+            #"line 2: field "flags[0]": unknown flag "sticky" (known: path_truncated, path2_truncated, from_string, non_canonical)"#
+        )
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #","mntns":4026531841"#, with: "")),
+            #"line 2: missing field "mntns""#)
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #""open_flags":1"#, with: #""open_flags":-1"#)),
+            #"line 2: field "open_flags": -1 is out of range for an unsigned 32-bit integer (0...4294967295)"#)
+        XCTAssertEqual(
+            jsonlError(
+                rename.replacingOccurrences(
+                    of: "/etc/rigwatch/rigwatch.yaml", with: "/" + String(repeating: "y", count: 255))),
+            #"line 2: field "path2": is 256 bytes; the record keeps at most 255"#)
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #""path":"/etc"#, with: #""path":"/e\u0000tc"#)),
+            #"line 2: field "path": contains a NUL byte"#)
+        XCTAssertEqual(
+            jsonlError(rename.replacingOccurrences(of: #""path":"#, with: #""path_hex":"zz","path":"#)),
+            #"line 2: field "path_hex": is not a hex string"#)
 
         let signal = EventFormat.json(.tamper(Self.tamper(.signal)))
-        XCTAssertEqual(jsonlError(signal.replacingOccurrences(of: #""SIGKILL""#, with: #""SIGTERM""#)),
-                       #"line 2: field "signal": "SIGTERM" is not the name of signal_number 9 (SIGKILL)"#)
-        XCTAssertEqual(jsonlError(signal.replacingOccurrences(of: #""SIGKILL""#, with: "null")),
-                       #"line 2: field "signal": is null but signal 9 is SIGKILL"#)
-        XCTAssertEqual(jsonlError(signal.replacingOccurrences(of: #","signal_number":9"#, with: "")),
-                       #"line 2: missing field "signal_number""#)
-        XCTAssertEqual(jsonlError(signal.replacingOccurrences(of: #""op":"signal""#, with: #""op":"kill""#)),
-                       #"line 2: field "op": unknown op "kill" (known: signal, ptrace, process_vm_readv, process_vm_writev)"#)
-        XCTAssertEqual(jsonlError(EventFormat.json(.tamper(Self.tamper(.ptrace))).replacingOccurrences(of: #""request":16902,"#, with: "")),
-                       #"line 2: missing field "request""#)
+        XCTAssertEqual(
+            jsonlError(signal.replacingOccurrences(of: #""SIGKILL""#, with: #""SIGTERM""#)),
+            #"line 2: field "signal": "SIGTERM" is not the name of signal_number 9 (SIGKILL)"#)
+        XCTAssertEqual(
+            jsonlError(signal.replacingOccurrences(of: #""SIGKILL""#, with: "null")),
+            #"line 2: field "signal": is null but signal 9 is SIGKILL"#)
+        XCTAssertEqual(
+            jsonlError(signal.replacingOccurrences(of: #","signal_number":9"#, with: "")),
+            #"line 2: missing field "signal_number""#)
+        XCTAssertEqual(
+            jsonlError(signal.replacingOccurrences(of: #""op":"signal""#, with: #""op":"kill""#)),
+            #"line 2: field "op": unknown op "kill" (known: signal, ptrace, process_vm_readv, process_vm_writev)"#)
+        XCTAssertEqual(
+            jsonlError(
+                EventFormat.json(.tamper(Self.tamper(.ptrace))).replacingOccurrences(of: #""request":16902,"#, with: "")
+            ),
+            #"line 2: missing field "request""#)
 
         let integrity = EventFormat.json(.integrity(Self.integrity(.mapAltered)))
-        XCTAssertEqual(jsonlError(integrity.replacingOccurrences(of: #""map_altered""#, with: #""gone""#)),
-                       #"line 2: field "problem": unknown problem "gone" (known: link_detached, map_altered)"#)
-        XCTAssertEqual(jsonlError(integrity.replacingOccurrences(of: "watched_uids", with: String(repeating: "w", count: 65))),
-                       #"line 2: field "name": is 65 bytes; the record holds at most 64"#)
-        XCTAssertEqual(jsonlError(integrity.replacingOccurrences(of: #","found":2"#, with: "")), #"line 2: missing field "found""#)
+        XCTAssertEqual(
+            jsonlError(integrity.replacingOccurrences(of: #""map_altered""#, with: #""gone""#)),
+            #"line 2: field "problem": unknown problem "gone" (known: link_detached, map_altered)"#)
+        XCTAssertEqual(
+            jsonlError(integrity.replacingOccurrences(of: "watched_uids", with: String(repeating: "w", count: 65))),
+            #"line 2: field "name": is 65 bytes; the record holds at most 64"#)
+        XCTAssertEqual(
+            jsonlError(integrity.replacingOccurrences(of: #","found":2"#, with: "")), #"line 2: missing field "found""#)
     }
 
     // MARK: Engine
 
     func testTheEngineTakesTheNewKindsWithoutChangingProcesses() {
         let engine = Engine(detectors: Engine.standardDetectors())
-        let exec = Event.exec(ExecEvent(header: Self.head(), loginUid: 1000, flags: [], argc: 1, oldPid: 4321,
-                                        filename: Array("/usr/bin/tee".utf8), args: ExecEvent.joinArgs(["tee"])))
+        let exec = Event.exec(
+            ExecEvent(
+                header: Self.head(), loginUid: 1000, flags: [], argc: 1, oldPid: 4321,
+                filename: Array("/usr/bin/tee".utf8), args: ExecEvent.joinArgs(["tee"])))
         _ = engine.consume(exec)
         let before = engine.processes.lookup(4321)
         for event in Self.events { XCTAssertEqual(engine.consume(event), []) }

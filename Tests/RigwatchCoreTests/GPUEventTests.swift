@@ -10,14 +10,17 @@ final class GPUEventTests: XCTestCase {
     static let uuid = "GPU-5b3a1c2e-8f41-4d7a-9c0e-1f2a3b4c5d6e"
 
     static func sample(processes: Int = 3, source: GPUSampleEvent.Source = .nvml) -> GPUSampleEvent {
-        var s = GPUSampleEvent(timestampNs: 123_500_000_000, gpuIndex: 1, utilGPU: 97, utilMemory: 41, temperatureC: 71,
-                               powerMilliwatts: 251_500, memoryUsedBytes: 9 << 30, memoryTotalBytes: 24 << 30, uuid: uuid,
-                               processes: (0..<processes).map { .init(pid: 4000 + UInt32($0), usedMemoryBytes: UInt64($0 + 1) << 30) })
+        var s = GPUSampleEvent(
+            timestampNs: 123_500_000_000, gpuIndex: 1, utilGPU: 97, utilMemory: 41, temperatureC: 71,
+            powerMilliwatts: 251_500, memoryUsedBytes: 9 << 30, memoryTotalBytes: 24 << 30, uuid: uuid,
+            processes: (0..<processes).map { .init(pid: 4000 + UInt32($0), usedMemoryBytes: UInt64($0 + 1) << 30) })
         s.source = source
         return s
     }
 
-    private func u32(_ b: [UInt8], _ at: Int) -> UInt32 { b[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) } }
+    private func u32(_ b: [UInt8], _ at: Int) -> UInt32 {
+        b[at..<(at + 4)].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
     private func u16(_ b: [UInt8], _ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
 
     func testLayoutMatchesTheABI() {
@@ -37,7 +40,8 @@ final class GPUEventTests: XCTestCase {
         XCTAssertEqual(u32(bytes, 112), 3, "nprocs")
         XCTAssertEqual(u32(bytes, 116), 0, "reserved")
         XCTAssertEqual(String(decoding: bytes[120..<(120 + Self.uuid.utf8.count)], as: UTF8.self), Self.uuid)
-        XCTAssertEqual(Array(bytes[(120 + Self.uuid.utf8.count)..<168]), [UInt8](repeating: 0, count: 48 - Self.uuid.utf8.count))
+        XCTAssertEqual(
+            Array(bytes[(120 + Self.uuid.utf8.count)..<168]), [UInt8](repeating: 0, count: 48 - Self.uuid.utf8.count))
         XCTAssertEqual(u32(bytes, 168), 4000, "first process pid")
         XCTAssertEqual(u32(bytes, 172), 0, "process padding is zeroed")
     }
@@ -82,7 +86,8 @@ final class GPUEventTests: XCTestCase {
         }
         // A record shorter than the fixed part.
         var short = Array(EventEncoder.encode(.gpuSample(Self.sample(processes: 0))).prefix(100))
-        short[2] = 100; short[3] = 0
+        short[2] = 100
+        short[3] = 0
         XCTAssertThrowsError(try EventDecoder.decode(short)) {
             XCTAssertEqual($0 as? DecodeError, .tooShort(have: 100, need: 168))
         }
@@ -90,26 +95,38 @@ final class GPUEventTests: XCTestCase {
 
     func testJSONNamesEveryField() {
         let json = EventFormat.json(.gpuSample(Self.sample(processes: 2)))
-        XCTAssertEqual(json, """
+        XCTAssertEqual(
+            json,
+            """
             {"type":"gpu_sample","ts_ns":123500000000,"gpu_index":1,"uuid":"\(Self.uuid)","source":"nvml",\
             "util_gpu":97,"util_memory":41,"temperature_c":71,"power_mw":251500,"memory_used_bytes":9663676416,\
             "memory_total_bytes":25769803776,"processes":[{"pid":4000,"used_memory_bytes":1073741824},\
             {"pid":4001,"used_memory_bytes":2147483648}],"procs_truncated":false}
             """)
-        XCTAssertTrue(EventFormat.json(.gpuSample(Self.sample(processes: 0, source: .nvidiaSMI))).contains(#""source":"nvidia-smi""#))
+        XCTAssertTrue(
+            EventFormat.json(.gpuSample(Self.sample(processes: 0, source: .nvidiaSMI))).contains(
+                #""source":"nvidia-smi""#))
     }
 
     func testTextLine() {
         let text = EventFormat.text(.gpuSample(Self.sample(processes: 1)))
-        XCTAssertEqual(text, "123.500000 gpu_sample gpu=1 source=nvml util=97% mem_util=41% temp=71C power=251500mW "
-            + "mem=9216/24576MiB procs=[4000:1024MiB] uuid=\(Self.uuid)")
+        XCTAssertEqual(
+            text,
+            "123.500000 gpu_sample gpu=1 source=nvml util=97% mem_util=41% temp=71C power=251500mW "
+                + "mem=9216/24576MiB procs=[4000:1024MiB] uuid=\(Self.uuid)")
     }
 
     func testJSONLRoundTripThroughTheTraceReader() throws {
-        let events: [Event] = [.gpuSample(Self.sample(processes: 0)), .gpuSample(Self.sample(processes: 3, source: .nvidiaSMI)),
-                               .gpuSample(Self.sample(processes: 32))]
+        let events: [Event] = [
+            .gpuSample(Self.sample(processes: 0)), .gpuSample(Self.sample(processes: 3, source: .nvidiaSMI)),
+            .gpuSample(Self.sample(processes: 32)),
+        ]
         var sources = events
-        if case .gpuSample(var s) = sources[2] { s.procsTruncated = true; s.source = .unknown; sources[2] = .gpuSample(s) }
+        if case .gpuSample(var s) = sources[2] {
+            s.procsTruncated = true
+            s.source = .unknown
+            sources[2] = .gpuSample(s)
+        }
         let text = sources.map(EventFormat.json).joined(separator: "\n") + "\n"
         let read = try TraceFile.read(bytes: Array(text.utf8))
         XCTAssertEqual(read.events, sources)
@@ -135,7 +152,8 @@ final class GPUEventTests: XCTestCase {
         XCTAssertTrue(jsonlError(good.replacingOccurrences(of: #""util_gpu":97,"#, with: "")).contains("line 2"))
         XCTAssertTrue(jsonlError(good.replacingOccurrences(of: #""util_gpu":97,"#, with: "")).contains("util_gpu"))
         let badSource = jsonlError(good.replacingOccurrences(of: #""nvml""#, with: #""dcgm""#))
-        XCTAssertTrue(badSource.contains("line 2") && badSource.contains("source") && badSource.contains("nvidia-smi"), badSource)
+        XCTAssertTrue(
+            badSource.contains("line 2") && badSource.contains("source") && badSource.contains("nvidia-smi"), badSource)
         let badPid = jsonlError(good.replacingOccurrences(of: #""pid":4000"#, with: #""pid":-1"#))
         XCTAssertTrue(badPid.contains("processes[0].pid"), badPid)
         let longUUID = jsonlError(good.replacingOccurrences(of: Self.uuid, with: String(repeating: "x", count: 49)))
@@ -143,7 +161,8 @@ final class GPUEventTests: XCTestCase {
         let tooMany = EventFormat.json(.gpuSample(Self.sample(processes: 32)))
             .replacingOccurrences(of: #""processes":["#, with: #""processes":[{"pid":1,"used_memory_bytes":0},"#)
         XCTAssertTrue(jsonlError(tooMany).contains("at most 32"), jsonlError(tooMany))
-        let badBool = jsonlError(good.replacingOccurrences(of: #""procs_truncated":false"#, with: #""procs_truncated":0"#))
+        let badBool = jsonlError(
+            good.replacingOccurrences(of: #""procs_truncated":false"#, with: #""procs_truncated":0"#))
         XCTAssertTrue(badBool.contains("procs_truncated") && badBool.contains("true or false"), badBool)
     }
 }

@@ -45,7 +45,10 @@ final class GPUSamplerTests: XCTestCase {
         try cc.run()
         cc.waitUntilExit()
         guard cc.terminationStatus == 0 else {
-            throw BuildFailed(description: "cc failed (status \(cc.terminationStatus)) to build the stand-in NVML from \(Self.fixtures)/fake_nvml.c")
+            throw BuildFailed(
+                description:
+                    "cc failed (status \(cc.terminationStatus)) to build the stand-in NVML from \(Self.fixtures)/fake_nvml.c"
+            )
         }
         return output
     }
@@ -70,7 +73,9 @@ final class GPUSamplerTests: XCTestCase {
         setenv("RW_FAKE_SMI_SCRIPT", path, 1)
     }
 
-    private func collect(_ sampler: GPUSampler, at nowNs: UInt64, file: StaticString = #filePath, line: UInt = #line) -> [[UInt8]] {
+    private func collect(
+        _ sampler: GPUSampler, at nowNs: UInt64, file: StaticString = #filePath, line: UInt = #line
+    ) -> [[UInt8]] {
         var records: [[UInt8]] = []
         let count = sampler.sample(nowNs: nowNs) { records.append([UInt8]($0)) }
         XCTAssertEqual(count, records.count, "sample() returns the number of records emitted", file: file, line: line)
@@ -111,11 +116,15 @@ final class GPUSamplerTests: XCTestCase {
 
     private func processes(of record: rw_gpu_sample) -> [rw_gpu_process] {
         var copy = record
-        return withUnsafeBytes(of: &copy.procs) { Array($0.bindMemory(to: rw_gpu_process.self).prefix(Int(record.nprocs))) }
+        return withUnsafeBytes(of: &copy.procs) {
+            Array($0.bindMemory(to: rw_gpu_process.self).prefix(Int(record.nprocs)))
+        }
     }
 
-    private func assertRecord(_ bytes: [UInt8], _ expected: Expected, at nowNs: UInt64,
-                              file: StaticString = #filePath, line: UInt = #line) {
+    private func assertRecord(
+        _ bytes: [UInt8], _ expected: Expected, at nowNs: UInt64,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let kept = min(expected.processes.count, Int(RW_GPU_MAX_PROCS))
         XCTAssertEqual(bytes.count, Self.fixedBytes + 16 * kept, "record length", file: file, line: line)
         XCTAssertEqual(Self.fixedBytes, 168, file: file, line: line)
@@ -124,12 +133,15 @@ final class GPUSamplerTests: XCTestCase {
         XCTAssertEqual(Int(r.hdr.size), bytes.count, "hdr.size", file: file, line: line)
         XCTAssertEqual(r.hdr.abi_version, UInt32(RW_ABI_VERSION), file: file, line: line)
         XCTAssertEqual(r.hdr.timestamp_ns, nowNs, file: file, line: line)
-        XCTAssertEqual([r.hdr.pid, r.hdr.tgid, r.hdr.ppid, r.hdr.uid, r.hdr.euid, r.hdr.gid, r.hdr.egid], [0, 0, 0, 0, 0, 0, 0],
-                       "header ids are 0", file: file, line: line)
+        XCTAssertEqual(
+            [r.hdr.pid, r.hdr.tgid, r.hdr.ppid, r.hdr.uid, r.hdr.euid, r.hdr.gid, r.hdr.egid], [0, 0, 0, 0, 0, 0, 0],
+            "header ids are 0", file: file, line: line)
         XCTAssertEqual(r.hdr.lineage_uid, 0xffff_ffff, file: file, line: line)
         XCTAssertEqual(r.hdr.cgroup_id, 0, file: file, line: line)
         var header = r.hdr
-        XCTAssertEqual(withUnsafeBytes(of: &header.comm) { [UInt8]($0) }, [UInt8](repeating: 0, count: 16), "comm is zero", file: file, line: line)
+        XCTAssertEqual(
+            withUnsafeBytes(of: &header.comm) { [UInt8]($0) }, [UInt8](repeating: 0, count: 16), "comm is zero",
+            file: file, line: line)
         XCTAssertEqual(r.gpu_index, expected.index, "gpu_index", file: file, line: line)
         XCTAssertEqual(r.flags, expected.flags, "flags", file: file, line: line)
         XCTAssertEqual(r.util_gpu, expected.utilGPU, "util_gpu", file: file, line: line)
@@ -145,8 +157,11 @@ final class GPUSamplerTests: XCTestCase {
         XCTAssertTrue(padding.allSatisfy { $0 == 0 }, "uuid is NUL-padded", file: file, line: line)
         let procs = processes(of: r)
         XCTAssertEqual(procs.map(\.pid), expected.processes.prefix(kept).map(\.pid), "pids", file: file, line: line)
-        XCTAssertEqual(procs.map(\.used_memory_bytes), expected.processes.prefix(kept).map(\.bytes), "process memory", file: file, line: line)
-        XCTAssertEqual(procs.map(\.reserved), Array(repeating: 0, count: procs.count), "process reserved", file: file, line: line)
+        XCTAssertEqual(
+            procs.map(\.used_memory_bytes), expected.processes.prefix(kept).map(\.bytes), "process memory", file: file,
+            line: line)
+        XCTAssertEqual(
+            procs.map(\.reserved), Array(repeating: 0, count: procs.count), "process reserved", file: file, line: line)
     }
 
     private let nvml = UInt32(RW_GPU_FROM_NVML)
@@ -170,11 +185,17 @@ final class GPUSamplerTests: XCTestCase {
         XCTAssertNil(sampler.lastError)
         XCTAssertEqual(records.count, 2)
         guard records.count == 2 else { return }
-        assertRecord(records[0], Expected(index: 0, flags: nvml, uuid: uuid0, utilGPU: 97, utilMemory: 41, temperatureC: 71,
-                                          powerMilliwatts: 287_500, memoryUsedBytes: 12 << 30, memoryTotalBytes: 80 << 30,
-                                          processes: [(4242, 8 << 30), (4243, 1 << 20)]), at: 5_000_000_000)
-        assertRecord(records[1], Expected(index: 1, flags: nvml, uuid: uuid1, temperatureC: 33, powerMilliwatts: 18_250,
-                                          memoryUsedBytes: 512 << 10, memoryTotalBytes: 24 << 30), at: 5_000_000_000)
+        assertRecord(
+            records[0],
+            Expected(
+                index: 0, flags: nvml, uuid: uuid0, utilGPU: 97, utilMemory: 41, temperatureC: 71,
+                powerMilliwatts: 287_500, memoryUsedBytes: 12 << 30, memoryTotalBytes: 80 << 30,
+                processes: [(4242, 8 << 30), (4243, 1 << 20)]), at: 5_000_000_000)
+        assertRecord(
+            records[1],
+            Expected(
+                index: 1, flags: nvml, uuid: uuid1, temperatureC: 33, powerMilliwatts: 18_250,
+                memoryUsedBytes: 512 << 10, memoryTotalBytes: 24 << 30), at: 5_000_000_000)
     }
 
     func testNVMLValuesChangeBetweenSamples() throws {
@@ -184,16 +205,22 @@ final class GPUSamplerTests: XCTestCase {
         let first = collect(sampler, at: 1_000)
         XCTAssertEqual(first.count, 1)
         guard first.count == 1 else { return }
-        assertRecord(first[0], Expected(index: 0, flags: nvml, uuid: uuid0, utilGPU: 3, utilMemory: 1, temperatureC: 35,
-                                        powerMilliwatts: 60_000, memoryUsedBytes: 1 << 20, memoryTotalBytes: 80 << 30), at: 1_000)
+        assertRecord(
+            first[0],
+            Expected(
+                index: 0, flags: nvml, uuid: uuid0, utilGPU: 3, utilMemory: 1, temperatureC: 35,
+                powerMilliwatts: 60_000, memoryUsedBytes: 1 << 20, memoryTotalBytes: 80 << 30), at: 1_000)
 
         try nvmlScript(["0 \(uuid0) 100 88 42949672960 85899345920 349000 82 31337:42949672960"])
         let second = collect(sampler, at: 2_001_000)
         XCTAssertEqual(second.count, 1)
         guard second.count == 1 else { return }
-        assertRecord(second[0], Expected(index: 0, flags: nvml, uuid: uuid0, utilGPU: 100, utilMemory: 88, temperatureC: 82,
-                                         powerMilliwatts: 349_000, memoryUsedBytes: 40 << 30, memoryTotalBytes: 80 << 30,
-                                         processes: [(31337, 40 << 30)]), at: 2_001_000)
+        assertRecord(
+            second[0],
+            Expected(
+                index: 0, flags: nvml, uuid: uuid0, utilGPU: 100, utilMemory: 88, temperatureC: 82,
+                powerMilliwatts: 349_000, memoryUsedBytes: 40 << 30, memoryTotalBytes: 80 << 30,
+                processes: [(31337, 40 << 30)]), at: 2_001_000)
     }
 
     func testNVMLNotSupportedMetricsAreZero() throws {
@@ -216,9 +243,12 @@ final class GPUSamplerTests: XCTestCase {
         let records = collect(sampler, at: 9)
         XCTAssertEqual(records.count, 1)
         guard let record = records.first else { return }
-        assertRecord(record, Expected(index: 0, flags: nvml | truncated, uuid: uuid0, utilGPU: 100, utilMemory: 50, temperatureC: 80,
-                                      powerMilliwatts: 300_000, memoryUsedBytes: 1 << 30, memoryTotalBytes: 80 << 30,
-                                      processes: processes), at: 9)
+        assertRecord(
+            record,
+            Expected(
+                index: 0, flags: nvml | truncated, uuid: uuid0, utilGPU: 100, utilMemory: 50, temperatureC: 80,
+                powerMilliwatts: 300_000, memoryUsedBytes: 1 << 30, memoryTotalBytes: 80 << 30,
+                processes: processes), at: 9)
         XCTAssertEqual(record.count, 168 + 32 * 16)
     }
 
@@ -232,9 +262,12 @@ final class GPUSamplerTests: XCTestCase {
             let records = collect(sampler, at: 11)
             XCTAssertEqual(records.count, 1, "process API \(api)")
             guard let record = records.first else { continue }
-            assertRecord(record, Expected(index: 0, flags: nvml, uuid: uuid0, utilGPU: 50, utilMemory: 10, temperatureC: 50,
-                                          powerMilliwatts: 100_000, memoryUsedBytes: 2 << 20, memoryTotalBytes: 80 << 30,
-                                          processes: [(11, 1 << 20), (22, 0), (33, 3 << 20)]), at: 11)
+            assertRecord(
+                record,
+                Expected(
+                    index: 0, flags: nvml, uuid: uuid0, utilGPU: 50, utilMemory: 10, temperatureC: 50,
+                    powerMilliwatts: 100_000, memoryUsedBytes: 2 << 20, memoryTotalBytes: 80 << 30,
+                    processes: [(11, 1 << 20), (22, 0), (33, 3 << 20)]), at: 11)
         }
     }
 
@@ -290,19 +323,28 @@ final class GPUSamplerTests: XCTestCase {
         XCTAssertNil(sampler.lastError)
         XCTAssertEqual(records.count, 2)
         guard records.count == 2 else { return }
-        assertRecord(records[0], Expected(index: 0, flags: smi, uuid: uuid0, utilGPU: 97, utilMemory: 41, temperatureC: 71,
-                                          powerMilliwatts: 287_500, memoryUsedBytes: 12288 << 20, memoryTotalBytes: 81559 << 20,
-                                          processes: [(4242, 8 << 30), (4243, 1 << 20)]), at: 5_000_000_000)
-        assertRecord(records[1], Expected(index: 1, flags: smi, uuid: uuid1, temperatureC: 33, powerMilliwatts: 18_250,
-                                          memoryUsedBytes: 1 << 20, memoryTotalBytes: 24 << 30), at: 5_000_000_000)
+        assertRecord(
+            records[0],
+            Expected(
+                index: 0, flags: smi, uuid: uuid0, utilGPU: 97, utilMemory: 41, temperatureC: 71,
+                powerMilliwatts: 287_500, memoryUsedBytes: 12288 << 20, memoryTotalBytes: 81559 << 20,
+                processes: [(4242, 8 << 30), (4243, 1 << 20)]), at: 5_000_000_000)
+        assertRecord(
+            records[1],
+            Expected(
+                index: 1, flags: smi, uuid: uuid1, temperatureC: 33, powerMilliwatts: 18_250,
+                memoryUsedBytes: 1 << 20, memoryTotalBytes: 24 << 30), at: 5_000_000_000)
 
         try smiScript(["gpu: 0, \(uuid0), 100, 90, 40960, 81559, 349.99, 84", "app: \(uuid0), 31337, 40960"])
         let second = collect(sampler, at: 7_000_000_000)
         XCTAssertEqual(second.count, 1)
         guard let record = second.first else { return }
-        assertRecord(record, Expected(index: 0, flags: smi, uuid: uuid0, utilGPU: 100, utilMemory: 90, temperatureC: 84,
-                                      powerMilliwatts: 349_990, memoryUsedBytes: 40 << 30, memoryTotalBytes: 81559 << 20,
-                                      processes: [(31337, 40 << 30)]), at: 7_000_000_000)
+        assertRecord(
+            record,
+            Expected(
+                index: 0, flags: smi, uuid: uuid0, utilGPU: 100, utilMemory: 90, temperatureC: 84,
+                powerMilliwatts: 349_990, memoryUsedBytes: 40 << 30, memoryTotalBytes: 81559 << 20,
+                processes: [(31337, 40 << 30)]), at: 7_000_000_000)
     }
 
     func testNvidiaSMIUnavailableValuesAreZero() throws {
@@ -316,7 +358,9 @@ final class GPUSamplerTests: XCTestCase {
         XCTAssertNil(sampler.lastError)
         XCTAssertEqual(records.count, 1)
         guard let record = records.first else { return }
-        assertRecord(record, Expected(index: 0, flags: smi, uuid: uuid0, memoryTotalBytes: 81559 << 20, processes: [(777, 0)]), at: 3)
+        assertRecord(
+            record, Expected(index: 0, flags: smi, uuid: uuid0, memoryTotalBytes: 81559 << 20, processes: [(777, 0)]),
+            at: 3)
     }
 
     func testNvidiaSMIMalformedLinesAreSkippedWithAnError() throws {
@@ -336,9 +380,12 @@ final class GPUSamplerTests: XCTestCase {
         XCTAssertTrue(error.contains("expected 8 fields, found 2"), error)
         XCTAssertTrue(error.contains("pid \"not-a-pid\" is not a process id"), error)
         guard let record = records.first else { return }
-        assertRecord(record, Expected(index: 0, flags: smi, uuid: uuid0, utilGPU: 97, utilMemory: 41, temperatureC: 71,
-                                      powerMilliwatts: 287_500, memoryUsedBytes: 12288 << 20, memoryTotalBytes: 81559 << 20,
-                                      processes: [(4242, 8 << 30)]), at: 3)
+        assertRecord(
+            record,
+            Expected(
+                index: 0, flags: smi, uuid: uuid0, utilGPU: 97, utilMemory: 41, temperatureC: 71,
+                powerMilliwatts: 287_500, memoryUsedBytes: 12288 << 20, memoryTotalBytes: 81559 << 20,
+                processes: [(4242, 8 << 30)]), at: 3)
 
         try smiScript(["gpu: 0, \(uuid0), 1, 1, 1, 81559, 60, 30"])
         XCTAssertEqual(collect(sampler, at: 4).count, 1)
@@ -348,14 +395,19 @@ final class GPUSamplerTests: XCTestCase {
     func testNvidiaSMIMoreThan32ProcessesSetsTheTruncatedFlag() throws {
         let smiPath = try fakeSMI()
         let processes = (0..<33).map { (pid: UInt32(2000 + $0), bytes: UInt64($0) << 20) }
-        try smiScript(["gpu: 0, \(uuid0), 100, 50, 1024, 81559, 300, 80"] + processes.map { "app: \(uuid0), \($0.pid), \($0.bytes >> 20)" })
+        try smiScript(
+            ["gpu: 0, \(uuid0), 100, 50, 1024, 81559, 300, 80"]
+                + processes.map { "app: \(uuid0), \($0.pid), \($0.bytes >> 20)" })
         let sampler = GPUSampler.open(nvmlLibrary: missing, nvidiaSMI: smiPath)
         let records = collect(sampler, at: 5)
         XCTAssertEqual(records.count, 1)
         guard let record = records.first else { return }
-        assertRecord(record, Expected(index: 0, flags: smi | truncated, uuid: uuid0, utilGPU: 100, utilMemory: 50, temperatureC: 80,
-                                      powerMilliwatts: 300_000, memoryUsedBytes: 1 << 30, memoryTotalBytes: 81559 << 20,
-                                      processes: processes), at: 5)
+        assertRecord(
+            record,
+            Expected(
+                index: 0, flags: smi | truncated, uuid: uuid0, utilGPU: 100, utilMemory: 50, temperatureC: 80,
+                powerMilliwatts: 300_000, memoryUsedBytes: 1 << 30, memoryTotalBytes: 81559 << 20,
+                processes: processes), at: 5)
     }
 
     func testNvidiaSMIProcessQueryFailureKeepsTheGPUMetrics() throws {
@@ -408,16 +460,21 @@ final class GPUSamplerTests: XCTestCase {
         let sampler = GPUSampler.open(nvmlLibrary: missing + "/libnvidia-ml.so.1", nvidiaSMI: missing + "/nvidia-smi")
         guard case .none(let reason) = sampler.backend else { return XCTFail("expected .none, got \(sampler.backend)") }
         XCTAssertTrue(reason.hasPrefix("no NVIDIA GPU: \(missing)/libnvidia-ml.so.1 not loadable ("), reason)
-        XCTAssertTrue(reason.hasSuffix(") and nvidia-smi not found (\(missing)/nvidia-smi); the mining detector's GPU signal is off"), reason)
+        XCTAssertTrue(
+            reason.hasSuffix(
+                ") and nvidia-smi not found (\(missing)/nvidia-smi); the mining detector's GPU signal is off"), reason)
         XCTAssertFalse(reason.contains("\n"), "one log line")
         XCTAssertEqual(collect(sampler, at: 1).count, 0)
         XCTAssertNil(sampler.lastError)
     }
 
     func testNvidiaSMIThatCannotReachTheDriverIsNone() throws {
-        let smiPath = try fakeSMI() // no RW_FAKE_SMI_SCRIPT: it fails as on a host without the driver
+        let smiPath = try fakeSMI()  // no RW_FAKE_SMI_SCRIPT: it fails as on a host without the driver
         let sampler = GPUSampler.open(nvmlLibrary: missing, nvidiaSMI: smiPath)
         guard case .none(let reason) = sampler.backend else { return XCTFail("expected .none, got \(sampler.backend)") }
-        XCTAssertTrue(reason.contains("nvidia-smi failed with status 9 (NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.)"), reason)
+        XCTAssertTrue(
+            reason.contains(
+                "nvidia-smi failed with status 9 (NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.)"
+            ), reason)
     }
 }

@@ -32,15 +32,21 @@ final class HeartbeatTests: XCTestCase {
     }
 
     func testHeartbeatAlert() {
-        let alert = ServiceAlerts.heartbeat(host: "rig-7", since: .init(uptimeSeconds: 90_061, events: 500, drops: 2, alerts: 1),
-                                            bootNs: 42)
+        let alert = ServiceAlerts.heartbeat(
+            host: "rig-7", since: .init(uptimeSeconds: 90_061, events: 500, drops: 2, alerts: 1),
+            bootNs: 42)
         XCTAssertEqual(alert.rule, "sensor-heartbeat")
         XCTAssertEqual(alert.severity, .info)
         XCTAssertEqual(alert.title, "rigwatch on rig-7 is alive: up 1d 1h 1m, 500 events, 2 drops, 1 alerts since last")
         XCTAssertEqual(alert.eventTimeNs, 42)
-        XCTAssertEqual(alert.evidence.map(\.0), ["uptime", "events since last", "kernel drops since last", "alerts since last"])
-        XCTAssertNotEqual(alert.dedupKey, ServiceAlerts.heartbeat(host: "rig-7", since: .init(uptimeSeconds: 1, events: 0, drops: 0, alerts: 0),
-                                                                 bootNs: 43).dedupKey, "each heartbeat is its own message")
+        XCTAssertEqual(
+            alert.evidence.map(\.0), ["uptime", "events since last", "kernel drops since last", "alerts since last"])
+        XCTAssertNotEqual(
+            alert.dedupKey,
+            ServiceAlerts.heartbeat(
+                host: "rig-7", since: .init(uptimeSeconds: 1, events: 0, drops: 0, alerts: 0),
+                bootNs: 43
+            ).dedupKey, "each heartbeat is its own message")
     }
 
     func testGoodbyeAlert() {

@@ -66,7 +66,8 @@ final class MetricsParserTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "rwmetrics-parse-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try "rigwatch_alerts_total{rule=unquoted} 1\n".write(toFile: dir + "/bad.prom", atomically: true, encoding: .utf8)
+        try "rigwatch_alerts_total{rule=unquoted} 1\n".write(
+            toFile: dir + "/bad.prom", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try PrometheusText.parse(file: dir + "/bad.prom"))
     }
 }
@@ -111,7 +112,8 @@ struct PrometheusText: Decodable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = [script, file]
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -128,7 +130,9 @@ struct PrometheusText: Decodable {
     /// the one on PATH. None: a skip here, a failure in CI.
     static func interpreter(file: StaticString = #filePath, line: UInt = #line) throws -> String {
         var candidates = ["/usr/bin/python3"]
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") { candidates.append("\(dir)/python3") }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            candidates.append("\(dir)/python3")
+        }
         for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
             let probe = Process()
             probe.executableURL = URL(fileURLWithPath: python)

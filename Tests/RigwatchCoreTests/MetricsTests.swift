@@ -14,34 +14,34 @@ final class MetricsTests: XCTestCase {
         s.deliveryFailures = 6
         s.delivered = 7
         let expected = #"""
-        # HELP rigwatch_up 1 while the rigwatch sensor runs, 0 after it stopped cleanly.
-        # TYPE rigwatch_up gauge
-        rigwatch_up 1
-        # HELP rigwatch_start_time_seconds Start time of the sensor since the Unix epoch in seconds.
-        # TYPE rigwatch_start_time_seconds gauge
-        rigwatch_start_time_seconds 1700000000.250
-        # HELP rigwatch_events_total Kernel events processed, by kind.
-        # TYPE rigwatch_events_total counter
-        rigwatch_events_total{kind="exec"} 3
-        rigwatch_events_total{kind="fork"} 10
-        # HELP rigwatch_kernel_dropped_events_total Events the kernel dropped (ring buffer full or audit backlog).
-        # TYPE rigwatch_kernel_dropped_events_total counter
-        rigwatch_kernel_dropped_events_total 2
-        # HELP rigwatch_alerts_total Alerts raised, by rule.
-        # TYPE rigwatch_alerts_total counter
-        rigwatch_alerts_total{rule="privileged-exec"} 4
-        rigwatch_alerts_total{rule="we\"ird\\rule\nx"} 1
-        # HELP rigwatch_alerts_delivered_total Alerts delivered to Discord.
-        # TYPE rigwatch_alerts_delivered_total counter
-        rigwatch_alerts_delivered_total 7
-        # HELP rigwatch_alert_delivery_failures_total Failed attempts to deliver an alert to Discord.
-        # TYPE rigwatch_alert_delivery_failures_total counter
-        rigwatch_alert_delivery_failures_total 6
-        # HELP rigwatch_alert_spool_depth Alerts waiting in the spool for delivery.
-        # TYPE rigwatch_alert_spool_depth gauge
-        rigwatch_alert_spool_depth 5
+            # HELP rigwatch_up 1 while the rigwatch sensor runs, 0 after it stopped cleanly.
+            # TYPE rigwatch_up gauge
+            rigwatch_up 1
+            # HELP rigwatch_start_time_seconds Start time of the sensor since the Unix epoch in seconds.
+            # TYPE rigwatch_start_time_seconds gauge
+            rigwatch_start_time_seconds 1700000000.250
+            # HELP rigwatch_events_total Kernel events processed, by kind.
+            # TYPE rigwatch_events_total counter
+            rigwatch_events_total{kind="exec"} 3
+            rigwatch_events_total{kind="fork"} 10
+            # HELP rigwatch_kernel_dropped_events_total Events the kernel dropped (ring buffer full or audit backlog).
+            # TYPE rigwatch_kernel_dropped_events_total counter
+            rigwatch_kernel_dropped_events_total 2
+            # HELP rigwatch_alerts_total Alerts raised, by rule.
+            # TYPE rigwatch_alerts_total counter
+            rigwatch_alerts_total{rule="privileged-exec"} 4
+            rigwatch_alerts_total{rule="we\"ird\\rule\nx"} 1
+            # HELP rigwatch_alerts_delivered_total Alerts delivered to Discord.
+            # TYPE rigwatch_alerts_delivered_total counter
+            rigwatch_alerts_delivered_total 7
+            # HELP rigwatch_alert_delivery_failures_total Failed attempts to deliver an alert to Discord.
+            # TYPE rigwatch_alert_delivery_failures_total counter
+            rigwatch_alert_delivery_failures_total 6
+            # HELP rigwatch_alert_spool_depth Alerts waiting in the spool for delivery.
+            # TYPE rigwatch_alert_spool_depth gauge
+            rigwatch_alert_spool_depth 5
 
-        """#
+            """#
         XCTAssertEqual(MetricsText.render(s), expected)
     }
 
@@ -51,7 +51,8 @@ final class MetricsTests: XCTestCase {
         let text = MetricsText.render(s)
         XCTAssertTrue(text.contains("\nrigwatch_up 0\n"))
         XCTAssertFalse(text.contains("rigwatch_events_total{"))
-        XCTAssertTrue(text.contains("# TYPE rigwatch_events_total counter\n# HELP rigwatch_kernel_dropped_events_total"))
+        XCTAssertTrue(
+            text.contains("# TYPE rigwatch_events_total counter\n# HELP rigwatch_kernel_dropped_events_total"))
     }
 
     func testEscaping() {
@@ -70,8 +71,10 @@ final class MetricsTests: XCTestCase {
         s.kernelDroppedEvents = 99
         try MetricsText.write(s, to: path)
         let second = try FileManager.default.attributesOfItem(atPath: path)
-        XCTAssertNotEqual(first[.systemFileNumber] as? UInt64, second[.systemFileNumber] as? UInt64, "renamed over, not rewritten")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["rigwatch.prom"], "no temporary file left")
+        XCTAssertNotEqual(
+            first[.systemFileNumber] as? UInt64, second[.systemFileNumber] as? UInt64, "renamed over, not rewritten")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: dir), ["rigwatch.prom"], "no temporary file left")
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), MetricsText.render(s))
         XCTAssertEqual((second[.posixPermissions] as? Int).map { $0 & 0o777 }, 0o644)
     }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchConfig
-@testable import RigwatchCore
 import RigwatchSources
 import XCTest
+
+@testable import RigwatchCore
 
 /// Events for the mining detector, built by hand: execs, pool connects and GPU
 /// samples every 2 s as the sampler writes them.
@@ -10,39 +11,53 @@ enum MiningScenario {
     static let second: UInt64 = 1_000_000_000
     static let kaalia: UInt32 = 1001
 
-    static func header(_ tgid: UInt32, ts: UInt64, lineage: UInt32 = noLineage, cgroup: UInt64 = 6000,
-                       uid: UInt32 = 0, comm: String) -> EventHeader {
-        EventHeader(timestampNs: ts, pid: tgid, tgid: tgid, ppid: 1, uid: uid, euid: uid, gid: uid, egid: uid,
-                    lineageUid: lineage, cgroupId: cgroup, comm: Comm(comm))
+    static func header(
+        _ tgid: UInt32, ts: UInt64, lineage: UInt32 = noLineage, cgroup: UInt64 = 6000,
+        uid: UInt32 = 0, comm: String
+    ) -> EventHeader {
+        EventHeader(
+            timestampNs: ts, pid: tgid, tgid: tgid, ppid: 1, uid: uid, euid: uid, gid: uid, egid: uid,
+            lineageUid: lineage, cgroupId: cgroup, comm: Comm(comm))
     }
 
-    static func exec(_ tgid: UInt32, _ argv: [String], path: String? = nil, ts: UInt64, lineage: UInt32 = noLineage,
-                     cgroup: UInt64 = 6000, comm: String? = nil) -> Event {
+    static func exec(
+        _ tgid: UInt32, _ argv: [String], path: String? = nil, ts: UInt64, lineage: UInt32 = noLineage,
+        cgroup: UInt64 = 6000, comm: String? = nil
+    ) -> Event {
         let exe = path ?? argv[0]
         let name = comm ?? String(exe.split(separator: "/").last ?? "")
-        return .exec(ExecEvent(header: header(tgid, ts: ts, lineage: lineage, cgroup: cgroup, comm: name), loginUid: .max,
-                               flags: [], argc: UInt32(argv.count), oldPid: tgid, filename: Array(exe.utf8),
-                               args: ExecEvent.joinArgs(argv)))
+        return .exec(
+            ExecEvent(
+                header: header(tgid, ts: ts, lineage: lineage, cgroup: cgroup, comm: name), loginUid: .max,
+                flags: [], argc: UInt32(argv.count), oldPid: tgid, filename: Array(exe.utf8),
+                args: ExecEvent.joinArgs(argv)))
     }
 
-    static func connect(_ tgid: UInt32, port: UInt16, ts: UInt64, lineage: UInt32 = noLineage, cgroup: UInt64 = 6000,
-                        comm: String = "worker") -> Event {
-        .connect(ConnectEvent(header: header(tgid, ts: ts, lineage: lineage, cgroup: cgroup, comm: comm),
-                              source: IPAddress("192.0.2.10") ?? IPAddress(ipv4: 0), sourcePort: 40_000,
-                              destination: IPAddress("203.0.113.20") ?? IPAddress(ipv4: 0), destinationPort: port))
+    static func connect(
+        _ tgid: UInt32, port: UInt16, ts: UInt64, lineage: UInt32 = noLineage, cgroup: UInt64 = 6000,
+        comm: String = "worker"
+    ) -> Event {
+        .connect(
+            ConnectEvent(
+                header: header(tgid, ts: ts, lineage: lineage, cgroup: cgroup, comm: comm),
+                source: IPAddress("192.0.2.10") ?? IPAddress(ipv4: 0), sourcePort: 40_000,
+                destination: IPAddress("203.0.113.20") ?? IPAddress(ipv4: 0), destinationPort: port))
     }
 
     /// GPU 0 samples every 2 s over [from, to] seconds.
     static func gpu(from: UInt64, to: UInt64, util: UInt32, pids: [UInt32] = []) -> [Event] {
         stride(from: from, through: to, by: 2).map { t in
-            .gpuSample(GPUSampleEvent(timestampNs: t * second, gpuIndex: 0, flags: .fromNVML, utilGPU: util,
-                                      processes: pids.map { .init(pid: $0, usedMemoryBytes: 1 << 30) }))
+            .gpuSample(
+                GPUSampleEvent(
+                    timestampNs: t * second, gpuIndex: 0, flags: .fromNVML, utilGPU: util,
+                    processes: pids.map { .init(pid: $0, usedMemoryBytes: 1 << 30) }))
         }
     }
 
     static func engine(_ settings: MiningSettings = MiningSettings()) -> Engine {
-        Engine(config: EngineConfig(watchedUids: [kaalia]),
-               detectors: Engine.standardDetectors(userNames: [kaalia: "vastai_kaalia"], mining: settings))
+        Engine(
+            config: EngineConfig(watchedUids: [kaalia]),
+            detectors: Engine.standardDetectors(userNames: [kaalia: "vastai_kaalia"], mining: settings))
     }
 
     static func run(_ events: [Event], settings: MiningSettings = MiningSettings()) -> [Alert] {
@@ -64,8 +79,9 @@ final class MiningDetectorTests: XCTestCase {
         let trace = try TraceFile.read(path: RecordedTraceTests.fixtures + "/" + name)
         let settings = try XCTUnwrap(try ConfigLoader.parse(yaml).mining.settings)
         let names = Dictionary(uniqueKeysWithValues: trace.header.watchedUsers.map { ($0.uid, $0.name) })
-        let engine = Engine(config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
-                            detectors: Engine.standardDetectors(userNames: names, mining: settings))
+        let engine = Engine(
+            config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
+            detectors: Engine.standardDetectors(userNames: names, mining: settings))
         return trace.events.flatMap(engine.consume)
     }
 
@@ -87,8 +103,10 @@ final class MiningDetectorTests: XCTestCase {
         XCTAssertTrue(signature.contains("pool-domain: pool.supportxmr.com"), signature)
         XCTAssertTrue(signature.contains("miner-flags: -o stratum+tcp://pool.supportxmr.com:3333, -u 4Ad"), signature)
         XCTAssertEqual(evidence(alert, "pool_connection"), "198.51.100.7:3333/tcp by pid 701 (1 connect, 0 bytes sent)")
-        XCTAssertEqual(evidence(alert, "gpu"), "GPU 0 (GPU-5b3a1c2e-8f41-4d7a-9c0e-1f2a3b4c5d6e): util min 97% avg 98.5% "
-            + "max 100% over 60.0 s (31 samples), at least 80% for 60 s")
+        XCTAssertEqual(
+            evidence(alert, "gpu"),
+            "GPU 0 (GPU-5b3a1c2e-8f41-4d7a-9c0e-1f2a3b4c5d6e): util min 97% avg 98.5% "
+                + "max 100% over 60.0 s (31 samples), at least 80% for 60 s")
         XCTAssertEqual(evidence(alert, "gpu_processes"), "701 (xmrig): in the lineage of watched uid 1001")
         XCTAssertEqual(alert.chain.map(\.pid), [701, 700])
         XCTAssertEqual(alert.subject?.exe, "/tmp/.cache/xmrig")
@@ -112,8 +130,10 @@ final class MiningDetectorTests: XCTestCase {
         let alert = try XCTUnwrap(alerts.first)
         XCTAssertEqual(evidence(alert, "signals"), "pool-connection, gpu-busy")
         XCTAssertEqual(evidence(alert, "subject"), "cgroup 6000")
-        XCTAssertEqual(evidence(alert, "pool_connection"), "203.0.113.20:14444/tcp by pid 3001 (1 connect, 0 bytes sent)")
-        XCTAssertEqual(evidence(alert, "gpu_processes"), "3001 (worker): in cgroup 6000, not an allowed container or process name")
+        XCTAssertEqual(
+            evidence(alert, "pool_connection"), "203.0.113.20:14444/tcp by pid 3001 (1 connect, 0 bytes sent)")
+        XCTAssertEqual(
+            evidence(alert, "gpu_processes"), "3001 (worker): in cgroup 6000, not an allowed container or process name")
         XCTAssertEqual(alert.subject?.argv, ["worker", "--config", "/etc/worker.json"])
         XCTAssertNil(evidence(alert, "exec_signature"))
     }
@@ -132,7 +152,8 @@ final class MiningDetectorTests: XCTestCase {
     // MARK: Correlation
 
     func testOneIncidentNotOneAlertPerSample() {
-        let events = [S.exec(3001, ["worker"], ts: 10 * S.second), S.connect(3001, port: 3333, ts: 11 * S.second)]
+        let events =
+            [S.exec(3001, ["worker"], ts: 10 * S.second), S.connect(3001, port: 3333, ts: 11 * S.second)]
             + S.gpu(from: 12, to: 1200, util: 100, pids: [3001])
         let alerts = S.run(events)
         XCTAssertEqual(alerts.map(\.severity), [.high])
@@ -142,7 +163,7 @@ final class MiningDetectorTests: XCTestCase {
     /// The GPU joins an incident already raised: one escalation each time a new signal joins, none for more of the same.
     func testLaterSignalsEscalateOnceEach() throws {
         var events = [S.exec(4001, ["/opt/t-rex", "--version"], ts: 10 * S.second, comm: "t-rex")]
-        events += S.gpu(from: 12, to: 200, util: 5, pids: [])        // idle: low after the hold (10 + 75 s)
+        events += S.gpu(from: 12, to: 200, util: 5, pids: [])  // idle: low after the hold (10 + 75 s)
         events += S.gpu(from: 202, to: 400, util: 99, pids: [4001])  // busy from 202 s: the GPU matures at 262 s
         events.append(S.connect(4001, port: 4444, ts: 300 * S.second, comm: "t-rex"))
         events.append(S.connect(4001, port: 5555, ts: 310 * S.second, comm: "t-rex"))
@@ -161,7 +182,7 @@ final class MiningDetectorTests: XCTestCase {
         events += S.gpu(from: 12, to: 100, util: 1)
         events.append(S.exec(4002, ["xmrig"], ts: 300 * S.second))  // within 600 s: same incident
         events += S.gpu(from: 302, to: 1000, util: 1)
-        events.append(S.exec(4003, ["xmrig"], ts: 1001 * S.second)) // 701 s after the last signal: a new one
+        events.append(S.exec(4003, ["xmrig"], ts: 1001 * S.second))  // 701 s after the last signal: a new one
         events += S.gpu(from: 1002, to: 1100, util: 1)
         let alerts = S.run(events)
         XCTAssertEqual(alerts.map(\.eventTimeNs), [86 * S.second, 1076 * S.second])
@@ -171,7 +192,8 @@ final class MiningDetectorTests: XCTestCase {
 
     /// nvidia-smi names no compute process: the busy GPU is charged to whoever reached a pool.
     func testBusyGPUWithoutProcessesJoinsTheContainerThatReachedAPool() {
-        let events = [S.exec(3001, ["worker"], ts: 10 * S.second), S.connect(3001, port: 14444, ts: 11 * S.second)]
+        let events =
+            [S.exec(3001, ["worker"], ts: 10 * S.second), S.connect(3001, port: 14444, ts: 11 * S.second)]
             + S.gpu(from: 12, to: 100, util: 100, pids: [])
         let alerts = S.run(events)
         XCTAssertEqual(alerts.map(\.severity), [.high])
@@ -187,20 +209,30 @@ final class MiningDetectorTests: XCTestCase {
     }
 
     func testAPoolPortAloneRaisesNothing() {
-        let events = [S.exec(3001, ["curl", "http://example.com:8080/"], ts: 10 * S.second),
-                      S.connect(3001, port: 8080, ts: 11 * S.second, comm: "curl")] + S.gpu(from: 12, to: 200, util: 0)
+        let events =
+            [
+                S.exec(3001, ["curl", "http://example.com:8080/"], ts: 10 * S.second),
+                S.connect(3001, port: 8080, ts: 11 * S.second, comm: "curl"),
+            ] + S.gpu(from: 12, to: 200, util: 0)
         XCTAssertEqual(S.run(events).map(\.title), [])
     }
 
     func testBusyGPUBelowTheDurationOrThresholdRaisesNothing() {
-        XCTAssertEqual(S.run(S.gpu(from: 0, to: 58, util: 100) + S.gpu(from: 60, to: 62, util: 10) + S.gpu(from: 64, to: 120, util: 100)).count, 0)
+        XCTAssertEqual(
+            S.run(
+                S.gpu(from: 0, to: 58, util: 100) + S.gpu(from: 60, to: 62, util: 10)
+                    + S.gpu(from: 64, to: 120, util: 100)
+            ).count, 0)
         XCTAssertEqual(S.run(S.gpu(from: 0, to: 300, util: 79)).count, 0)
     }
 
     /// A watched user's process on the GPU is suspect even while allowed work runs beside it.
     func testWatchedLineageComputeProcessIsSuspectBesideAllowedWork() {
-        let events = [S.exec(2001, ["python3", "train.py"], ts: 1 * S.second, cgroup: 5000),
-                      S.exec(701, ["/tmp/gpu-burn"], ts: 2 * S.second, lineage: S.kaalia, cgroup: 77)]
+        let events =
+            [
+                S.exec(2001, ["python3", "train.py"], ts: 1 * S.second, cgroup: 5000),
+                S.exec(701, ["/tmp/gpu-burn"], ts: 2 * S.second, lineage: S.kaalia, cgroup: 77),
+            ]
             + S.gpu(from: 4, to: 100, util: 100, pids: [2001, 701])
         let alerts = S.run(events, settings: MiningSettings(allowedCgroups: [5000]))
         XCTAssertEqual(alerts.map(\.severity), [.low])
@@ -209,14 +241,18 @@ final class MiningDetectorTests: XCTestCase {
     }
 
     func testAllowedProcessNameMakesTheGPUBusyLegitimate() {
-        let events = [S.exec(2001, ["/opt/app/train-worker", "--rank", "0"], ts: 1 * S.second, cgroup: 7000)]
+        let events =
+            [S.exec(2001, ["/opt/app/train-worker", "--rank", "0"], ts: 1 * S.second, cgroup: 7000)]
             + S.gpu(from: 2, to: 200, util: 100, pids: [2001]) + S.gpu(from: 202, to: 400, util: 100, pids: [])
         XCTAssertEqual(S.run(events, settings: MiningSettings(allowedProcessNames: ["train-worker"])).count, 0)
     }
 
     func testMinerArgvNamingAPortOffTheListMakesThatPortAPoolConnection() {
-        let events = [S.exec(3001, ["/usr/bin/srbminer-multi", "--pool", "gulf.moneroocean.stream:443"], ts: 10 * S.second),
-                      S.connect(3001, port: 443, ts: 11 * S.second, comm: "srbminer-multi")] + S.gpu(from: 12, to: 100, util: 0)
+        let events =
+            [
+                S.exec(3001, ["/usr/bin/srbminer-multi", "--pool", "gulf.moneroocean.stream:443"], ts: 10 * S.second),
+                S.connect(3001, port: 443, ts: 11 * S.second, comm: "srbminer-multi"),
+            ] + S.gpu(from: 12, to: 100, util: 0)
         let alerts = S.run(events)
         XCTAssertEqual(alerts.map(\.severity), [.high])
         XCTAssertEqual(evidence(alerts.first, "signals"), "exec-signature, pool-connection")
@@ -224,7 +260,9 @@ final class MiningDetectorTests: XCTestCase {
 
     func testStandardDetectorsWithoutMiningSettingsHaveNoMiningDetector() {
         XCTAssertTrue(Engine(detectors: Engine.standardDetectors()).detectors(of: MiningDetector.self).isEmpty)
-        XCTAssertEqual(Engine(detectors: Engine.standardDetectors(mining: MiningSettings())).detectors(of: MiningDetector.self).count, 1)
+        XCTAssertEqual(
+            Engine(detectors: Engine.standardDetectors(mining: MiningSettings())).detectors(of: MiningDetector.self)
+                .count, 1)
     }
 
     func testSeverityByAgreeingSignals() {
@@ -237,7 +275,8 @@ final class MiningDetectorTests: XCTestCase {
 
     private func kinds(_ argv: [String], path: String? = nil, comm: String? = nil) -> [ExecSignatureHit.Kind] {
         let exe = path ?? argv[0]
-        return matcher.match(path: exe, comm: comm ?? String(exe.split(separator: "/").last ?? ""), argv: argv).map(\.kind)
+        return matcher.match(path: exe, comm: comm ?? String(exe.split(separator: "/").last ?? ""), argv: argv).map(
+            \.kind)
     }
 
     func testMinerNamesMatchCaseInsensitively() {
@@ -255,24 +294,31 @@ final class MiningDetectorTests: XCTestCase {
     }
 
     func testCommCutAt15CharactersStillMatches() {
-        let long = ExecSignatureMatcher(signatures: MiningSignatures.standard.extended(minerNames: ["CryptoDredgeMinerX"]))
+        let long = ExecSignatureMatcher(
+            signatures: MiningSignatures.standard.extended(minerNames: ["CryptoDredgeMinerX"]))
         // The exe was renamed; only the comm the kernel kept (15 bytes) is left to judge.
         XCTAssertEqual(long.minerName(path: "/x/renamed", comm: "CryptoDredgeMin", argv0: "renamed"), "CryptoDredgeMin")
         XCTAssertEqual(long.minerName(path: "/x/renamed", comm: "cryptodredgemin", argv0: nil), "cryptodredgemin")
-        XCTAssertNil(long.minerName(path: "/x/renamed", comm: "CryptoDredge", argv0: nil), "a short comm must match whole")
-        XCTAssertEqual(long.minerName(path: "/x/CryptoDredgeMinerX", comm: "CryptoDredgeMin", argv0: nil), "CryptoDredgeMinerX")
+        XCTAssertNil(
+            long.minerName(path: "/x/renamed", comm: "CryptoDredge", argv0: nil), "a short comm must match whole")
+        XCTAssertEqual(
+            long.minerName(path: "/x/CryptoDredgeMinerX", comm: "CryptoDredgeMin", argv0: nil), "CryptoDredgeMinerX")
     }
 
     func testStratumURLs() {
-        for url in ["stratum+tcp://eth.example:4444", "stratum+ssl://x.example:443", "stratum2+tcp://y.example:3333",
-                    "stratum1+tcp://z.example:1", "STRATUM+TCP://Upper.example:3333", "stratum+tls://w.example:443"] {
+        for url in [
+            "stratum+tcp://eth.example:4444", "stratum+ssl://x.example:443", "stratum2+tcp://y.example:3333",
+            "stratum1+tcp://z.example:1", "STRATUM+TCP://Upper.example:3333", "stratum+tls://w.example:443",
+        ] {
             XCTAssertEqual(ExecSignatureMatcher.stratumURL(url), url, url)
         }
-        XCTAssertEqual(ExecSignatureMatcher.stratumURL("--url=stratum+tcp://h.example:3333"), "stratum+tcp://h.example:3333")
+        XCTAssertEqual(
+            ExecSignatureMatcher.stratumURL("--url=stratum+tcp://h.example:3333"), "stratum+tcp://h.example:3333")
         XCTAssertNil(ExecSignatureMatcher.stratumURL("stratum"))
         XCTAssertNil(ExecSignatureMatcher.stratumURL("stratum-docs.txt"))
         XCTAssertNil(ExecSignatureMatcher.stratumURL("stratum+http://a"))
-        XCTAssertEqual(kinds(["/opt/w", "-P", "stratum1+tcp://0xabc@eu1.ethermine.org:4444"]), [.stratumURL, .poolDomain])
+        XCTAssertEqual(
+            kinds(["/opt/w", "-P", "stratum1+tcp://0xabc@eu1.ethermine.org:4444"]), [.stratumURL, .poolDomain])
     }
 
     func testPoolDomains() {
@@ -283,18 +329,24 @@ final class MiningDetectorTests: XCTestCase {
         XCTAssertNil(matcher.poolDomain("pool.supportxmr.com.example.net"))
         XCTAssertNil(matcher.poolDomain("notpool.supportxmr.co"))
         XCTAssertNil(matcher.poolDomain("/data/pool.txt"))
-        let extended = ExecSignatureMatcher(signatures: MiningSignatures.standard.extended(poolDomains: ["MoneroOcean.stream"]))
+        let extended = ExecSignatureMatcher(
+            signatures: MiningSignatures.standard.extended(poolDomains: ["MoneroOcean.stream"]))
         XCTAssertEqual(extended.poolDomain("gulf.moneroocean.stream:10128"), "gulf.moneroocean.stream")
     }
 
     func testMinerFlagsCombination() {
         let eth = "0x" + String(repeating: "ab12", count: 10)
-        XCTAssertEqual(MinerFlags.match(["--algo", "ethash", "--pool", "h.example:4444"]), "--algo ethash, --pool h.example:4444")
+        XCTAssertEqual(
+            MinerFlags.match(["--algo", "ethash", "--pool", "h.example:4444"]), "--algo ethash, --pool h.example:4444")
         XCTAssertEqual(MinerFlags.match(["-a", "KAWPOW", "-u", eth + ".rig1"]), "-a KAWPOW, -u \(eth).rig1")
         XCTAssertEqual(MinerFlags.match(["-o", "10.0.0.9:3333", "-u", eth]), "-o 10.0.0.9:3333, -u \(eth)")
-        XCTAssertEqual(MinerFlags.match(["--algo=randomx", "--url=stratum+tcp://h.example:3333"]),
-                       "--algo randomx, --url stratum+tcp://h.example:3333")
-        XCTAssertEqual(MinerFlags.match(["-a", "autolykos2", "-o", "h.example:9999", "-u", "9f" + String(repeating: "Q", count: 48)])?
+        XCTAssertEqual(
+            MinerFlags.match(["--algo=randomx", "--url=stratum+tcp://h.example:3333"]),
+            "--algo randomx, --url stratum+tcp://h.example:3333")
+        XCTAssertEqual(
+            MinerFlags.match([
+                "-a", "autolykos2", "-o", "h.example:9999", "-u", "9f" + String(repeating: "Q", count: 48),
+            ])?
             .components(separatedBy: ", ").count, 3)
     }
 
@@ -304,7 +356,8 @@ final class MiningDetectorTests: XCTestCase {
         XCTAssertNil(MinerFlags.match(["-o", "h.example:3333", "-u", "bob"]), "-u that is no wallet")
         XCTAssertNil(MinerFlags.match(["-a", "3", "-o", "cracked.txt", "hashes.txt"]), "hashcat")
         XCTAssertNil(MinerFlags.match(["-u", "user:secret", "-o", "out.html", "https://example.com"]), "curl")
-        XCTAssertNil(MinerFlags.match(["-o", "/tmp/out:1", "-u", "0x" + String(repeating: "0", count: 40)]), "a path is no pool")
+        XCTAssertNil(
+            MinerFlags.match(["-o", "/tmp/out:1", "-u", "0x" + String(repeating: "0", count: 40)]), "a path is no pool")
         XCTAssertNil(MinerFlags.match(["--algo", "sha256", "--user", "alice"]), "not a mining algorithm, not a wallet")
         XCTAssertEqual(kinds(["gcc", "-o", "main.o", "-a", "x"]), [])
         XCTAssertEqual(kinds(["python3", "train.py", "--epochs", "90", "-o", "checkpoints/run1"]), [])
@@ -312,7 +365,9 @@ final class MiningDetectorTests: XCTestCase {
 
     func testWalletLike() {
         XCTAssertTrue(MinerFlags.isWalletLike("0x" + String(repeating: "A1", count: 20)))
-        XCTAssertTrue(MinerFlags.isWalletLike("4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"))
+        XCTAssertTrue(
+            MinerFlags.isWalletLike(
+                "4AdUndXHHZ6cfufTMvppY6JwXNouMBzSkbLYfpAV5Usx3skxNgYeYTRj5UzqtReoS44qo9mtmXCqY45DJ852K5Jv2684Rge"))
         XCTAssertTrue(MinerFlags.isWalletLike("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq.worker1"))
         XCTAssertTrue(MinerFlags.isWalletLike("RVN:RXq2Ubh3sv4dFQqFwwEaKjbnXNdDcpk6N8.rig"))
         XCTAssertFalse(MinerFlags.isWalletLike("0x1234"))
@@ -322,18 +377,23 @@ final class MiningDetectorTests: XCTestCase {
     }
 
     func testBuiltInSignaturesMatchTheDataFile() throws {
-        let text = try String(contentsOfFile: RecordedTraceTests.fixtures + "/../data/mining-signatures.txt", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: RecordedTraceTests.fixtures + "/../data/mining-signatures.txt", encoding: .utf8)
         var sections: [String: [String]] = [:]
         var current = ""
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            if line.hasPrefix("[") { current = String(line.dropFirst().dropLast()); continue }
+            if line.hasPrefix("[") {
+                current = String(line.dropFirst().dropLast())
+                continue
+            }
             sections[current, default: []] += line.split(separator: " ").map(String.init)
         }
         let standard = MiningSignatures.standard
         XCTAssertEqual(standard.poolPorts, Set((sections["ports"] ?? []).compactMap { UInt16($0) }))
         XCTAssertEqual(MiningSignatures.poolPorts, standard.poolPorts)
         XCTAssertEqual(standard.minerNames, Set((sections["binaries"] ?? []).map { $0.lowercased() }))
-        let domains = (sections["domains"] ?? []) + (sections["domains-on-443"] ?? []) + (sections["domains-on-80"] ?? [])
+        let domains =
+            (sections["domains"] ?? []) + (sections["domains-on-443"] ?? []) + (sections["domains-on-80"] ?? [])
         XCTAssertEqual(standard.poolDomains, Set(domains))
     }
 
@@ -344,7 +404,8 @@ final class MiningDetectorTests: XCTestCase {
         XCTAssertEqual(defaults, MiningConfig())
         XCTAssertEqual(defaults.gpuIntervalSeconds, 2)
         XCTAssertEqual(defaults.settings, MiningSettings())
-        let config = try ConfigLoader.parse("""
+        let config = try ConfigLoader.parse(
+            """
             mining:
               gpu_busy_percent: 90
               gpu_busy_seconds: 120
@@ -355,7 +416,8 @@ final class MiningDetectorTests: XCTestCase {
               extra_miner_names: [MyMiner]
               extra_pool_domains: [pool.example.org]
               extra_pool_ports: [1234]
-            """).mining
+            """
+        ).mining
         XCTAssertEqual(config.gpuIntervalSeconds, 5)
         let settings = try XCTUnwrap(config.settings)
         XCTAssertEqual(settings.busyPercent, 90)
@@ -372,13 +434,25 @@ final class MiningDetectorTests: XCTestCase {
 
     func testMiningConfigErrorsHaveLineNumbers() {
         let cases: [(String, String)] = [
-            ("mining:\n  gpu_busy_percent: 101\n", "<config>:2:21: mining.gpu_busy_percent must be between 1 and 100, not 101"),
+            (
+                "mining:\n  gpu_busy_percent: 101\n",
+                "<config>:2:21: mining.gpu_busy_percent must be between 1 and 100, not 101"
+            ),
             ("mining:\n  allowed_cgroups: [12, x]\n", "<config>:2:25: mining.allowed_cgroups[1] must be an integer"),
-            ("mining:\n  extra_pool_ports: [70000]\n", "<config>:2:22: mining.extra_pool_ports[0] must be between 1 and 65535, not 70000"),
-            ("mining:\n  extra_pool_domains: [\"not a host\"]\n", "<config>:2:24: mining.extra_pool_domains[0]: 'not a host' is not a host name"),
-            ("mining:\n  gpu_busy_secs: 5\n", "<config>:2:3: unknown key 'gpu_busy_secs' in mining (known: enabled, gpu_busy_percent, "
-                + "gpu_busy_seconds, gpu_interval_seconds, quiet_seconds, allowed_cgroups, allowed_process_names, "
-                + "extra_miner_names, extra_pool_domains, extra_pool_ports)"),
+            (
+                "mining:\n  extra_pool_ports: [70000]\n",
+                "<config>:2:22: mining.extra_pool_ports[0] must be between 1 and 65535, not 70000"
+            ),
+            (
+                "mining:\n  extra_pool_domains: [\"not a host\"]\n",
+                "<config>:2:24: mining.extra_pool_domains[0]: 'not a host' is not a host name"
+            ),
+            (
+                "mining:\n  gpu_busy_secs: 5\n",
+                "<config>:2:3: unknown key 'gpu_busy_secs' in mining (known: enabled, gpu_busy_percent, "
+                    + "gpu_busy_seconds, gpu_interval_seconds, quiet_seconds, allowed_cgroups, allowed_process_names, "
+                    + "extra_miner_names, extra_pool_domains, extra_pool_ports)"
+            ),
         ]
         for (yaml, message) in cases {
             XCTAssertThrowsError(try ConfigLoader.parse(yaml)) { XCTAssertEqual(String(describing: $0), message) }
@@ -390,11 +464,13 @@ final class MiningDetectorTests: XCTestCase {
 final class ExecPrefilterTests: XCTestCase {
     private func exec(_ argv: [String], path: String? = nil, comm: String? = nil) -> ExecEvent {
         let p = path ?? argv[0]
-        return ExecEvent(header: EventHeader(timestampNs: 1, pid: 9, tgid: 9, ppid: 1, uid: 0, euid: 0, gid: 0, egid: 0,
-                                             lineageUid: noLineage, cgroupId: 1,
-                                             comm: Comm(comm ?? String(p.split(separator: "/").last ?? ""))),
-                         loginUid: noLineage, flags: [], argc: UInt32(argv.count), oldPid: 9,
-                         filename: Array(p.utf8), args: ExecEvent.joinArgs(argv))
+        return ExecEvent(
+            header: EventHeader(
+                timestampNs: 1, pid: 9, tgid: 9, ppid: 1, uid: 0, euid: 0, gid: 0, egid: 0,
+                lineageUid: noLineage, cgroupId: 1,
+                comm: Comm(comm ?? String(p.split(separator: "/").last ?? ""))),
+            loginUid: noLineage, flags: [], argc: UInt32(argv.count), oldPid: 9,
+            filename: Array(p.utf8), args: ExecEvent.joinArgs(argv))
     }
 
     func testPrefilterAgreesWithTheMatcherOnEveryClass() {

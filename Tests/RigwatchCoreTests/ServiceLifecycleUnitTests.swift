@@ -20,7 +20,7 @@ final class ServiceLifecycleUnitTests: XCTestCase {
     // MARK: Instance lock
 
     func testLockIsExclusiveNamesItsHolderAndIsReleased() throws {
-        let path = dir + "/run/rigwatch/rigwatch.lock" // the directories are created
+        let path = dir + "/run/rigwatch/rigwatch.lock"  // the directories are created
         let first = try InstanceLock.acquire(path: path, pid: 4242)
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "4242\n")
         XCTAssertEqual(InstanceLock.holder(of: path), 4242)
@@ -29,13 +29,17 @@ final class ServiceLifecycleUnitTests: XCTestCase {
         XCTAssertThrowsError(try InstanceLock.acquire(path: path, pid: 5555)) { error in
             guard let held = error as? InstanceLock.Held else { return XCTFail("\(error)") }
             XCTAssertEqual(held.pid, 4242)
-            XCTAssertEqual(held.description, "another rigwatch is already running (pid 4242 holds \(path)); stop it first (systemctl stop rigwatch), or give this one its own service.lock_file")
+            XCTAssertEqual(
+                held.description,
+                "another rigwatch is already running (pid 4242 holds \(path)); stop it first (systemctl stop rigwatch), or give this one its own service.lock_file"
+            )
         }
         XCTAssertEqual(InstanceLock.holder(of: path), 4242, "the refused one did not overwrite the pid")
 
         first.release()
         let second = try InstanceLock.acquire(path: path, pid: 77)
-        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "77\n", "a shorter pid leaves no digits behind")
+        XCTAssertEqual(
+            try String(contentsOfFile: path, encoding: .utf8), "77\n", "a shorter pid leaves no digits behind")
         second.release()
     }
 
@@ -43,7 +47,7 @@ final class ServiceLifecycleUnitTests: XCTestCase {
         let path = dir + "/rigwatch.lock"
         do {
             _ = try InstanceLock.acquire(path: path, pid: 1)
-        } // deinit closes the descriptor, as the kernel does for a process that dies
+        }  // deinit closes the descriptor, as the kernel does for a process that dies
         XCTAssertNoThrow(try InstanceLock.acquire(path: path, pid: 2).release())
     }
 
@@ -95,8 +99,11 @@ final class Datagrams {
         var bytes = Array(address.utf8)
         if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
         withUnsafeMutableBytes(of: &sa.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let length = socklen_t(MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (bytes.first == 0 ? 0 : 1))
-        let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) } }
+        let length = socklen_t(
+            MemoryLayout<sockaddr_un>.offset(of: \.sun_path)! + bytes.count + (bytes.first == 0 ? 0 : 1))
+        let rc = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
+        }
         guard fd >= 0, rc == 0 else { throw NSError(domain: "bind \(address)", code: Int(errno)) }
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
-@testable import RigwatchAlerts
 import XCTest
+
+@testable import RigwatchAlerts
 
 /// The spool's CRC-32 is zlib's now; queue.log files written by the earlier
 /// hand-written table must still read, byte for byte.
@@ -51,9 +52,10 @@ final class SpoolFormatTests: XCTestCase {
     func testAQueueLogWrittenBeforeZlibStillReads() throws {
         let dir = try temp() + "/spool"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let log = Self.bytes(hex: "070000000100000000000000616c65727420314124993b"
-                                + "070000000200000000000000616c6572742032821fedb3"
-                                + "070000000300000000000000616c6572742033fcf4117d")
+        let log = Self.bytes(
+            hex: "070000000100000000000000616c65727420314124993b"
+                + "070000000200000000000000616c6572742032821fedb3"
+                + "070000000300000000000000616c6572742033fcf4117d")
         try Data(log).write(to: URL(fileURLWithPath: dir + "/queue.log"))
         try Data("acked=1 dropped=0\n".utf8).write(to: URL(fileURLWithPath: dir + "/state"))
 
@@ -62,10 +64,11 @@ final class SpoolFormatTests: XCTestCase {
         XCTAssertEqual(try spool.append(Array("alert 4".utf8)), 4)
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/queue.log")))
         XCTAssertEqual(Array(bytes.prefix(log.count)), log, "old records are kept as they were")
-        let body = Self.bytes(hex: "0400000000000000616c6572742034") // sequence 4, "alert 4"
+        let body = Self.bytes(hex: "0400000000000000616c6572742034")  // sequence 4, "alert 4"
         var expected = Self.bytes(hex: "07000000") + body
         withUnsafeBytes(of: Self.oldChecksum(body).littleEndian) { expected += $0 }
-        XCTAssertEqual(Array(bytes.dropFirst(log.count)), expected, "a new record carries the checksum the old code wrote")
+        XCTAssertEqual(
+            Array(bytes.dropFirst(log.count)), expected, "a new record carries the checksum the old code wrote")
         XCTAssertEqual(try Spool(directory: dir).entries.map(\.sequence), [2, 3, 4])
     }
 }

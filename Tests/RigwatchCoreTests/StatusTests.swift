@@ -12,8 +12,9 @@ final class StatusTests: XCTestCase {
     }
 
     private func sample(updatedAt: Double = 1_700_000_100) -> ServiceState {
-        var s = ServiceState(sensorVersion: "0.1.0", host: "rig-7", pid: 4242, startedAt: 1_700_000_000, updatedAt: updatedAt,
-                             intervalSeconds: 5, source: "bpf", watchedUsers: ["vastai_kaalia"])
+        var s = ServiceState(
+            sensorVersion: "0.1.0", host: "rig-7", pid: 4242, startedAt: 1_700_000_000, updatedAt: updatedAt,
+            intervalSeconds: 5, source: "bpf", watchedUsers: ["vastai_kaalia"])
         s.eventsTotal = 1234
         s.eventsPerSecond = 12.5
         s.eventsByKind = ["exec": 34, "fork": 1200]
@@ -39,10 +40,13 @@ final class StatusTests: XCTestCase {
         try state.write(to: path)
         XCTAssertEqual(try ServiceState.load(path: path), state)
         // The documented keys, snake_case.
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
-        for key in ["format", "sensor_version", "host", "pid", "started_at", "updated_at", "uptime_seconds", "interval_seconds",
-                    "source", "watched_users", "events_total", "events_per_second", "events_by_kind", "kernel_dropped_events",
-                    "alerts", "alerts_by_rule", "last_error", "stopped", "stopped_at", "stop_reason"] {
+        let object =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        for key in [
+            "format", "sensor_version", "host", "pid", "started_at", "updated_at", "uptime_seconds", "interval_seconds",
+            "source", "watched_users", "events_total", "events_per_second", "events_by_kind", "kernel_dropped_events",
+            "alerts", "alerts_by_rule", "last_error", "stopped", "stopped_at", "stop_reason",
+        ] {
             XCTAssertNotNil(object[key], key)
         }
         let alerts = object["alerts"] as! [String: Any]
@@ -94,21 +98,32 @@ final class StatusTests: XCTestCase {
         let state = sample(updatedAt: 1_700_000_100)
         let text = StatusReport.text(state, verdict: .running, now: 1_700_000_102, path: "/x")
         XCTAssertTrue(text.hasPrefix("rigwatch is running (pid 4242), up 1m 42s\n"), text)
-        for needle in ["host:", "rig-7", "version:", "0.1.0", "started:", "2023-11-14T22:13:20Z", "uptime:", "1m 40s",
-                       "source:", "bpf", "watched users:", "vastai_kaalia",
-                       "events:", "1234 total, 12.5/s (exec 34, fork 1200)", "kernel drops:", "7",
-                       "alerts:", "3 raised, 2 sent to Discord, 3 spooled (1 waiting), 4 delivery failures",
-                       "alerts by rule:", "privileged-exec 3", "last error:", "Discord: HTTP 500"] {
+        for needle in [
+            "host:", "rig-7", "version:", "0.1.0", "started:", "2023-11-14T22:13:20Z", "uptime:", "1m 40s",
+            "source:", "bpf", "watched users:", "vastai_kaalia",
+            "events:", "1234 total, 12.5/s (exec 34, fork 1200)", "kernel drops:", "7",
+            "alerts:", "3 raised, 2 sent to Discord, 3 spooled (1 waiting), 4 delivery failures",
+            "alerts by rule:", "privileged-exec 3", "last error:", "Discord: HTTP 500",
+        ] {
             XCTAssertTrue(text.contains(needle), "\(needle) in:\n\(text)")
         }
         var stopped = state
         stopped.stopped = true
         stopped.stoppedAt = 1_700_000_100
         stopped.stopReason = "signal 15"
-        let stoppedText = StatusReport.text(stopped, verdict: .stopped(at: 1_700_000_100), now: 1_700_003_700, path: "/x")
-        XCTAssertTrue(stoppedText.hasPrefix("rigwatch is stopped since 2023-11-14T22:15:00Z (1h 0m 0s ago): signal 15\n"), stoppedText)
-        let staleText = StatusReport.text(state, verdict: .stale(since: 1_700_000_100, pidAlive: false), now: 1_700_000_160, path: "/x")
-        XCTAssertTrue(staleText.hasPrefix("rigwatch is not running (stale): pid 4242 is gone without a clean stop; last update 2023-11-14T22:15:00Z (1m 0s ago)"), staleText)
-        XCTAssertTrue(StatusReport.text(nil, verdict: .missing, now: 0, path: "/nope/state.json").contains("no state file at /nope/state.json"))
+        let stoppedText = StatusReport.text(
+            stopped, verdict: .stopped(at: 1_700_000_100), now: 1_700_003_700, path: "/x")
+        XCTAssertTrue(
+            stoppedText.hasPrefix("rigwatch is stopped since 2023-11-14T22:15:00Z (1h 0m 0s ago): signal 15\n"),
+            stoppedText)
+        let staleText = StatusReport.text(
+            state, verdict: .stale(since: 1_700_000_100, pidAlive: false), now: 1_700_000_160, path: "/x")
+        XCTAssertTrue(
+            staleText.hasPrefix(
+                "rigwatch is not running (stale): pid 4242 is gone without a clean stop; last update 2023-11-14T22:15:00Z (1m 0s ago)"
+            ), staleText)
+        XCTAssertTrue(
+            StatusReport.text(nil, verdict: .missing, now: 0, path: "/nope/state.json").contains(
+                "no state file at /nope/state.json"))
     }
 }

@@ -7,8 +7,9 @@ final class TamperDetectorTests: XCTestCase {
     static let second: UInt64 = 1_000_000_000
 
     private func engine(_ settings: TamperSettings = TamperSettings()) -> Engine {
-        Engine(config: EngineConfig(watchedUids: [FileScenario.kaalia]),
-               detectors: Engine.standardDetectors(userNames: [FileScenario.kaalia: "vastai_kaalia"], tamper: settings))
+        Engine(
+            config: EngineConfig(watchedUids: [FileScenario.kaalia]),
+            detectors: Engine.standardDetectors(userNames: [FileScenario.kaalia: "vastai_kaalia"], tamper: settings))
     }
 
     /// A root shell (200) ran `argv` as 201, which acts on the sensor.
@@ -16,14 +17,20 @@ final class TamperDetectorTests: XCTestCase {
         for e in FileScenario.rootShell(argv) { XCTAssertEqual(engine.consume(e), []) }
     }
 
-    private func tamper(_ op: TamperEvent.Operation, _ argument: Int64 = 0, by tgid: UInt32 = 201, ppid: UInt32 = 200,
-                        ts: UInt64 = 10 * second, uid: UInt32 = 0, lineage: UInt32 = noLineage, comm: String = "kill") -> Event {
-        .tamper(TamperEvent(header: Scenario.header(tgid, ppid: ppid, ts: ts, uid: uid, lineage: lineage, comm: comm),
-                            operation: op, targetPid: Self.sensorPid, argument: argument))
+    private func tamper(
+        _ op: TamperEvent.Operation, _ argument: Int64 = 0, by tgid: UInt32 = 201, ppid: UInt32 = 200,
+        ts: UInt64 = 10 * second, uid: UInt32 = 0, lineage: UInt32 = noLineage, comm: String = "kill"
+    ) -> Event {
+        .tamper(
+            TamperEvent(
+                header: Scenario.header(tgid, ppid: ppid, ts: ts, uid: uid, lineage: lineage, comm: comm),
+                operation: op, targetPid: Self.sensorPid, argument: argument))
     }
 
-    private func integrity(_ problem: IntegrityEvent.Problem, _ name: String, expected: UInt32 = 0, found: UInt32 = 0,
-                           ts: UInt64 = 10 * second) -> Event {
+    private func integrity(
+        _ problem: IntegrityEvent.Problem, _ name: String, expected: UInt32 = 0, found: UInt32 = 0,
+        ts: UInt64 = 10 * second
+    ) -> Event {
         .integrity(IntegrityEvent(timestampNs: ts, problem: problem, name: name, expected: expected, found: found))
     }
 
@@ -33,7 +40,8 @@ final class TamperDetectorTests: XCTestCase {
 
     func testSignalsThatStopTheSensorAreHighOthersMedium() throws {
         let cases: [(Int64, String, Severity)] = [
-            (9, "SIGKILL", .high), (19, "SIGSTOP", .high), (15, "SIGTERM", .high), (2, "SIGINT", .high), (3, "SIGQUIT", .high),
+            (9, "SIGKILL", .high), (19, "SIGSTOP", .high), (15, "SIGTERM", .high), (2, "SIGINT", .high),
+            (3, "SIGQUIT", .high),
             (1, "SIGHUP", .medium), (10, "SIGUSR1", .medium), (18, "SIGCONT", .medium), (36, "SIGRTMIN+2", .medium),
         ]
         for (number, name, severity) in cases {
@@ -44,7 +52,8 @@ final class TamperDetectorTests: XCTestCase {
             let alert = try XCTUnwrap(raised.first)
             XCTAssertEqual(alert.rule, "sensor-tamper")
             XCTAssertEqual(alert.severity, severity, name)
-            XCTAssertEqual(alert.title, "\(name) sent to the sensor by /usr/bin/kill (pid 201, root) outside the watched lineages")
+            XCTAssertEqual(
+                alert.title, "\(name) sent to the sensor by /usr/bin/kill (pid 201, root) outside the watched lineages")
             XCTAssertEqual(evidence(alert, "signal"), "\(name) (\(number))")
             XCTAssertEqual(evidence(alert, "result"), "delivered")
             XCTAssertEqual(evidence(alert, "target_pid"), "4000")
@@ -58,8 +67,10 @@ final class TamperDetectorTests: XCTestCase {
     func testSignalFromTheWatchedLineage() throws {
         let engine = engine()
         for e in FileScenario.daemonSudo(["/usr/bin/pkill", "-9", "rigwatch"]) { XCTAssertEqual(engine.consume(e), []) }
-        let alert = try XCTUnwrap(engine.consume(tamper(.signal, 9, by: 102, ppid: 101, lineage: FileScenario.kaalia, comm: "pkill")).first)
-        XCTAssertEqual(alert.title, "SIGKILL sent to the sensor by /usr/bin/pkill (pid 102, root) in vastai_kaalia's lineage")
+        let alert = try XCTUnwrap(
+            engine.consume(tamper(.signal, 9, by: 102, ppid: 101, lineage: FileScenario.kaalia, comm: "pkill")).first)
+        XCTAssertEqual(
+            alert.title, "SIGKILL sent to the sensor by /usr/bin/pkill (pid 102, root) in vastai_kaalia's lineage")
         XCTAssertEqual(evidence(alert, "lineage"), "vastai_kaalia (uid 1001)")
         XCTAssertEqual(alert.chain.map(\.exe), ["/usr/bin/pkill", "/usr/bin/sudo", "/usr/bin/python3"])
     }
@@ -67,9 +78,11 @@ final class TamperDetectorTests: XCTestCase {
     func testSystemdsStopIsNamedAsSuch() throws {
         // PID 1 was never exec'd in the sensor's sight: its comm stands in for the program.
         let alert = try XCTUnwrap(engine().consume(tamper(.signal, 15, by: 1, ppid: 0, comm: "systemd")).first)
-        XCTAssertEqual(alert.title, "SIGTERM sent to the sensor by 'systemd' (pid 1, root) outside the watched lineages")
+        XCTAssertEqual(
+            alert.title, "SIGTERM sent to the sensor by 'systemd' (pid 1, root) outside the watched lineages")
         XCTAssertEqual(evidence(alert, "actor"), "'systemd' (program unknown: its exec was not seen)")
-        XCTAssertEqual(evidence(alert, "note"), "sent by PID 1 (systemd): a service stop, restart, reload or `systemctl kill`")
+        XCTAssertEqual(
+            evidence(alert, "note"), "sent by PID 1 (systemd): a service stop, restart, reload or `systemctl kill`")
     }
 
     func testPtraceAndMemoryAccessAreCritical() throws {
@@ -77,7 +90,8 @@ final class TamperDetectorTests: XCTestCase {
         rootActor(engine, ["/usr/bin/gdb", "-p", "4000"])
         let ptrace = try XCTUnwrap(engine.consume(tamper(.ptrace, 16, comm: "gdb")).first)
         XCTAssertEqual(ptrace.severity, .critical)
-        XCTAssertEqual(ptrace.title, "Sensor ptraced (PTRACE_ATTACH) by /usr/bin/gdb (pid 201, root) outside the watched lineages")
+        XCTAssertEqual(
+            ptrace.title, "Sensor ptraced (PTRACE_ATTACH) by /usr/bin/gdb (pid 201, root) outside the watched lineages")
         XCTAssertEqual(evidence(ptrace, "request"), "PTRACE_ATTACH (16)")
         let seize = try XCTUnwrap(self.engine().consume(tamper(.ptrace, 0x4206)).first)
         XCTAssertEqual(evidence(seize, "request"), "PTRACE_SEIZE (16902)")
@@ -135,9 +149,12 @@ final class TamperDetectorTests: XCTestCase {
         XCTAssertEqual(raised, 2, "once, then again when the window is over")
         // A different program, or the same map with other counts, is news.
         XCTAssertEqual(engine.consume(integrity(.linkDetached, "handle_fork", ts: 130 * Self.second)).count, 1)
-        XCTAssertEqual(engine.consume(integrity(.mapAltered, "file_watch", expected: 9, found: 8, ts: 130 * Self.second)).count, 1)
-        XCTAssertEqual(engine.consume(integrity(.mapAltered, "file_watch", expected: 9, found: 0, ts: 131 * Self.second)).count, 1)
-        XCTAssertEqual(engine.consume(integrity(.mapAltered, "file_watch", expected: 9, found: 0, ts: 132 * Self.second)), [])
+        XCTAssertEqual(
+            engine.consume(integrity(.mapAltered, "file_watch", expected: 9, found: 8, ts: 130 * Self.second)).count, 1)
+        XCTAssertEqual(
+            engine.consume(integrity(.mapAltered, "file_watch", expected: 9, found: 0, ts: 131 * Self.second)).count, 1)
+        XCTAssertEqual(
+            engine.consume(integrity(.mapAltered, "file_watch", expected: 9, found: 0, ts: 132 * Self.second)), [])
     }
 
     func testOffUnlessConfigured() {

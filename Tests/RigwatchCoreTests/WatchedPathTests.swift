@@ -48,17 +48,20 @@ final class WatchedPathTests: XCTestCase {
     }
 
     func testNormalisedListDropsInvalidAndDuplicatesAndKeepsAtMost32() {
-        XCTAssertEqual(WatchedPath.normalisedList(["/etc/cron.d/", "/etc/cron.d", "relative", "/", "/etc/crontab"]),
-                       ["/etc/cron.d", "/etc/crontab"])
+        XCTAssertEqual(
+            WatchedPath.normalisedList(["/etc/cron.d/", "/etc/cron.d", "relative", "/", "/etc/crontab"]),
+            ["/etc/cron.d", "/etc/crontab"])
         let many = (0..<40).map { "/etc/w\($0)" }
         XCTAssertEqual(WatchedPath.normalisedList(many), Array(many.prefix(32)))
     }
 
     func testDefaultsAreTheIssuesList() {
-        XCTAssertEqual(FileWatchSettings().watchedPaths, [
-            "/etc/sudoers", "/etc/sudoers.d", "/etc/cron.d", "/etc/crontab", "/var/spool/cron",
-            "/etc/systemd/system", "/root/.ssh/authorized_keys", "/etc/libvirt/hooks", "/etc/ld.so.preload",
-        ])
+        XCTAssertEqual(
+            FileWatchSettings().watchedPaths,
+            [
+                "/etc/sudoers", "/etc/sudoers.d", "/etc/cron.d", "/etc/crontab", "/var/spool/cron",
+                "/etc/systemd/system", "/root/.ssh/authorized_keys", "/etc/libvirt/hooks", "/etc/ld.so.preload",
+            ])
         XCTAssertEqual(FileWatchSettings(watchedPaths: ["/etc/cron.d/", "/etc//cron.d"]).watchedPaths, ["/etc/cron.d"])
     }
 }

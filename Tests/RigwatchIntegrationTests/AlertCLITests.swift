@@ -13,24 +13,24 @@ final class AlertCLITests: XCTestCase {
         try mock.webhook.write(toFile: webhookFile, atomically: true, encoding: .utf8)
         chmod(webhookFile, 0o600)
         let config = """
-        watch_users: [\(user)]
-        policy:
-          include_default: false
-          rules: ["/usr/bin/id"]
-        alerts:
-          log_file: \(dir)/alerts.jsonl
-          spool_dir: \(dir)/spool
-          storm_per_rule: \(stormPerRule)
-          discord:
-            webhook_file: \(webhookFile)
-            timeout_seconds: 3
-        service:
-          state_file: \(dir)/state.json
-          metrics_file: \(dir)/rigwatch.prom
-          lock_file: \(dir)/rigwatch.lock
-        tamper:
-          enabled: false   # these tests count every delivered alert; the stop signal would add one
-        """
+            watch_users: [\(user)]
+            policy:
+              include_default: false
+              rules: ["/usr/bin/id"]
+            alerts:
+              log_file: \(dir)/alerts.jsonl
+              spool_dir: \(dir)/spool
+              storm_per_rule: \(stormPerRule)
+              discord:
+                webhook_file: \(webhookFile)
+                timeout_seconds: 3
+            service:
+              state_file: \(dir)/state.json
+              metrics_file: \(dir)/rigwatch.prom
+              lock_file: \(dir)/rigwatch.lock
+            tamper:
+              enabled: false   # these tests count every delivered alert; the stop signal would add one
+            """
         try config.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         return dir + "/rigwatch.yaml"
     }
@@ -43,7 +43,7 @@ final class AlertCLITests: XCTestCase {
         let user = try TestUser.create(self, suffix: "k9")
         try installSudoers(self, name: "rwtest-k9", content: "\(user.name) ALL=(root) NOPASSWD: ALL\n")
         let mock = try MockDiscord(self)
-        try mock.admin("mode", #"{"mode":"status","status":500,"count":100000}"#) // Discord is down
+        try mock.admin("mode", #"{"mode":"status","status":500,"count":100000}"#)  // Discord is down
         let config = try writeConfig(mock.dir, mock: mock, user: user.name)
 
         let first = try startSensor(config)
@@ -53,7 +53,9 @@ final class AlertCLITests: XCTestCase {
         }
         // Wait until all three are in the spool (fsync'd), then kill -9.
         let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline, ((try? Data(contentsOf: URL(fileURLWithPath: mock.dir + "/spool/queue.log")))?.count ?? 0) < 3 * 200 {
+        while Date() < deadline,
+            ((try? Data(contentsOf: URL(fileURLWithPath: mock.dir + "/spool/queue.log")))?.count ?? 0) < 3 * 200
+        {
             usleep(100_000)
         }
         usleep(500_000)
@@ -63,7 +65,7 @@ final class AlertCLITests: XCTestCase {
         try mock.admin("mode", #"{"mode":"ok"}"#)
         let second = try startSensor(config)
         let embeds = try mock.waitForEmbeds(3, timeout: 30)
-        usleep(1_500_000) // anything duplicated would arrive now
+        usleep(1_500_000)  // anything duplicated would arrive now
         second.stop()
         let stderrText = second.stderrText
         let all = try mock.embeds()
@@ -85,7 +87,10 @@ final class AlertCLITests: XCTestCase {
         chmod(mock.dir + "/webhook", 0o640)
         let r = try runCommand(Repo.rigwatchBinary, ["test-alert", "--config", config])
         XCTAssertEqual(r.status, 2)
-        XCTAssertTrue(r.stderr.contains("refusing the webhook file \(mock.dir)/webhook: it is readable by group or others (mode 640)"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "refusing the webhook file \(mock.dir)/webhook: it is readable by group or others (mode 640)"), r.stderr
+        )
         XCTAssertFalse((r.stdout + r.stderr).contains("rwtest-token"))
     }
 
@@ -95,7 +100,9 @@ final class AlertCLITests: XCTestCase {
         let ok = try runCommand(Repo.rigwatchBinary, ["test-alert", "--config", config])
         XCTAssertEqual(ok.status, 0, ok.stdout + ok.stderr)
         XCTAssertTrue(ok.stdout.contains("alert log \(mock.dir)/alerts.jsonl: written"), ok.stdout)
-        XCTAssertTrue(ok.stdout.contains("Discord http://127.0.0.1:\(mock.port)/api/webhooks/1234567890/***: delivered"), ok.stdout)
+        XCTAssertTrue(
+            ok.stdout.contains("Discord http://127.0.0.1:\(mock.port)/api/webhooks/1234567890/***: delivered"),
+            ok.stdout)
         XCTAssertEqual(try mock.embeds().count, 1)
 
         try mock.admin("mode", #"{"mode":"status","status":500,"count":100000}"#)
@@ -115,7 +122,8 @@ final class AlertCLITests: XCTestCase {
         let config = try writeConfig(mock.dir, mock: mock, user: user.name, stormPerRule: 100)
         let sensor = try startSensor(config)
         for i in 0..<40 {
-            _ = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n", "/usr/bin/echo", "latency-\(i)"]))
+            _ = try runCommand(
+                "/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n", "/usr/bin/echo", "latency-\(i)"]))
             usleep(200_000)
         }
         let embeds = try mock.waitForEmbeds(40, timeout: 30)
@@ -126,14 +134,16 @@ final class AlertCLITests: XCTestCase {
         var eventTimes: [String: Double] = [:]
         for line in log {
             guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let title = o["title"] as? String, let ns = (o["event_wall_ns"] as? NSNumber)?.doubleValue else { continue }
+                let title = o["title"] as? String, let ns = (o["event_wall_ns"] as? NSNumber)?.doubleValue
+            else { continue }
             eventTimes[title] = ns / 1e9
         }
         var latencies: [Double] = []
         for message in try mock.received() {
             for embed in (message.body["embeds"] as? [[String: Any]]) ?? [] {
                 guard let title = embed["title"] as? String,
-                      let event = eventTimes.first(where: { title.hasSuffix($0.key) })?.value else { continue }
+                    let event = eventTimes.first(where: { title.hasSuffix($0.key) })?.value
+                else { continue }
                 latencies.append((message.receivedAt - event) * 1000)
             }
         }
@@ -142,7 +152,10 @@ final class AlertCLITests: XCTestCase {
         guard !latencies.isEmpty else { return }
         let median = latencies[latencies.count / 2]
         let p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-        print(String(format: "alert latency event→webhook POST over %d alerts: median %.1f ms, p99 %.1f ms", latencies.count, median, p99))
+        print(
+            String(
+                format: "alert latency event→webhook POST over %d alerts: median %.1f ms, p99 %.1f ms", latencies.count,
+                median, p99))
         XCTAssertGreaterThan(median, 0)
     }
 }

@@ -59,8 +59,9 @@ final class AuditSourceTests: XCTestCase {
         let p = try runAsUser(user, ["/bin/echo"] + Self.trickyArgs)
         XCTAssertEqual(p.terminationStatus, 0)
         let pid = UInt32(p.processIdentifier)
-        let e = try XCTUnwrap(try sensor.waitFor { $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/bin/echo" ? $0 : nil } },
-                              "no exec event for /bin/echo (pid \(pid))")
+        let e = try XCTUnwrap(
+            try sensor.waitFor { $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/bin/echo" ? $0 : nil } },
+            "no exec event for /bin/echo (pid \(pid))")
         XCTAssertEqual(e.argv, ["/bin/echo"] + Self.trickyArgs)
         XCTAssertEqual(e.argc, UInt32(Self.trickyArgs.count + 1))
         XCTAssertEqual([e.header.uid, e.header.euid], [user.uid, user.uid])
@@ -69,7 +70,9 @@ final class AuditSourceTests: XCTestCase {
         XCTAssertEqual(e.header.ppid, UInt32(getpid()))
         XCTAssertEqual(e.header.comm.description, "echo")
         XCTAssertEqual(e.flags, [])
-        let setpriv = try sensor.waitFor { $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/usr/bin/setpriv" ? $0 : nil } }
+        let setpriv = try sensor.waitFor {
+            $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/usr/bin/setpriv" ? $0 : nil }
+        }
         XCTAssertEqual(setpriv?.header.uid, 0)
         XCTAssertEqual(setpriv?.header.lineageUid, noLineage)
         XCTAssertEqual(sensor.source.assembler.takeErrors(), [])
@@ -91,13 +94,16 @@ final class AuditSourceTests: XCTestCase {
         XCTAssertEqual(c.result, 0)
         XCTAssertEqual(c.requested, [user.uid, user.uid, user.uid])
         XCTAssertEqual(c.before, CredIds(uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0))
-        XCTAssertEqual(c.after, CredIds(uid: user.uid, euid: user.uid, suid: user.uid, fsuid: user.uid, gid: 0, egid: 0, sgid: 0, fsgid: 0))
+        XCTAssertEqual(
+            c.after,
+            CredIds(uid: user.uid, euid: user.uid, suid: user.uid, fsuid: user.uid, gid: 0, egid: 0, sgid: 0, fsgid: 0))
         XCTAssertEqual(c.header.lineageUid, user.uid)
 
         let escalate = try runAsUser(user, [helper, "0", "0", "0"])
         XCTAssertEqual(escalate.terminationStatus, EPERM)
         let escPid = UInt32(escalate.processIdentifier)
-        let f = try XCTUnwrap(try sensor.waitFor { $0.cred.flatMap { $0.header.tgid == escPid && $0.result != 0 ? $0 : nil } })
+        let f = try XCTUnwrap(
+            try sensor.waitFor { $0.cred.flatMap { $0.header.tgid == escPid && $0.result != 0 ? $0 : nil } })
         XCTAssertEqual(f.syscall, .setresuid)
         XCTAssertEqual(f.result, -EPERM)
         XCTAssertEqual(f.requested, [0, 0, 0])
@@ -112,11 +118,17 @@ final class AuditSourceTests: XCTestCase {
         let sensor = try AuditHarness(watching: [user.uid])
         let r = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n", "/usr/bin/id", "-u"]))
         XCTAssertEqual(r.status, 0, r.stderr)
-        let sudo = try XCTUnwrap(try sensor.waitFor { $0.exec.flatMap { $0.path == "/usr/bin/sudo" && $0.header.uid == user.uid ? $0 : nil } })
+        let sudo = try XCTUnwrap(
+            try sensor.waitFor {
+                $0.exec.flatMap { $0.path == "/usr/bin/sudo" && $0.header.uid == user.uid ? $0 : nil }
+            })
         XCTAssertEqual(sudo.header.euid, 0)
         XCTAssertTrue(sudo.flags.contains(.setuid))
         XCTAssertEqual(sudo.header.lineageUid, user.uid)
-        let id = try XCTUnwrap(try sensor.waitFor { $0.exec.flatMap { $0.path == "/usr/bin/id" && $0.header.lineageUid == user.uid ? $0 : nil } })
+        let id = try XCTUnwrap(
+            try sensor.waitFor {
+                $0.exec.flatMap { $0.path == "/usr/bin/id" && $0.header.lineageUid == user.uid ? $0 : nil }
+            })
         XCTAssertEqual(id.argv, ["/usr/bin/id", "-u"])
         XCTAssertEqual([id.header.uid, id.header.euid], [0, 0])
     }
@@ -129,7 +141,8 @@ final class AuditSourceTests: XCTestCase {
             let p = try runAsUser(user, ["/bin/echo"] + Self.trickyArgs)
             let q = try runAsUser(user, [helper, "0", "0", "0"])
             let pids: Set<UInt32> = [UInt32(p.processIdentifier), UInt32(q.processIdentifier)]
-            return try poll(UInt32(q.processIdentifier)).filter { pids.contains($0.header.tgid) }.compactMap(Self.normalised)
+            return try poll(UInt32(q.processIdentifier)).filter { pids.contains($0.header.tgid) }.compactMap(
+                Self.normalised)
         }
         let audit = try AuditHarness(watching: [user.uid])
         let viaAudit = try scenario { last in
@@ -151,9 +164,11 @@ final class AuditSourceTests: XCTestCase {
         switch e {
         case .exec(let x):
             let h = x.header
-            return "exec \(x.path) \(x.argv) argc=\(x.argc) ids=\([h.uid, h.euid, h.gid, h.egid]) lineage=\(h.lineageUid) flags=\(x.flags.rawValue) comm=\(h.comm)"
+            return
+                "exec \(x.path) \(x.argv) argc=\(x.argc) ids=\([h.uid, h.euid, h.gid, h.egid]) lineage=\(h.lineageUid) flags=\(x.flags.rawValue) comm=\(h.comm)"
         case .cred(let c):
-            return "cred \(c.syscall) \(c.result) \(c.requested) \(c.before.values) \(c.after.values) lineage=\(c.header.lineageUid) comm=\(c.header.comm)"
+            return
+                "cred \(c.syscall) \(c.result) \(c.requested) \(c.before.values) \(c.after.values) lineage=\(c.header.lineageUid) comm=\(c.header.comm)"
         default:
             return nil
         }
@@ -174,7 +189,10 @@ final class AuditSourceTests: XCTestCase {
         auditd.standardError = FileHandle.nullDevice
         try auditd.run()
         addTeardownBlock {
-            if auditd.isRunning { auditd.terminate(); auditd.waitUntilExit() }
+            if auditd.isRunning {
+                auditd.terminate()
+                auditd.waitUntilExit()
+            }
             _ = try? runCommand("/usr/sbin/auditctl", ["-D", "-k", "rwtest-auditd"])
         }
         var owned = false
@@ -193,10 +211,13 @@ final class AuditSourceTests: XCTestCase {
             XCTAssertEqual(sensor.source.mode, .listener(daemonPid: UInt32(auditd.processIdentifier)))
             let p = try runAsUser(user, ["/bin/echo", marker])
             let pid = UInt32(p.processIdentifier)
-            let e = try sensor.waitFor { $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/bin/echo" ? $0 : nil } }
+            let e = try sensor.waitFor {
+                $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/bin/echo" ? $0 : nil }
+            }
             XCTAssertEqual(e?.argv, ["/bin/echo", marker])
             XCTAssertEqual(e?.header.lineageUid, user.uid)
-            XCTAssertEqual((try auditStatus())["pid"], String(auditd.processIdentifier), "rigwatch must not take the audit pid")
+            XCTAssertEqual(
+                (try auditStatus())["pid"], String(auditd.processIdentifier), "rigwatch must not take the audit pid")
         }
         XCTAssertEqual(try sh("/usr/sbin/auditctl -l"), rulesBefore, "auditd's rules must be untouched")
         XCTAssertFalse(try sh("/usr/sbin/auditctl -l").contains("rigwatch"))

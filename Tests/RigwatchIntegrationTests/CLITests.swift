@@ -14,14 +14,21 @@ final class CLITests: XCTestCase {
 
     func testNotRootIsAClearError() throws {
         let user = try TestUser.create(self, suffix: "cli")
-        let r = try runCommand("/usr/bin/setpriv", user.asUser([Repo.rigwatchBinary, "run", "--duration", "1", "--config", try scratchConfig(self)]))
+        let r = try runCommand(
+            "/usr/bin/setpriv",
+            user.asUser([Repo.rigwatchBinary, "run", "--duration", "1", "--config", try scratchConfig(self)]))
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("rigwatch must run as root (running as uid \(user.uid))"), r.stderr)
     }
 
     /// With `--source bpf` (the default `auto` would fall back to audit instead).
     func testMissingBTFIsAClearError() throws {
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--source", "bpf", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
+        let r = try runCommand(
+            Repo.rigwatchBinary,
+            [
+                "run", "--source", "bpf", "--duration", "1", "--btf", "/nonexistent/rwtest-vmlinux", "--config",
+                try scratchConfig(self),
+            ])
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
         XCTAssertTrue(r.stderr.contains("CONFIG_DEBUG_INFO_BTF=y"), r.stderr)
@@ -32,14 +39,22 @@ final class CLITests: XCTestCase {
     func testUnmountedTracefsIsMountedOrExplained() throws {
         let bin = Repo.rigwatchBinary
         let config = try scratchConfig(self)
-        let refused = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --source bpf --no-mount --duration 1 --config \(config)"])
+        let refused = try runCommand(
+            "/usr/bin/unshare",
+            [
+                "-m", "--propagation", "private", "/bin/sh", "-c",
+                "umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; exec \(bin) run --source bpf --no-mount --duration 1 --config \(config)",
+            ])
         XCTAssertEqual(refused.status, 2, refused.stderr)
         XCTAssertTrue(refused.stderr.contains("tracefs is not mounted at /sys/kernel/tracing"), refused.stderr)
         XCTAssertTrue(refused.stderr.contains("mount -t tracefs nodev /sys/kernel/tracing"), refused.stderr)
 
-        let mounted = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-            "umount /sys/kernel/tracing 2>/dev/null; umount /sys/fs/bpf 2>/dev/null; exec \(bin) run --duration 1 --watch-user root --config \(config)"])
+        let mounted = try runCommand(
+            "/usr/bin/unshare",
+            [
+                "-m", "--propagation", "private", "/bin/sh", "-c",
+                "umount /sys/kernel/tracing 2>/dev/null; umount /sys/fs/bpf 2>/dev/null; exec \(bin) run --duration 1 --watch-user root --config \(config)",
+            ])
         XCTAssertEqual(mounted.status, 0, mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted tracefs at /sys/kernel/tracing"), mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted bpf at /sys/fs/bpf"), mounted.stderr)
@@ -48,10 +63,15 @@ final class CLITests: XCTestCase {
 
     func testVerifierRejectionPrintsTheVerifierReason() throws {
         let object = Repo.root + "/build/bpf/rejected.bpf.o"
-        guard FileManager.default.fileExists(atPath: object) else { throw SetupError("\(object) missing: run `make bpf`") }
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--source", "bpf", "--duration", "1", "--bpf-object", object, "--config", try scratchConfig(self)])
+        guard FileManager.default.fileExists(atPath: object) else {
+            throw SetupError("\(object) missing: run `make bpf`")
+        }
+        let r = try runCommand(
+            Repo.rigwatchBinary,
+            ["run", "--source", "bpf", "--duration", "1", "--bpf-object", object, "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 3)
-        XCTAssertTrue(r.stderr.contains("loading BPF programs (verifier or kernel refused them): Permission denied"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("loading BPF programs (verifier or kernel refused them): Permission denied"), r.stderr)
         XCTAssertTrue(r.stderr.contains("invalid access to map value"), "verifier reason missing: \(r.stderr)")
     }
 
@@ -60,21 +80,32 @@ final class CLITests: XCTestCase {
     func testAutoSourceFallsBackToAuditWithTheReason() throws {
         addTeardownBlock { _ = try? runCommand("/sbin/auditctl", ["-D", "-k", "rigwatch"]) }
         for source in [["--source", "auto"], []] {
-            let r = try runCommand(Repo.rigwatchBinary, ["run"] + source + ["--duration", "2", "--events", "none",
-                                                         "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self)])
+            let r = try runCommand(
+                Repo.rigwatchBinary,
+                ["run"] + source + [
+                    "--duration", "2", "--events", "none",
+                    "--btf", "/nonexistent/rwtest-vmlinux", "--config", try scratchConfig(self),
+                ])
             XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertTrue(r.stderr.contains("BPF source unavailable (no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
+            XCTAssertTrue(
+                r.stderr.contains("BPF source unavailable (no kernel BTF at /nonexistent/rwtest-vmlinux"), r.stderr)
             XCTAssertTrue(r.stderr.contains("falling back to the audit source"), r.stderr)
             XCTAssertEqual(r.stderr.components(separatedBy: "falling back").count, 2, "one line says why: \(r.stderr)")
             let rules = try runCommand("/sbin/auditctl", ["-l"])
-            XCTAssertFalse(rules.stdout.contains("key=rigwatch"), "rigwatch's audit rules are removed on exit: \(rules.stdout)")
+            XCTAssertFalse(
+                rules.stdout.contains("key=rigwatch"), "rigwatch's audit rules are removed on exit: \(rules.stdout)")
         }
     }
 
     func testUnknownWatchUserWarnsAndRuns() throws {
-        let r = try runCommand(Repo.rigwatchBinary, ["run", "--duration", "1", "--watch-user", "rwtest-no-such-user", "--config", try scratchConfig(self)])
+        let r = try runCommand(
+            Repo.rigwatchBinary,
+            ["run", "--duration", "1", "--watch-user", "rwtest-no-such-user", "--config", try scratchConfig(self)])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("warning: watched user rwtest-no-such-user does not exist on this host; the sensor runs without it"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains(
+                "warning: watched user rwtest-no-such-user does not exist on this host; the sensor runs without it"),
+            r.stderr)
         XCTAssertTrue(r.stderr.contains("sensor attached"), r.stderr)
     }
 
@@ -108,8 +139,12 @@ final class CLITests: XCTestCase {
     func testDropsAreReported() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        process.arguments = ["run", "--duration", "4", "--ring-buffer-size", "4096", "--watch-user", "root", "--config", try scratchConfig(self)]
-        let out = Pipe(), err = Pipe()
+        process.arguments = [
+            "run", "--duration", "4", "--ring-buffer-size", "4096", "--watch-user", "root", "--config",
+            try scratchConfig(self),
+        ]
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()

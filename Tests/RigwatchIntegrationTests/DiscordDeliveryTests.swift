@@ -8,9 +8,12 @@ import XCTest
 /// Alert delivery through real libcurl to a local server that behaves like
 /// Discord's webhook API (Tests/Fixtures/discord/mock_discord.py).
 final class DiscordDeliveryTests: XCTestCase {
-    private func router(_ mock: MockDiscord, window: Double = 60, perRule: Int = 1000, spool: String? = nil) throws -> AlertRouter {
-        var settings = AlertRouter.Settings(host: "rwtest-host", sensorVersion: "test",
-                                            logPath: mock.dir + "/alerts.jsonl", spoolDirectory: spool ?? mock.dir + "/spool")
+    private func router(
+        _ mock: MockDiscord, window: Double = 60, perRule: Int = 1000, spool: String? = nil
+    ) throws -> AlertRouter {
+        var settings = AlertRouter.Settings(
+            host: "rwtest-host", sensorVersion: "test",
+            logPath: mock.dir + "/alerts.jsonl", spoolDirectory: spool ?? mock.dir + "/spool")
         settings.webhook = try WebhookURL(mock.webhook)
         settings.dedupWindowSeconds = window
         settings.perRuleLimit = perRule
@@ -21,10 +24,14 @@ final class DiscordDeliveryTests: XCTestCase {
     }
 
     private func alert(_ n: Int, argv: [String] = ["/usr/bin/id"]) -> Alert {
-        var a = Alert(rule: "unlisted-privileged-exec", severity: .high, title: "alert \(n)", eventTimeNs: UInt64(n),
-                      chain: [ProcessSummary(pid: UInt32(100 + n), ppid: 1, exe: argv[0], argv: argv, uid: 0, euid: 0, gid: 0,
-                                             egid: 0, lineageUid: 1001, cgroupId: 7, comm: "x")],
-                      evidence: [("command", argv.joined(separator: " "))], dedupKey: "k\(n)")
+        var a = Alert(
+            rule: "unlisted-privileged-exec", severity: .high, title: "alert \(n)", eventTimeNs: UInt64(n),
+            chain: [
+                ProcessSummary(
+                    pid: UInt32(100 + n), ppid: 1, exe: argv[0], argv: argv, uid: 0, euid: 0, gid: 0,
+                    egid: 0, lineageUid: 1001, cgroupId: 7, comm: "x")
+            ],
+            evidence: [("command", argv.joined(separator: " "))], dedupKey: "k\(n)")
         a.id = "a\(n)"
         return a
     }
@@ -36,8 +43,11 @@ final class DiscordDeliveryTests: XCTestCase {
     func testNastyArgvArrivesByteExact() throws {
         let mock = try MockDiscord(self)
         let r = try router(mock)
-        let nasty = ["/usr/bin/sh", "-c", "echo \"quoted\" 'single' `id` $(whoami) \\ back\\slash", "```fence```",
-                     "@everyone @here <@123456> <@&42>", "line1\nline2\ttab", "ünïcødé ✓ 日本 🚀", "*bold* _it_ ~~s~~ || spoiler || [x](http://e)"]
+        let nasty = [
+            "/usr/bin/sh", "-c", "echo \"quoted\" 'single' `id` $(whoami) \\ back\\slash", "```fence```",
+            "@everyone @here <@123456> <@&42>", "line1\nline2\ttab", "ünïcødé ✓ 日本 🚀",
+            "*bold* _it_ ~~s~~ || spoiler || [x](http://e)",
+        ]
         r.start()
         r.submit(alert(1, argv: nasty), eventWallNs: SystemClock.wallNowNs())
         r.stop(drainSeconds: 10)
@@ -95,7 +105,7 @@ final class DiscordDeliveryTests: XCTestCase {
         r.start()
         for n in 1...12 {
             r.submit(alert(n), eventWallNs: SystemClock.wallNowNs())
-            if n == 6 { try mock.admin("mode", #"{"mode":"reset"}"#) } // a dropped connection too
+            if n == 6 { try mock.admin("mode", #"{"mode":"reset"}"#) }  // a dropped connection too
         }
         let embeds = try mock.waitForEmbeds(12, timeout: 60)
         r.stop(drainSeconds: 1)
@@ -115,10 +125,13 @@ final class DiscordDeliveryTests: XCTestCase {
         XCTAssertEqual(stats["rejected"], 0, "every message within Discord's limits")
         XCTAssertEqual(stats["ignored_429"], 0)
         XCTAssertEqual(embeds.count, 21, "20 alerts individually, then one summary")
-        XCTAssertTrue(titles(embeds).last?.contains("Alert storm: 9980 more unlisted-privileged-exec alerts") ?? false, "\(titles(embeds).last ?? "")")
+        XCTAssertTrue(
+            titles(embeds).last?.contains("Alert storm: 9980 more unlisted-privileged-exec alerts") ?? false,
+            "\(titles(embeds).last ?? "")")
         XCTAssertLessThanOrEqual(try mock.received().count, 4)
         // The local log has every one.
-        let logged = try String(contentsOfFile: mock.dir + "/alerts.jsonl", encoding: .utf8).split(separator: "\n").count
+        let logged = try String(contentsOfFile: mock.dir + "/alerts.jsonl", encoding: .utf8).split(separator: "\n")
+            .count
         XCTAssertEqual(logged, 10_000)
     }
 
@@ -157,19 +170,27 @@ enum DiscordTextForTests {
         var inWord = false
         var i = 0
         func hex(_ count: Int) -> Unicode.Scalar? {
-            guard i + count <= s.count, let v = UInt32(String(String.UnicodeScalarView(s[i..<(i + count)])), radix: 16) else { return nil }
+            guard i + count <= s.count, let v = UInt32(String(String.UnicodeScalarView(s[i..<(i + count)])), radix: 16)
+            else { return nil }
             i += count
             return Unicode.Scalar(v)
         }
         while i < s.count {
             let c = s[i]
             if c == " " {
-                if inWord { words.append(String(current)); current = String.UnicodeScalarView(); inWord = false }
+                if inWord {
+                    words.append(String(current))
+                    current = String.UnicodeScalarView()
+                    inWord = false
+                }
                 i += 1
             } else if c == "'" {
                 inWord = true
                 i += 1
-                while i < s.count && s[i] != "'" { current.append(s[i]); i += 1 }
+                while i < s.count && s[i] != "'" {
+                    current.append(s[i])
+                    i += 1
+                }
                 i += 1
             } else if c == "$" && i + 1 < s.count && s[i + 1] == "'" {
                 inWord = true
@@ -182,9 +203,15 @@ enum DiscordTextForTests {
                         case "n": current.append("\n")
                         case "t": current.append("\t")
                         case "r": current.append("\r")
-                        case "x": guard let v = hex(2) else { return nil }; current.append(v)
-                        case "u": guard let v = hex(4) else { return nil }; current.append(v)
-                        case "U": guard let v = hex(8) else { return nil }; current.append(v)
+                        case "x":
+                            guard let v = hex(2) else { return nil }
+                            current.append(v)
+                        case "u":
+                            guard let v = hex(4) else { return nil }
+                            current.append(v)
+                        case "U":
+                            guard let v = hex(8) else { return nil }
+                            current.append(v)
                         default: current.append(e)
                         }
                     } else {

@@ -28,16 +28,19 @@ final class FileWatchKernelTests: XCTestCase {
     func testWritesUnderWatchedPathsAlertOnceEachAndWritesOutsideDoNot() throws {
         let user = try TestUser.create(self, suffix: "fw")
         let dir = try makeTree(owner: user)
-        try installSudoers(self, name: "rwtestfw", content: "\(user.name) ALL=(root) NOPASSWD: /usr/bin/tee \(dir)/watched/*\n")
-        let config = try scratchConfig(self, body: """
-        watch_users: [\(user.name)]
-        files:
-          paths: [\(dir)/watched, \(dir)/crontab]
-          maintenance:
-            - path: \(dir)/watched/maint-*
-              program: /usr/bin/tee
-              lineage: watched
-        """)
+        try installSudoers(
+            self, name: "rwtestfw", content: "\(user.name) ALL=(root) NOPASSWD: /usr/bin/tee \(dir)/watched/*\n")
+        let config = try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user.name)]
+                files:
+                  paths: [\(dir)/watched, \(dir)/crontab]
+                  maintenance:
+                    - path: \(dir)/watched/maint-*
+                      program: /usr/bin/tee
+                      lineage: watched
+                """)
         let sensor = try SensorProcess(["run", "--config", config, "--events", "all"])
         // Watched lineage, as the user and through sudo: one alert each.
         try asUser(user, "echo job > \(dir)/watched/by-user")
@@ -49,13 +52,17 @@ final class FileWatchKernelTests: XCTestCase {
         _ = try sh("echo y > \(dir)/crontab.bak")
         // An unknown (unwatched) process: a relative rename into the tree, and an
         // unlink through "./" that the kernel leaves to userspace to normalise.
-        _ = try sh("cd \(dir)/outside && mv file2 ../watched/moved-in && rm \(dir)/watched/./by-user && rm \(dir)/outside/../crontab.bak")
+        _ = try sh(
+            "cd \(dir)/outside && mv file2 ../watched/moved-in && rm \(dir)/watched/./by-user && rm \(dir)/outside/../crontab.bak"
+        )
         sleep(1)
         let out = SensorOutput(sensor.stop())
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
 
         let changes = out.events("file_change")
-        let byUser = changes.filter { $0["path"] as? String == "\(dir)/watched/by-user" && $0["op"] as? String == "open_write" }
+        let byUser = changes.filter {
+            $0["path"] as? String == "\(dir)/watched/by-user" && $0["op"] as? String == "open_write"
+        }
         XCTAssertEqual(byUser.count, 1, "\(changes)")
         XCTAssertEqual((byUser.first?["uid"] as? NSNumber)?.uint32Value, user.uid)
         XCTAssertEqual((byUser.first?["lineage_uid"] as? NSNumber)?.uint32Value, user.uid)
@@ -68,8 +75,9 @@ final class FileWatchKernelTests: XCTestCase {
         // the rename whose new name is watched and the "../" unlink it could not judge itself.
         for change in changes {
             let paths = [change["path"] as? String ?? "", change["path2"] as? String ?? ""]
-            XCTAssertTrue(paths.contains { $0.hasPrefix("\(dir)/watched/") || $0.contains("/./") || $0.contains("/../") },
-                          "unexpected file_change \(change)")
+            XCTAssertTrue(
+                paths.contains { $0.hasPrefix("\(dir)/watched/") || $0.contains("/./") || $0.contains("/../") },
+                "unexpected file_change \(change)")
         }
 
         let alerts = out.alerts(rule: "file-change")
@@ -85,26 +93,37 @@ final class FileWatchKernelTests: XCTestCase {
         XCTAssertEqual(mentioning("\(dir)/watched/moved-in"), 1, "\(alerts.map(jsonText))")
         XCTAssertEqual(mentioning("maint-cron"), 0, "maintenance must not alert: \(alerts.map(jsonText))")
         XCTAssertEqual(mentioning("crontab.bak"), 0, "\(alerts.map(jsonText))")
-        XCTAssertEqual(alerts.filter { (($0["evidence"] as? [String: Any])?["path"] as? String)?.hasSuffix("/outside/file") ?? false }.count,
-                       0, "\(alerts.map(jsonText))")
+        XCTAssertEqual(
+            alerts.filter {
+                (($0["evidence"] as? [String: Any])?["path"] as? String)?.hasSuffix("/outside/file") ?? false
+            }.count,
+            0, "\(alerts.map(jsonText))")
         XCTAssertEqual(alerts.count, 4, "\(alerts.map(jsonText))")
     }
 
     func testOpensAreResolvedThroughSymlinksAndRelativePaths() throws {
         let user = try TestUser.create(self, suffix: "fwlink")
         let dir = try makeTree(owner: user)
-        let config = try scratchConfig(self, body: """
-        watch_users: [\(user.name)]
-        files:
-          paths: [\(dir)/watched]
-        """)
+        let config = try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user.name)]
+                files:
+                  paths: [\(dir)/watched]
+                """)
         let sensor = try SensorProcess(["run", "--config", config, "--events", "all"])
         // A symlink outside the tree that points into it, and a write relative to the cwd.
-        try asUser(user, "ln -s \(dir)/watched \(dir)/outside/alias && echo a > \(dir)/outside/alias/through-link && cd \(dir)/watched && echo b > relative")
+        try asUser(
+            user,
+            "ln -s \(dir)/watched \(dir)/outside/alias && echo a > \(dir)/outside/alias/through-link && cd \(dir)/watched && echo b > relative"
+        )
         sleep(1)
         let out = SensorOutput(sensor.stop())
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
-        let opened = Set(out.events("file_change").filter { $0["op"] as? String == "open_write" }.compactMap { $0["path"] as? String })
+        let opened = Set(
+            out.events("file_change").filter { $0["op"] as? String == "open_write" }.compactMap {
+                $0["path"] as? String
+            })
         XCTAssertEqual(opened, ["\(dir)/watched/through-link", "\(dir)/watched/relative"])
         XCTAssertEqual(out.alerts(rule: "file-change").count, 2, "\(out.alerts.map(jsonText))")
     }
@@ -112,7 +131,9 @@ final class FileWatchKernelTests: XCTestCase {
     func testSIGHUPReplacesTheWatchedPathsInTheKernel() throws {
         let user = try TestUser.create(self, suffix: "fwhup")
         let dir = try makeTree(owner: user)
-        let body = { (watched: String) in "watch_users: [\(user.name)]\nfiles:\n  paths: [\(dir)/\(watched)]\ntamper:\n  integrity_check_seconds: 1\n" }
+        let body = { (watched: String) in
+            "watch_users: [\(user.name)]\nfiles:\n  paths: [\(dir)/\(watched)]\ntamper:\n  integrity_check_seconds: 1\n"
+        }
         let config = try scratchConfig(self, body: body("watched"))
         let sensor = try SensorProcess(["run", "--config", config, "--events", "all"])
         // The same file with outside/ watched instead; the rest of the scratch config stays.
@@ -122,7 +143,7 @@ final class FileWatchKernelTests: XCTestCase {
         sensor.signal(SIGHUP)
         try sensor.waitForStderr("watched paths now: 1")
         try asUser(user, "echo a > \(dir)/watched/no-longer && echo b > \(dir)/outside/now-watched")
-        sleep(2) // past a self-check: our own rewrite of the map is not tampering
+        sleep(2)  // past a self-check: our own rewrite of the map is not tampering
         let out = SensorOutput(sensor.stop())
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
         let paths = out.events("file_change").compactMap { $0["path"] as? String }

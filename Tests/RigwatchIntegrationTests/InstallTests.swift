@@ -10,7 +10,9 @@ final class InstallTests: XCTestCase {
     /// The rigwatch binary built with these tests (beside the test bundle), else RIGWATCH_BIN or .build/debug.
     static let binary: String = {
         if let path = ProcessInfo.processInfo.environment["RIGWATCH_BIN"] { return path }
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rigwatch").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "rigwatch"
+        ).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return Repo.rigwatchBinary
     }()
@@ -28,15 +30,21 @@ final class InstallTests: XCTestCase {
     }
 
     @discardableResult
-    func rigwatch(_ args: [String], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
+    func rigwatch(
+        _ args: [String], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CommandResult {
         let r = try runCommand(Self.binary, args)
-        XCTAssertEqual(r.status, status, "rigwatch \(args.joined(separator: " ")): \(r.stdout)\(r.stderr)", file: file, line: line)
+        XCTAssertEqual(
+            r.status, status, "rigwatch \(args.joined(separator: " ")): \(r.stdout)\(r.stderr)", file: file, line: line)
         return r
     }
 
     @discardableResult
-    func install(_ extra: [String] = [], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line) throws -> CommandResult {
-        try rigwatch(["install", "--root", root, "--binary", fakeBinary] + extra, status: status, file: file, line: line)
+    func install(
+        _ extra: [String] = [], status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> CommandResult {
+        try rigwatch(
+            ["install", "--root", root, "--binary", fakeBinary] + extra, status: status, file: file, line: line)
     }
 
     struct Node: Equatable {
@@ -55,15 +63,20 @@ final class InstallTests: XCTestCase {
             var st = stat()
             guard lstat(full, &st) == 0 else { continue }
             let isDir = (st.st_mode & S_IFMT) == S_IFDIR
-            nodes["/" + relative] = Node(kind: isDir ? "dir" : "file", mode: UInt32(st.st_mode) & 0o7777,
-                                         contents: isDir ? nil : FileManager.default.contents(atPath: full),
-                                         mtime: st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec)
+            nodes["/" + relative] = Node(
+                kind: isDir ? "dir" : "file", mode: UInt32(st.st_mode) & 0o7777,
+                contents: isDir ? nil : FileManager.default.contents(atPath: full),
+                mtime: st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec)
         }
         return nodes
     }
 
     func withoutTimes(_ nodes: [String: Node]) -> [String: Node] {
-        nodes.mapValues { var n = $0; n.mtime = 0; return n }
+        nodes.mapValues {
+            var n = $0
+            n.mtime = 0
+            return n
+        }
     }
 
     // MARK: - CLI against a fake root
@@ -73,7 +86,7 @@ final class InstallTests: XCTestCase {
         setenv("RIGWATCH_DISCORD_WEBHOOK", "https://discord.com/api/webhooks/1/sekrit-token", 1)
         defer { unsetenv("RIGWATCH_DISCORD_WEBHOOK") }
         let r = try rigwatch(["install", "--root", root])
-        XCTAssertTrue(r.stdout.contains("not run"), r.stdout) // no systemctl under --root
+        XCTAssertTrue(r.stdout.contains("not run"), r.stdout)  // no systemctl under --root
         let nodes = tree()
         let expected: [String: (String, UInt32)] = [
             "/usr": ("dir", 0o755), "/usr/local": ("dir", 0o755), "/usr/local/bin": ("dir", 0o755),
@@ -93,21 +106,31 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(nodes["/usr/local/bin/rigwatch"]?.contents, FileManager.default.contents(atPath: Self.binary))
         let unit = String(decoding: nodes["/etc/systemd/system/rigwatch.service"]?.contents ?? Data(), as: UTF8.self)
         XCTAssertEqual(unit, InstallPlanner.unitFile())
-        for line in ["ExecStart=/usr/local/bin/rigwatch run --config /etc/rigwatch/rigwatch.yaml --events none",
-                     "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=-/etc/rigwatch/rigwatch.env",
-                     "LimitMEMLOCK=infinity", "ProtectSystem=full", "NoNewPrivileges=yes",
-                     "Type=notify", "NotifyAccess=main", "TimeoutStartSec=60s"] {
+        for line in [
+            "ExecStart=/usr/local/bin/rigwatch run --config /etc/rigwatch/rigwatch.yaml --events none",
+            "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=-/etc/rigwatch/rigwatch.env",
+            "LimitMEMLOCK=infinity", "ProtectSystem=full", "NoNewPrivileges=yes",
+            "Type=notify", "NotifyAccess=main", "TimeoutStartSec=60s",
+        ] {
             XCTAssertTrue(unit.split(separator: "\n").contains(Substring(line)), "unit lacks \(line)")
         }
         let caps = unit.split(separator: "\n").first { $0.hasPrefix("CapabilityBoundingSet=") }
-        XCTAssertEqual(caps.map { Set($0.dropFirst("CapabilityBoundingSet=".count).split(separator: " ").map(String.init)) },
-                       ["CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN", "CAP_SYS_RESOURCE", "CAP_AUDIT_CONTROL", "CAP_AUDIT_READ",
-                        "CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE", "CAP_NET_ADMIN"])
+        XCTAssertEqual(
+            caps.map { Set($0.dropFirst("CapabilityBoundingSet=".count).split(separator: " ").map(String.init)) },
+            [
+                "CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN", "CAP_SYS_RESOURCE", "CAP_AUDIT_CONTROL", "CAP_AUDIT_READ",
+                "CAP_DAC_READ_SEARCH", "CAP_SYS_PTRACE", "CAP_NET_ADMIN",
+            ])
         XCTAssertFalse(unit.contains("ProtectSystem=strict"))
         for (path, node) in nodes {
-            XCTAssertFalse(String(decoding: node.contents ?? Data(), as: UTF8.self).contains("sekrit-token"), "secret in \(path)")
-            XCTAssertFalse(path == "/usr/local/bin/rigwatch" ? false : String(decoding: node.contents ?? Data(), as: UTF8.self)
-                .split(separator: "\n").contains { $0.hasPrefix("Environment=") }, "inline Environment= in \(path)")
+            XCTAssertFalse(
+                String(decoding: node.contents ?? Data(), as: UTF8.self).contains("sekrit-token"), "secret in \(path)")
+            XCTAssertFalse(
+                path == "/usr/local/bin/rigwatch"
+                    ? false
+                    : String(decoding: node.contents ?? Data(), as: UTF8.self)
+                        .split(separator: "\n").contains { $0.hasPrefix("Environment=") },
+                "inline Environment= in \(path)")
         }
         // The default config is valid (it is all comments: the defaults) and check-config agrees.
         XCTAssertEqual(try ConfigLoader.load(path: root + "/etc/rigwatch/rigwatch.yaml"), RigwatchConfig())
@@ -139,8 +162,10 @@ final class InstallTests: XCTestCase {
     func testDryRunWritesNothingAndPrintsEverything() throws {
         let r = try install(["--dry-run"])
         XCTAssertEqual(tree(), [:], "dry run wrote under the root")
-        for path in ["/usr/local/bin/rigwatch", "/etc/systemd/system/rigwatch.service", "/etc/rigwatch/rigwatch.yaml",
-                     "/var/log/rigwatch", "/var/lib/rigwatch", "/var/lib/rigwatch/install.manifest"] {
+        for path in [
+            "/usr/local/bin/rigwatch", "/etc/systemd/system/rigwatch.service", "/etc/rigwatch/rigwatch.yaml",
+            "/var/log/rigwatch", "/var/lib/rigwatch", "/var/lib/rigwatch/install.manifest",
+        ] {
             XCTAssertTrue(r.stdout.contains(root + path), "dry run does not name \(path):\n\(r.stdout)")
         }
         for line in InstallPlanner.unitFile().split(separator: "\n") {
@@ -164,9 +189,12 @@ final class InstallTests: XCTestCase {
         try Data("{}\n".utf8).write(to: URL(fileURLWithPath: root + "/var/log/rigwatch/alerts.jsonl"))
         try rigwatch(["uninstall", "--root", root])
         let after = withoutTimes(tree())
-        XCTAssertEqual(Set(after.keys).subtracting(before.keys),
-                       ["/etc/rigwatch", "/etc/rigwatch/rigwatch.yaml", "/var", "/var/log", "/var/log/rigwatch",
-                        "/var/log/rigwatch/alerts.jsonl", "/var/lib", "/var/lib/rigwatch", "/var/lib/rigwatch/install.manifest"])
+        XCTAssertEqual(
+            Set(after.keys).subtracting(before.keys),
+            [
+                "/etc/rigwatch", "/etc/rigwatch/rigwatch.yaml", "/var", "/var/log", "/var/log/rigwatch",
+                "/var/log/rigwatch/alerts.jsonl", "/var/lib", "/var/lib/rigwatch", "/var/lib/rigwatch/install.manifest",
+            ])
         XCTAssertEqual(after["/etc/ssh/sshd_config"], before["/etc/ssh/sshd_config"])
         XCTAssertEqual(after["/etc/rigwatch/rigwatch.yaml"]?.contents, Data(InstallPlanner.defaultConfig().utf8))
         // Uninstall again: nothing left to do; then --purge leaves the tree as it was.
@@ -190,11 +218,14 @@ final class InstallTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: root + "/etc/rigwatch", withIntermediateDirectories: true)
         let mine = Data("watch_users: [alice]\n".utf8)
         try mine.write(to: URL(fileURLWithPath: root + "/etc/rigwatch/rigwatch.yaml"))
-        try Data("RIGWATCH_DISCORD_WEBHOOK=x\n".utf8).write(to: URL(fileURLWithPath: root + "/etc/rigwatch/rigwatch.env"))
+        try Data("RIGWATCH_DISCORD_WEBHOOK=x\n".utf8).write(
+            to: URL(fileURLWithPath: root + "/etc/rigwatch/rigwatch.env"))
         let r = try install()
         XCTAssertTrue(r.stdout.contains("kept \(root)/etc/rigwatch/rigwatch.yaml"), r.stdout)
         XCTAssertEqual(FileManager.default.contents(atPath: root + "/etc/rigwatch/rigwatch.yaml"), mine)
-        let manifest = String(decoding: FileManager.default.contents(atPath: root + "/var/lib/rigwatch/install.manifest") ?? Data(), as: UTF8.self)
+        let manifest = String(
+            decoding: FileManager.default.contents(atPath: root + "/var/lib/rigwatch/install.manifest") ?? Data(),
+            as: UTF8.self)
         XCTAssertFalse(manifest.contains("/etc/rigwatch"), manifest)
         try rigwatch(["uninstall", "--root", root, "--purge"])
         XCTAssertEqual(FileManager.default.contents(atPath: root + "/etc/rigwatch/rigwatch.yaml"), mine)
@@ -204,7 +235,8 @@ final class InstallTests: XCTestCase {
     }
 
     func testUnexpectedPathsAreErrorsAndChangeNothing() throws {
-        try FileManager.default.createDirectory(atPath: root + "/usr/local/bin/rigwatch", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: root + "/usr/local/bin/rigwatch", withIntermediateDirectories: true)
         let before = tree()
         let r = try install(status: 2)
         XCTAssertTrue(r.stderr.contains("/usr/local/bin/rigwatch exists and is a directory"), r.stderr)
@@ -224,7 +256,8 @@ final class InstallTests: XCTestCase {
         let r = try runCommand("/usr/bin/setpriv", user.asUser([Repo.rigwatchBinary, "install"]))
         XCTAssertEqual(r.status, 2, r.stderr)
         XCTAssertTrue(r.stderr.contains("must run as root"), r.stderr)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/lib/rigwatch/install.manifest"), "nothing was installed")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: "/var/lib/rigwatch/install.manifest"), "nothing was installed")
         let dry = try runCommand("/usr/bin/setpriv", user.asUser([Repo.rigwatchBinary, "install", "--dry-run"]))
         XCTAssertEqual(dry.status, 0, dry.stderr)
     }
@@ -235,18 +268,36 @@ final class InstallTests: XCTestCase {
         var options = InstallOptions(binary: [1, 2, 3])
         let fresh = InstallPlanner.install(options) { _ in .absent }
         XCTAssertEqual(fresh.errors, [])
-        XCTAssertEqual(fresh.steps.compactMap { if case .run(let a) = $0 { return a }; return nil },
-                       [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "rigwatch.service"]])
+        XCTAssertEqual(
+            fresh.steps.compactMap {
+                if case .run(let a) = $0 { return a }
+                return nil
+            },
+            [["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "rigwatch.service"]])
         options.noStart = true
         let noStart = InstallPlanner.install(options) { _ in .absent }
-        XCTAssertEqual(noStart.steps.compactMap { if case .run(let a) = $0 { return a }; return nil }, [["systemctl", "daemon-reload"]])
+        XCTAssertEqual(
+            noStart.steps.compactMap {
+                if case .run(let a) = $0 { return a }
+                return nil
+            }, [["systemctl", "daemon-reload"]])
         options.systemd = false
         let noSystemd = InstallPlanner.install(options) { _ in .absent }
-        XCTAssertFalse(noSystemd.steps.contains { if case .run = $0 { return true }; return false })
-        XCTAssertTrue(noSystemd.steps.contains { if case .note(let n) = $0 { return n.contains("not run") }; return false })
+        XCTAssertFalse(
+            noSystemd.steps.contains {
+                if case .run = $0 { return true }
+                return false
+            })
+        XCTAssertTrue(
+            noSystemd.steps.contains {
+                if case .note(let n) = $0 { return n.contains("not run") }
+                return false
+            })
 
         // Uninstall: stop and disable first, daemon-reload last.
-        let manifest = InstallManifest(entries: [.init(.file, "/usr/local/bin/rigwatch"), .init(.file, "/etc/systemd/system/rigwatch.service")])
+        let manifest = InstallManifest(entries: [
+            .init(.file, "/usr/local/bin/rigwatch"), .init(.file, "/etc/systemd/system/rigwatch.service"),
+        ])
         let files: [String: InstallPathState] = [
             "/var/lib/rigwatch/install.manifest": .file(mode: 0o600, contents: Array(manifest.text.utf8)),
             "/usr/local/bin/rigwatch": .file(mode: 0o755, contents: [1]),
@@ -259,8 +310,10 @@ final class InstallTests: XCTestCase {
     }
 
     func testManifestParsesWhatItWrites() throws {
-        let manifest = InstallManifest(entries: [.init(.dir, "/etc/rigwatch"), .init(.datadir, "/var/log/rigwatch"),
-                                                 .init(.file, "/usr/local/bin/rigwatch"), .init(.config, "/etc/rigwatch/rigwatch.yaml")])
+        let manifest = InstallManifest(entries: [
+            .init(.dir, "/etc/rigwatch"), .init(.datadir, "/var/log/rigwatch"),
+            .init(.file, "/usr/local/bin/rigwatch"), .init(.config, "/etc/rigwatch/rigwatch.yaml"),
+        ])
         XCTAssertEqual(try InstallManifest.parse(manifest.text), manifest)
         XCTAssertThrowsError(try InstallManifest.parse("file\trelative/path\n"))
         XCTAssertThrowsError(try InstallManifest.parse("dir\t/etc/../root\n"))
@@ -271,13 +324,16 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(try ConfigLoader.parse(InstallPlanner.defaultConfig()), RigwatchConfig())
         // Every key is there, commented, with its default.
         let text = InstallPlanner.defaultConfig()
-        for key in ["watch_users", "process_table_size", "include_default", "import_sudoers", "abuse_rules", "merged_usr",
-                    "snapshot_interval_seconds", "allow_private", "watched_user_allow", "window_seconds", "bytes_per_window",
-                    "sustained_bytes_per_second", "sustained_seconds", "gpu_interval_seconds", "gpu_busy_percent",
-                    "gpu_busy_seconds", "quiet_seconds", "allowed_cgroups", "allowed_process_names", "log_file", "spool_dir",
-                    "spool_max_bytes", "dedup_window_seconds", "storm_per_rule", "webhook_file", "connect_timeout_seconds",
-                    "timeout_seconds", "state_file", "metrics_file", "heartbeat_hours", "lock_file"] {
-            XCTAssertTrue(text.contains("# \(key):") || text.contains("#   \(key):") || text.contains("#     \(key):"), key)
+        for key in [
+            "watch_users", "process_table_size", "include_default", "import_sudoers", "abuse_rules", "merged_usr",
+            "snapshot_interval_seconds", "allow_private", "watched_user_allow", "window_seconds", "bytes_per_window",
+            "sustained_bytes_per_second", "sustained_seconds", "gpu_interval_seconds", "gpu_busy_percent",
+            "gpu_busy_seconds", "quiet_seconds", "allowed_cgroups", "allowed_process_names", "log_file", "spool_dir",
+            "spool_max_bytes", "dedup_window_seconds", "storm_per_rule", "webhook_file", "connect_timeout_seconds",
+            "timeout_seconds", "state_file", "metrics_file", "heartbeat_hours", "lock_file",
+        ] {
+            XCTAssertTrue(
+                text.contains("# \(key):") || text.contains("#   \(key):") || text.contains("#     \(key):"), key)
         }
     }
 }

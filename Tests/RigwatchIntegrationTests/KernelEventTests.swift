@@ -36,7 +36,9 @@ final class KernelEventTests: XCTestCase {
         XCTAssertNotEqual(e.header.cgroupId, 0)
 
         // The setpriv exec before it ran as root, outside any watched lineage.
-        let setpriv = try sensor.waitFor { $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/usr/bin/setpriv" ? $0 : nil } }
+        let setpriv = try sensor.waitFor {
+            $0.exec.flatMap { $0.header.tgid == pid && $0.path == "/usr/bin/setpriv" ? $0 : nil }
+        }
         XCTAssertEqual(setpriv?.header.uid, 0)
         XCTAssertEqual(setpriv?.header.lineageUid, noLineage)
 
@@ -51,7 +53,8 @@ final class KernelEventTests: XCTestCase {
         let sensor = try SensorHarness(watching: [])
         let long = String(repeating: "x", count: 3000)
         try sh("/bin/true \(long) \(long)")
-        let e = try XCTUnwrap(try sensor.waitFor { $0.exec.flatMap { $0.path == "/bin/true" && $0.argc == 3 ? $0 : nil } })
+        let e = try XCTUnwrap(
+            try sensor.waitFor { $0.exec.flatMap { $0.path == "/bin/true" && $0.argc == 3 ? $0 : nil } })
         XCTAssertTrue(e.flags.contains(.argsTruncated))
         XCTAssertEqual(e.args.count, KernelABI.argsMax)
         XCTAssertEqual(e.argv.count, 3)
@@ -77,7 +80,9 @@ final class KernelEventTests: XCTestCase {
         XCTAssertEqual(c.result, 0)
         XCTAssertEqual(c.requested, [user.uid, user.uid, user.uid])
         XCTAssertEqual(c.before, CredIds(uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0))
-        XCTAssertEqual(c.after, CredIds(uid: user.uid, euid: user.uid, suid: user.uid, fsuid: user.uid, gid: 0, egid: 0, sgid: 0, fsgid: 0))
+        XCTAssertEqual(
+            c.after,
+            CredIds(uid: user.uid, euid: user.uid, suid: user.uid, fsuid: user.uid, gid: 0, egid: 0, sgid: 0, fsgid: 0))
         XCTAssertEqual(c.header.uid, user.uid)
         XCTAssertEqual(c.header.lineageUid, user.uid)
 
@@ -89,7 +94,10 @@ final class KernelEventTests: XCTestCase {
         escalate.waitUntilExit()
         XCTAssertEqual(escalate.terminationStatus, EPERM)
         let escPid = UInt32(escalate.processIdentifier)
-        let f = try XCTUnwrap(try sensor.waitFor { $0.cred.flatMap { $0.header.tgid == escPid && $0.syscall == .setresuid && $0.result != 0 ? $0 : nil } })
+        let f = try XCTUnwrap(
+            try sensor.waitFor {
+                $0.cred.flatMap { $0.header.tgid == escPid && $0.syscall == .setresuid && $0.result != 0 ? $0 : nil }
+            })
         XCTAssertEqual(f.result, -EPERM)
         XCTAssertEqual(f.requested, [0, 0, 0])
         XCTAssertEqual(f.before, f.after)
@@ -105,7 +113,10 @@ final class KernelEventTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0")
 
-        let sudo = try XCTUnwrap(try sensor.waitFor { $0.exec.flatMap { $0.path == "/usr/bin/sudo" && $0.header.uid == user.uid ? $0 : nil } })
+        let sudo = try XCTUnwrap(
+            try sensor.waitFor {
+                $0.exec.flatMap { $0.path == "/usr/bin/sudo" && $0.header.uid == user.uid ? $0 : nil }
+            })
         XCTAssertEqual(sudo.header.euid, 0)
         XCTAssertTrue(sudo.flags.contains(.setuid))
         XCTAssertEqual(sudo.header.lineageUid, user.uid)
@@ -115,7 +126,8 @@ final class KernelEventTests: XCTestCase {
         XCTAssertEqual(id.header.uid, 0)
         XCTAssertEqual(id.header.euid, 0)
         XCTAssertEqual(id.header.lineageUid, user.uid)
-        XCTAssertEqual(sensor.source.lineage(of: id.header.tgid), nil, "lineage entry must be removed when the process exits")
+        XCTAssertEqual(
+            sensor.source.lineage(of: id.header.tgid), nil, "lineage entry must be removed when the process exits")
     }
 
     func testProcessesStartedBeforeTheSensorAreSeeded() throws {
@@ -127,8 +139,10 @@ final class KernelEventTests: XCTestCase {
         addTeardownBlock { unlink(marker) }
         let early = Process()
         early.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        early.arguments = user.asUser(["/usr/bin/sudo", "-n", "/bin/sh", "-c",
-                                       "while [ ! -e \(marker) ]; do /bin/sleep 0.05; done; /usr/bin/id -u"])
+        early.arguments = user.asUser([
+            "/usr/bin/sudo", "-n", "/bin/sh", "-c",
+            "while [ ! -e \(marker) ]; do /bin/sleep 0.05; done; /usr/bin/id -u",
+        ])
         early.standardOutput = FileHandle.nullDevice
         try early.run()
         addTeardownBlock { if early.isRunning { early.terminate() } }
@@ -136,7 +150,11 @@ final class KernelEventTests: XCTestCase {
         var shellPid: UInt32?
         for _ in 0..<100 where shellPid == nil {
             usleep(50_000)
-            shellPid = ProcScan.snapshot().first { $0.uid == 0 && $0.ppid != 0 && isDescendant($0.pid, of: UInt32(early.processIdentifier)) && comm(of: $0.pid) == "sh" }?.pid
+            shellPid =
+                ProcScan.snapshot().first {
+                    $0.uid == 0 && $0.ppid != 0 && isDescendant($0.pid, of: UInt32(early.processIdentifier))
+                        && comm(of: $0.pid) == "sh"
+                }?.pid
         }
         let shell = try XCTUnwrap(shellPid, "root shell under sudo did not start")
 
@@ -146,7 +164,8 @@ final class KernelEventTests: XCTestCase {
         early.waitUntilExit()
         XCTAssertEqual(early.terminationStatus, 0)
 
-        let id = try XCTUnwrap(try sensor.waitFor { $0.exec.flatMap { $0.path == "/usr/bin/id" && $0.header.ppid == shell ? $0 : nil } })
+        let id = try XCTUnwrap(
+            try sensor.waitFor { $0.exec.flatMap { $0.path == "/usr/bin/id" && $0.header.ppid == shell ? $0 : nil } })
         XCTAssertEqual(id.header.uid, 0)
         XCTAssertEqual(id.header.lineageUid, user.uid)
     }

@@ -18,14 +18,16 @@ final class KernelMatrixTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let host = try NetTestHost(self, index: 7)
         try host.startSink(tcpPort: 5201, udpPort: 5202)
-        let config = try scratchConfig(self, body: """
-        watch_users: [\(user.name)]
-        files:
-          paths: [\(dir)/watched]
-        network:
-          snapshot_interval_seconds: 1
-          allow_private: false
-        """)
+        let config = try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user.name)]
+                files:
+                  paths: [\(dir)/watched]
+                network:
+                  snapshot_interval_seconds: 1
+                  allow_private: false
+                """)
         let sensor = try SensorProcess(["run", "--config", config, "--events", "all"])
         XCTAssertTrue(sensor.stderrText.contains("net-bytes: "), "the plan is said at start: \(sensor.stderrText)")
 
@@ -34,10 +36,14 @@ final class KernelMatrixTests: XCTestCase {
         let echo = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/sudo", "-n"] + argv))
         XCTAssertEqual(echo.status, 0, echo.stderr)
         // A file change under a watched path, through sudo.
-        let tee = try runCommand("/usr/bin/setpriv", user.asUser(["/bin/sh", "-c", "echo job | sudo -n /usr/bin/tee \(dir)/watched/job > /dev/null"]))
+        let tee = try runCommand(
+            "/usr/bin/setpriv",
+            user.asUser(["/bin/sh", "-c", "echo job | sudo -n /usr/bin/tee \(dir)/watched/job > /dev/null"]))
         XCTAssertEqual(tee.status, 0, tee.stderr)
         // A connect and bytes to an address outside this host (a test namespace).
-        let send = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "tcp", host.peerAddress, "5201", "3000000"]))
+        let send = try runCommand(
+            "/usr/bin/setpriv",
+            user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "tcp", host.peerAddress, "5201", "3000000"]))
         XCTAssertEqual(send.status, 0, send.stderr)
         let lines = send.stdout.split(separator: "\n")
         let senderPid = try XCTUnwrap(UInt32(lines.first ?? ""), send.stdout)
@@ -84,10 +90,13 @@ final class KernelMatrixTests: XCTestCase {
         }
         XCTAssertEqual(sent.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }, 3_000_000, "\(sent)")
         XCTAssertEqual(sent.first.flatMap { ($0["gid"] as? NSNumber)?.uint32Value }, user.gid)
-        XCTAssertEqual(out.alerts(rule: "watched-user-outbound").filter { jsonText($0).contains(host.peerAddress) }.count, 1)
+        XCTAssertEqual(
+            out.alerts(rule: "watched-user-outbound").filter { jsonText($0).contains(host.peerAddress) }.count, 1)
 
         // The signal, with its sender.
-        let hups = out.events("tamper").filter { $0["op"] as? String == "signal" && $0["signal"] as? String == "SIGHUP" }
+        let hups = out.events("tamper").filter {
+            $0["op"] as? String == "signal" && $0["signal"] as? String == "SIGHUP"
+        }
         XCTAssertEqual(hups.count, 1, "\(out.events("tamper"))")
         XCTAssertEqual((hups.first?["uid"] as? NSNumber)?.uint32Value, 0)
         XCTAssertEqual(out.alerts(rule: "sensor-tamper").filter { jsonText($0).contains("SIGHUP") }.count, 1)
@@ -103,31 +112,45 @@ final class KernelMatrixTests: XCTestCase {
         let user = try TestUser.create(self, suffix: "kmr")
         let host = try NetTestHost(self, index: 8)
         try host.startSink(tcpPort: 5201, udpPort: 5202)
-        let config = try scratchConfig(self, body: """
-        watch_users: [\(user.name)]
-        network:
-          snapshot_interval_seconds: 1
-        """)
+        let config = try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user.name)]
+                network:
+                  snapshot_interval_seconds: 1
+                """)
         var ran: [String] = []
         for rung in ["tp_btf", "fexit", "kprobe", "syscalls"] {
             let hook = "net-bytes=\(rung)"
             let check = try runCommand(Repo.rigwatchBinary, ["check-kernel", "--json", "--bpf-hook", hook])
             guard check.status == 0 else {
                 XCTAssertEqual(check.status, 2, "\(rung): \(check.stdout)\n\(check.stderr)")
-                let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], check.stdout)
+                let report = try XCTUnwrap(
+                    try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], check.stdout)
                 let problems = (report["problems"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
-                XCTAssertTrue(problems.contains { $0.contains("net-bytes") && $0.contains(rung) }, "\(rung): \(problems)")
+                XCTAssertTrue(
+                    problems.contains { $0.contains("net-bytes") && $0.contains(rung) }, "\(rung): \(problems)")
                 // run refuses the same hook before loading anything.
-                let run = try runCommand(Repo.rigwatchBinary, ["run", "--config", config, "--bpf-hook", hook, "--duration", "1"])
+                let run = try runCommand(
+                    Repo.rigwatchBinary, ["run", "--config", config, "--bpf-hook", hook, "--duration", "1"])
                 XCTAssertNotEqual(run.status, 0, "\(rung) is unavailable here, yet run started: \(run.stderr)")
                 XCTAssertFalse(run.stderr.contains("sensor attached"), run.stderr)
                 continue
             }
             ran.append(rung)
             let sensor = try SensorProcess(["run", "--config", config, "--events", "all", "--bpf-hook", hook])
-            XCTAssertTrue(sensor.stderrText.contains("net-bytes: \(rung == "syscalls" ? "tracepoint/syscalls" : rung)"), "\(rung): \(sensor.stderrText)")
-            let tcp = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "tcp", host.peerAddress, "5201", "2000000"]))
-            let udp = try runCommand("/usr/bin/setpriv", user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "udp", host.peerAddress, "5202", "100", "1000"]))
+            XCTAssertTrue(
+                sensor.stderrText.contains("net-bytes: \(rung == "syscalls" ? "tracepoint/syscalls" : rung)"),
+                "\(rung): \(sensor.stderrText)")
+            let tcp = try runCommand(
+                "/usr/bin/setpriv",
+                user.asUser(["/usr/bin/env", "python3", NetTestHost.script, "tcp", host.peerAddress, "5201", "2000000"])
+            )
+            let udp = try runCommand(
+                "/usr/bin/setpriv",
+                user.asUser([
+                    "/usr/bin/env", "python3", NetTestHost.script, "udp", host.peerAddress, "5202", "100", "1000",
+                ]))
             XCTAssertEqual(tcp.status, 0, tcp.stderr)
             XCTAssertEqual(udp.status, 0, udp.stderr)
             sleep(2)
@@ -136,7 +159,8 @@ final class KernelMatrixTests: XCTestCase {
             func sent(_ r: CommandResult, _ proto: String) -> Int {
                 let pid = UInt32(r.stdout.split(separator: "\n").first ?? "") ?? 0
                 return out.events("net_bytes").filter {
-                    ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["daddr"] as? String == host.peerAddress && $0["protocol"] as? String == proto
+                    ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["daddr"] as? String == host.peerAddress
+                        && $0["protocol"] as? String == proto
                 }.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }
             }
             XCTAssertEqual(sent(tcp, "tcp"), 2_000_000, "\(rung)")

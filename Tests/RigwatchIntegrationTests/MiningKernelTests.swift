@@ -11,21 +11,29 @@ final class MiningKernelTests: XCTestCase {
     func testMinerLikeProcessWithPoolConnectionAlertsLive() throws {
         let user = try TestUser.create(self, suffix: "mine")
         let host = try NetTestHost(self, index: 3)
-        try host.startSink(tcpPort: 3333, udpPort: 3334) // 3333: a well-known pool port
+        try host.startSink(tcpPort: 3333, udpPort: 3334)  // 3333: a well-known pool port
         // A copy of python3 named like a miner: the kernel sees filename and comm "xmrig".
         let dir = NSTemporaryDirectory() + "rwtest-mine-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let miner = dir + "/xmrig"
-        let python = URL(fileURLWithPath: "/usr/bin/python3").resolvingSymlinksInPath().path // a link to python3.x
+        let python = URL(fileURLWithPath: "/usr/bin/python3").resolvingSymlinksInPath().path  // a link to python3.x
         try FileManager.default.copyItem(atPath: python, toPath: miner)
         chmod(miner, 0o755)
-        let config = try scratchConfig(self, body: "watch_users: [\(user.name)]\nnetwork:\n  snapshot_interval_seconds: 1\n")
+        let config = try scratchConfig(
+            self, body: "watch_users: [\(user.name)]\nnetwork:\n  snapshot_interval_seconds: 1\n")
 
-        let sensor = try SensorProcess(["run", "--config", config, "--events", "none", "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1",
-                                        "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi"])
-        let r = try runCommand("/usr/bin/setpriv", user.asUser([miner, NetTestHost.script, "tcp", host.peerAddress, "3333", "100000",
-                                                                "stratum+tcp://\(host.peerAddress):3333"]))
+        let sensor = try SensorProcess([
+            "run", "--config", config, "--events", "none", "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1",
+            "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi",
+        ])
+        let r = try runCommand(
+            "/usr/bin/setpriv",
+            user.asUser([
+                miner, NetTestHost.script, "tcp", host.peerAddress, "3333", "100000",
+                "stratum+tcp://\(host.peerAddress):3333",
+            ]))
         XCTAssertEqual(r.status, 0, r.stderr)
         sleep(2)
         let output = sensor.stop()
@@ -34,7 +42,9 @@ final class MiningKernelTests: XCTestCase {
         // No GPU here: one clear line, and the sensor runs on.
         XCTAssertTrue(stderrText.contains("GPU signal is off"), stderrText)
 
-        let alerts = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let alerts = output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         let mining = alerts.filter { $0["rule"] as? String == "crypto-mining" }
         XCTAssertFalse(mining.isEmpty, "no crypto-mining alert: \(alerts.map { $0["rule"] ?? "" })\n\(stderrText)")
         // The escalation (exec signature + pool connection) names the miner itself; the first alert

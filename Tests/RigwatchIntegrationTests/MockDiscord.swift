@@ -16,19 +16,24 @@ final class MockDiscord {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let portFile = dir + "/port"
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repo.root + "/Tests/Fixtures/discord/mock_discord.py", "--port", "0",
-                             "--record", dir + "/received.jsonl", "--port-file", portFile]
+        process.arguments = [
+            "python3", Repo.root + "/Tests/Fixtures/discord/mock_discord.py", "--port", "0",
+            "--record", dir + "/received.jsonl", "--port-file", portFile,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         var found: Int?
         for _ in 0..<100 where found == nil {
             usleep(50_000)
-            found = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            found = (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
         }
         guard let found else { throw SetupError("mock Discord did not start") }
         port = found
-        let process = self.process, dir = self.dir
+        let process = self.process
+        let dir = self.dir
         test.addTeardownBlock {
             process.terminate()
             process.waitUntilExit()
@@ -39,8 +44,12 @@ final class MockDiscord {
     /// POST /admin/<path> with a JSON body.
     @discardableResult
     func admin(_ path: String, _ json: String) throws -> String {
-        let r = try runCommand("/usr/bin/curl", ["-s", "-X", "POST", "-H", "Content-Type: application/json",
-                                                 "--data", json, "http://127.0.0.1:\(port)/admin/\(path)"])
+        let r = try runCommand(
+            "/usr/bin/curl",
+            [
+                "-s", "-X", "POST", "-H", "Content-Type: application/json",
+                "--data", json, "http://127.0.0.1:\(port)/admin/\(path)",
+            ])
         return r.stdout
     }
 

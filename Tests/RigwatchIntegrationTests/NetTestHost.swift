@@ -19,7 +19,8 @@ final class NetTestHost {
         hostAddress = "\(subnet).1"
         peerAddress = "\(subnet).2"
         NetTestHost.remove(namespace: namespace, interface: hostInterface)
-        let ns = namespace, iface = hostInterface
+        let ns = namespace
+        let iface = hostInterface
         test.addTeardownBlock { [weak self] in
             self?.sink?.terminate()
             self?.sink?.waitUntilExit()
@@ -41,14 +42,18 @@ final class NetTestHost {
     }
 
     static func remove(namespace: String, interface: String) {
-        _ = try? runCommand("/bin/sh", ["-c", "ip netns del \(namespace) 2>/dev/null; ip link del \(interface) 2>/dev/null; true"])
+        _ = try? runCommand(
+            "/bin/sh", ["-c", "ip netns del \(namespace) 2>/dev/null; ip link del \(interface) 2>/dev/null; true"])
     }
 
     /// Starts the TCP/UDP sink inside the namespace.
     func startSink(tcpPort: Int, udpPort: Int) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", namespace, "/usr/bin/env", "python3", NetTestHost.script, "sink", "\(tcpPort)", "\(udpPort)"]
+        p.arguments = [
+            "netns", "exec", namespace, "/usr/bin/env", "python3", NetTestHost.script, "sink", "\(tcpPort)",
+            "\(udpPort)",
+        ]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice

@@ -15,7 +15,8 @@ final class NetworkKernelTests: XCTestCase {
     /// Runs the sensor around `traffic` and returns what it printed. `hooks` forces
     /// feature rungs (`--bpf-hook FEATURE=RUNG`), to test each fallback on this kernel.
     private func watch(config: String, hooks: [String] = [], _ traffic: () throws -> Void) throws -> Output {
-        let sensor = try SensorProcess(["run", "--config", config, "--events", "all"] + hooks.flatMap { ["--bpf-hook", $0] })
+        let sensor = try SensorProcess(
+            ["run", "--config", config, "--events", "all"] + hooks.flatMap { ["--bpf-hook", $0] })
         try traffic()
         sleep(1)
         let stdout = sensor.stop()
@@ -29,15 +30,17 @@ final class NetworkKernelTests: XCTestCase {
     }
 
     private func config(user: String) throws -> String {
-        try scratchConfig(self, body: """
-        watch_users: [\(user)]
-        network:
-          snapshot_interval_seconds: 1
-          allow_private: false
-          exfiltration:
-            window_seconds: 600
-            bytes_per_window: 100000000
-        """)
+        try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user)]
+                network:
+                  snapshot_interval_seconds: 1
+                  allow_private: false
+                  exfiltration:
+                    window_seconds: 600
+                    bytes_per_window: 100000000
+                """)
     }
 
     private func send(_ user: TestUser, _ args: [String]) throws -> UInt32 {
@@ -57,7 +60,8 @@ final class NetworkKernelTests: XCTestCase {
     private func bytes(_ out: Output, pid: UInt32, to address: String, port: Int, protocol proto: String) -> Int {
         out.events.filter {
             $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == pid
-                && $0["daddr"] as? String == address && ($0["dport"] as? NSNumber)?.intValue == port && $0["protocol"] as? String == proto
+                && $0["daddr"] as? String == address && ($0["dport"] as? NSNumber)?.intValue == port
+                && $0["protocol"] as? String == proto
         }.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }
     }
 
@@ -69,17 +73,21 @@ final class NetworkKernelTests: XCTestCase {
     /// bytes and UDP destinations, the classic tracepoint for connects. The same
     /// traffic must give the same events, byte for byte.
     func testFallbackHooksCountTheSameTransfer() throws {
-        try assertTransferIsCounted(suffix: "netfb", hostIndex: 6,
-                                    hooks: ["net-bytes=syscalls", "udp-dest=syscalls", "connect=tracepoint"])
+        try assertTransferIsCounted(
+            suffix: "netfb", hostIndex: 6,
+            hooks: ["net-bytes=syscalls", "udp-dest=syscalls", "connect=tracepoint"])
     }
 
-    private func assertTransferIsCounted(suffix: String, hostIndex: Int, hooks: [String],
-                                         file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertTransferIsCounted(
+        suffix: String, hostIndex: Int, hooks: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let user = try TestUser.create(self, suffix: suffix)
         let host = try NetTestHost(self, index: hostIndex)
         try host.startSink(tcpPort: 5201, udpPort: 5202)
         var tcp: (pid: UInt32, sport: Int?) = (0, nil)
-        var udpPid: UInt32 = 0, udpMsgPid: UInt32 = 0
+        var udpPid: UInt32 = 0
+        var udpMsgPid: UInt32 = 0
         let out = try watch(config: try config(user: user.name), hooks: hooks) {
             tcp = try sendReporting(user, ["tcp", host.peerAddress, "5201", "200000000"])
             udpPid = try send(user, ["udp", host.peerAddress, "5202", "1000", "1200"])
@@ -87,7 +95,9 @@ final class NetworkKernelTests: XCTestCase {
         }
         let tcpPid = tcp.pid
         // The connect event, exactly: the local port is the one the kernel bound.
-        let connects = out.events.filter { $0["type"] as? String == "connect" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid }
+        let connects = out.events.filter {
+            $0["type"] as? String == "connect" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid
+        }
         XCTAssertEqual(connects.count, 1, file: file, line: line)
         XCTAssertEqual(connects.first?["daddr"] as? String, host.peerAddress, file: file, line: line)
         XCTAssertEqual((connects.first?["dport"] as? NSNumber)?.intValue, 5201, file: file, line: line)
@@ -98,12 +108,20 @@ final class NetworkKernelTests: XCTestCase {
         XCTAssertEqual((connects.first?["uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
         XCTAssertEqual((connects.first?["lineage_uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
         // Byte totals summed in the kernel: every byte, none twice (the last snapshot is taken at stop).
-        XCTAssertEqual(bytes(out, pid: tcpPid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000, file: file, line: line)
-        XCTAssertEqual(bytes(out, pid: udpPid, to: host.peerAddress, port: 5202, protocol: "udp"), 1_200_000, file: file, line: line)
+        XCTAssertEqual(
+            bytes(out, pid: tcpPid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000, file: file,
+            line: line)
+        XCTAssertEqual(
+            bytes(out, pid: udpPid, to: host.peerAddress, port: 5202, protocol: "udp"), 1_200_000, file: file,
+            line: line)
         // sendmsg() with an address: the destination comes from the udp-dest hook.
-        XCTAssertEqual(bytes(out, pid: udpMsgPid, to: host.peerAddress, port: 5202, protocol: "udp"), 500_000, file: file, line: line)
+        XCTAssertEqual(
+            bytes(out, pid: udpMsgPid, to: host.peerAddress, port: 5202, protocol: "udp"), 500_000, file: file,
+            line: line)
         // The sender's ids, all four (gid and egid were once left 0).
-        let tcpBytes = out.events.filter { $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid }
+        let tcpBytes = out.events.filter {
+            $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid
+        }
         XCTAssertFalse(tcpBytes.isEmpty, file: file, line: line)
         for event in tcpBytes {
             XCTAssertEqual((event["uid"] as? NSNumber)?.uint32Value, user.uid, file: file, line: line)
@@ -117,7 +135,9 @@ final class NetworkKernelTests: XCTestCase {
 
         let exfil = out.alerts.filter { $0["rule"] as? String == "exfiltration" }
         XCTAssertEqual(exfil.count, 1, "\(out.alerts)", file: file, line: line)
-        XCTAssertEqual((exfil.first?["subject"] as? [String: Any])?["pid"] as? NSNumber, NSNumber(value: tcpPid), file: file, line: line)
+        XCTAssertEqual(
+            (exfil.first?["subject"] as? [String: Any])?["pid"] as? NSNumber, NSNumber(value: tcpPid), file: file,
+            line: line)
         let outbound = out.alerts.filter { $0["rule"] as? String == "watched-user-outbound" }
         XCTAssertEqual(outbound.count, 1, "one per destination: \(outbound)", file: file, line: line)
     }
@@ -126,22 +146,26 @@ final class NetworkKernelTests: XCTestCase {
         let user = try TestUser.create(self, suffix: "nok")
         let host = try NetTestHost(self, index: 2)
         try host.startSink(tcpPort: 5201, udpPort: 5202)
-        let cfg = try scratchConfig(self, body: """
-        watch_users: [\(user.name)]
-        network:
-          snapshot_interval_seconds: 1
-          allow_private: false
-          watched_user_allow: ["10.231.2.0/30"]
-          exfiltration:
-            bytes_per_window: 100000000
-            allow: ["10.231.2.0/30"]
-        """)
+        let cfg = try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user.name)]
+                network:
+                  snapshot_interval_seconds: 1
+                  allow_private: false
+                  watched_user_allow: ["10.231.2.0/30"]
+                  exfiltration:
+                    bytes_per_window: 100000000
+                    allow: ["10.231.2.0/30"]
+                """)
         var pid: UInt32 = 0
         let out = try watch(config: cfg) {
             pid = try send(user, ["tcp", host.peerAddress, "5201", "200000000"])
         }
         XCTAssertEqual(bytes(out, pid: pid, to: host.peerAddress, port: 5201, protocol: "tcp"), 200_000_000)
-        XCTAssertEqual(out.alerts.filter { ["exfiltration", "watched-user-outbound"].contains($0["rule"] as? String ?? "") }.count, 0, "\(out.alerts)")
+        XCTAssertEqual(
+            out.alerts.filter { ["exfiltration", "watched-user-outbound"].contains($0["rule"] as? String ?? "") }.count,
+            0, "\(out.alerts)")
     }
 
     func testLoopbackTrafficIsNotCounted() throws {
@@ -152,16 +176,27 @@ final class NetworkKernelTests: XCTestCase {
         let sinkOut = Pipe()
         sink.standardOutput = sinkOut
         try sink.run()
-        addTeardownBlock { sink.terminate(); sink.waitUntilExit() }
+        addTeardownBlock {
+            sink.terminate()
+            sink.waitUntilExit()
+        }
         _ = sinkOut.fileHandleForReading.availableData
         var pid: UInt32 = 0
         let out = try watch(config: try config(user: user.name)) {
             pid = try send(user, ["tcp", "127.0.0.1", "15201", "150000000"])
         }
         // The sensor saw the sender (its exec), but none of its loopback traffic.
-        let execs = out.events.filter { ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["type"] as? String == "exec" }
+        let execs = out.events.filter {
+            ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["type"] as? String == "exec"
+        }
         XCTAssertEqual(execs.compactMap { $0["filename"] as? String }.last?.hasSuffix("python3"), true, "\(execs)")
-        XCTAssertEqual(out.events.filter { ($0["tgid"] as? NSNumber)?.uint32Value == pid && ["connect", "net_bytes"].contains($0["type"] as? String ?? "") }.count, 0)
-        XCTAssertEqual(out.alerts.filter { ["exfiltration", "watched-user-outbound"].contains($0["rule"] as? String ?? "") }.count, 0)
+        XCTAssertEqual(
+            out.events.filter {
+                ($0["tgid"] as? NSNumber)?.uint32Value == pid
+                    && ["connect", "net_bytes"].contains($0["type"] as? String ?? "")
+            }.count, 0)
+        XCTAssertEqual(
+            out.alerts.filter { ["exfiltration", "watched-user-outbound"].contains($0["rule"] as? String ?? "") }.count,
+            0)
     }
 }

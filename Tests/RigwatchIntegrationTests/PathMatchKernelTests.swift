@@ -14,18 +14,20 @@ final class PathMatchKernelTests: XCTestCase {
 
     private func runInKernel(_ paths: [String]) throws -> [(watched: Bool, noncanonical: Bool)] {
         let objectPath = Repo.root + "/build/bpf/path_match_test.bpf.o"
-        let object = try XCTUnwrap(FileManager.default.contents(atPath: objectPath), "missing \(objectPath): run make bpf")
+        let object = try XCTUnwrap(
+            FileManager.default.contents(atPath: objectPath), "missing \(objectPath): run make bpf")
         var watchedOut = [Int32](repeating: -1, count: paths.count)
         var noncanonicalOut = [Int32](repeating: -1, count: paths.count)
         var err = [CChar](repeating: 0, count: 1024)
         let watchedC = watched.map { strdup($0) }
         let pathsC = paths.map { strdup($0) }
-        defer { (watchedC + pathsC).forEach { free($0) } }
+        defer { for string in watchedC + pathsC { free(string) } }
         let rc = object.withUnsafeBytes { raw in
             watchedC.map { UnsafePointer($0) }.withUnsafeBufferPointer { w in
                 pathsC.map { UnsafePointer($0) }.withUnsafeBufferPointer { p in
-                    rw_test_path_match(raw.baseAddress, raw.count, w.baseAddress, w.count, p.baseAddress, p.count,
-                                       &watchedOut, &noncanonicalOut, &err, err.count)
+                    rw_test_path_match(
+                        raw.baseAddress, raw.count, w.baseAddress, w.count, p.baseAddress, p.count,
+                        &watchedOut, &noncanonicalOut, &err, err.count)
                 }
             }
         }

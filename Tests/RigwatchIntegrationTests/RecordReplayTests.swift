@@ -25,7 +25,9 @@ final class RecordReplayTests: XCTestCase {
         while !stderrText.contains("sensor attached"), recorder.isRunning {
             stderrText += String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)
         }
-        let commands = [["/bin/echo", "one two", "ü"], ["/bin/ls", "-d", "/tmp"], ["/usr/bin/env", "/bin/true", "x y"]]
+        let commands = [
+            ["/bin/echo", "one two", "ü"], ["/bin/ls", "-d", "/tmp"], ["/usr/bin/env", "/bin/true", "x y"],
+        ]
         for command in commands {
             XCTAssertEqual(try runCommand("/usr/bin/setpriv", user.asUser(command)).status, 0)
         }

@@ -19,7 +19,9 @@ struct SensorOutput {
 
 /// An alert as text, for "mentions this path" checks.
 func jsonText(_ object: [String: Any]) -> String {
-    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return "" }
+    guard
+        let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    else { return "" }
     return String(decoding: data, as: UTF8.self)
 }
 
@@ -41,7 +43,8 @@ struct SensorBPFObjects {
                 if parts.count == 2 { fields[parts[0]] = parts[1] }
             }
             if fields["link_type"] == "cgroup", let id = fields["link_id"].flatMap(UInt32.init),
-               let prog = fields["prog_id"] {
+                let prog = fields["prog_id"]
+            {
                 let show = try runCommand("/usr/sbin/bpftool", ["-j", "prog", "show", "id", prog])
                 let o = try? JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any]
                 cgroupLinks[id] = o?["name"] as? String ?? "?"
@@ -49,7 +52,8 @@ struct SensorBPFObjects {
             if let id = fields["map_id"].flatMap(UInt32.init) {
                 let show = try runCommand("/usr/sbin/bpftool", ["-j", "map", "show", "id", String(id)])
                 if let o = try? JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any],
-                   let name = o["name"] as? String {
+                    let name = o["name"] as? String
+                {
                     maps[name] = id
                 }
             }

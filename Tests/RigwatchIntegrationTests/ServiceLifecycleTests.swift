@@ -17,11 +17,14 @@ final class ServiceLifecycleTests: XCTestCase {
         return env
     }
 
-    private static let noGPU = ["--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1", "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi"]
+    private static let noGPU = [
+        "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1", "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi",
+    ]
 
     private func tempDir(_ name: String) throws -> String {
         let dir = NSTemporaryDirectory() + "rwtest-\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         return dir
     }
@@ -29,7 +32,8 @@ final class ServiceLifecycleTests: XCTestCase {
     /// A program named like no miner the sensor knows: /bin/true under another name.
     private func fakeMiner(in dir: String, named name: String) throws -> String {
         let path = dir + "/" + name
-        try FileManager.default.copyItem(atPath: URL(fileURLWithPath: "/bin/true").resolvingSymlinksInPath().path, toPath: path)
+        try FileManager.default.copyItem(
+            atPath: URL(fileURLWithPath: "/bin/true").resolvingSymlinksInPath().path, toPath: path)
         chmod(path, 0o755)
         return path
     }
@@ -65,51 +69,56 @@ final class ServiceLifecycleTests: XCTestCase {
         let miner = try fakeMiner(in: dir, named: "rwhupminer")
         let configPath = dir + "/rigwatch.yaml"
         let common = """
-        alerts:
-          log_file: \(dir)/alerts.jsonl
-          spool_dir: \(dir)/spool
-        service:
-          state_file: \(dir)/state.json
-          metrics_file: ""
-          lock_file: \(dir)/rigwatch.lock
+            alerts:
+              log_file: \(dir)/alerts.jsonl
+              spool_dir: \(dir)/spool
+            service:
+              state_file: \(dir)/state.json
+              metrics_file: ""
+              lock_file: \(dir)/rigwatch.lock
 
-        """
+            """
         try common.write(toFile: configPath, atomically: true, encoding: .utf8)
 
-        let sensor = try SensorProcess(["run", "--config", configPath, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
+        let sensor = try SensorProcess(
+            ["run", "--config", configPath, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         XCTAssertEqual(try runCommand(miner, []).status, 0)
         sleep(1)
-        XCTAssertEqual(alertLogRules(dir + "/alerts.jsonl").filter { $0 == "crypto-mining" }, [], "not a known miner yet")
+        XCTAssertEqual(
+            alertLogRules(dir + "/alerts.jsonl").filter { $0 == "crypto-mining" }, [], "not a known miner yet")
 
         // The new file: a miner name, a webhook, a quiet period short enough for a second
         // incident, and one key that takes a restart.
         let reloaded = """
-        engine:
-          process_table_size: 4096
-        mining:
-          extra_miner_names: [rwhupminer]
-          quiet_seconds: 1
-        alerts:
-          log_file: \(dir)/alerts.jsonl
-          spool_dir: \(dir)/spool
-          storm_per_rule: 5
-          discord:
-            webhook_file: \(webhookFile)
-            timeout_seconds: 3
-        service:
-          state_file: \(dir)/state.json
-          metrics_file: ""
-          lock_file: \(dir)/rigwatch.lock
+            engine:
+              process_table_size: 4096
+            mining:
+              extra_miner_names: [rwhupminer]
+              quiet_seconds: 1
+            alerts:
+              log_file: \(dir)/alerts.jsonl
+              spool_dir: \(dir)/spool
+              storm_per_rule: 5
+              discord:
+                webhook_file: \(webhookFile)
+                timeout_seconds: 3
+            service:
+              state_file: \(dir)/state.json
+              metrics_file: ""
+              lock_file: \(dir)/rigwatch.lock
 
-        """
+            """
         try reloaded.write(toFile: configPath, atomically: true, encoding: .utf8)
         sensor.signal(SIGHUP)
         try sensor.waitForStderr("SIGHUP: alerts now go to")
         XCTAssertTrue(sensor.stderrText.contains("mining.extra_miner_names [] → [rwhupminer]"), sensor.stderrText)
         XCTAssertTrue(sensor.stderrText.contains("alerts.storm_per_rule 20 → 5"), sensor.stderrText)
-        XCTAssertTrue(sensor.stderrText.contains("alerts.discord.webhook_file none → \(webhookFile)"), sensor.stderrText)
-        XCTAssertTrue(sensor.stderrText.contains("SIGHUP: engine.process_table_size changed (65536 → 4096); that takes a restart"), sensor.stderrText)
+        XCTAssertTrue(
+            sensor.stderrText.contains("alerts.discord.webhook_file none → \(webhookFile)"), sensor.stderrText)
+        XCTAssertTrue(
+            sensor.stderrText.contains(
+                "SIGHUP: engine.process_table_size changed (65536 → 4096); that takes a restart"), sensor.stderrText)
 
         // Only the miner's alerts count (signals to the sensor may raise alerts of their own).
         func minerEmbeds(_ count: Int) throws -> [[String: Any]] {
@@ -128,13 +137,16 @@ final class ServiceLifecycleTests: XCTestCase {
         try broken.write(toFile: configPath, atomically: true, encoding: .utf8)
         sensor.signal(SIGHUP)
         try sensor.waitForStderr("reload failed")
-        XCTAssertTrue(sensor.stderrText.contains("SIGHUP: reload failed, keeping the previous configuration: \(configPath):5:"), sensor.stderrText)
+        XCTAssertTrue(
+            sensor.stderrText.contains("SIGHUP: reload failed, keeping the previous configuration: \(configPath):5:"),
+            sensor.stderrText)
         XCTAssertTrue(sensor.process.isRunning)
 
-        sleep(2) // the first incident goes quiet (quiet_seconds 1, still in force)
+        sleep(2)  // the first incident goes quiet (quiet_seconds 1, still in force)
         XCTAssertEqual(try runCommand(miner, []).status, 0)
         let embeds = try minerEmbeds(2)
-        XCTAssertEqual(embeds.count, 2, "the previous miner names and webhook still hold: \(embeds.map { $0["title"] ?? "" })")
+        XCTAssertEqual(
+            embeds.count, 2, "the previous miner names and webhook still hold: \(embeds.map { $0["title"] ?? "" })")
 
         sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
@@ -170,7 +182,7 @@ final class ServiceLifecycleTests: XCTestCase {
         sensor.signal(SIGTERM)
         let stopping = try XCTUnwrap(listener.receive(timeoutMs: 10_000), "no STOPPING=1: \(sensor.stderrText)")
         XCTAssertTrue(stopping.split(separator: "\n").contains("STOPPING=1"), stopping)
-        sensor.stop(SIGTERM) // waits for the exit
+        sensor.stop(SIGTERM)  // waits for the exit
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
         // The kernel frees a program once its last reference goes, after an RCU grace period.
         var left = programs
@@ -187,10 +199,13 @@ final class ServiceLifecycleTests: XCTestCase {
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
         for fd in fds {
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-                  target.hasPrefix("anon_inode:bpf-prog") || target.hasPrefix("anon_inode:bpf_link"),
-                  let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8) else { continue }
+                target.hasPrefix("anon_inode:bpf-prog") || target.hasPrefix("anon_inode:bpf_link"),
+                let info = try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8)
+            else { continue }
             for line in info.split(separator: "\n") where line.hasPrefix("prog_id:") {
-                if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) { ids.insert(id) }
+                if let id = Int(line.dropFirst("prog_id:".count).trimmingCharacters(in: .whitespaces)) {
+                    ids.insert(id)
+                }
             }
         }
         return ids
@@ -199,7 +214,8 @@ final class ServiceLifecycleTests: XCTestCase {
     /// `bpftool prog show`: id → name of every program loaded in the kernel.
     static func bpftoolPrograms() throws -> [Int: String] {
         let r = try runCommand("/usr/sbin/bpftool", ["prog", "show", "--json"])
-        guard r.status == 0, let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] else {
+        guard r.status == 0, let list = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]]
+        else {
             throw SetupError("bpftool prog show failed: \(r.stderr)")
         }
         var programs: [Int: String] = [:]
@@ -212,22 +228,27 @@ final class ServiceLifecycleTests: XCTestCase {
     func testSecondInstanceRefusesWithTheHoldersPidAndTheFirstRunsOn() throws {
         let config = try scratchConfig(self)
         let lock = (config as NSString).deletingLastPathComponent + "/rigwatch.lock"
-        let first = try SensorProcess(["run", "--config", config, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
+        let first = try SensorProcess(
+            ["run", "--config", config, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
         addTeardownBlock { if first.process.isRunning { first.stop(SIGKILL) } }
         let pid = first.process.processIdentifier
         XCTAssertEqual(try String(contentsOfFile: lock, encoding: .utf8), "\(pid)\n")
 
         let second = try runCommand(Repo.rigwatchBinary, ["run", "--config", config, "--duration", "5"] + Self.noGPU)
         XCTAssertEqual(second.status, 4, second.stderr)
-        XCTAssertTrue(second.stderr.contains("rigwatch: error: another rigwatch is already running (pid \(pid) holds \(lock))"), second.stderr)
-        XCTAssertFalse(second.stderr.contains("sensor attached"), "the second one must not load anything: \(second.stderr)")
+        XCTAssertTrue(
+            second.stderr.contains("rigwatch: error: another rigwatch is already running (pid \(pid) holds \(lock))"),
+            second.stderr)
+        XCTAssertFalse(
+            second.stderr.contains("sensor attached"), "the second one must not load anything: \(second.stderr)")
         XCTAssertTrue(first.process.isRunning)
         XCTAssertEqual(try String(contentsOfFile: lock, encoding: .utf8), "\(pid)\n", "the holder's pid stays")
 
         first.stop()
         XCTAssertEqual(first.status, 0, first.stderrText)
         // The lock went with the first: the next one starts.
-        let third = try runCommand(Repo.rigwatchBinary, ["run", "--config", config, "--duration", "1", "--events", "none"] + Self.noGPU)
+        let third = try runCommand(
+            Repo.rigwatchBinary, ["run", "--config", config, "--duration", "1", "--events", "none"] + Self.noGPU)
         XCTAssertEqual(third.status, 0, third.stderr)
     }
 
@@ -263,7 +284,8 @@ final class ServiceLifecycleTests: XCTestCase {
           lock_file: \(dir)/rigwatch.lock
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
-        let sensor = try SensorProcess(["run", "--config", config, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
+        let sensor = try SensorProcess(
+            ["run", "--config", config, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         XCTAssertEqual(try runCommand(miner, []).status, 0)
 
@@ -272,7 +294,9 @@ final class ServiceLifecycleTests: XCTestCase {
             let families = parsed["families"] as? [[String: Any]] ?? []
             for family in families {
                 for s in family["samples"] as? [[String: Any]] ?? [] where s["name"] as? String == name {
-                    if (s["labels"] as? [String: String] ?? [:]) == labels { return (s["value"] as? NSNumber)?.doubleValue }
+                    if (s["labels"] as? [String: String] ?? [:]) == labels {
+                        return (s["value"] as? NSNumber)?.doubleValue
+                    }
                 }
             }
             return nil
@@ -282,7 +306,8 @@ final class ServiceLifecycleTests: XCTestCase {
             let r = try runCommand(python, [PrometheusParser.script, metricsFile])
             XCTAssertEqual(r.status, 0, "prometheus_client refused the file: \(r.stderr)")
             parsed = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
-            return (sample("rigwatch_alert_delivery_failures_total") ?? 0) >= 1 && (sample("rigwatch_alert_spool_depth") ?? 0) >= 1
+            return (sample("rigwatch_alert_delivery_failures_total") ?? 0) >= 1
+                && (sample("rigwatch_alert_spool_depth") ?? 0) >= 1
                 && sample("rigwatch_alerts_total", ["rule": "crypto-mining"]) == 1
         }
         XCTAssertTrue(settled, "metrics never showed the failed delivery: \(parsed)")
@@ -292,13 +317,18 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(sample("rigwatch_kernel_dropped_events_total"), 0)
         XCTAssertEqual(sample("rigwatch_alerts_delivered_total"), 0)
         let families = Set((parsed["families"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
-        XCTAssertEqual(families, ["rigwatch_up", "rigwatch_start_time_seconds", "rigwatch_events", "rigwatch_kernel_dropped_events",
-                                  "rigwatch_alerts", "rigwatch_alerts_delivered", "rigwatch_alert_delivery_failures",
-                                  "rigwatch_alert_spool_depth", "rigwatch_feature_active"])
+        XCTAssertEqual(
+            families,
+            [
+                "rigwatch_up", "rigwatch_start_time_seconds", "rigwatch_events", "rigwatch_kernel_dropped_events",
+                "rigwatch_alerts", "rigwatch_alerts_delivered", "rigwatch_alert_delivery_failures",
+                "rigwatch_alert_spool_depth", "rigwatch_feature_active",
+            ])
         // The BPF source's features, one sample each; the core's hook is the same on every kernel.
         XCTAssertEqual(sample("rigwatch_feature_active", ["feature": "process", "hook": "tp_btf"]), 1)
-        XCTAssertEqual((parsed["families"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "rigwatch_feature_active" }
-            .flatMap { ($0["samples"] as? [Any])?.count }, 8)
+        XCTAssertEqual(
+            (parsed["families"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "rigwatch_feature_active" }
+                .flatMap { ($0["samples"] as? [Any])?.count }, 8)
 
         sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
@@ -334,10 +364,14 @@ final class NotifySocket {
         var sa = sockaddr_un()
         sa.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard fd >= 0, bytes.count < MemoryLayout.size(ofValue: sa.sun_path) else { throw SetupError("cannot make a socket at \(path)") }
+        guard fd >= 0, bytes.count < MemoryLayout.size(ofValue: sa.sun_path) else {
+            throw SetupError("cannot make a socket at \(path)")
+        }
         withUnsafeMutableBytes(of: &sa.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
         let rc = withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard rc == 0 else { throw SetupError("bind \(path): \(String(cString: strerror(errno)))") }
     }

@@ -12,16 +12,18 @@ final class StatusCLITests: XCTestCase {
         let dir = NSTemporaryDirectory() + "rwtest-status-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/textfile", withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        let stateFile = dir + "/state/state.json" // the directory is created by the sensor
+        let stateFile = dir + "/state/state.json"  // the directory is created by the sensor
         let metricsFile = dir + "/textfile/rigwatch.prom"
-        let config = try scratchConfig(self, body: """
-        watch_users: [\(user.name)]
-        service:
-          state_file: \(stateFile)
-          metrics_file: \(metricsFile)
-          state_interval_seconds: 1
-          heartbeat_hours: 1
-        """)
+        let config = try scratchConfig(
+            self,
+            body: """
+                watch_users: [\(user.name)]
+                service:
+                  state_file: \(stateFile)
+                  metrics_file: \(metricsFile)
+                  state_interval_seconds: 1
+                  heartbeat_hours: 1
+                """)
         let alertLog = (config as NSString).deletingLastPathComponent + "/alerts.jsonl"
 
         // No state file yet: exit 2.
@@ -39,7 +41,9 @@ final class StatusCLITests: XCTestCase {
         func stderrText() -> String { (try? String(contentsOfFile: errFile, encoding: .utf8)) ?? "" }
 
         var deadline = Date().addingTimeInterval(30)
-        while !stderrText().contains("sensor attached") && !stderrText().contains("audit source:"), sensor.isRunning, Date() < deadline {
+        while !stderrText().contains("sensor attached") && !stderrText().contains("audit source:"), sensor.isRunning,
+            Date() < deadline
+        {
             usleep(100_000)
         }
         XCTAssertTrue(sensor.isRunning, stderrText())

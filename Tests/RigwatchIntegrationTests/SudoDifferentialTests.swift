@@ -16,7 +16,8 @@ final class SudoDifferentialTests: XCTestCase {
 
     func testRigwatchAgreesWithSudoOnGeneratedCommandLines() throws {
         let user = try TestUser.create(self, suffix: "diff")
-        let seed = try String(contentsOfFile: Repo.root + "/Tests/Fixtures/data/vastai-restricted.sudoers", encoding: .utf8)
+        let seed = try String(
+            contentsOfFile: Repo.root + "/Tests/Fixtures/data/vastai-restricted.sudoers", encoding: .utf8)
         let sudoers = seed.replacingOccurrences(of: "vastai_kaalia", with: user.name)
         try installSudoers(self, name: "rwtest-diff", content: sudoers)
 
@@ -43,14 +44,18 @@ final class SudoDifferentialTests: XCTestCase {
             let ours = policy.decide(exe: argv[0], argv: argv).isAllowed
             if sudoAllows { allowedCount += 1 }
             if ours != sudoAllows {
-                mismatches.append("\(sudoAllows ? "sudo allows" : "sudo denies"), rigwatch \(ours ? "allows" : "denies"): \(argv)")
+                mismatches.append(
+                    "\(sudoAllows ? "sudo allows" : "sudo denies"), rigwatch \(ours ? "allows" : "denies"): \(argv)")
             }
         }
-        XCTAssertEqual(mismatches.count, 0, "disagreements with sudo:\n" + mismatches.prefix(30).joined(separator: "\n"))
+        XCTAssertEqual(
+            mismatches.count, 0, "disagreements with sudo:\n" + mismatches.prefix(30).joined(separator: "\n"))
         // Both verdicts must be well represented, or the test proves little.
         XCTAssertGreaterThan(allowedCount, commands.count / 5)
         XCTAssertLessThan(allowedCount, commands.count * 4 / 5)
-        print("sudo differential: \(commands.count) command lines, \(allowedCount) allowed, \(mismatches.count) disagreements")
+        print(
+            "sudo differential: \(commands.count) command lines, \(allowedCount) allowed, \(mismatches.count) disagreements"
+        )
     }
 
     /// Runs the oracle helper in a private mount namespace with stub commands.
@@ -62,12 +67,17 @@ final class SudoDifferentialTests: XCTestCase {
         for argv in commands { paths.insert(argv[0]) }
         var stubbed: [String] = []
         for path in paths where !FileManager.default.fileExists(atPath: path) {
-            let canonical = ArgumentAbuseRules.normalize(path.replacingOccurrences(of: "^/(s?bin)/", with: "/usr/$1/", options: .regularExpression))
-            guard let top = ["/usr/bin/", "/usr/sbin/", "/var/lib/"].first(where: { canonical.hasPrefix($0) }) else { continue }
+            let canonical = ArgumentAbuseRules.normalize(
+                path.replacingOccurrences(of: "^/(s?bin)/", with: "/usr/$1/", options: .regularExpression))
+            guard let top = ["/usr/bin/", "/usr/sbin/", "/var/lib/"].first(where: { canonical.hasPrefix($0) }) else {
+                continue
+            }
             _ = top
             let stub = stubs + canonical
-            try FileManager.default.createDirectory(atPath: (stub as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: stub, contents: Data("#!/bin/true\n".utf8), attributes: [.posixPermissions: 0o755])
+            try FileManager.default.createDirectory(
+                atPath: (stub as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(
+                atPath: stub, contents: Data("#!/bin/true\n".utf8), attributes: [.posixPermissions: 0o755])
             stubbed.append(canonical)
         }
         for top in ["usr/bin", "usr/sbin", "var/lib"] {
@@ -80,12 +90,12 @@ final class SudoDifferentialTests: XCTestCase {
         }
         try requests.write(to: URL(fileURLWithPath: dir + "/requests"))
         let script = """
-        set -e
-        for d in usr/bin usr/sbin var/lib; do
-          mount -t overlay overlay -o lowerdir=\(stubs)/$d:/$d /$d
-        done
-        exec env LC_ALL=C \(oracle) \(user) < \(dir)/requests
-        """
+            set -e
+            for d in usr/bin usr/sbin var/lib; do
+              mount -t overlay overlay -o lowerdir=\(stubs)/$d:/$d /$d
+            done
+            exec env LC_ALL=C \(oracle) \(user) < \(dir)/requests
+            """
         let r = try runCommand("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c", script])
         XCTAssertEqual(r.status, 0, "oracle failed: \(r.stderr)")
         return r.stdout.split(separator: "\n").map { $0 == "1" }
@@ -99,15 +109,19 @@ struct CommandLineGenerator {
     let userName: String
 
     /// Values a '*' in a rule is replaced with.
-    static let fillers = ["x", "", "a b", "/var/lib/docker/x", "../../etc/passwd", "*", "-rf /", "ps", "--format {{.Names}}",
-                          "C.123", "|/tmp/x %p", "1", "-pm 1", "/tmp/../etc/shadow", "[ab]", "?", "a\\b"]
+    static let fillers = [
+        "x", "", "a b", "/var/lib/docker/x", "../../etc/passwd", "*", "-rf /", "ps", "--format {{.Names}}",
+        "C.123", "|/tmp/x %p", "1", "-pm 1", "/tmp/../etc/shadow", "[ab]", "?", "a\\b",
+    ]
 
     func generate() -> [[String]] {
         var out: [[String]] = []
         var seen = Set<[String]>()
         func add(_ argv: [String]) {
             let cleaned = argv.filter { !$0.isEmpty }
-            guard let first = cleaned.first, first.hasPrefix("/"), cleaned.allSatisfy({ !$0.contains("\n") }) else { return }
+            guard let first = cleaned.first, first.hasPrefix("/"), cleaned.allSatisfy({ !$0.contains("\n") }) else {
+                return
+            }
             if seen.insert(cleaned).inserted { out.append(cleaned) }
         }
         for rule in rules {
@@ -132,7 +146,7 @@ struct CommandLineGenerator {
                 add(["/usr/local/bin/" + basename(path)] + words)
                 add([path.replacingOccurrences(of: "/bin/", with: "/bin/../bin/")] + words)
                 add([path] + words.map { $0.replacingOccurrences(of: "/", with: "/../") })
-                add([path] + [words.joined(separator: " ")]) // one argv element holding spaces
+                add([path] + [words.joined(separator: " ")])  // one argv element holding spaces
                 add([path] + words.map { $0.uppercased() })
             }
             add([path])
@@ -141,8 +155,11 @@ struct CommandLineGenerator {
             add([path, "?"])
         }
         // Commands no rule names, and look-alikes.
-        for other in ["/usr/bin/id", "/usr/bin/bash -c id", "/usr/bin/sh -c id", "/usr/bin/cat /etc/shadow", "/usr/bin/env",
-                      "/usr/bin/dockerd", "/usr/sbin/iptables-restore", "/usr/bin/systemctl restart sshd", "/usr/bin/ls -la /root"] {
+        for other in [
+            "/usr/bin/id", "/usr/bin/bash -c id", "/usr/bin/sh -c id", "/usr/bin/cat /etc/shadow", "/usr/bin/env",
+            "/usr/bin/dockerd", "/usr/sbin/iptables-restore", "/usr/bin/systemctl restart sshd",
+            "/usr/bin/ls -la /root",
+        ] {
             add(other.split(separator: " ").map(String.init))
         }
         return out
@@ -153,8 +170,15 @@ struct CommandLineGenerator {
         var escaped = false
         var n = 0
         for c in pattern {
-            if escaped { result.append(c); escaped = false; continue }
-            if c == "\\" { escaped = true; continue } // sudoers escapes are gone from the matched string
+            if escaped {
+                result.append(c)
+                escaped = false
+                continue
+            }
+            if c == "\\" {
+                escaped = true
+                continue
+            }  // sudoers escapes are gone from the matched string
             if c == "*" {
                 // Alternate fillers between the stars of one rule so multi-star rules vary.
                 result += n % 2 == 0 ? filler : Self.fillers[(variant + n) % Self.fillers.count]

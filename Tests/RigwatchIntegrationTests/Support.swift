@@ -20,7 +20,8 @@ func requireRoot(file: StaticString = #filePath, line: UInt = #line) throws {
 enum TestTime {
     static let scale: Double = {
         guard let text = ProcessInfo.processInfo.environment["RW_TEST_TIME_SCALE"],
-              let value = Double(text), value > 0 else { return 1 }
+            let value = Double(text), value > 0
+        else { return 1 }
         return value
     }()
 
@@ -53,7 +54,8 @@ func runCommand(_ path: String, _ args: [String], input: String? = nil) throws -
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = args
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
@@ -62,9 +64,10 @@ func runCommand(_ path: String, _ args: [String], input: String? = nil) throws -
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// Runs a shell command line as root, failing the test when it fails.
@@ -85,8 +88,9 @@ struct TestUser {
 
     static func create(_ test: XCTestCase, suffix: String) throws -> TestUser {
         let name = "rwtest\(suffix)"
-        _ = try? runCommand("/usr/sbin/userdel", ["-r", name]) // left over from a killed run
-        let r = try runCommand("/usr/sbin/useradd", ["--system", "--no-create-home", "--user-group", "-s", "/bin/sh", name])
+        _ = try? runCommand("/usr/sbin/userdel", ["-r", name])  // left over from a killed run
+        let r = try runCommand(
+            "/usr/sbin/useradd", ["--system", "--no-create-home", "--user-group", "-s", "/bin/sh", name])
         guard r.status == 0, let uid = Users.uid(of: name), let pw = getpwnam(name) else {
             throw SetupError("useradd \(name) failed: \(r.stderr)")
         }
@@ -154,10 +158,22 @@ final class SensorHarness {
 }
 
 extension Event {
-    var exec: ExecEvent? { if case .exec(let e) = self { return e }; return nil }
-    var cred: CredEvent? { if case .cred(let e) = self { return e }; return nil }
-    var fork: ForkEvent? { if case .fork(let e) = self { return e }; return nil }
-    var exit: ExitEvent? { if case .exit(let e) = self { return e }; return nil }
+    var exec: ExecEvent? {
+        if case .exec(let e) = self { return e }
+        return nil
+    }
+    var cred: CredEvent? {
+        if case .cred(let e) = self { return e }
+        return nil
+    }
+    var fork: ForkEvent? {
+        if case .fork(let e) = self { return e }
+        return nil
+    }
+    var exit: ExitEvent? {
+        if case .exit(let e) = self { return e }
+        return nil
+    }
 }
 
 /// Compiles a C helper from Tests/Fixtures/helpers into a temporary directory.
@@ -187,7 +203,8 @@ func scratchConfig(_ test: XCTestCase, body: String = "") throws -> String {
     test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
     let lock = "  lock_file: \(dir)/rigwatch.lock\n"
     var text = body
-    if body.contains("service:\n") && !body.contains("lock_file:") { // a test that sets its own service keys keeps them
+    // a test that sets its own service keys keeps them
+    if body.contains("service:\n") && !body.contains("lock_file:") {
         text = text.replacingOccurrences(of: "service:\n", with: "service:\n" + lock)
     }
     text += "\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\n"
@@ -205,21 +222,25 @@ final class SensorProcess {
     let process = Process()
     private let err = Pipe()
     private let out = Pipe()
-    private final class Collected: @unchecked Sendable { var data = Data() } // written by the reader, read after it ends
+    // written by the reader, read after it ends
+    private final class Collected: @unchecked Sendable { var data = Data() }
     private let collected = Collected()
     private var reader: Thread?
     private(set) var stderrText = ""
 
     /// `environment`: the child's whole environment (default: this process's).
-    init(_ arguments: [String], environment: [String: String]? = nil, waitFor marker: String = "sensor attached",
-         file: StaticString = #filePath, line: UInt = #line) throws {
+    init(
+        _ arguments: [String], environment: [String: String]? = nil, waitFor marker: String = "sensor attached",
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
         process.arguments = arguments
         if let environment { process.environment = environment }
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let collected = self.collected, handle = out.fileHandleForReading
+        let collected = self.collected
+        let handle = out.fileHandleForReading
         let reader = Thread { collected.data = handle.readDataToEndOfFile() }
         reader.start()
         self.reader = reader

@@ -8,11 +8,13 @@ final class TamperKernelTests: XCTestCase {
     override func setUpWithError() throws { try requireRoot() }
 
     private func config() throws -> String {
-        try scratchConfig(self, body: """
-        watch_users: [nobody]
-        tamper:
-          integrity_check_seconds: 1
-        """)
+        try scratchConfig(
+            self,
+            body: """
+                watch_users: [nobody]
+                tamper:
+                  integrity_check_seconds: 1
+                """)
     }
 
     private func integrityAlerts(_ out: SensorOutput, problem: String, name: String) -> [[String: Any]] {
@@ -22,9 +24,10 @@ final class TamperKernelTests: XCTestCase {
     func testDetachingTheSensorsBPFLinkFromOutsideRaisesTheTamperAlert() throws {
         let sensor = try SensorProcess(["run", "--config", try config(), "--events", "all"])
         let objects = try SensorBPFObjects(pid: sensor.process.processIdentifier)
-        let link = try XCTUnwrap(objects.cgroupLinks.first { $0.value == "udp4_sendmsg" }?.key, "\(objects.cgroupLinks)")
+        let link = try XCTUnwrap(
+            objects.cgroupLinks.first { $0.value == "udp4_sendmsg" }?.key, "\(objects.cgroupLinks)")
         _ = try sh("/usr/sbin/bpftool link detach id \(link)")
-        sleep(3) // several self-checks: the problem must be reported once
+        sleep(3)  // several self-checks: the problem must be reported once
         let out = SensorOutput(sensor.stop())
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
         let problems = out.events("integrity").filter { $0["problem"] as? String == "link_detached" }
@@ -43,12 +46,15 @@ final class TamperKernelTests: XCTestCase {
         _ = try sh("/usr/sbin/bpftool map update id \(map) key 0x92 0x10 0 0 value 1")
         sleep(3)
         let out = SensorOutput(sensor.stop())
-        let problems = out.events("integrity").filter { $0["problem"] as? String == "map_altered" && $0["name"] as? String == "watched_uids" }
+        let problems = out.events("integrity").filter {
+            $0["problem"] as? String == "map_altered" && $0["name"] as? String == "watched_uids"
+        }
         XCTAssertEqual(problems.count, 1, "\(out.events("integrity"))")
         XCTAssertEqual((problems.first?["expected"] as? NSNumber)?.intValue, 1)
         XCTAssertEqual((problems.first?["found"] as? NSNumber)?.intValue, 2)
-        XCTAssertEqual(out.alerts(rule: "sensor-tamper").filter { jsonText($0).contains("watched_uids") }.count, 1,
-                       "\(out.alerts.map(jsonText))")
+        XCTAssertEqual(
+            out.alerts(rule: "sensor-tamper").filter { jsonText($0).contains("watched_uids") }.count, 1,
+            "\(out.alerts.map(jsonText))")
     }
 
     func testSignalsAndPtraceFromAnotherProcessRaiseTamperAlerts() throws {
@@ -63,12 +69,17 @@ final class TamperKernelTests: XCTestCase {
 
     private func assertSignalsAndPtraceRaiseTamperAlerts(hooks: [String]) throws {
         let sensor = try SensorProcess(["run", "--config", try config(), "--events", "all"] + hooks)
-        if !hooks.isEmpty { XCTAssertTrue(sensor.stderrText.contains("feature tamper-signal: tracepoint/signal/signal_generate (forced)"), sensor.stderrText) }
+        if !hooks.isEmpty {
+            XCTAssertTrue(
+                sensor.stderrText.contains("feature tamper-signal: tracepoint/signal/signal_generate (forced)"),
+                sensor.stderrText)
+        }
         let pid = sensor.process.processIdentifier
-        _ = try sh("/bin/kill -HUP \(pid)") // reload: handled, but still someone signalling the sensor
+        _ = try sh("/bin/kill -HUP \(pid)")  // reload: handled, but still someone signalling the sensor
         try sensor.waitForStderr("SIGHUP")
         // PTRACE_SEIZE (0x4206) attaches without stopping; detaching ends with the tracer.
-        let seize = "import ctypes; libc = ctypes.CDLL(None, use_errno=True); assert libc.ptrace(0x4206, \(pid), 0, 0) == 0, ctypes.get_errno()"
+        let seize =
+            "import ctypes; libc = ctypes.CDLL(None, use_errno=True); assert libc.ptrace(0x4206, \(pid), 0, 0) == 0, ctypes.get_errno()"
         _ = try sh("/usr/bin/python3 -c '\(seize)'")
         sleep(1)
         let out = SensorOutput(sensor.stop())

@@ -66,8 +66,7 @@ static __always_inline __u32 lineage_of(__u32 tgid, __u32 uid, __u32 euid)
 	return start;
 }
 
-static __always_inline void fill_header(struct rw_header *hdr, __u16 kind, __u16 size,
-					struct task_struct *task)
+static __always_inline void fill_header(struct rw_header *hdr, __u16 kind, __u16 size, struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, cred);
 	hdr->kind = kind;

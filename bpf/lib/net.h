@@ -37,7 +37,8 @@ static __always_inline int sock_dest(const struct sock *sk, __u16 *family, __u8 
 		struct in6_addr a6;
 		BPF_CORE_READ_INTO(&a6, sk, __sk_common.skc_v6_daddr);
 		__builtin_memcpy(addr, &a6, 16);
-		return (a6.in6_u.u6_addr32[0] | a6.in6_u.u6_addr32[1] | a6.in6_u.u6_addr32[2] | a6.in6_u.u6_addr32[3]) != 0;
+		return (a6.in6_u.u6_addr32[0] | a6.in6_u.u6_addr32[1] | a6.in6_u.u6_addr32[2] |
+			a6.in6_u.u6_addr32[3]) != 0;
 	}
 	return 0;
 }
@@ -60,7 +61,7 @@ static __always_inline void sock_source(const struct sock *sk, __u16 family, __u
 /* Destination of an unconnected UDP send in flight, per thread (udp-dest feature). */
 struct sendto_dest {
 	__u16 family;
-	__u16 port;          /* host byte order */
+	__u16 port; /* host byte order */
 	__u8 addr[16];
 };
 

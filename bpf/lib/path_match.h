@@ -36,11 +36,11 @@ struct file_scratch {
 	struct rw_file_change ev;
 	/* Loop counters live here, not in the bpf_loop context on the stack: the
 	 * verifier tracks stack constants exactly and would explore every count. */
-	__u32 n;      /* names collected */
-	__u32 run;    /* characters of the current path component */
-	__u32 dots;   /* of which dots */
+	__u32 n;    /* names collected */
+	__u32 run;  /* characters of the current path component */
+	__u32 dots; /* of which dots */
 	__u32 pad;
-	__u64 pos;    /* bytes written to buf */
+	__u64 pos; /* bytes written to buf */
 };
 
 struct {

@@ -13,13 +13,13 @@ struct rw_sensor;
 
 struct rw_sensor_config {
 	uint32_t ring_buffer_bytes; /* power of two, multiple of the page size; 0 = default */
-	uint32_t args_cap;          /* argv capture in bytes (<= RW_ARGS_MAX); 0 = default */
-	uint64_t wakeup_bytes;      /* wake the consumer once this much is queued; 0 = every record */
-	const char *btf_path;       /* kernel BTF for CO-RE; NULL = /sys/kernel/btf/vmlinux */
-	const void *object;         /* BPF ELF object to load; NULL = the embedded sensor */
+	uint32_t args_cap;	    /* argv capture in bytes (<= RW_ARGS_MAX); 0 = default */
+	uint64_t wakeup_bytes;	    /* wake the consumer once this much is queued; 0 = every record */
+	const char *btf_path;	    /* kernel BTF for CO-RE; NULL = /sys/kernel/btf/vmlinux */
+	const void *object;	    /* BPF ELF object to load; NULL = the embedded sensor */
 	size_t object_size;
-	const char *cgroup_path;    /* cgroup v2 root for the cgroup hooks; NULL = leave them out */
-	uint32_t self_tgid;         /* the sensor's pid, for tamper signals; 0 = not reported */
+	const char *cgroup_path; /* cgroup v2 root for the cgroup hooks; NULL = leave them out */
+	uint32_t self_tgid;	 /* the sensor's pid, for tamper signals; 0 = not reported */
 	/* Names of the programs to load and attach (the feature plan), NULL-terminated;
 	 * NULL = every program of the object. A name the object lacks is an error. */
 	const char *const *programs;

@@ -9,14 +9,14 @@
 #include <stddef.h>
 
 struct rw_abi_field {
-	const char *name;  /* "struct.field", e.g. "rw_exec.flags" */
-	size_t offset;     /* offsetof */
-	size_t size;       /* sizeof the field */
+	const char *name; /* "struct.field", e.g. "rw_exec.flags" */
+	size_t offset;	  /* offsetof */
+	size_t size;	  /* sizeof the field */
 };
 
 struct rw_abi_struct {
-	const char *name;  /* "rw_exec" */
-	size_t size;       /* sizeof */
+	const char *name; /* "rw_exec" */
+	size_t size;	  /* sizeof */
 };
 
 /* The fields, grouped by struct in declaration order; *count is set to their number. */

@@ -20,7 +20,9 @@ enum AuditArgv {
             for f in record.fields {
                 let key = String(decoding: f.key, as: UTF8.self)
                 if key == "argc" {
-                    guard let n = AuditValue.decimal(f.value) else { throw AuditParseError("serial \(serial): argc is not a number") }
+                    guard let n = AuditValue.decimal(f.value) else {
+                        throw AuditParseError("serial \(serial): argc is not a number")
+                    }
                     argc = n
                     continue
                 }
@@ -31,7 +33,9 @@ enum AuditArgv {
                 } else if rest.hasSuffix("_len"), let n = Int(rest.dropLast(4)), let len = AuditValue.decimal(f.value) {
                     lengths[n] = Int(len)
                 } else if let open = rest.firstIndex(of: "["), rest.hasSuffix("]"),
-                          let n = Int(rest[..<open]), let j = Int(rest[rest.index(after: open)..<rest.index(before: rest.endIndex)]) {
+                    let n = Int(rest[..<open]),
+                    let j = Int(rest[rest.index(after: open)..<rest.index(before: rest.endIndex)])
+                {
                     chunks[n, default: []].append((j, try AuditValue.untrusted(f, serial: serial) ?? []))
                     if !f.quoted { hexChunks.insert(n) }
                 }

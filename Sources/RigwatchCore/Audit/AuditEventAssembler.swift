@@ -127,7 +127,9 @@ public final class AuditEventAssembler {
 
     private func build(_ g: Group) throws -> Event? {
         guard let sc = g.syscall else {
-            if !g.execve.isEmpty || g.path0 != nil { throw AuditParseError("serial \(sc_serial(g)): records without their SYSCALL record") }
+            if !g.execve.isEmpty || g.path0 != nil {
+                throw AuditParseError("serial \(syscallSerial(g)): records without their SYSCALL record")
+            }
             return nil
         }
         let arch = try sc.hexNumber("arch")
@@ -146,9 +148,10 @@ public final class AuditEventAssembler {
         let wallNs = sc.seconds &* 1_000_000_000 &+ sc.milliseconds &* 1_000_000
         let bootNs = Int64(bitPattern: wallNs) - options.wallMinusBootNs
         func header(lineage: UInt32, _ ids: CredIds) -> EventHeader {
-            EventHeader(timestampNs: UInt64(max(0, bootNs)), pid: pid, tgid: pid, ppid: ppid,
-                        uid: ids.uid, euid: ids.euid, gid: ids.gid, egid: ids.egid, lineageUid: lineage,
-                        cgroupId: cgroupOf(pid), comm: Comm(bytes: commBytes))
+            EventHeader(
+                timestampNs: UInt64(max(0, bootNs)), pid: pid, tgid: pid, ppid: ppid,
+                uid: ids.uid, euid: ids.euid, gid: ids.gid, egid: ids.egid, lineageUid: lineage,
+                cgroupId: cgroupOf(pid), comm: Comm(bytes: commBytes))
         }
 
         switch kind {
@@ -174,8 +177,10 @@ public final class AuditEventAssembler {
                 args = Array(args.prefix(options.argsCap))
                 flags.insert(.argsTruncated)
             }
-            return .exec(ExecEvent(header: header(lineage: origin, ids), loginUid: UInt32(truncatingIfNeeded: try sc.decimal("auid")),
-                                   flags: flags, argc: argv.argc, oldPid: pid, filename: filename, args: args))
+            return .exec(
+                ExecEvent(
+                    header: header(lineage: origin, ids), loginUid: UInt32(truncatingIfNeeded: try sc.decimal("auid")),
+                    flags: flags, argc: argv.argc, oldPid: pid, filename: filename, args: args))
 
         case .cred(let call, let narrow):
             let isFs = call == .setfsuid || call == .setfsgid
@@ -187,7 +192,9 @@ public final class AuditEventAssembler {
                 requested.append(v)
             }
             switch call {
-            case .setuid, .setgid, .setfsuid, .setfsgid: requested[1] = 0xffff_ffff; requested[2] = 0xffff_ffff
+            case .setuid, .setgid, .setfsuid, .setfsgid:
+                requested[1] = 0xffff_ffff
+                requested[2] = 0xffff_ffff
             case .setreuid, .setregid: requested[2] = 0xffff_ffff
             case .setresuid, .setresgid: break
             }
@@ -199,7 +206,11 @@ public final class AuditEventAssembler {
                 known = true
             } else if isFs {
                 // setfs*id returns the previous id: the one before-id it can change.
-                if call == .setfsuid { before.fsuid = UInt32(truncatingIfNeeded: exit) } else { before.fsgid = UInt32(truncatingIfNeeded: exit) }
+                if call == .setfsuid {
+                    before.fsuid = UInt32(truncatingIfNeeded: exit)
+                } else {
+                    before.fsgid = UInt32(truncatingIfNeeded: exit)
+                }
                 known = true
             }
             let origin = processes.origin(own: own, ppid: ppid, uid: ids.uid, euid: ids.euid)
@@ -207,18 +218,20 @@ public final class AuditEventAssembler {
             // As the kernel program: only changes and failures. An unknown before (a
             // process older than the sensor) is reported, with before = after.
             guard failed || before != ids || !known else { return nil }
-            return .cred(CredEvent(header: header(lineage: origin, ids), syscall: call, result: Int32(truncatingIfNeeded: exit),
-                                   requested: requested, before: before, after: ids))
+            return .cred(
+                CredEvent(
+                    header: header(lineage: origin, ids), syscall: call, result: Int32(truncatingIfNeeded: exit),
+                    requested: requested, before: before, after: ids))
 
         case .fork(let flagsInA0, let alwaysProcess):
             guard success, exit > 0 else { return nil }
             let child = UInt32(truncatingIfNeeded: exit)
             let cloneFlags = flagsInA0 ? (try sc.hexNumber("a0")) : 0
-            if cloneFlags & 0x10000 != 0 { return nil } // CLONE_THREAD: a thread, not a process
+            if cloneFlags & 0x10000 != 0 { return nil }  // CLONE_THREAD: a thread, not a process
             let own = processes.current(pid, ppid: ppid)
             let origin = processes.origin(own: own, ppid: ppid, uid: ids.uid, euid: ids.euid)
             processes.update(pid, ppid: ppid, ids: ids, origin: origin)
-            let childParent = cloneFlags & 0x8000 != 0 ? ppid : pid // CLONE_PARENT
+            let childParent = cloneFlags & 0x8000 != 0 ? ppid : pid  // CLONE_PARENT
             processes.update(child, ppid: childParent, ids: ids, origin: origin, forkedOnly: true)
             // clone3 keeps its flags behind a pointer: used for lineage, never reported as a fork.
             guard alwaysProcess || flagsInA0 else { return nil }
@@ -226,5 +239,5 @@ public final class AuditEventAssembler {
         }
     }
 
-    private func sc_serial(_ g: Group) -> String { g.execve.first.map { String($0.serial) } ?? "?" }
+    private func syscallSerial(_ g: Group) -> String { g.execve.first.map { String($0.serial) } ?? "?" }
 }

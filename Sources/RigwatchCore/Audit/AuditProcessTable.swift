@@ -38,7 +38,9 @@ public struct AuditProcessTable {
     public mutating func seed(_ processes: [ProcessSnapshot]) {
         let origins = LineageSeed.compute(processes, watched: watched)
         for p in processes {
-            touch(p.pid, Entry(ppid: p.ppid, ids: nil, origin: origins[p.pid] ?? noLineage, forkedOnly: false, lastSeen: 0))
+            touch(
+                p.pid,
+                Entry(ppid: p.ppid, ids: nil, origin: origins[p.pid] ?? noLineage, forkedOnly: false, lastSeen: 0))
         }
     }
 

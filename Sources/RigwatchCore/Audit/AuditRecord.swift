@@ -63,7 +63,9 @@ public struct AuditRecord {
                 n = n * 10 + UInt64(text[i] - 48)
                 i += 1
             }
-            guard i > start else { throw AuditParseError("type \(type): malformed header, no \(what) at byte \(start)") }
+            guard i > start else {
+                throw AuditParseError("type \(type): malformed header, no \(what) at byte \(start)")
+            }
             return n
         }
         try expect("audit(")
@@ -79,7 +81,9 @@ public struct AuditRecord {
     /// Parses the header and every `key=value` field.
     public static func parse(type: UInt16, _ text: [UInt8]) throws -> AuditRecord {
         var (record, i) = try parseHeader(type: type, text)
-        let space: UInt8 = 32, equals: UInt8 = 61, quote: UInt8 = 34
+        let space: UInt8 = 32
+        let equals: UInt8 = 61
+        let quote: UInt8 = 34
         while true {
             while i < text.count, text[i] == space { i += 1 }
             if i >= text.count { break }
@@ -87,13 +91,17 @@ public struct AuditRecord {
             while i < text.count, text[i] != equals, text[i] != space { i += 1 }
             let key = text[keyStart..<i]
             guard i < text.count, text[i] == equals else {
-                throw AuditParseError("serial \(record.serial) type \(type): field \"\(String(decoding: key, as: UTF8.self))\" has no value (record cut short?)")
+                throw AuditParseError(
+                    "serial \(record.serial) type \(type): field \"\(String(decoding: key, as: UTF8.self))\" has no value (record cut short?)"
+                )
             }
             i += 1
             if i < text.count, text[i] == quote {
                 let valueStart = i + 1
                 guard let end = text[valueStart...].firstIndex(of: quote) else {
-                    throw AuditParseError("serial \(record.serial) type \(type): unterminated quoted value of \(String(decoding: key, as: UTF8.self)) (record cut short?)")
+                    throw AuditParseError(
+                        "serial \(record.serial) type \(type): unterminated quoted value of \(String(decoding: key, as: UTF8.self)) (record cut short?)"
+                    )
                 }
                 record.fields.append(AuditField(key: key, value: text[valueStart..<end], quoted: true))
                 i = end + 1
@@ -112,7 +120,9 @@ public struct AuditRecord {
 
     /// A required field, or an error naming what is missing.
     public func require(_ key: String) throws -> AuditField {
-        guard let f = field(key) else { throw AuditParseError("serial \(serial) type \(type): no \(key) field (record cut short?)") }
+        guard let f = field(key) else {
+            throw AuditParseError("serial \(serial) type \(type): no \(key) field (record cut short?)")
+        }
         return f
     }
 
@@ -183,14 +193,17 @@ enum AuditValue {
         if f.quoted { return Array(f.value) }
         if f.value.elementsEqual("(null)".utf8) { return nil }
         guard f.value.count % 2 == 0 else {
-            throw AuditParseError("serial \(serial): \(String(decoding: f.key, as: UTF8.self)) has an odd number of hex digits (record cut short?)")
+            throw AuditParseError(
+                "serial \(serial): \(String(decoding: f.key, as: UTF8.self)) has an odd number of hex digits (record cut short?)"
+            )
         }
         var out: [UInt8] = []
         out.reserveCapacity(f.value.count / 2)
         var i = f.value.startIndex
         while i < f.value.endIndex {
             guard let hi = hexDigit(f.value[i]), let lo = hexDigit(f.value[i + 1]) else {
-                throw AuditParseError("serial \(serial): \(String(decoding: f.key, as: UTF8.self)) is neither quoted nor hex")
+                throw AuditParseError(
+                    "serial \(serial): \(String(decoding: f.key, as: UTF8.self)) is neither quoted nor hex")
             }
             out.append(hi << 4 | lo)
             i += 2

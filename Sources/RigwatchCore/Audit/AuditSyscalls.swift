@@ -8,20 +8,20 @@ public enum AuditSyscall: Equatable, Sendable {
     /// clone, whose first argument holds CLONE_THREAD; clone3 hides flags behind a pointer.
     case fork(flagsInA0: Bool, alwaysProcess: Bool)
 
-    public static let archX86_64: UInt64 = 0xc000_003e
+    public static let archAmd64: UInt64 = 0xc000_003e
     public static let archI386: UInt64 = 0x4000_0003
     public static let archAarch64: UInt64 = 0xc000_00b7
 
     public static func lookup(arch: UInt64, number: UInt64) -> AuditSyscall? {
         switch arch {
-        case archX86_64: return x86_64[number]
+        case archAmd64: return amd64[number]
         case archI386: return i386[number]
         case archAarch64: return aarch64[number]
         default: return nil
         }
     }
 
-    private static let x86_64: [UInt64: AuditSyscall] = [
+    private static let amd64: [UInt64: AuditSyscall] = [
         59: .exec, 322: .exec,
         105: .cred(.setuid, narrow: false), 106: .cred(.setgid, narrow: false),
         113: .cred(.setreuid, narrow: false), 114: .cred(.setregid, narrow: false),

@@ -3,8 +3,10 @@
 /// pid, user, lineage), and the process chain. High when the writer descends from
 /// a watched user (the account the sensor exists to watch), medium otherwise.
 enum FileChangeAlert {
-    static func make(_ e: FileChangeEvent, sides: [FileChangeDetector.Side], uncovered: [FileChangeDetector.Side],
-                     actor: EventActor, settings: FileWatchSettings, rule: String, context: DetectionContext) -> Alert {
+    static func make(
+        _ e: FileChangeEvent, sides: [FileChangeDetector.Side], uncovered: [FileChangeDetector.Side],
+        actor: EventActor, settings: FileWatchSettings, rule: String, context: DetectionContext
+    ) -> Alert {
         let h = e.header
         // Normalised (the same text for a canonical path); a relative symlink target stays relative.
         let path = text(WatchedPath.normalise(e.pathBytes))
@@ -12,7 +14,9 @@ enum FileChangeAlert {
 
         var evidence: [(String, String)] = [("operation", e.operation.name), ("path", path)]
         if e.operation == .rename || e.operation == .link { evidence.append(("new_path", path2)) }
-        let watched = uncovered.map { $0.path == $0.watched ? text($0.path) : "\(text($0.path)) (under \(text($0.watched)))" }
+        let watched = uncovered.map {
+            $0.path == $0.watched ? text($0.path) : "\(text($0.path)) (under \(text($0.watched)))"
+        }
         evidence.append(("watched", watched.joined(separator: ", ")))
         evidence += [
             ("program", actor.programText),
@@ -21,7 +25,9 @@ enum FileChangeAlert {
             ("lineage", actor.lineageText),
         ]
         if e.operation == .openWrite { evidence.append(("open_flags", openFlagsText(e.openFlags))) }
-        if e.operation == .rename && e.openFlags != 0 { evidence.append(("rename_flags", renameFlagsText(e.openFlags))) }
+        if e.operation == .rename && e.openFlags != 0 {
+            evidence.append(("rename_flags", renameFlagsText(e.openFlags)))
+        }
         if e.mountNamespace != 0 {
             var ns = String(e.mountNamespace)
             if let host = settings.hostMountNamespace, host != e.mountNamespace {
@@ -33,11 +39,13 @@ enum FileChangeAlert {
         if let notes = notes(e, sides: sides) { evidence.append(("note", notes)) }
 
         let severity: Severity = actor.inWatchedLineage ? .high : .medium
-        let title = "Watched file changed: \(what(e, path: path, path2: path2)) by \(actor.briefText) \(actor.lineageClause)"
+        let title =
+            "Watched file changed: \(what(e, path: path, path2: path2)) by \(actor.briefText) \(actor.lineageClause)"
         let lineageKey = actor.inWatchedLineage ? String(h.lineageUid) : "-"
-        return Alert(rule: rule, severity: severity, title: title, eventTimeNs: h.timestampNs,
-                     chain: actor.chain(context), evidence: evidence,
-                     dedupKey: "\(rule)|\(e.operation.name)|\(path)|\(path2)|\(actor.shortProgram)|\(h.euid)|\(lineageKey)")
+        return Alert(
+            rule: rule, severity: severity, title: title, eventTimeNs: h.timestampNs,
+            chain: actor.chain(context), evidence: evidence,
+            dedupKey: "\(rule)|\(e.operation.name)|\(path)|\(path2)|\(actor.shortProgram)|\(h.euid)|\(lineageKey)")
     }
 
     /// "/etc/sudoers opened for writing", "/tmp/x renamed to /etc/cron.d/x", …
@@ -59,7 +67,9 @@ enum FileChangeAlert {
         if e.flags.contains(.fromString) {
             notes.append("paths as the syscall named them: symlinked directories in them were not resolved")
         }
-        if e.flags.contains(.pathTruncated) || e.flags.contains(.path2Truncated) { notes.append("a path was cut at 255 bytes") }
+        if e.flags.contains(.pathTruncated) || e.flags.contains(.path2Truncated) {
+            notes.append("a path was cut at 255 bytes")
+        }
         return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 
@@ -84,8 +94,10 @@ enum FileChangeAlert {
         case 2: access = "O_RDWR"
         default: access = "O_ACCMODE"
         }
-        let named: [(UInt32, String)] = [(0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"),
-                                         (0o20000000, "O_TMPFILE")]
+        let named: [(UInt32, String)] = [
+            (0o100, "O_CREAT"), (0o200, "O_EXCL"), (0o1000, "O_TRUNC"), (0o2000, "O_APPEND"),
+            (0o20000000, "O_TMPFILE"),
+        ]
         var names = [access]
         for (bit, name) in named where flags & bit == bit { names.append(name) }
         return names.joined(separator: "|")

@@ -43,8 +43,9 @@ public final class FileChangeDetector: Detector {
         guard !sides.isEmpty else { return [] }
         let actor = EventActor(e.header, context: context, userNames: userNames)
         if let host = settings.hostMountNamespace, e.mountNamespace != 0, e.mountNamespace != host,
-           !actor.inWatchedLineage {
-            return [] // a container writing its own root filesystem
+            !actor.inWatchedLineage
+        {
+            return []  // a container writing its own root filesystem
         }
         let uncovered = sides.filter { side in
             !settings.maintenance.contains {
@@ -52,8 +53,11 @@ public final class FileChangeDetector: Detector {
             }
         }
         guard !uncovered.isEmpty else { return [] }
-        return [FileChangeAlert.make(e, sides: sides, uncovered: uncovered, actor: actor, settings: settings,
-                                     rule: name, context: context)]
+        return [
+            FileChangeAlert.make(
+                e, sides: sides, uncovered: uncovered, actor: actor, settings: settings,
+                rule: name, context: context)
+        ]
     }
 
     /// The paths of the change that lie under a watched entry, normalised. For a rename

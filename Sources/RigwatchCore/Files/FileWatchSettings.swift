@@ -18,8 +18,10 @@ public struct FileWatchSettings: Equatable, Sendable {
     /// it descends from a watched user. Nil: every writer is judged as on the host.
     public var hostMountNamespace: UInt32?
 
-    public init(watchedPaths: [String] = FileWatchSettings.defaultPaths,
-                maintenance: [MaintenanceRule] = MaintenanceRule.defaults, hostMountNamespace: UInt32? = nil) {
+    public init(
+        watchedPaths: [String] = FileWatchSettings.defaultPaths,
+        maintenance: [MaintenanceRule] = MaintenanceRule.defaults, hostMountNamespace: UInt32? = nil
+    ) {
         self.watchedPaths = WatchedPath.normalisedList(watchedPaths)
         self.maintenance = maintenance
         self.hostMountNamespace = hostMountNamespace

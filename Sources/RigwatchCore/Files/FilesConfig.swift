@@ -21,6 +21,7 @@ public struct FilesConfig: Equatable, Sendable {
     /// `hostMountNamespace`: PID 1's mount namespace inode, see `FileWatchSettings`.
     public func settings(hostMountNamespace: UInt32? = nil) -> FileWatchSettings? {
         guard enabled else { return nil }
-        return FileWatchSettings(watchedPaths: paths, maintenance: maintenanceRules, hostMountNamespace: hostMountNamespace)
+        return FileWatchSettings(
+            watchedPaths: paths, maintenance: maintenanceRules, hostMountNamespace: hostMountNamespace)
     }
 }

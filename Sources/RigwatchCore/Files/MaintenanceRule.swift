@@ -76,6 +76,8 @@ public struct MaintenanceRule: Equatable, Sendable {
     /// hook runs as root on every VM start, so each new copy is reported) and the
     /// writes of packages' maintainer scripts (they run below dpkg, not as dpkg).
     public static let defaults: [MaintenanceRule] =
-        vastDaemonFiles.map { MaintenanceRule(path: $0, program: "/usr/bin/tee", lineage: .watched, origin: "built-in: Vast daemon") }
+        vastDaemonFiles.map {
+            MaintenanceRule(path: $0, program: "/usr/bin/tee", lineage: .watched, origin: "built-in: Vast daemon")
+        }
         + [MaintenanceRule(program: "/usr/bin/dpkg", lineage: .unwatched, origin: "built-in: package maintenance")]
 }

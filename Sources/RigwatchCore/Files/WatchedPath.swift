@@ -27,7 +27,7 @@ public enum WatchedPath {
                 if let last = parts.last, !last.elementsEqual(dotDot) {
                     parts.removeLast()
                 } else if !absolute {
-                    parts.append(part) // "../x" keeps its meaning
+                    parts.append(part)  // "../x" keeps its meaning
                 }
                 continue
             }
@@ -66,7 +66,9 @@ public enum WatchedPath {
         guard raw.hasPrefix("/") else { throw Problem(description: "'\(raw)' is not an absolute path") }
         guard !raw.utf8.contains(0) else { throw Problem(description: "'\(raw)' contains a NUL byte") }
         let path = normalise(raw)
-        guard path != "/" else { throw Problem(description: "'\(raw)' would watch every file; name directories or files below /") }
+        guard path != "/" else {
+            throw Problem(description: "'\(raw)' would watch every file; name directories or files below /")
+        }
         guard path.utf8.count <= maxBytes else {
             throw Problem(description: "'\(raw)' is \(path.utf8.count) bytes; the kernel takes at most \(maxBytes)")
         }
@@ -78,7 +80,9 @@ public enum WatchedPath {
     public static func normalisedList(_ paths: [String]) -> [String] {
         var out: [String] = []
         for raw in paths {
-            guard let path = try? validate(raw), !out.contains(where: { $0.utf8.elementsEqual(path.utf8) }) else { continue }
+            guard let path = try? validate(raw), !out.contains(where: { $0.utf8.elementsEqual(path.utf8) }) else {
+                continue
+            }
             out.append(path)
             if out.count == maxCount { break }
         }

@@ -62,7 +62,9 @@ public struct FeaturePlan: Equatable, Codable, Sendable {
             if let note { notes.append(note) }
             notes += skipped.map(\.reason)
             if !leftOut.isEmpty {
-                notes.append("without " + leftOut.map(\.program).joined(separator: ", ") + ": " + uniqueReasons(leftOut.map(\.reason)))
+                notes.append(
+                    "without " + leftOut.map(\.program).joined(separator: ", ") + ": "
+                        + uniqueReasons(leftOut.map(\.reason)))
             }
             return hook + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
         }
@@ -106,6 +108,7 @@ public struct FeaturePlan: Equatable, Codable, Sendable {
 
     /// The problems as one message, hook problems first.
     public var problemSummary: String {
-        problems.sorted { ($0.kind == .hook ? 0 : 1) < ($1.kind == .hook ? 0 : 1) }.map(\.message).joined(separator: "; ")
+        problems.sorted { ($0.kind == .hook ? 0 : 1) < ($1.kind == .hook ? 0 : 1) }.map(\.message).joined(
+            separator: "; ")
     }
 }

@@ -45,8 +45,10 @@ public enum FeaturePlanner {
     /// (feature name → rung name or "off"; unknown names are reported as problems).
     /// `refused`: programs the kernel would not load or attach on an earlier try
     /// (name → why); their rungs count as unavailable, like a missing hook.
-    public static func plan(facts: KernelFacts, objectPrograms: [BPFProgramRef],
-                            forced: [String: String] = [:], refused: [String: String] = [:]) -> FeaturePlan {
+    public static func plan(
+        facts: KernelFacts, objectPrograms: [BPFProgramRef],
+        forced: [String: String] = [:], refused: [String: String] = [:]
+    ) -> FeaturePlan {
         var problems: [FeaturePlan.Problem] = []
         if let below = facts.belowMinimum { problems.append(.init(.kernel, below)) }
         for (name, rung) in forced.sorted(by: { $0.key < $1.key }) {
@@ -61,12 +63,17 @@ public enum FeaturePlanner {
         let object = Dictionary(objectPrograms.map { ($0.name, $0.section) }, uniquingKeysWith: { a, _ in a })
         var choices: [FeaturePlan.Choice] = []
         for feature in FeatureTable.features {
-            var choice = FeaturePlan.Choice(feature: feature.name, required: feature.required, rung: nil, hook: nil, forced: false,
-                                            skipped: [], offReason: nil, note: nil, programs: [], leftOut: [])
+            var choice = FeaturePlan.Choice(
+                feature: feature.name, required: feature.required, rung: nil, hook: nil, forced: false,
+                skipped: [], offReason: nil, note: nil, programs: [], leftOut: [])
             if let dependency = feature.dependsOn, choices.first(where: { $0.feature == dependency })?.active == false {
                 choice.offReason = "\(dependency) is off"
                 if let rung = forced[feature.name], rung != "off" {
-                    problems.append(.init(.hook, "--bpf-hook \(feature.name)=\(rung): \(feature.name) is only useful with \(dependency), which is off"))
+                    problems.append(
+                        .init(
+                            .hook,
+                            "--bpf-hook \(feature.name)=\(rung): \(feature.name) is only useful with \(dependency), which is off"
+                        ))
                 }
                 choices.append(choice)
                 continue
@@ -74,7 +81,8 @@ public enum FeaturePlanner {
             let forcedRung = forced[feature.name]
             if forcedRung == "off" {
                 if feature.required {
-                    problems.append(.init(.hook, "--bpf-hook \(feature.name)=off: \(feature.name) is required and cannot be off"))
+                    problems.append(
+                        .init(.hook, "--bpf-hook \(feature.name)=off: \(feature.name) is required and cannot be off"))
                 } else {
                     choice.forced = true
                     choice.offReason = "forced off"
@@ -86,7 +94,9 @@ public enum FeaturePlanner {
             for rung in feature.rungs {
                 evaluations.append((rung, evaluate(rung, facts: facts, object: object, refused: refused)))
             }
-            if let forcedRung, forcedRung != "off", let target = evaluations.first(where: { $0.rung.name == forcedRung }) {
+            if let forcedRung, forcedRung != "off",
+                let target = evaluations.first(where: { $0.rung.name == forcedRung })
+            {
                 switch target.result {
                 case .available(let programs, let leftOut):
                     choose(&choice, target.rung, programs: programs, leftOut: leftOut, facts: facts)
@@ -95,7 +105,11 @@ public enum FeaturePlanner {
                     continue
                 case .unavailable(let missing):
                     let detail = missing.detail.map { " [\($0)]" } ?? ""
-                    problems.append(.init(.hook, "--bpf-hook \(feature.name)=\(forcedRung): this kernel cannot run \(target.rung.hook): \(missing.reason)\(detail)"))
+                    problems.append(
+                        .init(
+                            .hook,
+                            "--bpf-hook \(feature.name)=\(forcedRung): this kernel cannot run \(target.rung.hook): \(missing.reason)\(detail)"
+                        ))
                 }
             }
             // The best available rung; those above it are the skipped ones.
@@ -112,7 +126,9 @@ public enum FeaturePlanner {
             }
             choice.skipped = skipped
             if !choice.active {
-                choice.offReason = skipped.count == 1 ? skipped[0].reason
+                choice.offReason =
+                    skipped.count == 1
+                    ? skipped[0].reason
                     : skipped.map { "\($0.rung): \($0.reason)" }.joined(separator: "; ")
                 if feature.required {
                     let why = skipped.map { s -> String in
@@ -125,9 +141,10 @@ public enum FeaturePlanner {
             choices.append(choice)
         }
         let planned = Set(FeatureTable.allPrograms.map(\.name))
-        return FeaturePlan(features: choices, programs: choices.flatMap(\.programs),
-                           unplanned: objectPrograms.map(\.name).filter { !planned.contains($0) },
-                           problems: problems)
+        return FeaturePlan(
+            features: choices, programs: choices.flatMap(\.programs),
+            unplanned: objectPrograms.map(\.name).filter { !planned.contains($0) },
+            problems: problems)
     }
 
     enum RungResult: Equatable {
@@ -135,8 +152,10 @@ public enum FeaturePlanner {
         case unavailable(Missing)
     }
 
-    private static func choose(_ choice: inout FeaturePlan.Choice, _ rung: FeatureRung, programs: [String],
-                               leftOut: [FeaturePlan.LeftOut], facts: KernelFacts) {
+    private static func choose(
+        _ choice: inout FeaturePlan.Choice, _ rung: FeatureRung, programs: [String],
+        leftOut: [FeaturePlan.LeftOut], facts: KernelFacts
+    ) {
         choice.rung = rung.name
         choice.hook = rung.hook
         choice.programs = programs
@@ -145,8 +164,10 @@ public enum FeaturePlanner {
     }
 
     /// Whether the kernel (and the object) can run this rung, and with which programs.
-    static func evaluate(_ rung: FeatureRung, facts: KernelFacts, object: [String: String],
-                         refused: [String: String] = [:]) -> RungResult {
+    static func evaluate(
+        _ rung: FeatureRung, facts: KernelFacts, object: [String: String],
+        refused: [String: String] = [:]
+    ) -> RungResult {
         if let helper = rung.helper, !facts.helpers.contains(helper) {
             let since = KernelFacts.helperSince[helper].map { " (kernel < \($0))" } ?? ""
             return .unavailable(Missing(reason: "no \(helper) helper\(since)"))
@@ -159,7 +180,9 @@ public enum FeaturePlanner {
             if let why = refused[program.name] {
                 missing = Missing(reason: "the kernel refused \(program.name)", detail: why)
             } else if let section = object[program.name] {
-                missing = section == program.section ? requirement(ofSection: section, facts: facts)
+                missing =
+                    section == program.section
+                    ? requirement(ofSection: section, facts: facts)
                     : Missing(reason: "the BPF object's \(program.name) is \(section), not \(program.section)")
             } else {
                 missing = Missing(reason: "the BPF object has no program \(program.name)")
@@ -179,7 +202,8 @@ public enum FeaturePlanner {
     /// What the kernel must offer for a program of this libbpf section, nil when it does.
     static func requirement(ofSection section: String, facts: KernelFacts) -> Missing? {
         let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
-        let kind = parts[0], target = parts.count > 1 ? parts[1] : ""
+        let kind = parts[0]
+        let target = parts.count > 1 ? parts[1] : ""
         switch kind {
         case "tp_btf":
             guard facts.btf else { return Missing(reason: "no kernel BTF", detail: facts.btfError) }
@@ -194,19 +218,22 @@ public enum FeaturePlanner {
             if facts.btf && !facts.btfFuncs.contains(target) { return Missing(reason: "\(target) not in kernel BTF") }
             return nil
         case "tracepoint", "tp":
-            guard let _ = facts.tracefs else { return Missing(reason: "tracefs not mounted") }
+            guard facts.tracefs != nil else { return Missing(reason: "tracefs not mounted") }
             guard facts.progTypes.contains("tracepoint") else { return Missing(reason: "no tracepoint programs") }
             guard facts.tracepoints.contains(target) else {
                 return Missing(reason: "\(target.split(separator: "/").last.map(String.init) ?? target) absent")
             }
             return nil
         case "cgroup":
-            guard facts.progTypes.contains("cgroup_sock_addr") else { return Missing(reason: "no cgroup sock_addr programs") }
+            guard facts.progTypes.contains("cgroup_sock_addr") else {
+                return Missing(reason: "no cgroup sock_addr programs")
+            }
             guard facts.cgroupV2Root != nil else { return Missing(reason: "no cgroup v2 root") }
             return nil
         case "lsm":
             guard facts.bpfLSM else {
-                return Missing(reason: facts.lsm?.contains("bpf") == true ? "LSM programs refused" : "bpf LSM not active")
+                return Missing(
+                    reason: facts.lsm?.contains("bpf") == true ? "LSM programs refused" : "bpf LSM not active")
             }
             return nil
         default:
@@ -221,7 +248,8 @@ public enum FeaturePlanner {
         switch probe {
         case .kprobe, .kretprobe:
             if facts.kprobeEvents == false {
-                return Missing(reason: "no kprobe support (CONFIG_KPROBES: no kprobe PMU, no kprobe_events)", detail: detail)
+                return Missing(
+                    reason: "no kprobe support (CONFIG_KPROBES: no kprobe PMU, no kprobe_events)", detail: detail)
             }
             return Missing(reason: "\(probe.rawValue) attach failed", detail: detail)
         case .fexit:

@@ -44,7 +44,8 @@ public struct KernelFeature: Equatable, Sendable {
     /// One line for the capability table.
     public let summary: String
 
-    public init(_ name: String, required: Bool = false, dependsOn: String? = nil, summary: String, rungs: [FeatureRung]) {
+    public init(_ name: String, required: Bool = false, dependsOn: String? = nil, summary: String, rungs: [FeatureRung])
+    {
         self.name = name
         self.required = required
         self.rungs = rungs
@@ -64,79 +65,129 @@ public enum FeatureTable {
     public static var allPrograms: [BPFProgramRef] { features.flatMap { $0.rungs.flatMap(\.programs) } }
 
     public static let features: [KernelFeature] = [
-        KernelFeature("process", required: true, summary: "exec, fork and exit; process lineage", rungs: [
-            FeatureRung("tp_btf", hook: "tp_btf/sched_process_{exec,fork,exit}", programs: [
-                BPFProgramRef("handle_exec", "tp_btf/sched_process_exec"),
-                BPFProgramRef("handle_fork", "tp_btf/sched_process_fork"),
-                BPFProgramRef("handle_exit", "tp_btf/sched_process_exit"),
+        KernelFeature(
+            "process", required: true, summary: "exec, fork and exit; process lineage",
+            rungs: [
+                FeatureRung(
+                    "tp_btf", hook: "tp_btf/sched_process_{exec,fork,exit}",
+                    programs: [
+                        BPFProgramRef("handle_exec", "tp_btf/sched_process_exec"),
+                        BPFProgramRef("handle_fork", "tp_btf/sched_process_fork"),
+                        BPFProgramRef("handle_exit", "tp_btf/sched_process_exit"),
+                    ])
             ]),
-        ]),
-        KernelFeature("credentials", required: true, summary: "set*id credential changes", rungs: [
-            FeatureRung("tracepoint", hook: "tracepoint/syscalls/sys_{enter,exit}_set*id",
-                        programs: syscalls(["setuid", "setreuid", "setresuid", "setfsuid", "setgid", "setregid", "setresgid", "setfsgid"],
-                                           enter: "enter_", exit: "exit_")),
-        ]),
-        KernelFeature("connect", summary: "TCP connections (inet_sock_set_state)", rungs: [
-            FeatureRung("tp_btf", hook: "tp_btf/inet_sock_set_state", programs: [
-                BPFProgramRef("handle_sock_state", "tp_btf/inet_sock_set_state"),
+        KernelFeature(
+            "credentials", required: true, summary: "set*id credential changes",
+            rungs: [
+                FeatureRung(
+                    "tracepoint", hook: "tracepoint/syscalls/sys_{enter,exit}_set*id",
+                    programs: syscalls(
+                        ["setuid", "setreuid", "setresuid", "setfsuid", "setgid", "setregid", "setresgid", "setfsgid"],
+                        enter: "enter_", exit: "exit_"))
             ]),
-            FeatureRung("tracepoint", hook: "tracepoint/sock/inet_sock_set_state", programs: [
-                BPFProgramRef("tp_sock_state", "tracepoint/sock/inet_sock_set_state"),
+        KernelFeature(
+            "connect", summary: "TCP connections (inet_sock_set_state)",
+            rungs: [
+                FeatureRung(
+                    "tp_btf", hook: "tp_btf/inet_sock_set_state",
+                    programs: [
+                        BPFProgramRef("handle_sock_state", "tp_btf/inet_sock_set_state")
+                    ]),
+                FeatureRung(
+                    "tracepoint", hook: "tracepoint/sock/inet_sock_set_state",
+                    programs: [
+                        BPFProgramRef("tp_sock_state", "tracepoint/sock/inet_sock_set_state")
+                    ]),
             ]),
-        ]),
-        KernelFeature("net-bytes", summary: "bytes sent per process and destination", rungs: [
-            FeatureRung("tp_btf", hook: "tp_btf/sock_send_length", programs: [
-                BPFProgramRef("handle_send_length", "tp_btf/sock_send_length"),
+        KernelFeature(
+            "net-bytes", summary: "bytes sent per process and destination",
+            rungs: [
+                FeatureRung(
+                    "tp_btf", hook: "tp_btf/sock_send_length",
+                    programs: [
+                        BPFProgramRef("handle_send_length", "tp_btf/sock_send_length")
+                    ]),
+                FeatureRung(
+                    "fexit", hook: "fexit/inet_sendmsg",
+                    programs: [
+                        BPFProgramRef("fexit_inet_sendmsg", "fexit/inet_sendmsg"),
+                        BPFProgramRef("fexit_inet6_sendmsg", "fexit/inet6_sendmsg"),
+                    ]),
+                FeatureRung(
+                    "kprobe", hook: "kprobe/inet_sendmsg",
+                    programs: [
+                        BPFProgramRef("kprobe_inet_sendmsg", "kprobe/inet_sendmsg"),
+                        BPFProgramRef("kretprobe_inet_sendmsg", "kretprobe/inet_sendmsg"),
+                        BPFProgramRef("kprobe_inet6_sendmsg", "kprobe/inet6_sendmsg"),
+                        BPFProgramRef("kretprobe_inet6_sendmsg", "kretprobe/inet6_sendmsg"),
+                    ]),
+                FeatureRung(
+                    "syscalls", hook: "tracepoint/syscalls/sys_{enter,exit}_{sendto,sendmsg,write,writev}",
+                    programs: syscalls(
+                        ["sendto", "sendmsg", "write", "writev"], enter: "bytes_enter_", exit: "bytes_exit_",
+                        paired: true)),
             ]),
-            FeatureRung("fexit", hook: "fexit/inet_sendmsg", programs: [
-                BPFProgramRef("fexit_inet_sendmsg", "fexit/inet_sendmsg"),
-                BPFProgramRef("fexit_inet6_sendmsg", "fexit/inet6_sendmsg"),
+        KernelFeature(
+            "udp-dest", dependsOn: "net-bytes", summary: "destinations of unconnected UDP sends",
+            rungs: [
+                FeatureRung(
+                    "cgroup", hook: "cgroup/sendmsg4",
+                    programs: [
+                        BPFProgramRef("udp4_sendmsg", "cgroup/sendmsg4"),
+                        BPFProgramRef("udp6_sendmsg", "cgroup/sendmsg6"),
+                    ]),
+                FeatureRung(
+                    "syscalls", hook: "tracepoint/syscalls/sys_enter_{sendto,sendmsg}",
+                    programs: [
+                        BPFProgramRef("udp_enter_sendto", "tracepoint/syscalls/sys_enter_sendto"),
+                        BPFProgramRef("udp_enter_sendmsg", "tracepoint/syscalls/sys_enter_sendmsg"),
+                    ]),
             ]),
-            FeatureRung("kprobe", hook: "kprobe/inet_sendmsg", programs: [
-                BPFProgramRef("kprobe_inet_sendmsg", "kprobe/inet_sendmsg"),
-                BPFProgramRef("kretprobe_inet_sendmsg", "kretprobe/inet_sendmsg"),
-                BPFProgramRef("kprobe_inet6_sendmsg", "kprobe/inet6_sendmsg"),
-                BPFProgramRef("kretprobe_inet6_sendmsg", "kretprobe/inet6_sendmsg"),
+        KernelFeature(
+            "file-watch", summary: "changes to watched paths (open, rename, unlink, link families)",
+            rungs: [
+                FeatureRung(
+                    "tracepoint",
+                    hook: "tracepoint/syscalls/sys_{enter,exit}_{open*,creat,rename*,unlink*,rmdir,link*,symlink*}",
+                    programs: syscalls(["open", "openat", "creat", "openat2"], enter: "enter_", exit: "exit_")
+                        + syscalls(
+                            [
+                                "rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "link", "linkat",
+                                "symlink", "symlinkat",
+                            ],
+                            enter: "enter_", exit: "exit_"),
+                    helper: "bpf_loop", partial: true)
             ]),
-            FeatureRung("syscalls", hook: "tracepoint/syscalls/sys_{enter,exit}_{sendto,sendmsg,write,writev}",
-                        programs: syscalls(["sendto", "sendmsg", "write", "writev"], enter: "bytes_enter_", exit: "bytes_exit_", paired: true)),
-        ]),
-        KernelFeature("udp-dest", dependsOn: "net-bytes", summary: "destinations of unconnected UDP sends", rungs: [
-            FeatureRung("cgroup", hook: "cgroup/sendmsg4", programs: [
-                BPFProgramRef("udp4_sendmsg", "cgroup/sendmsg4"),
-                BPFProgramRef("udp6_sendmsg", "cgroup/sendmsg6"),
+        KernelFeature(
+            "tamper-signal", summary: "signals aimed at the sensor",
+            rungs: [
+                FeatureRung(
+                    "tp_btf", hook: "tp_btf/signal_generate",
+                    programs: [
+                        BPFProgramRef("handle_signal", "tp_btf/signal_generate")
+                    ]),
+                FeatureRung(
+                    "tracepoint", hook: "tracepoint/signal/signal_generate",
+                    programs: [
+                        BPFProgramRef("tp_signal_generate", "tracepoint/signal/signal_generate")
+                    ]),
             ]),
-            FeatureRung("syscalls", hook: "tracepoint/syscalls/sys_enter_{sendto,sendmsg}", programs: [
-                BPFProgramRef("udp_enter_sendto", "tracepoint/syscalls/sys_enter_sendto"),
-                BPFProgramRef("udp_enter_sendmsg", "tracepoint/syscalls/sys_enter_sendmsg"),
+        KernelFeature(
+            "tamper-access", summary: "ptrace and process_vm_* aimed at the sensor",
+            rungs: [
+                FeatureRung(
+                    "tracepoint", hook: "tracepoint/syscalls/sys_enter_{ptrace,process_vm_readv,process_vm_writev}",
+                    programs: ["ptrace", "process_vm_readv", "process_vm_writev"].map {
+                        BPFProgramRef("enter_\($0)", "tracepoint/syscalls/sys_enter_\($0)")
+                    })
             ]),
-        ]),
-        KernelFeature("file-watch", summary: "changes to watched paths (open, rename, unlink, link families)", rungs: [
-            FeatureRung("tracepoint", hook: "tracepoint/syscalls/sys_{enter,exit}_{open*,creat,rename*,unlink*,rmdir,link*,symlink*}",
-                        programs: syscalls(["open", "openat", "creat", "openat2"], enter: "enter_", exit: "exit_")
-                            + syscalls(["rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir", "link", "linkat", "symlink", "symlinkat"],
-                                       enter: "enter_", exit: "exit_"),
-                        helper: "bpf_loop", partial: true),
-        ]),
-        KernelFeature("tamper-signal", summary: "signals aimed at the sensor", rungs: [
-            FeatureRung("tp_btf", hook: "tp_btf/signal_generate", programs: [
-                BPFProgramRef("handle_signal", "tp_btf/signal_generate"),
-            ]),
-            FeatureRung("tracepoint", hook: "tracepoint/signal/signal_generate", programs: [
-                BPFProgramRef("tp_signal_generate", "tracepoint/signal/signal_generate"),
-            ]),
-        ]),
-        KernelFeature("tamper-access", summary: "ptrace and process_vm_* aimed at the sensor", rungs: [
-            FeatureRung("tracepoint", hook: "tracepoint/syscalls/sys_enter_{ptrace,process_vm_readv,process_vm_writev}",
-                        programs: ["ptrace", "process_vm_readv", "process_vm_writev"].map {
-                            BPFProgramRef("enter_\($0)", "tracepoint/syscalls/sys_enter_\($0)")
-                        }),
-        ]),
     ]
 
     /// enter programs of every syscall, then exit programs (the contract's order);
     /// `paired` interleaves them per syscall instead.
-    private static func syscalls(_ names: [String], enter: String, exit: String, paired: Bool = false) -> [BPFProgramRef] {
+    private static func syscalls(
+        _ names: [String], enter: String, exit: String, paired: Bool = false
+    ) -> [BPFProgramRef] {
         let enters = names.map { BPFProgramRef(enter + $0, "tracepoint/syscalls/sys_enter_\($0)") }
         let exits = names.map { BPFProgramRef(exit + $0, "tracepoint/syscalls/sys_exit_\($0)") }
         guard paired else { return enters + exits }

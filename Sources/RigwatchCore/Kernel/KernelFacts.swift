@@ -95,11 +95,13 @@ public struct KernelFacts: Equatable, Codable, Sendable {
     /// The cgroup v2 hierarchy's mount point.
     public var cgroupV2Root: String?
 
-    public init(release: String, btf: Bool = true, btfError: String? = nil, ringBuffer: Bool = true,
-                helpers: Set<String> = [], progTypes: Set<String> = [], btfTraceEvents: Set<String> = [],
-                btfFuncs: Set<String> = [], tracefs: String? = "/sys/kernel/tracing", tracepoints: Set<String> = [],
-                attach: [AttachProbe: AttachResult] = [:], kprobeEvents: Bool? = nil, lsm: [String]? = nil,
-                cgroupV2Root: String? = nil) {
+    public init(
+        release: String, btf: Bool = true, btfError: String? = nil, ringBuffer: Bool = true,
+        helpers: Set<String> = [], progTypes: Set<String> = [], btfTraceEvents: Set<String> = [],
+        btfFuncs: Set<String> = [], tracefs: String? = "/sys/kernel/tracing", tracepoints: Set<String> = [],
+        attach: [AttachProbe: AttachResult] = [:], kprobeEvents: Bool? = nil, lsm: [String]? = nil,
+        cgroupV2Root: String? = nil
+    ) {
         self.release = release
         self.btf = btf
         self.btfError = btfError
@@ -132,11 +134,14 @@ public struct KernelFacts: Equatable, Codable, Sendable {
     /// minimum: 5.8 or later, with BTF and a BPF ring buffer.
     public var belowMinimum: String? {
         var missing: [String] = []
-        if let version, version < FeatureTable.minimumKernel { missing.append("kernel \(version) is older than \(FeatureTable.minimumKernel)") }
+        if let version, version < FeatureTable.minimumKernel {
+            missing.append("kernel \(version) is older than \(FeatureTable.minimumKernel)")
+        }
         if !btf { missing.append("no kernel BTF" + (btfError.map { " (\($0))" } ?? " (CONFIG_DEBUG_INFO_BTF)")) }
         if !ringBuffer { missing.append("no BPF ring buffer (BPF_MAP_TYPE_RINGBUF, kernel 5.8)") }
         guard !missing.isEmpty else { return nil }
-        return "the BPF source needs kernel \(FeatureTable.minimumKernel) or later with BTF and a BPF ring buffer: " + missing.joined(separator: "; ")
+        return "the BPF source needs kernel \(FeatureTable.minimumKernel) or later with BTF and a BPF ring buffer: "
+            + missing.joined(separator: "; ")
     }
 
     /// Known kernel versions a helper first appeared in, for messages.

@@ -24,11 +24,14 @@ struct ExecPrefilter {
         }
         self.names = names
         namesAreASCII = signatures.minerNames.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
-        domainSuffixes = Set(signatures.poolDomains.map { domain in
-            let labels = domain.lowercased().split(separator: ".")
-            return ExecPrefilter.hash(Array(labels.suffix(2).joined(separator: ".").utf8)[...])
-        })
-        options = [MinerFlags.algorithmOptions, MinerFlags.poolOptions, MinerFlags.userOptions].map { $0.map { Array($0.utf8) } }
+        domainSuffixes = Set(
+            signatures.poolDomains.map { domain in
+                let labels = domain.lowercased().split(separator: ".")
+                return ExecPrefilter.hash(Array(labels.suffix(2).joined(separator: ".").utf8)[...])
+            })
+        options = [MinerFlags.algorithmOptions, MinerFlags.poolOptions, MinerFlags.userOptions].map {
+            $0.map { Array($0.utf8) }
+        }
     }
 
     func mayMatch(_ e: ExecEvent) -> Bool {
@@ -87,15 +90,19 @@ struct ExecPrefilter {
             let start = i
             while i < args.count && Self.isHostByte(args[i]) { i += 1 }
             var end = i
-            while end > start && args[end - 1] == 0x2e { end -= 1 } // "host." is "host"
+            while end > start && args[end - 1] == 0x2e { end -= 1 }  // "host." is "host"
             // The start of the last two labels: after the second dot from the end.
-            var dots = 0, cut = start
+            var dots = 0
+            var cut = start
             var j = end
             while j > start {
                 j -= 1
                 if args[j] == 0x2e {
                     dots += 1
-                    if dots == 2 { cut = j + 1; break }
+                    if dots == 2 {
+                        cut = j + 1
+                        break
+                    }
                 }
             }
             if dots >= 1 {
@@ -109,14 +116,14 @@ struct ExecPrefilter {
 
     /// Options of at least two kinds: `MinerFlags` needs two of algorithm, pool, user.
     private func containsOption(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
-        var kinds = 0 // bit per kind seen
+        var kinds = 0  // bit per kind seen
         var start = 0
         while start < args.count {
             var end = start
             while end < args.count && args[end] != 0 { end += 1 }
-            if args[start] == 0x2d { // '-'
+            if args[start] == 0x2d {  // '-'
                 var optionEnd = start
-                while optionEnd < end && args[optionEnd] != 0x3d { optionEnd += 1 } // up to '='
+                while optionEnd < end && args[optionEnd] != 0x3d { optionEnd += 1 }  // up to '='
                 let option = UnsafeBufferPointer(rebasing: args[start..<optionEnd])
                 for (kind, list) in options.enumerated() where list.contains(where: { $0.elementsEqual(option) }) {
                     kinds |= 1 << kind

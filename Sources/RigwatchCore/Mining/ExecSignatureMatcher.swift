@@ -37,7 +37,9 @@ public struct ExecSignatureMatcher: Sendable {
     /// Every signature the exec matches, in a stable order (name, URL, domain, flags).
     public func match(path: String, comm: String, argv: [String]) -> [ExecSignatureHit] {
         var hits: [ExecSignatureHit] = []
-        if let name = minerName(path: path, comm: comm, argv0: argv.first) { hits.append(ExecSignatureHit(.minerName, name)) }
+        if let name = minerName(path: path, comm: comm, argv0: argv.first) {
+            hits.append(ExecSignatureHit(.minerName, name))
+        }
         let args = argv.dropFirst()
         if let url = args.lazy.compactMap(Self.stratumURL).first { hits.append(ExecSignatureHit(.stratumURL, url)) }
         if let host = args.lazy.compactMap(poolDomain).first { hits.append(ExecSignatureHit(.poolDomain, host)) }
@@ -52,7 +54,8 @@ public struct ExecSignatureMatcher: Sendable {
             if signatures.minerNames.contains(candidate.lowercased()) { return candidate }
         }
         let lowerComm = comm.lowercased()
-        if comm.utf8.count >= Comm.capacity ? commNames.contains(lowerComm) : signatures.minerNames.contains(lowerComm) {
+        if comm.utf8.count >= Comm.capacity ? commNames.contains(lowerComm) : signatures.minerNames.contains(lowerComm)
+        {
             return comm
         }
         return nil
@@ -114,7 +117,8 @@ public struct ExecSignatureMatcher: Sendable {
     /// miner will connect to even when they are not on the pool port list.
     public static func poolEndpoints(_ argv: [String]) -> [MinerFlags.Endpoint] {
         argv.dropFirst().flatMap { arg -> [MinerFlags.Endpoint] in
-            let value = arg.hasPrefix("-") ? String(arg.split(separator: "=", maxSplits: 1).dropFirst().first ?? "") : arg
+            let value =
+                arg.hasPrefix("-") ? String(arg.split(separator: "=", maxSplits: 1).dropFirst().first ?? "") : arg
             return value.split(separator: ",").compactMap { MinerFlags.endpoint(String($0)) }
         }
     }

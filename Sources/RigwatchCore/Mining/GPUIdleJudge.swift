@@ -23,7 +23,8 @@ struct GPUIdleJudge {
         busyPercent = settings.busyPercent
         allowedCgroups = Set(settings.allowedCgroups)
         allowedNames = Set(settings.allowedProcessNames)
-        allowedCommNames = Set(settings.allowedProcessNames.map { String(decoding: $0.utf8.prefix(Comm.capacity), as: UTF8.self) })
+        allowedCommNames = Set(
+            settings.allowedProcessNames.map { String(decoding: $0.utf8.prefix(Comm.capacity), as: UTF8.self) })
     }
 
     func judge(_ sample: GPUSampleEvent, context: DetectionContext) -> Verdict {
@@ -39,13 +40,17 @@ struct GPUIdleJudge {
             let name = displayName(record)
             // The watched user's processes never have GPU work to do, whatever their name or cgroup.
             if record.lineageUid != noLineage && watched.contains(record.lineageUid) {
-                suspects.append(.init(pid: p.pid, subject: MiningSubject(record, watchedUids: watched), name: name,
-                                      reason: "in the lineage of watched uid \(record.lineageUid)"))
+                suspects.append(
+                    .init(
+                        pid: p.pid, subject: MiningSubject(record, watchedUids: watched), name: name,
+                        reason: "in the lineage of watched uid \(record.lineageUid)"))
             } else if isAllowed(record) {
                 allowedSeen = true
             } else {
-                suspects.append(.init(pid: p.pid, subject: MiningSubject(record, watchedUids: watched), name: name,
-                                      reason: "in cgroup \(record.cgroupId), not an allowed container or process name"))
+                suspects.append(
+                    .init(
+                        pid: p.pid, subject: MiningSubject(record, watchedUids: watched), name: name,
+                        reason: "in cgroup \(record.cgroupId), not an allowed container or process name"))
             }
         }
         if !suspects.isEmpty {

@@ -16,11 +16,14 @@ public enum MinerFlags {
 
     /// A description of the combination argv holds ("--algo kawpow, -o host:port, -u 0x12…"), or nil.
     public static func match(_ args: [String]) -> String? {
-        var algorithm: String?, pool: String?, wallet: String?
+        var algorithm: String?
+        var pool: String?
+        var wallet: String?
         var i = 0
         while i < args.count {
             let arg = args[i]
-            var option = arg, value: String?
+            var option = arg
+            var value: String?
             if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
                 option = String(arg[..<eq])
                 value = String(arg[arg.index(after: eq)...])
@@ -29,7 +32,9 @@ public enum MinerFlags {
             }
             guard let value else { break }
             let inline = option != arg
-            if algorithm == nil, algorithmOptions.contains(option), MiningSignatureData.algorithms.contains(value.lowercased()) {
+            if algorithm == nil, algorithmOptions.contains(option),
+                MiningSignatureData.algorithms.contains(value.lowercased())
+            {
                 algorithm = "\(option) \(value)"
             } else if pool == nil, poolOptions.contains(option), endpoint(value) != nil {
                 pool = "\(option) \(value)"
@@ -54,8 +59,8 @@ public enum MinerFlags {
         guard let colon = rest.lastIndex(of: ":") else { return nil }
         let host = rest[..<colon]
         guard let port = UInt16(rest[rest.index(after: colon)...]), port > 0, !host.isEmpty,
-              host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }),
-              host.contains(where: \.isLetter) || host.contains(".")
+            host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }),
+            host.contains(where: \.isLetter) || host.contains(".")
         else { return nil }
         return Endpoint(host: host.lowercased(), port: port)
     }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /// The `crypto-mining` alert of an incident: every signal that fired, with its evidence.
 enum MiningAlert {
-    static func build(_ incident: MiningIncident, signals: Set<MiningSignal>, previous: Set<MiningSignal>, nowNs: UInt64,
-                      settings: MiningSettings, userNames: [UInt32: String], context: DetectionContext, rule: String) -> Alert {
+    static func build(
+        _ incident: MiningIncident, signals: Set<MiningSignal>, previous: Set<MiningSignal>, nowNs: UInt64,
+        settings: MiningSettings, userNames: [UInt32: String], context: DetectionContext, rule: String
+    ) -> Alert {
         let ordered = signals.sorted()
         let severity = MiningSignal.severity(agreeing: ordered.count)
         let subject = incident.subject.text(userNames: userNames)
@@ -12,12 +14,17 @@ enum MiningAlert {
         ]
         if !previous.isEmpty {
             let joined = ordered.filter { !previous.contains($0) }.map(\.rawValue).joined(separator: ", ")
-            evidence.append(("escalation", "\(MiningSignal.severity(agreeing: previous.count).rawValue) → \(severity.rawValue): \(joined) joined"))
+            evidence.append(
+                (
+                    "escalation",
+                    "\(MiningSignal.severity(agreeing: previous.count).rawValue) → \(severity.rawValue): \(joined) joined"
+                ))
         }
         evidence.append(("subject", subject))
         for (i, p) in incident.execs.enumerated() {
             let suffix = incident.execs.count > 1 ? String(i + 1) : ""
-            evidence.append(("exec_signature\(suffix)", p.hits.map { "\($0.kind.rawValue): \($0.detail)" }.joined(separator: "; ")))
+            evidence.append(
+                ("exec_signature\(suffix)", p.hits.map { "\($0.kind.rawValue): \($0.detail)" }.joined(separator: "; ")))
             evidence.append(("process\(suffix)", "pid \(p.tgid) \(p.path)"))
             evidence.append(("command\(suffix)", p.argv.map(EventFormat.shellQuote).joined(separator: " ")))
         }
@@ -26,7 +33,8 @@ enum MiningAlert {
         }
         for (i, run) in incident.gpuRuns.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }).enumerated() {
             let suffix = incident.gpuRuns.count > 1 ? String(i + 1) : ""
-            evidence.append(("gpu\(suffix)", run.summary + ", at least \(settings.busyPercent)% for \(settings.busySeconds) s"))
+            evidence.append(
+                ("gpu\(suffix)", run.summary + ", at least \(settings.busyPercent)% for \(settings.busySeconds) s"))
             evidence.append(("gpu_reason\(suffix)", run.idleReason))
             if !run.suspects.isEmpty { evidence.append(("gpu_processes\(suffix)", run.suspectText)) }
         }
@@ -40,17 +48,21 @@ enum MiningAlert {
         } else {
             what = "pool connection"
         }
-        let title = previous.isEmpty
+        let title =
+            previous.isEmpty
             ? "Crypto-mining suspected (\(ordered.map(\.rawValue).joined(separator: " + "))): \(what) in \(subject)"
             : "Crypto-mining escalated to \(severity.rawValue) (\(ordered.map(\.rawValue).joined(separator: " + "))): \(what) in \(subject)"
-        return Alert(rule: rule, severity: severity, title: title, eventTimeNs: nowNs, chain: chain(incident, context: context),
-                     evidence: evidence, dedupKey: "\(rule)|\(incident.subject.key)|\(incident.openedNs)|\(severity.rawValue)")
+        return Alert(
+            rule: rule, severity: severity, title: title, eventTimeNs: nowNs, chain: chain(incident, context: context),
+            evidence: evidence, dedupKey: "\(rule)|\(incident.subject.key)|\(incident.openedNs)|\(severity.rawValue)")
     }
 
     /// The miner's chain when an exec matched, else the first GPU suspect's, else the pool contact's.
     static func chain(_ incident: MiningIncident, context: DetectionContext) -> [ProcessSummary] {
         var pids = incident.execs.map(\.tgid)
-        pids += incident.gpuRuns.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }).flatMap { $0.suspects.filter { $0.subject != nil }.map(\.pid) }
+        pids += incident.gpuRuns.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }).flatMap {
+            $0.suspects.filter { $0.subject != nil }.map(\.pid)
+        }
         pids += incident.contacts.map(\.tgid)
         for pid in pids {
             let chain = context.chain(of: pid)

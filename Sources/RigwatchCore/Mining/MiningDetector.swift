@@ -79,13 +79,19 @@ public final class MiningDetector: Detector {
         switch event {
         case .exec(let e): touched = execSeen(e, context: context)
         case .connect(let e):
-            touched = contactSeen(e.header, PoolContact(tgid: e.header.tgid, destination: e.destination, port: e.destinationPort,
-                                                        proto: e.proto, firstNs: e.header.timestampNs,
-                                                        lastNs: e.header.timestampNs, connects: 1, bytes: 0), context: context)
+            touched = contactSeen(
+                e.header,
+                PoolContact(
+                    tgid: e.header.tgid, destination: e.destination, port: e.destinationPort,
+                    proto: e.proto, firstNs: e.header.timestampNs,
+                    lastNs: e.header.timestampNs, connects: 1, bytes: 0), context: context)
         case .netBytes(let e) where e.bytes > 0:
-            touched = contactSeen(e.header, PoolContact(tgid: e.header.tgid, destination: e.destination, port: e.destinationPort,
-                                                        proto: e.proto, firstNs: min(e.firstNs, e.lastNs),
-                                                        lastNs: max(e.firstNs, e.lastNs), connects: 0, bytes: e.bytes), context: context)
+            touched = contactSeen(
+                e.header,
+                PoolContact(
+                    tgid: e.header.tgid, destination: e.destination, port: e.destinationPort,
+                    proto: e.proto, firstNs: min(e.firstNs, e.lastNs),
+                    lastNs: max(e.firstNs, e.lastNs), connects: 0, bytes: e.bytes), context: context)
         case .gpuSample(let s):
             lastGPUSampleNs = s.timestampNs
             touched = gpuSampled(s, context: context)
@@ -110,30 +116,37 @@ public final class MiningDetector: Detector {
     private func execSeen(_ e: ExecEvent, context: DetectionContext) -> [MiningSubject] {
         let tgid = e.header.tgid
         // Nearly every exec is no miner: the byte prefilter says so without building Strings.
-        let hits = prefilter.mayMatch(e) ? matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv) : []
+        let hits =
+            prefilter.mayMatch(e) ? matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv) : []
         guard !hits.isEmpty else {
-            signatureProcesses.removeValue(forKey: tgid) // it runs something else now
+            signatureProcesses.removeValue(forKey: tgid)  // it runs something else now
             return []
         }
         let subject = MiningSubject(e.header, watchedUids: context.config.watchedUids)
         let ports = Set(ExecSignatureMatcher.poolEndpoints(e.argv).map(\.port))
-        let process = SignatureProcess(tgid: tgid, subject: subject, execNs: e.header.timestampNs, path: e.path,
-                                       argv: e.argv, hits: hits, namedPorts: ports)
+        let process = SignatureProcess(
+            tgid: tgid, subject: subject, execNs: e.header.timestampNs, path: e.path,
+            argv: e.argv, hits: hits, namedPorts: ports)
         if signatureProcesses[tgid] == nil && signatureProcesses.count >= Self.maxSignatureProcesses {
-            signatureProcesses.removeValue(forKey: signatureProcesses.min { $0.value.execNs < $1.value.execNs }?.key ?? tgid)
+            signatureProcesses.removeValue(
+                forKey: signatureProcesses.min { $0.value.execNs < $1.value.execNs }?.key ?? tgid)
         }
         signatureProcesses[tgid] = process
         openOrUpdate(subject, context: context, processes: [tgid]) { $0.add(process) }
         return [subject]
     }
 
-    private func contactSeen(_ header: EventHeader, _ contact: PoolContact, context: DetectionContext) -> [MiningSubject] {
+    private func contactSeen(
+        _ header: EventHeader, _ contact: PoolContact, context: DetectionContext
+    ) -> [MiningSubject] {
         let subject = MiningSubject(header, watchedUids: context.config.watchedUids)
         let open = incidents[subject].flatMap { isOver($0) ? nil : $0 }
         let namedPorts = open?.namedPorts ?? signatureProcesses[header.tgid]?.namedPorts ?? []
-        guard settings.signatures.poolPorts.contains(contact.port) || namedPorts.contains(contact.port) else { return [] }
+        guard settings.signatures.poolPorts.contains(contact.port) || namedPorts.contains(contact.port) else {
+            return []
+        }
         remember(contact, for: subject)
-        guard open != nil else { return [] } // a pool port alone is only a hint
+        guard open != nil else { return [] }  // a pool port alone is only a hint
         incidents[subject]?.add(contact)
         incidents[subject]?.lastSignalNs = nowNs
         return [subject]
@@ -147,7 +160,9 @@ public final class MiningDetector: Detector {
         }
         var run: GPUBusyRun
         // A sample from the past, or after a gap longer than the busy span, starts a new run.
-        if let previous = runs[gpu], sample.timestampNs >= previous.lastNs, sample.timestampNs - previous.lastNs <= busyNs {
+        if let previous = runs[gpu], sample.timestampNs >= previous.lastNs,
+            sample.timestampNs - previous.lastNs <= busyNs
+        {
             run = previous
         } else {
             run = GPUBusyRun(sample, idleReason: reason)
@@ -162,7 +177,8 @@ public final class MiningDetector: Detector {
             // Nobody named: the open incidents and whoever reached a pool recently are the
             // likely cause; else the host itself.
             var likely = Set(incidents.values.filter { !isOver($0) && $0.subject != .host }.map(\.subject))
-            likely.formUnion(recentContacts.filter { $0.value.contains { $0.lastNs.saturatingAdd(contactMemoryNs) >= nowNs } }.keys)
+            likely.formUnion(
+                recentContacts.filter { $0.value.contains { $0.lastNs.saturatingAdd(contactMemoryNs) >= nowNs } }.keys)
             likely.subtract(subjects)
             subjects += likely.isEmpty && subjects.isEmpty ? [.host] : likely.sorted()
         }
@@ -179,8 +195,10 @@ public final class MiningDetector: Detector {
     /// A new incident takes in what is already known of its subject: live signature
     /// processes, recent pool contacts (and the pool-port contacts of `processes` in the
     /// engine's record), and busy GPU runs charged to it or to nobody.
-    private func openOrUpdate(_ subject: MiningSubject, context: DetectionContext, processes: [UInt32],
-                              _ change: (inout MiningIncident) -> Void) {
+    private func openOrUpdate(
+        _ subject: MiningSubject, context: DetectionContext, processes: [UInt32],
+        _ change: (inout MiningIncident) -> Void
+    ) {
         if var incident = incidents[subject], !isOver(incident) {
             change(&incident)
             incident.lastSignalNs = nowNs
@@ -188,17 +206,22 @@ public final class MiningDetector: Detector {
             return
         }
         var incident = MiningIncident(subject: subject, openedNs: nowNs)
-        for p in signatureProcesses.values.sorted(by: { $0.execNs < $1.execNs }) where p.subject == subject { incident.add(p) }
+        for p in signatureProcesses.values.sorted(by: { $0.execNs < $1.execNs }) where p.subject == subject {
+            incident.add(p)
+        }
         let ports = settings.signatures.poolPorts.union(incident.namedPorts)
         for c in recentContacts[subject] ?? [] where ports.contains(c.port) { incident.add(c) }
         for tgid in processes {
             for c in context.networkContacts.contacts(of: tgid) where ports.contains(c.port) {
-                incident.add(PoolContact(tgid: tgid, destination: c.destination, port: c.port, proto: c.proto, firstNs: c.firstNs,
-                                         lastNs: c.lastNs, connects: c.connects, bytes: c.bytes), total: true)
+                incident.add(
+                    PoolContact(
+                        tgid: tgid, destination: c.destination, port: c.port, proto: c.proto, firstNs: c.firstNs,
+                        lastNs: c.lastNs, connects: c.connects, bytes: c.bytes), total: true)
             }
         }
         if subject != .host {
-            for run in runs.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }) where run.fired && (run.subjects.contains(subject) || run.chargesHost) {
+            for run in runs.values.sorted(by: { $0.gpuIndex < $1.gpuIndex })
+            where run.fired && (run.subjects.contains(subject) || run.chargesHost) {
                 incident.add(run)
             }
         }
@@ -222,7 +245,8 @@ public final class MiningDetector: Detector {
         guard let incident = incidents[subject], !isOver(incident) else { return nil }
         let signals = incident.signals
         if incident.raised.isEmpty {
-            let due = signals.contains(.gpuBusy) || signals.count == MiningSignal.allCases.count
+            let due =
+                signals.contains(.gpuBusy) || signals.count == MiningSignal.allCases.count
                 || nowNs >= incident.openedNs.saturatingAdd(holdNs) || !(settings.expectGPU || gpuSampled)
             guard due, !signals.isEmpty else { return nil }
         } else if signals.count <= incident.raised.count {
@@ -231,8 +255,9 @@ public final class MiningDetector: Detector {
         let previous = incident.raised
         incidents[subject]?.raised = signals
         incidents[subject]?.alerts += 1
-        return MiningAlert.build(incident, signals: signals, previous: previous, nowNs: nowNs, settings: settings,
-                                 userNames: userNames, context: context, rule: name)
+        return MiningAlert.build(
+            incident, signals: signals, previous: previous, nowNs: nowNs, settings: settings,
+            userNames: userNames, context: context, rule: name)
     }
 
     private func remember(_ contact: PoolContact, for subject: MiningSubject) {
@@ -241,7 +266,9 @@ public final class MiningDetector: Detector {
             if let stalest { recentContacts.removeValue(forKey: stalest) }
         }
         var list = recentContacts[subject] ?? []
-        if let i = list.firstIndex(where: { $0.tgid == contact.tgid && $0.destination == contact.destination && $0.port == contact.port }) {
+        if let i = list.firstIndex(where: {
+            $0.tgid == contact.tgid && $0.destination == contact.destination && $0.port == contact.port
+        }) {
             var merged = list.remove(at: i)
             merged.lastNs = max(merged.lastNs, contact.lastNs)
             merged.connects &+= contact.connects
@@ -259,7 +286,8 @@ public final class MiningDetector: Detector {
         guard nowNs >= nextSweepNs else { return }
         nextSweepNs = nowNs.saturatingAdd(max(1_000_000_000, quietNs / 4))
         incidents = incidents.filter { !isOver($0.value) }
-        let now = nowNs, memory = contactMemoryNs
+        let now = nowNs
+        let memory = contactMemoryNs
         recentContacts = recentContacts.compactMapValues { list in
             let kept = list.filter { $0.lastNs.saturatingAdd(memory) >= now }
             return kept.isEmpty ? nil : kept

@@ -86,7 +86,9 @@ struct MiningIncident {
     var namedPorts: Set<UInt16> { execs.reduce(into: []) { $0.formUnion($1.namedPorts) } }
 
     mutating func add(_ process: SignatureProcess) {
-        if execs.count < Self.maxExecs && !execs.contains(where: { $0.tgid == process.tgid && $0.execNs == process.execNs }) {
+        if execs.count < Self.maxExecs
+            && !execs.contains(where: { $0.tgid == process.tgid && $0.execNs == process.execNs })
+        {
             execs.append(process)
         }
     }
@@ -94,7 +96,9 @@ struct MiningIncident {
     /// Adds a new contact, or counts a repeat of one already held. A `total` (the
     /// engine's own record of the process) replaces the entry instead of adding to it.
     mutating func add(_ contact: PoolContact, total: Bool = false) {
-        if let i = contacts.firstIndex(where: { $0.tgid == contact.tgid && $0.destination == contact.destination && $0.port == contact.port }) {
+        if let i = contacts.firstIndex(where: {
+            $0.tgid == contact.tgid && $0.destination == contact.destination && $0.port == contact.port
+        }) {
             if total {
                 contacts[i] = contact
                 return

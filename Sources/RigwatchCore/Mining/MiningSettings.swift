@@ -20,9 +20,11 @@ public struct MiningSettings: Equatable, Sendable {
     /// from its sampler; replay keeps the default, the trace may carry samples).
     public var expectGPU = true
 
-    public init(busyPercent: UInt32 = 80, busySeconds: UInt64 = 60, allowedCgroups: [UInt64] = [],
-                allowedProcessNames: [String] = [], signatures: MiningSignatures = .standard,
-                quietSeconds: UInt64 = 600, holdSeconds: UInt64? = nil) {
+    public init(
+        busyPercent: UInt32 = 80, busySeconds: UInt64 = 60, allowedCgroups: [UInt64] = [],
+        allowedProcessNames: [String] = [], signatures: MiningSignatures = .standard,
+        quietSeconds: UInt64 = 600, holdSeconds: UInt64? = nil
+    ) {
         self.busyPercent = busyPercent
         self.busySeconds = busySeconds
         self.allowedCgroups = allowedCgroups

@@ -46,25 +46,30 @@ public final class ExfiltrationDetector: Detector {
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .netBytes(let e) = event, e.bytes > 0, !allowlist.allows(e.destination) else { return [] }
-        let firstNs = min(e.firstNs, e.lastNs), lastNs = max(e.firstNs, e.lastNs)
+        let firstNs = min(e.firstNs, e.lastNs)
+        let lastNs = max(e.firstNs, e.lastNs)
         nowNs = max(nowNs, e.header.timestampNs, lastNs)
         sweepIfDue()
 
-        let key = FlowKey(subject: TransferSubject(e.header, watchedUids: context.config.watchedUids), destination: e.destination)
+        let key = FlowKey(
+            subject: TransferSubject(e.header, watchedUids: context.config.watchedUids), destination: e.destination)
         if flows[key] == nil && flows.count >= max(1, settings.maxTracked) { evictLeastRecent() }
         // Taken out and put back so the samples array is not copied on write.
         var flow = flows.removeValue(forKey: key) ?? TransferFlow()
         defer { flows[key] = flow }
-        flow.add(TransferFlow.Sample(firstNs: firstNs, lastNs: lastNs, bytes: e.bytes, port: e.destinationPort,
-                                     proto: e.proto, tgid: e.header.tgid),
-                 snapshotNs: e.header.timestampNs, sustainedRate: settings.sustainedBytesPerSecond,
-                 maxSamples: Self.maxSamplesPerFlow)
+        flow.add(
+            TransferFlow.Sample(
+                firstNs: firstNs, lastNs: lastNs, bytes: e.bytes, port: e.destinationPort,
+                proto: e.proto, tgid: e.header.tgid),
+            snapshotNs: e.header.timestampNs, sustainedRate: settings.sustainedBytesPerSecond,
+            maxSamples: Self.maxSamplesPerFlow)
         flow.expire(nowNs: nowNs, windowNs: windowNs)
 
         let overBytes = settings.bytesPerWindow > 0 && flow.windowBytes >= settings.bytesPerWindow
         var sustained: TransferFlow.Run?
         if settings.sustainedBytesPerSecond > 0, settings.sustainedSeconds > 0, let run = flow.run,
-           run.durationNs >= DetectorSupport.nanoseconds(settings.sustainedSeconds) {
+            run.durationNs >= DetectorSupport.nanoseconds(settings.sustainedSeconds)
+        {
             sustained = run
         }
         guard overBytes || sustained != nil, nowNs >= flow.quietUntilNs else { return [] }
@@ -72,8 +77,10 @@ public final class ExfiltrationDetector: Detector {
         return [alert(e, key: key, flow: flow, overBytes: overBytes, sustained: sustained, context: context)]
     }
 
-    private func alert(_ e: NetBytesEvent, key: FlowKey, flow: TransferFlow, overBytes: Bool,
-                       sustained: TransferFlow.Run?, context: DetectionContext) -> Alert {
+    private func alert(
+        _ e: NetBytesEvent, key: FlowKey, flow: TransferFlow, overBytes: Bool,
+        sustained: TransferFlow.Run?, context: DetectionContext
+    ) -> Alert {
         let live = flow.live
         let startNs = live.map(\.firstNs).min() ?? e.firstNs
         let endNs = live.map(\.lastNs).max() ?? e.lastNs
@@ -90,7 +97,8 @@ public final class ExfiltrationDetector: Detector {
             byPort[port, default: 0] &+= s.bytes
             if !senders.contains(s.tgid) { senders.append(s.tgid) }
         }
-        let main = portOrder.max { (byPort[$0] ?? 0) < (byPort[$1] ?? 0) } ?? PortKey(port: e.destinationPort, proto: e.proto)
+        let main =
+            portOrder.max { (byPort[$0] ?? 0) < (byPort[$1] ?? 0) } ?? PortKey(port: e.destinationPort, proto: e.proto)
         let proto = main.proto.name
         let destination = key.destination.withPort(main.port)
 
@@ -111,18 +119,26 @@ public final class ExfiltrationDetector: Detector {
             ("trigger", triggers.joined(separator: "+")),
         ]
         if let sustained {
-            evidence.append(("sustained", "\(sustained.bytes) bytes in \(DetectorSupport.seconds(sustained.durationNs)) s, each snapshot at least \(settings.sustainedBytesPerSecond) bytes/s"))
+            evidence.append(
+                (
+                    "sustained",
+                    "\(sustained.bytes) bytes in \(DetectorSupport.seconds(sustained.durationNs)) s, each snapshot at least \(settings.sustainedBytesPerSecond) bytes/s"
+                ))
         }
         evidence.append(("subject", subject))
         evidence.append(("cgroup_id", String(e.header.cgroupId)))
-        if portOrder.count > 1 { evidence.append(("ports", portOrder.map { "\($0.port)/\($0.proto.name)" }.joined(separator: ", "))) }
+        if portOrder.count > 1 {
+            evidence.append(("ports", portOrder.map { "\($0.port)/\($0.proto.name)" }.joined(separator: ", ")))
+        }
         if senders.count > 1 { evidence.append(("sender_pids", senders.map(String.init).joined(separator: ", "))) }
 
-        let title = "Outbound transfer: \(DetectorSupport.bytes(Double(bytes))) to \(destination)/\(proto) in "
+        let title =
+            "Outbound transfer: \(DetectorSupport.bytes(Double(bytes))) to \(destination)/\(proto) in "
             + "\(DetectorSupport.fixed(Double(durationNs) / 1e9, decimals: 1)) s (\(rateText)) from \(subject)"
-        return Alert(rule: name, severity: .high, title: title, eventTimeNs: e.header.timestampNs,
-                     chain: DetectorSupport.chain(of: e.header, context: context), evidence: evidence,
-                     dedupKey: "\(name)|\(key.subject.key)|\(key.destination)")
+        return Alert(
+            rule: name, severity: .high, title: title, eventTimeNs: e.header.timestampNs,
+            chain: DetectorSupport.chain(of: e.header, context: context), evidence: evidence,
+            dedupKey: "\(name)|\(key.subject.key)|\(key.destination)")
     }
 
     private func subjectText(_ subject: TransferSubject) -> String {
@@ -136,7 +152,8 @@ public final class ExfiltrationDetector: Detector {
     private func sweepIfDue() {
         guard nowNs >= nextSweepNs else { return }
         nextSweepNs = nowNs.saturatingAdd(Swift.max(1_000_000_000, windowNs / 4))
-        let now = nowNs, window = windowNs
+        let now = nowNs
+        let window = windowNs
         flows = flows.filter { $0.value.lastSeenNs.saturatingAdd(window) > now || $0.value.quietUntilNs > now }
     }
 

@@ -21,13 +21,16 @@ public struct MiningSignatures: Equatable, Sendable {
     }
 
     /// The built-in lists.
-    public static let standard = MiningSignatures(minerNames: MiningSignatureData.minerNames,
-                                                  poolDomains: MiningSignatureData.poolDomains,
-                                                  poolPorts: MiningSignatureData.poolPorts)
+    public static let standard = MiningSignatures(
+        minerNames: MiningSignatureData.minerNames,
+        poolDomains: MiningSignatureData.poolDomains,
+        poolPorts: MiningSignatureData.poolPorts)
 
     /// These signatures plus names, domains and ports from the config.
-    public func extended(minerNames extraNames: [String] = [], poolDomains extraDomains: [String] = [],
-                         poolPorts extraPorts: [UInt16] = []) -> MiningSignatures {
+    public func extended(
+        minerNames extraNames: [String] = [], poolDomains extraDomains: [String] = [],
+        poolPorts extraPorts: [UInt16] = []
+    ) -> MiningSignatures {
         var copy = self
         copy.minerNames.formUnion(extraNames.map { $0.lowercased() })
         copy.poolDomains.formUnion(extraDomains.map(Self.normalizedDomain))

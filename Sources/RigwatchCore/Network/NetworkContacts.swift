@@ -12,8 +12,10 @@ public struct NetworkContact: Equatable, Sendable {
     /// The port is one mining pools listen on (`MiningSignatures.poolPorts`).
     public var isMiningPoolPort: Bool
 
-    public init(destination: IPAddress, port: UInt16, proto: NetProtocol, firstNs: UInt64, lastNs: UInt64,
-                connects: UInt64, bytes: UInt64, isMiningPoolPort: Bool) {
+    public init(
+        destination: IPAddress, port: UInt16, proto: NetProtocol, firstNs: UInt64, lastNs: UInt64,
+        connects: UInt64, bytes: UInt64, isMiningPoolPort: Bool
+    ) {
         self.destination = destination
         self.port = port
         self.proto = proto
@@ -55,11 +57,13 @@ public struct NetworkContacts: Sendable {
     public mutating func record(_ event: Event) {
         switch event {
         case .connect(let e):
-            note(e.header.tgid, e.destination, e.destinationPort, e.proto, firstNs: e.header.timestampNs,
-                 lastNs: e.header.timestampNs, connects: 1, bytes: 0)
+            note(
+                e.header.tgid, e.destination, e.destinationPort, e.proto, firstNs: e.header.timestampNs,
+                lastNs: e.header.timestampNs, connects: 1, bytes: 0)
         case .netBytes(let e):
-            note(e.header.tgid, e.destination, e.destinationPort, e.proto, firstNs: min(e.firstNs, e.lastNs),
-                 lastNs: max(e.lastNs, e.firstNs), connects: 0, bytes: e.bytes)
+            note(
+                e.header.tgid, e.destination, e.destinationPort, e.proto, firstNs: min(e.firstNs, e.lastNs),
+                lastNs: max(e.lastNs, e.firstNs), connects: 0, bytes: e.bytes)
         case .exec, .cred, .fork, .exit, .drops, .gpuSample, .fileChange, .tamper, .integrity:
             break
         }
@@ -70,8 +74,10 @@ public struct NetworkContacts: Sendable {
         byProcess.removeValue(forKey: tgid)
     }
 
-    private mutating func note(_ tgid: UInt32, _ destination: IPAddress, _ port: UInt16, _ proto: NetProtocol,
-                               firstNs: UInt64, lastNs: UInt64, connects: UInt64, bytes: UInt64) {
+    private mutating func note(
+        _ tgid: UInt32, _ destination: IPAddress, _ port: UInt16, _ proto: NetProtocol,
+        firstNs: UInt64, lastNs: UInt64, connects: UInt64, bytes: UInt64
+    ) {
         if byProcess[tgid] == nil && byProcess.count >= capacity { evictLeastRecent() }
         var list = byProcess[tgid] ?? []
         if let i = list.firstIndex(where: { $0.destination == destination && $0.port == port && $0.proto == proto }) {
@@ -82,13 +88,16 @@ public struct NetworkContacts: Sendable {
         } else {
             if list.count >= perProcess {
                 // Drop the oldest ordinary contact; a pool-port contact only when nothing else is left.
-                let victim = list.indices.filter { !list[$0].isMiningPoolPort }.min { list[$0].lastNs < list[$1].lastNs }
+                let victim =
+                    list.indices.filter { !list[$0].isMiningPoolPort }.min { list[$0].lastNs < list[$1].lastNs }
                     ?? list.indices.min { list[$0].lastNs < list[$1].lastNs }
                 if let victim { list.remove(at: victim) }
             }
-            list.append(NetworkContact(destination: destination, port: port, proto: proto, firstNs: firstNs, lastNs: lastNs,
-                                       connects: connects, bytes: bytes,
-                                       isMiningPoolPort: MiningSignatures.poolPorts.contains(port)))
+            list.append(
+                NetworkContact(
+                    destination: destination, port: port, proto: proto, firstNs: firstNs, lastNs: lastNs,
+                    connects: connects, bytes: bytes,
+                    isMiningPoolPort: MiningSignatures.poolPorts.contains(port)))
         }
         byProcess[tgid] = list
     }

@@ -5,8 +5,10 @@ public struct NetworkSettings: Equatable, Sendable {
     public var exfiltration: ExfiltrationSettings
     public var watchedOutbound: WatchedOutboundSettings
 
-    public init(exfiltration: ExfiltrationSettings = ExfiltrationSettings(),
-                watchedOutbound: WatchedOutboundSettings = WatchedOutboundSettings()) {
+    public init(
+        exfiltration: ExfiltrationSettings = ExfiltrationSettings(),
+        watchedOutbound: WatchedOutboundSettings = WatchedOutboundSettings()
+    ) {
         self.exfiltration = exfiltration
         self.watchedOutbound = watchedOutbound
     }
@@ -29,8 +31,10 @@ public struct ExfiltrationSettings: Equatable, Sendable {
     /// Bound on the (subject, destination) pairs followed at once.
     public var maxTracked = 16_384
 
-    public init(windowSeconds: UInt64 = 600, bytesPerWindow: UInt64 = 1 << 30, sustainedBytesPerSecond: UInt64 = 20_000_000,
-                sustainedSeconds: UInt64 = 60, allow: [CIDR] = [], allowPrivate: Bool = true, maxTracked: Int = 16_384) {
+    public init(
+        windowSeconds: UInt64 = 600, bytesPerWindow: UInt64 = 1 << 30, sustainedBytesPerSecond: UInt64 = 20_000_000,
+        sustainedSeconds: UInt64 = 60, allow: [CIDR] = [], allowPrivate: Bool = true, maxTracked: Int = 16_384
+    ) {
         self.maxTracked = maxTracked
         self.windowSeconds = windowSeconds
         self.bytesPerWindow = bytesPerWindow
@@ -71,6 +75,7 @@ struct DestinationAllowlist: Equatable, Sendable {
     /// Loopback never counts (the kernel drops it too); an unspecified address means
     /// the kernel did not know the peer, so there is nothing to judge.
     func allows(_ address: IPAddress) -> Bool {
-        address.isLoopback || address.isUnspecified || (allowPrivate && address.isPrivate) || blocks.containsAddress(address)
+        address.isLoopback || address.isUnspecified || (allowPrivate && address.isPrivate)
+            || blocks.containsAddress(address)
     }
 }

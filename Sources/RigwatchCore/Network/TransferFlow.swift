@@ -84,7 +84,8 @@ struct TransferFlow {
             current = interval
         } else {
             if let previous = current { runBefore = Self.extend(runBefore, with: previous, rate: sustainedRate) }
-            current = Interval(snapshotNs: snapshotNs, firstNs: sample.firstNs, lastNs: sample.lastNs, bytes: sample.bytes)
+            current = Interval(
+                snapshotNs: snapshotNs, firstNs: sample.firstNs, lastNs: sample.lastNs, bytes: sample.bytes)
         }
         run = current.flatMap { Self.extend(runBefore, with: $0, rate: sustainedRate) }
     }

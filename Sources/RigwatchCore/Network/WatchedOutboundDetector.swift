@@ -34,7 +34,9 @@ public final class WatchedOutboundDetector: Detector {
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .connect(let e) = event else { return [] }
         let h = e.header
-        guard h.hasLineage, context.config.watchedUids.contains(h.lineageUid), !allowlist.allows(e.destination) else { return [] }
+        guard h.hasLineage, context.config.watchedUids.contains(h.lineageUid), !allowlist.allows(e.destination) else {
+            return []
+        }
         nowNs = max(nowNs, h.timestampNs)
         let key = Key(lineage: h.lineageUid, destination: e.destination)
         if let last = alerted[key], nowNs < last.saturatingAdd(windowNs) { return [] }
@@ -51,15 +53,19 @@ public final class WatchedOutboundDetector: Detector {
             ("comm", h.comm.description),
             ("cgroup_id", String(h.cgroupId)),
         ]
-        return [Alert(rule: name, severity: .medium,
-                      title: "\(user)'s process \(h.comm) connected to \(destination), not on the watched users' allowlist",
-                      eventTimeNs: h.timestampNs, chain: DetectorSupport.chain(of: h, context: context),
-                      evidence: evidence, dedupKey: "\(name)|\(h.lineageUid)|\(e.destination)")]
+        return [
+            Alert(
+                rule: name, severity: .medium,
+                title: "\(user)'s process \(h.comm) connected to \(destination), not on the watched users' allowlist",
+                eventTimeNs: h.timestampNs, chain: DetectorSupport.chain(of: h, context: context),
+                evidence: evidence, dedupKey: "\(name)|\(h.lineageUid)|\(e.destination)")
+        ]
     }
 
     /// Forgets pairs whose window is over; when none is, the oldest eighth.
     private func makeRoom() {
-        let now = nowNs, window = windowNs
+        let now = nowNs
+        let window = windowNs
         alerted = alerted.filter { $0.value.saturatingAdd(window) > now }
         guard alerted.count >= max(1, settings.maxTracked) else { return }
         for victim in alerted.sorted(by: { $0.value < $1.value }).prefix(max(1, alerted.count / 8)) {

@@ -43,47 +43,73 @@ public struct ArgumentAbuseRules: Sendable {
     /// `-X` style short options also match with the value attached (`-Xlua_script:x`).
     static let codeExecOptions: [String: [(String, String)]] = {
         let iptables = [("--modprobe", "loads the program it names as root")]
-        let tar = [("--to-command", "pipes files to a command"), ("--checkpoint-action", "runs an action"),
-                   ("--use-compress-program", "runs a compressor it names"), ("-I", "runs a compressor it names"),
-                   ("--info-script", "runs a script"), ("--new-volume-script", "runs a script"), ("-F", "runs a script"),
-                   ("--rsh-command", "runs a remote shell")]
+        let tar = [
+            ("--to-command", "pipes files to a command"), ("--checkpoint-action", "runs an action"),
+            ("--use-compress-program", "runs a compressor it names"), ("-I", "runs a compressor it names"),
+            ("--info-script", "runs a script"), ("--new-volume-script", "runs a script"), ("-F", "runs a script"),
+            ("--rsh-command", "runs a remote shell"),
+        ]
         return [
             "iptables": iptables, "ip6tables": iptables, "iptables-restore": iptables, "ip6tables-restore": iptables,
-            "iptables-legacy": iptables, "iptables-nft": iptables, "ip6tables-legacy": iptables, "ip6tables-nft": iptables,
+            "iptables-legacy": iptables, "iptables-nft": iptables, "ip6tables-legacy": iptables,
+            "ip6tables-nft": iptables,
             "iptables-save": iptables, "ip6tables-save": iptables,
-            "tshark": [("-X", "loads a Lua script (lua_script:)"), ("-z", "runs a statistics tap that may load scripts")],
+            "tshark": [
+                ("-X", "loads a Lua script (lua_script:)"), ("-z", "runs a statistics tap that may load scripts"),
+            ],
             "wireshark": [("-X", "loads a Lua script (lua_script:)")],
             "tcpdump": [("-z", "runs a command on each saved file"), ("-Z", "changes the user files are written as")],
-            "find": [("-exec", "runs a command"), ("-execdir", "runs a command"), ("-ok", "runs a command"),
-                     ("-okdir", "runs a command"), ("-fprint", "writes a file"), ("-fprintf", "writes a file"),
-                     ("-fls", "writes a file"), ("-delete", "deletes files")],
+            "find": [
+                ("-exec", "runs a command"), ("-execdir", "runs a command"), ("-ok", "runs a command"),
+                ("-okdir", "runs a command"), ("-fprint", "writes a file"), ("-fprintf", "writes a file"),
+                ("-fls", "writes a file"), ("-delete", "deletes files"),
+            ],
             "tar": tar, "bsdtar": tar,
-            "rsync": [("-e", "runs a remote shell it names"), ("--rsh", "runs a remote shell it names"),
-                      ("--rsync-path", "runs a program it names")],
-            "ssh": [("-oProxyCommand", "runs a command"), ("-oLocalCommand", "runs a command"), ("-F", "reads another config")],
+            "rsync": [
+                ("-e", "runs a remote shell it names"), ("--rsh", "runs a remote shell it names"),
+                ("--rsync-path", "runs a program it names"),
+            ],
+            "ssh": [
+                ("-oProxyCommand", "runs a command"), ("-oLocalCommand", "runs a command"),
+                ("-F", "reads another config"),
+            ],
             "scp": [("-S", "runs a program as ssh"), ("-oProxyCommand", "runs a command")],
-            "sshd": [("-o", "overrides sshd options (AuthorizedKeysCommand, ForceCommand run as root)"),
-                     ("-f", "reads another sshd config")],
-            "git": [("-c", "sets config that can run commands"), ("--upload-pack", "runs a program"),
-                    ("--receive-pack", "runs a program"), ("--exec", "runs a program"), ("--config-env", "sets config")],
-            "fio": [("--exec_prerun", "runs a command"), ("--exec_postrun", "runs a command"),
-                    ("--ioengine=exec", "runs a program"), ("--write_iolog", "writes a file"),
-                    ("--write_bw_log", "writes a file"), ("--write_lat_log", "writes a file")],
+            "sshd": [
+                ("-o", "overrides sshd options (AuthorizedKeysCommand, ForceCommand run as root)"),
+                ("-f", "reads another sshd config"),
+            ],
+            "git": [
+                ("-c", "sets config that can run commands"), ("--upload-pack", "runs a program"),
+                ("--receive-pack", "runs a program"), ("--exec", "runs a program"), ("--config-env", "sets config"),
+            ],
+            "fio": [
+                ("--exec_prerun", "runs a command"), ("--exec_postrun", "runs a command"),
+                ("--ioengine=exec", "runs a program"), ("--write_iolog", "writes a file"),
+                ("--write_bw_log", "writes a file"), ("--write_lat_log", "writes a file"),
+            ],
             "dmidecode": [("--dump-bin", "writes a file as root")],
             "lshw": [("-dump", "writes a file as root")],
-            "hdparm": [("--fwdownload", "flashes drive firmware"), ("--security-erase", "erases a drive"),
-                       ("--security-erase-enhanced", "erases a drive"), ("--trim-sector-ranges", "discards data"),
-                       ("--write-sector", "overwrites a sector"), ("--make-bad-sector", "corrupts a sector")],
+            "hdparm": [
+                ("--fwdownload", "flashes drive firmware"), ("--security-erase", "erases a drive"),
+                ("--security-erase-enhanced", "erases a drive"), ("--trim-sector-ranges", "discards data"),
+                ("--write-sector", "overwrites a sector"), ("--make-bad-sector", "corrupts a sector"),
+            ],
             "journalctl": [("--pager", "runs a pager that can spawn a shell")],
             "logrotate": [("--mail", "runs a mail command"), ("-m", "runs a mail command")],
             "zip": [("-TT", "runs a test command"), ("--unzip-command", "runs a command")],
-            "sysctl": [("-p", "loads settings from a file"), ("--load", "loads settings from a file"),
-                       ("-f", "loads settings from a file")],
+            "sysctl": [
+                ("-p", "loads settings from a file"), ("--load", "loads settings from a file"),
+                ("-f", "loads settings from a file"),
+            ],
             "ss": [("-K", "kills sockets"), ("--kill", "kills sockets")],
-            "virsh": [("define", "defines a VM from XML (hooks and emulators run as root)"),
-                      ("create", "starts a VM from XML"), ("qemu-monitor-command", "talks to QEMU directly")],
-            "docker": [("--privileged", "starts a privileged container"), ("-v", "mounts host paths"),
-                       ("--volume", "mounts host paths"), ("--pid=host", "shares the host pid namespace")],
+            "virsh": [
+                ("define", "defines a VM from XML (hooks and emulators run as root)"),
+                ("create", "starts a VM from XML"), ("qemu-monitor-command", "talks to QEMU directly"),
+            ],
+            "docker": [
+                ("--privileged", "starts a privileged container"), ("-v", "mounts host paths"),
+                ("--volume", "mounts host paths"), ("--pid=host", "shares the host pid namespace"),
+            ],
         ]
     }()
 
@@ -105,14 +131,18 @@ public struct ArgumentAbuseRules: Sendable {
             // Most arguments name no path at all: look closer only when one might.
             guard arg.utf8.contains(0x2f) else { continue }
             if let traversal = Self.traversal(in: arg) {
-                findings.append(AbuseFinding(kind: .pathTraversal, severity: .high,
-                                             reason: "path leaves its directory with '..' (\(traversal))", argument: arg))
+                findings.append(
+                    AbuseFinding(
+                        kind: .pathTraversal, severity: .high,
+                        reason: "path leaves its directory with '..' (\(traversal))", argument: arg))
             }
             for path in Self.paths(in: arg) {
                 let resolved = Self.normalize(path)
                 if let hit = sensitivePaths.first(where: { Self.isUnder(resolved, $0) }) {
-                    findings.append(AbuseFinding(kind: .sensitivePath, severity: .critical,
-                                                 reason: "names \(resolved) (under \(hit))", argument: arg))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .sensitivePath, severity: .critical,
+                            reason: "names \(resolved) (under \(hit))", argument: arg))
                 }
             }
         }
@@ -127,20 +157,30 @@ public struct ArgumentAbuseRules: Sendable {
         if let options = Self.codeExecOptions[name] {
             for arg in args {
                 for (option, reason) in options where matchesOption(arg, option) {
-                    findings.append(AbuseFinding(kind: .codeExecution, severity: .critical,
-                                                 reason: "\(name) \(option): \(reason)", argument: arg))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .codeExecution, severity: .critical,
+                            reason: "\(name) \(option): \(reason)", argument: arg))
                     break
                 }
             }
         }
         if name == "sed" || name == "gsed" {
             for (script, finding) in SedScript.dangerousCommands(args: args) {
-                findings.append(AbuseFinding(kind: .codeExecution, severity: .critical, reason: "sed script \(finding)", argument: script))
+                findings.append(
+                    AbuseFinding(
+                        kind: .codeExecution, severity: .critical, reason: "sed script \(finding)", argument: script))
             }
         }
         if ["awk", "gawk", "mawk", "nawk"].contains(name) {
-            for arg in args where arg.contains("system(") || arg.contains("| getline") || arg.contains("|getline") || arg.contains("print >") || arg.contains("print>") {
-                findings.append(AbuseFinding(kind: .codeExecution, severity: .critical, reason: "awk program runs commands or writes files", argument: arg))
+            for arg in args
+            where arg.contains("system(") || arg.contains("| getline") || arg.contains("|getline")
+                || arg.contains("print >") || arg.contains("print>")
+            {
+                findings.append(
+                    AbuseFinding(
+                        kind: .codeExecution, severity: .critical, reason: "awk program runs commands or writes files",
+                        argument: arg))
             }
         }
         return findings
@@ -149,7 +189,9 @@ public struct ArgumentAbuseRules: Sendable {
     func matchesOption(_ arg: String, _ option: String) -> Bool {
         if arg == option || arg.hasPrefix(option + "=") { return true }
         // Attached values of short options: -Xlua_script:x, -oProxyCommand=..., -z cmd
-        if option.hasPrefix("-") && !option.hasPrefix("--") && option.count >= 2 && arg.hasPrefix(option) { return true }
+        if option.hasPrefix("-") && !option.hasPrefix("--") && option.count >= 2 && arg.hasPrefix(option) {
+            return true
+        }
         return false
     }
 
@@ -160,15 +202,21 @@ public struct ArgumentAbuseRules: Sendable {
             guard let eq = arg.firstIndex(of: "=") else { continue }
             let key = arg[..<eq].replacingSlashes()
             let value = arg[arg.index(after: eq)...].drop { $0 == " " }
-            guard let hook = Self.kernelHookKeys.first(where: { key == $0 || key.hasPrefix($0 + ".") }) else { continue }
+            guard let hook = Self.kernelHookKeys.first(where: { key == $0 || key.hasPrefix($0 + ".") }) else {
+                continue
+            }
             if hook == "kernel.core_pattern" {
                 if value.first == "|" {
-                    findings.append(AbuseFinding(kind: .kernelHook, severity: .critical,
-                                                 reason: "core_pattern pipes core dumps to a program run as root", argument: arg))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .kernelHook, severity: .critical,
+                            reason: "core_pattern pipes core dumps to a program run as root", argument: arg))
                 }
             } else {
-                findings.append(AbuseFinding(kind: .kernelHook, severity: .critical,
-                                             reason: "\(hook) makes the kernel run a program as root", argument: arg))
+                findings.append(
+                    AbuseFinding(
+                        kind: .kernelHook, severity: .critical,
+                        reason: "\(hook) makes the kernel run a program as root", argument: arg))
             }
         }
         return findings
@@ -179,35 +227,52 @@ public struct ArgumentAbuseRules: Sendable {
         if name == "kill" || name == "tkill" || name == "skill" {
             for target in Self.killTargets(args) {
                 if target == "1" || target == "-1" {
-                    findings.append(AbuseFinding(kind: .tamper, severity: .critical,
-                                                 reason: target == "1" ? "signals init (pid 1)" : "signals every process", argument: target))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .tamper, severity: .critical,
+                            reason: target == "1" ? "signals init (pid 1)" : "signals every process", argument: target))
                 } else if let pid = UInt32(target), sensorPids.contains(pid) {
-                    findings.append(AbuseFinding(kind: .tamper, severity: .critical, reason: "signals the rigwatch sensor", argument: target))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .tamper, severity: .critical, reason: "signals the rigwatch sensor", argument: target)
+                    )
                 }
             }
         } else if Self.killers.contains(name) {
             if name == "killall5" {
-                findings.append(AbuseFinding(kind: .tamper, severity: .critical, reason: "signals every process", argument: name))
+                findings.append(
+                    AbuseFinding(kind: .tamper, severity: .critical, reason: "signals every process", argument: name))
             }
             for arg in args where !arg.hasPrefix("-") {
                 if sensorNames.contains(where: { arg.contains($0) }) || arg == "systemd" || arg == "init" {
-                    findings.append(AbuseFinding(kind: .tamper, severity: .critical, reason: "signals \(arg)", argument: arg))
+                    findings.append(
+                        AbuseFinding(kind: .tamper, severity: .critical, reason: "signals \(arg)", argument: arg))
                 }
             }
         } else if name == "systemctl" {
-            let verbs: Set<String> = ["stop", "kill", "disable", "mask", "restart", "try-restart", "reload-or-restart",
-                                      "isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "edit", "revert"]
+            let verbs: Set<String> = [
+                "stop", "kill", "disable", "mask", "restart", "try-restart", "reload-or-restart",
+                "isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "edit", "revert",
+            ]
             let words = args.filter { !$0.hasPrefix("-") }
             if let verb = words.first, verbs.contains(verb) {
                 if ["isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue"].contains(verb) {
-                    findings.append(AbuseFinding(kind: .tamper, severity: .critical, reason: "systemctl \(verb) stops the host's services", argument: verb))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .tamper, severity: .critical, reason: "systemctl \(verb) stops the host's services",
+                            argument: verb))
                 }
                 for unit in words.dropFirst() where sensorNames.contains(where: { unit.contains($0) }) {
-                    findings.append(AbuseFinding(kind: .tamper, severity: .critical, reason: "systemctl \(verb) on the sensor", argument: unit))
+                    findings.append(
+                        AbuseFinding(
+                            kind: .tamper, severity: .critical, reason: "systemctl \(verb) on the sensor",
+                            argument: unit))
                 }
             }
         } else if Self.initControl.contains(name) {
-            findings.append(AbuseFinding(kind: .tamper, severity: .critical, reason: "\(name) stops or restarts the host", argument: name))
+            findings.append(
+                AbuseFinding(
+                    kind: .tamper, severity: .critical, reason: "\(name) stops or restarts the host", argument: name))
         }
         return findings
     }
@@ -220,11 +285,19 @@ public struct ArgumentAbuseRules: Sendable {
         var endOfOptions = false
         while i < args.count {
             let a = args[i]
-            if !endOfOptions && a == "--" { endOfOptions = true; i += 1; continue }
-            if !endOfOptions && (a == "-s" || a == "-n" || a == "--signal") { i += 2; signalSeen = true; continue }
+            if !endOfOptions && a == "--" {
+                endOfOptions = true
+                i += 1
+                continue
+            }
+            if !endOfOptions && (a == "-s" || a == "-n" || a == "--signal") {
+                i += 2
+                signalSeen = true
+                continue
+            }
             if !endOfOptions && (a == "-l" || a == "-L" || a == "--list" || a == "--table") { return [] }
             if !endOfOptions && !signalSeen && a.hasPrefix("-") && a.count > 1 && targets.isEmpty {
-                signalSeen = true // -9, -KILL, -SIGTERM: the signal, not a pid
+                signalSeen = true  // -9, -KILL, -SIGTERM: the signal, not a pid
                 i += 1
                 continue
             }
@@ -269,14 +342,16 @@ public struct ArgumentAbuseRules: Sendable {
         var parts: [Substring] = []
         for component in path.split(separator: "/") {
             if component == "." { continue }
-            if component == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            if component == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
             parts.append(component)
         }
         let joined = "/" + parts.joined(separator: "/")
         return path.hasSuffix("/") && joined != "/" ? joined + "/" : joined
     }
 }
-
 
 extension Substring {
     func replacingSlashes() -> String { String(self.map { $0 == "/" ? "." : $0 }) }

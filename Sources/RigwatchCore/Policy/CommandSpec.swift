@@ -44,7 +44,9 @@ public struct CommandSpec: Equatable, Sendable {
     }
 
     /// Parses one Cmnd as it appears in a sudoers Cmnd_List (tags and runas already removed).
-    public static func parse(_ text: String, origin: String, canon: PathCanon = .identity) throws(ParseError) -> CommandSpec {
+    public static func parse(
+        _ text: String, origin: String, canon: PathCanon = .identity
+    ) throws(ParseError) -> CommandSpec {
         var rest = Substring(text).drop { $0 == " " || $0 == "\t" }
         var negated = false
         while rest.first == "!" {
@@ -63,11 +65,15 @@ public struct CommandSpec: Equatable, Sendable {
             command = .all
         } else {
             guard first.first == UInt8(ascii: "/") else {
-                throw ParseError(message: "command '\(commandText)' must be a fully qualified path, a directory ending in '/', or ALL")
+                throw ParseError(
+                    message:
+                        "command '\(commandText)' must be a fully qualified path, a directory ending in '/', or ALL")
             }
             let path = canon.canonical(first)
             if path.last == UInt8(ascii: "/") {
-                guard words.count == 1 else { throw ParseError(message: "a directory (\(commandText)) takes no arguments") }
+                guard words.count == 1 else {
+                    throw ParseError(message: "a directory (\(commandText)) takes no arguments")
+                }
                 command = .directory(path)
             } else if FNMatch.hasMeta(path) {
                 command = .glob(path)
@@ -104,7 +110,7 @@ public struct CommandSpec: Equatable, Sendable {
                 let next = bytes[i + 1]
                 switch next {
                 case UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "\\"),
-                     UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "#"):
+                    UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "#"):
                     current.append(next)
                 default:
                     current.append(c)
@@ -115,7 +121,11 @@ public struct CommandSpec: Equatable, Sendable {
                 continue
             }
             if c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d {
-                if inWord { words.append(current); current = []; inWord = false }
+                if inWord {
+                    words.append(current)
+                    current = []
+                    inWord = false
+                }
             } else {
                 current.append(c)
                 inWord = true
@@ -148,7 +158,9 @@ public struct PathCanon: Equatable, Sendable {
     /// The form rules are stored in: normalized, then the alias applied.
     public func canonical(_ path: [UInt8]) -> [UInt8] {
         var normalized = [UInt8](repeating: 0, count: path.count + 1)
-        let n = path.withUnsafeBufferPointer { p in normalized.withUnsafeMutableBufferPointer { PathCanon.normalize(p, into: $0) } }
+        let n = path.withUnsafeBufferPointer { p in
+            normalized.withUnsafeMutableBufferPointer { PathCanon.normalize(p, into: $0) }
+        }
         normalized.removeLast(normalized.count - n)
         for (alias, target) in aliases where normalized.starts(with: alias) {
             return target + normalized.dropFirst(alias.count)
@@ -193,16 +205,25 @@ public struct PathCanon: Equatable, Sendable {
                 // "."
             } else if length == 2 && path[i] == 0x2e && path[i + 1] == 0x2e {
                 while n > 0 && out[n - 1] != 0x2f { n -= 1 }
-                if n > 0 { n -= 1 } // drop the '/' before the removed component
+                if n > 0 { n -= 1 }  // drop the '/' before the removed component
             } else {
                 out[n] = 0x2f
                 n += 1
-                for k in i..<end { out[n] = path[k]; n += 1 }
+                for k in i..<end {
+                    out[n] = path[k]
+                    n += 1
+                }
             }
             i = end
         }
-        if n == 0 { out[0] = 0x2f; n = 1 }
-        if path.last == 0x2f && out[n - 1] != 0x2f { out[n] = 0x2f; n += 1 }
+        if n == 0 {
+            out[0] = 0x2f
+            n = 1
+        }
+        if path.last == 0x2f && out[n - 1] != 0x2f {
+            out[n] = 0x2f
+            n += 1
+        }
         return n
     }
 

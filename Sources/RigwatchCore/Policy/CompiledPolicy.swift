@@ -12,7 +12,10 @@ public final class CompiledPolicy: @unchecked Sendable {
         /// Denied by the negated rule at this index, or by no rule (nil).
         case denied(rule: Int?)
 
-        public var isAllowed: Bool { if case .allowed = self { return true }; return false }
+        public var isAllowed: Bool {
+            if case .allowed = self { return true }
+            return false
+        }
     }
 
     public let name: String
@@ -20,7 +23,10 @@ public final class CompiledPolicy: @unchecked Sendable {
     public let canon: PathCanon
 
     /// A byte range in `pool`.
-    struct Span { var start: Int32; var count: Int32 }
+    struct Span {
+        var start: Int32
+        var count: Int32
+    }
 
     private let pool: UnsafeMutableBufferPointer<UInt8>
     // Per rule: argument kind (0 any, 1 none, 2 pattern), pattern span, command span (globs, directories), negation.
@@ -30,7 +36,7 @@ public final class CompiledPolicy: @unchecked Sendable {
     private let negated: UnsafeMutableBufferPointer<Bool>
     // Exact paths, open addressing: slot -> hash, path span, rule list (indices highest first).
     private let slotHash: UnsafeMutableBufferPointer<UInt64>
-    private let slotPath: UnsafeMutableBufferPointer<Span>   // count -1 = empty slot
+    private let slotPath: UnsafeMutableBufferPointer<Span>  // count -1 = empty slot
     private let slotRules: UnsafeMutableBufferPointer<Span>  // range in `lists`
     private let lists: UnsafeMutableBufferPointer<Int32>
     private let mask: Int
@@ -49,21 +55,40 @@ public final class CompiledPolicy: @unchecked Sendable {
             bytes += b
             return span
         }
-        var kinds: [UInt8] = [], args: [Span] = [], commands: [Span] = [], negations: [Bool] = []
+        var kinds: [UInt8] = []
+        var args: [Span] = []
+        var commands: [Span] = []
+        var negations: [Bool] = []
         var byPath: [[UInt8]: [Int32]] = [:]
-        var globs: [Int32] = [], dirs: [Int32] = [], alls: [Int32] = []
+        var globs: [Int32] = []
+        var dirs: [Int32] = []
+        var alls: [Int32] = []
         for (i, rule) in rules.enumerated() {
             negations.append(rule.negated)
             switch rule.arguments {
-            case .any: kinds.append(0); args.append(Span(start: 0, count: 0))
-            case .none: kinds.append(1); args.append(Span(start: 0, count: 0))
-            case .pattern(let p): kinds.append(2); args.append(add(p))
+            case .any:
+                kinds.append(0)
+                args.append(Span(start: 0, count: 0))
+            case .none:
+                kinds.append(1)
+                args.append(Span(start: 0, count: 0))
+            case .pattern(let p):
+                kinds.append(2)
+                args.append(add(p))
             }
             switch rule.command {
-            case .path(let p): byPath[p, default: []].append(Int32(i)); commands.append(Span(start: 0, count: 0))
-            case .glob(let p): globs.append(Int32(i)); commands.append(add(p))
-            case .directory(let p): dirs.append(Int32(i)); commands.append(add(p))
-            case .all: alls.append(Int32(i)); commands.append(Span(start: 0, count: 0))
+            case .path(let p):
+                byPath[p, default: []].append(Int32(i))
+                commands.append(Span(start: 0, count: 0))
+            case .glob(let p):
+                globs.append(Int32(i))
+                commands.append(add(p))
+            case .directory(let p):
+                dirs.append(Int32(i))
+                commands.append(add(p))
+            case .all:
+                alls.append(Int32(i))
+                commands.append(Span(start: 0, count: 0))
             }
         }
         var listValues: [Int32] = []
@@ -106,11 +131,13 @@ public final class CompiledPolicy: @unchecked Sendable {
     }
 
     deinit {
-        for buffer in [UnsafeMutableRawPointer(pool.baseAddress), UnsafeMutableRawPointer(argKind.baseAddress),
-                       UnsafeMutableRawPointer(argSpan.baseAddress), UnsafeMutableRawPointer(commandSpan.baseAddress),
-                       UnsafeMutableRawPointer(negated.baseAddress), UnsafeMutableRawPointer(slotHash.baseAddress),
-                       UnsafeMutableRawPointer(slotPath.baseAddress), UnsafeMutableRawPointer(slotRules.baseAddress),
-                       UnsafeMutableRawPointer(lists.baseAddress)] {
+        for buffer in [
+            UnsafeMutableRawPointer(pool.baseAddress), UnsafeMutableRawPointer(argKind.baseAddress),
+            UnsafeMutableRawPointer(argSpan.baseAddress), UnsafeMutableRawPointer(commandSpan.baseAddress),
+            UnsafeMutableRawPointer(negated.baseAddress), UnsafeMutableRawPointer(slotHash.baseAddress),
+            UnsafeMutableRawPointer(slotPath.baseAddress), UnsafeMutableRawPointer(slotRules.baseAddress),
+            UnsafeMutableRawPointer(lists.baseAddress),
+        ] {
             buffer?.deallocate()
         }
     }
@@ -123,8 +150,10 @@ public final class CompiledPolicy: @unchecked Sendable {
 
     /// The verdict for one exec: `exe` is the executed path, `args` the raw argv
     /// bytes (NUL-separated, argv[0] first), `argc` the true count.
-    public func decide(exe: UnsafeBufferPointer<UInt8>, args: UnsafeBufferPointer<UInt8>, argc: UInt32,
-                       argsTruncated: Bool) -> Decision {
+    public func decide(
+        exe: UnsafeBufferPointer<UInt8>, args: UnsafeBufferPointer<UInt8>, argc: UInt32,
+        argsTruncated: Bool
+    ) -> Decision {
         // sudo's user_args: argv[1...] joined by spaces; absent when there is no argv[1].
         var userArgs = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var hasArgs = false
@@ -143,8 +172,10 @@ public final class CompiledPolicy: @unchecked Sendable {
 
     /// The highest-indexed rule matching the canonical path and the arguments, or -1.
     @inline(__always)
-    private func bestRule(path: UnsafeBufferPointer<UInt8>, userArgs: UnsafeBufferPointer<UInt8>, hasArgs: Bool,
-                          argsTruncated: Bool) -> Int {
+    private func bestRule(
+        path: UnsafeBufferPointer<UInt8>, userArgs: UnsafeBufferPointer<UInt8>, hasArgs: Bool,
+        argsTruncated: Bool
+    ) -> Int {
         var best = -1
         let hash = CompiledPolicy.hash(path)
         var slot = Int(truncatingIfNeeded: hash) & mask
@@ -165,7 +196,8 @@ public final class CompiledPolicy: @unchecked Sendable {
             let r = Int(lists[k])
             if r <= best { break }
             if FNMatch.matches(pattern: bytes(commandSpan[r]), subject: path, pathname: true)
-                && argumentsMatch(r, userArgs, hasArgs, argsTruncated) {
+                && argumentsMatch(r, userArgs, hasArgs, argsTruncated)
+            {
                 best = r
                 break
             }
@@ -183,12 +215,14 @@ public final class CompiledPolicy: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func argumentsMatch(_ r: Int, _ userArgs: UnsafeBufferPointer<UInt8>, _ hasArgs: Bool, _ truncated: Bool) -> Bool {
+    private func argumentsMatch(
+        _ r: Int, _ userArgs: UnsafeBufferPointer<UInt8>, _ hasArgs: Bool, _ truncated: Bool
+    ) -> Bool {
         switch argKind[r] {
         case 0: return true
         case 1: return !hasArgs
         default:
-            if truncated { return false } // what was cut off cannot be checked
+            if truncated { return false }  // what was cut off cannot be checked
             return FNMatch.matches(pattern: bytes(argSpan[r]), subject: userArgs, pathname: false, nulAsSpace: true)
         }
     }
@@ -208,18 +242,25 @@ public final class CompiledPolicy: @unchecked Sendable {
     /// `//` collapsed (sudo compares by inode, which sees through both) and the
     /// merged-/usr alias applied. Copied to the stack only when something changes.
     @inline(__always)
-    private func withCanonicalPath(_ exe: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Int) -> Int {
+    private func withCanonicalPath(
+        _ exe: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Int
+    ) -> Int {
         if !PathCanon.needsNormalizing(exe) && canon.rewrite(exe) == nil { return body(exe) }
         let room = exe.count + 16
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { buffer in
             var n = PathCanon.normalize(exe, into: buffer)
-            if let (drop, prefix) = canon.rewrite(UnsafeBufferPointer(rebasing: buffer[..<n])), prefix.count - drop + n <= room {
+            if let (drop, prefix) = canon.rewrite(UnsafeBufferPointer(rebasing: buffer[..<n])),
+                prefix.count - drop + n <= room
+            {
                 let tail = n - drop
                 // Shift the tail right, then write the canonical prefix in front.
                 let shift = prefix.count - drop
                 if shift > 0 {
                     var i = n - 1
-                    while i >= drop { buffer[i + shift] = buffer[i]; i -= 1 }
+                    while i >= drop {
+                        buffer[i + shift] = buffer[i]
+                        i -= 1
+                    }
                 }
                 for (i, b) in prefix.enumerated() { buffer[i] = b }
                 n = prefix.count + tail

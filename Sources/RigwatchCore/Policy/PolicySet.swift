@@ -23,9 +23,10 @@ public final class PolicySet: @unchecked Sendable {
 
     /// The built-in policy for each watched user.
     public static func defaultPolicy(watched: [SudoersParser.WatchedUser], canon: PathCanon) -> PolicySet {
-        PolicySet(name: DefaultPolicyData.name,
-                  rulesByUid: Dictionary(uniqueKeysWithValues: watched.map { ($0.uid, defaultRules(canon: canon)) }),
-                  canon: canon)
+        PolicySet(
+            name: DefaultPolicyData.name,
+            rulesByUid: Dictionary(uniqueKeysWithValues: watched.map { ($0.uid, defaultRules(canon: canon)) }),
+            canon: canon)
     }
 
     /// The default policy's rules. They are written for vastai_kaalia and apply to every watched user.

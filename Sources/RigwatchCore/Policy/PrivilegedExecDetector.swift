@@ -37,7 +37,9 @@ public final class PrivilegedExecDetector: Detector {
         "numactl", "cgexec", "busybox", "capsh", "prlimit", "systemd-inhibit",
     ]
 
-    public init(policies: PolicySet, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), userNames: [UInt32: String] = [:]) {
+    public init(
+        policies: PolicySet, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), userNames: [UInt32: String] = [:]
+    ) {
         self.policies = policies
         self.abuse = abuse
         self.userNames = userNames
@@ -79,7 +81,7 @@ public final class PrivilegedExecDetector: Detector {
         }
         switch previous {
         case .covered?, .denied?:
-            return alerts // covered by an allowed entry, or under one already reported
+            return alerts  // covered by an allowed entry, or under one already reported
         case .gateway?, .wrapper?, nil:
             if gateway {
                 states[tgid] = .gateway
@@ -89,13 +91,15 @@ public final class PrivilegedExecDetector: Detector {
         decisions += 1
         let decision = e.filename.withUnsafeBufferPointer { exe in
             e.args.withUnsafeBufferPointer { args in
-                policies.policy(for: h.lineageUid).decide(exe: exe, args: args, argc: e.argc,
-                                                           argsTruncated: e.flags.contains(.argsTruncated))
+                policies.policy(for: h.lineageUid).decide(
+                    exe: exe, args: args, argc: e.argc,
+                    argsTruncated: e.flags.contains(.argsTruncated))
             }
         }
         switch decision {
         case .allowed(let rule):
-            states[tgid] = Self.wrappers.contains(Self.basename(e.filename)) ? .wrapper(rule: rule) : .covered(rule: rule)
+            states[tgid] =
+                Self.wrappers.contains(Self.basename(e.filename)) ? .wrapper(rule: rule) : .covered(rule: rule)
         case .denied(let rule):
             states[tgid] = .denied
             alerts.insert(unlistedAlert(e, negatedRule: rule, context: context), at: 0)
@@ -125,14 +129,19 @@ public final class PrivilegedExecDetector: Detector {
         if let negatedRule {
             evidence.append(("denied_by", "\(policy.rules[negatedRule].text) (\(policy.rules[negatedRule].origin))"))
         }
-        if e.flags.contains(.argsTruncated) { evidence.append(("note", "argv longer than the capture; arguments could not be checked")) }
-        if let gateway = context.processes.chain(of: h.tgid).dropFirst().first(where: { Self.gateways.contains(Self.basename($0.filename)) }) {
+        if e.flags.contains(.argsTruncated) {
+            evidence.append(("note", "argv longer than the capture; arguments could not be checked"))
+        }
+        if let gateway = context.processes.chain(of: h.tgid).dropFirst().first(where: {
+            Self.gateways.contains(Self.basename($0.filename))
+        }) {
             evidence.append(("via", gateway.argv.map(EventFormat.shellQuote).joined(separator: " ")))
         }
-        return Alert(rule: name, severity: .high,
-                     title: "\(userName(h.lineageUid)) ran an unlisted command as root: \(commandLine)",
-                     eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
-                     dedupKey: "\(name)|\(h.lineageUid)|\(e.path)|\(commandLine)")
+        return Alert(
+            rule: name, severity: .high,
+            title: "\(userName(h.lineageUid)) ran an unlisted command as root: \(commandLine)",
+            eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
+            dedupKey: "\(name)|\(h.lineageUid)|\(e.path)|\(commandLine)")
     }
 
     private func abuseAlert(_ e: ExecEvent, _ findings: [AbuseFinding], context: DetectionContext) -> Alert {
@@ -141,12 +150,16 @@ public final class PrivilegedExecDetector: Detector {
         let worst = findings.max { $0.severity < $1.severity }!
         var evidence = baseEvidence(e, commandLine: commandLine)
         for (i, f) in findings.enumerated() {
-            evidence.append(("finding\(findings.count > 1 ? String(i + 1) : "")", "\(f.kind.rawValue): \(f.reason) [\(f.argument)]"))
+            evidence.append(
+                ("finding\(findings.count > 1 ? String(i + 1) : "")", "\(f.kind.rawValue): \(f.reason) [\(f.argument)]")
+            )
         }
-        return Alert(rule: Self.abuseRule, severity: worst.severity,
-                     title: "\(userName(h.lineageUid)) ran a root command with dangerous arguments (\(worst.kind.rawValue)): \(commandLine)",
-                     eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
-                     dedupKey: "\(Self.abuseRule)|\(h.lineageUid)|\(e.path)|\(commandLine)")
+        return Alert(
+            rule: Self.abuseRule, severity: worst.severity,
+            title:
+                "\(userName(h.lineageUid)) ran a root command with dangerous arguments (\(worst.kind.rawValue)): \(commandLine)",
+            eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
+            dedupKey: "\(Self.abuseRule)|\(h.lineageUid)|\(e.path)|\(commandLine)")
     }
 
     /// The program name. Only privileged execs of a watched lineage get here, so the

@@ -10,13 +10,31 @@ enum SedScript {
         var firstOperand: String?
         while i < args.count {
             let a = args[i]
-            if a == "-e" || a == "--expression", i + 1 < args.count { scripts.append(args[i + 1]); explicit = true; i += 2; continue }
-            if a.hasPrefix("--expression=") { scripts.append(String(a.dropFirst(13))); explicit = true; i += 1; continue }
-            if a.hasPrefix("-e") && a.count > 2 { scripts.append(String(a.dropFirst(2))); explicit = true; i += 1; continue }
+            if a == "-e" || a == "--expression", i + 1 < args.count {
+                scripts.append(args[i + 1])
+                explicit = true
+                i += 2
+                continue
+            }
+            if a.hasPrefix("--expression=") {
+                scripts.append(String(a.dropFirst(13)))
+                explicit = true
+                i += 1
+                continue
+            }
+            if a.hasPrefix("-e") && a.count > 2 {
+                scripts.append(String(a.dropFirst(2)))
+                explicit = true
+                i += 1
+                continue
+            }
             if a == "-f" || a == "--file" || a.hasPrefix("--file=") {
                 return [(a, "reads its program from a file")]
             }
-            if a.hasPrefix("-") && a != "-" { i += 1; continue }
+            if a.hasPrefix("-") && a != "-" {
+                i += 1
+                continue
+            }
             if firstOperand == nil { firstOperand = a }
             i += 1
         }
@@ -32,8 +50,11 @@ enum SedScript {
     static func scan(_ s: [UInt8]) -> String? {
         var i = 0
         func skipBlanks() { while i < s.count && (s[i] == 0x20 || s[i] == 0x09) { i += 1 } }
-        func skipDelimited(_ delim: UInt8) { // past the closing delimiter, honouring escapes
-            while i < s.count && s[i] != delim { if s[i] == 0x5c { i += 1 }; i += 1 }
+        func skipDelimited(_ delim: UInt8) {  // past the closing delimiter, honouring escapes
+            while i < s.count && s[i] != delim {
+                if s[i] == 0x5c { i += 1 }
+                i += 1
+            }
             i += 1
         }
         while i < s.count {
@@ -41,13 +62,28 @@ enum SedScript {
             // Address: numbers, $, /regex/, \cREGEXc, ranges and steps, then an optional '!'.
             while i < s.count {
                 let c = s[i]
-                if (c >= 0x30 && c <= 0x39) || c == 0x24 || c == 0x2c || c == 0x7e || c == 0x2b { i += 1; continue }
-                if c == 0x2f { i += 1; skipDelimited(0x2f); continue }
-                if c == 0x5c && i + 1 < s.count { let d = s[i + 1]; i += 2; skipDelimited(d); continue }
+                if (c >= 0x30 && c <= 0x39) || c == 0x24 || c == 0x2c || c == 0x7e || c == 0x2b {
+                    i += 1
+                    continue
+                }
+                if c == 0x2f {
+                    i += 1
+                    skipDelimited(0x2f)
+                    continue
+                }
+                if c == 0x5c && i + 1 < s.count {
+                    let d = s[i + 1]
+                    i += 2
+                    skipDelimited(d)
+                    continue
+                }
                 break
             }
             skipBlanks()
-            while i < s.count && s[i] == 0x21 { i += 1; skipBlanks() }
+            while i < s.count && s[i] == 0x21 {
+                i += 1
+                skipBlanks()
+            }
             guard i < s.count else { return nil }
             let command = s[i]
             i += 1
@@ -74,7 +110,7 @@ enum SedScript {
             case UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: ";"), 0x0a:
                 continue
             case UInt8(ascii: "b"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: ":"):
-                while i < s.count && s[i] != 0x3b && s[i] != 0x0a { i += 1 } // label
+                while i < s.count && s[i] != 0x3b && s[i] != 0x0a { i += 1 }  // label
             default:
                 break
             }

@@ -24,15 +24,19 @@ public struct SudoersParser {
     /// Whether a user is in a group (for `%group` entries).
     let isMember: (String, String) -> Bool
 
-    public init(file: String, canon: PathCanon = .identity, isMember: @escaping (String, String) -> Bool = { _, _ in false }) {
+    public init(
+        file: String, canon: PathCanon = .identity, isMember: @escaping (String, String) -> Bool = { _, _ in false }
+    ) {
         self.file = file
         self.canon = canon
         self.isMember = isMember
     }
 
-    static let tags: Set<String> = ["NOPASSWD", "PASSWD", "SETENV", "NOSETENV", "EXEC", "NOEXEC", "LOG_INPUT",
-                                    "NOLOG_INPUT", "LOG_OUTPUT", "NOLOG_OUTPUT", "MAIL", "NOMAIL", "FOLLOW",
-                                    "NOFOLLOW", "INTERCEPT", "NOINTERCEPT"]
+    static let tags: Set<String> = [
+        "NOPASSWD", "PASSWD", "SETENV", "NOSETENV", "EXEC", "NOEXEC", "LOG_INPUT",
+        "NOLOG_INPUT", "LOG_OUTPUT", "NOLOG_OUTPUT", "MAIL", "NOMAIL", "FOLLOW",
+        "NOFOLLOW", "INTERCEPT", "NOINTERCEPT",
+    ]
 
     /// Commands per watched user name.
     public func parse(_ text: String, users: [WatchedUser]) throws(ParseError) -> [String: [CommandSpec]] {
@@ -43,9 +47,12 @@ public struct SudoersParser {
         for (lineNumber, line) in logicalLines(text) {
             let trimmed = line.drop { $0 == " " || $0 == "\t" }
             if trimmed.isEmpty { continue }
-            let firstWord = trimmed.prefix { $0 != " " && $0 != "\t" && $0 != ":" && $0 != "!" && $0 != "@" && $0 != ">" }
+            let firstWord = trimmed.prefix {
+                $0 != " " && $0 != "\t" && $0 != ":" && $0 != "!" && $0 != "@" && $0 != ">"
+            }
             if trimmed.hasPrefix("@include") || trimmed.hasPrefix("#include") {
-                throw ParseError(file: file, line: lineNumber, message: "includes are not followed; import the included file itself")
+                throw ParseError(
+                    file: file, line: lineNumber, message: "includes are not followed; import the included file itself")
             }
             if firstWord == "Defaults" { continue }
             if ["User_Alias", "Runas_Alias", "Host_Alias", "Cmnd_Alias", "Cmd_Alias"].contains(String(firstWord)) {
@@ -56,25 +63,35 @@ public struct SudoersParser {
                     }
                     let name = definition[..<eq].trimmingBlanks()
                     guard isAliasName(name) else {
-                        throw ParseError(file: file, line: lineNumber, message: "alias name '\(name)' must be upper case letters, digits and '_'")
+                        throw ParseError(
+                            file: file, line: lineNumber,
+                            message: "alias name '\(name)' must be upper case letters, digits and '_'")
                     }
-                    let members = splitUnescaped(String(definition[definition.index(after: eq)...]), on: ",").map { $0.trimmingBlanks() }
+                    let members = splitUnescaped(String(definition[definition.index(after: eq)...]), on: ",").map {
+                        $0.trimmingBlanks()
+                    }
                     if firstWord == "User_Alias" { userAliases[name] = members }
-                    if firstWord == "Cmnd_Alias" || firstWord == "Cmd_Alias" { cmndAliases[name] = members.map { ($0, lineNumber) } }
+                    if firstWord == "Cmnd_Alias" || firstWord == "Cmd_Alias" {
+                        cmndAliases[name] = members.map { ($0, lineNumber) }
+                    }
                 }
                 continue
             }
-            try parseUserSpec(String(trimmed), line: lineNumber, users: users, userAliases: userAliases,
-                              cmndAliases: cmndAliases, into: &result)
+            try parseUserSpec(
+                String(trimmed), line: lineNumber, users: users, userAliases: userAliases,
+                cmndAliases: cmndAliases, into: &result)
         }
         return result
     }
 
-    private func parseUserSpec(_ line: String, line lineNumber: Int, users: [WatchedUser], userAliases: [String: [String]],
-                               cmndAliases: [String: [(String, Int)]], into result: inout [String: [CommandSpec]]) throws(ParseError) {
+    private func parseUserSpec(
+        _ line: String, line lineNumber: Int, users: [WatchedUser], userAliases: [String: [String]],
+        cmndAliases: [String: [(String, Int)]], into result: inout [String: [CommandSpec]]
+    ) throws(ParseError) {
         // user_list host_list = cmnd_spec_list [: host_list = cmnd_spec_list]...
         guard let firstBlank = line.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
-            throw ParseError(file: file, line: lineNumber, message: "cannot parse '\(line)': expected 'user host = command'")
+            throw ParseError(
+                file: file, line: lineNumber, message: "cannot parse '\(line)': expected 'user host = command'")
         }
         let userList = splitUnescaped(String(line[..<firstBlank]), on: ",").map { $0.trimmingBlanks() }
         let rest = String(line[firstBlank...])
@@ -82,7 +99,8 @@ public struct SudoersParser {
         // Host specs are separated by ':' outside of command escapes; each is "hosts = commands".
         for hostSpec in splitHostSpecs(rest) {
             guard let eq = hostSpec.firstIndex(of: "=") else {
-                throw ParseError(file: file, line: lineNumber, message: "cannot parse '\(line)': expected '=' after the host list")
+                throw ParseError(
+                    file: file, line: lineNumber, message: "cannot parse '\(line)': expected '=' after the host list")
             }
             var runasRoot = true
             for var item in splitUnescaped(String(hostSpec[hostSpec.index(after: eq)...]), on: ",") {
@@ -94,7 +112,9 @@ public struct SudoersParser {
                     let runas = item[item.index(after: item.startIndex)..<close]
                     let runasUsers = (runas.split(separator: ":", omittingEmptySubsequences: false).first ?? "")
                         .split(separator: ",").map { $0.trimmingBlanks() }
-                    runasRoot = runasUsers.isEmpty || runasUsers.contains("root") || runasUsers.contains("ALL") || runasUsers.contains("#0")
+                    runasRoot =
+                        runasUsers.isEmpty || runasUsers.contains("root") || runasUsers.contains("ALL")
+                        || runasUsers.contains("#0")
                     item = String(item[item.index(after: close)...]).trimmingBlanks()
                 }
                 // Tags: "NOPASSWD: SETENV: command"
@@ -104,12 +124,16 @@ public struct SudoersParser {
                 guard runasRoot, !matching.isEmpty else { continue }
                 var negate = false
                 var body = Substring(item)
-                while body.first == "!" { negate.toggle(); body = body.dropFirst().drop { $0 == " " || $0 == "\t" } }
+                while body.first == "!" {
+                    negate.toggle()
+                    body = body.dropFirst().drop { $0 == " " || $0 == "\t" }
+                }
                 let entries: [(String, Int)]
                 if let alias = cmndAliases[String(body).trimmingBlanks()] {
                     entries = alias
                 } else if isAliasName(String(body).trimmingBlanks()) && String(body).trimmingBlanks() != "ALL" {
-                    throw ParseError(file: file, line: lineNumber, message: "unknown Cmnd_Alias '\(String(body).trimmingBlanks())'")
+                    throw ParseError(
+                        file: file, line: lineNumber, message: "unknown Cmnd_Alias '\(String(body).trimmingBlanks())'")
                 } else {
                     entries = [(String(body), lineNumber)]
                 }
@@ -118,28 +142,44 @@ public struct SudoersParser {
                     do {
                         spec = try CommandSpec.parse(text, origin: "\(file):\(origin)", canon: canon)
                     } catch {
-                        throw ParseError(file: file, line: lineNumber, message: "\(error.message) in '\(text.trimmingBlanks())'")
+                        throw ParseError(
+                            file: file, line: lineNumber, message: "\(error.message) in '\(text.trimmingBlanks())'")
                     }
-                    if negate { spec.negated.toggle(); spec.text = "!" + spec.text }
+                    if negate {
+                        spec.negated.toggle()
+                        spec.text = "!" + spec.text
+                    }
                     for user in matching { result[user.name, default: []].append(spec) }
                 }
             }
         }
     }
 
-    private func userListMatches(_ list: [String], _ user: WatchedUser, aliases: [String: [String]], depth: Int = 0) -> Bool {
+    private func userListMatches(
+        _ list: [String], _ user: WatchedUser, aliases: [String: [String]], depth: Int = 0
+    ) -> Bool {
         var matched = false
         for var entry in list {
             var negate = false
-            while entry.hasPrefix("!") { negate.toggle(); entry = String(entry.dropFirst()).trimmingBlanks() }
+            while entry.hasPrefix("!") {
+                negate.toggle()
+                entry = String(entry.dropFirst()).trimmingBlanks()
+            }
             let hit: Bool
-            if entry == "ALL" { hit = true }
-            else if entry == user.name { hit = true }
-            else if entry.hasPrefix("#"), let uid = UInt32(entry.dropFirst()) { hit = uid == user.uid }
-            else if entry.hasPrefix("%") { hit = isMember(user.name, String(entry.dropFirst())) }
-            else if let members = aliases[entry], depth < 8 { hit = userListMatches(members, user, aliases: aliases, depth: depth + 1) }
-            else { hit = false }
-            if hit { matched = !negate } // sudo: the last matching entry decides
+            if entry == "ALL" {
+                hit = true
+            } else if entry == user.name {
+                hit = true
+            } else if entry.hasPrefix("#"), let uid = UInt32(entry.dropFirst()) {
+                hit = uid == user.uid
+            } else if entry.hasPrefix("%") {
+                hit = isMember(user.name, String(entry.dropFirst()))
+            } else if let members = aliases[entry], depth < 8 {
+                hit = userListMatches(members, user, aliases: aliases, depth: depth + 1)
+            } else {
+                hit = false
+            }
+            if hit { matched = !negate }  // sudo: the last matching entry decides
         }
         return matched
     }
@@ -170,13 +210,26 @@ public struct SudoersParser {
         var escaped = false
         var previous: Character = " "
         for (offset, c) in line.enumerated() {
-            if escaped { result.append(c); escaped = false; previous = c; continue }
-            if c == "\\" { escaped = true; result.append(c); continue }
+            if escaped {
+                result.append(c)
+                escaped = false
+                previous = c
+                continue
+            }
+            if c == "\\" {
+                escaped = true
+                result.append(c)
+                continue
+            }
             if c == "#" {
                 let next = line.dropFirst(offset + 1).first
                 let isUid = next.map { $0.isNumber } ?? false
                 let isDirective = line.dropFirst(offset).hasPrefix("#include")
-                if !(isUid && (previous == " " || previous == "," || previous == "(" || previous == "%" || previous == "!" || offset == 0)) && !isDirective {
+                if !(isUid
+                    && (previous == " " || previous == "," || previous == "(" || previous == "%" || previous == "!"
+                        || offset == 0))
+                    && !isDirective
+                {
                     break
                 }
             }
@@ -192,9 +245,21 @@ public struct SudoersParser {
         var current = ""
         var escaped = false
         for c in text {
-            if escaped { current.append(c); escaped = false; continue }
-            if c == "\\" { current.append(c); escaped = true; continue }
-            if c == separator { parts.append(current); current = ""; continue }
+            if escaped {
+                current.append(c)
+                escaped = false
+                continue
+            }
+            if c == "\\" {
+                current.append(c)
+                escaped = true
+                continue
+            }
+            if c == separator {
+                parts.append(current)
+                current = ""
+                continue
+            }
             current.append(c)
         }
         parts.append(current)
@@ -210,17 +275,31 @@ public struct SudoersParser {
         var escaped = false
         var depth = 0
         for c in text {
-            if escaped { current.append(c); escaped = false; continue }
-            if c == "\\" { escaped = true; current.append(c); continue }
+            if escaped {
+                current.append(c)
+                escaped = false
+                continue
+            }
+            if c == "\\" {
+                escaped = true
+                current.append(c)
+                continue
+            }
             if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) }
-            if c == ":" && depth == 0 { pieces.append(current); current = ""; continue }
+            if c == ":" && depth == 0 {
+                pieces.append(current)
+                current = ""
+                continue
+            }
             current.append(c)
         }
         pieces.append(current)
         var specs: [String] = []
         for piece in pieces {
             if let last = specs.last {
-                let lastWord = last.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == ")" || $0 == "=" }).last.map(String.init) ?? ""
+                let lastWord =
+                    last.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," || $0 == ")" || $0 == "=" }).last
+                    .map(String.init) ?? ""
                 if Self.tags.contains(lastWord) {
                     specs[specs.count - 1] = last + ":" + piece
                     continue

@@ -13,9 +13,12 @@ enum DetectorSupport {
     static func chain(of header: EventHeader, context: DetectionContext) -> [ProcessSummary] {
         let chain = context.chain(of: header.tgid)
         if !chain.isEmpty { return chain }
-        return [ProcessSummary(pid: header.tgid, ppid: header.ppid, exe: "", argv: [], uid: header.uid, euid: header.euid,
-                               gid: header.gid, egid: header.egid, lineageUid: header.lineageUid,
-                               cgroupId: header.cgroupId, comm: header.comm.description)]
+        return [
+            ProcessSummary(
+                pid: header.tgid, ppid: header.ppid, exe: "", argv: [], uid: header.uid, euid: header.euid,
+                gid: header.gid, egid: header.egid, lineageUid: header.lineageUid,
+                cgroupId: header.cgroupId, comm: header.comm.description)
+        ]
     }
 
     /// Decimal units, as network rates are quoted: "200.0 MB", "1.07 GB", "512 B".

@@ -80,10 +80,15 @@ public final class TamperDetector: Detector {
             ("lineage", actor.lineageText),
             ("cgroup_id", String(h.cgroupId)),
         ]
-        if h.tgid == 1 && e.operation == .signal { evidence.append(("note", "sent by PID 1 (systemd): a service stop, restart, reload or `systemctl kill`")) }
-        return Alert(rule: name, severity: severity, title: "\(what) by \(actor.briefText) \(actor.lineageClause)",
-                     eventTimeNs: h.timestampNs, chain: actor.chain(context), evidence: evidence,
-                     dedupKey: "\(name)|\(e.operation.name)|\(e.operation == .signal ? String(e.argument) : "-")|\(actor.shortProgram)|\(h.euid)")
+        if h.tgid == 1 && e.operation == .signal {
+            evidence.append(("note", "sent by PID 1 (systemd): a service stop, restart, reload or `systemctl kill`"))
+        }
+        return Alert(
+            rule: name, severity: severity, title: "\(what) by \(actor.briefText) \(actor.lineageClause)",
+            eventTimeNs: h.timestampNs, chain: actor.chain(context), evidence: evidence,
+            dedupKey:
+                "\(name)|\(e.operation.name)|\(e.operation == .signal ? String(e.argument) : "-")|\(actor.shortProgram)|\(h.euid)"
+        )
     }
 
     private func integrityAlert(_ e: IntegrityEvent) -> Alert {
@@ -97,9 +102,14 @@ public final class TamperDetector: Detector {
             title = "Sensor tampering: map \(e.name) altered: expected \(e.expected) entries, found \(e.found)"
             evidence += [("map", e.name), ("expected_entries", String(e.expected)), ("found_entries", String(e.found))]
         }
-        evidence.append(("what_to_do", "find who used bpf() (bpftool, a root shell) in the alerts and logs around this time; "
-                             + "restart rigwatch to load and attach its programs again"))
-        return Alert(rule: name, severity: .critical, title: title, eventTimeNs: e.timestampNs, evidence: evidence,
-                     dedupKey: "\(name)|\(e.problem.name)|\(e.name)")
+        evidence.append(
+            (
+                "what_to_do",
+                "find who used bpf() (bpftool, a root shell) in the alerts and logs around this time; "
+                    + "restart rigwatch to load and attach its programs again"
+            ))
+        return Alert(
+            rule: name, severity: .critical, title: title, eventTimeNs: e.timestampNs, evidence: evidence,
+            dedupKey: "\(name)|\(e.problem.name)|\(e.name)")
     }
 }

@@ -6,7 +6,7 @@ enum TamperNames {
     static func signal(_ n: Int64) -> String { SignalNames.name(n) ?? "signal \(n)" }
 
     /// Signals that stop or end the sensor.
-    static let stopping: Set<Int64> = [9, 19, 15, 2, 3] // SIGKILL, SIGSTOP, SIGTERM, SIGINT, SIGQUIT
+    static let stopping: Set<Int64> = [9, 19, 15, 2, 3]  // SIGKILL, SIGSTOP, SIGTERM, SIGINT, SIGQUIT
 
     static let ptraceRequests: [Int64: String] = [
         0: "PTRACE_TRACEME", 1: "PTRACE_PEEKTEXT", 2: "PTRACE_PEEKDATA", 3: "PTRACE_PEEKUSER", 4: "PTRACE_POKETEXT",

@@ -24,7 +24,11 @@ final class AuditControl {
 
     init() throws {
         fd = audit_open()
-        guard fd >= 0 else { throw AuditFailure("cannot open the audit netlink socket: \(String(cString: strerror(errno))) (needs root and the initial namespaces)") }
+        guard fd >= 0 else {
+            throw AuditFailure(
+                "cannot open the audit netlink socket: \(String(cString: strerror(errno))) (needs root and the initial namespaces)"
+            )
+        }
         // A reply that never comes must not hang the sensor.
         var tv = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -33,19 +37,24 @@ final class AuditControl {
     deinit { audit_close(fd) }
 
     func status() throws -> AuditStatus {
-        guard audit_request_status(fd) > 0 else { throw AuditFailure("audit status request failed: \(String(cString: strerror(errno)))") }
+        guard audit_request_status(fd) > 0 else {
+            throw AuditFailure("audit status request failed: \(String(cString: strerror(errno)))")
+        }
         var rep = audit_reply()
         for _ in 0..<16 {
             guard audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0) > 0 else { break }
             if rep.type == AUDIT_GET, let s = rep.status?.pointee {
-                return AuditStatus(enabled: s.enabled, pid: s.pid, backlogLimit: s.backlog_limit, lost: s.lost, backlog: s.backlog)
+                return AuditStatus(
+                    enabled: s.enabled, pid: s.pid, backlogLimit: s.backlog_limit, lost: s.lost, backlog: s.backlog)
             }
         }
         throw AuditFailure("no audit status reply from the kernel")
     }
 
     func setEnabled(_ value: UInt32) throws {
-        guard audit_set_enabled(fd, value) > 0 else { throw AuditFailure("cannot set audit enabled=\(value): \(String(cString: strerror(errno)))") }
+        guard audit_set_enabled(fd, value) > 0 else {
+            throw AuditFailure("cannot set audit enabled=\(value): \(String(cString: strerror(errno)))")
+        }
     }
 
     func setBacklogLimit(_ value: UInt32) {
@@ -58,7 +67,10 @@ final class AuditControl {
         var rule: UnsafeMutablePointer<audit_rule_data>? = audit_rule_create_data()
         // libaudit keeps per-rule state in globals: arch must come before any syscall.
         _audit_syscalladded = 0
-        defer { audit_rule_free_data(rule); _audit_syscalladded = 0 }
+        defer {
+            audit_rule_free_data(rule)
+            _audit_syscalladded = 0
+        }
         guard audit_rule_fieldpair_data(&rule, "arch=\(arch)", Int32(AUDIT_FILTER_EXIT)) == 0 else { return nil }
         var added: [String] = []
         for name in syscalls where audit_rule_syscallbyname_data(rule, name) == 0 { added.append(name) }
@@ -69,8 +81,10 @@ final class AuditControl {
         }
         let rc = audit_add_rule_data(fd, rule, Int32(AUDIT_FILTER_EXIT), Int32(AUDIT_ALWAYS))
         if rc < 0 && -rc != EEXIST {
-            if arch == "b32" && -rc == EINVAL { return nil } // no 32-bit compat in this kernel
-            throw AuditFailure("cannot add audit rule (arch=\(arch) -S \(added.joined(separator: ","))): \(String(cString: strerror(-rc)))")
+            if arch == "b32" && -rc == EINVAL { return nil }  // no 32-bit compat in this kernel
+            throw AuditFailure(
+                "cannot add audit rule (arch=\(arch) -S \(added.joined(separator: ","))): \(String(cString: strerror(-rc)))"
+            )
         }
         return "-a always,exit -F arch=\(arch) -S \(added.joined(separator: ",")) -F key=\(key)"
     }
@@ -91,7 +105,9 @@ final class AuditControl {
 
     /// Every rule in the kernel, as the raw `struct audit_rule_data` bytes.
     func listRules() throws -> [[UInt8]] {
-        guard audit_request_rules_list_data(fd) > 0 else { throw AuditFailure("cannot list audit rules: \(String(cString: strerror(errno)))") }
+        guard audit_request_rules_list_data(fd) > 0 else {
+            throw AuditFailure("cannot list audit rules: \(String(cString: strerror(errno)))")
+        }
         var rules: [[UInt8]] = []
         var rep = audit_reply()
         while audit_get_reply(fd, &rep, GET_REPLY_BLOCKING, 0) > 0 {
@@ -112,7 +128,7 @@ enum AuditRuleBytes {
     static let maxFields = 64
     static let fieldsOffset = 12 + 4 * maxFields  // after flags, action, field_count, mask[64]
     static let valuesOffset = fieldsOffset + 4 * maxFields
-    static let buflenOffset = valuesOffset + 8 * maxFields // values[64], fieldflags[64]
+    static let buflenOffset = valuesOffset + 8 * maxFields  // values[64], fieldflags[64]
     static let bufOffset = buflenOffset + 4
     /// Field types whose value is a string in buf (selinux labels, watch, dir, exe, key).
     static let stringFields: Set<UInt32> = [13, 14, 15, 16, 17, 19, 20, 21, 22, 23, 105, 107, 112, 210]

@@ -72,7 +72,10 @@ public final class AuditSource {
         if status.pid != 0 && (kill(pid_t(status.pid), 0) == 0 || errno == EPERM) {
             mode = .listener(daemonPid: status.pid)
             try openMulticast()
-            if status.enabled == 0 { warnings.append("audit: the audit daemon (pid \(status.pid)) has auditing disabled; no records will come") }
+            if status.enabled == 0 {
+                warnings.append(
+                    "audit: the audit daemon (pid \(status.pid)) has auditing disabled; no records will come")
+            }
         } else {
             mode = .owner
             try becomeAuditPid(status)
@@ -80,10 +83,14 @@ public final class AuditSource {
         do {
             for arch in AuditRules.arches {
                 for names in AuditRules.groups(arch: arch) {
-                    if let rule = try control.addRule(arch: arch, syscalls: names, key: AuditRules.key) { installedRules.append(rule) }
+                    if let rule = try control.addRule(arch: arch, syscalls: names, key: AuditRules.key) {
+                        installedRules.append(rule)
+                    }
                 }
             }
-            guard installedRules.contains(where: { $0.contains("execve") }) else { throw AuditFailure("the kernel refused rigwatch's execve audit rule") }
+            guard installedRules.contains(where: { $0.contains("execve") }) else {
+                throw AuditFailure("the kernel refused rigwatch's execve audit rule")
+            }
         } catch {
             close()
             throw error
@@ -97,22 +104,29 @@ public final class AuditSource {
 
     private func openMulticast() throws {
         eventFd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_AUDIT)
-        guard eventFd >= 0 else { throw AuditFailure("cannot open a netlink audit socket: \(String(cString: strerror(errno)))") }
+        guard eventFd >= 0 else {
+            throw AuditFailure("cannot open a netlink audit socket: \(String(cString: strerror(errno)))")
+        }
         setBuffer()
         var addr = sockaddr_nl()
         addr.nl_family = sa_family_t(AF_NETLINK)
         addr.nl_groups = 1 << (UInt32(AUDIT_NLGRP_READLOG.rawValue) - 1)
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(eventFd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(eventFd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
+            }
         }
         guard rc == 0 else {
-            throw AuditFailure("cannot join the audit multicast group (needs CAP_AUDIT_READ): \(String(cString: strerror(errno)))")
+            throw AuditFailure(
+                "cannot join the audit multicast group (needs CAP_AUDIT_READ): \(String(cString: strerror(errno)))")
         }
     }
 
     private func becomeAuditPid(_ status: AuditStatus) throws {
         eventFd = audit_open()
-        guard eventFd >= 0 else { throw AuditFailure("cannot open the audit socket: \(String(cString: strerror(errno)))") }
+        guard eventFd >= 0 else {
+            throw AuditFailure("cannot open the audit socket: \(String(cString: strerror(errno)))")
+        }
         setBuffer()
         // The kernel sends records to the socket that registered the pid.
         guard audit_set_pid(eventFd, UInt32(getpid()), WAIT_NO) > 0 else {
@@ -136,13 +150,18 @@ public final class AuditSource {
         guard eventFd >= 0, let handler else { return 0 }
         var pfd = pollfd(fd: eventFd, events: Int16(POLLIN), revents: 0)
         let ready = Glibc.poll(&pfd, 1, timeoutMs)
-        if ready < 0 && errno != EINTR { throw AuditFailure("audit socket poll failed: \(String(cString: strerror(errno)))") }
+        if ready < 0 && errno != EINTR {
+            throw AuditFailure("audit socket poll failed: \(String(cString: strerror(errno)))")
+        }
         var delivered = 0
         var records = 0
         while ready > 0 && records < 4096 {
             let n = recv(eventFd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if n < 0 {
-                if errno == ENOBUFS { overruns += 1; continue } // the socket overflowed: records lost
+                if errno == ENOBUFS {
+                    overruns += 1
+                    continue
+                }  // the socket overflowed: records lost
                 if errno == EAGAIN || errno == EINTR { break }
                 throw AuditFailure("audit socket read failed: \(String(cString: strerror(errno)))")
             }
@@ -158,7 +177,10 @@ public final class AuditSource {
             }
         }
         if records == 0 {
-            for event in assembler.idleTick() { handler(event); delivered += 1 }
+            for event in assembler.idleTick() {
+                handler(event)
+                delivered += 1
+            }
         }
         if Date().timeIntervalSince(lastPrune) > 30 {
             lastPrune = Date()
@@ -185,7 +207,8 @@ public final class AuditSource {
         guard eventFd >= 0 || !installedRules.isEmpty else { return }
         if let handler { for event in assembler.flush() { handler(event) } }
         do { try control.removeRules(key: AuditRules.key) } catch {
-            FileHandle.standardError.write(Data("rigwatch: warning: audit: removing rigwatch rules failed: \(error)\n".utf8))
+            FileHandle.standardError.write(
+                Data("rigwatch: warning: audit: removing rigwatch rules failed: \(error)\n".utf8))
         }
         installedRules = []
         if mode == .owner, let previous {
@@ -221,7 +244,8 @@ extension AuditSource: RecordSource {
         case .owner: how = "as the audit daemon"
         case .listener(let pid): how = "read-only beside the audit daemon (pid \(pid))"
         }
-        return "audit source: \(installedRules.count) rules keyed \(AuditRules.key), \(how), \(seededCount) running processes seeded into lineage; exec, credential and fork events only (network and GPU signals need the BPF source)"
+        return
+            "audit source: \(installedRules.count) rules keyed \(AuditRules.key), \(how), \(seededCount) running processes seeded into lineage; exec, credential and fork events only (network and GPU signals need the BPF source)"
     }
 
     public var plan: FeaturePlan? { nil }

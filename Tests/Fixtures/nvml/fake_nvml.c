@@ -22,13 +22,16 @@
 #define PROCESS_API 3
 #endif
 
-#define MAX_GPUS 8
+#define MAX_GPUS  8
 #define MAX_PROCS 128
-#define NS (-1LL)   /* NOT_SUPPORTED */
-#define LOST (-2LL) /* GPU_IS_LOST */
-#define NA (-3LL)   /* process memory not available */
+#define NS	  (-1LL) /* NOT_SUPPORTED */
+#define LOST	  (-2LL) /* GPU_IS_LOST */
+#define NA	  (-3LL) /* process memory not available */
 
-struct proc { unsigned int pid; long long mem; };
+struct proc {
+	unsigned int pid;
+	long long mem;
+};
 struct gpu {
 	unsigned int index;
 	char uuid[128];
@@ -44,20 +47,28 @@ static int init_error;
 
 static long long metric(const char *s)
 {
-	if (!strcmp(s, "NS")) return NS;
-	if (!strcmp(s, "LOST")) return LOST;
-	if (!strcmp(s, "NA")) return NA;
+	if (!strcmp(s, "NS"))
+		return NS;
+	if (!strcmp(s, "LOST"))
+		return LOST;
+	if (!strcmp(s, "NA"))
+		return NA;
 	return strtoll(s, NULL, 10);
 }
 
 static void parse_procs(struct gpu *g, char *list)
 {
-	if (!strcmp(list, "NS")) { g->procs_ns = 1; return; }
-	if (!strcmp(list, "-")) return;
+	if (!strcmp(list, "NS")) {
+		g->procs_ns = 1;
+		return;
+	}
+	if (!strcmp(list, "-"))
+		return;
 	for (char *save = NULL, *item = strtok_r(list, ",", &save); item && g->nprocs < MAX_PROCS;
 	     item = strtok_r(NULL, ",", &save)) {
 		char *colon = strchr(item, ':');
-		if (!colon) continue;
+		if (!colon)
+			continue;
 		*colon = 0;
 		g->procs[g->nprocs].pid = (unsigned int)strtoul(item, NULL, 10);
 		g->procs[g->nprocs].mem = metric(colon + 1);
@@ -72,23 +83,33 @@ static void load(void)
 	init_error = 0;
 	const char *path = getenv("RW_FAKE_NVML_SCRIPT");
 	FILE *f = path ? fopen(path, "r") : NULL;
-	if (!f) return;
+	if (!f)
+		return;
 	static char line[8192];
 	while (fgets(line, sizeof(line), f)) {
 		char uuid[128], u[32], mu[32], used[32], total[32], power[32], temp[32], procs[8000];
 		unsigned int index;
 		int code;
-		if (line[0] == '#' || line[0] == '\n') continue;
-		if (sscanf(line, "init_error %d", &code) == 1) { init_error = code; continue; }
-		if (ngpus == MAX_GPUS) break;
-		if (sscanf(line, "%u %127s %31s %31s %31s %31s %31s %31s %7999s", &index, uuid, u, mu, used,
-			   total, power, temp, procs) != 9) continue;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "init_error %d", &code) == 1) {
+			init_error = code;
+			continue;
+		}
+		if (ngpus == MAX_GPUS)
+			break;
+		if (sscanf(line, "%u %127s %31s %31s %31s %31s %31s %31s %7999s", &index, uuid, u, mu, used, total,
+			   power, temp, procs) != 9)
+			continue;
 		struct gpu *g = &gpus[ngpus++];
 		g->index = index;
 		snprintf(g->uuid, sizeof(g->uuid), "%s", uuid);
-		g->util = metric(u); g->mem_util = metric(mu);
-		g->used = metric(used); g->total = metric(total);
-		g->power = metric(power); g->temp = metric(temp);
+		g->util = metric(u);
+		g->mem_util = metric(mu);
+		g->used = metric(used);
+		g->total = metric(total);
+		g->power = metric(power);
+		g->temp = metric(temp);
 		parse_procs(g, procs);
 	}
 	fclose(f);
@@ -96,34 +117,68 @@ static void load(void)
 
 typedef int nvmlReturn_t;
 typedef struct gpu *nvmlDevice_t;
-typedef struct { unsigned int gpu, memory; } nvmlUtilization_t;
-typedef struct { unsigned long long total, free, used; } nvmlMemory_t;
-typedef struct { unsigned int pid; unsigned long long usedGpuMemory; } nvmlProcessInfo_v1_t;
-typedef struct { unsigned int pid; unsigned long long usedGpuMemory; unsigned int gpuInstanceId, computeInstanceId; } nvmlProcessInfo_v2_t;
+typedef struct {
+	unsigned int gpu, memory;
+} nvmlUtilization_t;
+typedef struct {
+	unsigned long long total, free, used;
+} nvmlMemory_t;
+typedef struct {
+	unsigned int pid;
+	unsigned long long usedGpuMemory;
+} nvmlProcessInfo_v1_t;
+typedef struct {
+	unsigned int pid;
+	unsigned long long usedGpuMemory;
+	unsigned int gpuInstanceId, computeInstanceId;
+} nvmlProcessInfo_v2_t;
 
-static nvmlReturn_t status_of(long long v) { return v == NS ? 3 : v == LOST ? 15 : 0; }
+static nvmlReturn_t status_of(long long v)
+{
+	return v == NS ? 3 : v == LOST ? 15 : 0;
+}
 
-nvmlReturn_t nvmlInit_v2(void) { load(); return init_error; }
-nvmlReturn_t nvmlShutdown(void) { return 0; }
+nvmlReturn_t nvmlInit_v2(void)
+{
+	load();
+	return init_error;
+}
+nvmlReturn_t nvmlShutdown(void)
+{
+	return 0;
+}
 
 const char *nvmlErrorString(nvmlReturn_t r)
 {
 	switch (r) {
-	case 0: return "Success";
-	case 2: return "Invalid Argument";
-	case 3: return "Not Supported";
-	case 7: return "Insufficient Size";
-	case 9: return "Driver Not Loaded";
-	case 15: return "GPU is lost";
-	default: return "Unknown Error";
+	case 0:
+		return "Success";
+	case 2:
+		return "Invalid Argument";
+	case 3:
+		return "Not Supported";
+	case 7:
+		return "Insufficient Size";
+	case 9:
+		return "Driver Not Loaded";
+	case 15:
+		return "GPU is lost";
+	default:
+		return "Unknown Error";
 	}
 }
 
-nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *count) { load(); *count = ngpus; return 0; }
+nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *count)
+{
+	load();
+	*count = ngpus;
+	return 0;
+}
 
 nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *device)
 {
-	if (index >= ngpus) return 2;
+	if (index >= ngpus)
+		return 2;
 	*device = &gpus[index];
 	return 0;
 }
@@ -131,7 +186,8 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *dev
 #ifndef OMIT_UUID
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *uuid, unsigned int length)
 {
-	if (strlen(d->uuid) + 1 > length) return 7;
+	if (strlen(d->uuid) + 1 > length)
+		return 7;
 	strcpy(uuid, d->uuid);
 	return 0;
 }
@@ -139,7 +195,8 @@ nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *uuid, unsigned int length)
 
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u)
 {
-	if (status_of(d->util)) return status_of(d->util);
+	if (status_of(d->util))
+		return status_of(d->util);
 	u->gpu = (unsigned int)d->util;
 	u->memory = d->mem_util < 0 ? 0 : (unsigned int)d->mem_util;
 	return 0;
@@ -147,7 +204,8 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u)
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m)
 {
-	if (status_of(d->used)) return status_of(d->used);
+	if (status_of(d->used))
+		return status_of(d->used);
 	m->total = (unsigned long long)d->total;
 	m->used = (unsigned long long)d->used;
 	m->free = m->total - m->used;
@@ -156,40 +214,49 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t d, nvmlMemory_t *m)
 
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned int *mw)
 {
-	if (status_of(d->power)) return status_of(d->power);
+	if (status_of(d->power))
+		return status_of(d->power);
 	*mw = (unsigned int)d->power;
 	return 0;
 }
 
 nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t d, int sensor, unsigned int *c)
 {
-	if (sensor != 0) return 2; /* only NVML_TEMPERATURE_GPU */
-	if (status_of(d->temp)) return status_of(d->temp);
+	if (sensor != 0)
+		return 2; /* only NVML_TEMPERATURE_GPU */
+	if (status_of(d->temp))
+		return status_of(d->temp);
 	*c = (unsigned int)d->temp;
 	return 0;
 }
 
 /* NVML's sizing protocol: too small a buffer answers INSUFFICIENT_SIZE with the
  * count needed. Entries are written with the struct of the exported version. */
-#define FILL_PROCESSES(type)                                                   \
-	if (d->procs_ns) return 3;                                             \
-	if (*count < d->nprocs) { *count = d->nprocs; return 7; }              \
-	type *out = infos;                                                     \
-	for (unsigned int i = 0; i < d->nprocs; i++) {                         \
-		memset(&out[i], 0xAB, sizeof(out[i])); /* junk in unread fields */ \
-		out[i].pid = d->procs[i].pid;                                  \
+#define FILL_PROCESSES(type)                                                                                \
+	if (d->procs_ns)                                                                                    \
+		return 3;                                                                                   \
+	if (*count < d->nprocs) {                                                                           \
+		*count = d->nprocs;                                                                         \
+		return 7;                                                                                   \
+	}                                                                                                   \
+	type *out = infos;                                                                                  \
+	for (unsigned int i = 0; i < d->nprocs; i++) {                                                      \
+		memset(&out[i], 0xAB, sizeof(out[i])); /* junk in unread fields */                          \
+		out[i].pid = d->procs[i].pid;                                                               \
 		out[i].usedGpuMemory = d->procs[i].mem == NA ? ~0ULL : (unsigned long long)d->procs[i].mem; \
-	}                                                                      \
-	*count = d->nprocs;                                                    \
+	}                                                                                                   \
+	*count = d->nprocs;                                                                                 \
 	return 0;
 
 #if PROCESS_API == 3
-nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *count, void *infos)
-{ FILL_PROCESSES(nvmlProcessInfo_v2_t) }
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *count,
+						     void *infos){FILL_PROCESSES(nvmlProcessInfo_v2_t)}
 #elif PROCESS_API == 2
-nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *count, void *infos)
-{ FILL_PROCESSES(nvmlProcessInfo_v2_t) }
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t d, unsigned int *count,
+						     void *infos){FILL_PROCESSES(nvmlProcessInfo_v2_t)}
 #else
 nvmlReturn_t nvmlDeviceGetComputeRunningProcesses(nvmlDevice_t d, unsigned int *count, void *infos)
-{ FILL_PROCESSES(nvmlProcessInfo_v1_t) }
+{
+	FILL_PROCESSES(nvmlProcessInfo_v1_t)
+}
 #endif

@@ -16,8 +16,9 @@ final class FakeAlertTransport: AlertTransport {
         static let ok = Answer.status(204)
         /// Discord's per-route 429: retry_after in the body.
         static func rateLimited(_ seconds: Double) -> Answer {
-            .status(429, headers: ["retry-after": String(Int(seconds.rounded(.up)))],
-                    body: #"{"message":"You are being rate limited.","retry_after":\#(seconds),"global":false}"#)
+            .status(
+                429, headers: ["retry-after": String(Int(seconds.rounded(.up)))],
+                body: #"{"message":"You are being rate limited.","retry_after":\#(seconds),"global":false}"#)
         }
         /// Discord's global 429 (the whole bot or IP), flagged in the headers.
         static func globallyLimited(_ seconds: Double) -> Answer {
@@ -70,11 +71,13 @@ final class FakeAlertTransport: AlertTransport {
             return TransportResponse(status: status, headers: headers, body: Array(body.utf8))
         case .timeout:
             // curl's text for CURLE_OPERATION_TIMEDOUT, with the URL as curl would never put it (redaction check).
-            throw HTTPPoster.Failure(description: "Operation timed out after 15000 milliseconds with 0 bytes received from \(url)")
+            throw HTTPPoster.Failure(
+                description: "Operation timed out after 15000 milliseconds with 0 bytes received from \(url)")
         case .reset:
             throw HTTPPoster.Failure(description: "Recv failure: Connection reset by peer")
         case .refused:
-            throw HTTPPoster.Failure(description: "Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server")
+            throw HTTPPoster.Failure(
+                description: "Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server")
         }
     }
 
