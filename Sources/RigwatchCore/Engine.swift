@@ -24,6 +24,13 @@ public struct DetectionContext {
 public protocol Detector: AnyObject {
     var name: String { get }
     func observe(_ event: Event, context: DetectionContext) -> [Alert]
+    /// Takes the parts of new settings it uses (SIGHUP), between events, keeping its
+    /// state. The default ignores them all (a detector with nothing to configure).
+    func apply(_ settings: DetectorSettings)
+}
+
+extension Detector {
+    public func apply(_ settings: DetectorSettings) {}
 }
 
 public struct EngineConfig: Sendable, Equatable {
@@ -83,7 +90,24 @@ public final class Engine {
         return detectors
     }
 
-    /// The detectors of a given type, e.g. to swap a policy on reload.
+    /// The detectors every engine runs, built from one `DetectorSettings`.
+    public static func standardDetectors(
+        _ settings: DetectorSettings, userNames: [UInt32: String] = [:]
+    )
+        -> [Detector]
+    {
+        standardDetectors(
+            policies: settings.policies, abuse: settings.abuse, userNames: userNames, network: settings.network,
+            mining: settings.mining, files: settings.files, tamper: settings.tamper)
+    }
+
+    /// New settings for every detector (SIGHUP); each takes the parts it uses and
+    /// keeps its state. Called between events, on the engine's thread.
+    public func apply(_ settings: DetectorSettings) {
+        for detector in detectors { detector.apply(settings) }
+    }
+
+    /// The detectors of a given type, e.g. to read the policy in force.
     public func detectors<T: Detector>(of type: T.Type) -> [T] {
         detectors.compactMap { $0 as? T }
     }

@@ -62,27 +62,43 @@ func makeEngine(
     _ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil, gpuSampled: Bool = true,
     hostMountNamespace: UInt32? = nil
 ) throws -> Engine {
-    let policies = try buildPolicies(settings, watched: watched)
+    let detectors = try exitOnPolicyError {
+        try detectorSettings(
+            settings, watched: watched, sensorPid: sensorPid, gpuSampled: gpuSampled,
+            hostMountNamespace: hostMountNamespace)
+    }
+    let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
+    let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
+    return Engine(config: config, detectors: Engine.standardDetectors(detectors, userNames: names))
+}
+
+/// Every detector's settings from the configuration: what `makeEngine` builds the
+/// engine with and what `ConfigReloader` applies on SIGHUP. Policy errors are thrown
+/// (`PolicyBuilder.BuildError`); allowlist host names that do not resolve are warnings.
+/// `sensorPid`: protected by the argument-abuse rules (nil: none, e.g. replay).
+/// `gpuSampled`: whether the mining detector is to expect GPU samples (a property
+/// of this host, not of the file). `hostMountNamespace`: see `makeEngine`.
+func detectorSettings(
+    _ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32?, gpuSampled: Bool,
+    hostMountNamespace: UInt32?
+) throws -> DetectorSettings {
+    let policies = try PolicyBuilder.build(settings.policy, watched: watched)
     var abuse: ArgumentAbuseRules?
     if settings.policy.abuseRules {
         var rules = ArgumentAbuseRules()
         if let sensorPid { rules.sensorPids = [sensorPid] }
         abuse = rules
     }
-    let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
-    let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
-    return Engine(
-        config: config,
-        detectors: Engine.standardDetectors(
-            policies: policies, abuse: abuse, userNames: names,
-            network: networkSettings(settings),
-            mining: settings.mining.settings.map {
-                var m = $0
-                m.expectGPU = gpuSampled
-                return m
-            },
-            files: settings.files.settings(hostMountNamespace: hostMountNamespace),
-            tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds)))))
+    return DetectorSettings(
+        policies: policies, abuse: abuse,
+        network: networkSettings(settings),
+        mining: settings.mining.settings.map {
+            var m = $0
+            m.expectGPU = gpuSampled
+            return m
+        },
+        files: settings.files.settings(hostMountNamespace: hostMountNamespace),
+        tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds))))
 }
 
 /// The network detectors' settings, host names in allowlists resolved now; a name
@@ -94,8 +110,13 @@ func networkSettings(_ settings: RigwatchConfig) -> NetworkSettings {
 }
 
 func buildPolicies(_ settings: RigwatchConfig, watched: [WatchedUser]) throws -> PolicySet {
+    try exitOnPolicyError { try PolicyBuilder.build(settings.policy, watched: watched) }
+}
+
+/// A policy error is reported with its file and line and ends the command (exit 2).
+private func exitOnPolicyError<T>(_ body: () throws -> T) throws -> T {
     do {
-        return try PolicyBuilder.build(settings.policy, watched: watched)
+        return try body()
     } catch let error as PolicyBuilder.BuildError {
         Log.error("invalid policy: \(error)")
         throw ExitCode(2)

@@ -64,34 +64,17 @@ final class ConfigReloader {
         let next = plan.config
 
         // 1. Build everything that can fail; nothing runs differently yet.
-        let policies = try PolicyBuilder.build(next.policy, watched: watched)
-        let network = networkSettings(next)  // names that do not resolve are warnings
+        // Policy errors throw; allowlist names that do not resolve are warnings.
+        let detectors = try detectorSettings(
+            next, watched: watched, sensorPid: UInt32(getpid()), gpuSampled: gpu != nil,
+            hostMountNamespace: hostMountNamespace)
         let before = router.settings
         let delivery = try router.prepare(alertRouterSettings(next, host: before.host))
 
         // 2. Apply: nothing below can fail.
-        for detector in engine.detectors(of: PrivilegedExecDetector.self) {
-            detector.replacePolicies(policies)
-            if next.policy.abuseRules != running.policy.abuseRules { detector.abuse = argumentAbuseRules(next.policy) }
-        }
-        for detector in engine.detectors(of: ExfiltrationDetector.self) {
-            detector.replaceSettings(network.exfiltration)
-        }
-        for detector in engine.detectors(of: WatchedOutboundDetector.self) {
-            detector.replaceSettings(network.watchedOutbound)
-        }
-        if var mining = next.mining.settings {
-            for detector in engine.detectors(of: MiningDetector.self) {
-                mining.expectGPU = detector.settings.expectGPU  // a property of this host, not of the file
-                detector.replaceSettings(mining)
-            }
-        }
-        if let files = next.files.settings(hostMountNamespace: hostMountNamespace) {
-            for detector in engine.detectors(of: FileChangeDetector.self) { detector.replaceSettings(files) }
-            if files.watchedPaths != running.files.paths { sensorControl?.requestWatchedPaths(files.watchedPaths) }
-        }
-        if let tamper = next.tamper.settings(repeatWindowSeconds: UInt64(max(1, next.alerts.dedupWindowSeconds))) {
-            for detector in engine.detectors(of: TamperDetector.self) { detector.replaceSettings(tamper) }
+        engine.apply(detectors)  // each detector takes its part; a part that is off stays as it runs
+        if let files = detectors.files, files.watchedPaths != running.files.paths {
+            sensorControl?.requestWatchedPaths(files.watchedPaths)
         }
         gpu?.setInterval(Double(next.mining.gpuIntervalSeconds))
         router.commit(delivery)
@@ -99,7 +82,9 @@ final class ConfigReloader {
         running = next
 
         // 3. Say what changed.
-        Log.info("SIGHUP: reloaded policy \(policies.name): \(policies.ruleCount) rules")
+        if let policies = detectors.policies {
+            Log.info("SIGHUP: reloaded policy \(policies.name): \(policies.ruleCount) rules")
+        }
         if !plan.applied.isEmpty {
             Log.info("SIGHUP: applied " + plan.applied.map(\.description).joined(separator: "; "))
         }
@@ -110,12 +95,4 @@ final class ConfigReloader {
             Log.warning("SIGHUP: \(change.key) changed (\(change.before) → \(change.after)); that takes a restart")
         }
     }
-}
-
-/// The argument-abuse rules as `run` builds them: the sensor's own pid is protected.
-func argumentAbuseRules(_ policy: PolicyConfig, sensorPid: UInt32 = UInt32(getpid())) -> ArgumentAbuseRules? {
-    guard policy.abuseRules else { return nil }
-    var rules = ArgumentAbuseRules()
-    rules.sensorPids = [sensorPid]
-    return rules
 }

@@ -5,7 +5,8 @@ import XCTest
 @testable import RigwatchCore
 
 /// SIGHUP's pure parts: which keys change live and which take a restart
-/// (`ConfigReloadPlan`), and the mining detector taking new settings while it runs.
+/// (`ConfigReloadPlan`), the mining detector taking new settings while it runs, and
+/// `Engine.apply` handing every detector its part of new settings.
 final class ConfigReloadTests: XCTestCase {
     func testUnchangedConfigChangesNothing() throws {
         let running = try ConfigLoader.parse("mining:\n  extra_miner_names: [x]\n")
@@ -161,5 +162,52 @@ final class ConfigReloadTests: XCTestCase {
         detector.replaceSettings(busier)
         XCTAssertEqual(detector.openIncidentCount, 1)
         XCTAssertEqual(engine.consume(S.exec(502, miner, ts: 3 * S.second)), [])
+    }
+
+    // MARK: Engine.apply
+
+    /// One `DetectorSettings` reaches every detector through the engine (no downcasts);
+    /// a nil part leaves that detector's settings as they were.
+    func testEngineApplyGivesEachDetectorItsPartAndNilPartsChangeNothing() throws {
+        let policies = try PolicyBuilder.build(PolicyConfig(), watched: [])
+        var mining = MiningSettings()
+        mining.expectGPU = false
+        let engine = Engine(
+            detectors: Engine.standardDetectors(
+                DetectorSettings(
+                    policies: policies, network: NetworkSettings(), mining: mining,
+                    files: FileWatchSettings(watchedPaths: ["/etc/sudoers"]), tamper: TamperSettings())))
+        let exec = try XCTUnwrap(engine.detectors(of: PrivilegedExecDetector.self).first)
+        let exfiltration = try XCTUnwrap(engine.detectors(of: ExfiltrationDetector.self).first)
+        let outbound = try XCTUnwrap(engine.detectors(of: WatchedOutboundDetector.self).first)
+        let miner = try XCTUnwrap(engine.detectors(of: MiningDetector.self).first)
+        let files = try XCTUnwrap(engine.detectors(of: FileChangeDetector.self).first)
+        let tamper = try XCTUnwrap(engine.detectors(of: TamperDetector.self).first)
+        XCTAssertNotNil(exec.abuse)
+
+        var network = NetworkSettings()
+        network.exfiltration.windowSeconds = 60
+        network.watchedOutbound.windowSeconds = 30
+        var busier = mining
+        busier.busyPercent = 95
+        engine.apply(
+            DetectorSettings(
+                policies: policies, abuse: nil, network: network, mining: busier,
+                files: FileWatchSettings(watchedPaths: ["/etc/shadow"]),
+                tamper: TamperSettings(repeatWindowSeconds: 5)))
+        XCTAssertNil(exec.abuse)
+        XCTAssertEqual(exfiltration.settings.windowSeconds, 60)
+        XCTAssertEqual(outbound.settings.windowSeconds, 30)
+        XCTAssertEqual(miner.settings, busier)
+        XCTAssertEqual(files.settings.watchedPaths, ["/etc/shadow"])
+        XCTAssertEqual(tamper.settings.repeatWindowSeconds, 5)
+
+        engine.apply(DetectorSettings())  // every part nil (the abuse rules' default needs a policy)
+        XCTAssertNil(exec.abuse)
+        XCTAssertEqual(exfiltration.settings.windowSeconds, 60)
+        XCTAssertEqual(outbound.settings.windowSeconds, 30)
+        XCTAssertEqual(miner.settings, busier)
+        XCTAssertEqual(files.settings.watchedPaths, ["/etc/shadow"])
+        XCTAssertEqual(tamper.settings.repeatWindowSeconds, 5)
     }
 }

@@ -33,6 +33,10 @@ public final class FileChangeDetector: Detector {
         watchedPaths = Self.entries(settings)
     }
 
+    public func apply(_ settings: DetectorSettings) {
+        if let files = settings.files { replaceSettings(files) }
+    }
+
     private static func entries(_ settings: FileWatchSettings) -> [[UInt8]] {
         WatchedPath.normalisedList(settings.watchedPaths).map { Array($0.utf8) }
     }

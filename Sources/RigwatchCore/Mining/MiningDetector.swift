@@ -64,6 +64,10 @@ public final class MiningDetector: Detector {
         judge = GPUIdleJudge(settings: settings)
     }
 
+    public func apply(_ settings: DetectorSettings) {
+        if let mining = settings.mining { replaceSettings(mining) }
+    }
+
     /// Incidents not yet over.
     public var openIncidentCount: Int { incidents.values.filter { !isOver($0) }.count }
 

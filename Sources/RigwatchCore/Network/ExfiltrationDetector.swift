@@ -42,6 +42,10 @@ public final class ExfiltrationDetector: Detector {
         allowlist = settings.allowlist
     }
 
+    public func apply(_ settings: DetectorSettings) {
+        if let network = settings.network { replaceSettings(network.exfiltration) }
+    }
+
     private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {

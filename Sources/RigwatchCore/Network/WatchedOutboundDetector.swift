@@ -29,6 +29,10 @@ public final class WatchedOutboundDetector: Detector {
         allowlist = settings.allowlist
     }
 
+    public func apply(_ settings: DetectorSettings) {
+        if let network = settings.network { replaceSettings(network.watchedOutbound) }
+    }
+
     private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {

@@ -48,6 +48,13 @@ public final class PrivilegedExecDetector: Detector {
     /// Swaps in a new policy (SIGHUP); process states are kept.
     public func replacePolicies(_ policies: PolicySet) { self.policies = policies }
 
+    /// The new policy and argument-abuse rules; without a policy both stay.
+    public func apply(_ settings: DetectorSettings) {
+        guard let policies = settings.policies else { return }
+        replacePolicies(policies)
+        abuse = settings.abuse
+    }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .fork(let e):

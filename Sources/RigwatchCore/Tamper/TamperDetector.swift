@@ -20,6 +20,10 @@ public final class TamperDetector: Detector {
 
     public func replaceSettings(_ settings: TamperSettings) { self.settings = settings }
 
+    public func apply(_ settings: DetectorSettings) {
+        if let tamper = settings.tamper { replaceSettings(tamper) }
+    }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .tamper(let e):
