@@ -111,7 +111,9 @@ final class ServiceLifecycleTests: XCTestCase {
             """
         try reloaded.write(toFile: configPath, atomically: true, encoding: .utf8)
         sensor.signal(SIGHUP)
-        try sensor.waitForStderr("SIGHUP: alerts now go to")
+        // The restart-only warning is the reload's last line: wait for it, not an earlier one.
+        try sensor.waitForStderr("that takes a restart")
+        XCTAssertTrue(sensor.stderrText.contains("SIGHUP: alerts now go to"), sensor.stderrText)
         XCTAssertTrue(sensor.stderrText.contains("mining.extra_miner_names [] → [rwhupminer]"), sensor.stderrText)
         XCTAssertTrue(sensor.stderrText.contains("alerts.storm_per_rule 20 → 5"), sensor.stderrText)
         XCTAssertTrue(
