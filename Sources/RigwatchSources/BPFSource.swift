@@ -284,7 +284,7 @@ public final class BPFSource {
     @discardableResult
     public func snapshotNetwork() -> Int {
         guard let sensor else { return 0 }
-        return Int(rw_sensor_net_snapshot(sensor, BootClock.nowNs()))
+        return Int(rw_sensor_net_snapshot(sensor, SystemClock.bootNowNs()))
     }
 
     /// Events the kernel could not queue because the ring buffer was full, since load.

@@ -33,11 +33,3 @@ public struct SystemClock: TimeSource {
     /// Wall-clock ns minus boot-clock ns now: add it to an event time to get wall time.
     public static func wallOffsetNs() -> Int64 { SystemClock().wallOffsetNs() }
 }
-
-/// The older spelling, kept while callers move to `SystemClock` (its `wallNowNs`
-/// reads CLOCK_REALTIME, not the boot clock its name says).
-public enum BootClock {
-    public static func nowNs() -> UInt64 { SystemClock.bootNowNs() }
-    public static func wallOffsetNs() -> Int64 { SystemClock.wallOffsetNs() }
-    public static func wallNowNs() -> Int64 { SystemClock.wallNowNs() }
-}

@@ -61,7 +61,7 @@ final class GPUSampling {
             lock.unlock()
             if done { return }
             var records: [[UInt8]] = []
-            sampler.sample(nowNs: BootClock.nowNs()) { records.append(Array($0)) }
+            sampler.sample(nowNs: SystemClock.bootNowNs()) { records.append(Array($0)) }
             if let error = sampler.lastError, error != lastError {
                 Log.warning("GPU sampling: \(error)")
                 lastError = error

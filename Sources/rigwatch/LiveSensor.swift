@@ -103,7 +103,8 @@ struct LiveSensor {
                 lastDropCheck = now
                 let drops = source.drops()
                 if drops > reportedDrops {
-                    sink.drops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
+                    sink.drops(
+                        DropsEvent(timestampNs: SystemClock.bootNowNs(), lost: drops - reportedDrops, total: drops))
                     reportedDrops = drops
                 }
             }
@@ -113,7 +114,7 @@ struct LiveSensor {
         sink.afterPoll()
         let drops = source.drops()
         if drops > reportedDrops {
-            sink.drops(DropsEvent(timestampNs: BootClock.nowNs(), lost: drops - reportedDrops, total: drops))
+            sink.drops(DropsEvent(timestampNs: SystemClock.bootNowNs(), lost: drops - reportedDrops, total: drops))
         }
         if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
         return (drops, Date().timeIntervalSince(start))

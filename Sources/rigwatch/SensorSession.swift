@@ -50,7 +50,7 @@ final class SensorSession {
         }
         pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents)
         router = try makeAlertRouter(settings)
-        wallOffset = BootClock.wallOffsetNs()
+        wallOffset = SystemClock.wallOffsetNs()
         health = ServiceHealth(
             config: settings.service, router: router,
             source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))

@@ -77,7 +77,7 @@ final class ServiceHealth {
     /// Raises one of the sensor's own alerts through the router, counted like the engine's.
     func raise(_ alert: Alert) {
         countAlert(alert)
-        router.submit(alert, eventWallNs: BootClock.wallNowNs())
+        router.submit(alert, eventWallNs: SystemClock.wallNowNs())
     }
 
     /// From `afterPoll`: the files every interval, the heartbeat when due.
@@ -88,7 +88,7 @@ final class ServiceHealth {
                     uptimeSeconds: now - startedAt, events: eventsTotal - lastBeat.events,
                     drops: kernelDrops - lastBeat.drops, alerts: alertsTotal - lastBeat.alerts)
                 lastBeat = (eventsTotal, kernelDrops, alertsTotal)
-                raise(ServiceAlerts.heartbeat(host: host, since: since, bootNs: BootClock.nowNs()))
+                raise(ServiceAlerts.heartbeat(host: host, since: since, bootNs: SystemClock.bootNowNs()))
             }
             heartbeat = schedule
         }
@@ -102,7 +102,7 @@ final class ServiceHealth {
         guard heartbeatOn, signal != 0 else { return }
         raise(
             ServiceAlerts.stopping(
-                host: host, signal: signal, uptimeSeconds: now - startedAt, bootNs: BootClock.nowNs()))
+                host: host, signal: signal, uptimeSeconds: now - startedAt, bootNs: SystemClock.bootNowNs()))
     }
 
     /// Writes the state file and the metrics file. `stopReason` non-nil: the last write, after a clean stop.

@@ -53,7 +53,7 @@ public final class AuditSource {
         var a = AuditEventAssembler.Options()
         a.watchedUids = Set(options.watchedUids)
         a.argsCap = options.argsCap
-        a.wallMinusBootNs = BootClock.wallOffsetNs()
+        a.wallMinusBootNs = SystemClock.wallOffsetNs()
         assembler = AuditEventAssembler(options: a, cgroupOf: { CgroupLookup.id(of: $0) })
     }
 
