@@ -29,21 +29,23 @@ let package = Package(
         .systemLibrary(name: "CAudit", pkgConfig: "audit", providers: [.apt(["libaudit-dev"])]),
         // zlib (zlib1g-dev), for the spool's CRC-32; CBPF links it already.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        // Pure logic: events, decoding, process table, engine. No I/O.
+        // Pure logic: events, ABI decoding, process table, engine, detectors, the alert model. No I/O.
         .target(name: "RigwatchCore", dependencies: ["CRigwatchABI"]),
-        // The file-writing loops the writers share (write-all, atomic replace): I/O, so not in Core.
-        .target(name: "RigwatchIO"),
-        // The YAML configuration file, parsed with positions for clear errors.
+        // The host's I/O primitives the other targets share: write-all, atomic replace, the system clock.
+        .target(name: "RigwatchIO", dependencies: ["RigwatchCore"]),
+        // The configuration: its model, the YAML file parsed with positions for clear errors, the reload plan.
         .target(name: "RigwatchConfig", dependencies: ["RigwatchCore", .product(name: "Yams", package: "Yams")]),
         // Event sources: the BPF ring buffer, /proc seeding, trace files.
         .target(name: "RigwatchSources", dependencies: ["RigwatchCore", "RigwatchIO", "CBPF", "CNVML", "CAudit"]),
         // Alert delivery: router, dedup, durable spool, Discord (libcurl), JSON Lines log.
         .target(name: "RigwatchAlerts", dependencies: ["RigwatchCore", "RigwatchIO", "CZlib", "CCurl"]),
+        // The host service: install plan and unit, instance lock, sd_notify, state file, status, metrics.
+        .target(name: "RigwatchService", dependencies: ["RigwatchCore", "RigwatchConfig", "RigwatchIO"]),
         .executableTarget(
             name: "rigwatch",
             dependencies: [
-                "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts", "RigwatchIO",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts", "RigwatchService",
+                "RigwatchIO", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Runs sensor helpers in the kernel with BPF_PROG_TEST_RUN; test targets only.
@@ -57,14 +59,37 @@ let package = Package(
         .executableTarget(
             name: "rigwatch-bench",
             dependencies: ["RigwatchCore", "RigwatchSources", "RigwatchConfig", "CAllocCounter"]),
+        // Shared by the test targets: scenario builders, fakes (clock, transport, notify
+        // socket) and where the fixtures are.
+        .target(
+            name: "RigwatchTestSupport", dependencies: ["RigwatchCore", "RigwatchAlerts"],
+            path: "Tests/RigwatchTestSupport"),
+        // One test target per module; each may read its inputs through the modules before it.
         .testTarget(
             name: "RigwatchCoreTests",
-            dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources", "RigwatchAlerts"]),
+            dependencies: ["RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchSources", "RigwatchTestSupport"]),
+        .testTarget(
+            name: "RigwatchConfigTests", dependencies: ["RigwatchConfig", "RigwatchCore", "RigwatchTestSupport"]),
+        .testTarget(
+            name: "RigwatchSourcesTests",
+            dependencies: ["RigwatchSources", "RigwatchCore", "CRigwatchABI", "RigwatchConfig", "RigwatchTestSupport"]),
+        .testTarget(
+            name: "RigwatchAlertsTests",
+            dependencies: ["RigwatchAlerts", "RigwatchCore", "RigwatchIO", "RigwatchTestSupport"]),
+        .testTarget(
+            name: "RigwatchServiceTests",
+            dependencies: [
+                "RigwatchService", "RigwatchCore", "RigwatchConfig", "RigwatchIO", "RigwatchTestSupport",
+            ]),
+        // The built binary, real kernels, real sudo, real HTTP: needs root (fails in CI without it).
         .testTarget(
             name: "RigwatchIntegrationTests",
-            dependencies: ["CBPFTestSupport", "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts"]),
+            dependencies: [
+                "CBPFTestSupport", "RigwatchCore", "RigwatchSources", "RigwatchConfig", "RigwatchAlerts",
+                "RigwatchService", "RigwatchIO", "RigwatchTestSupport",
+            ]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )
 
 // Compiler warnings are errors in this package's own targets (not in its dependencies).

@@ -6,7 +6,11 @@ import RigwatchCore
 /// appends to an in-memory inbox under a lock; one router thread writes the
 /// alert log, folds duplicates and storms, appends to the durable spool, and
 /// delivers the spool to Discord in order, honouring its rate limits.
-public final class AlertRouter {
+///
+/// `@unchecked Sendable`: the engine thread and the router thread share it; every
+/// field either thread touches is read and written under `condition`, the rest
+/// belongs to the router thread alone.
+public final class AlertRouter: @unchecked Sendable {
     public struct Settings {
         public var host: String
         public var sensorVersion: String

@@ -23,7 +23,8 @@ public struct TransportResponse {
 
 /// Makes the transport for a router's timeouts and user agent: at start, and
 /// again when a reload adds a webhook or changes the timeouts.
-public typealias AlertTransportFactory = (_ connectTimeoutMs: Int, _ totalTimeoutMs: Int, _ userAgent: String) ->
+public typealias AlertTransportFactory =
+    @Sendable (_ connectTimeoutMs: Int, _ totalTimeoutMs: Int, _ userAgent: String) ->
     AlertTransport
 
 extension HTTPPoster: AlertTransport {

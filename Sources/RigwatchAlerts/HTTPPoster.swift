@@ -93,7 +93,7 @@ public final class HTTPPoster {
         rw_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, nil)
         rw_curl_set_pointer(handle, CURLOPT_POSTFIELDS, nil)
         guard code == CURLE_OK else {
-            let detail = String(cString: errorBuffer)
+            let detail = String(nulTerminated: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
             throw Failure(description: WebhookURL.redact(text))
         }

@@ -3,10 +3,10 @@ import Foundation
 import RigwatchCore
 import Yams
 
-/// Parses the YAML configuration into `RigwatchConfig`: unknown keys and wrong
+/// Parses the YAML configuration into `SensorConfig`: unknown keys and wrong
 /// types are errors with line numbers; absent keys keep their defaults.
 public enum ConfigLoader {
-    public static func load(path: String) throws -> RigwatchConfig {
+    public static func load(path: String) throws -> SensorConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, line: 0, column: 0, message: "cannot read the file")
         }
@@ -16,7 +16,7 @@ public enum ConfigLoader {
         return try parse(text, file: path)
     }
 
-    public static func parse(_ text: String, file: String = "<config>") throws -> RigwatchConfig {
+    public static func parse(_ text: String, file: String = "<config>") throws -> SensorConfig {
         let nodes = YAMLNodes(file: file)
         let root: Node?
         do {
@@ -24,7 +24,7 @@ public enum ConfigLoader {
         } catch let error as YamlError {
             throw syntaxError(error, file: file)
         }
-        var config = RigwatchConfig()
+        var config = SensorConfig()
         guard let root, root != Node("") else { return config }  // an empty file is all defaults
         for (key, value) in try nodes.mapping(
             root, at: "",

@@ -1,6 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
-// SPDX-License-Identifier: Apache-2.0
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

@@ -14,6 +14,9 @@ public struct DetectionContext {
     /// Recent destinations of each process (connects and byte snapshots), after the event was applied.
     public var networkContacts: NetworkContacts { engine.networkContacts }
 
+    /// A watched user's name, nil for any other uid.
+    public func userName(_ uid: UInt32) -> String? { engine.config.userNames[uid] }
+
     /// The process and its ancestors as alerts show them.
     public func chain(of tgid: UInt32) -> [ProcessSummary] {
         processes.chain(of: tgid).map(ProcessSummary.init)
@@ -35,11 +38,21 @@ extension Detector {
 
 public struct EngineConfig: Sendable, Equatable {
     public var watchedUids: [UInt32]
+    /// The watched users' names, as alerts show them ("vastai_kaalia (uid 1001)").
+    public var userNames: [UInt32: String]
     public var processTableCapacity: Int
 
-    public init(watchedUids: [UInt32] = [], processTableCapacity: Int = 65_536) {
+    public init(watchedUids: [UInt32] = [], userNames: [UInt32: String] = [:], processTableCapacity: Int = 65_536) {
         self.watchedUids = watchedUids
+        self.userNames = userNames
         self.processTableCapacity = processTableCapacity
+    }
+
+    public init(watchedUsers: [WatchedUser], processTableCapacity: Int = 65_536) {
+        self.init(
+            watchedUids: watchedUsers.map(\.uid),
+            userNames: Dictionary(watchedUsers.map { ($0.uid, $0.name) }, uniquingKeysWith: { first, _ in first }),
+            processTableCapacity: processTableCapacity)
     }
 }
 
@@ -65,39 +78,34 @@ public final class Engine {
     /// file changes raise nothing; without tamper settings neither do tamper and
     /// integrity events.
     public static func standardDetectors(
-        policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
-        userNames: [UInt32: String] = [:], network: NetworkSettings? = nil,
+        policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), network: NetworkSettings? = nil,
         mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
         tamper: TamperSettings? = nil
     ) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
-            detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse, userNames: userNames))
+            detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse))
         }
         if let network {
-            detectors.append(ExfiltrationDetector(settings: network.exfiltration, userNames: userNames))
-            detectors.append(WatchedOutboundDetector(settings: network.watchedOutbound, userNames: userNames))
+            detectors.append(ExfiltrationDetector(settings: network.exfiltration))
+            detectors.append(WatchedOutboundDetector(settings: network.watchedOutbound))
         }
         if let mining {
-            detectors.append(MiningDetector(settings: mining, userNames: userNames))
+            detectors.append(MiningDetector(settings: mining))
         }
         if let files {
-            detectors.append(FileChangeDetector(settings: files, userNames: userNames))
+            detectors.append(FileChangeDetector(settings: files))
         }
         if let tamper {
-            detectors.append(TamperDetector(settings: tamper, userNames: userNames))
+            detectors.append(TamperDetector(settings: tamper))
         }
         return detectors
     }
 
     /// The detectors every engine runs, built from one `DetectorSettings`.
-    public static func standardDetectors(
-        _ settings: DetectorSettings, userNames: [UInt32: String] = [:]
-    )
-        -> [Detector]
-    {
+    public static func standardDetectors(_ settings: DetectorSettings) -> [Detector] {
         standardDetectors(
-            policies: settings.policies, abuse: settings.abuse, userNames: userNames, network: settings.network,
+            policies: settings.policies, abuse: settings.abuse, network: settings.network,
             mining: settings.mining, files: settings.files, tamper: settings.tamper)
     }
 

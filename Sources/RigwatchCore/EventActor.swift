@@ -11,12 +11,12 @@ struct EventActor {
     let inWatchedLineage: Bool
     let userNames: [UInt32: String]
 
-    init(_ header: EventHeader, context: DetectionContext, userNames: [UInt32: String]) {
+    init(_ header: EventHeader, context: DetectionContext) {
         self.header = header
         let record = context.processes.lookup(header.tgid)
         programBytes = record.flatMap { $0.filename.isEmpty ? nil : $0.filename }
         inWatchedLineage = header.hasLineage && context.config.watchedUids.contains(header.lineageUid)
-        self.userNames = userNames
+        userNames = context.config.userNames
     }
 
     /// "/usr/bin/tee", else the comm and why there is nothing better.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// The two clocks rigwatch reads, named for what they read. Core only declares
 /// them: it reads no clock itself, and whoever needs the time takes a `TimeSource`
-/// (the system one is `SystemClock` in RigwatchSources; tests pass a fake).
+/// (the system one is `SystemClock` in RigwatchIO; tests pass a fake).
 public protocol TimeSource {
     /// CLOCK_BOOTTIME ns: the clock of every kernel event timestamp.
     func bootNowNs() -> UInt64

@@ -2,6 +2,7 @@
 import CBPF
 import Foundation
 import RigwatchCore
+import RigwatchIO
 
 /// The kernel sensor: loads the embedded BPF program, attaches it, and hands each
 /// ring-buffer record to a callback in place (the bytes are valid only during the call).
@@ -179,13 +180,13 @@ public final class BPFSource {
                 }
             }
         }
-        guard rc == 0, let handle else { throw Failure(message: String(cString: err)) }
+        guard rc == 0, let handle else { throw Failure(message: String(nulTerminated: err)) }
         sensor = handle
         for uid in options.watchedUids {
             guard rw_sensor_watch_uid(handle, uid, &err, err.count) == 0 else {
                 rw_sensor_destroy(handle)
                 sensor = nil
-                throw Failure(message: String(cString: err))
+                throw Failure(message: String(nulTerminated: err))
             }
         }
         do {
@@ -259,7 +260,7 @@ public final class BPFSource {
             return 0
         }
         guard rw_sensor_attach(sensor, trampoline, box.toOpaque(), &err, err.count) == 0 else {
-            throw Failure(message: String(cString: err))
+            throw Failure(message: String(nulTerminated: err))
         }
         // After attach, so a process forked during the scan is caught by the fork hook.
         if options.seedFromProc && !options.watchedUids.isEmpty {

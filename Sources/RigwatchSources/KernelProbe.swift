@@ -50,7 +50,7 @@ public struct KernelProbe {
             rw_btf_close(btf)
         } else {
             facts.btf = false
-            facts.btfError = String(cString: err)
+            facts.btfError = String(nulTerminated: err)
         }
 
         facts.ringBuffer = rw_probe_map_type("ringbuf") == 1
@@ -82,7 +82,7 @@ public struct KernelProbe {
         ] {
             err[0] = 0
             let rc = rw_probe_attach(program, &err, err.count)
-            facts.attach[probe] = rc == 0 ? .ok : AttachResult(errno: -rc, message: String(cString: err))
+            facts.attach[probe] = rc == 0 ? .ok : AttachResult(errno: -rc, message: String(nulTerminated: err))
         }
         facts.lsm = readLSM()
         return facts
@@ -137,7 +137,7 @@ public enum BPFObject {
         guard n >= 0 else {
             throw BPFSource.Failure(message: "listing the BPF object's programs: \(String(cString: strerror(-n)))")
         }
-        return String(cString: out).split(separator: "\n").compactMap { line in
+        return String(nulTerminated: out).split(separator: "\n").compactMap { line in
             let fields = line.split(separator: "\t", maxSplits: 1).map(String.init)
             return fields.count == 2 ? BPFProgramRef(fields[0], fields[1]) : nil
         }

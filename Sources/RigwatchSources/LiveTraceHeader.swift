@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import RigwatchCore
+import RigwatchIO
 
 extension TraceHeader {
     /// The header for a trace recorded on this host now.
@@ -13,7 +14,7 @@ extension TraceHeader {
             String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         return TraceHeader(
-            hostName: String(cString: name), kernelRelease: release,
+            hostName: String(nulTerminated: name), kernelRelease: release,
             bootOffsetNs: SystemClock.wallOffsetNs(), sensorVersion: sensorVersion,
             watchedUsers: watchedUids.map { WatchedUser(uid: $0, name: Users.name(of: $0) ?? String($0)) },
             startWallNs: SystemClock.wallNowNs())

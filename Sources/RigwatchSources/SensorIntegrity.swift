@@ -2,6 +2,7 @@
 import CBPF
 import Foundation
 import RigwatchCore
+import RigwatchIO
 
 /// The sensor's periodic self-check of its kernel side: are its links still
 /// attached, and do its control maps (watched uids, watched paths, its own thread
@@ -50,7 +51,7 @@ public final class SensorIntegrity {
         for index in 0..<Int32(source.attachedPrograms) {
             var name = [CChar](repeating: 0, count: 64)
             let status = rw_sensor_link_status(handle, index, &name, name.count)
-            let program = String(cString: name)
+            let program = String(nulTerminated: name)
             if status == 0 {
                 problems += report(
                     "link:\(program)", IntegrityEvent(timestampNs: now, problem: .linkDetached, name: program))
@@ -78,7 +79,7 @@ public final class SensorIntegrity {
                     same = false
                     continue
                 }
-                let path = String(cString: buffer)
+                let path = String(nulTerminated: buffer)
                 if len > 0 { found += 1 }
                 let want = Int(index) < expectedPaths.count ? expectedPaths[Int(index)] : ""
                 if path != want || Int(len) != want.utf8.count { same = false }

@@ -37,23 +37,16 @@ func benchExecStorm(count: Int) throws {
         options.wakeupBytes = wakeupBytes
         options.hooks = benchHooks
         let source = try BPFSource(options: options)
-        final class Counter: @unchecked Sendable {
-            var events = 0
-            var errors = 0
-            var stop = false
-        }
-        let counter = Counter()
+        let counter = StormCounter()
         try source.start { raw in
             if (try? EventDecoder.decode(raw)) != nil { counter.events += 1 } else { counter.errors += 1 }
         }
-        let consumer = Thread {
-            while !counter.stop { _ = try? source.poll(timeoutMs: pollMs) }
-            while ((try? source.poll(timeoutMs: 0)) ?? 0) > 0 {}
-        }
+        let consumer = PollingThread(
+            source, poll: { _ = try? $0.poll(timeoutMs: pollMs) },
+            drain: { while ((try? $0.poll(timeoutMs: 0)) ?? 0) > 0 {} })
         consumer.start()
         let t = execStorm(count)
-        counter.stop = true
-        while !consumer.isFinished { usleep(10_000) }
+        consumer.stopAndJoin()
         let drops = source.drops()
         source.close()
         return (t, counter.events, drops, counter.errors)
@@ -66,20 +59,14 @@ func benchExecStorm(count: Int) throws {
         var options = AuditSource.Options()
         options.watchedUids = [0]
         let source = try AuditSource(options: options)
-        final class Counter: @unchecked Sendable {
-            var events = 0
-            var stop = false
-        }
-        let counter = Counter()
+        let counter = StormCounter()
         try source.start { _ in counter.events += 1 }
-        let consumer = Thread {
-            while !counter.stop { _ = try? source.poll(timeoutMs: 50) }
-            for _ in 0..<20 { _ = try? source.poll(timeoutMs: 50) }
-        }
+        let consumer = PollingThread(
+            source, poll: { _ = try? $0.poll(timeoutMs: 50) },
+            drain: { source in for _ in 0..<20 { _ = try? source.poll(timeoutMs: 50) } })
         consumer.start()
         let t = execStorm(count)
-        counter.stop = true
-        while !consumer.isFinished { usleep(10_000) }
+        consumer.stopAndJoin()
         let drops = source.drops()
         source.close()
         return (t, counter.events, drops, 0)

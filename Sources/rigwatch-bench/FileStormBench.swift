@@ -43,22 +43,16 @@ func benchFileStorm(count: Int) throws {
         options.watchedPaths = paths
         options.hooks = benchHooks
         let source = try BPFSource(options: options)
-        final class Counter: @unchecked Sendable {
-            var events = 0
-            var stop = false
-        }
-        let counter = Counter()
+        let counter = StormCounter()
         try source.start { raw in
             if case .fileChange = try? EventDecoder.decode(raw) { counter.events += 1 }
         }
-        let consumer = Thread {
-            while !counter.stop { _ = try? source.poll(timeoutMs: 10) }
-            while ((try? source.poll(timeoutMs: 0)) ?? 0) > 0 {}
-        }
+        let consumer = PollingThread(
+            source, poll: { _ = try? $0.poll(timeoutMs: 10) },
+            drain: { while ((try? $0.poll(timeoutMs: 0)) ?? 0) > 0 {} })
         consumer.start()
         let t = fileStorm(count, in: dir)
-        counter.stop = true
-        while !consumer.isFinished { usleep(10_000) }
+        consumer.stopAndJoin()
         let drops = source.drops()
         source.close()
         return (t, counter.events, drops)

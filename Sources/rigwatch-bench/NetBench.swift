@@ -65,25 +65,22 @@ func benchNetwork(bytes: Int, rounds: Int = 5) throws {
         var options = BPFSource.Options()
         options.hooks = benchHooks
         let source = try BPFSource(options: options)
-        final class State: @unchecked Sendable { var stop = false }
-        let state = State()
         try source.start { raw in _ = try? EventDecoder.decode(raw) }
-        let consumer = Thread {
-            var last = Date()
-            while !state.stop {
+        var lastSnapshot = Date()
+        let consumer = PollingThread(
+            source,
+            poll: { source in
                 _ = try? source.poll(timeoutMs: 50)
-                if Date().timeIntervalSince(last) >= 1 {
+                if Date().timeIntervalSince(lastSnapshot) >= 1 {
                     source.snapshotNetwork()
-                    last = Date()
+                    lastSnapshot = Date()
                 }
-            }
-        }
+            })
         var before = rusage()
         getrusage(RUSAGE_SELF.rawValue, &before)
         consumer.start()
         watched.append(try transfer())
-        state.stop = true
-        while !consumer.isFinished { usleep(10_000) }
+        consumer.stopAndJoin()
         source.snapshotNetwork()
         var after = rusage()
         getrusage(RUSAGE_SELF.rawValue, &after)

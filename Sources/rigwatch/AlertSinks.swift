@@ -2,12 +2,15 @@
 import ArgumentParser
 import Foundation
 import RigwatchAlerts
+import RigwatchConfig
 import RigwatchCore
+import RigwatchIO
+import RigwatchService
 import RigwatchSources
 
 /// Builds the alert router from the configuration: the alert log, the spool and
 /// Discord when a webhook is set. Secret and path errors end the command (exit 2).
-func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> AlertRouter {
+func makeAlertRouter(_ settings: SensorConfig, host: String? = nil) throws -> AlertRouter {
     let routerSettings: AlertRouter.Settings
     do {
         routerSettings = try alertRouterSettings(settings, host: host ?? ProcessInfo.processInfo.hostName)
@@ -31,7 +34,7 @@ func makeAlertRouter(_ settings: RigwatchConfig, host: String? = nil) throws -> 
 
 /// The router's settings from the configuration, the webhook read now (the
 /// environment, else `alerts.discord.webhook_file`); at start and on every SIGHUP.
-func alertRouterSettings(_ settings: RigwatchConfig, host: String) throws -> AlertRouter.Settings {
+func alertRouterSettings(_ settings: SensorConfig, host: String) throws -> AlertRouter.Settings {
     let alerts = settings.alerts
     let webhook = try WebhookURL.load(environment: ProcessInfo.processInfo.environment, file: alerts.discordWebhookFile)
     var routerSettings = AlertRouter.Settings(

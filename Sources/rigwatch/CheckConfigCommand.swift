@@ -14,7 +14,7 @@ struct CheckConfigCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        let settings: RigwatchConfig
+        let settings: SensorConfig
         do {
             settings = try ConfigLoader.load(path: file)
         } catch let error as ConfigError {

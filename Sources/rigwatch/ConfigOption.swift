@@ -11,8 +11,8 @@ struct ConfigOption: ParsableArguments {
     var path: String?
 
     /// The configuration, or defaults without a file. Errors name file, line and column.
-    func load() throws -> RigwatchConfig {
-        guard let path else { return RigwatchConfig() }
+    func load() throws -> SensorConfig {
+        guard let path else { return SensorConfig() }
         do {
             return try ConfigLoader.load(path: path)
         } catch let error as ConfigError {
@@ -27,7 +27,7 @@ typealias WatchedUser = SudoersParser.WatchedUser
 /// What every command that loads the sensor does first: refuse when not root
 /// (before touching any file), read the configuration, resolve the watched users
 /// (--watch-user wins over the config's watch_users).
-func sensorSetup(_ sensor: SensorOptions, _ config: ConfigOption) throws -> (RigwatchConfig, [WatchedUser]) {
+func sensorSetup(_ sensor: SensorOptions, _ config: ConfigOption) throws -> (SensorConfig, [WatchedUser]) {
     do { try Preflight.requireRoot() } catch {
         Log.error(error.description)
         throw ExitCode(2)
@@ -59,7 +59,7 @@ func resolveUsers(_ names: [String], known: [RigwatchSources.WatchedUser] = []) 
 /// `/proc/self`: the service runs with PrivateTmp/ProtectSystem, which give it a
 /// mount namespace of its own. Nil (replay of a trace, tests): every write is judged.
 func makeEngine(
-    _ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32? = nil, gpuSampled: Bool = true,
+    _ settings: SensorConfig, watched: [WatchedUser], sensorPid: UInt32? = nil, gpuSampled: Bool = true,
     hostMountNamespace: UInt32? = nil
 ) throws -> Engine {
     let detectors = try exitOnPolicyError {
@@ -67,9 +67,8 @@ func makeEngine(
             settings, watched: watched, sensorPid: sensorPid, gpuSampled: gpuSampled,
             hostMountNamespace: hostMountNamespace)
     }
-    let config = EngineConfig(watchedUids: watched.map(\.uid), processTableCapacity: settings.processTableSize)
-    let names = Dictionary(watched.map { ($0.uid, $0.name) }, uniquingKeysWith: { a, _ in a })
-    return Engine(config: config, detectors: Engine.standardDetectors(detectors, userNames: names))
+    let config = EngineConfig(watchedUsers: watched, processTableCapacity: settings.processTableSize)
+    return Engine(config: config, detectors: Engine.standardDetectors(detectors))
 }
 
 /// Every detector's settings from the configuration: what `makeEngine` builds the
@@ -79,7 +78,7 @@ func makeEngine(
 /// `gpuSampled`: whether the mining detector is to expect GPU samples (a property
 /// of this host, not of the file). `hostMountNamespace`: see `makeEngine`.
 func detectorSettings(
-    _ settings: RigwatchConfig, watched: [WatchedUser], sensorPid: UInt32?, gpuSampled: Bool,
+    _ settings: SensorConfig, watched: [WatchedUser], sensorPid: UInt32?, gpuSampled: Bool,
     hostMountNamespace: UInt32?
 ) throws -> DetectorSettings {
     let policies = try PolicyBuilder.build(settings.policy, watched: watched)
@@ -103,13 +102,13 @@ func detectorSettings(
 
 /// The network detectors' settings, host names in allowlists resolved now; a name
 /// that does not resolve is a warning, not an error.
-func networkSettings(_ settings: RigwatchConfig) -> NetworkSettings {
+func networkSettings(_ settings: SensorConfig) -> NetworkSettings {
     let (network, warnings) = NetworkSettingsBuilder.build(settings.network)
     for warning in warnings { Log.warning(warning) }
     return network
 }
 
-func buildPolicies(_ settings: RigwatchConfig, watched: [WatchedUser]) throws -> PolicySet {
+func buildPolicies(_ settings: SensorConfig, watched: [WatchedUser]) throws -> PolicySet {
     try exitOnPolicyError { try PolicyBuilder.build(settings.policy, watched: watched) }
 }
 

@@ -22,7 +22,7 @@ final class ConfigReloader {
     /// Keys set on the command line, whose file values do not matter (`--watch-user`).
     let commandLine: Set<String>
     /// What runs now (restart-only keys as they were at start).
-    private(set) var running: RigwatchConfig
+    private(set) var running: SensorConfig
     /// One line on the outcome, for systemd's STATUS=.
     var onOutcome: ((String) -> Void)?
     /// Where new watched paths go to reach the kernel (nil: no live sensor, e.g. tests).
@@ -31,7 +31,7 @@ final class ConfigReloader {
     var hostMountNamespace: UInt32?
 
     init(
-        path: String?, running: RigwatchConfig, engine: Engine, router: AlertRouter, health: ServiceHealth,
+        path: String?, running: SensorConfig, engine: Engine, router: AlertRouter, health: ServiceHealth,
         gpu: GPUSampling?, watched: [WatchedUser], commandLine: Set<String>
     ) {
         self.path = path

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchIO
 import RigwatchSources
 
 /// Samples the GPUs on a thread of its own (nvidia-smi can take a while), and
 /// hands the records to the sensor loop, which feeds them to the engine with the
 /// kernel's events: one engine, one thread.
-final class GPUSampling {
+///
+/// `@unchecked Sendable`: the sensor thread and the sampling thread share it;
+/// `interval`, `pending` and `stopped` are under `lock`, the sampler is used by the
+/// sampling thread alone once started.
+final class GPUSampling: @unchecked Sendable {
     private let sampler: GPUSampler
     private var interval: Double  // under `lock`: a reload may change it
     private let lock = NSLock()

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import Foundation
+import RigwatchConfig
 import RigwatchCore
 import RigwatchIO
+import RigwatchService
 
 /// `--root`, `--dry-run`, shared by install and uninstall.
 struct InstallTargetOptions: ParsableArguments {

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import Foundation
+import RigwatchConfig
 import RigwatchCore
+import RigwatchIO
+import RigwatchService
 import RigwatchSources
 
 /// Where the live sensor's records go: the engine (`run`, `SensorSession`) or a
@@ -194,7 +197,7 @@ struct LiveSensor {
 extension LiveSensor {
     /// The sensor as the configuration says: byte-counter interval, file watching,
     /// tamper checks, forced hooks; GPU samples from `gpu` when there is one.
-    init(options: SensorOptions, settings: RigwatchConfig, watchedUids: [UInt32], gpu: GPUSampling?) {
+    init(options: SensorOptions, settings: SensorConfig, watchedUids: [UInt32], gpu: GPUSampling?) {
         self.init(options: options, watchedUids: watchedUids)
         networkInterval = Double(settings.network.snapshotIntervalSeconds)
         self.gpu = gpu
@@ -202,7 +205,7 @@ extension LiveSensor {
     }
 
     /// File-change paths, tamper signals and forced BPF hooks as the configuration says.
-    mutating func configureWatching(_ settings: RigwatchConfig) {
+    mutating func configureWatching(_ settings: SensorConfig) {
         watchedPaths = settings.files.enabled ? settings.files.paths : []
         reportTamper = settings.tamper.enabled
         integrityInterval = settings.tamper.enabled ? Double(settings.tamper.integrityCheckSeconds) : 0

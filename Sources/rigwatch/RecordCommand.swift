@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import Foundation
+import RigwatchConfig
 import RigwatchCore
+import RigwatchService
 import RigwatchSources
 
 struct RecordCommand: ParsableCommand {

@@ -2,7 +2,9 @@
 import ArgumentParser
 import Foundation
 import RigwatchAlerts
+import RigwatchConfig
 import RigwatchCore
+import RigwatchService
 import RigwatchSources
 
 struct ReplayCommand: ParsableCommand {
@@ -58,7 +60,7 @@ final class ReplaySession: AlertConsumer {
     let header: TraceHeader
 
     init(
-        settings: RigwatchConfig, watched: [WatchedUser], header: TraceHeader, format: OutputFormat,
+        settings: SensorConfig, watched: [WatchedUser], header: TraceHeader, format: OutputFormat,
         printEvents: Bool, send: Bool
     ) throws {
         self.header = header

@@ -4,6 +4,7 @@ import Foundation
 import RigwatchAlerts
 import RigwatchConfig
 import RigwatchCore
+import RigwatchService
 import RigwatchSources
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -3,6 +3,8 @@ import Foundation
 import RigwatchAlerts
 import RigwatchConfig
 import RigwatchCore
+import RigwatchIO
+import RigwatchService
 import RigwatchSources
 
 /// `rigwatch run`: one live sensor, and the whole path of a record through it. The
@@ -14,7 +16,7 @@ import RigwatchSources
 /// heartbeat, systemd notifications. Everything runs on the poll loop's thread
 /// except the router's delivery.
 final class SensorSession {
-    let settings: RigwatchConfig
+    let settings: SensorConfig
     let watched: [WatchedUser]
     let sensor: SensorOptions
     let engine: Engine
@@ -32,7 +34,7 @@ final class SensorSession {
     /// Builds the engine, the output, the router and the health counters; logs the
     /// GPU, policy and alert-sink lines. Loads nothing into the kernel yet.
     init(
-        settings: RigwatchConfig, watched: [WatchedUser], sensor: SensorOptions, configPath: String?,
+        settings: SensorConfig, watched: [WatchedUser], sensor: SensorOptions, configPath: String?,
         format: OutputFormat, printEvents: Bool
     ) throws {
         self.settings = settings

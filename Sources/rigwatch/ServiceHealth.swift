@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import RigwatchAlerts
+import RigwatchConfig
 import RigwatchCore
+import RigwatchIO
+import RigwatchService
 import RigwatchSources
 
 /// Counters of the running sensor, and the periodic state-file, metrics and

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import RigwatchAlerts
+import RigwatchConfig
+import RigwatchService
 
 /// Tells systemd (`Type=notify`) that the sensor is ready, how it is doing, and that
 /// it is stopping; does nothing when not started with `$NOTIFY_SOCKET`. A failed

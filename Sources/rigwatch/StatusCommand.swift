@@ -2,7 +2,9 @@
 import ArgumentParser
 import Foundation
 import RigwatchAlerts
+import RigwatchConfig
 import RigwatchCore
+import RigwatchService
 
 /// `rigwatch status`: what the running sensor last wrote to its state file.
 struct StatusCommand: ParsableCommand {

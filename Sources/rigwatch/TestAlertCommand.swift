@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchIO
 import RigwatchSources
 
 struct TestAlertCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// Audit records captured on a real kernel (Tests/Fixtures/audit) turned into events.
@@ -8,10 +9,7 @@ final class AuditEventAssemblerTests: XCTestCase {
     static let user: UInt32 = 999
 
     static func fixture(_ name: String) throws -> [(UInt16, String)] {
-        var url = URL(fileURLWithPath: #filePath)
-        url.deleteLastPathComponent()
-        url.deleteLastPathComponent()
-        let text = try String(contentsOfFile: url.path + "/Fixtures/audit/\(name)", encoding: .utf8)
+        let text = try String(contentsOfFile: Repo.fixture("audit/\(name)"), encoding: .utf8)
         return text.split(separator: "\n", omittingEmptySubsequences: true).compactMap { line in
             guard !line.hasPrefix("#"), let space = line.firstIndex(of: " "), let type = UInt16(line[..<space]) else {
                 return nil

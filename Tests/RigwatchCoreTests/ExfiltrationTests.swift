@@ -2,6 +2,7 @@
 import RigwatchConfig
 import RigwatchCore
 import RigwatchSources
+import RigwatchTestSupport
 import XCTest
 
 /// Event sequences for the network detectors, built by hand: byte snapshots every
@@ -67,9 +68,8 @@ enum NetScenario {
         outbound: WatchedOutboundSettings = WatchedOutboundSettings(), watched: [UInt32] = [1001]
     ) -> Engine {
         Engine(
-            config: EngineConfig(watchedUids: watched),
+            config: EngineConfig(watchedUids: watched, userNames: [1001: "vastai_kaalia"]),
             detectors: Engine.standardDetectors(
-                userNames: [1001: "vastai_kaalia"],
                 network: NetworkSettings(exfiltration: exfiltration, watchedOutbound: outbound)))
     }
 }
@@ -379,7 +379,7 @@ final class ExfiltrationTests: XCTestCase {
     // MARK: Recorded trace
 
     func testHandWrittenTraceRaisesExactlyTheExpectedAlerts() throws {
-        let trace = try TraceFile.read(path: RecordedTraceTests.fixtures + "/exfiltration.jsonl")
+        let trace = try TraceFile.read(path: Repo.fixture("traces") + "/exfiltration.jsonl")
         XCTAssertEqual(trace.events.count, 30)
         let config = try ConfigLoader.parse(
             """
@@ -392,8 +392,9 @@ final class ExfiltrationTests: XCTestCase {
         XCTAssertEqual(built.warnings, [])
         func replay() -> [Alert] {
             let engine = Engine(
-                config: EngineConfig(watchedUids: trace.header.watchedUsers.map(\.uid)),
-                detectors: Engine.standardDetectors(userNames: [1001: "vastai_kaalia"], network: built.settings))
+                config: EngineConfig(
+                    watchedUids: trace.header.watchedUsers.map(\.uid), userNames: [1001: "vastai_kaalia"]),
+                detectors: Engine.standardDetectors(network: built.settings))
             return trace.events.flatMap(engine.consume)
         }
         let alerts = replay()

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
-import RigwatchAlerts
 import RigwatchConfig
 import RigwatchCore
 import RigwatchSources
+import RigwatchTestSupport
 import XCTest
 
 /// The feature plan on the kernels rigwatch meets: which programs load, which
@@ -11,72 +11,8 @@ import XCTest
 final class FeaturePlannerTests: XCTestCase {
     // MARK: kernels
 
-    static let allTracepoints = Set(FeatureTable.allPrograms.compactMap { target($0.section, "tracepoint") })
-    static let allEvents = Set(FeatureTable.allPrograms.compactMap { target($0.section, "tp_btf") })
-    static let funcs: Set<String> = ["inet_sendmsg", "inet6_sendmsg"]
-    static let allProgTypes: Set<String> = [
-        "tracepoint", "raw_tracepoint", "tracing", "kprobe", "lsm", "cgroup_sock_addr",
-    ]
-    static let allAttach: [AttachProbe: AttachResult] = Dictionary(
-        uniqueKeysWithValues: AttachProbe.allCases.map { ($0, .ok) })
-
-    static func target(_ section: String, _ kind: String) -> String? {
-        let parts = section.split(separator: "/", maxSplits: 1).map(String.init)
-        return parts.count == 2 && parts[0] == kind ? parts[1] : nil
-    }
-
-    /// Ubuntu 20.04 GA: no BTF, no ring buffer, no openat2.
-    static let ubuntu2004 = KernelFacts(
-        release: "5.4.0-26-generic", btf: false,
-        btfError: "loading kernel BTF from /sys/kernel/btf/vmlinux: No such file or directory",
-        ringBuffer: false, helpers: [],
-        progTypes: ["tracepoint", "raw_tracepoint", "tracing", "kprobe", "cgroup_sock_addr"],
-        tracepoints: allTracepoints.subtracting(["syscalls/sys_enter_openat2", "syscalls/sys_exit_openat2"]),
-        attach: [
-            .tpBTF: AttachResult(errno: 2, message: "loading probe_tp_btf: no BTF"),
-            .fexit: AttachResult(errno: 2, message: "no BTF"),
-            .kprobe: .ok, .kretprobe: .ok, .lsm: AttachResult(errno: 22, message: "no BTF"),
-        ],
-        kprobeEvents: true, lsm: ["capability", "yama", "apparmor"], cgroupV2Root: "/sys/fs/cgroup/unified")
-
-    /// Ubuntu 22.04 GA: no sock_send_length (6.3), no bpf_loop (5.17); fexit and kprobes work.
-    static let ubuntu2204 = KernelFacts(
-        release: "5.15.0-25-generic", helpers: ["bpf_ringbuf_reserve"], progTypes: allProgTypes,
-        btfTraceEvents: allEvents.subtracting(["sock_send_length"]), btfFuncs: funcs, tracepoints: allTracepoints,
-        attach: allAttach, kprobeEvents: true, lsm: ["lockdown", "capability", "yama", "apparmor"],
-        cgroupV2Root: "/sys/fs/cgroup")
-
-    /// Debian 12 stock 6.1: no sock_send_length; bpf_loop, fexit, kprobes and BPF-LSM work.
-    static let debian12 = KernelFacts(
-        release: "6.1.0-18-amd64", helpers: ["bpf_loop", "bpf_ringbuf_reserve"], progTypes: allProgTypes,
-        btfTraceEvents: allEvents.subtracting(["sock_send_length"]), btfFuncs: funcs, tracepoints: allTracepoints,
-        attach: allAttach, kprobeEvents: true,
-        lsm: ["lockdown", "capability", "landlock", "yama", "apparmor", "tomoyo", "bpf"], cgroupV2Root: "/sys/fs/cgroup"
-    )
-
-    /// This dev VM, 6.18: sock_send_length present; fexit and LSM refused, no kprobes built in.
-    static let devVM = KernelFacts(
-        release: "6.18.44-fc-v657", helpers: ["bpf_loop", "bpf_ringbuf_reserve"],
-        progTypes: ["tracepoint", "raw_tracepoint", "kprobe", "cgroup_sock_addr"],
-        btfTraceEvents: allEvents, btfFuncs: funcs, tracepoints: allTracepoints,
-        attach: [
-            .tpBTF: .ok,
-            .fexit: AttachResult(
-                errno: 1, message: "loading probe_fexit (fexit/inet_sendmsg): Operation not permitted"),
-            .kprobe: AttachResult(
-                errno: 2, message: "attaching probe_kprobe (kprobe/inet_sendmsg): No such file or directory"),
-            .kretprobe: AttachResult(
-                errno: 2, message: "attaching probe_kretprobe (kretprobe/inet_sendmsg): No such file or directory"),
-            .lsm: AttachResult(
-                errno: 1, message: "loading probe_lsm (lsm/bprm_check_security): Operation not permitted"),
-        ],
-        kprobeEvents: false, lsm: ["lockdown", "capability", "landlock", "bpf"], cgroupV2Root: "/sys/fs/cgroup/unified")
-
-    /// The object as the contract describes it: every program of every rung.
-    static let object = FeatureTable.allPrograms
-
     func plan(
-        _ facts: KernelFacts, object: [BPFProgramRef] = FeaturePlannerTests.object, _ hooks: [String] = []
+        _ facts: KernelFacts, object: [BPFProgramRef] = KernelSamples.object, _ hooks: [String] = []
     ) -> FeaturePlan {
         let parsed = FeaturePlanner.parseHooks(hooks)
         XCTAssertEqual(parsed.problems, [], "hooks \(hooks)")
@@ -94,7 +30,7 @@ final class FeaturePlannerTests: XCTestCase {
     // MARK: kernels
 
     func testUbuntu2004IsBelowTheMinimumAndAutoUsesAudit() {
-        let p = plan(Self.ubuntu2004)
+        let p = plan(KernelSamples.ubuntu2004)
         XCTAssertFalse(p.canLoad)
         XCTAssertEqual(p.problems.first?.kind, .kernel)
         let message = p.problems.first?.message ?? ""
@@ -110,11 +46,11 @@ final class FeaturePlannerTests: XCTestCase {
         let auto = FeaturePlanner.autoSource(p)
         XCTAssertEqual(auto.source, "audit")
         XCTAssertTrue(auto.reason?.contains("kernel 5.4 is older than 5.8") ?? false)
-        XCTAssertNotNil(Self.ubuntu2004.belowMinimum)
+        XCTAssertNotNil(KernelSamples.ubuntu2004.belowMinimum)
     }
 
     func testUbuntu2204UsesFexitForBytesAndHasNoFileWatch() {
-        let p = plan(Self.ubuntu2204)
+        let p = plan(KernelSamples.ubuntu2204)
         XCTAssertTrue(p.canLoad, "\(p.problems)")
         XCTAssertEqual(
             rungs(p),
@@ -129,14 +65,14 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertFalse(p.programs.contains("handle_send_length"))
         XCTAssertFalse(
             p.programs.contains { $0.hasPrefix("enter_open") || $0.hasPrefix("exit_rename") }, "no file-watch program")
-        XCTAssertFalse(Self.ubuntu2204.bpfLSM, "bpf is not in Ubuntu's LSM list")
+        XCTAssertFalse(KernelSamples.ubuntu2204.bpfLSM, "bpf is not in Ubuntu's LSM list")
         XCTAssertEqual(FeaturePlanner.autoSource(p).source, "bpf")
     }
 
     /// Issue 13: Debian 12's stock kernel lacks sock_send_length; the sensor now runs
     /// with the fexit fallback instead of failing the whole object.
     func testDebian12RunsWithTheFexitFallback() {
-        let p = plan(Self.debian12)
+        let p = plan(KernelSamples.debian12)
         XCTAssertTrue(p.canLoad, "\(p.problems)")
         XCTAssertEqual(
             rungs(p),
@@ -158,12 +94,12 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(p.programs, expected)
         XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 28 + 1 + 3)
         XCTAssertEqual(p.choice("file-watch")?.leftOut, [])
-        XCTAssertTrue(Self.debian12.bpfLSM)
+        XCTAssertTrue(KernelSamples.debian12.bpfLSM)
         XCTAssertEqual(p.unplanned, [])
     }
 
     func testDevVMUsesSockSendLengthAndNeverFexitOrKprobes() {
-        let p = plan(Self.devVM)
+        let p = plan(KernelSamples.devVM)
         XCTAssertTrue(p.canLoad, "\(p.problems)")
         XCTAssertEqual(rungs(p)["net-bytes"], "tp_btf")
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: tp_btf/sock_send_length")
@@ -172,13 +108,13 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertFalse(
             p.programs.contains { $0.hasPrefix("fexit_") || $0.hasPrefix("kprobe_") || $0.hasPrefix("kretprobe_") })
         XCTAssertEqual(p.programs.count, 55)
-        XCTAssertFalse(Self.devVM.bpfLSM, "bpf is listed but LSM programs are refused")
+        XCTAssertFalse(KernelSamples.devVM.bpfLSM, "bpf is listed but LSM programs are refused")
     }
 
     /// Without sock_send_length and with fexit refused, kprobes are next; without
     /// those too, the syscall tracepoints.
     func testNetBytesFallsThroughEveryRung() {
-        var facts = Self.debian12
+        var facts = KernelSamples.debian12
         facts.attach[.fexit] = AttachResult(errno: 524, message: "attaching probe_fexit: Unknown error 524")
         var p = plan(facts)
         XCTAssertEqual(
@@ -197,13 +133,13 @@ final class FeaturePlannerTests: XCTestCase {
     }
 
     func testUdpDestUsesSyscallsWithoutACgroupRootAndIsOffWithoutNetBytes() {
-        var facts = Self.debian12
+        var facts = KernelSamples.debian12
         facts.cgroupV2Root = nil
         var p = plan(facts)
         XCTAssertEqual(
             p.choice("udp-dest")?.label, "udp-dest: tracepoint/syscalls/sys_enter_{sendto,sendmsg} (no cgroup v2 root)")
         XCTAssertEqual(p.choice("udp-dest")?.programs, ["udp_enter_sendto", "udp_enter_sendmsg"])
-        p = plan(Self.debian12, ["net-bytes=off"])
+        p = plan(KernelSamples.debian12, ["net-bytes=off"])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: off (forced)")
         XCTAssertEqual(p.choice("udp-dest")?.label, "udp-dest: off: net-bytes is off")
         XCTAssertFalse(p.programs.contains { $0.hasPrefix("udp") || $0.hasPrefix("fexit") })
@@ -212,7 +148,7 @@ final class FeaturePlannerTests: XCTestCase {
 
     /// Within the file-watch rung a missing tracepoint leaves its program out; the rest load.
     func testFileWatchLeavesOutAbsentTracepoints() {
-        var facts = Self.debian12
+        var facts = KernelSamples.debian12
         facts.tracepoints.subtract([
             "syscalls/sys_enter_open", "syscalls/sys_exit_open", "syscalls/sys_enter_creat", "syscalls/sys_exit_creat",
         ])
@@ -231,7 +167,7 @@ final class FeaturePlannerTests: XCTestCase {
     }
 
     func testRequiredFeatureNamesTheMissingKernelPiece() {
-        var facts = Self.debian12
+        var facts = KernelSamples.debian12
         facts.tracefs = nil
         facts.tracepoints = []
         let p = plan(facts)
@@ -242,7 +178,7 @@ final class FeaturePlannerTests: XCTestCase {
             "credentials (required) cannot load: tracepoint/syscalls/sys_{enter,exit}_set*id: tracefs not mounted")
         XCTAssertEqual(FeaturePlanner.autoSource(p).source, "audit")
 
-        var noExec = Self.debian12
+        var noExec = KernelSamples.debian12
         noExec.btfTraceEvents.remove("sched_process_exec")
         let q = plan(noExec)
         XCTAssertEqual(
@@ -253,14 +189,15 @@ final class FeaturePlannerTests: XCTestCase {
     /// An object that lacks a rung's program (the split not landed, an old build) makes
     /// that rung unavailable rather than failing the load with "no program named".
     func testObjectWithoutARungsProgramFallsBack() {
-        let object = Self.object.filter { !$0.name.hasPrefix("fexit_") }
-        let p = plan(Self.debian12, object: object)
+        let object = KernelSamples.object.filter { !$0.name.hasPrefix("fexit_") }
+        let p = plan(KernelSamples.debian12, object: object)
         XCTAssertEqual(
             p.choice("net-bytes")?.label,
             "net-bytes: kprobe/inet_sendmsg (sock_send_length absent; the BPF object has no program fexit_inet_sendmsg)"
         )
         let extra = plan(
-            Self.debian12, object: Self.object + [BPFProgramRef("debug_thing", "tracepoint/syscalls/sys_enter_kill")])
+            KernelSamples.debian12,
+            object: KernelSamples.object + [BPFProgramRef("debug_thing", "tracepoint/syscalls/sys_enter_kill")])
         XCTAssertEqual(extra.unplanned, ["debug_thing"])
         XCTAssertFalse(extra.programs.contains("debug_thing"))
     }
@@ -269,7 +206,7 @@ final class FeaturePlannerTests: XCTestCase {
     /// plan runs the feature one rung lower, or names it when a required one is left with nothing.
     func testRefusedProgramsCostTheirRung() throws {
         var p = FeaturePlanner.plan(
-            facts: Self.debian12, objectPrograms: Self.object,
+            facts: KernelSamples.debian12, objectPrograms: KernelSamples.object,
             refused: ["fexit_inet6_sendmsg": "loading BPF programs (verifier or kernel refused them): Invalid argument"]
         )
         XCTAssertEqual(
@@ -280,12 +217,14 @@ final class FeaturePlannerTests: XCTestCase {
             "loading BPF programs (verifier or kernel refused them): Invalid argument")
         XCTAssertTrue(p.canLoad)
         p = FeaturePlanner.plan(
-            facts: Self.debian12, objectPrograms: Self.object, refused: ["enter_openat2": "attaching enter_openat2"])
+            facts: KernelSamples.debian12, objectPrograms: KernelSamples.object,
+            refused: ["enter_openat2": "attaching enter_openat2"])
         XCTAssertEqual(
             p.choice("file-watch")?.leftOut,
             [.init(program: "enter_openat2", reason: "the kernel refused enter_openat2")])
         p = FeaturePlanner.plan(
-            facts: Self.debian12, objectPrograms: Self.object, refused: ["handle_fork": "Permission denied"])
+            facts: KernelSamples.debian12, objectPrograms: KernelSamples.object,
+            refused: ["handle_fork": "Permission denied"])
         XCTAssertEqual(
             p.problems.first?.message,
             "process (required) cannot load: tp_btf/sched_process_{exec,fork,exit}: the kernel refused handle_fork [Permission denied]"
@@ -314,7 +253,7 @@ final class FeaturePlannerTests: XCTestCase {
 
     func testForcedRungsReplaceTheAutomaticChoice() {
         let p = plan(
-            Self.debian12, ["net-bytes=syscalls", "connect=tracepoint", "file-watch=off", "udp-dest=syscalls"])
+            KernelSamples.debian12, ["net-bytes=syscalls", "connect=tracepoint", "file-watch=off", "udp-dest=syscalls"])
         XCTAssertTrue(p.canLoad, "\(p.problems)")
         XCTAssertEqual(rungs(p)["net-bytes"], "syscalls")
         XCTAssertEqual(
@@ -329,12 +268,12 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertTrue(p.programs.contains("bytes_enter_write"))
         // Forcing the rung auto would pick anyway is fine, and marked.
         XCTAssertEqual(
-            plan(Self.debian12, ["net-bytes=fexit"]).choice("net-bytes")?.label,
+            plan(KernelSamples.debian12, ["net-bytes=fexit"]).choice("net-bytes")?.label,
             "net-bytes: fexit/inet_sendmsg (forced)")
     }
 
     func testForcingAnUnavailableRungIsAnErrorNamingWhatIsMissing() {
-        var p = plan(Self.devVM, ["net-bytes=kprobe"])
+        var p = plan(KernelSamples.devVM, ["net-bytes=kprobe"])
         XCTAssertFalse(p.canLoad)
         XCTAssertEqual(p.problems.map(\.kind), [.hook])
         var message = p.problems.first?.message ?? ""
@@ -346,37 +285,37 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(
             FeaturePlanner.autoSource(p).source, "none", "a forced rung is never hidden by the audit fallback")
 
-        p = plan(Self.devVM, ["net-bytes=fexit"])
+        p = plan(KernelSamples.devVM, ["net-bytes=fexit"])
         message = p.problems.first?.message ?? ""
         XCTAssertTrue(
             message.hasPrefix(
                 "--bpf-hook net-bytes=fexit: this kernel cannot run fexit/inet_sendmsg: fexit attach refused"), message)
         XCTAssertTrue(message.contains("Operation not permitted"), message)
 
-        p = plan(Self.debian12, ["net-bytes=tp_btf"])
+        p = plan(KernelSamples.debian12, ["net-bytes=tp_btf"])
         XCTAssertEqual(
             p.problems.first?.message,
             "--bpf-hook net-bytes=tp_btf: this kernel cannot run tp_btf/sock_send_length: sock_send_length absent")
 
-        p = plan(Self.ubuntu2204, ["file-watch=tracepoint"])
+        p = plan(KernelSamples.ubuntu2204, ["file-watch=tracepoint"])
         XCTAssertEqual(
             p.problems.first?.message,
             "--bpf-hook file-watch=tracepoint: this kernel cannot run \(FeatureTable.feature(named: "file-watch")!.rungs[0].hook): no bpf_loop helper (kernel < 5.17)"
         )
 
-        p = plan(Self.debian12, ["net-bytes=off", "udp-dest=cgroup"])
+        p = plan(KernelSamples.debian12, ["net-bytes=off", "udp-dest=cgroup"])
         XCTAssertEqual(
             p.problems.first?.message,
             "--bpf-hook udp-dest=cgroup: udp-dest is only useful with net-bytes, which is off")
     }
 
     func testRequiredFeaturesCannotBeForcedOff() {
-        let p = plan(Self.debian12, ["process=off"])
+        let p = plan(KernelSamples.debian12, ["process=off"])
         XCTAssertFalse(p.canLoad)
         XCTAssertEqual(p.problems, [.init(.hook, "--bpf-hook process=off: process is required and cannot be off")])
         XCTAssertEqual(rungs(p)["process"], "tp_btf", "shown as auto would run it")
         XCTAssertEqual(
-            plan(Self.debian12, ["credentials=off"]).problems.first?.message,
+            plan(KernelSamples.debian12, ["credentials=off"]).problems.first?.message,
             "--bpf-hook credentials=off: credentials is required and cannot be off")
     }
 
@@ -480,8 +419,8 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertNil(KernelVersion(release: "linux"))
         XCTAssertTrue(KernelVersion(5, 7, 19) < FeatureTable.minimumKernel)
         XCTAssertFalse(KernelVersion(5, 8, 0) < FeatureTable.minimumKernel)
-        XCTAssertNil(Self.debian12.belowMinimum)
-        var old = Self.debian12
+        XCTAssertNil(KernelSamples.debian12.belowMinimum)
+        var old = KernelSamples.debian12
         old.release = "5.7.0"
         XCTAssertEqual(
             old.belowMinimum,
@@ -489,50 +428,13 @@ final class FeaturePlannerTests: XCTestCase {
     }
 
     func testFactsRoundTripThroughJSON() throws {
-        let data = try JSONEncoder().encode(Self.devVM)
+        let data = try JSONEncoder().encode(KernelSamples.devVM)
         let text = String(decoding: data, as: UTF8.self)
         XCTAssertTrue(text.contains(#""attach":{"#), text)
         XCTAssertTrue(text.contains(#""kprobe_events":false"#), text)
-        XCTAssertEqual(try JSONDecoder().decode(KernelFacts.self, from: data), Self.devVM)
-        let plan = plan(Self.debian12)
+        XCTAssertEqual(try JSONDecoder().decode(KernelFacts.self, from: data), KernelSamples.devVM)
+        let plan = plan(KernelSamples.debian12)
         XCTAssertEqual(try JSONDecoder().decode(FeaturePlan.self, from: try JSONEncoder().encode(plan)), plan)
     }
 
-    func testMetricsReportEachFeatureAndItsHook() {
-        var s = MetricsText.Snapshot()
-        XCTAssertFalse(MetricsText.render(s).contains("rigwatch_feature_active"), "no family without features (audit)")
-        s.features = [
-            MetricsText.Feature(name: "net-bytes", hook: "fexit", active: true),
-            MetricsText.Feature(name: "file-watch", hook: "off", active: false),
-        ]
-        let text = MetricsText.render(s)
-        XCTAssertTrue(
-            text.hasSuffix(
-                """
-                # TYPE rigwatch_feature_active gauge
-                rigwatch_feature_active{feature="net-bytes",hook="fexit"} 1
-                rigwatch_feature_active{feature="file-watch",hook="off"} 0
-
-                """), text)
-    }
-
-    func testStatusShowsTheFeatures() throws {
-        var state = ServiceState(
-            sensorVersion: "0.1.0", host: "rig", pid: 1, startedAt: 0, updatedAt: 10, intervalSeconds: 5,
-            source: "bpf", watchedUsers: [])
-        let plan = plan(Self.debian12)
-        state.features = plan.features.map {
-            ServiceState.Feature(feature: $0.feature, hook: $0.rung ?? "off", label: $0.label, active: $0.active)
-        }
-        let text = StatusReport.text(state, verdict: .running, now: 10, path: "/x")
-        XCTAssertTrue(text.contains("  features:           process: tp_btf/sched_process_{exec,fork,exit}\n"), text)
-        XCTAssertTrue(
-            text.contains("\n                      net-bytes: fexit/inet_sendmsg (sock_send_length absent)\n"), text)
-        let decoded = try ServiceState.decode(try state.json())
-        XCTAssertEqual(decoded.features, state.features)
-        // A state file from before features were reported still reads.
-        var old = try JSONSerialization.jsonObject(with: try state.json()) as! [String: Any]
-        old["features"] = nil
-        XCTAssertNil(try ServiceState.decode(try JSONSerialization.data(withJSONObject: old)).features)
-    }
 }

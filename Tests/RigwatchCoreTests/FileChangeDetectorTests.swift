@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// File changes as the kernel reports them, fed through a real engine after the
@@ -11,8 +12,8 @@ enum FileScenario {
 
     static func engine(_ settings: FileWatchSettings = FileWatchSettings()) -> Engine {
         Engine(
-            config: EngineConfig(watchedUids: [kaalia]),
-            detectors: Engine.standardDetectors(userNames: [kaalia: "vastai_kaalia"], files: settings))
+            config: EngineConfig(watchedUids: [kaalia], userNames: [kaalia: "vastai_kaalia"]),
+            detectors: Engine.standardDetectors(files: settings))
     }
 
     /// The Vast daemon (python3 as vastai_kaalia, pid 100) runs `sudo <argv>`:
@@ -391,7 +392,7 @@ final class FileChangeDetectorTests: XCTestCase {
         XCTAssertTrue(engine.detectors(of: FileChangeDetector.self).isEmpty)
     }
 
-    func testBuiltInRules() {
+    func testBuiltInRules() throws {
         let rules = MaintenanceRule.defaults
         XCTAssertEqual(rules.count, 6)
         for file in MaintenanceRule.vastDaemonFiles {
@@ -405,9 +406,7 @@ final class FileChangeDetectorTests: XCTestCase {
                 MaintenanceRule(program: "/usr/bin/dpkg", lineage: .unwatched, origin: "built-in: package maintenance"))
         )
         // Every tee target in the daemon's real command list is covered (Tests/Fixtures/data).
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../Fixtures/data/vastai-daemon-sudo-commands.txt")
-        let text = (try? String(contentsOf: fixture, encoding: .utf8)) ?? ""
+        let text = try String(contentsOfFile: Repo.fixture("data/vastai-daemon-sudo-commands.txt"), encoding: .utf8)
         let teeTargets = text.split(separator: "\n").compactMap { line -> String? in
             let words = line.split(separator: "\t").last?.split(separator: " ") ?? []
             guard words.first == "/usr/bin/tee", let target = words.last, target.hasPrefix("/") else { return nil }

@@ -3,90 +3,13 @@ import CRigwatchABI
 import Foundation
 import RigwatchCore
 import RigwatchSources
+import RigwatchTestSupport
 import XCTest
 
 /// The file_change (6), tamper (7) and integrity (67) records: decoding records built
 /// with the C structs of bpf/events.h, binary and JSON Lines round trips, JSON and
 /// text output, and the errors for malformed records and lines.
 final class FileTamperEventTests: XCTestCase {
-    // MARK: Samples
-
-    static func head(_ ts: UInt64 = 5_000_000_123, pid: UInt32 = 4321, uid: UInt32 = 1000) -> EventHeader {
-        EventHeader(
-            timestampNs: ts, pid: pid, tgid: pid, ppid: 77, uid: uid, euid: 0, gid: uid, egid: 0,
-            lineageUid: 1000, cgroupId: 0xc0ffee, comm: Comm("tee"))
-    }
-
-    static func fileChange(_ op: FileChangeEvent.Operation) -> FileChangeEvent {
-        switch op {
-        case .openWrite:
-            return FileChangeEvent(
-                header: head(), operation: op, openFlags: 0o1101, result: 3,
-                mountNamespace: 4_026_531_841, path: "/etc/sudoers.d/vastai")
-        case .rename:
-            return FileChangeEvent(
-                header: head(), operation: op, flags: [.fromString, .nonCanonical], openFlags: 1,
-                mountNamespace: 4_026_531_841, path: "/etc/rigwatch/../rigwatch/x.yaml.tmp",
-                path2: "/etc/rigwatch/rigwatch.yaml")
-        case .unlink:
-            return FileChangeEvent(
-                header: head(), operation: op, flags: .fromString, result: -13,
-                mountNamespace: 4_026_532_000, path: "/usr/local/bin/rigwatch")
-        case .link:
-            return FileChangeEvent(
-                header: head(), operation: op, flags: .fromString, mountNamespace: 4_026_531_841,
-                path: "/tmp/evil", path2: "/etc/cron.d/évil job")
-        }
-    }
-
-    static func tamper(_ op: TamperEvent.Operation) -> TamperEvent {
-        switch op {
-        case .signal: return TamperEvent(header: head(uid: 0), operation: op, targetPid: 900, argument: 9, result: 0)
-        case .ptrace: return TamperEvent(header: head(uid: 0), operation: op, targetPid: 901, argument: 0x4206)
-        case .vmRead: return TamperEvent(header: head(uid: 0), operation: op, targetPid: 900)
-        case .vmWrite: return TamperEvent(header: head(uid: 0), operation: op, targetPid: 902)
-        }
-    }
-
-    static func integrity(_ problem: IntegrityEvent.Problem) -> IntegrityEvent {
-        switch problem {
-        case .linkDetached: return IntegrityEvent(timestampNs: 9_000_000_000, problem: problem, name: "rw_sched_exec")
-        case .mapAltered:
-            return IntegrityEvent(
-                timestampNs: 9_000_000_001, problem: problem, name: "watched_uids", expected: 1, found: 2)
-        }
-    }
-
-    /// One event of every op and problem, plus the edge cases the formats must carry.
-    static let events: [Event] = {
-        var list: [Event] = FileChangeEvent.Operation.allCases.map { .fileChange(fileChange($0)) }
-        list += TamperEvent.Operation.allCases.map { .tamper(tamper($0)) }
-        list += IntegrityEvent.Problem.allCases.map { .integrity(integrity($0)) }
-        // A path that is not UTF-8, one that fills the field, and a cut one.
-        list.append(
-            .fileChange(
-                FileChangeEvent(
-                    header: head(), operation: .rename, flags: .fromString,
-                    pathBytes: [0x2f, 0x65, 0x74, 0x63, 0x2f, 0xff, 0xc3, 0x28],
-                    path2Bytes: [0x2f, 0x74, 0x6d, 0x70, 0x2f, 0x80])))
-        list.append(
-            .fileChange(
-                FileChangeEvent(
-                    header: head(), operation: .openWrite, flags: [.pathTruncated],
-                    openFlags: 0o101, path: "/" + String(repeating: "p", count: 254))))
-        // A real-time signal, one without a name, a negative ptrace request, a vm op with a stray argument.
-        list.append(.tamper(TamperEvent(header: head(), operation: .signal, targetPid: 1, argument: 40, result: 2)))
-        list.append(.tamper(TamperEvent(header: head(), operation: .signal, targetPid: 1, argument: -1)))
-        list.append(.tamper(TamperEvent(header: head(), operation: .ptrace, targetPid: 1, argument: .min)))
-        list.append(.tamper(TamperEvent(header: head(), operation: .vmWrite, targetPid: 1, argument: 7, result: -1)))
-        list.append(
-            .integrity(
-                IntegrityEvent(
-                    timestampNs: .max, problem: .mapAltered, name: String(repeating: "m", count: 64),
-                    expected: .max, found: 0)))
-        return list
-    }()
-
     // MARK: C layout
 
     private func cHeader(kind: UInt32, size: Int, version: UInt32 = UInt32(RW_ABI_VERSION)) -> rw_header {
@@ -262,22 +185,22 @@ final class FileTamperEventTests: XCTestCase {
     // MARK: Binary round trips
 
     func testEveryOpAndProblemRoundTripsByteIdentical() throws {
-        for event in Self.events {
+        for event in FileTamperSamples.events {
             let bytes = EventEncoder.encode(event)
             XCTAssertEqual(Int(UInt16(bytes[2]) | UInt16(bytes[3]) << 8), bytes.count, "size field")
             let decoded = try EventDecoder.decode(bytes)
             XCTAssertEqual(decoded, event)
             XCTAssertEqual(EventEncoder.encode(decoded), bytes)
         }
-        XCTAssertEqual(Self.events.map(\.kindName).filter { $0 == "file_change" }.count, 6)
-        XCTAssertEqual(EventEncoder.encode(Self.events[0]).count, 608)
-        XCTAssertEqual(EventEncoder.encode(Self.events[4]).count, 96)
-        XCTAssertEqual(EventEncoder.encode(Self.events[8]).count, 152)
+        XCTAssertEqual(FileTamperSamples.events.map(\.kindName).filter { $0 == "file_change" }.count, 6)
+        XCTAssertEqual(EventEncoder.encode(FileTamperSamples.events[0]).count, 608)
+        XCTAssertEqual(EventEncoder.encode(FileTamperSamples.events[4]).count, 96)
+        XCTAssertEqual(EventEncoder.encode(FileTamperSamples.events[8]).count, 152)
     }
 
     func testEncodingCutsLongPathsAndMarksThem() throws {
         let long = "/" + String(repeating: "x", count: 400)
-        let event = FileChangeEvent(header: Self.head(), operation: .rename, path: long, path2: long)
+        let event = FileChangeEvent(header: FileTamperSamples.head(), operation: .rename, path: long, path2: long)
         guard case .fileChange(let back) = try EventDecoder.decode(EventEncoder.encode(.fileChange(event))) else {
             return XCTFail("not a file change")
         }
@@ -308,8 +231,8 @@ final class FileTamperEventTests: XCTestCase {
 
     func testTruncatedAndOversizedRecordsAreRejected() {
         for (event, kind, size) in [
-            (Self.events[0], "file_change", 608), (Self.events[4], "tamper", 96),
-            (Self.events[8], "integrity", 152),
+            (FileTamperSamples.events[0], "file_change", 608), (FileTamperSamples.events[4], "tamper", 96),
+            (FileTamperSamples.events[8], "integrity", 152),
         ] {
             let good = EventEncoder.encode(event)
             expectDecodeError(
@@ -336,11 +259,11 @@ final class FileTamperEventTests: XCTestCase {
         file = bytes(of: fileChangeRecord(flags: RW_FILE_FROM_STRING | (1 << 4) | (1 << 31)))
         expectDecodeError(file, .unknownFileFlags(0x8000_0010), "unknown file_change flags 0x80000010")
 
-        var tamper = EventEncoder.encode(Self.events[4])
+        var tamper = EventEncoder.encode(FileTamperSamples.events[4])
         tamper[72] = 5
         expectDecodeError(tamper, .unknownTamperOperation(5), "unknown tamper op 5")
 
-        var integrity = EventEncoder.encode(Self.events[8])
+        var integrity = EventEncoder.encode(FileTamperSamples.events[8])
         integrity[72] = 3
         expectDecodeError(integrity, .unknownIntegrityProblem(3), "unknown integrity problem 3")
     }
@@ -360,7 +283,7 @@ final class FileTamperEventTests: XCTestCase {
 
     /// Every prefix and single-byte corruption decodes or throws; none crashes.
     func testEveryCorruptionOfTheNewRecordsIsHandled() {
-        for event in [Self.events[1], Self.events[4], Self.events[9]] {
+        for event in [FileTamperSamples.events[1], FileTamperSamples.events[4], FileTamperSamples.events[9]] {
             let good = EventEncoder.encode(event)
             for cut in 0..<good.count { _ = try? EventDecoder.decode(Array(good.prefix(cut))) }
             for i in 0..<good.count {
@@ -376,7 +299,7 @@ final class FileTamperEventTests: XCTestCase {
     // MARK: ABI versions
 
     func testVersion1RecordsOfTheOldKindsStillDecode() throws {
-        let exit = Event.exit(ExitEvent(header: Self.head(), exitCode: -1, signal: 9))
+        let exit = Event.exit(ExitEvent(header: FileTamperSamples.head(), exitCode: -1, signal: 9))
         let drops = Event.drops(DropsEvent(timestampNs: 12, lost: 3, total: 4))
         for event in [exit, drops] {
             var v1 = EventEncoder.encode(event)
@@ -386,10 +309,10 @@ final class FileTamperEventTests: XCTestCase {
             XCTAssertEqual(decoded.header.abiVersion, KernelABI.version)
         }
         // The new kinds did not exist in version 1.
-        var v1File = EventEncoder.encode(Self.events[0])
+        var v1File = EventEncoder.encode(FileTamperSamples.events[0])
         v1File[4] = 1
         expectDecodeError(v1File, .kindNotInABI(kind: 6, version: 1), "event kind 6 does not exist in ABI version 1")
-        var v1Integrity = EventEncoder.encode(Self.events[8])
+        var v1Integrity = EventEncoder.encode(FileTamperSamples.events[8])
         v1Integrity[4] = 1
         expectDecodeError(
             v1Integrity, .kindNotInABI(kind: 67, version: 1), "event kind 67 does not exist in ABI version 1")
@@ -404,7 +327,7 @@ final class FileTamperEventTests: XCTestCase {
     }
 
     func testTheRecordedVersion1FixtureStillReads() throws {
-        let path = RecordedTraceTests.fixtures + "/sudo-session.rwtrace"
+        let path = Repo.fixture("traces") + "/sudo-session.rwtrace"
         var raw = try TraceReader(path: path)
         let first = try XCTUnwrap(try raw.nextRawRecord())
         XCTAssertEqual(Array(first.record)[4], 1, "the fixture holds version 1 records")
@@ -419,43 +342,46 @@ final class FileTamperEventTests: XCTestCase {
         let h =
             #""ts_ns":5000000123,"pid":4321,"tgid":4321,"ppid":77,"uid":1000,"euid":0,"gid":1000,"egid":0,"lineage_uid":1000,"cgroup_id":12648430,"comm":"tee""#
         XCTAssertEqual(
-            EventFormat.json(.fileChange(Self.fileChange(.rename))),
+            EventFormat.json(.fileChange(FileTamperSamples.fileChange(.rename))),
             #"{"type":"file_change","# + h
                 + #","op":"rename","path":"/etc/rigwatch/../rigwatch/x.yaml.tmp","path2":"/etc/rigwatch/rigwatch.yaml","flags":["from_string","non_canonical"],"open_flags":1,"result":0,"mntns":4026531841}"#
         )
         XCTAssertEqual(
-            EventFormat.json(.fileChange(Self.fileChange(.openWrite))),
+            EventFormat.json(.fileChange(FileTamperSamples.fileChange(.openWrite))),
             #"{"type":"file_change","# + h
                 + #","op":"open_write","path":"/etc/sudoers.d/vastai","flags":[],"open_flags":577,"result":3,"mntns":4026531841}"#,
             "path2 only when non-empty")
         XCTAssertEqual(
-            EventFormat.json(Self.events[10]).split(separator: ",").filter { $0.contains("_hex") },
+            EventFormat.json(FileTamperSamples.events[10]).split(separator: ",").filter { $0.contains("_hex") },
             [#""path_hex":"2f6574632fffc328""#, #""path2_hex":"2f746d702f80""#],
             "paths that are not UTF-8 also go as hex")
 
         let th = h.replacingOccurrences(of: #""uid":1000,"euid""#, with: #""uid":0,"euid""#)
             .replacingOccurrences(of: #""gid":1000"#, with: #""gid":0"#)
         XCTAssertEqual(
-            EventFormat.json(.tamper(Self.tamper(.signal))),
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.signal))),
             #"{"type":"tamper","# + th
                 + #","op":"signal","target_pid":900,"signal":"SIGKILL","signal_number":9,"result":0}"#)
         XCTAssertEqual(
-            EventFormat.json(.tamper(Self.tamper(.ptrace))),
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.ptrace))),
             #"{"type":"tamper","# + th + #","op":"ptrace","target_pid":901,"request":16902,"result":0}"#)
         XCTAssertEqual(
-            EventFormat.json(.tamper(Self.tamper(.vmRead))),
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.vmRead))),
             #"{"type":"tamper","# + th + #","op":"process_vm_readv","target_pid":900,"result":0}"#)
-        XCTAssertTrue(EventFormat.json(.tamper(Self.tamper(.vmWrite))).contains(#""op":"process_vm_writev""#))
         XCTAssertTrue(
-            EventFormat.json(Self.events[12]).contains(#""signal":"SIGRTMIN+6","signal_number":40,"result":2"#))
-        XCTAssertTrue(EventFormat.json(Self.events[13]).contains(#""signal":null,"signal_number":-1,"result":0"#))
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.vmWrite))).contains(#""op":"process_vm_writev""#))
+        XCTAssertTrue(
+            EventFormat.json(FileTamperSamples.events[12]).contains(
+                #""signal":"SIGRTMIN+6","signal_number":40,"result":2"#))
+        XCTAssertTrue(
+            EventFormat.json(FileTamperSamples.events[13]).contains(#""signal":null,"signal_number":-1,"result":0"#))
 
         XCTAssertEqual(
-            EventFormat.json(.integrity(Self.integrity(.mapAltered))),
+            EventFormat.json(.integrity(FileTamperSamples.integrity(.mapAltered))),
             #"{"type":"integrity","ts_ns":9000000001,"problem":"map_altered","name":"watched_uids","expected":1,"found":2}"#
         )
         XCTAssertEqual(
-            EventFormat.json(.integrity(Self.integrity(.linkDetached))),
+            EventFormat.json(.integrity(FileTamperSamples.integrity(.linkDetached))),
             #"{"type":"integrity","ts_ns":9000000000,"problem":"link_detached","name":"rw_sched_exec","expected":0,"found":0}"#
         )
     }
@@ -463,26 +389,29 @@ final class FileTamperEventTests: XCTestCase {
     func testTextLines() {
         let prefix = "5.000000 file_change pid=4321 ppid=77 uid=1000 euid=0 lineage=1000 comm=tee"
         XCTAssertEqual(
-            EventFormat.text(.fileChange(Self.fileChange(.openWrite))),
+            EventFormat.text(.fileChange(FileTamperSamples.fileChange(.openWrite))),
             "\(prefix) open_write /etc/sudoers.d/vastai result=3 open_flags=0x241 mntns=4026531841")
         XCTAssertEqual(
-            EventFormat.text(.fileChange(Self.fileChange(.link))),
+            EventFormat.text(.fileChange(FileTamperSamples.fileChange(.link))),
             "\(prefix) link /tmp/evil -> '/etc/cron.d/évil job' result=0 flags=from_string mntns=4026531841")
         let tprefix = "5.000000 tamper pid=4321 ppid=77 uid=0 euid=0 lineage=1000 comm=tee"
         XCTAssertEqual(
-            EventFormat.text(.tamper(Self.tamper(.signal))), "\(tprefix) signal SIGKILL(9) target=900 result=0")
+            EventFormat.text(.tamper(FileTamperSamples.tamper(.signal))),
+            "\(tprefix) signal SIGKILL(9) target=900 result=0")
         XCTAssertTrue(
-            EventFormat.text(Self.events[13]).hasSuffix(" signal -1 target=1 result=0"),
-            EventFormat.text(Self.events[13]))
+            EventFormat.text(FileTamperSamples.events[13]).hasSuffix(" signal -1 target=1 result=0"),
+            EventFormat.text(FileTamperSamples.events[13]))
         XCTAssertEqual(
-            EventFormat.text(.tamper(Self.tamper(.ptrace))), "\(tprefix) ptrace request=16902 target=901 result=0")
+            EventFormat.text(.tamper(FileTamperSamples.tamper(.ptrace))),
+            "\(tprefix) ptrace request=16902 target=901 result=0")
         XCTAssertEqual(
-            EventFormat.text(.tamper(Self.tamper(.vmRead))), "\(tprefix) process_vm_readv target=900 result=0")
+            EventFormat.text(.tamper(FileTamperSamples.tamper(.vmRead))),
+            "\(tprefix) process_vm_readv target=900 result=0")
         XCTAssertEqual(
-            EventFormat.text(.integrity(Self.integrity(.mapAltered))),
+            EventFormat.text(.integrity(FileTamperSamples.integrity(.mapAltered))),
             "9.000000 integrity map_altered name=watched_uids expected=1 found=2")
         XCTAssertEqual(
-            EventFormat.text(.integrity(Self.integrity(.linkDetached))),
+            EventFormat.text(.integrity(FileTamperSamples.integrity(.linkDetached))),
             "9.000000 integrity link_detached name=rw_sched_exec")
     }
 
@@ -504,17 +433,18 @@ final class FileTamperEventTests: XCTestCase {
     // MARK: JSON Lines
 
     func testJSONLRoundTripThroughTheTraceReader() throws {
-        let text = Self.events.map(EventFormat.json).joined(separator: "\n") + "\n"
+        let text = FileTamperSamples.events.map(EventFormat.json).joined(separator: "\n") + "\n"
         let read = try TraceFile.read(bytes: Array(text.utf8))
-        XCTAssertEqual(read.events, Self.events)
+        XCTAssertEqual(read.events, FileTamperSamples.events)
         XCTAssertEqual(read.events.map(EventFormat.json).joined(separator: "\n") + "\n", text)
         // And the binary trace carries them unchanged, byte for byte through JSON Lines.
         let dir = NSTemporaryDirectory() + "rigwatch-file-tamper-tests-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try TraceFile.write(header: TraceHeader(), events: Self.events, to: dir + "/a.rwtrace", format: .binary)
+        try TraceFile.write(
+            header: TraceHeader(), events: FileTamperSamples.events, to: dir + "/a.rwtrace", format: .binary)
         let binary = try TraceFile.read(path: dir + "/a.rwtrace")
-        XCTAssertEqual(binary.events, Self.events)
+        XCTAssertEqual(binary.events, FileTamperSamples.events)
         try TraceFile.write(header: binary.header, events: binary.events, to: dir + "/a.jsonl", format: .jsonl)
         try TraceFile.write(
             header: binary.header, events: try TraceFile.read(path: dir + "/a.jsonl").events,
@@ -531,9 +461,10 @@ final class FileTamperEventTests: XCTestCase {
             return XCTFail("not a tamper")
         }
         XCTAssertEqual(t.argument, 0)
-        let empty2 = EventFormat.json(.fileChange(Self.fileChange(.unlink))).replacingOccurrences(
+        let empty2 = EventFormat.json(.fileChange(FileTamperSamples.fileChange(.unlink))).replacingOccurrences(
             of: #","flags""#, with: #","path2":"","flags""#)
-        XCTAssertEqual(try TraceFile.read(bytes: Array(empty2.utf8)).events, [.fileChange(Self.fileChange(.unlink))])
+        XCTAssertEqual(
+            try TraceFile.read(bytes: Array(empty2.utf8)).events, [.fileChange(FileTamperSamples.fileChange(.unlink))])
     }
 
     private func jsonlError(_ line: String) -> String {
@@ -546,7 +477,7 @@ final class FileTamperEventTests: XCTestCase {
     }
 
     func testJSONLReaderErrorsNameTheLineAndField() {
-        let rename = EventFormat.json(.fileChange(Self.fileChange(.rename)))
+        let rename = EventFormat.json(.fileChange(FileTamperSamples.fileChange(.rename)))
         XCTAssertEqual(
             jsonlError(rename.replacingOccurrences(of: #""op":"rename","#, with: "")), #"line 2: missing field "op""#)
         XCTAssertEqual(
@@ -574,7 +505,7 @@ final class FileTamperEventTests: XCTestCase {
             jsonlError(rename.replacingOccurrences(of: #""path":"#, with: #""path_hex":"zz","path":"#)),
             #"line 2: field "path_hex": is not a hex string"#)
 
-        let signal = EventFormat.json(.tamper(Self.tamper(.signal)))
+        let signal = EventFormat.json(.tamper(FileTamperSamples.tamper(.signal)))
         XCTAssertEqual(
             jsonlError(signal.replacingOccurrences(of: #""SIGKILL""#, with: #""SIGTERM""#)),
             #"line 2: field "signal": "SIGTERM" is not the name of signal_number 9 (SIGKILL)"#)
@@ -589,11 +520,12 @@ final class FileTamperEventTests: XCTestCase {
             #"line 2: field "op": unknown op "kill" (known: signal, ptrace, process_vm_readv, process_vm_writev)"#)
         XCTAssertEqual(
             jsonlError(
-                EventFormat.json(.tamper(Self.tamper(.ptrace))).replacingOccurrences(of: #""request":16902,"#, with: "")
+                EventFormat.json(.tamper(FileTamperSamples.tamper(.ptrace))).replacingOccurrences(
+                    of: #""request":16902,"#, with: "")
             ),
             #"line 2: missing field "request""#)
 
-        let integrity = EventFormat.json(.integrity(Self.integrity(.mapAltered)))
+        let integrity = EventFormat.json(.integrity(FileTamperSamples.integrity(.mapAltered)))
         XCTAssertEqual(
             jsonlError(integrity.replacingOccurrences(of: #""map_altered""#, with: #""gone""#)),
             #"line 2: field "problem": unknown problem "gone" (known: link_detached, map_altered)"#)
@@ -610,11 +542,11 @@ final class FileTamperEventTests: XCTestCase {
         let engine = Engine(detectors: Engine.standardDetectors())
         let exec = Event.exec(
             ExecEvent(
-                header: Self.head(), loginUid: 1000, flags: [], argc: 1, oldPid: 4321,
+                header: FileTamperSamples.head(), loginUid: 1000, flags: [], argc: 1, oldPid: 4321,
                 filename: Array("/usr/bin/tee".utf8), args: ExecEvent.joinArgs(["tee"])))
         _ = engine.consume(exec)
         let before = engine.processes.lookup(4321)
-        for event in Self.events { XCTAssertEqual(engine.consume(event), []) }
+        for event in FileTamperSamples.events { XCTAssertEqual(engine.consume(event), []) }
         XCTAssertEqual(engine.processes.lookup(4321), before)
         XCTAssertEqual(engine.processes.count, 1)
     }

@@ -3,6 +3,7 @@ import CRigwatchABI
 import Foundation
 import RigwatchCore
 import RigwatchSources
+import RigwatchTestSupport
 import XCTest
 
 /// Addresses, CIDR blocks and the two network event kinds: decoding from records
@@ -75,7 +76,7 @@ final class NetworkEventTests: XCTestCase {
             let compatible = bytes[0..<12].allSatisfy { $0 == 0 } && !(bytes[12] == 0 && bytes[13] == 0)
             var text = [CChar](repeating: 0, count: 64)
             guard inet_ntop(AF_INET6, bytes, &text, 64) != nil else { return XCTFail("inet_ntop failed") }
-            let oracle = String(cString: text)
+            let oracle = String(nulTerminated: text)
             if !compatible { XCTAssertEqual(address.description, oracle, "\(bytes)") }
             var parsed = [UInt8](repeating: 0, count: 16)
             XCTAssertEqual(inet_pton(AF_INET6, address.description, &parsed), 1, address.description)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// The sudoers Cmnd matcher: sudo's semantics on hand-picked cases (the sudo
@@ -163,7 +164,7 @@ final class PolicyMatcherTests: XCTestCase {
 
     func testSeedWhitelistImportsUnchanged() throws {
         let seed = try String(
-            contentsOfFile: RecordedTraceTests.fixtures + "/../data/vastai-restricted.sudoers", encoding: .utf8)
+            contentsOfFile: Repo.fixture("traces") + "/../data/vastai-restricted.sudoers", encoding: .utf8)
         XCTAssertEqual(
             DefaultPolicyData.seedSudoers + "\n", seed, "the embedded seed must be the shared file, byte for byte")
         let rules = try SudoersParser(file: "seed", canon: .mergedUsr).parse(

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// Builds the event sequence of a real process tree: the watched daemon runs
@@ -74,8 +75,8 @@ final class PrivilegedExecTests: XCTestCase {
             policy
             ?? PolicySet.defaultPolicy(watched: [.init(name: "vastai_kaalia", uid: tree.kaalia)], canon: .mergedUsr)
         let engine = Engine(
-            config: EngineConfig(watchedUids: [tree.kaalia]),
-            detectors: Engine.standardDetectors(policies: policies, userNames: [tree.kaalia: "vastai_kaalia"]))
+            config: EngineConfig(watchedUids: [tree.kaalia], userNames: [tree.kaalia: "vastai_kaalia"]),
+            detectors: Engine.standardDetectors(policies: policies))
         return tree.events.flatMap(engine.consume)
     }
 
@@ -186,7 +187,7 @@ final class PrivilegedExecTests: XCTestCase {
             ),
         ]
         let lines = try String(
-            contentsOfFile: RecordedTraceTests.fixtures + "/../data/whitelist-escapes.txt", encoding: .utf8
+            contentsOfFile: Repo.fixture("traces") + "/../data/whitelist-escapes.txt", encoding: .utf8
         )
         .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
         XCTAssertEqual(lines.count, escapes.count, "every line of the escapes file has a scenario here")

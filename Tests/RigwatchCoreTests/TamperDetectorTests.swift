@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 final class TamperDetectorTests: XCTestCase {
@@ -8,8 +9,8 @@ final class TamperDetectorTests: XCTestCase {
 
     private func engine(_ settings: TamperSettings = TamperSettings()) -> Engine {
         Engine(
-            config: EngineConfig(watchedUids: [FileScenario.kaalia]),
-            detectors: Engine.standardDetectors(userNames: [FileScenario.kaalia: "vastai_kaalia"], tamper: settings))
+            config: EngineConfig(watchedUids: [FileScenario.kaalia], userNames: [FileScenario.kaalia: "vastai_kaalia"]),
+            detectors: Engine.standardDetectors(tamper: settings))
     }
 
     /// A root shell (200) ran `argv` as 201, which acts on the sensor.

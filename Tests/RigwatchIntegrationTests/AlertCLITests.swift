@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchTestSupport
 import XCTest
 
 /// The sensor's alert path end to end: kernel event → engine → router → spool →

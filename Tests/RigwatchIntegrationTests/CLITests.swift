@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// The `rigwatch run` binary as an operator runs it: errors, signals, drop reports.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchTestSupport
 import XCTest
 
 /// `rigwatch check-kernel` and the feature plan as `run` reports it, on this kernel.

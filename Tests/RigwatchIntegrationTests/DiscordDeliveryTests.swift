@@ -2,6 +2,7 @@
 import Foundation
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchIO
 import RigwatchSources
 import XCTest
 

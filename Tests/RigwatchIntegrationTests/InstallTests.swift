@@ -2,6 +2,8 @@
 import Foundation
 import RigwatchConfig
 import RigwatchCore
+import RigwatchService
+import RigwatchTestSupport
 import XCTest
 
 /// `rigwatch install` / `uninstall` against a fake root directory (no systemctl is
@@ -133,7 +135,7 @@ final class InstallTests: XCTestCase {
                 "inline Environment= in \(path)")
         }
         // The default config is valid (it is all comments: the defaults) and check-config agrees.
-        XCTAssertEqual(try ConfigLoader.load(path: root + "/etc/rigwatch/rigwatch.yaml"), RigwatchConfig())
+        XCTAssertEqual(try ConfigLoader.load(path: root + "/etc/rigwatch/rigwatch.yaml"), SensorConfig())
         try rigwatch(["check-config", root + "/etc/rigwatch/rigwatch.yaml"])
     }
 
@@ -321,7 +323,7 @@ final class InstallTests: XCTestCase {
     }
 
     func testDefaultConfigIsTheDefaults() throws {
-        XCTAssertEqual(try ConfigLoader.parse(InstallPlanner.defaultConfig()), RigwatchConfig())
+        XCTAssertEqual(try ConfigLoader.parse(InstallPlanner.defaultConfig()), SensorConfig())
         // Every key is there, commented, with its default.
         let text = InstallPlanner.defaultConfig()
         for key in [

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchTestSupport
 import XCTest
 
 /// What must work on every kernel of the matrix (this host's, and Debian 12's stock

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchTestSupport
 import XCTest
 
 /// The Discord stand-in (Tests/Fixtures/discord/mock_discord.py) on 127.0.0.1:

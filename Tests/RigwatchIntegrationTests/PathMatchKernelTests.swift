@@ -2,6 +2,7 @@
 import CBPFTestSupport
 import Foundation
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// The file-watch path matchers of bpf/lib/path_match.h, run in the kernel through
@@ -31,7 +32,7 @@ final class PathMatchKernelTests: XCTestCase {
                 }
             }
         }
-        guard rc == 0 else { throw SetupError(String(cString: err)) }
+        guard rc == 0 else { throw SetupError(String(nulTerminated: err)) }
         return zip(watchedOut, noncanonicalOut).map { ($0 == 1, $1 == 1) }
     }
 

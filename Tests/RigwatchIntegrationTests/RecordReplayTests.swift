@@ -2,6 +2,7 @@
 import Foundation
 import RigwatchCore
 import RigwatchSources
+import RigwatchTestSupport
 import XCTest
 
 /// `rigwatch record` on the real kernel, then `replay` and the trace reader.

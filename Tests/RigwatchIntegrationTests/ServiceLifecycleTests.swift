@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchTestSupport
 import XCTest
 
 /// `rigwatch run` as a service on the real kernel: SIGHUP reloads what can change
@@ -354,38 +355,5 @@ enum PrometheusParser {
             throw SetupError(message)
         }
         throw XCTSkip(message)
-    }
-}
-
-/// A unix datagram socket bound to a path, standing in for systemd's notify socket.
-final class NotifySocket {
-    let fd: Int32
-
-    init(bind path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var sa = sockaddr_un()
-        sa.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard fd >= 0, bytes.count < MemoryLayout.size(ofValue: sa.sun_path) else {
-            throw SetupError("cannot make a socket at \(path)")
-        }
-        withUnsafeMutableBytes(of: &sa.sun_path) { raw in for (i, b) in bytes.enumerated() { raw[i] = b } }
-        let rc = withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard rc == 0 else { throw SetupError("bind \(path): \(String(cString: strerror(errno)))") }
-    }
-
-    deinit { close(fd) }
-
-    /// One datagram, or nil when none came in time.
-    func receive(timeoutMs: Int32) -> String? {
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&p, 1, timeoutMs) == 1 else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        return n >= 0 ? String(decoding: buffer[..<n], as: UTF8.self) : nil
     }
 }

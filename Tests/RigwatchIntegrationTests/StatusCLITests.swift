@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchTestSupport
 import XCTest
 
 /// `rigwatch run` keeps its state file and metrics file; `rigwatch status` reads

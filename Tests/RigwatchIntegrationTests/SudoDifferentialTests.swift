@@ -2,6 +2,7 @@
 import Foundation
 import RigwatchConfig
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// The real sudo is the oracle: for the same sudoers file, rigwatch's verdict on

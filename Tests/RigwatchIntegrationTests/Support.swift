@@ -2,6 +2,7 @@
 import Foundation
 import RigwatchCore
 import RigwatchSources
+import RigwatchTestSupport
 import XCTest
 
 /// Integration tests need root and this kernel. Outside CI they skip when not
@@ -26,20 +27,6 @@ enum TestTime {
     }()
 
     static func scaled(_ seconds: TimeInterval) -> TimeInterval { seconds * scale }
-}
-
-enum Repo {
-    /// The package root, found from this source file's location.
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
-    static var rigwatchBinary: String {
-        if let path = ProcessInfo.processInfo.environment["RIGWATCH_BIN"] { return path }
-        return root + "/.build/debug/rigwatch"
-    }
 }
 
 struct CommandResult {

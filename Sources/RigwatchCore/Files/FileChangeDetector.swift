@@ -10,8 +10,6 @@ public final class FileChangeDetector: Detector {
     public let name = "file-change"
     public private(set) var settings: FileWatchSettings
     private var watchedPaths: [[UInt8]]
-    /// uid -> user name, for alerts.
-    private let userNames: [UInt32: String]
 
     /// One path a change touched, and the watched entry it lies under.
     struct Side: Equatable {
@@ -21,10 +19,9 @@ public final class FileChangeDetector: Detector {
         var watched: [UInt8]
     }
 
-    public init(settings: FileWatchSettings = FileWatchSettings(), userNames: [UInt32: String] = [:]) {
+    public init(settings: FileWatchSettings = FileWatchSettings()) {
         self.settings = settings
         self.watchedPaths = Self.entries(settings)
-        self.userNames = userNames
     }
 
     /// New paths and rules (SIGHUP). The kernel's own list is the caller's to rewrite.
@@ -45,7 +42,7 @@ public final class FileChangeDetector: Detector {
         guard case .fileChange(let e) = event, e.succeeded else { return [] }
         let sides = watchedSides(e)
         guard !sides.isEmpty else { return [] }
-        let actor = EventActor(e.header, context: context, userNames: userNames)
+        let actor = EventActor(e.header, context: context)
         if let host = settings.hostMountNamespace, e.mountNamespace != 0, e.mountNamespace != host,
             !actor.inWatchedLineage
         {

@@ -3,11 +3,11 @@
 enum MiningAlert {
     static func build(
         _ incident: MiningIncident, signals: Set<MiningSignal>, previous: Set<MiningSignal>, nowNs: UInt64,
-        settings: MiningSettings, userNames: [UInt32: String], context: DetectionContext, rule: String
+        settings: MiningSettings, context: DetectionContext, rule: String
     ) -> Alert {
         let ordered = signals.sorted()
         let severity = MiningSignal.severity(agreeing: ordered.count)
-        let subject = incident.subject.text(userNames: userNames)
+        let subject = incident.subject.text(context)
         var evidence: [(String, String)] = [
             ("signals", ordered.map(\.rawValue).joined(separator: ", ")),
             ("agreeing", "\(ordered.count) of \(MiningSignal.allCases.count) independent signals"),

@@ -26,7 +26,6 @@ public final class MiningDetector: Detector {
     private var matcher: ExecSignatureMatcher
     private var prefilter: ExecPrefilter
     private var judge: GPUIdleJudge
-    private let userNames: [UInt32: String]
 
     private var incidents: [MiningSubject: MiningIncident] = [:]
     /// Live processes whose exec matched, so a later incident of their subject carries the signature.
@@ -46,12 +45,11 @@ public final class MiningDetector: Detector {
     static let maxSubjectsRemembered = 4096
     static let contactsPerSubject = 8
 
-    public init(settings: MiningSettings = MiningSettings(), userNames: [UInt32: String] = [:]) {
+    public init(settings: MiningSettings = MiningSettings()) {
         self.settings = settings
         self.matcher = ExecSignatureMatcher(signatures: settings.signatures)
         self.prefilter = ExecPrefilter(signatures: settings.signatures)
         self.judge = GPUIdleJudge(settings: settings)
-        self.userNames = userNames
     }
 
     /// New thresholds, allowlists and signatures (SIGHUP). Open incidents, busy runs and
@@ -261,7 +259,7 @@ public final class MiningDetector: Detector {
         incidents[subject]?.alerts += 1
         return MiningAlert.build(
             incident, signals: signals, previous: previous, nowNs: nowNs, settings: settings,
-            userNames: userNames, context: context, rule: name)
+            context: context, rule: name)
     }
 
     private func remember(_ contact: PoolContact, for subject: MiningSubject) {

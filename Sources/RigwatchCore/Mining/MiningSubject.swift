@@ -31,9 +31,10 @@ enum MiningSubject: Hashable, Comparable {
         }
     }
 
-    func text(userNames: [UInt32: String]) -> String {
+    func text(_ context: DetectionContext) -> String {
         switch self {
-        case .lineage(let uid): return userNames[uid].map { "\($0) (uid \(uid)) lineage" } ?? "lineage of uid \(uid)"
+        case .lineage(let uid):
+            return context.userName(uid).map { "\($0) (uid \(uid)) lineage" } ?? "lineage of uid \(uid)"
         case .cgroup(let id): return "cgroup \(id)"
         case .host: return "the host (GPU use not attributed to a known process)"
         }

@@ -7,8 +7,6 @@ public final class ExfiltrationDetector: Detector {
     public let name = "exfiltration"
     public private(set) var settings: ExfiltrationSettings
     private var allowlist: DestinationAllowlist
-    /// uid -> user name, for alerts.
-    private let userNames: [UInt32: String]
     private var flows: [FlowKey: TransferFlow] = [:]
     private var nowNs: UInt64 = 0
     private var nextSweepNs: UInt64 = 0
@@ -27,10 +25,9 @@ public final class ExfiltrationDetector: Detector {
         var proto: NetProtocol
     }
 
-    public init(settings: ExfiltrationSettings = ExfiltrationSettings(), userNames: [UInt32: String] = [:]) {
+    public init(settings: ExfiltrationSettings = ExfiltrationSettings()) {
         self.settings = settings
         self.allowlist = settings.allowlist
-        self.userNames = userNames
     }
 
     /// (subject, destination) pairs followed now.
@@ -108,7 +105,7 @@ public final class ExfiltrationDetector: Detector {
 
         let rate = durationNs > 0 ? Double(bytes) * 1e9 / Double(durationNs) : nil
         let rateText = rate.map { DetectorSupport.bytes($0) + "/s" } ?? "one burst"
-        let subject = subjectText(key.subject)
+        let subject = key.subject.text(context)
         var triggers: [String] = []
         if overBytes { triggers.append("bytes_per_window") }
         if sustained != nil { triggers.append("sustained_rate") }
@@ -143,13 +140,6 @@ public final class ExfiltrationDetector: Detector {
             rule: name, severity: .high, title: title, eventTimeNs: e.header.timestampNs,
             chain: DetectorSupport.chain(of: e.header, context: context), evidence: evidence,
             dedupKey: "\(name)|\(key.subject.key)|\(key.destination)")
-    }
-
-    private func subjectText(_ subject: TransferSubject) -> String {
-        switch subject {
-        case .lineage(let uid): return userNames[uid].map { "\($0) (uid \(uid)) lineage" } ?? "lineage of uid \(uid)"
-        case .cgroup(let id): return "cgroup \(id)"
-        }
     }
 
     /// Forgets flows that went quiet for a whole window, a few times per window.

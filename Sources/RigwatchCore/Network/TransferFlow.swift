@@ -19,6 +19,15 @@ enum TransferSubject: Hashable {
         case .cgroup(let id): return "cgroup:\(id)"
         }
     }
+
+    /// As alerts name it: "vastai_kaalia (uid 1001) lineage", "cgroup 6000".
+    func text(_ context: DetectionContext) -> String {
+        switch self {
+        case .lineage(let uid):
+            return context.userName(uid).map { "\($0) (uid \(uid)) lineage" } ?? "lineage of uid \(uid)"
+        case .cgroup(let id): return "cgroup \(id)"
+        }
+    }
 }
 
 /// The bytes one subject sent to one destination address: the snapshots inside the

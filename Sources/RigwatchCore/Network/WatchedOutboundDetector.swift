@@ -6,8 +6,6 @@ public final class WatchedOutboundDetector: Detector {
     public let name = "watched-user-outbound"
     public private(set) var settings: WatchedOutboundSettings
     private var allowlist: DestinationAllowlist
-    /// uid -> user name, for alerts.
-    private let userNames: [UInt32: String]
     /// When each (lineage, destination) last raised an alert.
     private var alerted: [Key: UInt64] = [:]
     private var nowNs: UInt64 = 0
@@ -17,10 +15,9 @@ public final class WatchedOutboundDetector: Detector {
         var destination: IPAddress
     }
 
-    public init(settings: WatchedOutboundSettings = WatchedOutboundSettings(), userNames: [UInt32: String] = [:]) {
+    public init(settings: WatchedOutboundSettings = WatchedOutboundSettings()) {
         self.settings = settings
         self.allowlist = settings.allowlist
-        self.userNames = userNames
     }
 
     /// New thresholds and allowlists (SIGHUP: host names resolved again); the pairs already reported stay quiet for their window.
@@ -47,7 +44,7 @@ public final class WatchedOutboundDetector: Detector {
         if alerted[key] == nil && alerted.count >= max(1, settings.maxTracked) { makeRoom() }
         alerted[key] = nowNs
 
-        let user = userNames[h.lineageUid] ?? "uid \(h.lineageUid)"
+        let user = context.userName(h.lineageUid) ?? "uid \(h.lineageUid)"
         let destination = e.destination.withPort(e.destinationPort)
         let evidence: [(String, String)] = [
             ("user", "\(user) (uid \(h.lineageUid))"),

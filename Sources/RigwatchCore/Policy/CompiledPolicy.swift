@@ -5,6 +5,9 @@
 /// raw buffers owned by this object, so no reference counting happens per decision.
 /// As in sudo, when several rules match the last one wins, so a later `!cmd`
 /// takes back an earlier allow.
+///
+/// `@unchecked Sendable`: the raw tables are written once, in `init`, and only read
+/// after it; a reload builds a new object rather than changing this one.
 public final class CompiledPolicy: @unchecked Sendable {
     public enum Decision: Equatable, Sendable {
         /// Allowed by the rule at this index.

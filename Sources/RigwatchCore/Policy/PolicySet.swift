@@ -2,6 +2,9 @@
 /// The whitelist for each watched user, compiled. Rules are kept in the order
 /// default policy, imported sudoers file, config rules, so that a later `!cmd`
 /// (last match wins, as in sudo) can take back an earlier allow.
+///
+/// `@unchecked Sendable`: immutable after `init` (it holds `CompiledPolicy`s, which
+/// are too); a reload swaps in a new set.
 public final class PolicySet: @unchecked Sendable {
     public let name: String
     private let byUid: [UInt32: CompiledPolicy]

@@ -24,8 +24,6 @@ public final class PrivilegedExecDetector: Detector {
 
     public private(set) var policies: PolicySet
     public var abuse: ArgumentAbuseRules?
-    /// uid -> user name, for alerts.
-    let userNames: [UInt32: String]
     private var states: [UInt32: State] = [:]
     /// Decisions taken, for metrics and benchmarks.
     public private(set) var decisions = 0
@@ -38,11 +36,10 @@ public final class PrivilegedExecDetector: Detector {
     ]
 
     public init(
-        policies: PolicySet, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), userNames: [UInt32: String] = [:]
+        policies: PolicySet, abuse: ArgumentAbuseRules? = ArgumentAbuseRules()
     ) {
         self.policies = policies
         self.abuse = abuse
-        self.userNames = userNames
     }
 
     /// Swaps in a new policy (SIGHUP); process states are kept.
@@ -114,13 +111,15 @@ public final class PrivilegedExecDetector: Detector {
         return alerts
     }
 
-    private func userName(_ uid: UInt32) -> String { userNames[uid] ?? "uid \(uid)" }
+    private func userName(_ uid: UInt32, _ context: DetectionContext) -> String {
+        context.userName(uid) ?? "uid \(uid)"
+    }
 
     /// What both of this detector's alerts say first: who, what, under which rules, where.
-    private func baseEvidence(_ e: ExecEvent, commandLine: String) -> [(String, String)] {
+    private func baseEvidence(_ e: ExecEvent, commandLine: String, context: DetectionContext) -> [(String, String)] {
         let h = e.header
         return [
-            ("user", "\(userName(h.lineageUid)) (uid \(h.lineageUid))"),
+            ("user", "\(userName(h.lineageUid, context)) (uid \(h.lineageUid))"),
             ("exe", e.path),
             ("command", commandLine),
             ("rule_set", policies.name),
@@ -132,7 +131,7 @@ public final class PrivilegedExecDetector: Detector {
         let h = e.header
         let policy = policies.policy(for: h.lineageUid)
         let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
-        var evidence = baseEvidence(e, commandLine: commandLine)
+        var evidence = baseEvidence(e, commandLine: commandLine, context: context)
         if let negatedRule {
             evidence.append(("denied_by", "\(policy.rules[negatedRule].text) (\(policy.rules[negatedRule].origin))"))
         }
@@ -146,7 +145,7 @@ public final class PrivilegedExecDetector: Detector {
         }
         return Alert(
             rule: name, severity: .high,
-            title: "\(userName(h.lineageUid)) ran an unlisted command as root: \(commandLine)",
+            title: "\(userName(h.lineageUid, context)) ran an unlisted command as root: \(commandLine)",
             eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
             dedupKey: "\(name)|\(h.lineageUid)|\(e.path)|\(commandLine)")
     }
@@ -155,7 +154,7 @@ public final class PrivilegedExecDetector: Detector {
         let h = e.header
         let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
         let worst = findings.max { $0.severity < $1.severity }!
-        var evidence = baseEvidence(e, commandLine: commandLine)
+        var evidence = baseEvidence(e, commandLine: commandLine, context: context)
         for (i, f) in findings.enumerated() {
             evidence.append(
                 ("finding\(findings.count > 1 ? String(i + 1) : "")", "\(f.kind.rawValue): \(f.reason) [\(f.argument)]")
@@ -164,7 +163,7 @@ public final class PrivilegedExecDetector: Detector {
         return Alert(
             rule: Self.abuseRule, severity: worst.severity,
             title:
-                "\(userName(h.lineageUid)) ran a root command with dangerous arguments (\(worst.kind.rawValue)): \(commandLine)",
+                "\(userName(h.lineageUid, context)) ran a root command with dangerous arguments (\(worst.kind.rawValue)): \(commandLine)",
             eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
             dedupKey: "\(Self.abuseRule)|\(h.lineageUid)|\(e.path)|\(commandLine)")
     }

@@ -7,15 +7,12 @@
 public final class TamperDetector: Detector {
     public let name = "sensor-tamper"
     public private(set) var settings: TamperSettings
-    /// uid -> user name, for alerts.
-    private let userNames: [UInt32: String]
     /// When each finding last raised an alert.
     private var lastAlerted: [String: UInt64] = [:]
     static let maxRemembered = 4096
 
-    public init(settings: TamperSettings = TamperSettings(), userNames: [UInt32: String] = [:]) {
+    public init(settings: TamperSettings = TamperSettings()) {
         self.settings = settings
-        self.userNames = userNames
     }
 
     public func replaceSettings(_ settings: TamperSettings) { self.settings = settings }
@@ -27,7 +24,7 @@ public final class TamperDetector: Detector {
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .tamper(let e):
-            let actor = EventActor(e.header, context: context, userNames: userNames)
+            let actor = EventActor(e.header, context: context)
             // The actor's pid, not its program: two kills are two findings, a debugger's calls one.
             let argument = e.operation == .signal ? String(e.argument) : "-"
             guard isNew("\(e.operation.name)|\(argument)|\(e.header.tgid)", at: e.header.timestampNs) else { return [] }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-import CAudit
+@preconcurrency import CAudit
 import Foundation
 
 /// The kernel's audit state (AUDIT_GET).

@@ -2,6 +2,7 @@
 import CAudit
 import Foundation
 import RigwatchCore
+import RigwatchIO
 
 /// The kernel audit subsystem as an event source, for hosts where BPF cannot load.
 /// Installs rigwatch's keyed rules, reads the records and turns them into the same
