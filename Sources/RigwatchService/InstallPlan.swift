@@ -403,8 +403,12 @@ public enum InstallPlanner {
         # Rewritten on every install: put local changes in a drop-in (systemctl edit rigwatch).
         [Unit]
         Description=rigwatch kernel security sensor
+        Documentation=man:rigwatch(8)
         After=network-online.target
         Wants=network-online.target
+        # A sensor that keeps dying is shown failed after 5 starts in 2 minutes, not restarted forever.
+        StartLimitIntervalSec=120
+        StartLimitBurst=5
 
         [Service]
         # Started means watching: rigwatch sends READY=1 only once its BPF programs are attached
@@ -415,11 +419,20 @@ public enum InstallPlanner {
         # seconds; a minute covers a loaded host without hiding a hang.
         TimeoutStartSec=60s
         ExecStart=\(layout.binary) run --config \(layout.config) --events none
+        # A reload validates first: a rejected configuration fails `systemctl reload` and the
+        # running sensor keeps its configuration (the SIGHUP is never sent).
+        ExecReload=\(layout.binary) check-config \(layout.config)
         ExecReload=/bin/kill -HUP $MAINPID
-        Restart=on-failure
-        RestartSec=5s
-        # RIGWATCH_DISCORD_WEBHOOK=<webhook URL> goes in this root-only
-        # (0600) file, never here; the leading '-' makes it optional.
+        # Any end but a clean stop is restarted, a signal from anyone included; exit status 2
+        # (the configuration or the command line is wrong) is not: restarting cannot fix it.
+        Restart=always
+        RestartSec=2s
+        RestartPreventExitStatus=2
+        # The event loop sends WATCHDOG=1 at half this interval; a hung loop is killed and restarted.
+        WatchdogSec=30s
+        # RIGWATCH_DISCORD_WEBHOOK=<webhook URL> goes in this root-only (0600) file, never here;
+        # the leading '-' makes it optional. rigwatch reads it at start and removes it from its
+        # environment, so the programs it runs (nvidia-smi) never inherit the secret.
         EnvironmentFile=-\(layout.environmentFile)
         # BPF maps and ring buffers are locked memory (kernels before 5.11 count them against it).
         LimitMEMLOCK=infinity

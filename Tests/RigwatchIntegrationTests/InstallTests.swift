@@ -110,7 +110,9 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(unit, InstallPlanner.unitFile())
         for line in [
             "ExecStart=/usr/local/bin/rigwatch run --config /etc/rigwatch/rigwatch.yaml --events none",
-            "Restart=on-failure", "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=-/etc/rigwatch/rigwatch.env",
+            "Restart=always", "RestartPreventExitStatus=2", "WatchdogSec=30s",
+            "ExecReload=/usr/local/bin/rigwatch check-config /etc/rigwatch/rigwatch.yaml",
+            "ExecReload=/bin/kill -HUP $MAINPID", "EnvironmentFile=-/etc/rigwatch/rigwatch.env",
             "LimitMEMLOCK=infinity", "ProtectSystem=full", "NoNewPrivileges=yes",
             "Type=notify", "NotifyAccess=main", "TimeoutStartSec=60s",
         ] {
