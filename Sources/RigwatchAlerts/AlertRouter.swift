@@ -157,6 +157,7 @@ public final class AlertRouter: @unchecked Sendable {
     /// Tests without a router thread call it directly.
     func step() -> Bool {
         condition.lock()
+        let reloaded = pending != nil
         if let change = pending {
             pending = nil
             apply(change)
@@ -166,6 +167,10 @@ public final class AlertRouter: @unchecked Sendable {
         let isStopping = stopping
         condition.unlock()
 
+        // A reload (SIGHUP, as logrotate's postrotate sends) reopens the alert log at once.
+        if reloaded, let log {
+            do { try log.reopen() } catch { note(error: "alert log: \(error)") }
+        }
         let now = clock.wallNowNs()
         process(batch, nowNs: now, final: isStopping)
         if isStopping {

@@ -529,7 +529,7 @@ public enum InstallPlanner {
         # service:
         #   state_file: \(layout.stateDirectory)/state.json
         #   state_interval_seconds: 5
-        #   metrics_file: /var/lib/node_exporter/textfile_collector/rigwatch.prom
+        #   metrics_file: /var/lib/prometheus/node-exporter/rigwatch.prom
         #   heartbeat_hours: 0                 # 0 = off
         #   lock_file: /run/rigwatch/rigwatch.lock   # one sensor per host (flock)
 

@@ -75,6 +75,19 @@ public final class InstanceLock {
         return readPid(fd)
     }
 
+    /// The pid of the sensor holding the lock now, or nil when nobody holds it (the
+    /// file stays after a sensor ends, so its pid alone proves nothing).
+    public static func runningHolder(of path: String) -> Int32? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            flock(fd, LOCK_UN)
+            return nil
+        }
+        return errno == EWOULDBLOCK ? readPid(fd) : nil
+    }
+
     /// Lets go (also on deinit). The file keeps its contents until the next holder rewrites it.
     public func release() {
         guard fd >= 0 else { return }

@@ -66,6 +66,8 @@ public struct ServiceState: Codable, Equatable, Sendable {
     public var eventsByKind: [String: UInt64]
     public var kernelDroppedEvents: UInt64
     public var alerts: Alerts
+    /// A Discord webhook is configured (nil in files from before it was reported).
+    public var discordConfigured: Bool?
     public var alertsByRule: [String: UInt64]
     public var lastError: String?
     /// True after a clean stop; `stoppedAt` and `stopReason` say when and why.
@@ -108,6 +110,7 @@ public struct ServiceState: Codable, Equatable, Sendable {
         case eventsByKind = "events_by_kind"
         case kernelDroppedEvents = "kernel_dropped_events"
         case alertsByRule = "alerts_by_rule"
+        case discordConfigured = "discord_configured"
         case lastError = "last_error"
         case stoppedAt = "stopped_at"
         case stopReason = "stop_reason"

@@ -10,10 +10,13 @@ import RigwatchSources
 
 /// Builds the alert router from the configuration: the alert log, the spool and
 /// Discord when a webhook is set. Secret and path errors end the command (exit 2).
-func makeAlertRouter(_ settings: SensorConfig, host: String? = nil) throws -> AlertRouter {
+func makeAlertRouter(
+    _ settings: SensorConfig, host: String? = nil, environment: [String: String] = WebhookSecret.environment
+) throws -> AlertRouter {
     let routerSettings: AlertRouter.Settings
     do {
-        routerSettings = try alertRouterSettings(settings, host: host ?? ProcessInfo.processInfo.hostName)
+        routerSettings = try alertRouterSettings(
+            settings, host: host ?? ProcessInfo.processInfo.hostName, environment: environment)
     } catch let error as WebhookURL.Failure {
         Log.error(error.description)
         throw ExitCode(2)
@@ -33,10 +36,13 @@ func makeAlertRouter(_ settings: SensorConfig, host: String? = nil) throws -> Al
 }
 
 /// The router's settings from the configuration, the webhook read now (the
-/// environment, else `alerts.discord.webhook_file`); at start and on every SIGHUP.
-func alertRouterSettings(_ settings: SensorConfig, host: String) throws -> AlertRouter.Settings {
+/// environment as read at start, else `alerts.discord.webhook_file`); at start and
+/// on every SIGHUP.
+func alertRouterSettings(
+    _ settings: SensorConfig, host: String, environment: [String: String] = WebhookSecret.environment
+) throws -> AlertRouter.Settings {
     let alerts = settings.alerts
-    let webhook = try WebhookURL.load(environment: ProcessInfo.processInfo.environment, file: alerts.discordWebhookFile)
+    let webhook = try WebhookURL.load(environment: environment, file: alerts.discordWebhookFile)
     var routerSettings = AlertRouter.Settings(
         host: host, sensorVersion: SensorVersion.string,
         logPath: alerts.logFile.isEmpty ? nil : alerts.logFile,

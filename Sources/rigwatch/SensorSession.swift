@@ -40,8 +40,9 @@ final class SensorSession {
         self.settings = settings
         self.watched = watched
         self.sensor = sensor
-        // First: children (nvidia-smi) must not inherit $NOTIFY_SOCKET.
+        // First: children (nvidia-smi) must inherit neither $NOTIFY_SOCKET nor the webhook.
         notifier = ServiceNotifier()
+        WebhookSecret.take()
         gpu = sensor.gpuSampling(interval: Double(settings.mining.gpuIntervalSeconds))
         let hostNamespace = hostMountNamespace()
         engine = try makeEngine(
@@ -122,8 +123,13 @@ extension SensorSession: RecordSink {
 
     func afterPoll() {
         out.flush()
+        notifier.watchdogTick()
         if Signals.shouldStop { notifier.stopping() }
         if Signals.takeReloadRequest() { reloader.reload() }
+        if Signals.takeTestAlertRequest() {
+            Log.info("test alert requested (SIGUSR1)")
+            consume(TestAlert.make(host: router.settings.host))
+        }
         if health.source == "auto" { health.source = ServiceHealth.detectSource() }
         health.tick()
     }

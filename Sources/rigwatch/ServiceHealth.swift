@@ -123,6 +123,7 @@ final class ServiceHealth {
         state.kernelDroppedEvents = kernelDrops
         state.alerts.raised = stats.received
         state.alerts.delivered = stats.delivered
+        state.discordConfigured = router.settings.webhook != nil
         state.alerts.spooled = stats.spooled
         state.alerts.spoolDepth = stats.spoolDepth
         state.alerts.deliveryFailures = stats.deliveryFailures
@@ -147,7 +148,8 @@ final class ServiceHealth {
                 if !metricsDirMissingReported {
                     metricsDirMissingReported = true
                     Log.warning(
-                        "metrics: \(dir) does not exist (node_exporter's textfile collector?); no metrics written")
+                        "metrics: \(dir) does not exist (is prometheus-node-exporter installed? its textfile collector reads there); metrics off until it exists"
+                    )
                 }
                 return
             }

@@ -2,6 +2,7 @@
 import Foundation
 import RigwatchAlerts
 import RigwatchConfig
+import RigwatchIO
 import RigwatchService
 
 /// Tells systemd (`Type=notify`) that the sensor is ready, how it is doing, and that
@@ -9,12 +10,20 @@ import RigwatchService
 /// send is a warning: the sensor's work never depends on systemd hearing it.
 final class ServiceNotifier {
     private let notify: SystemdNotify?
+    private var watchdog: SystemdWatchdog?
     private var stoppingSent = false
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         notify = SystemdNotify(environment: environment)
+        watchdog = notify == nil ? nil : SystemdWatchdog(environment: environment, pid: getpid())
         // Children (nvidia-smi) must not talk to systemd in our name.
-        if notify != nil { unsetenv("NOTIFY_SOCKET") }
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { unsetenv(name) }
+    }
+
+    /// From the event loop, after every poll: `WATCHDOG=1` when one is due.
+    func watchdogTick() {
+        guard watchdog?.due(nowNs: SystemClock.bootNowNs()) == true else { return }
+        send("WATCHDOG=1")
     }
 
     /// Once the programs are attached (or the audit source is open): the unit is started.

@@ -26,8 +26,22 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let path = try stateFile ?? config.load().service.stateFile
         let now = Date().timeIntervalSince1970
-        guard let data = FileManager.default.contents(atPath: path) else {
-            FileHandle.standardError.write(Data(StatusReport.text(nil, verdict: .missing, now: now, path: path).utf8))
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            // Only a missing file means "no sensor wrote one"; anything else is said as it is.
+            if access(path, F_OK) != 0 && errno == ENOENT {
+                FileHandle.standardError.write(
+                    Data(StatusReport.text(nil, verdict: .missing, now: now, path: path).utf8))
+            } else if access(path, R_OK) != 0 || errno == EACCES {
+                let why = String(cString: strerror(errno))
+                Log.error(
+                    "cannot read \(path): \(why)\(geteuid() == 0 ? "" : " (run it as root: the state directory is root's only)")"
+                )
+            } else {
+                Log.error("cannot read \(path): \(error.localizedDescription)")
+            }
             throw ExitCode(2)
         }
         let state: ServiceState

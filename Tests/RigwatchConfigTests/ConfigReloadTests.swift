@@ -82,7 +82,7 @@ final class ConfigReloadTests: XCTestCase {
                 "alerts.storm_per_rule 20 → 3",
                 "alerts.discord.webhook_file none → /etc/rigwatch/webhook",
                 "alerts.discord.timeout_seconds 15 → 7",
-                "service.metrics_file /var/lib/node_exporter/textfile_collector/rigwatch.prom → \"\"",
+                "service.metrics_file /var/lib/prometheus/node-exporter/rigwatch.prom → \"\"",
                 "service.heartbeat_hours 0 → 2",
             ])
     }

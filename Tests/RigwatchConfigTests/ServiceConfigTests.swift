@@ -8,7 +8,7 @@ final class ServiceConfigTests: XCTestCase {
         let s = SensorConfig().service
         XCTAssertEqual(s.stateFile, "/var/lib/rigwatch/state.json")
         XCTAssertEqual(s.stateIntervalSeconds, 5)
-        XCTAssertEqual(s.metricsFile, "/var/lib/node_exporter/textfile_collector/rigwatch.prom")
+        XCTAssertEqual(s.metricsFile, "/var/lib/prometheus/node-exporter/rigwatch.prom")
         XCTAssertEqual(s.heartbeatHours, 0)
         XCTAssertEqual(s.lockFile, "/run/rigwatch/rigwatch.lock")
     }

@@ -46,15 +46,6 @@ final class ServiceLifecycleTests: XCTestCase {
         }
     }
 
-    private func waitUntil(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try condition() { return true }
-            usleep(100_000)
-        }
-        return try condition()
-    }
-
     // MARK: SIGHUP
 
     /// A config with no webhook and no extra miner names; SIGHUP with a webhook file and

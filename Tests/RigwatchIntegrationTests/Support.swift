@@ -29,6 +29,16 @@ enum TestTime {
     static func scaled(_ seconds: TimeInterval) -> TimeInterval { seconds * scale }
 }
 
+/// Polls `condition` every 100 ms until it holds or `timeout` seconds (scaled) pass.
+func waitUntil(timeout: TimeInterval, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(TestTime.scaled(timeout))
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(100_000)
+    }
+    return try condition()
+}
+
 struct CommandResult {
     var status: Int32
     var stdout: String

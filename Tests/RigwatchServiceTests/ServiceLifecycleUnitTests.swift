@@ -59,6 +59,17 @@ final class ServiceLifecycleUnitTests: XCTestCase {
         }
     }
 
+    func testRunningHolderIsThePidOnlyWhileTheLockIsHeld() throws {
+        let path = dir + "/held.lock"
+        XCTAssertNil(InstanceLock.runningHolder(of: path), "no file")
+        let lock = try InstanceLock.acquire(path: path, pid: 4242)
+        XCTAssertEqual(InstanceLock.runningHolder(of: path), 4242)
+        lock.release()
+        // The file and its pid stay, but nobody holds it: no running sensor.
+        XCTAssertEqual(InstanceLock.holder(of: path), 4242)
+        XCTAssertNil(InstanceLock.runningHolder(of: path))
+    }
+
     // MARK: sd_notify
 
     func testNotifyReachesAPathSocket() throws {
@@ -86,5 +97,30 @@ final class ServiceLifecycleUnitTests: XCTestCase {
         XCTAssertThrowsError(try SystemdNotify(socket: "/" + String(repeating: "x", count: 200)).send("READY=1"))
         // Nobody listening: an error the sensor logs, never a crash.
         XCTAssertThrowsError(try SystemdNotify(socket: dir + "/nobody.sock").send("READY=1"))
+    }
+
+    // MARK: Watchdog
+
+    func testWatchdogPingsAtStartThenEveryHalfInterval() throws {
+        var watchdog = try XCTUnwrap(SystemdWatchdog(environment: ["WATCHDOG_USEC": "30000000"], pid: 42))
+        XCTAssertEqual(watchdog.intervalNs, 30_000_000_000)
+        let t0: UInt64 = 1_000_000_000
+        XCTAssertTrue(watchdog.due(nowNs: t0))
+        XCTAssertFalse(watchdog.due(nowNs: t0 + 14_999_999_999))
+        XCTAssertTrue(watchdog.due(nowNs: t0 + 15_000_000_000))
+        XCTAssertFalse(watchdog.due(nowNs: t0 + 15_000_000_001))
+        // The monotonic clock never goes back; if a caller's did, ping rather than go silent.
+        XCTAssertTrue(watchdog.due(nowNs: t0))
+    }
+
+    func testWatchdogIsOffWhenNotAskedOrMeantForAnotherProcess() {
+        XCTAssertNil(SystemdWatchdog(environment: [:], pid: 42))
+        XCTAssertNil(SystemdWatchdog(environment: ["WATCHDOG_USEC": "0"], pid: 42))
+        XCTAssertNil(SystemdWatchdog(environment: ["WATCHDOG_USEC": "soon"], pid: 42))
+        XCTAssertNil(SystemdWatchdog(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "7"], pid: 42))
+        XCTAssertEqual(
+            SystemdWatchdog(environment: ["WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "42"], pid: 42)?.intervalNs,
+            30_000_000_000)
+        XCTAssertEqual(SystemdWatchdog(environment: ["WATCHDOG_USEC": String(UInt64.max)], pid: 1)?.intervalNs, .max)
     }
 }

@@ -35,8 +35,8 @@ public struct ServiceConfig: Equatable, Sendable {
     public var stateFile = "/var/lib/rigwatch/state.json"
     /// `state_interval_seconds` (5): how often the state file and the metrics file are rewritten.
     public var stateIntervalSeconds = 5
-    /// `metrics_file` (/var/lib/node_exporter/textfile_collector/rigwatch.prom): Prometheus textfile; empty turns it off.
-    public var metricsFile = "/var/lib/node_exporter/textfile_collector/rigwatch.prom"
+    /// `metrics_file` (/var/lib/prometheus/node-exporter/rigwatch.prom): Prometheus textfile; empty turns it off.
+    public var metricsFile = "/var/lib/prometheus/node-exporter/rigwatch.prom"
     /// `heartbeat_hours` (0 = off): a `sensor-heartbeat` alert every N hours, and `sensor-stopping` on a clean stop.
     public var heartbeatHours = 0
     /// `lock_file` (/run/rigwatch/rigwatch.lock): held (flock) by the running sensor, so a second `run` refuses to start.
