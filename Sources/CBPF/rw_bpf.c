@@ -477,13 +477,22 @@ int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid)
 	return 1;
 }
 
+void rw_sensor_detach(struct rw_sensor *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nlinks; i++)
+		bpf_link__destroy(s->links[i]);
+	s->nlinks = 0;
+}
+
 void rw_sensor_destroy(struct rw_sensor *s)
 {
 	if (!s)
 		return;
+	/* Links first: nothing is written into a ring buffer that is already gone. */
+	rw_sensor_detach(s);
 	ring_buffer__free(s->rb);
-	for (int i = 0; i < s->nlinks; i++)
-		bpf_link__destroy(s->links[i]);
 	if (s->skel)
 		rw_sensor_bpf__destroy(s->skel);
 	else

@@ -349,6 +349,11 @@ extension BPFSource: PathWatchingSource {
 
     /// What the ring buffer still holds, then a last byte-counter snapshot, so a clean
     /// stop loses nothing that was captured.
+    public func stopCapture() {
+        integrity = nil  // detached links are the stop, not tampering
+        rw_sensor_detach(sensor)
+    }
+
     public func drain(afterBatch: () -> Void) throws {
         while try poll(timeoutMs: 0) > 0 { afterBatch() }
         snapshotNetwork()

@@ -21,6 +21,10 @@ public protocol RecordSource: AnyObject {
     func periodic(now: Date) -> [String]
     /// Records the kernel could not deliver, since start.
     func drops() -> UInt64
+    /// At the stop, before `drain`: no new records are captured from here on (BPF
+    /// detaches its programs; the ring buffer keeps what they wrote). Until this
+    /// returns the kernel records everything, so the stop leaves no blind window.
+    func stopCapture()
     /// After the last poll: what was captured and not yet delivered reaches the
     /// handler; `afterBatch` runs after each batch of it.
     func drain(afterBatch: () -> Void) throws

@@ -112,7 +112,9 @@ struct LiveSensor {
                 }
             }
         }
-        // Drain what is already queued so a clean stop loses nothing that was captured.
+        // Stop capturing, then drain what was captured up to that instant: events between
+        // the stop signal and the detach are judged too.
+        source.stopCapture()
         try source.drain(afterBatch: sink.afterPoll)
         sink.afterPoll()
         let drops = source.drops()

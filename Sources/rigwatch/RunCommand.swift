@@ -37,7 +37,16 @@ struct RunCommand: ParsableCommand {
             settings: settings, watched: watched, sensor: sensor, configPath: config.path,
             format: format, printEvents: events == .all
         ).run()
+        if Signals.stoppedByStranger {
+            // Not the service manager's stop: end as a failure, so the unit brings it back.
+            Log.error(
+                "stopped by signal \(Signals.lastSignal) from pid \(Signals.lastSender), not by the service manager")
+            throw ExitCode(Self.strangerStopStatus)
+        }
     }
+
+    /// The exit status after a stop signal from an unexpected sender.
+    static let strangerStopStatus: Int32 = 1
 
     /// The instance lock, or the end of the command: exit 4 when another sensor holds
     /// it (its pid named), 2 when the lock file cannot be made.

@@ -6,18 +6,25 @@ import Foundation
 enum Signals {
     nonisolated(unsafe) static var stopRequested: sig_atomic_t = 0
     nonisolated(unsafe) static var lastSignal: sig_atomic_t = 0
+    /// Who sent the stop signal (si_pid; 0 from the kernel, e.g. a terminal's Ctrl-C).
+    nonisolated(unsafe) static var lastSender: pid_t = 0
+    /// Our parent at start: whoever started the sensor may stop it (systemd, a shell, a test).
+    nonisolated(unsafe) static var parentAtStart: pid_t = 0
     nonisolated(unsafe) static var reloadRequested: sig_atomic_t = 0
     nonisolated(unsafe) static var testAlertRequested: sig_atomic_t = 0
 
     static func installStopHandlers() {
+        parentAtStart = getppid()
         for sig in [SIGINT, SIGTERM] {
             var action = sigaction()
-            action.__sigaction_handler.sa_handler = { signo in
+            action.__sigaction_handler.sa_sigaction = { signo, info, _ in
+                Signals.lastSender = info?.pointee._sifields._kill.si_pid ?? 0
                 Signals.lastSignal = signo
                 Signals.stopRequested = 1
             }
             sigemptyset(&action.sa_mask)
-            action.sa_flags = 0  // no SA_RESTART: the poll must return so the loop sees the flag
+            // SA_SIGINFO for the sender; no SA_RESTART: the poll must return so the loop sees the flag.
+            action.sa_flags = SA_SIGINFO
             sigaction(sig, &action, nil)
         }
         var hup = sigaction()
@@ -37,6 +44,15 @@ enum Signals {
     }
 
     static var shouldStop: Bool { stopRequested != 0 }
+
+    /// A stop the sensor did not expect: a signal from a process other than the
+    /// service manager (PID 1), the parent that started it, or the kernel (a
+    /// terminal). It ends the sensor with a failure status, so the unit restarts it
+    /// (the tamper alert says who sent it).
+    static var stoppedByStranger: Bool {
+        stopRequested != 0 && lastSender != 0 && lastSender != 1 && lastSender != parentAtStart
+            && lastSender != getpid()
+    }
 
     /// True once per SIGUSR1 (several before a poll count once).
     static func takeTestAlertRequest() -> Bool {

@@ -210,16 +210,21 @@ final class ServiceRuntimeTests: XCTestCase {
         chmod(envFile, 0o644)
         var r = try runCommand(
             "/usr/bin/env",
-            ["-u", "RIGWATCH_DISCORD_WEBHOOK", Repo.rigwatchBinary, "test-alert", "--config", path,
-             "--environment-file", envFile, "--timeout", "10"])
+            [
+                "-u", "RIGWATCH_DISCORD_WEBHOOK", Repo.rigwatchBinary, "test-alert", "--config", path,
+                "--environment-file", envFile, "--timeout", "10",
+            ])
         // Readable by others: refused, like the webhook file.
-        XCTAssertTrue(r.stderr.contains("ignoring \(envFile): it must be owned by root and readable by root only"), r.stderr)
+        XCTAssertTrue(
+            r.stderr.contains("ignoring \(envFile): it must be owned by root and readable by root only"), r.stderr)
         XCTAssertTrue(r.stdout.contains("Discord: not configured"), r.stdout)
         chmod(envFile, 0o600)
         r = try runCommand(
             "/usr/bin/env",
-            ["-u", "RIGWATCH_DISCORD_WEBHOOK", Repo.rigwatchBinary, "test-alert", "--config", path,
-             "--environment-file", envFile, "--timeout", "10"])
+            [
+                "-u", "RIGWATCH_DISCORD_WEBHOOK", Repo.rigwatchBinary, "test-alert", "--config", path,
+                "--environment-file", envFile, "--timeout", "10",
+            ])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(
             r.stdout.contains("Discord http://127.0.0.1:\(mock.port)/api/webhooks/1234567890/***: delivered"), r.stdout)
@@ -261,6 +266,30 @@ final class ServiceRuntimeTests: XCTestCase {
         sensor.stop(SIGTERM)
     }
 
+    // MARK: Who stopped it
+
+    /// A TERM from another process (here `/bin/kill`, a child of the test, not the
+    /// sensor's parent) is a failure, so Restart= brings the sensor back; the parent's
+    /// (the service manager's, here the test's) is a clean stop.
+    func testStopBySomeoneElseExitsWithFailure() throws {
+        let dir = try tempDir("stranger")
+        let path = try config(dir)
+        let sensor = try SensorProcess(
+            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+        addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
+        XCTAssertEqual(try runCommand("/bin/kill", ["-TERM", "\(sensor.process.processIdentifier)"]).status, 0)
+        sensor.process.waitUntilExit()
+        sensor.stop(SIGTERM)  // collects the output; the process is gone
+        XCTAssertEqual(sensor.status, 1, sensor.stderrText)
+        XCTAssertTrue(sensor.stderrText.contains("stopped by signal 15 from pid "), sensor.stderrText)
+        XCTAssertTrue(sensor.stderrText.contains(", not by the service manager"), sensor.stderrText)
+
+        let again = try SensorProcess(
+            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+        again.stop(SIGTERM)
+        XCTAssertEqual(again.status, 0, again.stderrText)
+    }
+
     // MARK: status
 
     func testStatusAsAnotherUserSaysPermissionDenied() throws {
@@ -271,12 +300,15 @@ final class ServiceRuntimeTests: XCTestCase {
         try "{}".write(toFile: stateDir + "/state.json", atomically: true, encoding: .utf8)
         let r = try runCommand(
             "/usr/bin/setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", Repo.rigwatchBinary, "status", "--state-file",
-             stateDir + "/state.json"])
+            [
+                "--reuid=65534", "--regid=65534", "--clear-groups", Repo.rigwatchBinary, "status", "--state-file",
+                stateDir + "/state.json",
+            ])
         XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
         XCTAssertTrue(
             r.stderr.contains(
-                "cannot read \(stateDir)/state.json: Permission denied (run it as root: the state directory is root's only)"),
+                "cannot read \(stateDir)/state.json: Permission denied (run it as root: the state directory is root's only)"
+            ),
             r.stderr)
         XCTAssertFalse(r.stderr.contains("no state file"), r.stderr)
         // Root, a missing file: the words for that.

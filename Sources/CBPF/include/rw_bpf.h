@@ -68,6 +68,9 @@ int rw_sensor_set_self_tid(struct rw_sensor *s, uint32_t tid, int present);
 /* 1 when tid is in self_tids, 0 when not, or a negative errno. */
 int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid);
 /* Detach all programs and free maps and the object. NULL is allowed. */
+/* Detaches every program; the ring buffer and maps stay, so what the programs
+ * wrote until then can still be polled. */
+void rw_sensor_detach(struct rw_sensor *s);
 void rw_sensor_destroy(struct rw_sensor *s);
 
 /* The libbpf version this binary was built against, as "major.minor". */

@@ -236,8 +236,22 @@ extension AuditSource: RecordSource {
         assembler.takeErrors().map { "audit record skipped: \($0)" }
     }
 
-    /// Closes: the groups still pending go through the handler.
-    public func drain(afterBatch: () -> Void) throws { close() }
+    /// Removes rigwatch's rules: the kernel audits nothing more for us, and what it
+    /// already queued on the socket is still read by `drain`.
+    public func stopCapture() {
+        guard !installedRules.isEmpty else { return }
+        do { try control.removeRules(key: AuditRules.key) } catch {
+            FileHandle.standardError.write(
+                Data("rigwatch: warning: audit: removing rigwatch rules failed: \(error)\n".utf8))
+        }
+        installedRules = []
+    }
+
+    /// Reads what is queued, then closes: the groups still pending go through the handler.
+    public func drain(afterBatch: () -> Void) throws {
+        while eventFd >= 0, try poll(timeoutMs: 0) > 0 { afterBatch() }
+        close()
+    }
 
     public var summary: String {
         let how: String
