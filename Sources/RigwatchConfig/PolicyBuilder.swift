@@ -10,7 +10,7 @@ public enum PolicyBuilder {
         public var description: String
     }
 
-    public static func build(_ config: PolicyConfig, watched: [SudoersParser.WatchedUser]) throws -> PolicySet {
+    public static func build(_ config: PolicyConfig, watched: [WatchedUser]) throws -> PolicySet {
         let canon = pathCanon(config.mergedUsr)
         var rules: [UInt32: [CommandSpec]] = [:]
         for user in watched { rules[user.uid] = [] }

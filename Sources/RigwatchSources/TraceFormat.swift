@@ -23,8 +23,7 @@ public enum TraceFormat {
 }
 
 /// The one watched-user type lives in RigwatchCore; this name stays so that
-/// `RigwatchSources.WatchedUser` (used by the rigwatch target) still resolves.
-public typealias WatchedUser = RigwatchCore.WatchedUser
+/// `WatchedUser` (used by the rigwatch target) still resolves.
 
 /// Where and when a trace was recorded.
 public struct TraceHeader: Equatable, Sendable {

@@ -8,7 +8,7 @@ import RigwatchCore
 func benchPolicy(count: Int) throws {
     let seed =
         try SudoersParser(file: "seed", canon: .mergedUsr)
-        .parse(DefaultPolicyData.seedSudoers, users: [.init(name: "vastai_kaalia", uid: 1001)])["vastai_kaalia"] ?? []
+        .parse(DefaultPolicyData.seedSudoers, users: [.init(uid: 1001, name: "vastai_kaalia")])["vastai_kaalia"] ?? []
     let rules = PolicySet.defaultRules(canon: .mergedUsr) + seed
     let policy = CompiledPolicy(name: "bench", rules: rules, canon: .mergedUsr)
     let lines: [[String]] = [

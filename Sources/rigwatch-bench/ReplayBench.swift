@@ -45,7 +45,7 @@ func benchReplay(count: Int) throws {
 
     var alerts = 0
     var events = 0
-    let watched = [SudoersParser.WatchedUser(name: "vastai_kaalia", uid: 1001)]
+    let watched = [WatchedUser(uid: 1001, name: "vastai_kaalia")]
     // Every detector `rigwatch replay` runs with the default configuration.
     func engine() -> Engine {
         Engine(

@@ -22,7 +22,6 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-typealias WatchedUser = SudoersParser.WatchedUser
 
 /// What every command that loads the sensor does first: refuse when not root
 /// (before touching any file), read the configuration, resolve the watched users
@@ -38,13 +37,13 @@ func sensorSetup(_ sensor: SensorOptions, _ config: ConfigOption) throws -> (Sen
 
 /// Resolves user names to uids; unknown users are reported and skipped.
 /// `known` (e.g. a trace's own user table) is consulted before this host's passwd.
-func resolveUsers(_ names: [String], known: [RigwatchSources.WatchedUser] = []) -> [WatchedUser] {
+func resolveUsers(_ names: [String], known: [WatchedUser] = []) -> [WatchedUser] {
     var users: [WatchedUser] = []
     for name in names {
         if let user = known.first(where: { $0.name == name || String($0.uid) == name }) {
-            users.append(WatchedUser(name: user.name, uid: user.uid))
+            users.append(WatchedUser(uid: user.uid, name: user.name))
         } else if let uid = Users.uid(of: name) {
-            users.append(WatchedUser(name: Users.name(of: uid) ?? name, uid: uid))
+            users.append(WatchedUser(uid: uid, name: Users.name(of: uid) ?? name))
         } else {
             Log.warning("watched user \(name) does not exist on this host; the sensor runs without it")
         }

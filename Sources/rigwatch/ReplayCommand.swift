@@ -42,7 +42,7 @@ struct ReplayCommand: ParsableCommand {
         let watched =
             config.path != nil
             ? resolveUsers(settings.watchUsers, known: stream.header.watchedUsers)
-            : stream.header.watchedUsers.map { WatchedUser(name: $0.name, uid: $0.uid) }
+            : stream.header.watchedUsers.map { WatchedUser(uid: $0.uid, name: $0.name) }
         let session = try ReplaySession(
             settings: settings, watched: watched, header: stream.header,
             format: format, printEvents: events == .all, send: send)

@@ -126,7 +126,7 @@ final class PolicyMatcherTests: XCTestCase {
             ALL ALL=(root) !/usr/bin/su
             """
         let parser = SudoersParser(file: "s", canon: .mergedUsr)
-        let rules = try parser.parse(text, users: [.init(name: "kaalia", uid: 1001), .init(name: "bob", uid: 2002)])
+        let rules = try parser.parse(text, users: [.init(uid: 1001, name: "kaalia"), .init(uid: 2002, name: "bob")])
         XCTAssertEqual(
             rules["kaalia"]?.map(\.text),
             ["/usr/bin/id", "/usr/bin/docker ps *", "/usr/bin/docker logs *", "/usr/bin/uptime", "!/usr/bin/su"])
@@ -138,14 +138,14 @@ final class PolicyMatcherTests: XCTestCase {
     func testSudoersErrorsNameFileAndLine() {
         let parser = SudoersParser(file: "/etc/sudoers.d/x")
         XCTAssertThrowsError(
-            try parser.parse("kaalia ALL=(root) NOPASSWD: docker ps\n", users: [.init(name: "kaalia", uid: 1)])
+            try parser.parse("kaalia ALL=(root) NOPASSWD: docker ps\n", users: [.init(uid: 1, name: "kaalia")])
         ) {
             XCTAssertEqual(
                 String(describing: $0),
                 "/etc/sudoers.d/x:1: command 'docker' must be a fully qualified path, a directory ending in '/', or ALL in 'docker ps'"
             )
         }
-        XCTAssertThrowsError(try parser.parse("\n\nkaalia ALL /usr/bin/id\n", users: [.init(name: "kaalia", uid: 1)])) {
+        XCTAssertThrowsError(try parser.parse("\n\nkaalia ALL /usr/bin/id\n", users: [.init(uid: 1, name: "kaalia")])) {
             XCTAssertEqual(
                 String(describing: $0),
                 "/etc/sudoers.d/x:3: cannot parse 'kaalia ALL /usr/bin/id': expected '=' after the host list")
@@ -156,7 +156,7 @@ final class PolicyMatcherTests: XCTestCase {
             )
         }
         XCTAssertThrowsError(
-            try parser.parse("kaalia ALL=(root) NOPASSWD: NOPE\n", users: [.init(name: "kaalia", uid: 1)])
+            try parser.parse("kaalia ALL=(root) NOPASSWD: NOPE\n", users: [.init(uid: 1, name: "kaalia")])
         ) {
             XCTAssertEqual(String(describing: $0), "/etc/sudoers.d/x:1: unknown Cmnd_Alias 'NOPE'")
         }
@@ -168,7 +168,7 @@ final class PolicyMatcherTests: XCTestCase {
         XCTAssertEqual(
             DefaultPolicyData.seedSudoers + "\n", seed, "the embedded seed must be the shared file, byte for byte")
         let rules = try SudoersParser(file: "seed", canon: .mergedUsr).parse(
-            seed, users: [.init(name: "vastai_kaalia", uid: 1001)])
+            seed, users: [.init(uid: 1001, name: "vastai_kaalia")])
         XCTAssertEqual(rules["vastai_kaalia"]?.count, 49)
         XCTAssertEqual(PolicySet.defaultRules(canon: .mergedUsr).count, 49 + 23)
     }

@@ -73,7 +73,7 @@ final class PrivilegedExecTests: XCTestCase {
     private func run(_ tree: ProcessTree, policy: PolicySet? = nil) -> [Alert] {
         let policies =
             policy
-            ?? PolicySet.defaultPolicy(watched: [.init(name: "vastai_kaalia", uid: tree.kaalia)], canon: .mergedUsr)
+            ?? PolicySet.defaultPolicy(watched: [.init(uid: tree.kaalia, name: "vastai_kaalia")], canon: .mergedUsr)
         let engine = Engine(
             config: EngineConfig(watchedUids: [tree.kaalia], userNames: [tree.kaalia: "vastai_kaalia"]),
             detectors: Engine.standardDetectors(policies: policies))
@@ -82,7 +82,7 @@ final class PrivilegedExecTests: XCTestCase {
 
     private func seedOnly(_ tree: ProcessTree) throws -> PolicySet {
         let rules = try SudoersParser(file: "seed", canon: .mergedUsr)
-            .parse(DefaultPolicyData.seedSudoers, users: [.init(name: "vastai_kaalia", uid: tree.kaalia)])
+            .parse(DefaultPolicyData.seedSudoers, users: [.init(uid: tree.kaalia, name: "vastai_kaalia")])
         return PolicySet(name: "seed", rulesByUid: [tree.kaalia: rules["vastai_kaalia"] ?? []], canon: .mergedUsr)
     }
 

@@ -30,7 +30,7 @@ final class SudoDifferentialTests: XCTestCase {
         var config = PolicyConfig()
         config.includeDefault = false
         config.importSudoers = [dir + "/import.sudoers"]
-        let policies = try PolicyBuilder.build(config, watched: [.init(name: user.name, uid: user.uid)])
+        let policies = try PolicyBuilder.build(config, watched: [.init(uid: user.uid, name: user.name)])
         let policy = policies.policy(for: user.uid)
         XCTAssertEqual(policy.ruleCount, 49)
 

@@ -15,6 +15,8 @@
 #   RW_TEST_TIME_SCALE  multiplies the tests' waits (default 8: TCG is 10-30x slower)
 #   CI                  passed to the tests (default true: a test that cannot run fails)
 #   RW_SHARE            the results share (set by the guest's init: /vmshare)
+#   RW_VM_PACKAGE_BIN   the packaged (self-contained) binary, run with /opt/swift hidden:
+#                       --version, check-kernel and a short `run` must work without a toolchain
 # Writes check-kernel.txt, check-kernel.json and xctest-N.log into the share. Exits 0
 # only when every filter ran at least one test that was not skipped and none failed.
 set -uo pipefail
@@ -66,6 +68,37 @@ if "$BIN" check-kernel --help 2>&1 | grep -q 'USAGE: rigwatch check-kernel'; the
 	fi
 else
 	echo "check-kernel: not in this build ('rigwatch check-kernel --help' shows no such subcommand): skipped"
+fi
+
+# The packaged binary as a host without Swift runs it: the toolchain hidden under an
+# empty tmpfs for this section only (the XCTest bundle below needs it).
+if [ -n "${RW_VM_PACKAGE_BIN:-}" ]; then
+	section "packaged binary without a toolchain: $RW_VM_PACKAGE_BIN"
+	pkgdir=$(mktemp -d /tmp/rwtest-pkg.XXXXXX)
+	if [ ! -x "$RW_VM_PACKAGE_BIN" ]; then
+		failed+=("packaged binary: $RW_VM_PACKAGE_BIN missing")
+	elif mount -t tmpfs -o size=1m rwtest-noswift /opt/swift; then
+		ls -A /opt/swift | grep -q . && failed+=("packaged binary: /opt/swift still visible")
+		"$RW_VM_PACKAGE_BIN" --version 2>&1 | tee "$pkgdir/version"
+		[ "${PIPESTATUS[0]}" = 0 ] && grep -q '^rigwatch ' "$pkgdir/version" || failed+=("packaged binary: --version")
+		"$RW_VM_PACKAGE_BIN" check-kernel > "$pkgdir/check" 2>&1
+		rc=$?
+		tail -3 "$pkgdir/check"
+		[ "$rc" -lt 126 ] || failed+=("packaged binary: check-kernel (exit $rc)")
+		printf 'watch_users: [root]\nalerts:\n  log_file: %s/alerts.jsonl\n  spool_dir: %s/spool\nservice:\n  state_file: %s/state.json\n  metrics_file: ""\n  lock_file: %s/lock\n' \
+			"$pkgdir" "$pkgdir" "$pkgdir" "$pkgdir" > "$pkgdir/rigwatch.yaml"
+		t=$(now)
+		"$RW_VM_PACKAGE_BIN" run --config "$pkgdir/rigwatch.yaml" --events none --duration 5 \
+			--nvml-library /nonexistent/rwtest-nvml.so --nvidia-smi /nonexistent/rwtest-nvidia-smi > "$pkgdir/run" 2>&1
+		rc=$?
+		grep -E 'sensor attached|audit source|error' "$pkgdir/run"
+		echo "packaged run: exit $rc in $(since "$t")s"
+		[ "$rc" = 0 ] && grep -q 'sensor attached' "$pkgdir/run" || failed+=("packaged binary: run (exit $rc)")
+		umount /opt/swift
+	else
+		failed+=("packaged binary: cannot hide /opt/swift")
+	fi
+	cp "$pkgdir"/run "$SHARE/packaged-run.log" 2> /dev/null
 fi
 
 n=0

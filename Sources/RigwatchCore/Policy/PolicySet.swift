@@ -25,7 +25,7 @@ public final class PolicySet: @unchecked Sendable {
     public var users: [UInt32] { byUid.keys.sorted() }
 
     /// The built-in policy for each watched user.
-    public static func defaultPolicy(watched: [SudoersParser.WatchedUser], canon: PathCanon) -> PolicySet {
+    public static func defaultPolicy(watched: [WatchedUser], canon: PathCanon) -> PolicySet {
         PolicySet(
             name: DefaultPolicyData.name,
             rulesByUid: Dictionary(uniqueKeysWithValues: watched.map { ($0.uid, defaultRules(canon: canon)) }),
@@ -35,7 +35,7 @@ public final class PolicySet: @unchecked Sendable {
     /// The default policy's rules. They are written for vastai_kaalia and apply to every watched user.
     public static func defaultRules(canon: PathCanon) -> [CommandSpec] {
         let parser = SudoersParser(file: DefaultPolicyData.fileName, canon: canon)
-        let profile = SudoersParser.WatchedUser(name: "vastai_kaalia", uid: 0)
+        let profile = WatchedUser(uid: 0, name: "vastai_kaalia")
         // The embedded text is tested to parse; a failure here is a build defect.
         guard let rules = try? parser.parse(DefaultPolicyData.sudoers, users: [profile])["vastai_kaalia"] else {
             preconditionFailure("the embedded default policy does not parse")

@@ -16,9 +16,6 @@ public struct SudoersParser {
         public var description: String { "\(file):\(line): \(message)" }
     }
 
-    /// The one watched-user type (Support/WatchedUser.swift), under the name callers use.
-    public typealias WatchedUser = RigwatchCore.WatchedUser
-
     let file: String
     let canon: PathCanon
     /// Whether a user is in a group (for `%group` entries).

@@ -9,9 +9,4 @@ public struct WatchedUser: Equatable, Sendable {
         self.uid = uid
         self.name = name
     }
-
-    /// The same, arguments in the order the policy code has always passed them.
-    public init(name: String, uid: UInt32) {
-        self.init(uid: uid, name: name)
-    }
 }
