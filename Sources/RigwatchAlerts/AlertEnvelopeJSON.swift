@@ -37,42 +37,51 @@ public enum AlertEnvelopeJSON {
         public var description: String
     }
 
+    /// Reads back what `encode` wrote (the spool), with the exact parser: strings
+    /// byte for byte, integers exact.
     public static func decode(_ bytes: [UInt8]) throws -> AlertEnvelope {
-        guard let object = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            throw DecodeError(description: "not a JSON object")
+        let object: JSONValue
+        do { object = try JSONValue.parse(bytes) } catch {
+            throw DecodeError(description: "not JSON (column \(error.column): \(error.reason))")
         }
+        guard case .object = object else { throw DecodeError(description: "not a JSON object") }
         func string(_ key: String) throws -> String {
-            guard let v = object[key] as? String else { throw DecodeError(description: "missing string \(key)") }
+            guard let v = object[key]?.string else { throw DecodeError(description: "missing string \(key)") }
             return v
         }
         func int64(_ key: String) throws -> Int64 {
-            guard let v = object[key] as? NSNumber else { throw DecodeError(description: "missing number \(key)") }
-            return v.int64Value
+            guard let v = object[key]?.int64 else { throw DecodeError(description: "missing number \(key)") }
+            return v
         }
         guard let severity = Severity(rawValue: try string("severity")) else {
             throw DecodeError(description: "bad severity")
         }
-        let chain = try (object["chain"] as? [[String: Any]] ?? []).map(process)
-        let evidence = (object["evidence"] as? [[String]] ?? []).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
+        guard let ts = object["ts_ns"]?.uint64 else { throw DecodeError(description: "missing number ts_ns") }
+        guard let count = object["count"]?.int64, let countValue = Int(exactly: count), countValue >= 0 else {
+            throw DecodeError(description: "missing number count")
+        }
+        let chain = (object["chain"]?.array ?? []).map(process)
+        let evidence = (object["evidence"]?.array ?? []).compactMap { pair -> (String, String)? in
+            guard let p = pair.array, p.count == 2, let k = p[0].string, let v = p[1].string else { return nil }
+            return (k, v)
+        }
         var alert = Alert(
-            rule: try string("rule"), severity: severity, title: try string("title"),
-            eventTimeNs: UInt64(try int64("ts_ns")), chain: chain, evidence: evidence,
-            dedupKey: try string("dedup_key"))
+            rule: try string("rule"), severity: severity, title: try string("title"), eventTimeNs: ts, chain: chain,
+            evidence: evidence, dedupKey: try string("dedup_key"))
         alert.id = try string("id")
         return AlertEnvelope(
             alert: alert, host: try string("host"), sensorVersion: try string("sensor_version"),
             eventWallNs: try int64("event_wall_ns"), detectedWallNs: try int64("detected_wall_ns"),
-            count: Int(try int64("count")), firstWallNs: try int64("first_wall_ns"),
-            lastWallNs: try int64("last_wall_ns"))
+            count: countValue, firstWallNs: try int64("first_wall_ns"), lastWallNs: try int64("last_wall_ns"))
     }
 
-    static func process(_ o: [String: Any]) throws -> ProcessSummary {
-        func u32(_ k: String) -> UInt32 { (o[k] as? NSNumber)?.uint32Value ?? noLineage }
+    static func process(_ o: JSONValue) -> ProcessSummary {
+        func u32(_ k: String) -> UInt32 { o[k]?.uint32 ?? noLineage }
         return ProcessSummary(
-            pid: u32("pid"), ppid: u32("ppid"), exe: o["exe"] as? String ?? "", argv: o["argv"] as? [String] ?? [],
-            uid: u32("uid"), euid: u32("euid"), gid: u32("gid"), egid: u32("egid"),
-            lineageUid: u32("lineage_uid"), cgroupId: (o["cgroup_id"] as? NSNumber)?.uint64Value ?? 0,
-            comm: o["comm"] as? String ?? "")
+            pid: u32("pid"), ppid: u32("ppid"), exe: o["exe"]?.string ?? "",
+            argv: (o["argv"]?.array ?? []).compactMap(\.string), uid: u32("uid"), euid: u32("euid"), gid: u32("gid"),
+            egid: u32("egid"), lineageUid: u32("lineage_uid"), cgroupId: o["cgroup_id"]?.uint64 ?? 0,
+            comm: o["comm"]?.string ?? "")
     }
 }
 

@@ -22,7 +22,6 @@ struct ConfigOption: ParsableArguments {
     }
 }
 
-
 /// What every command that loads the sensor does first: refuse when not root
 /// (before touching any file), read the configuration, resolve the watched users
 /// (--watch-user wins over the config's watch_users).

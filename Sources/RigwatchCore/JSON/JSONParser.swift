@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-import RigwatchCore
-
 /// A parsed JSON value. Integers keep their exact magnitude so u64 ids and
 /// timestamps survive (a Double would round them above 2^53).
-enum JSONValue: Equatable {
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case integer(negative: Bool, magnitude: UInt64)
@@ -13,7 +11,7 @@ enum JSONValue: Equatable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -25,22 +23,24 @@ enum JSONValue: Equatable {
     }
 }
 
-struct JSONSyntaxError: Error, Equatable {
+public struct JSONSyntaxError: Error, Equatable {
     /// 1-based byte column.
-    var column: Int
-    var reason: String
+    public var column: Int
+    public var reason: String
 }
 
-/// A strict RFC 8259 parser for one line of JSON Lines. Written here rather than
-/// using JSONSerialization so that u64 values are exact, errors have a column, and
-/// hostile input (deep nesting, bad escapes, invalid UTF-8) ends in an error, never a crash.
-struct JSONParser {
-    static let maxDepth = 32
+/// A strict RFC 8259 parser: the one JSON reader for what rigwatch wrote itself (trace
+/// lines, spooled alerts). Written here rather than using JSONSerialization so that u64
+/// values are exact, strings come back byte for byte (Foundation drops a leading U+FEFF),
+/// errors have a column, and hostile input (deep nesting, bad escapes, invalid UTF-8)
+/// ends in an error, never a crash.
+public struct JSONParser {
+    public static let maxDepth = 32
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
 
-    static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         var parser = JSONParser(bytes: line)
         parser.skipSpace()
         let value = try parser.value(depth: 0)

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+import RigwatchAlerts
+import RigwatchCore
+import XCTest
+
+/// What goes into the spool comes back exactly: invisible and format characters
+/// (a leading BOM, bidi controls, zero-width) and u64 extremes survive the round trip,
+/// and numbers that do not fit are refused, not trapped on.
+final class AlertEnvelopeRoundTripTests: XCTestCase {
+    private func envelope(title: String, argv: [String], ts: UInt64 = 5_000_000_123) -> AlertEnvelope {
+        var alert = Alert(
+            rule: "privileged-exec", severity: .high, title: title, eventTimeNs: ts,
+            chain: [
+                ProcessSummary(
+                    pid: 42, ppid: 1, exe: argv.first ?? "", argv: argv, uid: 1001, euid: 0, gid: 1001, egid: 0,
+                    lineageUid: 1001, cgroupId: .max, comm: "x")
+            ],
+            evidence: [("command", argv.joined(separator: " "))], dedupKey: "k|" + title)
+        alert.id = "privileged-exec-1"
+        return AlertEnvelope(
+            alert: alert, host: "rig", sensorVersion: "0.1.0", eventWallNs: -1, detectedWallNs: 1_750_000_000_000,
+            count: 1, firstWallNs: 1, lastWallNs: 2)
+    }
+
+    func testInvisibleCharactersSurviveTheSpool() throws {
+        let tricky = ["\u{FEFF}/tmp/x", "a\u{202E}cod.sh", "zero\u{200B}width", "\u{FEFF}"]
+        let original = envelope(title: "\u{FEFF}/tmp/x ran", argv: tricky)
+        let decoded = try AlertEnvelopeJSON.decode(Array(AlertEnvelopeJSON.encode(original).utf8))
+        XCTAssertEqual(decoded.alert.title.unicodeScalars.first, "\u{FEFF}")
+        XCTAssertEqual(decoded.alert.title, original.alert.title)
+        XCTAssertEqual(decoded.alert.chain.first?.argv, tricky)
+        XCTAssertEqual(decoded.alert.chain.first?.cgroupId, .max)
+        XCTAssertEqual(decoded.alert.evidence.map(\.1), original.alert.evidence.map(\.1))
+        XCTAssertEqual(decoded.alert.dedupKey, original.alert.dedupKey)
+        XCTAssertEqual(decoded.eventWallNs, -1)
+    }
+
+    func testNumbersOutOfRangeAreRefusedNotTrapped() throws {
+        let line = AlertEnvelopeJSON.encode(envelope(title: "t", argv: ["/bin/true"]))
+        for (from, to) in [
+            (#""count":1"#, #""count":-1"#), (#""ts_ns":5000000123"#, #""ts_ns":-5"#),
+            (#""event_wall_ns":-1"#, #""event_wall_ns":18446744073709551615"#),
+        ] {
+            XCTAssertTrue(line.contains(from), from)
+            XCTAssertThrowsError(try AlertEnvelopeJSON.decode(Array(line.replacingOccurrences(of: from, with: to).utf8)))
+        }
+        XCTAssertThrowsError(try AlertEnvelopeJSON.decode(Array("{\"rule\":".utf8)))
+    }
+}
