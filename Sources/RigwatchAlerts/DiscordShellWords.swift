@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import RigwatchCore
+
 /// Untrusted words (argv, exe paths) inside a Discord code block, written as bash words so an
 /// operator reads a familiar command line and a program can recover every word exactly.
 ///

@@ -152,9 +152,9 @@ public enum EventFormat {
             "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
         case .exec(let e):
-            let argv = e.argv.map(shellQuote).joined(separator: " ")
+            let argv = ShellWord.commandLine(e.args)
             let flags = flagNames(e.flags)
-            return "\(prefix) \(shellQuote(e.path)) argv=[\(argv)]"
+            return "\(prefix) \(ShellWord.quote(e.filename)) argv=[\(argv)]"
                 + (flags.isEmpty ? "" : " flags=\(flags.joined(separator: ","))")
         case .cred(let e):
             return
@@ -190,24 +190,6 @@ public enum EventFormat {
 
     /// Quotes an argument for display when it is not plainly safe, so spaces and
     /// quotes in argv stay visible in text output.
-    public static func shellQuote(_ s: String) -> String {
-        let safe =
-            !s.isEmpty
-            && s.unicodeScalars.allSatisfy { c in
-                (c.value >= 0x30 && c.value <= 0x39) || (c.value >= 0x41 && c.value <= 0x5a)
-                    || (c.value >= 0x61 && c.value <= 0x7a) || "-_./=:,+@%".unicodeScalars.contains(c) || c.value > 0x7f
-            }
-        if safe { return s }
-        var out = "'"
-        for c in s.unicodeScalars {
-            if c == "'" {
-                out += "'\\''"
-            } else if c.value < 0x20 || c.value == 0x7f {
-                out += "\\x" + String(c.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(c)
-            }
-        }
-        return out + "'"
-    }
+    /// A word as `ShellWord` writes it (bash-readable, nothing hidden).
+    public static func shellQuote(_ s: String) -> String { ShellWord.quote(Array(s.utf8)) }
 }

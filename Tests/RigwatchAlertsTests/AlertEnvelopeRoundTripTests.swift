@@ -42,7 +42,8 @@ final class AlertEnvelopeRoundTripTests: XCTestCase {
             (#""event_wall_ns":-1"#, #""event_wall_ns":18446744073709551615"#),
         ] {
             XCTAssertTrue(line.contains(from), from)
-            XCTAssertThrowsError(try AlertEnvelopeJSON.decode(Array(line.replacingOccurrences(of: from, with: to).utf8)))
+            XCTAssertThrowsError(
+                try AlertEnvelopeJSON.decode(Array(line.replacingOccurrences(of: from, with: to).utf8)))
         }
         XCTAssertThrowsError(try AlertEnvelopeJSON.decode(Array("{\"rule\":".utf8)))
     }

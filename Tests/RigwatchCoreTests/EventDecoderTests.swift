@@ -190,7 +190,7 @@ final class EventDecoderTests: XCTestCase {
         )
         XCTAssertEqual(
             EventFormat.text(event),
-            #"123.456789 exec pid=100 ppid=99 uid=1000 euid=0 lineage=1000 comm=sudo /bin/echo argv=[/bin/echo 'it'\''s "q"\xa\x9\x1' ü]"#
+            #"123.456789 exec pid=100 ppid=99 uid=1000 euid=0 lineage=1000 comm=sudo /bin/echo argv=[/bin/echo $'it\'s "q"\n\t\x01' ü]"#
         )
     }
 

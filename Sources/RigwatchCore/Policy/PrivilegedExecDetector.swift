@@ -130,7 +130,7 @@ public final class PrivilegedExecDetector: Detector {
     private func unlistedAlert(_ e: ExecEvent, negatedRule: Int?, context: DetectionContext) -> Alert {
         let h = e.header
         let policy = policies.policy(for: h.lineageUid)
-        let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
+        let commandLine = ShellWord.commandLine(e.args)
         var evidence = baseEvidence(e, commandLine: commandLine, context: context)
         if let negatedRule {
             evidence.append(("denied_by", "\(policy.rules[negatedRule].text) (\(policy.rules[negatedRule].origin))"))
@@ -141,7 +141,7 @@ public final class PrivilegedExecDetector: Detector {
         if let gateway = context.processes.chain(of: h.tgid).dropFirst().first(where: {
             Self.gateways.contains(Self.basename($0.filename))
         }) {
-            evidence.append(("via", gateway.argv.map(EventFormat.shellQuote).joined(separator: " ")))
+            evidence.append(("via", ShellWord.commandLine(gateway.args)))
         }
         return Alert(
             rule: name, severity: .high,
@@ -152,7 +152,7 @@ public final class PrivilegedExecDetector: Detector {
 
     private func abuseAlert(_ e: ExecEvent, _ findings: [AbuseFinding], context: DetectionContext) -> Alert {
         let h = e.header
-        let commandLine = e.argv.map(EventFormat.shellQuote).joined(separator: " ")
+        let commandLine = ShellWord.commandLine(e.args)
         let worst = findings.max { $0.severity < $1.severity }!
         var evidence = baseEvidence(e, commandLine: commandLine, context: context)
         for (i, f) in findings.enumerated() {
