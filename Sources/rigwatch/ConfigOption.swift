@@ -3,12 +3,27 @@ import ArgumentParser
 import Foundation
 import RigwatchConfig
 import RigwatchCore
+import RigwatchService
 import RigwatchSources
 
-/// `--config FILE`, shared by the commands that run the engine.
+/// `--config FILE`, shared by the commands that read the configuration. Without it,
+/// the installed configuration (/etc/rigwatch/rigwatch.yaml) when there is one, so a
+/// command on an installed host sees what the service runs with.
 struct ConfigOption: ParsableArguments {
-    @Option(name: .customLong("config"), help: "YAML configuration file (every key optional).")
-    var path: String?
+    @Option(
+        name: .customLong("config"),
+        help: "YAML configuration file (every key optional; default: /etc/rigwatch/rigwatch.yaml when present).")
+    var explicitPath: String?
+
+    /// `$RIGWATCH_DEFAULT_CONFIG` stands in for it in tests (never the real /etc).
+    static var installedPath: String {
+        ProcessInfo.processInfo.environment["RIGWATCH_DEFAULT_CONFIG"] ?? InstallLayout().config
+    }
+
+    /// The file in force: --config, else the installed one when it exists, else none (defaults).
+    var path: String? {
+        explicitPath ?? (FileManager.default.fileExists(atPath: Self.installedPath) ? Self.installedPath : nil)
+    }
 
     /// The configuration, or defaults without a file. Errors name file, line and column.
     func load() throws -> SensorConfig {

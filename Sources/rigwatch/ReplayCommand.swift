@@ -40,7 +40,7 @@ struct ReplayCommand: ParsableCommand {
         }
         // Watched users: the configuration's when given, else those the trace was recorded with.
         let watched =
-            config.path != nil
+            config.explicitPath != nil
             ? resolveUsers(settings.watchUsers, known: stream.header.watchedUsers)
             : stream.header.watchedUsers.map { WatchedUser(uid: $0.uid, name: $0.name) }
         let session = try ReplaySession(

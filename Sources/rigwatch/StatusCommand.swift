@@ -24,7 +24,12 @@ struct StatusCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let path = try stateFile ?? config.load().service.stateFile
+        // The installed configuration is root's only: a user asking without --config
+        // gets the default state file (and the reason it cannot be read), not a config error.
+        let settings =
+            config.explicitPath == nil && config.path.map({ access($0, R_OK) != 0 }) == true
+            ? SensorConfig() : try config.load()
+        let path = stateFile ?? settings.service.stateFile
         let now = Date().timeIntervalSince1970
         let data: Data
         do {

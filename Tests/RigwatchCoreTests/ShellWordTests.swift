@@ -54,7 +54,8 @@ final class ShellWordTests: XCTestCase {
     /// Two commands that differ only in bytes that are not UTF-8 are two alerts, not one fold.
     func testInvalidUTF8CommandsGetDistinctDedupKeys() {
         let tree = (kaalia: UInt32(1001), shell: UInt32(200))
-        let policies = PolicySet.defaultPolicy(watched: [WatchedUser(uid: tree.kaalia, name: "vastai_kaalia")], canon: .mergedUsr)
+        let policies = PolicySet.defaultPolicy(
+            watched: [WatchedUser(uid: tree.kaalia, name: "vastai_kaalia")], canon: .mergedUsr)
         let engine = Engine(
             config: EngineConfig(watchedUids: [tree.kaalia], userNames: [tree.kaalia: "vastai_kaalia"]),
             detectors: Engine.standardDetectors(policies: policies))
@@ -64,12 +65,15 @@ final class ShellWordTests: XCTestCase {
             let exe = Array("/tmp/x".utf8) + bad
             let event = Event.exec(
                 ExecEvent(
-                    header: Scenario.header(tgid, ppid: tree.shell, ts: UInt64(1000 + i), euid: 0, lineage: tree.kaalia),
+                    header: Scenario.header(
+                        tgid, ppid: tree.shell, ts: UInt64(1000 + i), euid: 0, lineage: tree.kaalia),
                     loginUid: tree.kaalia, flags: [], argc: 1, oldPid: tgid, filename: exe, args: exe + [0]))
             let alerts = engine.consume(event)
             XCTAssertEqual(alerts.count, 1)
             keys += alerts.map(\.dedupKey)
-            XCTAssertTrue(alerts.first?.title.hasSuffix(#"as root: $'/tmp/x\x"# + (i == 0 ? "FF'" : "FE'")) ?? false, alerts.first?.title ?? "")
+            XCTAssertTrue(
+                alerts.first?.title.hasSuffix(#"as root: $'/tmp/x\x"# + (i == 0 ? "FF'" : "FE'")) ?? false,
+                alerts.first?.title ?? "")
         }
         XCTAssertEqual(Set(keys).count, 2, "\(keys)")
     }

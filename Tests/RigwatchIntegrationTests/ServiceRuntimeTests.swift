@@ -231,6 +231,31 @@ final class ServiceRuntimeTests: XCTestCase {
         XCTAssertEqual(try mock.waitForEmbeds(1, timeout: 5).count, 1)
     }
 
+    /// Without --config a command reads the installed configuration (here a stand-in
+    /// for /etc/rigwatch/rigwatch.yaml): test-alert writes the log that file names.
+    func testCommandsDefaultToTheInstalledConfiguration() throws {
+        let dir = try tempDir("default-config")
+        let path = try config(dir)
+        let r = try runCommand(
+            "/usr/bin/env",
+            [
+                "-u", "RIGWATCH_DISCORD_WEBHOOK", "RIGWATCH_DEFAULT_CONFIG=\(path)", Repo.rigwatchBinary, "test-alert",
+                "--environment-file", dir + "/none.env", "--timeout", "5",
+            ])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("alert log \(dir)/alerts.jsonl: written"), r.stdout)
+        XCTAssertEqual(lines(dir + "/alerts.jsonl").count, 1)
+        // A missing default is no error: the built-in defaults apply.
+        let none = try runCommand(
+            "/usr/bin/env",
+            [
+                "RIGWATCH_DEFAULT_CONFIG=\(dir)/absent.yaml", Repo.rigwatchBinary, "status", "--state-file",
+                dir + "/none.json",
+            ])
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("no state file at \(dir)/none.json"), none.stderr)
+    }
+
     // MARK: The alert log follows logrotate
 
     func testAlertLogFollowsARotationAndReopensOnSighup() throws {
