@@ -38,6 +38,16 @@ struct YAMLNodes {
         return pairs
     }
 
+    /// The pairs of a section's mapping, keys typed; `path` when the section sits
+    /// in a list ("files.maintenance[2]").
+    func mapping<Key: ConfigKey>(_ node: Node, _: Key.Type, at path: String? = nil) throws -> [(Key, Node)] {
+        try mapping(node, at: path ?? Key.section, known: Key.names).map { name, value in
+            // Unreachable: `mapping` lets only the section's names through.
+            guard let key = Key(rawValue: name) else { throw error(value, "unknown key '\(name)'") }
+            return (key, value)
+        }
+    }
+
     func string(_ node: Node, at path: String) throws -> String {
         // Any scalar but a plain null reads as text (a uid written as 1000 is fine as a name).
         guard case .scalar(let s) = node, !(s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string))
