@@ -21,7 +21,7 @@ public enum ConfigLoader {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw syntaxError(error, file: file)
+            throw YAMLSyntaxError.configError(error, text: text, file: file)
         }
         guard let root, root != Node("") else { return SensorConfig() }  // an empty file is all defaults
         return try parse(root, nodes: YAMLNodes(file: file))
@@ -283,16 +283,5 @@ public enum ConfigLoader {
             }
         }
         return policy
-    }
-
-    static func syntaxError(_ error: YamlError, file: String) -> ConfigError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return ConfigError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)")
-        case .composer(_, let problem, let mark, _):
-            return ConfigError(file: file, line: mark.line, column: mark.column, message: "YAML: \(problem)")
-        default:
-            return ConfigError(file: file, line: 0, column: 0, message: "YAML: \(error)")
-        }
     }
 }

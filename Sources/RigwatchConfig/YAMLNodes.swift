@@ -7,8 +7,12 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var message: String
+    /// The offending line and a caret under the column (YAML syntax errors), printed below the message.
+    public var snippet: String? = nil
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    public var description: String {
+        "\(file):\(line):\(column): \(message)" + (snippet.map { "\n" + $0 } ?? "")
+    }
 }
 
 /// Typed access to YAML nodes that reports every mistake with its position.
