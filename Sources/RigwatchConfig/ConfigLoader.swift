@@ -87,7 +87,7 @@ public enum ConfigLoader {
             let path = key.path
             switch key {
             case .logFile: alerts.logFile = try nodes.string(value, at: path)  // empty turns the log off
-            case .spoolDir: alerts.spoolDirectory = try nodes.string(value, at: path)
+            case .spoolDir: alerts.spoolDirectory = try nodes.nonEmptyString(value, at: path)
             case .spoolMaxBytes: alerts.spoolMaxBytes = try nodes.int(value, at: path, range: 4096...(1 << 40))
             case .dedupWindowSeconds:
                 alerts.dedupWindowSeconds = Double(try nodes.int(value, at: path, range: 1...86_400))
@@ -103,7 +103,9 @@ public enum ConfigLoader {
             let path = key.path
             switch key {
             case .webhookFile:
-                alerts.discordWebhookFile = try nodes.string(value, at: path)
+                // Empty is no file at all: `run` would fail to stat it, so say so here, with the line.
+                alerts.discordWebhookFile = try nodes.nonEmptyString(
+                    value, at: path, instead: "leave the key out for no webhook file")
             case .connectTimeoutSeconds:
                 alerts.discordConnectTimeoutSeconds = Double(try nodes.int(value, at: path, range: 1...300))
             case .timeoutSeconds:
@@ -258,11 +260,11 @@ public enum ConfigLoader {
             case .includeDefault: policy.includeDefault = try nodes.bool(value, at: path)
             case .abuseRules: policy.abuseRules = try nodes.bool(value, at: path)
             case .importSudoers:
-                // One path or a list of paths.
+                // One path or a list of paths; an empty one names no file.
                 if case .sequence = value {
-                    policy.importSudoers = try nodes.stringList(value, at: path)
+                    policy.importSudoers = try nonEmptyStrings(value, at: path, nodes: nodes)
                 } else {
-                    policy.importSudoers = [try nodes.string(value, at: path)]
+                    policy.importSudoers = [try nodes.nonEmptyString(value, at: path)]
                 }
             case .rules:
                 guard case .sequence(let seq) = value else {

@@ -61,6 +61,13 @@ struct YAMLNodes {
         return s.string
     }
 
+    /// A string that names a file or directory, so cannot be empty; `instead` says what to write for none.
+    func nonEmptyString(_ node: Node, at path: String, instead: String? = nil) throws -> String {
+        let text = try string(node, at: path)
+        guard text.isEmpty else { return text }
+        throw error(node, "\(path) must not be empty" + (instead.map { " (\($0))" } ?? ""))
+    }
+
     func int(_ node: Node, at path: String, range: ClosedRange<Int>) throws -> Int {
         guard case .scalar(let s) = node, s.style == .plain, let value = Int(s.string) else {
             throw error(node, "\(path) must be an integer")
