@@ -7,24 +7,35 @@ import Yams
 /// types are errors with line numbers; absent keys keep their defaults.
 public enum ConfigLoader {
     public static func load(path: String) throws -> SensorConfig {
+        try read(path: path).config
+    }
+
+    /// The file's configuration and where each key was written, for the checks
+    /// made after parsing (`LoadedConfig.problem`).
+    public static func read(path: String) throws -> LoadedConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(file: path, line: 0, column: 0, message: "cannot read the file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(file: path, line: 0, column: 0, message: "the file is not UTF-8")
         }
-        return try parse(text, file: path)
+        return try parseFile(text, file: path)
     }
 
     public static func parse(_ text: String, file: String = "<config>") throws -> SensorConfig {
+        try parseFile(text, file: file).config
+    }
+
+    public static func parseFile(_ text: String, file: String = "<config>") throws -> LoadedConfig {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw YAMLSyntaxError.configError(error, text: text, file: file)
         }
-        guard let root, root != Node("") else { return SensorConfig() }  // an empty file is all defaults
-        return try parse(root, nodes: YAMLNodes(file: file))
+        guard let root, root != Node("") else { return LoadedConfig(file: file) }  // an empty file is all defaults
+        return LoadedConfig(
+            file: file, config: try parse(root, nodes: YAMLNodes(file: file)), positions: LoadedConfig.positions(root))
     }
 
     static func parse(_ root: Node, nodes: YAMLNodes) throws -> SensorConfig {
