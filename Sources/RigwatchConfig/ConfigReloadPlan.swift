@@ -43,6 +43,9 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     /// The keys that take a restart, for documentation and tests.
     public static var restartOnlyKeys: [String] { restartOnly.map(\.key) }
 
+    /// The keys that change live, for documentation and tests.
+    public static var liveKeys: [String] { live.map(\.key) }
+
     // MARK: - The keys
 
     struct Field: Sendable {
@@ -52,10 +55,10 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         let keep: @Sendable (inout SensorConfig, SensorConfig) -> Void
 
         init(
-            _ key: String, _ value: @escaping @Sendable (SensorConfig) -> String,
+            _ key: some ConfigKey, _ value: @escaping @Sendable (SensorConfig) -> String,
             keep: @escaping @Sendable (inout SensorConfig, SensorConfig) -> Void = { _, _ in }
         ) {
-            self.key = key
+            self.key = key.path
             self.value = value
             self.keep = keep
         }
@@ -71,70 +74,72 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     /// by the sensor loop; the mining detector and GPU sampler exist or not from the start;
     /// the alert log and the spool are open files; the lock identifies this instance.
     static let restartOnly: [Field] = [
-        Field("watch_users", { list($0.watchUsers) }, keep: { $0.watchUsers = $1.watchUsers }),
+        Field(ConfigKeys.TopLevel.watchUsers, { list($0.watchUsers) }, keep: { $0.watchUsers = $1.watchUsers }),
         Field(
-            "engine.process_table_size", { "\($0.processTableSize)" },
+            ConfigKeys.Engine.processTableSize, { "\($0.processTableSize)" },
             keep: { $0.processTableSize = $1.processTableSize }),
         Field(
-            "network.snapshot_interval_seconds", { "\($0.network.snapshotIntervalSeconds)" },
+            ConfigKeys.Network.snapshotIntervalSeconds, { "\($0.network.snapshotIntervalSeconds)" },
             keep: { $0.network.snapshotIntervalSeconds = $1.network.snapshotIntervalSeconds }),
-        Field("mining.enabled", { "\($0.mining.enabled)" }, keep: { $0.mining.enabled = $1.mining.enabled }),
-        Field("alerts.log_file", { text($0.alerts.logFile) }, keep: { $0.alerts.logFile = $1.alerts.logFile }),
+        Field(ConfigKeys.Mining.enabled, { "\($0.mining.enabled)" }, keep: { $0.mining.enabled = $1.mining.enabled }),
+        Field(ConfigKeys.Alerts.logFile, { text($0.alerts.logFile) }, keep: { $0.alerts.logFile = $1.alerts.logFile }),
         Field(
-            "alerts.spool_dir", { text($0.alerts.spoolDirectory) },
+            ConfigKeys.Alerts.spoolDir, { text($0.alerts.spoolDirectory) },
             keep: { $0.alerts.spoolDirectory = $1.alerts.spoolDirectory }),
         Field(
-            "alerts.spool_max_bytes", { "\($0.alerts.spoolMaxBytes)" },
+            ConfigKeys.Alerts.spoolMaxBytes, { "\($0.alerts.spoolMaxBytes)" },
             keep: { $0.alerts.spoolMaxBytes = $1.alerts.spoolMaxBytes }),
-        Field("service.lock_file", { text($0.service.lockFile) }, keep: { $0.service.lockFile = $1.service.lockFile }),
-        // Whether the file-change and tamper detectors exist, and the self-check's timer.
-        Field("files.enabled", { "\($0.files.enabled)" }, keep: { $0.files.enabled = $1.files.enabled }),
-        Field("tamper.enabled", { "\($0.tamper.enabled)" }, keep: { $0.tamper.enabled = $1.tamper.enabled }),
         Field(
-            "tamper.integrity_check_seconds", { "\($0.tamper.integrityCheckSeconds)" },
+            ConfigKeys.Service.lockFile, { text($0.service.lockFile) },
+            keep: { $0.service.lockFile = $1.service.lockFile }),
+        // Whether the file-change and tamper detectors exist, and the self-check's timer.
+        Field(ConfigKeys.Files.enabled, { "\($0.files.enabled)" }, keep: { $0.files.enabled = $1.files.enabled }),
+        Field(ConfigKeys.Tamper.enabled, { "\($0.tamper.enabled)" }, keep: { $0.tamper.enabled = $1.tamper.enabled }),
+        Field(
+            ConfigKeys.Tamper.integrityCheckSeconds, { "\($0.tamper.integrityCheckSeconds)" },
             keep: { $0.tamper.integrityCheckSeconds = $1.tamper.integrityCheckSeconds }),
         // The feature plan is made once, when the programs load.
         Field(
-            "bpf.hooks", { list($0.bpf.hooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) },
+            ConfigKeys.BPF.hooks, { list($0.bpf.hooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) },
             keep: { $0.bpf.hooks = $1.bpf.hooks }),
     ]
 
     static let live: [Field] = [
-        Field("policy.name", { $0.policy.name.map(text) ?? "(from the sources)" }),
-        Field("policy.include_default", { "\($0.policy.includeDefault)" }),
-        Field("policy.import_sudoers", { list($0.policy.importSudoers) }),
-        Field("policy.rules", { list($0.policy.rules.map(\.text)) }),
-        Field("policy.abuse_rules", { "\($0.policy.abuseRules)" }),
-        Field("policy.merged_usr", { $0.policy.mergedUsr.rawValue }),
-        Field("network.allow_private", { "\($0.network.allowPrivate)" }),
-        Field("network.watched_user_allow", { destinations($0.network.watchedUserAllow) }),
-        Field("network.exfiltration.window_seconds", { "\($0.network.exfiltration.windowSeconds)" }),
-        Field("network.exfiltration.bytes_per_window", { "\($0.network.exfiltration.bytesPerWindow)" }),
+        Field(ConfigKeys.Policy.name, { $0.policy.name.map(text) ?? "(from the sources)" }),
+        Field(ConfigKeys.Policy.includeDefault, { "\($0.policy.includeDefault)" }),
+        Field(ConfigKeys.Policy.importSudoers, { list($0.policy.importSudoers) }),
+        Field(ConfigKeys.Policy.rules, { list($0.policy.rules.map(\.text)) }),
+        Field(ConfigKeys.Policy.abuseRules, { "\($0.policy.abuseRules)" }),
+        Field(ConfigKeys.Policy.mergedUsr, { $0.policy.mergedUsr.rawValue }),
+        Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
+        Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
+        Field(ConfigKeys.Exfiltration.windowSeconds, { "\($0.network.exfiltration.windowSeconds)" }),
+        Field(ConfigKeys.Exfiltration.bytesPerWindow, { "\($0.network.exfiltration.bytesPerWindow)" }),
         Field(
-            "network.exfiltration.sustained_bytes_per_second", { "\($0.network.exfiltration.sustainedBytesPerSecond)" }),
-        Field("network.exfiltration.sustained_seconds", { "\($0.network.exfiltration.sustainedSeconds)" }),
-        Field("network.exfiltration.allow", { destinations($0.network.exfiltration.allow) }),
-        Field("mining.gpu_interval_seconds", { "\($0.mining.gpuIntervalSeconds)" }),
-        Field("mining.gpu_busy_percent", { "\($0.mining.gpuBusyPercent)" }),
-        Field("mining.gpu_busy_seconds", { "\($0.mining.gpuBusySeconds)" }),
-        Field("mining.quiet_seconds", { "\($0.mining.quietSeconds)" }),
-        Field("mining.allowed_cgroups", { list($0.mining.allowedCgroups.map(String.init)) }),
-        Field("mining.allowed_process_names", { list($0.mining.allowedProcessNames) }),
-        Field("mining.extra_miner_names", { list($0.mining.extraMinerNames) }),
-        Field("mining.extra_pool_domains", { list($0.mining.extraPoolDomains) }),
-        Field("mining.extra_pool_ports", { list($0.mining.extraPoolPorts.map(String.init)) }),
-        Field("alerts.dedup_window_seconds", { number($0.alerts.dedupWindowSeconds) }),
-        Field("alerts.storm_per_rule", { "\($0.alerts.stormPerRule)" }),
-        Field("alerts.discord.webhook_file", { $0.alerts.discordWebhookFile.map(text) ?? "none" }),
-        Field("alerts.discord.connect_timeout_seconds", { number($0.alerts.discordConnectTimeoutSeconds) }),
-        Field("alerts.discord.timeout_seconds", { number($0.alerts.discordTimeoutSeconds) }),
-        Field("service.state_file", { text($0.service.stateFile) }),
-        Field("service.state_interval_seconds", { "\($0.service.stateIntervalSeconds)" }),
-        Field("service.metrics_file", { text($0.service.metricsFile) }),
-        Field("service.heartbeat_hours", { "\($0.service.heartbeatHours)" }),
-        Field("files.paths", { list($0.files.paths) }),
-        Field("files.default_maintenance", { "\($0.files.defaultMaintenance)" }),
-        Field("files.maintenance", { list($0.files.maintenance.map(maintenanceText)) }),
+            ConfigKeys.Exfiltration.sustainedBytesPerSecond, { "\($0.network.exfiltration.sustainedBytesPerSecond)" }),
+        Field(ConfigKeys.Exfiltration.sustainedSeconds, { "\($0.network.exfiltration.sustainedSeconds)" }),
+        Field(ConfigKeys.Exfiltration.allow, { destinations($0.network.exfiltration.allow) }),
+        Field(ConfigKeys.Mining.gpuIntervalSeconds, { "\($0.mining.gpuIntervalSeconds)" }),
+        Field(ConfigKeys.Mining.gpuBusyPercent, { "\($0.mining.gpuBusyPercent)" }),
+        Field(ConfigKeys.Mining.gpuBusySeconds, { "\($0.mining.gpuBusySeconds)" }),
+        Field(ConfigKeys.Mining.quietSeconds, { "\($0.mining.quietSeconds)" }),
+        Field(ConfigKeys.Mining.allowedCgroups, { list($0.mining.allowedCgroups.map(String.init)) }),
+        Field(ConfigKeys.Mining.allowedProcessNames, { list($0.mining.allowedProcessNames) }),
+        Field(ConfigKeys.Mining.extraMinerNames, { list($0.mining.extraMinerNames) }),
+        Field(ConfigKeys.Mining.extraPoolDomains, { list($0.mining.extraPoolDomains) }),
+        Field(ConfigKeys.Mining.extraPoolPorts, { list($0.mining.extraPoolPorts.map(String.init)) }),
+        Field(ConfigKeys.Alerts.dedupWindowSeconds, { number($0.alerts.dedupWindowSeconds) }),
+        Field(ConfigKeys.Alerts.stormPerRule, { "\($0.alerts.stormPerRule)" }),
+        Field(ConfigKeys.Discord.webhookFile, { $0.alerts.discordWebhookFile.map(text) ?? "none" }),
+        Field(ConfigKeys.Discord.connectTimeoutSeconds, { number($0.alerts.discordConnectTimeoutSeconds) }),
+        Field(ConfigKeys.Discord.timeoutSeconds, { number($0.alerts.discordTimeoutSeconds) }),
+        Field(ConfigKeys.Service.stateFile, { text($0.service.stateFile) }),
+        Field(ConfigKeys.Service.stateIntervalSeconds, { "\($0.service.stateIntervalSeconds)" }),
+        Field(ConfigKeys.Service.metricsFile, { text($0.service.metricsFile) }),
+        Field(ConfigKeys.Service.heartbeatHours, { "\($0.service.heartbeatHours)" }),
+        Field(ConfigKeys.Files.paths, { list($0.files.paths) }),
+        Field(ConfigKeys.Files.defaultMaintenance, { "\($0.files.defaultMaintenance)" }),
+        Field(ConfigKeys.Files.maintenance, { list($0.files.maintenance.map(maintenanceText)) }),
     ]
 
     static func maintenanceText(_ rule: MaintenanceRule) -> String {

@@ -8,21 +8,19 @@ import Yams
 extension ConfigLoader {
     static func parseFiles(_ node: Node, nodes: YAMLNodes) throws -> FilesConfig {
         var files = FilesConfig()
-        let known = ["enabled", "paths", "default_maintenance", "maintenance"]
-        for (key, value) in try nodes.mapping(node, at: "files", known: known) {
-            let path = "files.\(key)"
+        for (key, value) in try nodes.mapping(node, ConfigKeys.Files.self) {
+            let path = key.path
             switch key {
-            case "enabled": files.enabled = try nodes.bool(value, at: path)
-            case "default_maintenance": files.defaultMaintenance = try nodes.bool(value, at: path)
-            case "paths": files.paths = try watchedPaths(value, at: path, nodes: nodes)
-            case "maintenance":
+            case .enabled: files.enabled = try nodes.bool(value, at: path)
+            case .defaultMaintenance: files.defaultMaintenance = try nodes.bool(value, at: path)
+            case .paths: files.paths = try watchedPaths(value, at: path, nodes: nodes)
+            case .maintenance:
                 guard case .sequence(let seq) = value else {
                     throw nodes.error(value, "\(path) must be a list of rules")
                 }
                 files.maintenance = try seq.enumerated().map { i, item in
                     try maintenanceRule(item, at: "\(path)[\(i)]", nodes: nodes)
                 }
-            default: break
             }
         }
         return files
@@ -55,22 +53,21 @@ extension ConfigLoader {
     /// `{path: GLOB, program: GLOB, lineage: any|watched|unwatched}`; at least a path or a program.
     static func maintenanceRule(_ node: Node, at path: String, nodes: YAMLNodes) throws -> MaintenanceRule {
         var rule = MaintenanceRule(origin: "\(nodes.file):\(node.mark?.line ?? 0)")
-        for (key, value) in try nodes.mapping(node, at: path, known: ["path", "program", "lineage"]) {
-            let at = "\(path).\(key)"
+        for (key, value) in try nodes.mapping(node, ConfigKeys.MaintenanceRule.self, at: path) {
+            let at = "\(path).\(key.rawValue)"
             switch key {
-            case "path", "program":
+            case .path, .program:
                 let glob = try nodes.string(value, at: at)
                 guard glob.hasPrefix("/") else {
                     throw nodes.error(value, "\(at) must be an absolute path or glob (fnmatch, '*' does not cross '/')")
                 }
-                if key == "path" { rule.path = glob } else { rule.program = glob }
-            case "lineage":
+                if key == .path { rule.path = glob } else { rule.program = glob }
+            case .lineage:
                 let text = try nodes.string(value, at: at)
                 guard let lineage = MaintenanceRule.Lineage(rawValue: text) else {
                     throw nodes.error(value, "\(at) must be any, watched or unwatched, not '\(text)'")
                 }
                 rule.lineage = lineage
-            default: break
             }
         }
         if rule.path == nil && rule.program == nil {
@@ -82,13 +79,12 @@ extension ConfigLoader {
 
     static func parseTamper(_ node: Node, nodes: YAMLNodes) throws -> TamperConfig {
         var tamper = TamperConfig()
-        for (key, value) in try nodes.mapping(node, at: "tamper", known: ["enabled", "integrity_check_seconds"]) {
-            let path = "tamper.\(key)"
+        for (key, value) in try nodes.mapping(node, ConfigKeys.Tamper.self) {
+            let path = key.path
             switch key {
-            case "enabled": tamper.enabled = try nodes.bool(value, at: path)
-            case "integrity_check_seconds":
+            case .enabled: tamper.enabled = try nodes.bool(value, at: path)
+            case .integrityCheckSeconds:
                 tamper.integrityCheckSeconds = try nodes.int(value, at: path, range: 1...3600)
-            default: break
             }
         }
         return tamper

@@ -52,10 +52,10 @@ public enum NetworkSettingsBuilder {
             windowSeconds: UInt64(max(1, e.windowSeconds)), bytesPerWindow: UInt64(max(0, e.bytesPerWindow)),
             sustainedBytesPerSecond: UInt64(max(0, e.sustainedBytesPerSecond)),
             sustainedSeconds: UInt64(max(0, e.sustainedSeconds)),
-            allow: blocks(e.allow, key: "network.exfiltration.allow"), allowPrivate: config.allowPrivate)
+            allow: blocks(e.allow, key: ConfigKeys.Exfiltration.allow.path), allowPrivate: config.allowPrivate)
         // The watched users' repeat window follows the exfiltration window: one knob for "how often to hear about it".
         let outbound = WatchedOutboundSettings(
-            allow: blocks(config.watchedUserAllow, key: "network.watched_user_allow"),
+            allow: blocks(config.watchedUserAllow, key: ConfigKeys.Network.watchedUserAllow.path),
             allowPrivate: config.allowPrivate, windowSeconds: exfiltration.windowSeconds)
         return (NetworkSettings(exfiltration: exfiltration, watchedOutbound: outbound), warnings)
     }

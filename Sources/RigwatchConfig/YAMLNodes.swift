@@ -7,8 +7,12 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
     public var message: String
+    /// The offending line and a caret under the column (YAML syntax errors), printed below the message.
+    public var snippet: String? = nil
 
-    public var description: String { "\(file):\(line):\(column): \(message)" }
+    public var description: String {
+        "\(file):\(line):\(column): \(message)" + (snippet.map { "\n" + $0 } ?? "")
+    }
 }
 
 /// Typed access to YAML nodes that reports every mistake with its position.
@@ -38,6 +42,16 @@ struct YAMLNodes {
         return pairs
     }
 
+    /// The pairs of a section's mapping, keys typed; `path` when the section sits
+    /// in a list ("files.maintenance[2]").
+    func mapping<Key: ConfigKey>(_ node: Node, _: Key.Type, at path: String? = nil) throws -> [(Key, Node)] {
+        try mapping(node, at: path ?? Key.section, known: Key.names).map { name, value in
+            // Unreachable: `mapping` lets only the section's names through.
+            guard let key = Key(rawValue: name) else { throw error(value, "unknown key '\(name)'") }
+            return (key, value)
+        }
+    }
+
     func string(_ node: Node, at path: String) throws -> String {
         // Any scalar but a plain null reads as text (a uid written as 1000 is fine as a name).
         guard case .scalar(let s) = node, !(s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string))
@@ -45,6 +59,13 @@ struct YAMLNodes {
             throw error(node, "\(path) must be a string")
         }
         return s.string
+    }
+
+    /// A string that names a file or directory, so cannot be empty; `instead` says what to write for none.
+    func nonEmptyString(_ node: Node, at path: String, instead: String? = nil) throws -> String {
+        let text = try string(node, at: path)
+        guard text.isEmpty else { return text }
+        throw error(node, "\(path) must not be empty" + (instead.map { " (\($0))" } ?? ""))
     }
 
     func int(_ node: Node, at path: String, range: ClosedRange<Int>) throws -> Int {

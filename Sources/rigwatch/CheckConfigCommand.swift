@@ -7,21 +7,28 @@ import RigwatchCore
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate a configuration file and compile its policy; print the rule count."
+        abstract: "Validate a configuration file as run would, short of loading BPF; print the rule count."
     )
 
     @Argument(help: "The YAML configuration file.")
     var file: String
 
     func run() throws {
-        let settings: SensorConfig
+        let loaded: LoadedConfig
         do {
-            settings = try ConfigLoader.load(path: file)
+            loaded = try ConfigLoader.read(path: file)
         } catch let error as ConfigError {
             Log.error("invalid configuration: \(error)")
             throw ExitCode(2)
         }
+        let settings = loaded.config
+        if geteuid() != 0 {
+            Log.warning("not root: files are checked as uid \(geteuid()) can see them, not as run (root) will")
+        }
+        // What run checks before it loads BPF, with run's messages; then the warnings run logs.
         let watched = resolveUsers(settings.watchUsers)
+        try StartChecks.require(loaded, watched: watched)
+        _ = networkSettings(settings)
         let policies = try buildPolicies(settings, watched: watched)
         let users = watched.map { "\($0.name) (uid \($0.uid))" }.joined(separator: ", ")
         print("\(file): ok")

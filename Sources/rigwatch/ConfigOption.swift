@@ -27,9 +27,14 @@ struct ConfigOption: ParsableArguments {
 
     /// The configuration, or defaults without a file. Errors name file, line and column.
     func load() throws -> SensorConfig {
-        guard let path else { return SensorConfig() }
+        try read().config
+    }
+
+    /// `load`, with where each key was written (for `StartChecks`).
+    func read() throws -> LoadedConfig {
+        guard let path else { return LoadedConfig() }
         do {
-            return try ConfigLoader.load(path: path)
+            return try ConfigLoader.read(path: path)
         } catch let error as ConfigError {
             Log.error("invalid configuration: \(error)")
             throw ExitCode(2)
@@ -39,14 +44,20 @@ struct ConfigOption: ParsableArguments {
 
 /// What every command that loads the sensor does first: refuse when not root
 /// (before touching any file), read the configuration, resolve the watched users
-/// (--watch-user wins over the config's watch_users).
-func sensorSetup(_ sensor: SensorOptions, _ config: ConfigOption) throws -> (SensorConfig, [WatchedUser]) {
+/// (--watch-user wins over the config's watch_users). `startChecks` (`run`): then
+/// every check run makes before it loads BPF, the ones `check-config` makes (exit 2).
+func sensorSetup(
+    _ sensor: SensorOptions, _ config: ConfigOption, startChecks: Bool = false
+) throws -> (SensorConfig, [WatchedUser]) {
     do { try Preflight.requireRoot() } catch {
         Log.error(error.description)
         throw ExitCode(2)
     }
-    let settings = try config.load()
-    return (settings, resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers))
+    let loaded = try config.read()
+    let settings = loaded.config
+    let watched = resolveUsers(sensor.watchUsers.isEmpty ? settings.watchUsers : sensor.watchUsers)
+    if startChecks { try StartChecks.require(loaded, watched: watched) }
+    return (settings, watched)
 }
 
 /// Resolves user names to uids; unknown users are reported and skipped.

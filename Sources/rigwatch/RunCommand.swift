@@ -29,7 +29,7 @@ struct RunCommand: ParsableCommand {
     var events: EventsChoice = .all
 
     func run() throws {
-        let (settings, watched) = try sensorSetup(sensor, config)
+        let (settings, watched) = try sensorSetup(sensor, config, startChecks: true)
         // One sensor per host, decided before anything is loaded, opened or written.
         let lock = try takeInstanceLock(settings.service.lockFile)
         defer { lock.release() }
