@@ -522,7 +522,7 @@ public enum InstallPlanner {
         #   dedup_window_seconds: 60
         #   storm_per_rule: 20
         #   discord:
-        #     webhook_file: ""                 # none; RIGWATCH_DISCORD_WEBHOOK wins
+        #     webhook_file: /etc/rigwatch/discord-webhook  # no default (unset: none); root-only 0600; RIGWATCH_DISCORD_WEBHOOK wins
         #     connect_timeout_seconds: 5
         #     timeout_seconds: 15
 
