@@ -59,7 +59,7 @@ final class SensorSession {
             source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
         reloader = ConfigReloader(
             path: configPath, running: settings, engine: engine, router: router, health: health, gpu: gpu,
-            watched: watched, commandLine: sensor.watchUsers.isEmpty ? [] : ["watch_users"])
+            watched: watched, commandLine: sensor.watchUsers.isEmpty ? [] : [ConfigKeys.TopLevel.watchUsers.path])
         reloader.hostMountNamespace = hostNamespace
         let notifier = self.notifier
         reloader.onOutcome = { notifier.status($0) }
