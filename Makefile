@@ -18,9 +18,18 @@ APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev
                 libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd \
                 python3-prometheus-client qemu-system-x86 busybox-static xz-utils zstd clang-format
 
+# Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
+# $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift, bound
+# at load time (-z now, with the default RELRO) as Debian links its own (the C targets are
+# fortified in Package.swift). One set of flags for every release build, so `make install`,
+# `make bench` and `make build CONFIG=release` share .build/release.
+SWIFT_FLAGS_release := --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
+SWIFT_FLAGS_debug   :=
+RELEASE_BUILD        = $(SWIFT) build -c release $(SWIFT_FLAGS_release)
+
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps bpf build run test vm-test bench clean format format-check
+.PHONY: all deps build-info bpf build run test vm-test bench clean format format-check
 
 all: build
 
@@ -31,6 +40,11 @@ deps:
 		echo "installing:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+
+# The commit `rigwatch --version` names (Sources/CBuildInfo/generated/, not committed;
+# rewritten only when it changes, so an unchanged tree rebuilds nothing).
+build-info:
+	@packaging/build-info.sh Sources/CBuildInfo/generated/rw_build_commit.c
 
 # vmlinux.h is generated from this kernel's BTF rather than committed: every host
 # rigwatch runs on needs BTF anyway (tp_btf programs, CO-RE), and CO-RE relocates
@@ -77,10 +91,11 @@ $(GENERATED)/probe.skel.h: $(BUILD)/probe.bpf.o
 	@mkdir -p $(GENERATED)
 	$(BPFTOOL) gen skeleton $< name rw_probe_bpf > $@.tmp && mv $@.tmp $@
 
-bpf: $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o
+# Everything `swift build` needs generated: the BPF skeletons, the test objects, the build info.
+bpf: build-info $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o
 
 build: deps bpf
-	$(SWIFT) build -c $(CONFIG)
+	$(SWIFT) build -c $(CONFIG) $(SWIFT_FLAGS_$(CONFIG))
 
 run: build
 	.build/$(CONFIG)/rigwatch run $(ARGS)
@@ -131,18 +146,18 @@ format-check: deps
 	@echo "format-check: Swift and C sources formatted"
 
 bench: deps bpf
-	$(SWIFT) build -c release
+	$(RELEASE_BUILD)
 	.build/release/rigwatch-bench $(ARGS)
 
 clean:
-	rm -rf build $(GENERATED) .build
+	rm -rf build $(GENERATED) Sources/CBuildInfo/generated .build
 
 # Installs rigwatch as a systemd service (binary, unit, default config, directories);
 # idempotent. `make install ARGS=--dry-run` shows everything first; `make uninstall`
 # removes what install added (ARGS=--purge also removes the configuration).
 .PHONY: install uninstall
 install: deps bpf
-	$(SWIFT) build -c release
+	$(RELEASE_BUILD)
 	.build/release/rigwatch install $(ARGS)
 
 uninstall:
