@@ -1,5 +1,6 @@
 # rigwatch: `make run` and `make test` on a fresh Debian 12 machine, as root.
 # Both install what is missing, build the BPF object and the Swift package, then run.
+# `make deb` builds the Debian package; `make install` installs a release build made before.
 
 SWIFT      ?= /opt/swift/usr/bin/swift
 CLANG      ?= clang
@@ -10,27 +11,68 @@ GENERATED  := Sources/CBPF/generated
 CONFIG     ?= debug
 ARGS       ?=
 
-# Debian packages the build and the tests need (Swift itself is at /opt/swift).
-# python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
-# qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
-# clang-format: `make format-check` (the C and BPF sources; Swift's formatter comes with the toolchain).
-APT_PACKAGES := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev \
-                libcurl4-openssl-dev pkg-config sudo iproute2 util-linux gcc curl python3 auditd \
-                python3-prometheus-client qemu-system-x86 busybox-static xz-utils zstd clang-format
+# Debian packages, by who needs them (Swift itself is at /opt/swift, and only the build needs it).
+# RUNTIME_PACKAGES: the libraries the rigwatch binary links, all it needs on a host (the .deb's
+#   Depends is computed from the binary itself; this list is what `make install` ensures).
+# BUILD_PACKAGES: the BPF objects, the Swift package, `make format-check` (clang-format; Swift's
+#   formatter comes with the toolchain) and `make deb` (dpkg-dev: dpkg-shlibdeps).
+# TEST_PACKAGES: `make test` on top of the build packages.
+#   sudo, auditd, iproute2, util-linux, gcc, python3, curl: the integration tests (real sudo, the
+#   audit source, network namespaces, setpriv, C helpers, the mock Discord).
+#   python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
+#   qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
+#   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
+RUNTIME_PACKAGES := libbpf1 libelf1 zlib1g libcurl4 libaudit1
+BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
+                    pkg-config gcc clang-format dpkg-dev
+TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
+                    qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian
+
+# Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
+# $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
+# (packaging/check-binary.sh enforces it for the package), bound at load time (-z now, with
+# the default RELRO) as Debian links its own (the C targets are fortified in Package.swift).
+# One set of flags for every release build, so `make deb`, `make bench` and
+# `make build CONFIG=release` share .build/release.
+SWIFT_FLAGS_release := --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
+SWIFT_FLAGS_debug   :=
+RELEASE_BUILD        = $(SWIFT) build -c release $(SWIFT_FLAGS_release)
+
+# The package's version: the release from Sources/rigwatch/SensorVersion.swift, the Debian
+# revision from packaging/deb/changelog (make deb checks that the two agree).
+VERSION     := $(shell sed -n 's/^ *static let number = "\([^"]*\)".*/\1/p' Sources/rigwatch/SensorVersion.swift)
+DEB_VERSION := $(shell awk -F '[()]' 'NR == 1 { print $$2 }' packaging/deb/changelog)
+DEB_ARCH    := $(shell dpkg --print-architecture)
+DEB         := build/rigwatch_$(DEB_VERSION)_$(DEB_ARCH).deb
 
 export PATH := $(PATH):/opt/swift/usr/bin
 
-.PHONY: all deps bpf build run test vm-test bench clean format format-check
+.PHONY: all deps deps-build deps-test deps-runtime build-info bpf build run test vm-test package-test deb bench \
+        clean format format-check
 
 all: build
 
 # Installs only what is missing, so a second run costs a dpkg query.
-deps:
-	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+define apt_ensure
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+deps-build:
+	$(call apt_ensure,$(BUILD_PACKAGES))
+deps-test:
+	$(call apt_ensure,$(BUILD_PACKAGES) $(TEST_PACKAGES))
+deps-runtime:
+	$(call apt_ensure,$(RUNTIME_PACKAGES))
+# A developer's machine: everything the build and the tests need.
+deps: deps-test
+
+# The commit `rigwatch --version` names (Sources/CBuildInfo/generated/, not committed;
+# rewritten only when it changes, so an unchanged tree rebuilds nothing).
+build-info:
+	@packaging/build-info.sh Sources/CBuildInfo/generated/rw_build_commit.c
 
 # vmlinux.h is generated from this kernel's BTF rather than committed: every host
 # rigwatch runs on needs BTF anyway (tp_btf programs, CO-RE), and CO-RE relocates
@@ -77,18 +119,20 @@ $(GENERATED)/probe.skel.h: $(BUILD)/probe.bpf.o
 	@mkdir -p $(GENERATED)
 	$(BPFTOOL) gen skeleton $< name rw_probe_bpf > $@.tmp && mv $@.tmp $@
 
-bpf: $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o
+# Everything `swift build` needs generated: the BPF skeletons, the test objects, the build info.
+bpf: build-info $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o
 
-build: deps bpf
-	$(SWIFT) build -c $(CONFIG)
+build: deps-build bpf
+	$(SWIFT) build -c $(CONFIG) $(SWIFT_FLAGS_$(CONFIG))
 
 run: build
 	.build/$(CONFIG)/rigwatch run $(ARGS)
 
-test: deps bpf
+test: deps-test bpf
 	$(SWIFT) build
 	$(SWIFT) test
 	$(MAKE) vm-test
+	$(MAKE) package-test
 
 # The kernel matrix: Debian 12's stock kernel (6.1, what linux-image-amd64 depends on,
 # fetched once into build/vm/) boots under qemu (TCG: no usable KVM here) on this
@@ -103,7 +147,7 @@ RW_VM_TESTS      ?= $(addprefix RigwatchIntegrationTests.,KernelMatrixTests Kern
 RW_VM_BUILD      ?= .build/debug
 RW_VM_TIMEOUT    ?= 900
 RW_VM_TIME_SCALE ?= 8
-vm-test: deps bpf
+vm-test: deps-test bpf
 	$(SWIFT) build --build-tests --scratch-path $(patsubst %/,%,$(dir $(RW_VM_BUILD))) -c $(notdir $(RW_VM_BUILD))
 	@paths=$$(Tests/vm/ensure-kernel.sh) || { echo "vm-test: FAILED: no kernel to boot" >&2; exit 1; }; \
 	set -- $$paths; \
@@ -121,7 +165,7 @@ format:
 	$(SWIFT) format format --in-place --parallel $$($(SWIFT_FORMATTED))
 	clang-format -i $$($(C_FORMATTED))
 
-format-check: deps
+format-check: deps-build
 	@swift=$$($(SWIFT_FORMATTED)); c=$$($(C_FORMATTED)); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp --parents -t "$$tmp" $$swift $$c .swift-format .clang-format; \
 	(cd "$$tmp" && $(SWIFT) format format --in-place --parallel $$swift && clang-format -i $$c) || exit 1; \
@@ -130,19 +174,44 @@ format-check: deps
 	$(SWIFT) format lint --strict --parallel $$swift
 	@echo "format-check: Swift and C sources formatted"
 
-bench: deps bpf
-	$(SWIFT) build -c release
+bench: deps-build bpf
+	$(RELEASE_BUILD)
 	.build/release/rigwatch-bench $(ARGS)
 
 clean:
-	rm -rf build $(GENERATED) .build
+	rm -rf build $(GENERATED) Sources/CBuildInfo/generated .build
 
-# Installs rigwatch as a systemd service (binary, unit, default config, directories);
-# idempotent. `make install ARGS=--dry-run` shows everything first; `make uninstall`
-# removes what install added (ARGS=--purge also removes the configuration).
+# The Debian package (packaging/deb/, packaging/make-deb.sh): the release binary, its unit and
+# default configuration staged by the binary's own `install --layout package`, the man page,
+# completions, logrotate, copyright and changelog; Depends computed from the binary's libraries.
+# The man page is swift-argument-parser's generate-manual (what its plugin runs) pointed at the
+# release binary; built on its own, since the plugin would rebuild the package without the
+# release flags above.
+deb: deps-build bpf
+	$(RELEASE_BUILD)
+	$(SWIFT) build --product generate-manual
+	packaging/make-deb.sh -b .build/release/rigwatch -m .build/debug/generate-manual \
+		-v $(VERSION) -d $(DEB_VERSION) -o $(DEB)
+
+# The package (Tests/package/): the commit --version names; that the release binary links
+# nothing from the Swift toolchain (and that the check catches a binary that does); then
+# lintian and the package as a new host uses it: apt-get install into a fresh Debian 12 root
+# (debootstrap, cached in build/chroot-cache/), the commands run there, remove and purge.
+package-test: deps-test deb
+	Tests/package/build-info-test.sh
+	Tests/package/check-binary-test.sh .build/release/rigwatch
+	Tests/package/package-test.sh $(DEB) $(VERSION)
+
+# Installs rigwatch as a systemd service (binary, unit, default config, directories) from a
+# release build made before (`make build CONFIG=release`, which installs the build packages);
+# install itself only ensures the runtime libraries, so a host gets no compiler or test tools.
+# Idempotent. `make install ARGS=--dry-run` shows everything first; `make uninstall` removes
+# what install added (ARGS=--purge also removes the configuration). A host without the
+# source tree installs the package instead (`make deb`, then apt install ./build/rigwatch_*.deb).
 .PHONY: install uninstall
-install: deps bpf
-	$(SWIFT) build -c release
+install: deps-runtime
+	@test -x .build/release/rigwatch || { echo "make install: no .build/release/rigwatch: run \`make build CONFIG=release\` first (it installs the build packages; install only installs the runtime libraries)" >&2; exit 1; }
+	@echo "installing rigwatch $$(.build/release/rigwatch --version)"
 	.build/release/rigwatch install $(ARGS)
 
 uninstall:

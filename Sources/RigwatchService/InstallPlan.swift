@@ -18,8 +18,20 @@ public enum InstallPathState: Equatable, Sendable {
     case other(String)
 }
 
-/// Where everything goes.
+/// Where everything goes, and who owns it once there.
 public struct InstallLayout: Equatable, Sendable {
+    /// Who keeps track of the installed files: what install records and runs follows from it.
+    public enum Owner: String, Equatable, Sendable {
+        /// `rigwatch install` on a host: it records a manifest for uninstall, creates the log
+        /// and state directories and runs systemctl.
+        case installCommand
+        /// The Debian package: `rigwatch install --layout package --root STAGE` only stages the
+        /// files dpkg will own (binary, unit, configuration). dpkg records them; the maintainer
+        /// scripts create the log and state directories and talk to systemd.
+        case debianPackage
+    }
+
+    public var owner = Owner.installCommand
     public var binary = "/usr/local/bin/rigwatch"
     public var unit = "/etc/systemd/system/rigwatch.service"
     public var configDirectory = "/etc/rigwatch"
@@ -31,6 +43,29 @@ public struct InstallLayout: Equatable, Sendable {
     public var serviceName = "rigwatch.service"
 
     public init() {}
+
+    /// The Debian package's paths: the binary and unit where Debian puts a package's own
+    /// (/usr/bin, /lib/systemd/system: /etc/systemd/system is the administrator's); the
+    /// configuration, log and state paths as `rigwatch install` uses them.
+    public static let package: InstallLayout = {
+        var layout = InstallLayout()
+        layout.owner = .debianPackage
+        layout.binary = "/usr/bin/rigwatch"
+        layout.unit = "/lib/systemd/system/rigwatch.service"
+        return layout
+    }()
+
+    /// A manifest for `rigwatch uninstall`; a package has dpkg's file list instead.
+    public var recordsManifest: Bool { owner == .installCommand }
+    /// The log and state directories hold data dpkg must not own: postinst makes them.
+    public var createsDataDirectories: Bool { owner == .installCommand }
+    /// Who puts the unit there and takes it away, for its header comment.
+    var unitProvenance: String {
+        switch owner {
+        case .installCommand: return "installed by `rigwatch install`, removed by `rigwatch uninstall`"
+        case .debianPackage: return "installed by the rigwatch Debian package, removed with it"
+        }
+    }
 
     public static let binaryMode: UInt32 = 0o755
     public static let unitMode: UInt32 = 0o644
@@ -170,7 +205,7 @@ public enum InstallPlanner {
     ) -> InstallPlan {
         var plan = InstallPlan()
         var manifest = InstallManifest()
-        switch state(layout.manifest) {
+        switch layout.recordsManifest ? state(layout.manifest) : .absent {
         case .absent: break
         case .file(_, let contents):
             do { manifest = try InstallManifest.parse(String(decoding: contents, as: UTF8.self)) } catch {
@@ -205,8 +240,11 @@ public enum InstallPlanner {
         directory(parentPath(layout.binary), mode: InstallLayout.parentDirectoryMode, kind: .dir, enforceMode: false)
         directory(parentPath(layout.unit), mode: InstallLayout.parentDirectoryMode, kind: .dir, enforceMode: false)
         directory(layout.configDirectory, mode: InstallLayout.configDirectoryMode, kind: .dir, enforceMode: true)
-        directory(layout.logDirectory, mode: InstallLayout.logDirectoryMode, kind: .datadir, enforceMode: true)
-        directory(layout.stateDirectory, mode: InstallLayout.stateDirectoryMode, kind: .datadir, enforceMode: true)
+        if layout.createsDataDirectories {
+            directory(layout.logDirectory, mode: InstallLayout.logDirectoryMode, kind: .datadir, enforceMode: true)
+            directory(
+                layout.stateDirectory, mode: InstallLayout.stateDirectoryMode, kind: .datadir, enforceMode: true)
+        }
 
         // Files: the binary and the unit are ours (rewritten when they differ); the config only when absent.
         func file(_ path: String, mode: UInt32, contents: [UInt8], binary: Bool, kind: InstallManifest.Kind) -> Bool {
@@ -264,6 +302,13 @@ public enum InstallPlanner {
         case .directory:
             plan.errors.append("\(layout.config) exists and is a directory, where the configuration file belongs")
         case .other(let what): plan.errors.append("\(layout.config) exists and is a \(what), not a regular file")
+        }
+
+        // The staged package files are dpkg's to record and systemd is the maintainer scripts' business.
+        guard layout.recordsManifest else {
+            plan.steps.append(
+                .note("package layout: no install manifest (dpkg records these files) and no systemctl"))
+            return plan
         }
 
         // The manifest, rewritten only when what it records changed.
@@ -399,7 +444,7 @@ public enum InstallPlanner {
     /// tracefs/bpffs and write its log and state directories.
     public static func unitFile(_ layout: InstallLayout = InstallLayout()) -> String {
         """
-        # \(layout.unit): installed by `rigwatch install`, removed by `rigwatch uninstall`.
+        # \(layout.unit): \(layout.unitProvenance).
         # Rewritten on every install: put local changes in a drop-in (systemctl edit rigwatch).
         [Unit]
         Description=rigwatch kernel security sensor

@@ -28,10 +28,22 @@ struct InstallCommand: ParsableCommand {
     @Flag(help: "Do not enable or start the service.")
     var noStart = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Where the files go: local (/usr/local/bin, /etc/systemd/system) or package (the Debian package's /usr/bin and /lib/systemd/system, staged under --root for `make deb`: no manifest, no directories for logs and state, no systemctl).",
+            valueName: "local|package"))
+    var layout: InstallLayoutName = .local
+
     @Option(help: .hidden)
     var binary: String = "/proc/self/exe"
 
     func run() throws {
+        // On the live root the package's files would be dpkg's without dpkg knowing them.
+        if layout == .package && target.root.allSatisfy({ $0 == "/" }) {
+            throw InstallFileSystem.failure(
+                "--layout package only stages the Debian package's files under --root DIR; on a host, install the package (apt install ./rigwatch_VERSION_ARCH.deb) or use the local layout"
+            )
+        }
         let fs = try InstallFileSystem(root: target.root, dryRun: target.dryRun)
         guard let bytes = FileManager.default.contents(atPath: binary) else {
             throw fs.fail("cannot read the rigwatch executable at \(binary)")
@@ -39,8 +51,20 @@ struct InstallCommand: ParsableCommand {
         var options = InstallOptions(binary: Array(bytes))
         options.noStart = noStart
         (options.systemd, options.systemdAbsentReason) = fs.systemd()
-        let plan = InstallPlanner.install(options, state: fs.state)
+        let plan = InstallPlanner.install(options, layout: layout.layout, state: fs.state)
         try fs.apply(plan, verb: "install")
+    }
+}
+
+/// `--layout`: which InstallLayout install writes.
+enum InstallLayoutName: String, ExpressibleByArgument, CaseIterable {
+    case local, package
+
+    var layout: InstallLayout {
+        switch self {
+        case .local: return InstallLayout()
+        case .package: return .package
+        }
     }
 }
 

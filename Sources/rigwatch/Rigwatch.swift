@@ -14,7 +14,3 @@ struct Rigwatch: ParsableCommand {
         ]
     )
 }
-
-enum SensorVersion {
-    static let string = "0.1.0"
-}

@@ -141,6 +141,43 @@ final class InstallTests: XCTestCase {
         try rigwatch(["check-config", root + "/etc/rigwatch/rigwatch.yaml"])
     }
 
+    /// `make deb` stages the package this way: the three files dpkg will own, under --root.
+    func testPackageLayoutStagesBinaryUnitAndConfigOnly() throws {
+        let r = try install(["--layout", "package", "--no-start"])
+        XCTAssertTrue(
+            r.stdout.hasSuffix(
+                "note: package layout: no install manifest (dpkg records these files) and no systemctl\n"),
+            r.stdout)
+        let nodes = tree()
+        let expected: [String: (String, UInt32)] = [
+            "/usr": ("dir", 0o755), "/usr/bin": ("dir", 0o755), "/usr/bin/rigwatch": ("file", 0o755),
+            "/lib": ("dir", 0o755), "/lib/systemd": ("dir", 0o755), "/lib/systemd/system": ("dir", 0o755),
+            "/lib/systemd/system/rigwatch.service": ("file", 0o644),
+            "/etc": ("dir", 0o755), "/etc/rigwatch": ("dir", 0o750), "/etc/rigwatch/rigwatch.yaml": ("file", 0o600),
+        ]
+        XCTAssertEqual(Set(nodes.keys), Set(expected.keys))
+        for (path, (kind, mode)) in expected {
+            XCTAssertEqual(nodes[path]?.kind, kind, path)
+            XCTAssertEqual(nodes[path]?.mode, mode, "\(path): \(String(nodes[path]?.mode ?? 0, radix: 8))")
+        }
+        XCTAssertEqual(nodes["/usr/bin/rigwatch"]?.contents, FileManager.default.contents(atPath: fakeBinary))
+        XCTAssertEqual(
+            nodes["/lib/systemd/system/rigwatch.service"]?.contents, Data(InstallPlanner.unitFile(.package).utf8))
+        XCTAssertEqual(
+            nodes["/etc/rigwatch/rigwatch.yaml"]?.contents, Data(InstallPlanner.defaultConfig(.package).utf8))
+    }
+
+    func testPackageLayoutIsRefusedOnTheLiveRoot() throws {
+        for root in ["/", "//"] {
+            let r = try rigwatch(["install", "--layout", "package", "--root", root, "--dry-run"], status: 2)
+            XCTAssertEqual(
+                r.stderr,
+                "rigwatch: error: --layout package only stages the Debian package's files under --root DIR; on a host, install the package (apt install ./rigwatch_VERSION_ARCH.deb) or use the local layout\n"
+            )
+            XCTAssertEqual(r.stdout, "")
+        }
+    }
+
     func testInstallTwiceChangesNothing() throws {
         try install()
         let before = tree()
