@@ -45,8 +45,11 @@ public enum AlertEnvelopeJSON {
             guard let v = object[key] as? String else { throw DecodeError(description: "missing string \(key)") }
             return v
         }
+        // Spool records are checked, but a number from disk must still never trap: |v| < 2^62.
         func int64(_ key: String) throws -> Int64 {
-            guard let v = object[key] as? NSNumber else { throw DecodeError(description: "missing number \(key)") }
+            guard let v = object[key] as? NSNumber, v.doubleValue.isFinite, abs(v.doubleValue) < 0x1p62 else {
+                throw DecodeError(description: "missing or out-of-range number \(key)")
+            }
             return v.int64Value
         }
         guard let severity = Severity(rawValue: try string("severity")) else {
@@ -56,13 +59,13 @@ public enum AlertEnvelopeJSON {
         let evidence = (object["evidence"] as? [[String]] ?? []).compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
         var alert = Alert(
             rule: try string("rule"), severity: severity, title: try string("title"),
-            eventTimeNs: UInt64(try int64("ts_ns")), chain: chain, evidence: evidence,
+            eventTimeNs: UInt64(clamping: try int64("ts_ns")), chain: chain, evidence: evidence,
             dedupKey: try string("dedup_key"))
         alert.id = try string("id")
         return AlertEnvelope(
             alert: alert, host: try string("host"), sensorVersion: try string("sensor_version"),
             eventWallNs: try int64("event_wall_ns"), detectedWallNs: try int64("detected_wall_ns"),
-            count: Int(try int64("count")), firstWallNs: try int64("first_wall_ns"),
+            count: Int(min(max(try int64("count"), 1), 1 << 40)), firstWallNs: try int64("first_wall_ns"),
             lastWallNs: try int64("last_wall_ns"))
     }
 

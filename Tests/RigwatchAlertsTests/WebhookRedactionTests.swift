@@ -248,6 +248,7 @@ final class WebhookRedactionTests: XCTestCase {
                 let text = String(describing: error)
                 XCTAssertFalse(
                     text.contains("tokRefused") || text.contains("tokUser") || text.contains("pwSecret"), text)
+                XCTAssertEqual((error as? HTTPPoster.Failure)?.requestSent, false, "refused: nothing was sent")
             }
         }
     }
