@@ -86,6 +86,8 @@ public final class AlertRouter: @unchecked Sendable {
     private var finished = false
     /// A reload changed the webhook: the sender starts afresh.
     private var senderNeedsReset = false
+    /// Writer turns completed: the sender looks again when it moved.
+    private var published = 0
     private var stats = Stats()
     /// What opening a spool found, reported by the writer's next turn.
     private var spoolNotes: [String] = []
@@ -189,9 +191,15 @@ public final class AlertRouter: @unchecked Sendable {
 
     private func senderLoop() {
         repeat {
+            condition.lock()
+            let seen = published
+            condition.unlock()
             let wake = deliveryWakeNs()  // outside the lock: it asks the spool
             condition.lock()
-            if !(stopping && intakeFinished) && !senderNeedsReset { _ = condition.wait(until: Self.date(wake)) }
+            // A batch published since `seen` would have been a missed wake-up: look at once.
+            if published == seen && !(stopping && intakeFinished) && !senderNeedsReset {
+                _ = condition.wait(until: Self.date(wake))
+            }
             condition.unlock()
         } while deliveryTurn()
     }
@@ -271,6 +279,7 @@ public final class AlertRouter: @unchecked Sendable {
         stats.spoolDepth = depth
         stats.droppedSpoolFull = dropped
         if isStopping { intakeFinished = true }
+        published &+= 1
         condition.broadcast()  // the sender: there may be more to deliver
         condition.unlock()
         return !isStopping
