@@ -10,14 +10,16 @@ import RigwatchCore
 /// - At most `perRuleLimit` distinct keys of one rule go out individually per
 ///   window; beyond that the rule's alerts are counted into one summary per
 ///   window, with a few examples. (The local alert log keeps every alert.)
-/// Pure: time comes from the caller.
+/// The open windows (`windows`) can be saved and restored, so a restart goes on
+/// where the last run stopped. Pure: time comes from the caller.
 public struct AlertAggregator {
     public var windowNs: Int64
     public var perRuleLimit: Int
 
+    /// A dedup key's window; `latest` and `firstRepeatNs` only once a repeat came.
     struct Fold {
         var firstRepeatNs: Int64
-        var latest: AlertEnvelope
+        var latest: AlertEnvelope?
         var repeats: Int  // not yet sent
         var windowEnd: Int64
     }
@@ -30,8 +32,18 @@ public struct AlertAggregator {
         var latest: AlertEnvelope?
     }
 
-    private var folds: [String: Fold] = [:]
-    private var storms: [String: RuleStorm] = [:]
+    /// What became of one alert: the windows its arrival closed, and whether it goes out itself.
+    public struct Decision {
+        public var closed: [AlertEnvelope]
+        public var deliverNow: Bool
+    }
+
+    // Internal, not private: AggregatorWindows reads and restores them.
+    var folds: [String: Fold] = [:]
+    var storms: [String: RuleStorm] = [:]
+
+    /// Counts stop here rather than overflow (restored counts are checked against it too).
+    static let maxCount = 1 << 40
 
     public init(windowSeconds: Double = 60, perRuleLimit: Int = 20) {
         windowNs = Int64(windowSeconds * 1e9)
@@ -40,29 +52,36 @@ public struct AlertAggregator {
 
     /// The alerts to deliver now for a new alert raised at `nowNs`.
     public mutating func submit(_ envelope: AlertEnvelope, nowNs: Int64) -> [AlertEnvelope] {
-        var out = flush(nowNs: nowNs)
+        let decision = decide(envelope, nowNs: nowNs)
+        return decision.closed + (decision.deliverNow ? [envelope] : [])
+    }
+
+    /// Like `submit`, telling the alert itself apart from the summaries its arrival released.
+    public mutating func decide(_ envelope: AlertEnvelope, nowNs: Int64) -> Decision {
+        let closed = flush(nowNs: nowNs)
         let key = envelope.alert.dedupKey
         if var fold = folds[key] {
             if fold.repeats == 0 { fold.firstRepeatNs = envelope.eventWallNs }
-            fold.repeats += 1
+            fold.repeats = min(fold.repeats + 1, Self.maxCount)
             fold.latest = envelope
             folds[key] = fold
-            return out
+            return Decision(closed: closed, deliverNow: false)
         }
         let rule = envelope.alert.rule
-        var storm = storms[rule] ?? RuleStorm(windowEnd: nowNs + windowNs)
+        let end = nowNs.addingReportingOverflow(windowNs)
+        var storm = storms[rule] ?? RuleStorm(windowEnd: end.overflow ? .max : end.partialValue)
         if storm.sent >= perRuleLimit {
-            storm.suppressed += 1
+            storm.suppressed = min(storm.suppressed + 1, Self.maxCount)
             storm.latest = envelope
             if storm.examples.count < 5 { storm.examples.append(envelope.alert.title) }
             storms[rule] = storm
-            return out
+            return Decision(closed: closed, deliverNow: false)
         }
         storm.sent += 1
         storms[rule] = storm
-        folds[key] = Fold(firstRepeatNs: 0, latest: envelope, repeats: 0, windowEnd: nowNs + windowNs)
-        out.append(envelope)
-        return out
+        folds[key] = Fold(
+            firstRepeatNs: 0, latest: nil, repeats: 0, windowEnd: end.overflow ? .max : end.partialValue)
+        return Decision(closed: closed, deliverNow: true)
     }
 
     /// Closes the windows that ended by `nowNs`: repeats and storm summaries go out.
@@ -70,12 +89,12 @@ public struct AlertAggregator {
         var out: [AlertEnvelope] = []
         for (key, fold) in folds where all || fold.windowEnd <= nowNs {
             folds.removeValue(forKey: key)
-            guard fold.repeats > 0 else { continue }
-            var summary = fold.latest
+            guard fold.repeats > 0, let latest = fold.latest else { continue }
+            var summary = latest
             summary.count = fold.repeats
             summary.firstWallNs = fold.firstRepeatNs
-            summary.lastWallNs = fold.latest.eventWallNs
-            summary.alert.title = "\(fold.repeats)× more: \(fold.latest.alert.title)"
+            summary.lastWallNs = latest.eventWallNs
+            summary.alert.title = "\(fold.repeats)× more: \(latest.alert.title)"
             out.append(summary)
         }
         for (rule, storm) in storms where all || storm.windowEnd <= nowNs {

@@ -49,17 +49,19 @@ public enum AlertEnvelopeJSON {
             guard let v = object[key]?.string else { throw DecodeError(description: "missing string \(key)") }
             return v
         }
+        // Spool records are checked, but a number from disk must still never trap: |v| < 2^62.
         func int64(_ key: String) throws -> Int64 {
-            guard let v = object[key]?.int64 else { throw DecodeError(description: "missing number \(key)") }
+            guard let v = object[key]?.int64, v.magnitude < 1 << 62 else {
+                throw DecodeError(description: "missing or out-of-range number \(key)")
+            }
             return v
         }
         guard let severity = Severity(rawValue: try string("severity")) else {
             throw DecodeError(description: "bad severity")
         }
         guard let ts = object["ts_ns"]?.uint64 else { throw DecodeError(description: "missing number ts_ns") }
-        guard let count = object["count"]?.int64, let countValue = Int(exactly: count), countValue >= 0 else {
-            throw DecodeError(description: "missing number count")
-        }
+        guard let count = object["count"]?.int64, let countValue = Int(exactly: count), (1...(1 << 40)).contains(countValue)
+        else { throw DecodeError(description: "missing or out-of-range number count") }
         let chain = (object["chain"]?.array ?? []).map(process)
         let evidence = (object["evidence"]?.array ?? []).compactMap { pair -> (String, String)? in
             guard let p = pair.array, p.count == 2, let k = p[0].string, let v = p[1].string else { return nil }

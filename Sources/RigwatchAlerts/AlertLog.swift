@@ -72,6 +72,24 @@ public final class AlertLog {
 }
 
 extension AlertLog {
+    /// The whole lines among the last `maxBytes` of the file the path names now
+    /// (none when it cannot be read): to see which spooled alerts a crash kept out of it.
+    public func recentLines(maxBytes: Int) -> Set<String> {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_size > 0 else { return [] }
+        let size = Int(info.st_size)
+        let start = max(0, size - max(0, maxBytes))
+        var bytes = [UInt8](repeating: 0, count: size - start)
+        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(start)) }
+        guard n > 0 else { return [] }
+        var lines = String(decoding: bytes[..<n], as: UTF8.self).split(separator: "\n").map(String.init)
+        if start > 0 && !lines.isEmpty { lines.removeFirst() }  // cut in the middle
+        return Set(lines)
+    }
+
     /// write(2) until every byte is out (FileWrite.all); errors name the file.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws {
         if let code = FileWrite.all(fd, bytes) {

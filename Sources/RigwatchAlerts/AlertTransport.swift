@@ -5,6 +5,16 @@
 /// script answers with an in-memory fake.
 public protocol AlertTransport: AnyObject {
     func post(url: String, json: String) throws -> TransportResponse
+    /// The same with a total timeout for this request alone (see `DeliveryPatience`).
+    /// A thrown `HTTPPoster.Failure` with `requestSent` says the body went out whole.
+    func post(url: String, json: String, timeoutMs: Int) throws -> TransportResponse
+}
+
+extension AlertTransport {
+    /// A transport without per-request timeouts keeps its own.
+    public func post(url: String, json: String, timeoutMs: Int) throws -> TransportResponse {
+        try post(url: url, json: json)
+    }
 }
 
 /// An HTTP answer as the router reads it.

@@ -10,9 +10,12 @@ public final class HTTPPoster {
     public struct Failure: Error, CustomStringConvertible {
         /// curl's own error text; never contains the URL.
         public var description: String
+        /// The whole body went out before the failure: Discord may have taken it.
+        public var requestSent: Bool
 
-        public init(description: String) {
+        public init(description: String, requestSent: Bool = false) {
             self.description = description
+            self.requestSent = requestSent
         }
     }
 
@@ -45,6 +48,11 @@ public final class HTTPPoster {
     }
 
     public func post(url: String, json: String) throws -> Response {
+        try post(url: url, json: json, timeoutMs: totalTimeoutMs)
+    }
+
+    /// One POST with its own total timeout (longer after a timeout that may have been delivered).
+    public func post(url: String, json: String, timeoutMs: Int) throws -> Response {
         let collector = Collector()
         let context = Unmanaged.passUnretained(collector).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -59,7 +67,7 @@ public final class HTTPPoster {
                     rw_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
                     rw_curl_set_slist(handle, CURLOPT_HTTPHEADER, headerList)
                     rw_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMs)
-                    rw_curl_set_long(handle, CURLOPT_TIMEOUT_MS, totalTimeoutMs)
+                    rw_curl_set_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs)
                     rw_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
                     rw_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
                     rw_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -95,7 +103,10 @@ public final class HTTPPoster {
         guard code == CURLE_OK else {
             let detail = String(nulTerminated: errorBuffer)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
-            throw Failure(description: WebhookURL.redact(text))
+            // CURLINFO_SIZE_UPLOAD_T is a curl_off_t, a long on the 64-bit Linux rigwatch runs on.
+            var uploaded = 0
+            rw_curl_get_long(handle, CURLINFO_SIZE_UPLOAD_T, &uploaded)
+            throw Failure(description: WebhookURL.redact(text), requestSent: body.count > 0 && uploaded >= body.count)
         }
         var status = 0
         rw_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)

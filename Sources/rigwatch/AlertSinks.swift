@@ -29,6 +29,10 @@ func makeAlertRouter(
                 + (router.spooledAtStart > 0
                     ? ", \(router.spooledAtStart) spooled alerts from before to deliver first" : ""))
         return router
+    } catch let error as SpoolInUse {
+        // Another process delivers from this spool: writing beside it would corrupt and duplicate.
+        Log.error(error.description)
+        throw ExitCode(2)
     } catch {
         Log.error("alert sinks: \(error)")
         throw ExitCode(2)

@@ -36,6 +36,7 @@ final class AlertDeliveryTests: XCTestCase {
         stat(dir + "/queue.log", &info)
         XCTAssertEqual(info.st_mode & 0o777, 0o600)
         try reopened.acknowledge(through: 6)
+        reopened.close()  // one owner at a time, this process too
         XCTAssertTrue(try Spool(directory: dir).isEmpty)
     }
 
@@ -56,12 +57,16 @@ final class AlertDeliveryTests: XCTestCase {
     }
 
     func testSpoolIsBoundedAndCountsWhatItRefused() throws {
-        let spool = try Spool(directory: try temp() + "/spool", maxBytes: 120)  // two records of 40 + 16 bytes
+        // Room for two records of 40 bytes and their 28 of header and checksum, not three.
+        XCTAssertEqual(Spool.recordOverhead, 28)
+        let spool = try Spool(directory: try temp() + "/spool", maxBytes: 2 * 68 + 67)
         XCTAssertNotNil(try spool.append([UInt8](repeating: 1, count: 40)))
         XCTAssertNotNil(try spool.append([UInt8](repeating: 2, count: 40)))
         XCTAssertNil(try spool.append([UInt8](repeating: 3, count: 40)))
         XCTAssertEqual(spool.droppedUnreported, 1)
+        XCTAssertEqual(spool.droppedTotal, 1)
         XCTAssertEqual(spool.count, 2)
+        XCTAssertEqual(spool.bytes, 136)
     }
 
     func testAggregatorFoldsRepeatsAndSummarisesStorms() {

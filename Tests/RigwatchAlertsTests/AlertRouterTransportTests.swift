@@ -192,7 +192,13 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertEqual(r.snapshot().deliveryFailures, 3)
         XCTAssertEqual(r.snapshot().delivered, 2)
         XCTAssertEqual(r.snapshot().spoolDepth, 0)
-        XCTAssertNil(r.snapshot().lastError, "a 5xx is no error worth a line")
+        XCTAssertEqual(
+            logged,
+            [
+                "Discord delivery failing: HTTP 503; retrying with backoff, the alerts stay in the spool",
+                "Discord delivery recovered after 3 failed attempts over 7 s (first: HTTP 503)",
+            ], "one line when the outage starts, one when it ends: not one per retry")
+        XCTAssertEqual(r.snapshot().lastError, "Discord delivery: HTTP 502", "the last failure, kept without a line")
 
         r.submit(alert(3), eventWallNs: clock.wallNs)
         XCTAssertTrue(r.step())
@@ -205,6 +211,12 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertEqual(discord.titles.last, ["[HIGH] alert 3"], "back to a 1 s backoff after the success")
         XCTAssertEqual(r.snapshot().deliveryFailures, 4)
         XCTAssertEqual(r.snapshot().delivered, 3)
+        XCTAssertEqual(
+            logged.suffix(2),
+            [
+                "Discord delivery failing: HTTP 503; retrying with backoff, the alerts stay in the spool",
+                "Discord delivery recovered after 1 failed attempt over 1 s (first: HTTP 503)",
+            ], "a new outage, a new pair of lines")
     }
 
     func testBackoffIsCappedAtAMinute() throws {
@@ -273,16 +285,16 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertEqual(
             logged,
             [
-                "Discord delivery: Operation timed out after 15000 milliseconds with 0 bytes received from http://127.0.0.1:1/api/webhooks/42/***",
-                "Discord delivery: Recv failure: Connection reset by peer",
-                "Discord delivery: Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server",
-            ])
+                "Discord delivery failing: no answer (Operation timed out after 15000 milliseconds with 0 bytes received from http://127.0.0.1:1/api/webhooks/42/***); retrying with backoff, the alerts stay in the spool",
+                "Discord delivery recovered after 3 failed attempts over 7 s (first: no answer (Operation timed out after 15000 milliseconds with 0 bytes received from http://127.0.0.1:1/api/webhooks/42/***))",
+            ], "once per outage, not per retry")
         let stats = r.snapshot()
         XCTAssertEqual(stats.deliveryFailures, 3)
         XCTAssertEqual(stats.delivered, 1)
         XCTAssertEqual(
             stats.lastError,
-            "Discord delivery: Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server")
+            "Discord delivery: no answer (Failed to connect to 127.0.0.1 port 1 after 0 ms: Couldn't connect to server)"
+        )
         XCTAssertFalse(logged.joined().contains("rwtest-secret-token"))
     }
 
@@ -311,7 +323,12 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertTrue(r.step())
         XCTAssertEqual(discord.requests.count, 3)
         XCTAssertEqual(r.snapshot().delivered, 3)
-        XCTAssertEqual(logged, [], "a per-route limit is routine")
+        XCTAssertEqual(
+            logged,
+            [
+                "Discord delivery failing: HTTP 503; retrying with backoff, the alerts stay in the spool",
+                "Discord delivery recovered after 1 failed attempt over 1 s (first: HTTP 503)",
+            ], "the 503 is an outage; a per-route limit is routine and says nothing")
     }
 
     func testAGlobal429WaitsItsRetryAfterAndSaysSo() throws {
@@ -448,6 +465,8 @@ final class AlertRouterTransportTests: XCTestCase {
         XCTAssertEqual(second.snapshot().delivered, 4)
         XCTAssertEqual(second.snapshot().spooled, 1, "only the new one was spooled by this run")
         XCTAssertEqual(second.snapshot().spoolDepth, 0)
+        second.requestStop(drainSeconds: 0)
+        XCTAssertFalse(second.step(), "stopped: the spool's lock is let go")
         XCTAssertEqual(try Spool(directory: dir + "/spool").count, 0)
     }
 
@@ -507,19 +526,20 @@ final class AlertRouterTransportTests: XCTestCase {
 
         XCTAssertTrue(r.step())
         XCTAssertEqual(r.snapshot().spooled, 2)
-        // As the router stands, each loss report that finds no room counts as one more dropped alert.
-        XCTAssertEqual(r.snapshot().droppedSpoolFull, 2, "alert 3, and the loss report that did not fit")
+        XCTAssertEqual(r.snapshot().droppedSpoolFull, 1, "alert 3; a loss report that finds no room is no loss")
         XCTAssertEqual(r.snapshot().spoolDepth, 2)
         clock.advance(seconds: 1)
         XCTAssertTrue(r.step())
         XCTAssertEqual(discord.titles, [titles(1...2), titles(1...2)])
-        XCTAssertEqual(r.snapshot().droppedSpoolFull, 3, "the report tried again before the delivery made room")
+        XCTAssertEqual(r.snapshot().droppedSpoolFull, 1, "the report tried again before the delivery made room")
         XCTAssertEqual(r.snapshot().spoolDepth, 0)
         XCTAssertTrue(r.step(), "the room made is taken by the loss report")
-        XCTAssertEqual(discord.titles.last, ["[CRITICAL] rigwatch dropped 3 alerts: the delivery spool was full"])
+        XCTAssertEqual(discord.titles.last, ["[CRITICAL] rigwatch dropped 1 alerts: the delivery spool was full"])
         XCTAssertEqual(discord.requests.count, 3)
         XCTAssertEqual(r.snapshot().delivered, 3)
-        XCTAssertEqual(r.snapshot().droppedSpoolFull, 3)
+        XCTAssertEqual(r.snapshot().droppedSpoolFull, 1)
         XCTAssertEqual(logLines().count, 3, "the alert log has the refused one too")
+        XCTAssertTrue(r.step())
+        XCTAssertEqual(discord.requests.count, 3, "reported once")
     }
 }

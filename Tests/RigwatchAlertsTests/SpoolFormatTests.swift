@@ -4,8 +4,8 @@ import XCTest
 
 @testable import RigwatchAlerts
 
-/// The spool's CRC-32 is zlib's now; queue.log files written by the earlier
-/// hand-written table must still read, byte for byte.
+/// The spool's record format: the CRC-32 is zlib's (the same function as the earlier
+/// hand-written table), format 1 files still read, format 2 is laid out as documented.
 final class SpoolFormatTests: XCTestCase {
     private func temp() throws -> String {
         let dir = NSTemporaryDirectory() + "rwtest-spoolformat-\(UUID().uuidString)"
@@ -48,8 +48,9 @@ final class SpoolFormatTests: XCTestCase {
         }
     }
 
-    /// queue.log and state as the pre-zlib spool wrote them: records 1...3 ("alert 1"…), 1 acknowledged.
-    func testAQueueLogWrittenBeforeZlibStillReads() throws {
+    /// queue.log and state as the format 1 spool wrote them: records 1...3 ("alert 1"…), 1
+    /// acknowledged. They still read, and the file is rewritten in format 2 at once.
+    func testAFormat1QueueLogStillReadsAndIsConvertedToFormat2() throws {
         let dir = try temp() + "/spool"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let log = Self.bytes(
@@ -61,14 +62,36 @@ final class SpoolFormatTests: XCTestCase {
 
         let spool = try Spool(directory: dir)
         XCTAssertEqual(spool.entries.map { String(decoding: $0.payload, as: UTF8.self) }, ["alert 2", "alert 3"])
+        XCTAssertEqual(spool.opened.notes, ["spool: \(dir)/queue.log converted to record format 2"])
+        XCTAssertEqual(spool.opened.damage, [])
+        var expected: [UInt8] = []
+        for (n, text) in [(2, "alert 2"), (3, "alert 3")] {
+            SpoolFrame.encode(
+                kind: .message, sequence: UInt64(n), payload: Array(text.utf8), endOfGroup: true, into: &expected)
+        }
+        XCTAssertEqual(try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/queue.log"))), expected)
         XCTAssertEqual(try spool.append(Array("alert 4".utf8)), 4)
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/queue.log")))
-        XCTAssertEqual(Array(bytes.prefix(log.count)), log, "old records are kept as they were")
-        let body = Self.bytes(hex: "0400000000000000616c6572742034")  // sequence 4, "alert 4"
-        var expected = Self.bytes(hex: "07000000") + body
-        withUnsafeBytes(of: Self.oldChecksum(body).littleEndian) { expected += $0 }
-        XCTAssertEqual(
-            Array(bytes.dropFirst(log.count)), expected, "a new record carries the checksum the old code wrote")
+        spool.close()
         XCTAssertEqual(try Spool(directory: dir).entries.map(\.sequence), [2, 3, 4])
+    }
+
+    /// Format 2, byte for byte: magic, kind, flags, zero, length, sequence, header CRC,
+    /// payload, CRC of all before it.
+    func testAFormat2RecordIsLaidOutAsDocumented() {
+        var bytes: [UInt8] = []
+        SpoolFrame.encode(kind: .alert, sequence: 4, payload: Array("alert 4".utf8), endOfGroup: true, into: &bytes)
+        let header = Self.bytes(hex: "f5727773" + "01" + "01" + "0000" + "07000000" + "0400000000000000")
+        XCTAssertEqual(Array(bytes[0..<20]), header)
+        var crc: [UInt8] = []
+        withUnsafeBytes(of: Self.oldChecksum(header).littleEndian) { crc += $0 }
+        XCTAssertEqual(Array(bytes[20..<24]), crc, "the header's own CRC-32")
+        XCTAssertEqual(Array(bytes[24..<31]), Array("alert 4".utf8))
+        var trailer: [UInt8] = []
+        withUnsafeBytes(of: Self.oldChecksum(Array(bytes[0..<31])).littleEndian) { trailer += $0 }
+        XCTAssertEqual(Array(bytes[31...]), trailer)
+        XCTAssertEqual(bytes.count, 7 + Spool.recordOverhead)
+        XCTAssertEqual(
+            SpoolFrame.header(in: bytes, at: 0),
+            SpoolFrame.Header(kind: .alert, endOfGroup: true, length: 7, sequence: 4))
     }
 }

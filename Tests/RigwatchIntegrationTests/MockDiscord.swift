@@ -75,6 +75,21 @@ final class MockDiscord {
         try received().flatMap { ($0.body["embeds"] as? [[String: Any]]) ?? [] }
     }
 
+    /// The embed titles of each accepted message, in arrival order.
+    func messageTitles() throws -> [[String]] {
+        try received().map { (($0.body["embeds"] as? [[String: Any]]) ?? []).map { $0["title"] as? String ?? "" } }
+    }
+
+    /// Polls the stats every 20 ms until `condition` holds; false after `timeout`.
+    func waitForStats(timeout: TimeInterval, _ condition: ([String: Int]) -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        repeat {
+            if condition(try stats()) { return true }
+            usleep(20_000)
+        } while Date() < deadline
+        return false
+    }
+
     func waitForEmbeds(_ count: Int, timeout: TimeInterval) throws -> [[String: Any]] {
         let deadline = Date().addingTimeInterval(timeout)
         var embeds = try self.embeds()

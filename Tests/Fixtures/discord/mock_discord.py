@@ -36,8 +36,10 @@ Test controls (not Discord's):
                     {"mode":"global429","retry_after":1.5}  the next request gets a global 429
                     {"mode":"gone"}                         404 code 10015 Unknown Webhook (until "ok")
   POST /admin/ratelimit {"limit":5,"window":2.0}            new bucket size; buckets restart
-  GET  /admin/stats -> {"requests","accepted","rejected","rate_limited","ignored_429","failed_by_mode"}
-                       (all integers)
+  GET  /admin/stats -> {"requests","accepted","rejected","rate_limited","ignored_429","failed_by_mode",
+                        "in_flight","taken_late"} (all integers). in_flight: webhook requests being answered
+                       now (a "slow" one waits first); taken_late: messages accepted after their client
+                       had gone (a client timeout or a kill -9 while Discord was slow: the duplicate case).
 """
 
 import argparse
@@ -189,7 +191,8 @@ class State:
         self.limit, self.window = limit, window
         self.buckets = {}  # webhook -> [window_start, used, limited_answered]
         self.global_until = 0.0
-        self.stats = dict.fromkeys(["requests", "accepted", "rejected", "rate_limited", "ignored_429", "failed_by_mode"], 0)
+        self.stats = dict.fromkeys(["requests", "accepted", "rejected", "rate_limited", "ignored_429", "failed_by_mode",
+                                    "in_flight", "taken_late"], 0)
         self.clear_modes()
         self.next_id = int(time.time() * 1000 - 1420070400000) << 22  # a Discord-like snowflake
 
@@ -382,9 +385,25 @@ class Handler(BaseHTTPRequestHandler):
             headers.update({"Retry-After": str(math.ceil(retry)), "X-RateLimit-Scope": "user"})
             return self.answer(429, {"message": "You are being rate limited.", "retry_after": round(retry, 3),
                                      "global": False}, headers)
-        if slow > 0:
-            time.sleep(slow)  # outside the lock: other requests go on meanwhile
-        self.deliver(webhook_id, query, raw, headers)
+        with state.lock:
+            state.stats["in_flight"] += 1
+        try:
+            if slow > 0:
+                time.sleep(slow)  # outside the lock: other requests go on meanwhile
+            self.deliver(webhook_id, query, raw, headers)
+        finally:
+            with state.lock:
+                state.stats["in_flight"] -= 1
+
+    def client_gone(self):
+        """The client closed its end (timed out, or was killed) before the answer: like Discord,
+        the message is taken all the same."""
+        try:
+            return self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except (BlockingIOError, InterruptedError, ValueError):  # ValueError: TLS sockets take no flags
+            return False
+        except OSError:
+            return True
 
     def global_429(self, retry):
         self.answer(429, {"message": "You are being rate limited.", "retry_after": round(retry, 3), "global": True},
@@ -412,6 +431,8 @@ class Handler(BaseHTTPRequestHandler):
                 state.write(state.rejected, entry)
             else:
                 state.stats["accepted"] += 1
+                if self.client_gone():
+                    state.stats["taken_late"] += 1
                 state.write(state.record, {"received_at": received, "webhook_id": webhook_id, "wait": wait, "body": body})
                 state.next_id += 1
                 message_id = str(state.next_id)
