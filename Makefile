@@ -22,7 +22,7 @@ ARGS       ?=
 #   python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
 #   qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
 #   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
-RUNTIME_PACKAGES := libbpf1 libelf1 zlib1g libcurl4 libaudit1
+RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
@@ -131,7 +131,8 @@ run: build
 test: deps-test bpf
 	$(SWIFT) build
 	$(SWIFT) test
-	$(MAKE) vm-test
+	$(MAKE) deb
+	$(MAKE) vm-test RW_VM_PACKAGE_BIN=$(CURDIR)/.build/release/rigwatch
 	$(MAKE) package-test
 
 # The kernel matrix: Debian 12's stock kernel (6.1, what linux-image-amd64 depends on,
@@ -142,6 +143,8 @@ test: deps-test bpf
 #   RW_VM_BUILD       the build directory whose rigwatch and test bundle run there
 #   RW_VM_TIMEOUT     hard limit for qemu, seconds (the test inside gets 60 s less)
 #   RW_VM_TIME_SCALE  RW_TEST_TIME_SCALE in the guest: the tests' waits, multiplied
+#   RW_VM_PACKAGE_BIN the packaged binary, also run there with /opt/swift hidden (make test
+#                     passes the release binary the .deb ships)
 RW_VM_TESTS      ?= $(addprefix RigwatchIntegrationTests.,KernelMatrixTests KernelEventTests PathMatchKernelTests \
                     CheckKernelTests NetworkKernelTests FileWatchKernelTests TamperKernelTests PolicyKernelTests)
 RW_VM_BUILD      ?= .build/debug
@@ -153,7 +156,7 @@ vm-test: deps-test bpf
 	set -- $$paths; \
 	Tests/vm/run-vm.sh -k "$$1" -i "$$2" -t Tests/vm/guest-test.sh -s build/vm/share -T $(RW_VM_TIMEOUT) \
 		-b "$(CURDIR)" -e RW_REPO="$(CURDIR)" -e RW_BUILD="$(RW_VM_BUILD)" -e RW_VM_TESTS="$(RW_VM_TESTS)" \
-		-e CI="$${CI:-true}" -e RW_TEST_TIME_SCALE="$(RW_VM_TIME_SCALE)" \
+		-e CI="$${CI:-true}" -e RW_TEST_TIME_SCALE="$(RW_VM_TIME_SCALE)" -e RW_VM_PACKAGE_BIN="$(RW_VM_PACKAGE_BIN)" \
 	|| { rc=$$?; echo "vm-test: FAILED (exit $$rc); logs in build/vm/share/" >&2; exit $$rc; }
 
 # Formatting: .swift-format (the toolchain's swift format, 120 columns) and .clang-format

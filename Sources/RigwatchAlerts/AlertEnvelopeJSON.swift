@@ -60,7 +60,8 @@ public enum AlertEnvelopeJSON {
             throw DecodeError(description: "bad severity")
         }
         guard let ts = object["ts_ns"]?.uint64 else { throw DecodeError(description: "missing number ts_ns") }
-        guard let count = object["count"]?.int64, let countValue = Int(exactly: count), (1...(1 << 40)).contains(countValue)
+        guard let count = object["count"]?.int64, let countValue = Int(exactly: count),
+            (1...(1 << 40)).contains(countValue)
         else { throw DecodeError(description: "missing or out-of-range number count") }
         let chain = (object["chain"]?.array ?? []).map(process)
         let evidence = (object["evidence"]?.array ?? []).compactMap { pair -> (String, String)? in
