@@ -80,7 +80,7 @@ if [ -n "${RW_VM_PACKAGE_BIN:-}" ]; then
 	elif mount -t tmpfs -o size=1m rwtest-noswift /opt/swift; then
 		ls -A /opt/swift | grep -q . && failed+=("packaged binary: /opt/swift still visible")
 		"$RW_VM_PACKAGE_BIN" --version 2>&1 | tee "$pkgdir/version"
-		[ "${PIPESTATUS[0]}" = 0 ] && grep -q '^rigwatch ' "$pkgdir/version" || failed+=("packaged binary: --version")
+		[ "${PIPESTATUS[0]}" = 0 ] && grep -qE '^[0-9]+\.[0-9]+\.[0-9]+ \(commit ' "$pkgdir/version" || failed+=("packaged binary: --version")
 		"$RW_VM_PACKAGE_BIN" check-kernel > "$pkgdir/check" 2>&1
 		rc=$?
 		tail -3 "$pkgdir/check"
