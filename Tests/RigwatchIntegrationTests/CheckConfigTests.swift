@@ -126,8 +126,10 @@ final class CheckConfigTests: XCTestCase {
         let config = try writeConfig(service + ["alerts:", "  discord:", "    webhook_file: \(webhook)"])
         try assertBothRefuse(
             config,
-            "rigwatch: error: invalid configuration: \(config):8:19: alerts.discord.webhook_file: the Discord webhook URL must contain /api/webhooks/ (https://example.com/hooks/rwtest-token)\n"
+            "rigwatch: error: invalid configuration: \(config):8:19: alerts.discord.webhook_file: the webhook file \(webhook): the Discord webhook URL must look like https://discord.com/api/webhooks/ID/TOKEN (https://example.com/***/***)\n"
         )
+        // The token never shows, whatever the URL's shape.
+        XCTAssertFalse(try runCommand(Repo.rigwatchBinary, ["check-config", config]).stderr.contains("rwtest-token"))
     }
 
     /// A regular file where the lock's, the log's and the spool's directories would be made.
