@@ -6,8 +6,9 @@ import CRigwatchABI
 /// in `ABIOffsets`; the key-path ones here are inlined getters for the same reason.)
 public enum KernelABI {
     public static let version = UInt32(RW_ABI_VERSION)
-    /// The oldest version still read: version 2 only added kinds, so a version 1
-    /// record has the same layout as its version 2 counterpart.
+    /// The oldest version still read: version 2 only added kinds and version 3 only
+    /// the pinned state's layout, so a version 1 record has the same layout as its
+    /// version 3 counterpart.
     public static let oldestVersion: UInt32 = 1
     public static let headerSize = MemoryLayout<rw_header>.size
     /// Bytes of `kind` and `size`, the two fields that frame every record.
