@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define RW_ABI_VERSION 3 /* 2: file_change, tamper and integrity kinds; 3: pinned state */
+#define RW_ABI_VERSION 3 /* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags */
 
 #define RW_COMM_LEN	16
 #define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
@@ -279,15 +279,18 @@ enum rw_tamper_op {
 	RW_TAMPER_VM_WRITE = 4, /* process_vm_writev(2) into the sensor */
 };
 
+/* flags of struct rw_tamper */
+#define RW_TAMPER_DENIED (1u << 0) /* refused by the sensor's BPF-LSM program: it did not happen */
+
 /* Someone acted on the sensor process. The header is the actor. SIGCHLD and
  * SIGWINCH are not reported (children ending, terminal resizes). */
 struct rw_tamper {
 	struct rw_header hdr;
 	__u32 op;	  /* enum rw_tamper_op */
 	__u32 target_pid; /* the sensor thread aimed at */
-	__s64 arg;	  /* SIGNAL: signal number; PTRACE: request; else 0 */
+	__s64 arg;	  /* SIGNAL: signal number; PTRACE: request (denied: the PTRACE_MODE_* mode); else 0 */
 	__s32 result;	  /* SIGNAL: the kernel's TRACE_SIGNAL_* result; else 0 */
-	__u32 reserved;
+	__u32 flags;	  /* RW_TAMPER_* (0 in ABI versions before 3) */
 };
 
 enum rw_integrity_problem {

@@ -4,39 +4,12 @@
  * tracepoint of the same event (it carries the target's thread id). The sensor is
  * whoever userspace put in self_tids (lib/maps.h), not a load-time constant: the
  * programs outlive the sensor (pinned) and serve the next one, whose pid differs. */
-#include "lib/common.h"
+#include "lib/tamper.h"
 
 char LICENSE[] SEC("license") = "GPL";
 #define RW_SIGCHLD	  17
 #define RW_SIGWINCH	  28
 #define RW_PTRACE_TRACEME 0
-
-static __always_inline int is_sensor_thread(__u32 tid)
-{
-	return bpf_map_lookup_elem(&self_tids, &tid) != NULL;
-}
-
-/* The caller is the sensor: its process id is one of the sensor's thread ids. */
-static __always_inline int from_sensor(void)
-{
-	return is_sensor_thread(current_tgid());
-}
-
-static __always_inline void emit_tamper(__u32 op, __u32 target, __s64 arg, __s32 result)
-{
-	struct rw_tamper *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
-		count_drop();
-		return;
-	}
-	fill_header(&ev->hdr, RW_EVENT_TAMPER, sizeof(*ev), current_task());
-	ev->op = op;
-	ev->target_pid = target;
-	ev->arg = arg;
-	ev->result = result;
-	ev->reserved = 0;
-	bpf_ringbuf_submit(ev, 0); /* rare and urgent: wake the consumer now */
-}
 
 SEC("tp_btf/signal_generate")
 int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
@@ -45,7 +18,7 @@ int BPF_PROG(handle_signal, int sig, struct kernel_siginfo *info, struct task_st
 		return 0;
 	if (!is_sensor_thread(BPF_CORE_READ(task, tgid)) || from_sensor())
 		return 0;
-	emit_tamper(RW_TAMPER_SIGNAL, BPF_CORE_READ(task, pid), sig, result);
+	emit_tamper(RW_TAMPER_SIGNAL, BPF_CORE_READ(task, pid), sig, result, 0);
 	return 0;
 }
 
@@ -57,7 +30,7 @@ int tp_signal_generate(struct trace_event_raw_signal_generate *ctx)
 		return 0;
 	if (!is_sensor_thread(ctx->pid) || from_sensor())
 		return 0;
-	emit_tamper(RW_TAMPER_SIGNAL, ctx->pid, sig, ctx->result);
+	emit_tamper(RW_TAMPER_SIGNAL, ctx->pid, sig, ctx->result, 0);
 	return 0;
 }
 SEC("tracepoint/syscalls/sys_enter_ptrace")
@@ -69,7 +42,7 @@ int enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (request == RW_PTRACE_TRACEME || !is_sensor_thread(target) || from_sensor())
 		return 0;
-	emit_tamper(RW_TAMPER_PTRACE, target, request, 0);
+	emit_tamper(RW_TAMPER_PTRACE, target, request, 0, 0);
 	return 0;
 }
 
@@ -78,7 +51,7 @@ int enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 target = ctx->args[0];
 	if (rw_gate(ctx, RW_GATE_enter_process_vm_readv) && is_sensor_thread(target) && !from_sensor())
-		emit_tamper(RW_TAMPER_VM_READ, target, 0, 0);
+		emit_tamper(RW_TAMPER_VM_READ, target, 0, 0, 0);
 	return 0;
 }
 
@@ -87,6 +60,6 @@ int enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 target = ctx->args[0];
 	if (rw_gate(ctx, RW_GATE_enter_process_vm_writev) && is_sensor_thread(target) && !from_sensor())
-		emit_tamper(RW_TAMPER_VM_WRITE, target, 0, 0);
+		emit_tamper(RW_TAMPER_VM_WRITE, target, 0, 0, 0);
 	return 0;
 }

@@ -51,6 +51,7 @@ public enum KernelABI {
     public static let fileWatchMax = Int(RW_FILE_WATCH_MAX)
     public static let fileWatchLength = Int(RW_FILE_WATCH_LEN)
     public static let tamperSize = MemoryLayout<rw_tamper>.size
+    public static let tamperDenied = UInt32(RW_TAMPER_DENIED)
     public static let integritySize = MemoryLayout<rw_integrity>.size
     @inlinable @inline(__always) public static var integrityNameOffset: Int {
         MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)!
@@ -348,6 +349,9 @@ public enum ABIOffsets {
         @inlinable @inline(__always) public static var arg: Int { MemoryLayout<rw_tamper>.offset(of: \rw_tamper.arg)! }
         @inlinable @inline(__always) public static var result: Int {
             MemoryLayout<rw_tamper>.offset(of: \rw_tamper.result)!
+        }
+        @inlinable @inline(__always) public static var flags: Int {
+            MemoryLayout<rw_tamper>.offset(of: \rw_tamper.flags)!
         }
     }
 

@@ -18,8 +18,11 @@ final class PinnedStateKernelTests: XCTestCase {
         let pins: String
         var alertLog: String { (config as NSString).deletingLastPathComponent + "/alerts.jsonl" }
 
+        /// Prevention off: where BPF-LSM runs it would refuse the watched user's kill
+        /// (TamperPreventionKernelTests); these tests are about what happens after one.
         func arguments(_ extra: [String] = []) -> [String] {
-            ["run", "--config", config, "--events", "all", "--pin-dir", pins] + extra
+            ["run", "--config", config, "--events", "all", "--pin-dir", pins, "--bpf-hook", "tamper-prevent=off"]
+                + extra
         }
     }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchTestSupport
 import XCTest
 
@@ -324,7 +325,7 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(sample("rigwatch_feature_active", ["feature": "process", "hook": "tp_btf"]), 1)
         XCTAssertEqual(
             (parsed["families"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "rigwatch_feature_active" }
-                .flatMap { ($0["samples"] as? [Any])?.count }, 8)
+                .flatMap { ($0["samples"] as? [Any])?.count }, FeatureTable.features.count)
 
         sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)

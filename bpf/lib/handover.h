@@ -77,6 +77,8 @@ enum rw_gate_id {
 	RW_GATE_enter_ptrace,
 	RW_GATE_enter_process_vm_readv,
 	RW_GATE_enter_process_vm_writev,
+	RW_GATE_deny_signal,
+	RW_GATE_deny_ptrace,
 	RW_GATE_COUNT,
 };
 
