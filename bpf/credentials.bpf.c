@@ -53,8 +53,10 @@ static __always_inline int cred_enter(__u32 syscall, __u32 a0, __u32 a1, __u32 a
 	return 0;
 }
 
-static __always_inline int cred_exit(long ret)
+static __always_inline int cred_exit(void *ctx, __u32 gate, long ret)
 {
+	if (!rw_gate(ctx, gate))
+		return 0; /* the other generation reports it and clears the entry */
 	__u32 tid = current_tid();
 	struct cred_entry *entry = bpf_map_lookup_elem(&cred_inflight, &tid);
 	if (!entry)
@@ -152,11 +154,11 @@ int enter_setfsgid(struct trace_event_raw_sys_enter *ctx)
 	return cred_enter(RW_SYS_SETFSGID, ctx->args[0], NO_ID, NO_ID);
 }
 
-#define CRED_EXIT(name)                                       \
-	SEC("tracepoint/syscalls/sys_exit_" #name)            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx) \
-	{                                                     \
-		return cred_exit(ctx->ret);                   \
+#define CRED_EXIT(name)                                               \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                    \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)         \
+	{                                                             \
+		return cred_exit(ctx, RW_GATE_exit_##name, ctx->ret); \
 	}
 
 CRED_EXIT(setuid)

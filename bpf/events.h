@@ -16,7 +16,7 @@
 #include <linux/types.h>
 #endif
 
-#define RW_ABI_VERSION 2 /* 2: file_change, tamper and integrity kinds */
+#define RW_ABI_VERSION 3 /* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags */
 
 #define RW_COMM_LEN	16
 #define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
@@ -279,15 +279,18 @@ enum rw_tamper_op {
 	RW_TAMPER_VM_WRITE = 4, /* process_vm_writev(2) into the sensor */
 };
 
+/* flags of struct rw_tamper */
+#define RW_TAMPER_DENIED (1u << 0) /* refused by the sensor's BPF-LSM program: it did not happen */
+
 /* Someone acted on the sensor process. The header is the actor. SIGCHLD and
  * SIGWINCH are not reported (children ending, terminal resizes). */
 struct rw_tamper {
 	struct rw_header hdr;
 	__u32 op;	  /* enum rw_tamper_op */
 	__u32 target_pid; /* the sensor thread aimed at */
-	__s64 arg;	  /* SIGNAL: signal number; PTRACE: request; else 0 */
+	__s64 arg;	  /* SIGNAL: signal number; PTRACE: request (denied: the PTRACE_MODE_* mode); else 0 */
 	__s32 result;	  /* SIGNAL: the kernel's TRACE_SIGNAL_* result; else 0 */
-	__u32 reserved;
+	__u32 flags;	  /* RW_TAMPER_* (0 in ABI versions before 3) */
 };
 
 enum rw_integrity_problem {
@@ -304,6 +307,35 @@ struct rw_integrity {
 	__u32 found;	/* entries it holds */
 	__u32 reserved;
 	char name[64]; /* program or map name, NUL-padded */
+};
+
+/* Kernel state kept across sensor restarts: the maps and links pinned in bpffs
+ * (Sources/CBPF/rw_pin.c). The one value of the `pin_state` array map describes
+ * the pinned set; userspace writes it, the programs read the two generation fields
+ * (the handover gate, bpf/lib/handover.h). A set whose abi_version is not this
+ * build's is replaced, never adopted. */
+struct rw_pin_state {
+	__u32 abi_version;	 /* RW_ABI_VERSION of the build that pinned the set */
+	__u32 generation;	 /* the program set whose links are pinned (links-<generation>) */
+	__u32 active_generation; /* programs of this generation record; 0 = all (nothing pinned) */
+	__u32 paired_generation; /* during a handover: the newer generation, which follows the
+				  * older one's decision on the same invocation (gate slots) */
+	__u64 fingerprint;	 /* object, programs and load-time settings of that generation */
+	__u64 reported_drops;	 /* the drops counter as the sensors last reported it */
+	__u32 owner_tgid;	 /* the sensor using the set now; 0 = none */
+	__u32 reserved;
+	__u64 owner_start; /* its start time (/proc/PID/stat field 22), against pid reuse */
+};
+
+/* What a program of the older generation decided for one invocation, per CPU and
+ * program (enum rw_gate_id), so the newer one makes the opposite decision. */
+#define RW_GATE_SLOTS 64
+
+struct rw_gate_slot {
+	__u64 ctx;  /* the invocation's context pointer */
+	__u64 task; /* the current task */
+	__u32 generation;
+	__u32 handled; /* 1: that program recorded this invocation */
 };
 
 #endif /* RIGWATCH_EVENTS_H */

@@ -177,8 +177,10 @@ static __always_inline int open_enter(__u32 flags)
 	return 0;
 }
 
-static __always_inline int open_exit(long ret)
+static __always_inline int open_exit(void *ctx, __u32 gate, long ret)
 {
+	if (!rw_gate(ctx, gate))
+		return 0; /* the other generation reports it and clears the entry */
 	__u32 tid = current_tid();
 	__u32 *staged = bpf_map_lookup_elem(&open_inflight, &tid);
 	if (!staged)
@@ -237,22 +239,22 @@ int enter_openat2(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_open")
 int exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(ctx, RW_GATE_exit_open, ctx->ret);
 }
 SEC("tracepoint/syscalls/sys_exit_openat")
 int exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(ctx, RW_GATE_exit_openat, ctx->ret);
 }
 SEC("tracepoint/syscalls/sys_exit_creat")
 int exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(ctx, RW_GATE_exit_creat, ctx->ret);
 }
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(ctx, RW_GATE_exit_openat2, ctx->ret);
 }
 
 /* ---- renames, unlinks, links: judged at entry from the strings, sent at exit ---- */
@@ -318,8 +320,10 @@ static __always_inline int stage_change(__u32 op, int dfd1, const char *path1, i
 	return 0;
 }
 
-static __always_inline int change_exit(long ret)
+static __always_inline int change_exit(void *ctx, __u32 gate, long ret)
 {
+	if (!rw_gate(ctx, gate))
+		return 0;
 	__u32 tid = current_tid();
 	struct rw_file_change *ev = bpf_map_lookup_elem(&file_inflight, &tid);
 	if (!ev)
@@ -385,11 +389,11 @@ int enter_symlinkat(struct trace_event_raw_sys_enter *ctx)
 	return stage_change(RW_FILE_LINK, 0, ARG_STR(0), 0, ctx->args[1], ARG_STR(2), 0);
 }
 
-#define CHANGE_EXIT(name)                                     \
-	SEC("tracepoint/syscalls/sys_exit_" #name)            \
-	int exit_##name(struct trace_event_raw_sys_exit *ctx) \
-	{                                                     \
-		return change_exit(ctx->ret);                 \
+#define CHANGE_EXIT(name)                                               \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                      \
+	int exit_##name(struct trace_event_raw_sys_exit *ctx)           \
+	{                                                               \
+		return change_exit(ctx, RW_GATE_exit_##name, ctx->ret); \
 	}
 
 CHANGE_EXIT(rename)

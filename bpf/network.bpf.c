@@ -31,8 +31,11 @@ struct {
 	__type(value, struct rw_connect);
 } connect_pending SEC(".maps");
 
-static __always_inline int sock_state(const struct sock *sk, int oldstate, int newstate)
+static __always_inline int sock_state(void *ctx, __u32 gate, const struct sock *sk, int oldstate, int newstate)
 {
+	/* At the start, so both generations reach the gate on every invocation; the
+	 * staging at SYN_SENT is done by both (same map, same value). */
+	int mine = rw_gate(ctx, gate);
 	__u64 key = (__u64)sk;
 	if (newstate == TCP_SYN_SENT) {
 		struct rw_connect ev = {};
@@ -46,7 +49,7 @@ static __always_inline int sock_state(const struct sock *sk, int oldstate, int n
 		bpf_map_update_elem(&connect_pending, &key, &ev, BPF_ANY);
 		return 0;
 	}
-	if (oldstate != TCP_SYN_SENT)
+	if (oldstate != TCP_SYN_SENT || !mine)
 		return 0;
 	struct rw_connect *pending = bpf_map_lookup_elem(&connect_pending, &key);
 	if (!pending)
@@ -63,13 +66,13 @@ static __always_inline int sock_state(const struct sock *sk, int oldstate, int n
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_sock_state, const struct sock *sk, int oldstate, int newstate)
 {
-	return sock_state(sk, oldstate, newstate);
+	return sock_state(ctx, RW_GATE_handle_sock_state, sk, oldstate, newstate);
 }
 
 SEC("tracepoint/sock/inet_sock_set_state")
 int tp_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 {
-	return sock_state((const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
+	return sock_state(ctx, RW_GATE_tp_sock_state, (const struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate);
 }
 
 /* ---- net-bytes ---- */
@@ -77,21 +80,24 @@ int tp_sock_state(struct trace_event_raw_inet_sock_set_state *ctx)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(handle_send_length, struct sock *sk, int ret, int flags)
 {
-	account_send(sk, ret);
+	if (rw_gate(ctx, RW_GATE_handle_send_length))
+		account_send(sk, ret);
 	return 0;
 }
 
 SEC("fexit/inet_sendmsg")
 int BPF_PROG(fexit_inet_sendmsg, struct socket *sock, struct msghdr *msg, size_t size, int ret)
 {
-	account_send(BPF_CORE_READ(sock, sk), ret);
+	if (rw_gate(ctx, RW_GATE_fexit_inet_sendmsg))
+		account_send(BPF_CORE_READ(sock, sk), ret);
 	return 0;
 }
 
 SEC("fexit/inet6_sendmsg")
 int BPF_PROG(fexit_inet6_sendmsg, struct socket *sock, struct msghdr *msg, size_t size, int ret)
 {
-	account_send(BPF_CORE_READ(sock, sk), ret);
+	if (rw_gate(ctx, RW_GATE_fexit_inet6_sendmsg))
+		account_send(BPF_CORE_READ(sock, sk), ret);
 	return 0;
 }
 
@@ -113,8 +119,10 @@ static __always_inline void send_begin(const struct sock *sk)
 	bpf_map_update_elem(&send_inflight, &tid, &value, BPF_ANY);
 }
 
-static __always_inline void send_end(long ret)
+static __always_inline void send_end(void *ctx, __u32 gate, long ret)
 {
+	if (!rw_gate(ctx, gate))
+		return; /* the other generation counts it and clears the entry */
 	__u32 tid = current_tid();
 	__u64 *sk = bpf_map_lookup_elem(&send_inflight, &tid);
 	if (!sk)
@@ -134,7 +142,7 @@ int BPF_KPROBE(kprobe_inet_sendmsg, struct socket *sock)
 SEC("kretprobe/inet_sendmsg")
 int BPF_KRETPROBE(kretprobe_inet_sendmsg, int ret)
 {
-	send_end(ret);
+	send_end(ctx, RW_GATE_kretprobe_inet_sendmsg, ret);
 	return 0;
 }
 
@@ -148,7 +156,7 @@ int BPF_KPROBE(kprobe_inet6_sendmsg, struct socket *sock)
 SEC("kretprobe/inet6_sendmsg")
 int BPF_KRETPROBE(kretprobe_inet6_sendmsg, int ret)
 {
-	send_end(ret);
+	send_end(ctx, RW_GATE_kretprobe_inet6_sendmsg, ret);
 	return 0;
 }
 
@@ -175,7 +183,7 @@ static __always_inline int bytes_enter(int fd)
 	SEC("tracepoint/syscalls/sys_exit_" #name)                    \
 	int bytes_exit_##name(struct trace_event_raw_sys_exit *ctx)   \
 	{                                                             \
-		send_end(ctx->ret);                                   \
+		send_end(ctx, RW_GATE_bytes_exit_##name, ctx->ret);   \
 		return 0;                                             \
 	}
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Process lifecycle and lineage: exec (argv from the new mm), fork (lineage is
- * inherited before anything else), exit (lineage forgotten). The core of the
- * sensor: required on every kernel; tp_btf since 5.5. */
+ * inherited before anything else), exit (lineage forgotten, and an ending sensor
+ * thread). The core of the sensor: required on every kernel; tp_btf since 5.5. */
 #include "lib/common.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -20,6 +20,8 @@ struct {
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (!rw_gate(ctx, RW_GATE_handle_exec))
+		return 0;
 	__u32 zero = 0;
 	struct rw_exec *ev = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!ev)
@@ -76,6 +78,8 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
+	if (!rw_gate(ctx, RW_GATE_handle_fork))
+		return 0;
 	__u32 child_pid = BPF_CORE_READ(child, pid);
 	__u32 child_tgid = BPF_CORE_READ(child, tgid);
 	if (child_pid != child_tgid)
@@ -105,6 +109,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 {
 	__u32 pid = BPF_CORE_READ(task, pid);
 	__u32 tgid = BPF_CORE_READ(task, tgid);
+	/* Every generation forgets an ending sensor thread (see self_tids): idempotent. */
+	bpf_map_delete_elem(&self_tids, &pid);
+	if (!rw_gate(ctx, RW_GATE_handle_exit))
+		return 0;
 	if (pid != tgid)
 		return 0; /* a thread; the process ends with its leader */
 

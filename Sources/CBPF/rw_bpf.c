@@ -3,6 +3,7 @@
 #include "rw_bpf.h"
 #include "events.h"
 #include "rw_libbpf_util.h"
+#include "rw_sensor.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -19,27 +20,6 @@
  * embedded object, its maps and its .rodata settings by name, so renaming a map or
  * a setting in bpf/ fails this build instead of silently ignoring a setting. */
 #include "generated/sensor.skel.h"
-
-#define MAX_LINKS 128
-
-struct rw_sensor {
-	struct rw_sensor_bpf *skel; /* the embedded sensor; NULL for another object (tests) */
-	struct bpf_object *obj;
-	struct bpf_map *events;
-	struct bpf_map *drops;
-	struct bpf_map *watched;
-	struct bpf_map *lineage;
-	struct bpf_map *net_bytes;  /* may be absent (test objects) */
-	struct bpf_map *file_watch; /* may be absent */
-	struct bpf_map *self_tids;  /* may be absent */
-	int cgroup_fd;		    /* cgroup v2 root the cgroup hooks attach to; -1 = none */
-	struct ring_buffer *rb;
-	rw_record_fn record_fn;
-	void *record_ctx;
-	struct bpf_link *links[MAX_LINKS];
-	struct bpf_program *link_progs[MAX_LINKS];
-	int nlinks;
-};
 
 /* The loader keeps libbpf's log captured from open to attach, so a failure can show
  * the verifier's own reason (the newest lines: its verdict ends the log). */
@@ -155,10 +135,12 @@ static int open_embedded(struct rw_sensor *s, const struct rw_sensor_config *cfg
 	s->net_bytes = s->skel->maps.net_bytes;
 	s->file_watch = s->skel->maps.file_watch;
 	s->self_tids = s->skel->maps.self_tids;
+	s->pin_state = s->skel->maps.pin_state;
+	s->generation = &s->skel->rodata->generation;
+	s->object = rw_sensor_bpf__elf_bytes(&s->object_size);
 	if (cfg->args_cap)
 		s->skel->rodata->args_cap = cfg->args_cap;
 	s->skel->rodata->wakeup_bytes = cfg->wakeup_bytes;
-	s->skel->rodata->self_tgid = cfg->self_tgid;
 	return 0;
 }
 
@@ -185,8 +167,6 @@ static int open_other(struct rw_sensor *s, const struct rw_sensor_config *cfg, s
 		set_rodata(s->obj, "args_cap", &cfg->args_cap, sizeof(cfg->args_cap));
 	if (cfg->wakeup_bytes)
 		set_rodata(s->obj, "wakeup_bytes", &cfg->wakeup_bytes, sizeof(cfg->wakeup_bytes));
-	if (cfg->self_tgid)
-		set_rodata(s->obj, "self_tgid", &cfg->self_tgid, sizeof(cfg->self_tgid));
 	return 0;
 }
 
@@ -198,6 +178,7 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 	if (!s)
 		return fail(-ENOMEM, "allocating sensor", err, errlen);
 	s->cgroup_fd = -1;
+	s->old_events_fd = -1;
 
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = cfg->btf_path);
 	int rc = cfg->object ? open_other(s, cfg, &opts, err, errlen) : open_embedded(s, cfg, &opts, err, errlen);
@@ -227,10 +208,23 @@ int rw_sensor_open(const struct rw_sensor_config *cfg, struct rw_sensor **out, c
 		rw_sensor_destroy(s);
 		return rc;
 	}
+	/* Pinning decides which programs load (none, when the pinned ones are adopted). */
+	if (cfg->pin_dir && s->skel) {
+		rc = rw_pin_prepare(s, cfg, err, errlen);
+		if (rc) {
+			rw_sensor_destroy(s);
+			return rc;
+		}
+	}
 	rc = bpf_object__load(s->obj);
 	if (rc) {
 		rw_sensor_destroy(s);
 		return fail(rc, "loading BPF programs (verifier or kernel refused them)", err, errlen);
+	}
+	rc = rw_pin_after_load(s, err, errlen);
+	if (rc) {
+		rw_sensor_destroy(s);
+		return rc;
 	}
 	*out = s;
 	return 0;
@@ -252,6 +246,9 @@ int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err,
 	s->rb = ring_buffer__new(bpf_map__fd(s->events), (ring_buffer_sample_fn)fn, ctx, NULL);
 	if (!s->rb)
 		return fail(-errno, "creating ring buffer consumer", err, errlen);
+	int rc = s->pin_mode == RW_PIN_OFF ? 0 : rw_pin_attach_begin(s);
+	if (rc)
+		return fail(rc, "writing the pinned state", err, errlen);
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, s->obj)
 	{
@@ -268,10 +265,12 @@ int rw_sensor_attach(struct rw_sensor *s, rw_record_fn fn, void *ctx, char *err,
 				 bpf_program__section_name(prog));
 			return fail(-errno, what, err, errlen);
 		}
-		s->link_progs[s->nlinks] = prog;
+		snprintf(s->link_names[s->nlinks], RW_PIN_NAME_LEN, "%s", bpf_program__name(prog));
 		s->links[s->nlinks++] = link;
+		if (s->pin_mode != RW_PIN_OFF && (rc = rw_pin_link(s, s->nlinks - 1, err, errlen)))
+			return rc;
 	}
-	return 0;
+	return s->pin_mode == RW_PIN_OFF ? 0 : rw_pin_attach_end(s, err, errlen);
 }
 
 int rw_sensor_seed_lineage(struct rw_sensor *s, uint32_t tgid, uint32_t origin)
@@ -390,17 +389,8 @@ int rw_sensor_link_status(struct rw_sensor *s, int index, char *name, size_t nam
 {
 	if (!s || index < 0 || index >= s->nlinks)
 		return -EINVAL;
-	snprintf(name, namelen, "%s", bpf_program__name(s->link_progs[index]));
-	struct bpf_link_info info;
-	memset(&info, 0, sizeof(info));
-	__u32 len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(bpf_link__fd(s->links[index]), &info, &len))
-		return -errno;
-	/* A detached cgroup link keeps existing (we hold its fd) but loses its cgroup;
-	 * tracepoint links cannot be detached from outside, only closed by us. */
-	if (info.type == BPF_LINK_TYPE_CGROUP)
-		return info.cgroup.cgroup_id != 0;
-	return info.prog_id != 0;
+	snprintf(name, namelen, "%s", s->link_names[index]);
+	return rw_link_fd_attached(bpf_link__fd(s->links[index]));
 }
 
 int rw_sensor_watched_uid_list(struct rw_sensor *s, uint32_t *out, int max)
@@ -477,12 +467,44 @@ int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid)
 	return 1;
 }
 
+int rw_sensor_unwatch_others(struct rw_sensor *s, const uint32_t *keep, int n)
+{
+	int fd = bpf_map__fd(s->watched), removed = 0;
+	__u32 key, stale[64];
+	int nstale = 0;
+	/* Collect first: deleting while walking with get_next_key can skip keys. */
+	int rc = bpf_map_get_next_key(fd, NULL, &key);
+	while (rc == 0 && nstale < 64) {
+		int kept = 0;
+		for (int i = 0; i < n; i++)
+			kept |= keep[i] == key;
+		if (!kept)
+			stale[nstale++] = key;
+		rc = bpf_map_get_next_key(fd, &key, &key);
+	}
+	for (int i = 0; i < nstale; i++)
+		removed += bpf_map_delete_elem(fd, &stale[i]) == 0;
+	return removed;
+}
+
+int rw_sensor_clear_self_tids(struct rw_sensor *s)
+{
+	if (!s->self_tids)
+		return -ENOENT;
+	int fd = bpf_map__fd(s->self_tids);
+	__u32 key;
+	/* Delete the first key until none is left: no walk to be confused by deletes. */
+	for (int i = 0; i < 4096 && bpf_map_get_next_key(fd, NULL, &key) == 0; i++)
+		bpf_map_delete_elem(fd, &key);
+	return 0;
+}
+
 void rw_sensor_detach(struct rw_sensor *s)
 {
 	if (!s)
 		return;
 	for (int i = 0; i < s->nlinks; i++)
-		bpf_link__destroy(s->links[i]);
+		rw_link_release(s, i, 1);
 	s->nlinks = 0;
 }
 
@@ -490,8 +512,14 @@ void rw_sensor_destroy(struct rw_sensor *s)
 {
 	if (!s)
 		return;
-	/* Links first: nothing is written into a ring buffer that is already gone. */
-	rw_sensor_detach(s);
+	/* Our hold on the links first. Unpinned, that detaches them: nothing is written
+	 * into a ring buffer that is already gone. Pinned, they stay, recording. */
+	for (int i = 0; i < s->nlinks; i++)
+		rw_link_release(s, i, 0);
+	s->nlinks = 0;
+	rw_pin_release(s);
+	if (s->old_events_fd >= 0)
+		close(s->old_events_fd);
 	ring_buffer__free(s->rb);
 	if (s->skel)
 		rw_sensor_bpf__destroy(s->skel);

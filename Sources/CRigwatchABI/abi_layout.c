@@ -122,7 +122,7 @@ static const struct rw_abi_field fields[] = {
 	F(rw_tamper, target_pid),
 	F(rw_tamper, arg),
 	F(rw_tamper, result),
-	F(rw_tamper, reserved),
+	F(rw_tamper, flags),
 
 	F(rw_integrity, hdr),
 	F(rw_integrity, problem),

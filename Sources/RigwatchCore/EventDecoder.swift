@@ -174,7 +174,9 @@ public enum EventDecoder {
             return .tamper(
                 TamperEvent(
                     header: header, operation: op, targetPid: r.u32(T.targetPid),
-                    argument: Int64(bitPattern: r.u64(T.arg)), result: r.i32(T.result)))
+                    argument: Int64(bitPattern: r.u64(T.arg)), result: r.i32(T.result),
+                    // Reserved (0) before ABI version 3.
+                    denied: r.u32(T.flags) & KernelABI.tamperDenied != 0))
         case KernelABI.kindIntegrity:
             try exactSize(size, KernelABI.integritySize, kind: "integrity")
             typealias I = ABIOffsets.Integrity

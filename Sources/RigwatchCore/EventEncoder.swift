@@ -122,6 +122,7 @@ public enum EventEncoder {
             r.target_pid = e.targetPid
             r.arg = e.argument
             r.result = e.result
+            r.flags = e.denied ? KernelABI.tamperDenied : 0
             return bytes(of: &r, count: r.hdr.size)
         case .integrity(let e):
             var r = rw_integrity()

@@ -41,6 +41,8 @@ extension EventFormat {
             if e.argument != 0 { w.field("arg", e.argument) }
         }
         w.field("result", e.result)
+        // Only when set, so every record from before prevention reads as it did.
+        if e.denied { w.field("denied", true) }
     }
 
     /// No process: the time of the check and what it found.
@@ -71,7 +73,7 @@ extension EventFormat {
         case .ptrace: line += " request=\(e.argument)"
         case .vmRead, .vmWrite: if e.argument != 0 { line += " arg=\(e.argument)" }
         }
-        return line + " target=\(e.targetPid) result=\(e.result)"
+        return line + " target=\(e.targetPid) result=\(e.result)" + (e.denied ? " denied" : "")
     }
 
     /// "map_altered name=watch_uids expected=3 found=4", after the time.

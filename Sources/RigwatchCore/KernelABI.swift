@@ -6,8 +6,9 @@ import CRigwatchABI
 /// in `ABIOffsets`; the key-path ones here are inlined getters for the same reason.)
 public enum KernelABI {
     public static let version = UInt32(RW_ABI_VERSION)
-    /// The oldest version still read: version 2 only added kinds, so a version 1
-    /// record has the same layout as its version 2 counterpart.
+    /// The oldest version still read: version 2 only added kinds and version 3 only
+    /// the pinned state's layout, so a version 1 record has the same layout as its
+    /// version 3 counterpart.
     public static let oldestVersion: UInt32 = 1
     public static let headerSize = MemoryLayout<rw_header>.size
     /// Bytes of `kind` and `size`, the two fields that frame every record.
@@ -50,6 +51,7 @@ public enum KernelABI {
     public static let fileWatchMax = Int(RW_FILE_WATCH_MAX)
     public static let fileWatchLength = Int(RW_FILE_WATCH_LEN)
     public static let tamperSize = MemoryLayout<rw_tamper>.size
+    public static let tamperDenied = UInt32(RW_TAMPER_DENIED)
     public static let integritySize = MemoryLayout<rw_integrity>.size
     @inlinable @inline(__always) public static var integrityNameOffset: Int {
         MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)!
@@ -347,6 +349,9 @@ public enum ABIOffsets {
         @inlinable @inline(__always) public static var arg: Int { MemoryLayout<rw_tamper>.offset(of: \rw_tamper.arg)! }
         @inlinable @inline(__always) public static var result: Int {
             MemoryLayout<rw_tamper>.offset(of: \rw_tamper.result)!
+        }
+        @inlinable @inline(__always) public static var flags: Int {
+            MemoryLayout<rw_tamper>.offset(of: \rw_tamper.flags)!
         }
     }
 

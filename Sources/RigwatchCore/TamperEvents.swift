@@ -45,13 +45,20 @@ public struct TamperEvent: Equatable, Sendable {
     public var argument: Int64
     /// For `signal`: the kernel's TRACE_SIGNAL_* result (0 = delivered).
     public var result: Int32
+    /// Refused by the sensor's BPF-LSM program (`RW_TAMPER_DENIED`): the attempt did not
+    /// happen. For a denied `ptrace` the argument is the access mode, not a request.
+    public var denied: Bool
 
-    public init(header: EventHeader, operation: Operation, targetPid: UInt32, argument: Int64 = 0, result: Int32 = 0) {
+    public init(
+        header: EventHeader, operation: Operation, targetPid: UInt32, argument: Int64 = 0, result: Int32 = 0,
+        denied: Bool = false
+    ) {
         self.header = header
         self.operation = operation
         self.targetPid = targetPid
         self.argument = argument
         self.result = result
+        self.denied = denied
     }
 }
 

@@ -41,6 +41,9 @@ public struct InstallLayout: Equatable, Sendable {
     public var stateDirectory = "/var/lib/rigwatch"
     public var manifest = "/var/lib/rigwatch/install.manifest"
     public var serviceName = "rigwatch.service"
+    /// Where `rigwatch run` keeps its BPF maps and links between runs (bpffs);
+    /// uninstall removes it, detaching the programs (RigwatchSources' BPFPins).
+    public var bpfPinDirectory = "/sys/fs/bpf/rigwatch"
 
     public init() {}
 
@@ -155,6 +158,8 @@ public enum InstallStep: Equatable, Sendable {
     /// Removed when empty at that point; otherwise kept with a note.
     case removeDirectoryIfEmpty(path: String)
     case run([String])
+    /// Everything pinned there (the sensor's BPF state, left recording between runs).
+    case removeBPFPins(path: String)
     case note(String)
 
     /// True for the steps that change something on disk or in systemd.
@@ -359,6 +364,7 @@ public enum InstallPlanner {
         switch state(layout.manifest) {
         case .absent:
             plan.steps.append(.note("no install manifest at \(layout.manifest): nothing recorded, nothing removed"))
+            plan.steps += pinRemoval(layout, state: state)
             return plan
         case .file(_, let contents):
             do { manifest = try InstallManifest.parse(String(decoding: contents, as: UTF8.self)) } catch {
@@ -374,6 +380,8 @@ public enum InstallPlanner {
         if options.systemd && ownsUnit {
             plan.steps.append(.run(["systemctl", "disable", "--now", layout.serviceName]))
         }
+        // Once the service is stopped: its programs would otherwise go on recording.
+        plan.steps += pinRemoval(layout, state: state)
         for entry in manifest.entries {
             switch entry.kind {
             case .file, .config:
@@ -436,6 +444,12 @@ public enum InstallPlanner {
                 .note("\(options.systemdAbsentReason): systemctl disable --now \(layout.serviceName) not run"))
         }
         return plan
+    }
+
+    /// The pinned BPF state, when there is any: a stopped sensor leaves it recording.
+    static func pinRemoval(_ layout: InstallLayout, state: (String) -> InstallPathState) -> [InstallStep] {
+        guard case .directory = state(layout.bpfPinDirectory) else { return [] }
+        return [.removeBPFPins(path: layout.bpfPinDirectory)]
     }
 
     // MARK: - Contents

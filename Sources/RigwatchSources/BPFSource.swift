@@ -25,8 +25,13 @@ public final class BPFSource {
         /// The cgroup v2 root the UDP send hooks attach to; nil leaves them out
         /// (UDP destinations of unconnected sends are then unknown).
         public var cgroupPath: String? = CgroupRoot.find()
-        /// The process whose signals and ptraces are reported as tampering: this one.
+        /// The process whose signals and ptraces are reported as tampering: this one
+        /// (0: none). Its threads are what the kernel's self_tids map names.
         public var selfTgid = UInt32(getpid())
+        /// A bpffs directory to keep the maps and links in, so the kernel records
+        /// while no sensor runs and the next start adopts them (`BPFPins`); nil pins
+        /// nothing (the programs end with this process). The embedded object only.
+        public var pinDirectory: String?
         /// Paths whose changes the kernel reports (absolute, no trailing slash).
         public var watchedPaths: [String] = []
         /// Forced rungs (`--bpf-hook FEATURE=RUNG`): feature name → rung name or "off".
@@ -53,6 +58,8 @@ public final class BPFSource {
             case kernel
             /// A forced rung (`--bpf-hook`) cannot be honoured.
             case hook
+            /// The pin directory's set belongs to a sensor that still runs.
+            case pinsInUse
         }
         public let message: String
         public var kind: Kind = .load
@@ -167,21 +174,29 @@ public final class BPFSource {
                         wakeup_bytes: options.wakeupBytes,
                         btf_path: options.btfPath == nil ? nil : btf,
                         object: objectBytes == nil ? nil : raw.baseAddress, object_size: raw.count,
-                        cgroup_path: options.cgroupPath == nil ? nil : cgroup,
-                        self_tgid: options.selfTgid, programs: nil)
-                    guard let cNames else { return rw_sensor_open(&cfg, &handle, &err, err.count) }
-                    return cNames.withUnsafeBufferPointer { list in
-                        list.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: list.count) {
-                            names in
-                            cfg.programs = names
-                            return rw_sensor_open(&cfg, &handle, &err, err.count)
+                        cgroup_path: options.cgroupPath == nil ? nil : cgroup, programs: nil, pin_dir: nil)
+                    return Self.withOptionalCString(objectBytes == nil ? options.pinDirectory : nil) { pinDir in
+                        cfg.pin_dir = pinDir
+                        guard let cNames else { return rw_sensor_open(&cfg, &handle, &err, err.count) }
+                        return cNames.withUnsafeBufferPointer { list in
+                            list.baseAddress!.withMemoryRebound(
+                                to: UnsafePointer<CChar>?.self, capacity: list.count
+                            ) { names in
+                                cfg.programs = names
+                                return rw_sensor_open(&cfg, &handle, &err, err.count)
+                            }
                         }
                     }
                 }
             }
         }
-        guard rc == 0, let handle else { throw Failure(message: String(nulTerminated: err)) }
+        guard rc == 0, let handle else {
+            throw Failure(message: String(nulTerminated: err), kind: rc == -EBUSY ? .pinsInUse : .load)
+        }
         sensor = handle
+        var report = rw_pin_report()
+        rw_sensor_pin_report(handle, &report)
+        pinning = PinReport(report, directory: options.pinDirectory)
         for uid in options.watchedUids {
             guard rw_sensor_watch_uid(handle, uid, &err, err.count) == 0 else {
                 rw_sensor_destroy(handle)
@@ -189,6 +204,11 @@ public final class BPFSource {
                 throw Failure(message: String(nulTerminated: err))
             }
         }
+        // A pinned set may watch users this configuration no longer names: after the
+        // writes above, so no moment watches no one.
+        let keep = options.watchedUids
+        rw_sensor_unwatch_others(handle, keep, Int32(keep.count))
+        registerSelf(handle)
         do {
             try setWatchedPaths(options.watchedPaths)
         } catch {
@@ -199,6 +219,30 @@ public final class BPFSource {
     }
 
     deinit { close() }
+
+    private static func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+        guard let text else { return body(nil) }
+        return text.withCString { body($0) }
+    }
+
+    /// The sensor's process and threads into self_tids, whatever a pinned set held
+    /// (the previous sensor's, gone): signals and ptraces aimed at it are reported
+    /// from here on, before any program is attached.
+    private func registerSelf(_ handle: OpaquePointer) {
+        rw_sensor_clear_self_tids(handle)
+        guard options.selfTgid != 0 else { return }
+        _ = rw_sensor_set_self_tid(handle, options.selfTgid, 1)
+        guard options.selfTgid == UInt32(getpid()) else { return }
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for tid in tasks.compactMap({ UInt32($0) }) { _ = rw_sensor_set_self_tid(handle, tid, 1) }
+    }
+
+    /// What the open found in the pin directory and did (`Options.pinDirectory`).
+    public private(set) var pinning = PinReport()
+
+    /// Whether the next `stopCapture` leaves the pinned set recording (the default)
+    /// or ends it: detached and unpinned (an explicit clean stop).
+    public var unpinOnStop = false
 
     /// Whether these options load the programs a feature plan picks (see
     /// `Options.programs`): the embedded object, or another built from bpf/. A test
@@ -262,6 +306,9 @@ public final class BPFSource {
         guard rw_sensor_attach(sensor, trampoline, box.toOpaque(), &err, err.count) == 0 else {
             throw Failure(message: String(nulTerminated: err))
         }
+        var report = rw_pin_report()
+        rw_sensor_pin_report(sensor, &report)
+        pinning = PinReport(report, directory: options.pinDirectory)  // with the handover's note
         // After attach, so a process forked during the scan is caught by the fork hook.
         if options.seedFromProc && !options.watchedUids.isEmpty {
             let seeds = LineageSeed.compute(ProcScan.snapshot(), watched: Set(options.watchedUids))
@@ -288,11 +335,22 @@ public final class BPFSource {
         return Int(rw_sensor_net_snapshot(sensor, SystemClock.bootNowNs()))
     }
 
-    /// Events the kernel could not queue because the ring buffer was full, since load.
+    /// Events the kernel could not queue because the ring buffer was full, since load
+    /// (since the pinned set was made, when one was adopted).
     public func drops() -> UInt64 {
         guard let sensor else { return 0 }
         var value: UInt64 = 0
         return rw_sensor_drops(sensor, &value) == 0 ? value : 0
+    }
+
+    /// What the sensors before this one reported of `drops()` (a pinned set's count
+    /// goes on across restarts; what was lost while none ran is reported once).
+    public var dropsReported: UInt64 { pinning.reportedDrops }
+
+    public func noteDropsReported(_ total: UInt64) {
+        guard let sensor, pinning.mode != .off else { return }
+        rw_sensor_set_reported_drops(sensor, total)
+        pinning.reportedDrops = total
     }
 
     public var attachedPrograms: Int { Int(rw_sensor_attached_count(sensor)) }
@@ -347,19 +405,32 @@ extension BPFSource: PathWatchingSource {
         return []
     }
 
-    /// What the ring buffer still holds, then a last byte-counter snapshot, so a clean
-    /// stop loses nothing that was captured.
+    /// Unpinned (or `unpinOnStop`): detaches, so the drain below ends with what was
+    /// captured up to here. Pinned: nothing stops; the kernel goes on recording for
+    /// the next start.
     public func stopCapture() {
         integrity = nil  // detached links are the stop, not tampering
-        rw_sensor_detach(sensor)
+        guard pinning.mode != .off else { return rw_sensor_detach(sensor) }
+        if unpinOnStop {
+            rw_sensor_unpin(sensor)
+            pinning.mode = .off
+            pinning.directory = nil
+        }
     }
 
+    /// What the ring buffer holds, then a last byte-counter snapshot, so a clean stop
+    /// loses nothing that was captured. A pinned set still records: the drain stops
+    /// after `pinnedDrainSeconds`, and the rest waits in the ring for the next start.
     public func drain(afterBatch: () -> Void) throws {
-        while try poll(timeoutMs: 0) > 0 { afterBatch() }
+        let deadline = Date().addingTimeInterval(pinning.mode == .off ? .infinity : Self.pinnedDrainSeconds)
+        while Date() < deadline, try poll(timeoutMs: 0) > 0 { afterBatch() }
         snapshotNetwork()
     }
 
-    public var warnings: [String] { [] }
+    static let pinnedDrainSeconds = 2.0
+
+    /// What replaced part of a pinned set, and why.
+    public var warnings: [String] { pinning.notes.filter { $0.hasPrefix("replaced") || $0.contains("replaced:") } }
 
     public var summary: String {
         let watched = options.watchedUids.map(String.init).joined(separator: ",")

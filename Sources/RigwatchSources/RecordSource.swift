@@ -19,8 +19,13 @@ public protocol RecordSource: AnyObject {
     /// self-check of its kernel side and its byte-counter snapshots (both reach the
     /// handler as records), audit's skipped records. Returns lines for the log (warnings).
     func periodic(now: Date) -> [String]
-    /// Records the kernel could not deliver, since start.
+    /// Records the kernel could not deliver, since start (since the pinned set was
+    /// made, for a BPF source that adopted one).
     func drops() -> UInt64
+    /// How much of `drops()` earlier sensors reported already (a pinned set's).
+    var dropsReported: UInt64 { get }
+    /// `drops()` has been reported up to `total` (kept with a pinned set).
+    func noteDropsReported(_ total: UInt64)
     /// At the stop, before `drain`: no new records are captured from here on (BPF
     /// detaches its programs; the ring buffer keeps what they wrote). Until this
     /// returns the kernel records everything, so the stop leaves no blind window.
@@ -40,6 +45,11 @@ public protocol RecordSource: AnyObject {
     var attachedPrograms: Int { get }
     /// Running processes seeded into lineage at start.
     var seededCount: Int { get }
+}
+
+extension RecordSource {
+    public var dropsReported: UInt64 { 0 }
+    public func noteDropsReported(_ total: UInt64) {}
 }
 
 /// A source whose watched file paths change while it runs (SIGHUP); BPF only.

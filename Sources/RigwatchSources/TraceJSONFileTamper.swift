@@ -60,7 +60,7 @@ extension JSONFields {
         }
         return TamperEvent(
             header: header, operation: op, targetPid: try u32("target_pid"), argument: argument,
-            result: try i32("result"))
+            result: try i32("result"), denied: fields["denied"] != nil ? try bool("denied") : false)
     }
 
     /// `signal` is the name of `signal_number`, or null when it has none; a mismatch

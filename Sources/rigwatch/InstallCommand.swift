@@ -5,6 +5,7 @@ import RigwatchConfig
 import RigwatchCore
 import RigwatchIO
 import RigwatchService
+import RigwatchSources
 
 /// `--root`, `--dry-run`, shared by install and uninstall.
 struct InstallTargetOptions: ParsableArguments {
@@ -216,6 +217,14 @@ struct InstallFileSystem {
             case .run(let argv):
                 print("\(dryRun ? "would run" : "running"): \(argv.joined(separator: " "))")
                 if !dryRun { try runTool(argv) }
+            case .removeBPFPins(let path):
+                print("\(dryRun ? "would remove" : "removing") the pinned BPF state \(real(path))")
+                if !dryRun {
+                    // Forced: uninstalling ends the sensor's kernel side even if a sensor still runs.
+                    if case .failed(let reason) = BPFPins.remove(real(path), force: true) {
+                        throw fail("removing \(real(path)): \(reason)")
+                    }
+                }
             case .note(let text):
                 print("note: \(text)")
             }

@@ -39,6 +39,8 @@ struct LiveSensor {
     let control = LiveSensorControl()
     /// Forced rungs from the configuration (`bpf.hooks`); `--bpf-hook` wins per feature.
     var configHooks: [String: String] = [:]
+    /// Keep the kernel side in bpffs across restarts (`rigwatch run`); nil pins nothing.
+    var pinning: PinPolicy?
 
     /// Opens the source and hands every record to `sink` until the duration ends or
     /// a stop signal arrives.
@@ -49,6 +51,10 @@ struct LiveSensor {
         let source = try open(sink.record)
         defer { source.close() }
         for warning in source.warnings { Log.warning(warning) }
+        if let bpf = source as? BPFSource {
+            for note in bpf.pinning.notes where !bpf.warnings.contains(note) { Log.info(note) }
+            if let line = bpf.pinning.summary { Log.info(line) }
+        }
         Log.info(source.summary)
         // GPU samples join the BPF source's records; the audit source runs without them.
         return try poll(source, gpu: source is BPFSource ? gpu : nil, into: sink)
@@ -84,7 +90,9 @@ struct LiveSensor {
         defer { gpu?.stop() }
         let start = Date()
         let deadline = options.duration.map { start.addingTimeInterval($0) }
-        var reportedDrops: UInt64 = 0
+        // A pinned set's counter goes on across restarts: what the last sensor reported is
+        // not news, what was lost while none ran is.
+        var reportedDrops = min(source.dropsReported, source.drops())
         var lastDropCheck = Date.distantPast
         while !Signals.shouldStop {
             let now = Date()
@@ -109,17 +117,29 @@ struct LiveSensor {
                     sink.drops(
                         DropsEvent(timestampNs: SystemClock.bootNowNs(), lost: drops - reportedDrops, total: drops))
                     reportedDrops = drops
+                    source.noteDropsReported(drops)
                 }
             }
         }
         // Stop capturing, then drain what was captured up to that instant: events between
-        // the stop signal and the detach are judged too.
+        // the stop signal and the detach are judged too. A pinned set goes on recording
+        // unless this is an explicit clean stop (`--unpin-on-exit` and no stranger's signal).
+        let bpf = source as? BPFSource
+        bpf?.unpinOnStop = pinning?.unpinOnExit == true && !Signals.stoppedByStranger
         source.stopCapture()
         try source.drain(afterBatch: sink.afterPoll)
         sink.afterPoll()
         let drops = source.drops()
         if drops > reportedDrops {
             sink.drops(DropsEvent(timestampNs: SystemClock.bootNowNs(), lost: drops - reportedDrops, total: drops))
+            source.noteDropsReported(drops)
+        }
+        if let bpf, let directory = bpf.pinning.directory {
+            Log.info(
+                "the BPF state stays pinned at \(directory): the kernel goes on recording for the next start (`rigwatch unpin` ends it)"
+            )
+        } else if bpf?.unpinOnStop == true, let directory = pinning?.directory {
+            Log.info("unpinned \(directory): the BPF programs are detached")
         }
         if Signals.lastSignal != 0 { Log.info("stopping on signal \(Signals.lastSignal)") }
         return (drops, Date().timeIntervalSince(start))
@@ -138,6 +158,7 @@ struct LiveSensor {
         bpfOptions.watchedUids = watchedUids
         bpfOptions.watchedPaths = watchedPaths
         bpfOptions.selfTgid = reportTamper ? UInt32(getpid()) : 0
+        bpfOptions.pinDirectory = pinning?.directory
         bpfOptions.networkSnapshotSeconds = networkInterval
         bpfOptions.integrityCheckSeconds = integrityInterval
         if bpfOptions.cgroupPath == nil {
@@ -173,6 +194,10 @@ struct LiveSensor {
                     throw error
                 }
                 return source
+            } catch let failure as BPFSource.Failure where failure.kind == .pinsInUse {
+                // Another sensor's live set is never taken from it; this one runs on its own.
+                Log.warning("\(failure.message); running without pinned state")
+                bpfOptions.pinDirectory = nil
             } catch let failure as BPFSource.Failure where failure.kind == .load {
                 guard let before = planned, let (program, why) = BPFSource.refusedProgram(in: failure.message),
                     before.plan.programs.contains(program), refused[program] == nil,
@@ -213,6 +238,15 @@ extension LiveSensor {
         integrityInterval = settings.tamper.enabled ? Double(settings.tamper.integrityCheckSeconds) : 0
         configHooks = settings.bpf.hooks
     }
+}
+
+/// Where `rigwatch run` keeps its kernel side across restarts, and whether a clean
+/// stop ends it.
+struct PinPolicy {
+    var directory: String
+    /// An explicit clean stop (end of --duration, a stop signal from the parent, PID 1
+    /// or the terminal) detaches and unpins; a stop by anyone else keeps the set.
+    var unpinOnExit = false
 }
 
 /// The host's mount namespace (PID 1's), to tell container-internal file writes

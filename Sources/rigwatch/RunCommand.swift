@@ -28,15 +28,42 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Print every event with the alerts (all) or the alerts alone (none).")
     var events: EventsChoice = .all
 
+    @Flag(
+        name: .customLong("no-pin"),
+        help:
+            "Keep nothing in bpffs: the BPF programs end with the sensor (default: they go on recording while it is down)."
+    )
+    var noPin = false
+
+    @Flag(
+        name: .customLong("unpin-on-exit"),
+        help:
+            "End the pinned BPF state on a clean stop (--duration, or a stop signal from the parent, PID 1 or the terminal); a stop by anyone else keeps it."
+    )
+    var unpinOnExit = false
+
+    /// Where the kernel state is pinned; tests use a directory of their own (also
+    /// through $RIGWATCH_PIN_DIR, so every sensor a test suite starts stays off a real install's).
+    @Option(name: .customLong("pin-dir"), help: .hidden)
+    var pinDir: String = ProcessInfo.processInfo.environment["RIGWATCH_PIN_DIR"] ?? BPFPins.defaultDirectory
+
+    func validate() throws {
+        if let problem = BPFPins.problem(with: pinDir) { throw ValidationError(problem) }
+    }
+
     func run() throws {
         let (settings, watched) = try sensorSetup(sensor, config, startChecks: true)
         // One sensor per host, decided before anything is loaded, opened or written.
         let lock = try takeInstanceLock(settings.service.lockFile)
         defer { lock.release() }
-        try SensorSession(
+        let session = try SensorSession(
             settings: settings, watched: watched, sensor: sensor, configPath: config.path,
-            format: format, printEvents: events == .all
-        ).run()
+            format: format, printEvents: events == .all)
+        // The embedded sensor's kernel side outlives this process (a kill, a crash, a
+        // restart): the next start adopts it and reads what happened meanwhile.
+        session.pinning =
+            noPin || sensor.bpfObject != nil ? nil : PinPolicy(directory: pinDir, unpinOnExit: unpinOnExit)
+        try session.run()
         if Signals.stoppedByStranger {
             // Not the service manager's stop: end as a failure, so the unit brings it back.
             Log.error(

@@ -33,8 +33,16 @@ struct SensorOptions: ParsableArguments {
     @Option(help: "Stop after this many seconds (default: run until SIGINT/SIGTERM).")
     var duration: Double?
 
-    @Option(name: .customLong("ring-buffer-size"), help: "Kernel ring buffer size in bytes (power of two, >= 4096).")
-    var ringBufferSize: UInt32 = 8 << 20
+    /// 32 MiB: the ring buffer is what holds the events while the sensor is down (pinned,
+    /// see BPFPins). A process launch costs ~570 bytes (fork, exec, exit), so it holds
+    /// ~58,000 of them: a stop until the service watchdog's kill and restart (~33 s) at
+    /// ~1,700 launches a second, a kill and restart (~3 s) at ~19,000.
+    @Option(
+        name: .customLong("ring-buffer-size"),
+        help:
+            "Kernel ring buffer size in bytes (power of two, >= 4096; default 32 MiB: it holds what happens while the sensor is down)."
+    )
+    var ringBufferSize: UInt32 = 32 << 20
 
     @Option(name: .customLong("args-cap"), help: "Bytes of argv captured per exec (1-4096).")
     var argsCap: UInt32 = 4096

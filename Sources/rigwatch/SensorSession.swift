@@ -27,6 +27,8 @@ final class SensorSession {
     let reloader: ConfigReloader
     let notifier: ServiceNotifier
     let gpu: GPUSampling?
+    /// The kernel side kept in bpffs across restarts; nil pins nothing.
+    var pinning: PinPolicy?
     /// Wall clock minus boot clock: an alert's event time as wall time, for the router.
     private let wallOffset: Int64
     private var malformed = 0
@@ -82,7 +84,8 @@ final class SensorSession {
                     ? (Signals.lastSignal != 0 ? "signal \(Signals.lastSignal)" : "end of --duration") : nil)
         }
         try mappingSensorFailures {
-            let live = LiveSensor(options: sensor, settings: settings, watchedUids: watched.map(\.uid), gpu: gpu)
+            var live = LiveSensor(options: sensor, settings: settings, watchedUids: watched.map(\.uid), gpu: gpu)
+            live.pinning = pinning
             reloader.sensorControl = live.control
             let result = try live.run(into: self)
             out.flush()

@@ -116,7 +116,7 @@ final class ABILayoutTests: XCTestCase {
 
             "rw_tamper.hdr": header, "rw_tamper.op": (ABIOffsets.Tamper.op, u32),
             "rw_tamper.target_pid": (ABIOffsets.Tamper.targetPid, u32), "rw_tamper.arg": (ABIOffsets.Tamper.arg, u64),
-            "rw_tamper.result": (ABIOffsets.Tamper.result, u32), "rw_tamper.reserved": nil,
+            "rw_tamper.result": (ABIOffsets.Tamper.result, u32), "rw_tamper.flags": (ABIOffsets.Tamper.flags, u32),
 
             "rw_integrity.hdr": header, "rw_integrity.problem": (ABIOffsets.Integrity.problem, u32),
             "rw_integrity.expected": (ABIOffsets.Integrity.expected, u32),
@@ -403,7 +403,15 @@ final class ABILayoutTests: XCTestCase {
             XCTAssertEqual(c.target_pid, 131)
             XCTAssertEqual(c.arg, -132)
             XCTAssertEqual(c.result, 133)
-            XCTAssertEqual(c.reserved, 0)
+            XCTAssertEqual(c.flags, 0)
+        }
+        try roundTrip(
+            .tamper(
+                TamperEvent(header: header, operation: .signal, targetPid: 134, argument: 9, result: 0, denied: true)),
+            as: rw_tamper.self, zero: rw_tamper()
+        ) { c, _ in
+            XCTAssertEqual(c.op, RW_TAMPER_SIGNAL.rawValue)
+            XCTAssertEqual(c.flags, RW_TAMPER_DENIED)
         }
         try roundTrip(
             .integrity(

@@ -57,6 +57,7 @@ final class FeaturePlannerTests: XCTestCase {
             [
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
                 "udp-dest": "cgroup", "file-watch": "off", "tamper-signal": "tp_btf", "tamper-access": "tracepoint",
+                "tamper-prevent": "off",
             ])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(p.choice("file-watch")?.label, "file-watch: off: no bpf_loop helper (kernel < 5.17)")
@@ -79,7 +80,7 @@ final class FeaturePlannerTests: XCTestCase {
             [
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
                 "udp-dest": "cgroup", "file-watch": "tracepoint", "tamper-signal": "tp_btf",
-                "tamper-access": "tracepoint",
+                "tamper-access": "tracepoint", "tamper-prevent": "lsm",
             ])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(
@@ -91,8 +92,9 @@ final class FeaturePlannerTests: XCTestCase {
             + programs(of: "fexit", "net-bytes") + programs(of: "cgroup", "udp-dest")
             + programs(of: "tracepoint", "file-watch")
             + programs(of: "tp_btf", "tamper-signal") + programs(of: "tracepoint", "tamper-access")
+            + programs(of: "lsm", "tamper-prevent")
         XCTAssertEqual(p.programs, expected)
-        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 28 + 1 + 3)
+        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 28 + 1 + 3 + 2)
         XCTAssertEqual(p.choice("file-watch")?.leftOut, [])
         XCTAssertTrue(KernelSamples.debian12.bpfLSM)
         XCTAssertEqual(p.unplanned, [])
@@ -109,6 +111,7 @@ final class FeaturePlannerTests: XCTestCase {
             p.programs.contains { $0.hasPrefix("fexit_") || $0.hasPrefix("kprobe_") || $0.hasPrefix("kretprobe_") })
         XCTAssertEqual(p.programs.count, 55)
         XCTAssertFalse(KernelSamples.devVM.bpfLSM, "bpf is listed but LSM programs are refused")
+        XCTAssertEqual(p.choice("tamper-prevent")?.label, "tamper-prevent: off: LSM programs refused")
     }
 
     /// Without sock_send_length and with fexit refused, kprobes are next; without
@@ -328,7 +331,7 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(
             parsed.problems.map(\.message),
             [
-                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, file-watch, tamper-signal, tamper-access)",
+                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, file-watch, tamper-signal, tamper-access, tamper-prevent)",
                 "--bpf-hook net-bytes: expected FEATURE=RUNG, e.g. net-bytes=fexit",
                 "--bpf-hook connect=fexit: connect has no rung fexit (rungs: tp_btf, tracepoint, off)",
                 "--bpf-hook: connect given twice (tp_btf and tracepoint)",
@@ -369,7 +372,7 @@ final class FeaturePlannerTests: XCTestCase {
             FeatureTable.features.map(\.name),
             [
                 "process", "credentials", "connect", "net-bytes", "udp-dest", "file-watch", "tamper-signal",
-                "tamper-access",
+                "tamper-access", "tamper-prevent",
             ])
         XCTAssertEqual(FeatureTable.features.filter(\.required).map(\.name), ["process", "credentials"])
         XCTAssertEqual(

@@ -61,7 +61,7 @@ final class FileTamperEventTests: XCTestCase {
     }
 
     func testSizesAndOffsetsComeFromTheCStructs() {
-        XCTAssertEqual(KernelABI.version, 2)
+        XCTAssertEqual(KernelABI.version, 3)
         XCTAssertEqual(KernelABI.fileChangeSize, 96 + 2 * 256)
         XCTAssertEqual(KernelABI.fileChangePathOffset, 96)
         XCTAssertEqual(KernelABI.fileChangePath2Offset, 96 + 256)
@@ -317,7 +317,7 @@ final class FileTamperEventTests: XCTestCase {
         expectDecodeError(
             v1Integrity, .kindNotInABI(kind: 67, version: 1), "event kind 67 does not exist in ABI version 1")
         // Versions outside 1...current are refused.
-        for version: UInt8 in [0, 3] {
+        for version: UInt8 in [0, UInt8(KernelABI.version + 1)] {
             var bad = EventEncoder.encode(exit)
             bad[4] = version
             expectDecodeError(

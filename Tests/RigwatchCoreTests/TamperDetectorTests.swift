@@ -39,6 +39,38 @@ final class TamperDetectorTests: XCTestCase {
         alert?.evidence.first { $0.0 == key }?.1
     }
 
+    /// BPF-LSM prevention refused it: critical for a stopping signal or an attach, said
+    /// to be denied, and a finding apart from the same signal let through.
+    func testRefusedSignalsAndAttachesAreCriticalAndSayDenied() throws {
+        let engine = engine()
+        rootActor(engine, ["/usr/bin/kill", "-9", "4000"])
+        let header = Scenario.header(
+            201, ppid: 200, ts: 10 * Self.second, uid: 0, lineage: FileScenario.kaalia, comm: "kill")
+        let refused = engine.consume(
+            .tamper(
+                TamperEvent(header: header, operation: .signal, targetPid: Self.sensorPid, argument: 9, denied: true)))
+        let alert = try XCTUnwrap(refused.first)
+        XCTAssertEqual(refused.count, 1)
+        XCTAssertEqual(alert.severity, .critical)
+        XCTAssertEqual(
+            alert.title, "SIGKILL to the sensor denied by /usr/bin/kill (pid 201, root) in vastai_kaalia's lineage")
+        XCTAssertEqual(evidence(alert, "signal"), "SIGKILL (9)")
+        XCTAssertNil(evidence(alert, "result"), "a refused signal has no delivery result")
+        XCTAssertTrue(evidence(alert, "denied")?.hasPrefix("yes: refused (EPERM)") == true)
+        XCTAssertTrue(alert.dedupKey.hasSuffix("|denied"))
+        let allowed = engine.consume(
+            .tamper(TamperEvent(header: header, operation: .signal, targetPid: Self.sensorPid, argument: 9)))
+        XCTAssertEqual(allowed.first?.severity, .high, "the same signal let through is another finding")
+
+        let attach = engine.consume(
+            .tamper(
+                TamperEvent(header: header, operation: .ptrace, targetPid: Self.sensorPid, argument: 0x12, denied: true)
+            ))
+        XCTAssertEqual(attach.first?.severity, .critical)
+        XCTAssertTrue(attach.first?.title.hasPrefix("Sensor ptrace-style access denied") == true)
+        XCTAssertEqual(evidence(attach.first, "mode"), "attach, realcreds (0x12)")
+    }
+
     func testSignalsThatStopTheSensorAreHighOthersMedium() throws {
         let cases: [(Int64, String, Severity)] = [
             (9, "SIGKILL", .high), (19, "SIGSTOP", .high), (15, "SIGTERM", .high), (2, "SIGINT", .high),

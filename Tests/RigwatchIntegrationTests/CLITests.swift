@@ -110,11 +110,15 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("sensor attached"), r.stderr)
     }
 
+    /// With `--unpin-on-exit` (the explicit clean stop); without it the programs stay
+    /// pinned, recording for the next start (PinnedStateKernelTests).
     func testSigtermDetachesAndExitsCleanly() throws {
         let before = try attachedSensorPrograms()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
-        process.arguments = ["run", "--watch-user", "root", "--format", "text", "--config", try scratchConfig(self)]
+        process.arguments = [
+            "run", "--watch-user", "root", "--format", "text", "--unpin-on-exit", "--config", try scratchConfig(self),
+        ]
         let err = Pipe()
         process.standardError = err
         process.standardOutput = FileHandle.nullDevice

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchTestSupport
 import XCTest
 
@@ -58,7 +59,7 @@ final class CheckKernelTests: XCTestCase {
         // One line per feature, each a label.
         let features = [
             "process", "credentials", "connect", "net-bytes", "udp-dest", "file-watch", "tamper-signal",
-            "tamper-access",
+            "tamper-access", "tamper-prevent",
         ]
         for feature in features {
             XCTAssertEqual(lines.filter { $0.hasPrefix("  \(feature): ") }.count, 1, "\(feature) in:\n\(text)")
@@ -109,7 +110,7 @@ final class CheckKernelTests: XCTestCase {
             features.compactMap { $0["feature"] as? String },
             [
                 "process", "credentials", "connect", "net-bytes", "udp-dest", "file-watch", "tamper-signal",
-                "tamper-access",
+                "tamper-access", "tamper-prevent",
             ])
         let text = try checkKernel().stdout
         for feature in features {
@@ -190,7 +191,7 @@ final class CheckKernelTests: XCTestCase {
             ])
         XCTAssertEqual(r.status, 0, r.stderr)
         let featureLines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("rigwatch: feature ") }
-        XCTAssertEqual(featureLines.count, 8, r.stderr)
+        XCTAssertEqual(featureLines.count, FeatureTable.features.count, r.stderr)
         XCTAssertTrue(r.stderr.contains("rigwatch: feature process: tp_btf/sched_process_{exec,fork,exit}\n"), r.stderr)
         XCTAssertTrue(
             r.stderr.contains("rigwatch: feature connect: tracepoint/sock/inet_sock_set_state (forced)\n"), r.stderr)
@@ -203,7 +204,7 @@ final class CheckKernelTests: XCTestCase {
                 as? [String: Any])
         XCTAssertEqual(state["source"] as? String, "bpf")
         let features = try XCTUnwrap(state["features"] as? [[String: Any]])
-        XCTAssertEqual(features.count, 8)
+        XCTAssertEqual(features.count, FeatureTable.features.count)
         let connect = try XCTUnwrap(features.first { $0["feature"] as? String == "connect" })
         XCTAssertEqual(connect["hook"] as? String, "tracepoint")
         XCTAssertEqual(connect["active"] as? Bool, true)
@@ -213,7 +214,8 @@ final class CheckKernelTests: XCTestCase {
         XCTAssertTrue(metrics.contains("# TYPE rigwatch_feature_active gauge\n"), metrics)
         XCTAssertTrue(metrics.contains("rigwatch_feature_active{feature=\"process\",hook=\"tp_btf\"} 1\n"), metrics)
         XCTAssertTrue(metrics.contains("rigwatch_feature_active{feature=\"connect\",hook=\"tracepoint\"} 1\n"), metrics)
-        XCTAssertEqual(metrics.components(separatedBy: "rigwatch_feature_active{").count - 1, 8, metrics)
+        XCTAssertEqual(
+            metrics.components(separatedBy: "rigwatch_feature_active{").count - 1, FeatureTable.features.count, metrics)
 
         let status = try runCommand(Repo.rigwatchBinary, ["status", "--state-file", dir + "/state.json"])
         XCTAssertTrue(

@@ -348,6 +348,22 @@ final class InstallTests: XCTestCase {
         XCTAssertEqual(un.steps.first, .run(["systemctl", "disable", "--now", "rigwatch.service"]))
         XCTAssertEqual(un.steps.last, .run(["systemctl", "daemon-reload"]))
         XCTAssertTrue(un.steps.contains(.removeFile(path: "/usr/local/bin/rigwatch")))
+        XCTAssertFalse(un.steps.contains(.removeBPFPins(path: "/sys/fs/bpf/rigwatch")), "nothing pinned")
+
+        // The pinned BPF state a stopped sensor leaves recording: removed once the service is stopped.
+        var pinned = files
+        pinned["/sys/fs/bpf/rigwatch"] = .directory(mode: 0o700)
+        let unpinning = InstallPlanner.uninstall(UninstallOptions()) { pinned[$0] ?? .absent }
+        XCTAssertEqual(
+            Array(unpinning.steps.prefix(2)),
+            [
+                .run(["systemctl", "disable", "--now", "rigwatch.service"]),
+                .removeBPFPins(path: "/sys/fs/bpf/rigwatch"),
+            ])
+        let noManifest = InstallPlanner.uninstall(UninstallOptions()) {
+            $0 == "/sys/fs/bpf/rigwatch" ? .directory(mode: 0o700) : .absent
+        }
+        XCTAssertTrue(noManifest.steps.contains(.removeBPFPins(path: "/sys/fs/bpf/rigwatch")))
     }
 
     func testManifestParsesWhatItWrites() throws {

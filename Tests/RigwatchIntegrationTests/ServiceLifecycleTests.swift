@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchTestSupport
 import XCTest
 
@@ -151,7 +152,8 @@ final class ServiceLifecycleTests: XCTestCase {
     // MARK: sd_notify
 
     /// READY=1 comes with the programs attached (bpftool lists every program the sensor
-    /// holds); STOPPING=1 comes after SIGTERM; after exit none of them is loaded.
+    /// holds); STOPPING=1 comes after SIGTERM; after exit none of them is loaded (the
+    /// explicit clean stop, `--unpin-on-exit`: otherwise they stay pinned, recording).
     func testReadyOnlyWithProgramsAttachedAndStoppingOnStop() throws {
         let dir = try tempDir("notify")
         let socketPath = dir + "/notify.sock"
@@ -160,7 +162,8 @@ final class ServiceLifecycleTests: XCTestCase {
         var env = sensorEnvironment
         env["NOTIFY_SOCKET"] = socketPath
 
-        let sensor = try SensorProcess(["run", "--config", config, "--events", "none"] + Self.noGPU, environment: env)
+        let sensor = try SensorProcess(
+            ["run", "--config", config, "--events", "none", "--unpin-on-exit"] + Self.noGPU, environment: env)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         let ready = try XCTUnwrap(listener.receive(timeoutMs: 10_000), "no READY=1: \(sensor.stderrText)")
         let programs = Self.programIds(of: sensor.process.processIdentifier)
@@ -322,7 +325,7 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(sample("rigwatch_feature_active", ["feature": "process", "hook": "tp_btf"]), 1)
         XCTAssertEqual(
             (parsed["families"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "rigwatch_feature_active" }
-                .flatMap { ($0["samples"] as? [Any])?.count }, 8)
+                .flatMap { ($0["samples"] as? [Any])?.count }, FeatureTable.features.count)
 
         sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)

@@ -8,12 +8,49 @@ import XCTest
 /// Integration tests need root and this kernel. Outside CI they skip when not
 /// root; in CI (CI=true) that is a failure, never a skip.
 func requireRoot(file: StaticString = #filePath, line: UInt = #line) throws {
-    if geteuid() == 0 { return }
+    if geteuid() == 0 {
+        TestPins.install()
+        return
+    }
     if ProcessInfo.processInfo.environment["CI"] == "true" {
         XCTFail("kernel integration tests must run as root in CI", file: file, line: line)
         throw XCTSkip("failed: not root")
     }
     throw XCTSkip("kernel integration tests need root")
+}
+
+/// Every `rigwatch run` a test starts keeps its kernel state in this test process's
+/// own pin directory ($RIGWATCH_PIN_DIR, inherited), never a real install's
+/// /sys/fs/bpf/rigwatch; it is removed after each test, however the test ended, and
+/// those of test processes that died are removed at the next start.
+enum TestPins {
+    static let prefix = "rwtest-pins-"
+    static let directory = "/sys/fs/bpf/\(prefix)\(getpid())"
+    nonisolated(unsafe) private static var installed = false
+
+    static func install() {
+        guard !installed else { return }
+        installed = true
+        setenv("RIGWATCH_PIN_DIR", directory, 1)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/bpf")) ?? []
+        where name.hasPrefix(prefix) {
+            if let pid = Int32(name.dropFirst(prefix.count)), kill(pid, 0) != 0 {
+                _ = BPFPins.remove("/sys/fs/bpf/\(name)", force: true)
+            }
+        }
+        XCTestObservationCenter.shared.addTestObserver(Cleanup())
+    }
+
+    private final class Cleanup: NSObject, XCTestObservation {
+        func testCaseDidFinish(_ testCase: XCTestCase) { _ = BPFPins.remove(TestPins.directory, force: true) }
+    }
+}
+
+/// A pin directory for one test's `--pin-dir`, removed when the test ends.
+func testPinDirectory(_ test: XCTestCase) -> String {
+    let dir = "/sys/fs/bpf/rwtest-pin-\(UUID().uuidString.prefix(8))"
+    test.addTeardownBlock { _ = BPFPins.remove(dir, force: true) }
+    return dir
 }
 
 /// Waits for the kernel scale with RW_TEST_TIME_SCALE (default 1): the kernel-matrix VM

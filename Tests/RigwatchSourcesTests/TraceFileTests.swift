@@ -96,7 +96,7 @@ final class TraceFileTests: XCTestCase {
             "\\n", "\\\"", "\"argv\":[]", "\"result\":-1", "\"signal\":9", "\"type\":\"drops\"",
             "args_truncated", "\"comm\":\"pythön\"", "\"type\":\"file_change\"", "\"path_hex\"",
             "\"path2\"", "\"type\":\"tamper\"", "\"signal\":\"SIGKILL\"", "\"signal\":null", "\"request\"",
-            "\"type\":\"integrity\"",
+            "\"type\":\"integrity\"", "\"denied\":true",
         ] {
             XCTAssertTrue(lines.contains { $0.contains(needle) }, "no sample renders \(needle)")
         }

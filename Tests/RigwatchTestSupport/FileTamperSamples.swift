@@ -72,6 +72,10 @@ public enum FileTamperSamples {
         list.append(.tamper(TamperEvent(header: head(), operation: .signal, targetPid: 1, argument: -1)))
         list.append(.tamper(TamperEvent(header: head(), operation: .ptrace, targetPid: 1, argument: .min)))
         list.append(.tamper(TamperEvent(header: head(), operation: .vmWrite, targetPid: 1, argument: 7, result: -1)))
+        // Refused by BPF-LSM prevention: a signal, and a ptrace-style access (its argument the mode).
+        list.append(.tamper(TamperEvent(header: head(), operation: .signal, targetPid: 1, argument: 9, denied: true)))
+        list.append(
+            .tamper(TamperEvent(header: head(), operation: .ptrace, targetPid: 1, argument: 0x12, denied: true)))
         list.append(
             .integrity(
                 IntegrityEvent(

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* What every feature object of the sensor shares: the headers, the maps declared
- * once (lib/maps.h) and the helpers that build a record header and keep lineage. */
+ * once (lib/maps.h), the handover gate (lib/handover.h) and the helpers that
+ * build a record header and keep lineage. */
 #ifndef RW_LIB_COMMON_H
 #define RW_LIB_COMMON_H
 
@@ -11,6 +12,7 @@
 #include <bpf/bpf_endian.h>
 #include "events.h"
 #include "lib/maps.h"
+#include "lib/handover.h"
 
 /* The current task through the helper every kernel since 4.x has, read with CO-RE:
  * bpf_get_current_task_btf() would need 5.11. */

@@ -32,6 +32,16 @@ struct {
 	__type(value, __u8);
 } watched_uids SEC(".maps") __weak;
 
+/* Thread ids of the sensor, its process id among them, kept in step by userspace
+ * (ptrace targets one thread). The process feature forgets each as it exits, so
+ * a reused id is never taken for the sensor while the sensor is down. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u8);
+} self_tids SEC(".maps") __weak;
+
 /* tgid -> watched uid its lineage started from. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

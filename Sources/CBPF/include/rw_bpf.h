@@ -19,10 +19,29 @@ struct rw_sensor_config {
 	const void *object;	    /* BPF ELF object to load; NULL = the embedded sensor */
 	size_t object_size;
 	const char *cgroup_path; /* cgroup v2 root for the cgroup hooks; NULL = leave them out */
-	uint32_t self_tgid;	 /* the sensor's pid, for tamper signals; 0 = not reported */
 	/* Names of the programs to load and attach (the feature plan), NULL-terminated;
 	 * NULL = every program of the object. A name the object lacks is an error. */
 	const char *const *programs;
+	/* A bpffs directory to keep the maps and links in, so the kernel goes on
+	 * recording while no sensor runs and the next one adopts them (see
+	 * rw_sensor_pin_report); NULL = nothing pinned. The embedded sensor only. */
+	const char *pin_dir;
+};
+
+/* What rw_sensor_open found in the pin directory and did with it. */
+enum rw_pin_mode {
+	RW_PIN_OFF = 0,	     /* nothing pinned */
+	RW_PIN_FRESH = 1,    /* nothing (usable) was pinned: a new set, pinned at attach */
+	RW_PIN_ADOPTED = 2,  /* the pinned set was this very program set: its maps and links taken over */
+	RW_PIN_HANDOVER = 3, /* the pinned maps taken over; new programs replace the pinned ones at attach */
+};
+
+struct rw_pin_report {
+	int mode;		 /* enum rw_pin_mode */
+	uint32_t generation;	 /* of the program set now recording */
+	uint64_t unread_bytes;	 /* in the ring buffer(s) taken over: what was recorded while no one read */
+	uint64_t reported_drops; /* the drops counter as the previous sensors reported it */
+	char note[2048];	 /* what was found and done (replacements and why), lines; may be empty */
 };
 
 /* The programs of a BPF object (NULL = the embedded sensor) as "name\tsection\n"
@@ -67,11 +86,28 @@ int rw_sensor_file_watch(struct rw_sensor *s, uint32_t index, char *out, size_t 
 int rw_sensor_set_self_tid(struct rw_sensor *s, uint32_t tid, int present);
 /* 1 when tid is in self_tids, 0 when not, or a negative errno. */
 int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid);
-/* Detach all programs and free maps and the object. NULL is allowed. */
+/* Removes every watched uid but the n in keep (after writing those: no moment
+ * watches no one). Returns how many were removed or a negative errno. */
+int rw_sensor_unwatch_others(struct rw_sensor *s, const uint32_t *keep, int n);
+/* Empties self_tids (a pinned set names the previous sensor's threads). */
+int rw_sensor_clear_self_tids(struct rw_sensor *s);
+int rw_sensor_pin_report(struct rw_sensor *s, struct rw_pin_report *out);
+/* Notes in the pinned state that the drops counter was reported up to total. */
+int rw_sensor_set_reported_drops(struct rw_sensor *s, uint64_t total);
 /* Detaches every program; the ring buffer and maps stay, so what the programs
- * wrote until then can still be polled. */
+ * wrote until then can still be polled. Pinned links are unpinned first. */
 void rw_sensor_detach(struct rw_sensor *s);
+/* The explicit end of a pinned set: detaches and removes the whole pin directory
+ * (the maps stay readable through this sensor until destroy). */
+int rw_sensor_unpin(struct rw_sensor *s);
+/* Frees this process's hold on everything; a pinned set stays in the kernel,
+ * recording. NULL is allowed. */
 void rw_sensor_destroy(struct rw_sensor *s);
+
+/* Removes a pin directory no sensor runs on (rigwatch unpin, uninstall): -EBUSY
+ * (owner's pid in *owner) while the sensor that pinned it still runs, unless force.
+ * Returns the number of pins removed. */
+int rw_pin_dir_remove(const char *dir, int force, uint32_t *owner);
 
 /* The libbpf version this binary was built against, as "major.minor". */
 const char *rw_libbpf_version(void);

@@ -181,6 +181,19 @@ public enum FeatureTable {
                         BPFProgramRef("enter_\($0)", "tracepoint/syscalls/sys_enter_\($0)")
                     })
             ]),
+        // Refusing, not reporting: only where the bpf LSM is active (lsm= on the kernel
+        // command line or in CONFIG_LSM); elsewhere the watched lineages can still stop the
+        // sensor, and the pinned programs record what they do meanwhile.
+        KernelFeature(
+            "tamper-prevent", summary: "signals and ptrace attaches from the watched lineages refused (BPF-LSM)",
+            rungs: [
+                FeatureRung(
+                    "lsm", hook: "lsm/{task_kill,ptrace_access_check}",
+                    programs: [
+                        BPFProgramRef("deny_signal", "lsm/task_kill"),
+                        BPFProgramRef("deny_ptrace", "lsm/ptrace_access_check"),
+                    ])
+            ]),
     ]
 
     /// enter programs of every syscall, then exit programs (the contract's order);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// "Someone is working on the sensor": a signal sent to it, a ptrace of it, its
-/// memory read or written (kernel `tamper` events, the header is the actor), or
+/// memory read or written (kernel `tamper` events, the header is the actor; refused
+/// ones too, where BPF-LSM prevention runs: `denied`), or
 /// its own BPF programs detached or control maps altered (the sensor's periodic
 /// self-check, `integrity` events). One alert per finding; an identical one
 /// within the repeat window is dropped so a standing problem does not flood.
@@ -27,7 +28,8 @@ public final class TamperDetector: Detector {
             let actor = EventActor(e.header, context: context)
             // The actor's pid, not its program: two kills are two findings, a debugger's calls one.
             let argument = e.operation == .signal ? String(e.argument) : "-"
-            guard isNew("\(e.operation.name)|\(argument)|\(e.header.tgid)", at: e.header.timestampNs) else { return [] }
+            let key = "\(e.operation.name)|\(argument)|\(e.header.tgid)\(e.denied ? "|denied" : "")"
+            guard isNew(key, at: e.header.timestampNs) else { return [] }
             return [tamperAlert(e, actor: actor, context: context)]
         case .integrity(let e):
             guard isNew("\(e.problem.name)|\(e.name)|\(e.expected)|\(e.found)", at: e.timestampNs) else { return [] }
@@ -55,12 +57,22 @@ public final class TamperDetector: Detector {
         let severity: Severity
         let what: String
         switch e.operation {
+        case .signal where e.denied:
+            // Only a watched lineage is refused: an attempt to blind the sensor that failed.
+            let signal = TamperNames.signal(e.argument)
+            severity = TamperNames.stopping.contains(e.argument) ? .critical : .high
+            what = "\(signal) to the sensor denied"
+            evidence.append(("signal", "\(signal) (\(e.argument))"))
         case .signal:
             let signal = TamperNames.signal(e.argument)
             severity = TamperNames.stopping.contains(e.argument) ? .high : .medium
             what = "\(signal) sent to the sensor"
             evidence.append(("signal", "\(signal) (\(e.argument))"))
             evidence.append(("result", TamperNames.signalResult(e.result)))
+        case .ptrace where e.denied:
+            severity = .critical
+            what = "Sensor ptrace-style access denied (ptrace, process_vm_*, /proc/PID/mem)"
+            evidence.append(("mode", TamperNames.ptraceMode(e.argument)))
         case .ptrace:
             let request = TamperNames.ptraceRequest(e.argument)
             severity = .critical
@@ -72,6 +84,9 @@ public final class TamperDetector: Detector {
         case .vmWrite:
             severity = .critical
             what = "Sensor memory written (process_vm_writev)"
+        }
+        if e.denied {
+            evidence.append(("denied", "yes: refused (EPERM) by the sensor's BPF-LSM program (feature tamper-prevent)"))
         }
         evidence += [
             ("target_pid", String(e.targetPid)),
@@ -88,7 +103,7 @@ public final class TamperDetector: Detector {
             rule: name, severity: severity, title: "\(what) by \(actor.briefText) \(actor.lineageClause)",
             eventTimeNs: h.timestampNs, chain: actor.chain(context), evidence: evidence,
             dedupKey:
-                "\(name)|\(e.operation.name)|\(e.operation == .signal ? String(e.argument) : "-")|\(actor.shortProgram)|\(h.euid)"
+                "\(name)|\(e.operation.name)|\(e.operation == .signal ? String(e.argument) : "-")|\(actor.shortProgram)|\(h.euid)\(e.denied ? "|denied" : "")"
         )
     }
 

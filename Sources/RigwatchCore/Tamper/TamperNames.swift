@@ -18,6 +18,15 @@ enum TamperNames {
         0x4207: "PTRACE_INTERRUPT", 0x4208: "PTRACE_LISTEN", 0x4209: "PTRACE_PEEKSIGINFO",
     ]
 
+    /// A PTRACE_MODE_* access mode (include/linux/ptrace.h): "attach, realcreds (0x12)".
+    static func ptraceMode(_ mode: Int64) -> String {
+        let bits: [(Int64, String)] = [
+            (0x01, "read"), (0x02, "attach"), (0x04, "noaudit"), (0x08, "fscreds"), (0x10, "realcreds"),
+        ]
+        let names = bits.filter { mode & $0.0 != 0 }.map(\.1)
+        return "\(names.isEmpty ? "mode" : names.joined(separator: ", ")) (0x\(String(mode, radix: 16)))"
+    }
+
     /// "PTRACE_ATTACH", or "request 99".
     static func ptraceRequest(_ n: Int64) -> String { ptraceRequests[n] ?? "request \(n)" }
 
