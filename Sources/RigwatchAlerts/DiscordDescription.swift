@@ -25,7 +25,7 @@ enum DiscordDescription {
         let headTail = subject.argv.isEmpty ? "" : close
         let command = { (limit: Int) -> BoundedText in
             var t = BoundedText(limit: limit)
-            DiscordShellWords.append(words: subject.argv, to: &t)
+            DiscordShellWords.append(process: subject, withPidAndExe: false, to: &t)
             return t
         }
         let lines = { (limit: Int) -> BoundedText in
@@ -33,7 +33,7 @@ enum DiscordDescription {
             for (i, p) in ancestors.enumerated() {
                 if t.truncated { break }
                 if i > 0 { t.append("\n") }
-                DiscordShellWords.append(words: [String(p.pid), p.exe] + p.argv, to: &t)
+                DiscordShellWords.append(process: p, withPidAndExe: true, to: &t)
             }
             return t
         }

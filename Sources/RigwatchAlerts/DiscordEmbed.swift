@@ -143,7 +143,9 @@ struct DiscordEmbed {
                     value: [.plain("uid \(p.uid) · euid \(p.euid) · gid \(p.gid) · egid \(p.egid) · \(lineage)")],
                     inline: true),
                 Field(name: [.plain("Cgroup")], value: [.plain(String(p.cgroupId))], inline: true),
-                Field(name: [.plain("Executable")], value: nonEmpty(.text(p.exe), p.exe), inline: false),
+                Field(
+                    name: [.plain("Executable")], value: nonEmpty(.text(p.exeBytes == nil ? p.exe : p.exeWord), p.exe),
+                    inline: false),
             ]
         }
         if envelope.count > 1 {

@@ -23,11 +23,18 @@ public struct ProcessSummary: Equatable, Sendable {
     public var lineageUid: UInt32
     public var cgroupId: UInt64
     public var comm: String
+    /// The exact bytes of the exe path and of argv (NUL-separated), kept only when they are
+    /// not valid UTF-8 (then `exe` and `argv` hold U+FFFD where bytes could not be decoded).
+    public var exeBytes: [UInt8]?
+    public var argsBytes: [UInt8]?
 
     public init(
         pid: UInt32, ppid: UInt32, exe: String, argv: [String], uid: UInt32, euid: UInt32, gid: UInt32,
-        egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: String
+        egid: UInt32, lineageUid: UInt32, cgroupId: UInt64, comm: String, exeBytes: [UInt8]? = nil,
+        argsBytes: [UInt8]? = nil
     ) {
+        self.exeBytes = exeBytes
+        self.argsBytes = argsBytes
         self.pid = pid
         self.ppid = ppid
         self.exe = exe
@@ -53,7 +60,17 @@ public struct ProcessSummary: Equatable, Sendable {
         lineageUid = r.lineageUid
         cgroupId = r.cgroupId
         comm = r.comm.description
+        exeBytes = isValidUTF8(r.filename) ? nil : r.filename
+        argsBytes = isValidUTF8(r.args) ? nil : r.args
     }
+
+    /// argv as bash-readable words from the exact bytes (`ShellWord`).
+    public var commandLine: String {
+        argsBytes.map(ShellWord.commandLine) ?? argv.map { ShellWord.quote(Array($0.utf8)) }.joined(separator: " ")
+    }
+
+    /// The exe path as one bash-readable word from the exact bytes.
+    public var exeWord: String { ShellWord.quote(exeBytes ?? Array(exe.utf8)) }
 }
 
 public struct Alert: Equatable, Sendable {

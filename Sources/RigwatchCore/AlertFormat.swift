@@ -26,6 +26,8 @@ public enum AlertFormat {
         w.field("ppid", p.ppid)
         w.field("exe", p.exe)
         w.field("argv", strings: p.argv)
+        if let bytes = p.exeBytes { w.field("exe_hex", hexString(bytes)) }
+        if let bytes = p.argsBytes { w.field("args_hex", hexString(bytes)) }
         w.field("uid", p.uid)
         w.field("euid", p.euid)
         w.field("gid", p.gid)
@@ -41,7 +43,7 @@ public enum AlertFormat {
             "\(EventFormat.formatSeconds(Double(alert.eventTimeNs) / 1e9)) ALERT [\(alert.severity.rawValue)] \(alert.rule): \(alert.title)"
         if let s = alert.subject {
             line +=
-                " | pid=\(s.pid) uid=\(s.uid) euid=\(s.euid) \(EventFormat.shellQuote(s.exe)) argv=[\(s.argv.map(EventFormat.shellQuote).joined(separator: " "))]"
+                " | pid=\(s.pid) uid=\(s.uid) euid=\(s.euid) \(s.exeWord) argv=[\(s.commandLine)]"
         }
         if !alert.evidence.isEmpty {
             line += " | " + alert.evidence.map { "\($0.0)=\(EventFormat.shellQuote($0.1))" }.joined(separator: " ")

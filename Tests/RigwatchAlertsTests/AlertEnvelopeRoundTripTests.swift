@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchTestSupport
 import XCTest
 
 /// What goes into the spool comes back exactly: invisible and format characters
@@ -46,5 +47,48 @@ final class AlertEnvelopeRoundTripTests: XCTestCase {
                 try AlertEnvelopeJSON.decode(Array(line.replacingOccurrences(of: from, with: to).utf8)))
         }
         XCTAssertThrowsError(try AlertEnvelopeJSON.decode(Array("{\"rule\":".utf8)))
+    }
+}
+
+/// Bytes that are not UTF-8 in a process of the chain: exact in the alert log and the
+/// spool (`exe_hex`, `args_hex`, as events write them), visible as `\xHH` on Discord.
+final class ChainBytesTests: XCTestCase {
+    func testInvalidUTF8InTheChainIsKeptExactlyAndShownVisibly() throws {
+        let exe: [UInt8] = Array("/tmp/x".utf8) + [0xFF]
+        let args: [UInt8] = exe + [0] + Array("-c".utf8) + [0, 0xC3, 0x28, 0]
+        // Through the engine, as the sensor builds a chain: an unlisted exec by the watched user.
+        let kaalia: UInt32 = 1001
+        let engine = Engine(
+            config: EngineConfig(watchedUids: [kaalia], userNames: [kaalia: "vastai_kaalia"]),
+            detectors: Engine.standardDetectors(
+                policies: PolicySet.defaultPolicy(
+                    watched: [WatchedUser(uid: kaalia, name: "vastai_kaalia")], canon: .mergedUsr)))
+        let exec = Event.exec(
+            ExecEvent(
+                header: Scenario.header(42, ppid: 41, ts: 1000, euid: 0, lineage: kaalia), loginUid: kaalia,
+                flags: [], argc: 3, oldPid: 42, filename: exe, args: args))
+        let summary = try XCTUnwrap(engine.consume(exec).first?.chain.first)
+        XCTAssertEqual(summary.exeBytes, exe)
+        XCTAssertEqual(summary.argsBytes, args)
+        XCTAssertEqual(summary.commandLine, #"$'/tmp/x\xFF' -c $'\xC3('"#)
+
+        var alert = Alert(
+            rule: "unlisted-privileged-exec", severity: .high, title: "t", eventTimeNs: 1, chain: [summary],
+            evidence: [], dedupKey: "k")
+        alert.id = "a-1"
+        let line = AlertFormat.json(alert)
+        XCTAssertTrue(line.contains(#""exe_hex":"2f746d702f78ff""#), line)
+        XCTAssertTrue(line.contains(#""args_hex":"2f746d702f78ff002d6300c32800""#), line)
+
+        let envelope = AlertEnvelope(
+            alert: alert, host: "rig", sensorVersion: "0.1.0", eventWallNs: 1, detectedWallNs: 2, count: 1,
+            firstWallNs: 1, lastWallNs: 2)
+        let back = try AlertEnvelopeJSON.decode(Array(AlertEnvelopeJSON.encode(envelope).utf8))
+        XCTAssertEqual(back.alert.chain.first?.exeBytes, exe)
+        XCTAssertEqual(back.alert.chain.first?.argsBytes, args)
+
+        let payload = DiscordPayload.build([back][...]).json
+        XCTAssertTrue(payload.contains(#"$'/tmp/x\\xFF' -c $'\\xC3('"#), payload)
+        XCTAssertFalse(payload.contains("\u{FFFD}"), payload)
     }
 }
