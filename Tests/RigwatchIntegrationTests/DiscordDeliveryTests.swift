@@ -69,7 +69,7 @@ final class DiscordDeliveryTests: XCTestCase {
         try mock.admin("ratelimit", #"{"limit":1,"window":1.0}"#)
         let r = try router(mock)
         r.start()
-        // 45 alerts need 5 messages; the bucket allows one a second.
+        // 45 alerts need at least 5 messages; the bucket allows one a second.
         for n in 1...45 { r.submit(alert(n), eventWallNs: SystemClock.wallNowNs()) }
         let embeds = try mock.waitForEmbeds(45, timeout: 30)
         r.stop(drainSeconds: 1)
@@ -77,9 +77,13 @@ final class DiscordDeliveryTests: XCTestCase {
         let stats = try mock.stats()
         XCTAssertEqual(stats["rate_limited"], 0, "X-RateLimit-Remaining: 0 must be waited out, not run into")
         XCTAssertEqual(stats["rejected"], 0)
+        // Ten embeds a message: five messages, or six when the first alert was committed and
+        // sent on its own before the rest arrived (the writer commits whatever has come in).
         let times = try mock.received().map(\.receivedAt)
-        XCTAssertEqual(times.count, 5)
-        XCTAssertGreaterThanOrEqual((times.last ?? 0) - (times.first ?? 0), 3.5, "five messages at one a second")
+        XCTAssertTrue((5...6).contains(times.count), "\(times.count) messages for 45 alerts")
+        for (earlier, later) in zip(times, times.dropFirst()) {
+            XCTAssertGreaterThanOrEqual(later - earlier, 0.8, "one message a second: \(times)")
+        }
     }
 
     /// A 429 (here Discord's global limit) is waited out for retry_after, not dropped and not hammered.
