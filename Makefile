@@ -146,7 +146,8 @@ test: deps-test bpf
 #   RW_VM_PACKAGE_BIN the packaged binary, also run there with /opt/swift hidden (make test
 #                     passes the release binary the .deb ships)
 RW_VM_TESTS      ?= $(addprefix RigwatchIntegrationTests.,KernelMatrixTests KernelEventTests PathMatchKernelTests \
-                    CheckKernelTests NetworkKernelTests FileWatchKernelTests TamperKernelTests PolicyKernelTests)
+                    CheckKernelTests NetworkKernelTests FileWatchKernelTests TamperKernelTests PolicyKernelTests \
+                    TamperPreventionKernelTests)
 RW_VM_BUILD      ?= .build/debug
 RW_VM_TIMEOUT    ?= 900
 RW_VM_TIME_SCALE ?= 8
