@@ -45,7 +45,7 @@ final class AlertRouterDurabilityTests: XCTestCase {
         _ transport: @escaping AlertTransportFactory, _ clock: TimeSource, _ s: AlertRouter.Settings? = nil
     ) throws -> AlertRouter {
         let r = try AlertRouter(settings: s ?? settings(), clock: clock, transport: transport)
-        r.onLog = { [unowned self] line in self.logged.append(line) }
+        r.onLog = { [weak self] line in self?.logged.append(line) }
         r.jitter = { 1 }
         return r
     }

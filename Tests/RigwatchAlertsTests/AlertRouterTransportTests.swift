@@ -44,7 +44,7 @@ final class AlertRouterTransportTests: XCTestCase {
         _ s: AlertRouter.Settings? = nil
     ) throws -> AlertRouter {
         let r = try AlertRouter(settings: s ?? settings(), clock: clock, transport: transport.factory)
-        r.onLog = { [unowned self] in self.logged.append($0) }
+        r.onLog = { [weak self] in self?.logged.append($0) }
         r.jitter = { 1 }  // backoff at its ceiling: 1 s, 2 s, 4 s…
         return r
     }

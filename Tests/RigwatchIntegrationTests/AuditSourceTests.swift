@@ -13,7 +13,8 @@ final class AuditHarness {
         var options = AuditSource.Options()
         options.watchedUids = uids
         source = try AuditSource(options: options)
-        try source.start { [unowned self] in self.events.append($0) }
+        // weak: closing in deinit flushes pending groups through this handler.
+        try source.start { [weak self] in self?.events.append($0) }
     }
 
     deinit { source.close() }

@@ -164,7 +164,9 @@ final class SensorHarness {
         options.ringBufferBytes = ringBufferBytes
         _ = try Preflight().run()
         source = try BPFSource(options: options)
-        try source.start { [unowned self] raw in
+        // weak: the source may still deliver while this harness is being released.
+        try source.start { [weak self] raw in
+            guard let self else { return }
             do {
                 self.events.append(try EventDecoder.decode(raw))
             } catch {

@@ -66,7 +66,9 @@ public final class FakeAlertTransport: AlertTransport, @unchecked Sendable {
 
     /// For `AlertRouter(settings:clock:transport:)`: every transport made is this one.
     public var factory: AlertTransportFactory {
-        { [unowned self] connect, total, agent in
+        // weak: a router may outlive the test that scripted this fake.
+        { [weak self] connect, total, agent in
+            guard let self else { return FakeAlertTransport() }
             self.made.append(Made(connectTimeoutMs: connect, totalTimeoutMs: total, userAgent: agent))
             return self
         }
