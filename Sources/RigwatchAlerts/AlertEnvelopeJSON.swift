@@ -84,30 +84,8 @@ public enum AlertEnvelopeJSON {
             pid: u32("pid"), ppid: u32("ppid"), exe: o["exe"]?.string ?? "",
             argv: (o["argv"]?.array ?? []).compactMap(\.string), uid: u32("uid"), euid: u32("euid"), gid: u32("gid"),
             egid: u32("egid"), lineageUid: u32("lineage_uid"), cgroupId: o["cgroup_id"]?.uint64 ?? 0,
-            comm: o["comm"]?.string ?? "", exeBytes: o["exe_hex"]?.string.flatMap(bytes(hex:)),
-            argsBytes: o["args_hex"]?.string.flatMap(bytes(hex:)))
-    }
-
-    /// Lower-case hex as `hexString` writes it; nil for anything else.
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(digits.count / 2)
-        var i = 0
-        while i < digits.count {
-            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-            i += 2
-        }
-        return out
+            comm: o["comm"]?.string ?? "", exeBytes: o["exe_hex"]?.string.flatMap(bytesFromHex),
+            argsBytes: o["args_hex"]?.string.flatMap(bytesFromHex))
     }
 }
 

@@ -31,12 +31,7 @@ enum DiscordShellWords {
         var words: [[UInt8]] = []
         if withPidAndExe { words += [Array(String(p.pid).utf8), p.exeBytes ?? Array(p.exe.utf8)] }
         if let raw = p.argsBytes {
-            var start = raw.startIndex
-            for i in raw.indices where raw[i] == 0 {
-                words.append(Array(raw[start..<i]))
-                start = i + 1
-            }
-            if start < raw.endIndex { words.append(Array(raw[start...])) }
+            words += ShellWord.words(of: raw).map(Array.init)
         } else {
             words += p.argv.map { Array($0.utf8) }
         }
@@ -50,22 +45,13 @@ enum DiscordShellWords {
     static func append(wordBytes: [UInt8], to out: inout BoundedText) {
         if let word = String(validating: wordBytes, as: UTF8.self) { return append(word: word, to: &out) }
         out.append("$'")
-        var parser = Unicode.UTF8.ForwardParser()
-        var iterator = wordBytes.makeIterator()
-        var rest = wordBytes[...]
-        while true {
-            switch parser.parseScalar(from: &iterator) {
-            case .valid(let encoded):
-                out.append(ansiC(Unicode.UTF8.decode(encoded)))
-                rest = rest.dropFirst(encoded.count)
-            case .error(let length):
-                for byte in rest.prefix(length) { out.append("\\x" + hex(UInt32(byte), digits: 2)) }
-                rest = rest.dropFirst(length)
-            case .emptyInput:
-                out.append("'")
-                return
+        for piece in ShellWord.decode(wordBytes) {
+            switch piece {
+            case .scalar(let c): out.append(ansiC(c))
+            case .invalid(let byte): out.append("\\x" + hex(UInt32(byte), digits: 2))
             }
         }
+        out.append("'")
     }
 
     static func append(word: String, to out: inout BoundedText) {

@@ -78,6 +78,8 @@ struct TestAlertCommand: ParsableCommand {
         let deadline = Date().addingTimeInterval(timeout)
         var logged = log.isEmpty
         var delivered = false
+        // Without a state file there is nothing to follow delivery in; without a webhook nothing to wait for.
+        let expectDelivery = before?.discordConfigured ?? true
         while Date() < deadline {
             if !logged { logged = appendedLines(log, from: logStart).contains { $0.contains(#""rule":"test-alert""#) } }
             if let now = try? ServiceState.load(path: state), let before, now.pid == before.pid,
@@ -85,14 +87,12 @@ struct TestAlertCommand: ParsableCommand {
             {
                 delivered = true
             }
-            let expectDelivery = before?.discordConfigured ?? true
             if logged && (delivered || before == nil || !expectDelivery) { break }
             Thread.sleep(forTimeInterval: 0.2)
         }
         print(
             log.isEmpty
                 ? "alert log: off" : "alert log \(log): \(logged ? "written" : "NOT written in \(Int(timeout)) s")")
-        let expectDelivery = before?.discordConfigured ?? true
         if before == nil {
             print("Discord: see `rigwatch status` (no state file to follow at \(state))")
         } else if !expectDelivery {

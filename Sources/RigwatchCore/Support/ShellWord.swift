@@ -33,23 +33,28 @@ public enum ShellWord {
 
     /// The words of a NUL-separated argv (the kernel's layout), each quoted, space-joined.
     public static func commandLine(_ args: [UInt8]) -> String {
-        var words: [String] = []
-        var start = args.startIndex
-        for i in args.indices where args[i] == 0 {
-            words.append(quote(args[start..<i]))
-            start = i + 1
-        }
-        if start < args.endIndex { words.append(quote(args[start...])) }
-        return words.joined(separator: " ")
+        words(of: args).map(quote).joined(separator: " ")
     }
 
-    private enum Piece {
+    /// The words of a NUL-separated argv, as bytes (a final NUL ends the last word).
+    public static func words(of args: [UInt8]) -> [ArraySlice<UInt8>] {
+        var words: [ArraySlice<UInt8>] = []
+        var start = args.startIndex
+        for i in args.indices where args[i] == 0 {
+            words.append(args[start..<i])
+            start = i + 1
+        }
+        if start < args.endIndex { words.append(args[start...]) }
+        return words
+    }
+
+    public enum Piece {
         case scalar(Unicode.Scalar)
         case invalid(UInt8)
     }
 
     /// UTF-8 decoding that keeps the bytes of every invalid sequence.
-    private static func decode(_ bytes: some Collection<UInt8>) -> [Piece] {
+    public static func decode(_ bytes: some Collection<UInt8>) -> [Piece] {
         var pieces: [Piece] = []
         var parser = Unicode.UTF8.ForwardParser()
         var iterator = bytes.makeIterator()
