@@ -19,18 +19,6 @@ final class ServiceLifecycleTests: XCTestCase {
         return env
     }
 
-    private static let noGPU = [
-        "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1", "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi",
-    ]
-
-    private func tempDir(_ name: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "rwtest-\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(
-            atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
-
     /// A program named like no miner the sensor knows: /bin/true under another name.
     private func fakeMiner(in dir: String, named name: String) throws -> String {
         let path = dir + "/" + name
@@ -74,7 +62,7 @@ final class ServiceLifecycleTests: XCTestCase {
         try common.write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let sensor = try SensorProcess(
-            ["run", "--config", configPath, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
+            ["run", "--config", configPath, "--events", "none"] + SensorProcess.noGPU, environment: sensorEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         XCTAssertEqual(try runCommand(miner, []).status, 0)
         sleep(1)
@@ -163,7 +151,7 @@ final class ServiceLifecycleTests: XCTestCase {
         env["NOTIFY_SOCKET"] = socketPath
 
         let sensor = try SensorProcess(
-            ["run", "--config", config, "--events", "none", "--unpin-on-exit"] + Self.noGPU, environment: env)
+            ["run", "--config", config, "--events", "none", "--unpin-on-exit"] + SensorProcess.noGPU, environment: env)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         let ready = try XCTUnwrap(listener.receive(timeoutMs: 10_000), "no READY=1: \(sensor.stderrText)")
         let programs = Self.programIds(of: sensor.process.processIdentifier)
@@ -226,12 +214,13 @@ final class ServiceLifecycleTests: XCTestCase {
         let config = try scratchConfig(self)
         let lock = (config as NSString).deletingLastPathComponent + "/rigwatch.lock"
         let first = try SensorProcess(
-            ["run", "--config", config, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
+            ["run", "--config", config, "--events", "none"] + SensorProcess.noGPU, environment: sensorEnvironment)
         addTeardownBlock { if first.process.isRunning { first.stop(SIGKILL) } }
         let pid = first.process.processIdentifier
         XCTAssertEqual(try String(contentsOfFile: lock, encoding: .utf8), "\(pid)\n")
 
-        let second = try runCommand(Repo.rigwatchBinary, ["run", "--config", config, "--duration", "5"] + Self.noGPU)
+        let second = try runCommand(
+            Repo.rigwatchBinary, ["run", "--config", config, "--duration", "5"] + SensorProcess.noGPU)
         XCTAssertEqual(second.status, 4, second.stderr)
         XCTAssertTrue(
             second.stderr.contains("rigwatch: error: another rigwatch is already running (pid \(pid) holds \(lock))"),
@@ -245,7 +234,8 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderrText)
         // The lock went with the first: the next one starts.
         let third = try runCommand(
-            Repo.rigwatchBinary, ["run", "--config", config, "--duration", "1", "--events", "none"] + Self.noGPU)
+            Repo.rigwatchBinary,
+            ["run", "--config", config, "--duration", "1", "--events", "none"] + SensorProcess.noGPU)
         XCTAssertEqual(third.status, 0, third.stderr)
     }
 
@@ -282,7 +272,7 @@ final class ServiceLifecycleTests: XCTestCase {
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
         let sensor = try SensorProcess(
-            ["run", "--config", config, "--events", "none"] + Self.noGPU, environment: sensorEnvironment)
+            ["run", "--config", config, "--events", "none"] + SensorProcess.noGPU, environment: sensorEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         XCTAssertEqual(try runCommand(miner, []).status, 0)
 

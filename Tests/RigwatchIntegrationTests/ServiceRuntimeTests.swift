@@ -13,22 +13,10 @@ import XCTest
 final class ServiceRuntimeTests: XCTestCase {
     override func setUpWithError() throws { try requireRoot() }
 
-    private static let noGPU = [
-        "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1", "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi",
-    ]
-
     private var cleanEnvironment: [String: String] {
         var env = ProcessInfo.processInfo.environment
         for name in ["RIGWATCH_DISCORD_WEBHOOK", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { env[name] = nil }
         return env
-    }
-
-    private func tempDir(_ name: String) throws -> String {
-        let dir = NSTemporaryDirectory() + "rwtest-\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(
-            atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
     }
 
     /// A config of the test's own: log, spool, state, lock in `dir`, state written every second.
@@ -72,7 +60,7 @@ final class ServiceRuntimeTests: XCTestCase {
         XCTAssertEqual(reload, ["\(Repo.rigwatchBinary) check-config \(path)", "/bin/kill -HUP $MAINPID"])
 
         let sensor = try SensorProcess(
-            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+            ["run", "--config", path, "--events", "none"] + SensorProcess.noGPU, environment: cleanEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         func systemctlReload() -> Int32 {
             for command in reload {
@@ -176,7 +164,7 @@ final class ServiceRuntimeTests: XCTestCase {
             of: "    timeout_seconds: 3", with: "    timeout_seconds: 3\n    webhook_file: \(webhookFile)")
         try withWebhook.write(toFile: path, atomically: true, encoding: .utf8)
         let sensor = try SensorProcess(
-            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+            ["run", "--config", path, "--events", "none"] + SensorProcess.noGPU, environment: cleanEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         // The state file exists before test-alert reads its counters.
         _ = waitUntil(timeout: 5) { FileManager.default.fileExists(atPath: dir + "/state.json") }
@@ -263,7 +251,7 @@ final class ServiceRuntimeTests: XCTestCase {
         let path = try config(dir)
         let log = dir + "/alerts.jsonl"
         let sensor = try SensorProcess(
-            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+            ["run", "--config", path, "--events", "none"] + SensorProcess.noGPU, environment: cleanEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         func testAlert() throws {
             sensor.signal(SIGUSR1)
@@ -300,7 +288,7 @@ final class ServiceRuntimeTests: XCTestCase {
         let dir = try tempDir("stranger")
         let path = try config(dir)
         let sensor = try SensorProcess(
-            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+            ["run", "--config", path, "--events", "none"] + SensorProcess.noGPU, environment: cleanEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         XCTAssertEqual(try runCommand("/bin/kill", ["-TERM", "\(sensor.process.processIdentifier)"]).status, 0)
         sensor.process.waitUntilExit()
@@ -310,7 +298,7 @@ final class ServiceRuntimeTests: XCTestCase {
         XCTAssertTrue(sensor.stderrText.contains(", not by the service manager"), sensor.stderrText)
 
         let again = try SensorProcess(
-            ["run", "--config", path, "--events", "none"] + Self.noGPU, environment: cleanEnvironment)
+            ["run", "--config", path, "--events", "none"] + SensorProcess.noGPU, environment: cleanEnvironment)
         again.stop(SIGTERM)
         XCTAssertEqual(again.status, 0, again.stderrText)
     }

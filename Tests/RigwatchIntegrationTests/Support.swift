@@ -251,10 +251,26 @@ func scratchConfig(_ test: XCTestCase, body: String = "") throws -> String {
     return dir + "/rigwatch.yaml"
 }
 
+extension XCTestCase {
+    /// A 0755 directory of the test's own (rwtest-NAME-…), removed when the test ends.
+    func tempDir(_ name: String) throws -> String {
+        let dir = NSTemporaryDirectory() + "rwtest-\(name)-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(
+            atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+}
+
 /// `rigwatch run …` as a child process, the way the CLI-level tests drive it:
 /// started and waited for until its programs are attached; stdout is read on a
 /// thread of its own so the sensor never blocks on a full pipe; stopped by a signal.
 final class SensorProcess {
+    /// Arguments that keep the GPU sampler off (no NVML, no nvidia-smi), for tests about other things.
+    static let noGPU = [
+        "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1", "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi",
+    ]
+
     let process = Process()
     private let err = Pipe()
     private let out = Pipe()
