@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
 import RigwatchCore
 
 /// `AggregatorWindows` as the payload of a spool checkpoint record: JSON, keys
@@ -41,36 +40,45 @@ public enum AggregatorCheckpoint {
     /// Every field is checked: counts must lie in 0...2^40, ends be numbers.
     public static func decode(_ bytes: [UInt8]) throws -> AggregatorWindows {
         guard !bytes.isEmpty else { return AggregatorWindows() }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-            (object["checkpoint"] as? NSNumber)?.intValue == 1
-        else { throw DecodeError(description: "not a checkpoint") }
+        guard let object = try? JSONValue.parse(bytes), object["checkpoint"]?.int64 == 1 else {
+            throw DecodeError(description: "not a checkpoint")
+        }
         var windows = AggregatorWindows()
-        for f in object["folds"] as? [[String: Any]] ?? [] {
-            guard let key = f["key"] as? String else { throw DecodeError(description: "a fold without a key") }
+        for f in try list(object, "folds") {
+            guard let key = f["key"]?.string else { throw DecodeError(description: "a fold without a key") }
             windows.folds.append(
                 AggregatorWindows.Fold(
                     key: key, windowEnd: try int64(f, "end"), repeats: try count(f, "repeats"),
                     firstRepeatNs: try int64(f, "first"), latest: try envelope(f["latest"])))
         }
-        for s in object["storms"] as? [[String: Any]] ?? [] {
-            guard let rule = s["rule"] as? String else { throw DecodeError(description: "a storm without a rule") }
+        for s in try list(object, "storms") {
+            guard let rule = s["rule"]?.string else { throw DecodeError(description: "a storm without a rule") }
             windows.storms.append(
                 AggregatorWindows.Storm(
                     rule: rule, windowEnd: try int64(s, "end"), sent: try count(s, "sent"),
-                    suppressed: try count(s, "suppressed"), examples: s["examples"] as? [String] ?? [],
-                    latest: try envelope(s["latest"])))
+                    suppressed: try count(s, "suppressed"),
+                    examples: s["examples"]?.array?.compactMap(\.string) ?? [], latest: try envelope(s["latest"])))
         }
         return windows
     }
 
-    private static func int64(_ o: [String: Any], _ key: String) throws -> Int64 {
-        guard let n = o[key] as? NSNumber, n.doubleValue.isFinite, abs(n.doubleValue) < 0x1p62 else {
-            throw DecodeError(description: "\(key) is not a number in range")
+    /// A list of objects; absent is empty.
+    private static func list(_ o: JSONValue, _ key: String) throws -> [JSONValue] {
+        guard let value = o[key] else { return [] }
+        guard let items = value.array, items.allSatisfy({ if case .object = $0 { true } else { false } }) else {
+            throw DecodeError(description: "\(key) is not a list of objects")
         }
-        return n.int64Value
+        return items
     }
 
-    private static func count(_ o: [String: Any], _ key: String) throws -> Int {
+    private static func int64(_ o: JSONValue, _ key: String) throws -> Int64 {
+        guard let n = o[key]?.int64, n.magnitude < 1 << 62 else {
+            throw DecodeError(description: "\(key) is not a number in range")
+        }
+        return n
+    }
+
+    private static func count(_ o: JSONValue, _ key: String) throws -> Int {
         let v = try int64(o, key)
         guard v >= 0, v <= Int64(AlertAggregator.maxCount) else {
             throw DecodeError(description: "\(key) \(v) is out of range")
@@ -78,12 +86,10 @@ public enum AggregatorCheckpoint {
         return Int(v)
     }
 
-    private static func envelope(_ value: Any?) throws -> AlertEnvelope? {
-        guard let value, !(value is NSNull) else { return nil }
-        guard JSONSerialization.isValidJSONObject(value) else {
-            throw DecodeError(description: "latest is not an alert")
+    private static func envelope(_ value: JSONValue?) throws -> AlertEnvelope? {
+        guard let value, value != .null else { return nil }
+        do { return try AlertEnvelopeJSON.decode(value) } catch {
+            throw DecodeError(description: "latest is not an alert: \(error)")
         }
-        let data = try JSONSerialization.data(withJSONObject: value)
-        return try AlertEnvelopeJSON.decode([UInt8](data))
     }
 }

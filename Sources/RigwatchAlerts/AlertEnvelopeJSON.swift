@@ -44,6 +44,11 @@ public enum AlertEnvelopeJSON {
         do { object = try JSONValue.parse(bytes) } catch {
             throw DecodeError(description: "not JSON (column \(error.column): \(error.reason))")
         }
+        return try decode(object)
+    }
+
+    /// One envelope from an already parsed object (a checkpoint's `latest`).
+    public static func decode(_ object: JSONValue) throws -> AlertEnvelope {
         guard case .object = object else { throw DecodeError(description: "not a JSON object") }
         func string(_ key: String) throws -> String {
             guard let v = object[key]?.string else { throw DecodeError(description: "missing string \(key)") }

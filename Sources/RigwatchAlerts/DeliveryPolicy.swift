@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 
 /// What to do after a webhook POST, following Discord's documented behaviour:
 /// 2xx delivered; 429 wait `retry_after` (body, else Retry-After header) and
@@ -26,18 +27,18 @@ public enum DeliveryPolicy {
             }
             return .delivered(waitBeforeNext: 0)
         case 429:
-            let json = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-            let fromBody = (json?["retry_after"] as? NSNumber)?.doubleValue
+            let json = try? JSONValue.parse(body)
+            let fromBody = json?["retry_after"]?.double
             let fromHeader = headers["retry-after"].flatMap(Double.init)
-            let global = (json?["global"] as? Bool) ?? (headers["x-ratelimit-global"]?.lowercased() == "true")
+            let global = json?["global"]?.bool ?? (headers["x-ratelimit-global"]?.lowercased() == "true")
             return .retryAfter(seconds: max(0.05, fromBody ?? fromHeader ?? 1), global: global)
         case 404:
             return .webhookGone
         case 500..<600, 0:
             return .backoff
         default:
-            let json = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-            return .rejected(status: status, message: (json?["message"] as? String) ?? "HTTP \(status)")
+            let message = (try? JSONValue.parse(body))?["message"]?.string
+            return .rejected(status: status, message: message ?? "HTTP \(status)")
         }
     }
 

@@ -64,12 +64,8 @@ struct CheckKernelCommand: ParsableCommand {
         let auto = FeaturePlanner.autoSource(planned.plan)
         let status: Int32 = planned.plan.canLoad ? 0 : (planned.plan.problems.contains { $0.kind == .hook } ? 2 : 3)
         if json {
-            let report = KernelReport(facts: planned.facts, plan: planned.plan, auto: auto, exitStatus: status)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            var data = try encoder.encode(report)
-            data.append(0x0A)
-            FileHandle.standardOutput.write(data)
+            let report = KernelReport.json(facts: planned.facts, plan: planned.plan, auto: auto, exitStatus: status)
+            FileHandle.standardOutput.write(Data(report.utf8))
         } else {
             print(Self.text(planned.facts, planned.plan, auto: auto), terminator: "")
         }
@@ -160,68 +156,26 @@ struct CheckKernelCommand: ParsableCommand {
     }
 }
 
-/// `check-kernel --json`.
-struct KernelReport: Encodable {
-    struct Feature: Encodable {
-        var feature: String
-        var required: Bool
-        var active: Bool
-        var rung: String?
-        var hook: String?
-        var label: String
-        var forced: Bool
-        var programs: [String]
-        var leftOut: [FeaturePlan.LeftOut]
-        var skipped: [FeaturePlan.Skipped]
-        var offReason: String?
-        var note: String?
-
-        enum CodingKeys: String, CodingKey {
-            case feature, required, active, rung, hook, label, forced, programs, skipped, note
-            case leftOut = "left_out"
-            case offReason = "off_reason"
-        }
-    }
-
-    struct Source: Encodable {
-        var canRun: Bool
-        /// What --source auto would use: bpf, audit, or none (a --bpf-hook to fix).
-        var auto: String
-        var reason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case auto, reason
-            case canRun = "can_run"
-        }
-    }
-
-    var kernel: KernelFacts
-    var features: [Feature]
-    var programs: [String]
-    var unplanned: [String]
-    var problems: [FeaturePlan.Problem]
-    var bpfSource: Source
-    var exitStatus: Int32
-
-    enum CodingKeys: String, CodingKey {
-        case kernel, features, programs, unplanned, problems
-        case bpfSource = "bpf_source"
-        case exitStatus = "exit_status"
-    }
-
-    init(facts: KernelFacts, plan: FeaturePlan, auto: (source: String, reason: String?), exitStatus: Int32) {
-        kernel = facts
-        features = plan.features.map {
-            Feature(
-                feature: $0.feature, required: $0.required, active: $0.active, rung: $0.rung, hook: $0.hook,
-                label: $0.label,
-                forced: $0.forced, programs: $0.programs, leftOut: $0.leftOut, skipped: $0.skipped,
-                offReason: $0.offReason, note: $0.note)
-        }
-        programs = plan.programs
-        unplanned = plan.unplanned
-        problems = plan.problems
-        bpfSource = Source(canRun: plan.canLoad, auto: auto.source, reason: auto.reason)
-        self.exitStatus = exitStatus
+/// `check-kernel --json`: the facts, the plan and the verdict, one JSON object.
+enum KernelReport {
+    static func json(
+        facts: KernelFacts, plan: FeaturePlan, auto: (source: String, reason: String?), exitStatus: Int32
+    )
+        -> String
+    {
+        var w = JSONWriter()
+        w.field("kernel", raw: facts.json)
+        w.field("features", raw: "[" + plan.features.map(\.json).joined(separator: ",") + "]")
+        w.field("programs", strings: plan.programs)
+        w.field("unplanned", strings: plan.unplanned)
+        w.field("problems", raw: "[" + plan.problems.map(\.json).joined(separator: ",") + "]")
+        var source = JSONWriter()
+        source.field("can_run", plan.canLoad)
+        // What --source auto would use: bpf, audit, or none (a --bpf-hook to fix).
+        source.field("auto", auto.source)
+        if let reason = auto.reason { source.field("reason", reason) }
+        w.field("bpf_source", raw: source.finish())
+        w.field("exit_status", exitStatus)
+        return w.finish() + "\n"
     }
 }

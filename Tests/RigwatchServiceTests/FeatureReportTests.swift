@@ -38,10 +38,10 @@ final class FeatureReportTests: XCTestCase {
         XCTAssertTrue(text.contains("  features:           process: tp_btf/sched_process_{exec,fork,exit}\n"), text)
         XCTAssertTrue(
             text.contains("\n                      net-bytes: fexit/inet_sendmsg (sock_send_length absent)\n"), text)
-        let decoded = try ServiceState.decode(try state.json())
+        let decoded = try ServiceState.decode(state.json())
         XCTAssertEqual(decoded.features, state.features)
         // A state file from before features were reported still reads.
-        var old = try JSONSerialization.jsonObject(with: try state.json()) as! [String: Any]
+        var old = try JSONSerialization.jsonObject(with: state.json()) as! [String: Any]
         old["features"] = nil
         XCTAssertNil(try ServiceState.decode(try JSONSerialization.data(withJSONObject: old)).features)
     }

@@ -55,6 +55,28 @@ final class StatusTests: XCTestCase {
         XCTAssertEqual(object["uptime_seconds"] as? Double, 100)
     }
 
+    func testADamagedStateFileNamesTheFirstBadKey() throws {
+        let good = String(decoding: sample().json(), as: UTF8.self)
+        func error(_ text: String) -> String {
+            do {
+                _ = try ServiceState.decode(Data(text.utf8))
+                return "read"
+            } catch { return "\(error)" }
+        }
+        XCTAssertEqual(error(good.replacingOccurrences(of: #""pid":4242,"#, with: "")), "pid is missing")
+        XCTAssertEqual(
+            error(good.replacingOccurrences(of: #""pid":4242"#, with: #""pid":"x""#)), "pid is a string, not an integer"
+        )
+        XCTAssertEqual(
+            error(good.replacingOccurrences(of: #""exec":34"#, with: #""exec":-1"#)),
+            "events_by_kind.exec is not a count")
+        XCTAssertTrue(error(String(good.dropLast(3))).hasPrefix("not JSON: "), error(String(good.dropLast(3))))
+        // Values older sensors wrote as integers read as numbers.
+        let integral = good.replacingOccurrences(of: #""interval_seconds":5.0"#, with: #""interval_seconds":5"#)
+        XCTAssertNotEqual(integral, good)
+        XCTAssertEqual(try ServiceState.decode(Data(integral.utf8)).intervalSeconds, 5)
+    }
+
     func testAtomicWriteReplacesTheFileAndLeavesNoTemporaryFile() throws {
         let dir = try tempDir()
         let path = dir + "/state.json"

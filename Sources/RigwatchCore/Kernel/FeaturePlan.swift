@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// Which hook each feature runs on for one kernel, and so which BPF programs load.
-public struct FeaturePlan: Equatable, Codable, Sendable {
+public struct FeaturePlan: Equatable, Sendable {
     /// A rung passed over, and why.
-    public struct Skipped: Equatable, Codable, Sendable {
+    public struct Skipped: Equatable, Sendable {
         public var rung: String
         public var reason: String
         /// The longer account (libbpf's message of a failed attach), when there is one.
@@ -16,7 +16,7 @@ public struct FeaturePlan: Equatable, Codable, Sendable {
     }
 
     /// A program of the chosen (partial) rung that is not loaded, and why.
-    public struct LeftOut: Equatable, Codable, Sendable {
+    public struct LeftOut: Equatable, Sendable {
         public var program: String
         public var reason: String
 
@@ -26,7 +26,7 @@ public struct FeaturePlan: Equatable, Codable, Sendable {
         }
     }
 
-    public struct Choice: Equatable, Codable, Sendable {
+    public struct Choice: Equatable, Sendable {
         public var feature: String
         public var required: Bool
         /// The chosen rung's name; nil = off.
@@ -77,8 +77,8 @@ public struct FeaturePlan: Equatable, Codable, Sendable {
     }
 
     /// What stops the plan from loading.
-    public struct Problem: Error, Equatable, Codable, Sendable, CustomStringConvertible {
-        public enum Kind: String, Codable, Sendable {
+    public struct Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        public enum Kind: String, Sendable {
             /// The kernel lacks something the sensor needs: `--source auto` uses audit instead.
             case kernel
             /// The operator's `--bpf-hook` cannot be honoured (unknown name, a required

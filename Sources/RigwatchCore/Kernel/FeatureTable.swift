@@ -2,7 +2,7 @@
 /// The sensor's kernel features and, for each, the hook rungs it can run on (best
 /// first). A rung is the set of BPF programs loaded for the feature when it is
 /// chosen; program names and sections are the BPF object's (bpf/*.bpf.c).
-public struct BPFProgramRef: Hashable, Codable, Sendable {
+public struct BPFProgramRef: Hashable, Sendable {
     public var name: String
     /// libbpf's section name: "tp_btf/sched_process_exec", "tracepoint/syscalls/sys_enter_setuid".
     public var section: String

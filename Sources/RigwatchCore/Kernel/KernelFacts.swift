@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// A kernel release's version numbers: "6.1.0-18-amd64" is 6.1.0, "5.15.0-91-generic" 5.15.0.
-public struct KernelVersion: Comparable, Hashable, Codable, Sendable, CustomStringConvertible {
+public struct KernelVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
     public var major: Int
     public var minor: Int
     public var patch: Int
@@ -39,7 +39,7 @@ public struct KernelVersion: Comparable, Hashable, Codable, Sendable, CustomStri
 }
 
 /// The hook classes whose support only a real attach proves (bpf/probe.bpf.c).
-public enum AttachProbe: String, CaseIterable, Codable, Sendable {
+public enum AttachProbe: String, CaseIterable, Sendable {
     case tpBTF = "tp_btf"
     case fexit
     case kprobe
@@ -48,7 +48,7 @@ public enum AttachProbe: String, CaseIterable, Codable, Sendable {
 }
 
 /// What a real attach of a probe program did: errno 0 when it attached.
-public struct AttachResult: Equatable, Codable, Sendable {
+public struct AttachResult: Equatable, Sendable {
     public var errno: Int32
     /// libbpf's and the kernel's words when it failed; empty when it worked.
     public var message: String
@@ -65,7 +65,7 @@ public struct AttachResult: Equatable, Codable, Sendable {
 /// What the running kernel offers the BPF sensor, as observed (KernelProbe fills it
 /// on a live host; tests model kernels with it). Sets hold what is present among
 /// the names that were asked about (the feature table's and the object's).
-public struct KernelFacts: Equatable, Codable, Sendable {
+public struct KernelFacts: Equatable, Sendable {
     /// uname -r.
     public var release: String
     /// The kernel's own BTF could be loaded (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF).
@@ -146,55 +146,4 @@ public struct KernelFacts: Equatable, Codable, Sendable {
 
     /// Known kernel versions a helper first appeared in, for messages.
     public static let helperSince: [String: String] = ["bpf_loop": "5.17"]
-}
-
-extension KernelFacts {
-    enum CodingKeys: String, CodingKey {
-        case release, btf, helpers, tracefs, tracepoints, attach, lsm
-        case btfError = "btf_error"
-        case ringBuffer = "ring_buffer"
-        case progTypes = "prog_types"
-        case btfTraceEvents = "btf_trace_events"
-        case btfFuncs = "btf_funcs"
-        case kprobeEvents = "kprobe_events"
-        case cgroupV2Root = "cgroup_v2_root"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(release: try c.decode(String.self, forKey: .release))
-        btf = try c.decode(Bool.self, forKey: .btf)
-        btfError = try c.decodeIfPresent(String.self, forKey: .btfError)
-        ringBuffer = try c.decode(Bool.self, forKey: .ringBuffer)
-        helpers = try c.decode(Set<String>.self, forKey: .helpers)
-        progTypes = try c.decode(Set<String>.self, forKey: .progTypes)
-        btfTraceEvents = try c.decode(Set<String>.self, forKey: .btfTraceEvents)
-        btfFuncs = try c.decode(Set<String>.self, forKey: .btfFuncs)
-        tracefs = try c.decodeIfPresent(String.self, forKey: .tracefs)
-        tracepoints = try c.decode(Set<String>.self, forKey: .tracepoints)
-        let raw = try c.decode([String: AttachResult].self, forKey: .attach)
-        attach = Dictionary(uniqueKeysWithValues: raw.compactMap { k, v in AttachProbe(rawValue: k).map { ($0, v) } })
-        kprobeEvents = try c.decodeIfPresent(Bool.self, forKey: .kprobeEvents)
-        lsm = try c.decodeIfPresent([String].self, forKey: .lsm)
-        cgroupV2Root = try c.decodeIfPresent(String.self, forKey: .cgroupV2Root)
-    }
-
-    /// Sets as sorted arrays and the attach map keyed by probe name, so the JSON is stable.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(release, forKey: .release)
-        try c.encode(btf, forKey: .btf)
-        try c.encodeIfPresent(btfError, forKey: .btfError)
-        try c.encode(ringBuffer, forKey: .ringBuffer)
-        try c.encode(helpers.sorted(), forKey: .helpers)
-        try c.encode(progTypes.sorted(), forKey: .progTypes)
-        try c.encode(btfTraceEvents.sorted(), forKey: .btfTraceEvents)
-        try c.encode(btfFuncs.sorted(), forKey: .btfFuncs)
-        try c.encodeIfPresent(tracefs, forKey: .tracefs)
-        try c.encode(tracepoints.sorted(), forKey: .tracepoints)
-        try c.encode(Dictionary(uniqueKeysWithValues: attach.map { ($0.key.rawValue, $0.value) }), forKey: .attach)
-        try c.encodeIfPresent(kprobeEvents, forKey: .kprobeEvents)
-        try c.encodeIfPresent(lsm, forKey: .lsm)
-        try c.encodeIfPresent(cgroupV2Root, forKey: .cgroupV2Root)
-    }
 }
