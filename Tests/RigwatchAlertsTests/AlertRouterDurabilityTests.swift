@@ -12,49 +12,28 @@ import XCTest
 /// files as `kill -9` leaves them) loses nothing and resends at most one message;
 /// a Discord slower than the timeout costs a bounded number of duplicates.
 final class AlertRouterDurabilityTests: XCTestCase {
-    private var dir = ""
-    private let webhook = "http://127.0.0.1:1/api/webhooks/42/rwtest-secret-token"
-    private var logged: [String] = []
-
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "rwrouter-durable-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        logged = []
+    private var fixture: RouterFixture!
+    private var dir: String { fixture.dir }
+    private var logged: [String] {
+        get { fixture.logged }
+        set { fixture.logged = newValue }
     }
 
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+    override func setUpWithError() throws { fixture = try RouterFixture(name: "durable") }
+    override func tearDown() { fixture.remove() }
 
     private func settings(
         window: Double = 60, perRule: Int = 1000, timeoutMs: Int = 15000
     ) throws
         -> AlertRouter.Settings
-    {
-        var s = AlertRouter.Settings(
-            host: "rwtest-host", sensorVersion: "test", logPath: dir + "/alerts.jsonl",
-            spoolDirectory: dir + "/spool")
-        s.webhook = try WebhookURL(webhook)
-        s.dedupWindowSeconds = window
-        s.perRuleLimit = perRule
-        s.totalTimeoutMs = timeoutMs
-        return s
-    }
+    { try fixture.settings(window: window, perRule: perRule, timeoutMs: timeoutMs) }
 
     private func router(
         _ transport: @escaping AlertTransportFactory, _ clock: TimeSource, _ s: AlertRouter.Settings? = nil
-    ) throws -> AlertRouter {
-        let r = try AlertRouter(settings: s ?? settings(), clock: clock, transport: transport)
-        r.onLog = { [weak self] line in self?.logged.append(line) }
-        r.jitter = { 1 }
-        return r
-    }
+    ) throws -> AlertRouter { try fixture.router(transport, clock, s) }
 
     private func alert(_ n: Int, key: String? = nil, rule: String = "unlisted-privileged-exec") -> Alert {
-        var a = Alert(
-            rule: rule, severity: .high, title: "alert \(n)", eventTimeNs: UInt64(n), dedupKey: key ?? "k\(n)")
-        a.id = "a\(n)"
-        return a
+        RouterFixture.alert(n, key: key, rule: rule)
     }
 
     private func titles(_ numbers: ClosedRange<Int>) -> [String] { numbers.map { "[HIGH] alert \($0)" } }

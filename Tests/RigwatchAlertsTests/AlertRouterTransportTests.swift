@@ -12,48 +12,26 @@ import XCTest
 /// and the spool are checked exactly and at once. Real libcurl against the Python
 /// stand-in stays in RigwatchIntegrationTests.DiscordDeliveryTests.
 final class AlertRouterTransportTests: XCTestCase {
-    private var dir = ""
-    private let webhook = "http://127.0.0.1:1/api/webhooks/42/rwtest-secret-token"
-    private var logged: [String] = []
+    private var fixture: RouterFixture!
+    private var dir: String { fixture.dir }
+    private var webhook: String { fixture.webhook }
+    private var logged: [String] { fixture.logged }
 
-    override func setUpWithError() throws {
-        dir = NSTemporaryDirectory() + "rwrouter-transport-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        logged = []
-    }
-
-    override func tearDown() {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
+    override func setUpWithError() throws { fixture = try RouterFixture(name: "transport") }
+    override func tearDown() { fixture.remove() }
 
     private func settings(
         window: Double = 60, perRule: Int = 1000, spoolMaxBytes: Int = 64 << 20
-    ) throws -> AlertRouter.Settings {
-        var s = AlertRouter.Settings(
-            host: "rwtest-host", sensorVersion: "test", logPath: dir + "/alerts.jsonl",
-            spoolDirectory: dir + "/spool")
-        s.webhook = try WebhookURL(webhook)
-        s.dedupWindowSeconds = window
-        s.perRuleLimit = perRule
-        s.spoolMaxBytes = spoolMaxBytes
-        return s
-    }
+    ) throws
+        -> AlertRouter.Settings
+    { try fixture.settings(window: window, perRule: perRule, spoolMaxBytes: spoolMaxBytes) }
 
     private func router(
-        _ transport: FakeAlertTransport, _ clock: ManualClock,
-        _ s: AlertRouter.Settings? = nil
-    ) throws -> AlertRouter {
-        let r = try AlertRouter(settings: s ?? settings(), clock: clock, transport: transport.factory)
-        r.onLog = { [weak self] in self?.logged.append($0) }
-        r.jitter = { 1 }  // backoff at its ceiling: 1 s, 2 s, 4 s…
-        return r
-    }
+        _ transport: FakeAlertTransport, _ clock: ManualClock, _ s: AlertRouter.Settings? = nil
+    ) throws -> AlertRouter { try fixture.router(transport.factory, clock, s) }
 
     private func alert(_ n: Int, key: String? = nil, rule: String = "unlisted-privileged-exec") -> Alert {
-        var a = Alert(
-            rule: rule, severity: .high, title: "alert \(n)", eventTimeNs: UInt64(n), dedupKey: key ?? "k\(n)")
-        a.id = "a\(n)"
-        return a
+        RouterFixture.alert(n, key: key, rule: rule)
     }
 
     private func submit(_ r: AlertRouter, _ numbers: ClosedRange<Int>, clock: ManualClock) {
