@@ -1,6 +1,76 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchCore
 
+// One Discord webhook message built from alerts: the body, each alert's embed, and
+// the embed description (what ran). The text rules it uses are in DiscordText.swift.
+
+/// The JSON body of one Discord webhook message carrying as many alerts as fit.
+///
+/// One embed per alert; every Discord limit holds by construction (see `DiscordLimit`,
+/// lengths counted as in `DiscordText.count`). Untrusted text is escaped as described in
+/// `DiscordMarkdown` (titles, fields) and `DiscordShellWords` (argv and exe in code blocks),
+/// and `allowed_mentions` is always `{"parse":[]}`, so nothing in an alert can ping anyone.
+/// Pure: no I/O, no clock, no Foundation.
+public enum DiscordPayload {
+    /// Packs envelopes from the front of `envelopes` into one message: at most 10 embeds whose
+    /// lengths sum to at most 6000. Later envelopes are added only if they fit whole; the first
+    /// is always taken, shrunk to fit when it alone is too long. Returns the body and how many
+    /// envelopes it holds (at least 1; 0 with an empty body only for an empty slice).
+    public static func build(_ envelopes: ArraySlice<AlertEnvelope>) -> (json: String, count: Int) {
+        var embeds: [String] = []
+        var total = 0
+        for envelope in envelopes {
+            guard embeds.count < DiscordLimit.embeds else { break }
+            let embed = DiscordEmbed(envelope)
+            if embeds.isEmpty {
+                let rendered = embed.render(budget: DiscordLimit.messageEmbedsTotal)
+                embeds.append(rendered.json)
+                total = rendered.count
+            } else {
+                let rendered = embed.render(budget: .max)
+                guard total + rendered.count <= DiscordLimit.messageEmbedsTotal else { break }
+                embeds.append(rendered.json)
+                total += rendered.count
+            }
+        }
+        guard !embeds.isEmpty else { return ("", 0) }
+        let sent = envelopes.prefix(embeds.count)
+
+        var w = JSONWriter()
+        w.field("content", DiscordSegment.render(summary(sent), limit: DiscordLimit.content).text)
+        w.field("embeds", raw: "[" + embeds.joined(separator: ",") + "]")
+        w.field("allowed_mentions", raw: "{\"parse\":[]}")
+        return (w.finish(), embeds.count)
+    }
+
+    /// Embed colour by severity: grey, blue, yellow, orange, red.
+    public static func color(for severity: Severity) -> Int {
+        switch severity {
+        case .info: return 0x95A5A6
+        case .low: return 0x3498DB
+        case .medium: return 0xF1C40F
+        case .high: return 0xE67E22
+        case .critical: return 0xE74C3C
+        }
+    }
+
+    /// One line for notifications and chat previews, which do not show embeds.
+    static func summary(_ sent: ArraySlice<AlertEnvelope>) -> [DiscordSegment] {
+        guard let first = sent.first else { return [] }
+        let hostTail: [DiscordSegment] =
+            sent.contains { $0.host != first.host }
+            ? [.plain(" on "), .text(first.host), .plain(" and other hosts")]
+            : [.plain(" on "), .text(first.host)]
+        if sent.count == 1 {
+            return [.plain("**[\(first.alert.severity.rawValue.uppercased())]** "), .text(first.alert.title)] + hostTail
+        }
+        let worst = sent.map(\.alert.severity).max() ?? first.alert.severity
+        return [.plain("**\(sent.count) rigwatch alerts**")] + hostTail + [
+            .plain(", most severe \(worst.rawValue.uppercased())")
+        ]
+    }
+}
+
 /// A piece of embed text: our own wording (written as is) or untrusted text (escaped with
 /// `DiscordMarkdown`).
 enum DiscordSegment {
@@ -180,4 +250,82 @@ struct DiscordEmbed {
     private static func nonEmpty(_ segment: DiscordSegment, _ source: String) -> [DiscordSegment] {
         source.isEmpty ? [.plain("(empty)")] : [segment]
     }
+}
+
+/// The embed description: what ran. The subject's argv in one code block, then its ancestors
+/// in another, one line per process (`pid exe argv…`, nearest first), all as
+/// `DiscordShellWords`. Fences are always closed, also when the text inside is cut.
+enum DiscordDescription {
+    static let commandOpen = "**Command line** (argv as shell words)\n```\n"
+    static let emptyArgv = "**Command line**: *empty argv*"
+    static let ancestorsOpen = "\n**Ancestors** (pid, exe, argv as shell words; nearest first)\n```\n"
+    static let close = "\n```"
+    static let ancestorsLeftOut = "\n*Ancestors left out.*"
+    static let noProcess = "*No process is attached to this alert.*"
+    /// Below this much room a block is not worth showing.
+    static let minBlock = 24
+
+    static func render(_ chain: [ProcessSummary], cap: Int) -> BoundedText {
+        var out = BoundedText(limit: cap)
+        guard let subject = chain.first else {
+            out.appendPlain(noProcess)
+            return out
+        }
+        let ancestors = chain.dropFirst()
+        let head = subject.argv.isEmpty ? emptyArgv : commandOpen
+        let headTail = subject.argv.isEmpty ? "" : close
+        let command = { (limit: Int) -> BoundedText in
+            var t = BoundedText(limit: limit)
+            DiscordShellWords.append(process: subject, withPidAndExe: false, to: &t)
+            return t
+        }
+        let lines = { (limit: Int) -> BoundedText in
+            var t = BoundedText(limit: limit)
+            for (i, p) in ancestors.enumerated() {
+                if t.truncated { break }
+                if i > 0 { t.append("\n") }
+                DiscordShellWords.append(process: p, withPidAndExe: true, to: &t)
+            }
+            return t
+        }
+        let fixed = count(head) + count(headTail)
+        let bothAvail = cap - fixed - count(ancestorsOpen) - count(close)
+
+        var commandText = BoundedText(limit: 0)
+        var ancestorsText: BoundedText?
+        if !ancestors.isEmpty && bothAvail >= 2 * minBlock {
+            let fullCommand = command(DiscordLimit.description)
+            let fullLines = lines(DiscordLimit.description)
+            // The command goes first; the ancestors get what it leaves, and at least half.
+            let commandCap = min(fullCommand.count, max(bothAvail / 2, bothAvail - fullLines.count))
+            commandText = fullCommand.count <= commandCap ? fullCommand : command(commandCap)
+            let linesCap = bothAvail - commandText.count
+            ancestorsText = fullLines.count <= linesCap ? fullLines : lines(linesCap)
+        } else {
+            let note = ancestors.isEmpty ? 0 : count(ancestorsLeftOut)
+            let avail = cap - fixed - note
+            guard subject.argv.isEmpty || avail >= minBlock, avail >= 0 else {
+                out.cut()
+                return out
+            }
+            commandText = command(avail)
+        }
+
+        // Each piece fits by construction; appending atom by atom keeps `cap` even if not.
+        out.appendPlain(head)
+        if !subject.argv.isEmpty {
+            out.append(commandText.text)
+            out.appendPlain(close)
+        }
+        if let ancestorsText {
+            out.appendPlain(ancestorsOpen)
+            out.append(ancestorsText.text)
+            out.appendPlain(close)
+        } else if !ancestors.isEmpty {
+            out.appendPlain(ancestorsLeftOut)
+        }
+        return out
+    }
+
+    private static func count(_ s: String) -> Int { DiscordText.count(s) }
 }
