@@ -16,7 +16,7 @@
 ///   its own, whatever the process's name, port or arguments, and raises at once.
 ///
 /// Severity is the number of signals that agree: 1 → low, 2 → high, 3 or more →
-/// critical, and at least high with a stratum login.
+/// critical, a stratum login counting as two.
 /// Raising: while GPU samples arrive, an incident's first alert waits up to
 /// `holdSeconds` for the GPU signal, which needs `busySeconds` to mature, so a miner
 /// that starts, connects and loads the GPU raises one alert; it goes out at once when

@@ -24,10 +24,10 @@ public enum MiningSignal: String, Sendable, CaseIterable, Comparable {
         }
     }
 
-    /// By the signals that agree, and never below high once a stratum login is among them.
+    /// By the signals that agree, a stratum login weighing two: what only a miner
+    /// sends is high on its own, and critical with anything else beside it.
     public static func severity(of signals: Set<MiningSignal>) -> Severity {
-        let agreeing = severity(agreeing: signals.count)
-        return signals.contains(.stratum) && agreeing == .low ? .high : agreeing
+        severity(agreeing: signals.count + (signals.contains(.stratum) ? 1 : 0))
     }
 
     /// The three signals that, together, need no hold for the GPU.
