@@ -16,7 +16,9 @@
 #include <linux/types.h>
 #endif
 
-#define RW_ABI_VERSION 3 /* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags */
+/* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags;
+ * 4: first_payload and unix_connect kinds */
+#define RW_ABI_VERSION 4
 
 #define RW_COMM_LEN	16
 #define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
@@ -33,6 +35,8 @@ enum rw_event_kind {
 	RW_EVENT_CONNECT = 5,
 	RW_EVENT_FILE_CHANGE = 6,
 	RW_EVENT_TAMPER = 7,
+	RW_EVENT_FIRST_PAYLOAD = 8,
+	RW_EVENT_UNIX_CONNECT = 9,
 	/* Kinds below are written by userspace into traces, never by the BPF program. */
 	RW_EVENT_DROPS = 64,
 	RW_EVENT_NET_BYTES = 65,
@@ -148,6 +152,48 @@ struct rw_connect {
 	__u16 dport;	/* host byte order */
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+/* The first bytes a process sent on a new outbound TCP connection: once per
+ * connection, on its first send(2)-family or write(2) call with data after the
+ * socket left SYN_SENT established, within RW_PAYLOAD_TTL_NS. The header is the
+ * sender; the addresses are the socket's then (network byte order, IPv4 in the
+ * first 4 bytes). Loopback is never reported. Userspace matches protocols in it
+ * (stratum), so the kernel never parses. */
+#define RW_PAYLOAD_PREFIX 256 /* bytes captured at most (power of two): a login with a wallet and its agent */
+#define RW_PAYLOAD_TTL_NS 10000000000ull /* how long after the connect a first send is looked for */
+
+/* flags of struct rw_first_payload */
+#define RW_PAYLOAD_FAULT (1u << 0) /* the sender's buffer could not be read: len is 0 */
+
+struct rw_first_payload {
+	struct rw_header hdr;
+	__u16 family;	/* RW_AF_INET or RW_AF_INET6 */
+	__u16 protocol; /* RW_IPPROTO_TCP */
+	__u16 sport;	/* host byte order */
+	__u16 dport;	/* host byte order */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u32 len;	/* bytes captured in data (<= RW_PAYLOAD_PREFIX) */
+	__u32 send_len; /* bytes that call offered (its first buffer), capped at 0xffffffff */
+	__u32 flags;	/* RW_PAYLOAD_* */
+	__u32 reserved;
+	__u8 data[RW_PAYLOAD_PREFIX]; /* zero after len */
+};
+
+/* A connect(2) of an AF_UNIX stream socket to a filesystem path by a task of a
+ * watched lineage (only those: abstract names are not reported), at syscall exit.
+ * `peer` is the name the listener bound, read from the connected socket (empty
+ * when the connect failed): it names the runtime's socket even when the path the
+ * caller gave was relative or went through a symlink. Both NUL-terminated. */
+#define RW_UNIX_PATH_LEN 112 /* sun_path (108) and a NUL, rounded up */
+
+struct rw_unix_connect {
+	struct rw_header hdr;
+	__s32 ret; /* connect's return value: 0 done, < 0 -errno */
+	__u32 reserved;
+	char path[RW_UNIX_PATH_LEN]; /* sun_path as the caller gave it */
+	char peer[RW_UNIX_PATH_LEN]; /* the listener's bound path */
 };
 
 /* In-kernel byte accounting: the key and value of the `net_bytes` LRU hash, summed

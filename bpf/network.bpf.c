@@ -9,15 +9,18 @@
  *              -> syscall tracepoints of sendto/sendmsg/write/writev (every write(2)
  *                 on the host pays an fd lookup: the costliest, the last resort)
  *   udp-dest   cgroup/sendmsg4+6 on the cgroup v2 root -> sys_enter_sendto/sendmsg
+ *   first-payload  sys_enter_{write,sendto,sendmsg,writev}: the first bytes sent on a
+ *              connect that just succeeded (armed below, at SYN_SENT -> ESTABLISHED)
  *
  * Loopback destinations are never reported. */
 #include "lib/net.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define TCP_SYN_SENT 2
-#define RW_S_IFMT    0170000
-#define RW_S_IFSOCK  0140000
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_SENT	2
+#define RW_S_IFMT	0170000
+#define RW_S_IFSOCK	0140000
 
 /* ---- connect: the socket left SYN_SENT ---- */
 
@@ -30,6 +33,152 @@ struct {
 	__type(key, __u64);
 	__type(value, struct rw_connect);
 } connect_pending SEC(".maps");
+
+/* ---- first-payload: the first bytes sent on a new connection ---- */
+
+/* Connections that just succeeded, by socket: the deadline of their first send. An
+ * entry goes at that send, at its deadline, or to LRU eviction, never lingers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} payload_pending SEC(".maps");
+
+/* The processes that own such connections: the send hooks look here first, so a
+ * write(2) of any other process costs one hash lookup and no fd walk. */
+struct payload_owner {
+	__u64 deadline_ns; /* the latest of its connections' deadlines */
+	__u64 pending;	   /* its connections still waiting (approximate: LRU evicts) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct payload_owner);
+} payload_owners SEC(".maps");
+
+static __always_inline void payload_arm(const struct sock *sk, __u32 tgid, __u64 now)
+{
+	__u64 key = (__u64)sk;
+	__u64 deadline = now + RW_PAYLOAD_TTL_NS;
+	bpf_map_update_elem(&payload_pending, &key, &deadline, BPF_ANY);
+	struct payload_owner *owner = bpf_map_lookup_elem(&payload_owners, &tgid);
+	if (owner) {
+		owner->deadline_ns = deadline;
+		__sync_fetch_and_add(&owner->pending, 1);
+		return;
+	}
+	struct payload_owner fresh = {.deadline_ns = deadline, .pending = 1};
+	bpf_map_update_elem(&payload_owners, &tgid, &fresh, BPF_NOEXIST);
+}
+
+/* One connection of the current process is done with (sent, expired, or gone). */
+static __always_inline void payload_release(__u32 tgid, struct payload_owner *owner)
+{
+	__sync_fetch_and_add(&owner->pending, -1);
+	if ((__s64)owner->pending <= 0)
+		bpf_map_delete_elem(&payload_owners, &tgid);
+}
+
+/* A send of `count` bytes from the user buffer `buf` on fd, by the current task. */
+static __always_inline int payload_send(void *ctx, __u32 gate, int fd, const void *buf, __u64 count)
+{
+	/* The owner lookup first: it is all that every other write on the host pays. */
+	__u32 tgid = current_tgid();
+	struct payload_owner *owner = bpf_map_lookup_elem(&payload_owners, &tgid);
+	if (!owner || !rw_gate(ctx, gate) || count == 0)
+		return 0;
+	__u64 now = bpf_ktime_get_boot_ns();
+	if (now > owner->deadline_ns) {
+		bpf_map_delete_elem(&payload_owners, &tgid);
+		return 0;
+	}
+	struct task_struct *task = current_task();
+	struct file *file = fd_file(task, fd);
+	if (!file)
+		return 0;
+	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+	if ((mode & RW_S_IFMT) != RW_S_IFSOCK)
+		return 0;
+	struct socket *sock = BPF_CORE_READ(file, private_data);
+	const struct sock *sk = BPF_CORE_READ(sock, sk);
+	__u64 key = (__u64)sk;
+	__u64 *deadline = bpf_map_lookup_elem(&payload_pending, &key);
+	if (!deadline)
+		return 0;
+	int expired = now > *deadline;
+	bpf_map_delete_elem(&payload_pending, &key);
+	payload_release(tgid, owner);
+	if (expired)
+		return 0;
+
+	struct rw_first_payload *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count_drop();
+		return 0;
+	}
+	__builtin_memset(ev, 0, sizeof(*ev));
+	fill_header(&ev->hdr, RW_EVENT_FIRST_PAYLOAD, sizeof(*ev), task);
+	__u16 family = 0, dport = 0;
+	sock_dest(sk, &family, ev->daddr, &dport);
+	sock_source(sk, family, ev->saddr, &ev->sport);
+	ev->family = family;
+	ev->protocol = RW_IPPROTO_TCP;
+	ev->dport = dport;
+	ev->send_len = count > 0xffffffffull ? 0xffffffffu : (__u32)count;
+	__u32 n = count < RW_PAYLOAD_PREFIX ? (__u32)count : RW_PAYLOAD_PREFIX;
+	n &= (RW_PAYLOAD_PREFIX << 1) - 1; /* the verifier's bound; n <= RW_PAYLOAD_PREFIX already */
+	if (n > RW_PAYLOAD_PREFIX)
+		n = RW_PAYLOAD_PREFIX;
+	if (bpf_probe_read_user(ev->data, n, buf) == 0) {
+		ev->len = n;
+	} else {
+		__builtin_memset(ev->data, 0, sizeof(ev->data));
+		ev->flags = RW_PAYLOAD_FAULT;
+	}
+	bpf_ringbuf_submit(ev, submit_flags());
+	return 0;
+}
+
+/* The first buffer of an iovec array in user memory (writev, sendmsg). */
+static __always_inline int payload_iov(void *ctx, __u32 gate, int fd, const struct iovec *iov)
+{
+	struct iovec first = {};
+	if (!iov || bpf_probe_read_user(&first, sizeof(first), iov))
+		return 0;
+	return payload_send(ctx, gate, fd, first.iov_base, first.iov_len);
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int payload_enter_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return payload_send(ctx, RW_GATE_payload_enter_write, ctx->args[0], (const void *)ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int payload_enter_sendto(struct trace_event_raw_sys_enter *ctx)
+{
+	return payload_send(ctx, RW_GATE_payload_enter_sendto, ctx->args[0], (const void *)ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int payload_enter_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	if (ctx->args[2] == 0)
+		return 0;
+	return payload_iov(ctx, RW_GATE_payload_enter_writev, ctx->args[0], (const struct iovec *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int payload_enter_sendmsg(struct trace_event_raw_sys_enter *ctx)
+{
+	struct user_msghdr msg = {};
+	if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)ctx->args[1]) || msg.msg_iovlen == 0)
+		return 0;
+	return payload_iov(ctx, RW_GATE_payload_enter_sendmsg, ctx->args[0], msg.msg_iov);
+}
 
 static __always_inline int sock_state(void *ctx, __u32 gate, const struct sock *sk, int oldstate, int newstate)
 {
@@ -57,6 +206,8 @@ static __always_inline int sock_state(void *ctx, __u32 gate, const struct sock *
 	/* The port is bound by inet_hash_connect after SYN_SENT is entered: read it now. */
 	sock_source(sk, pending->family, pending->saddr, &pending->sport);
 	pending->hdr.timestamp_ns = bpf_ktime_get_boot_ns();
+	if (newstate == TCP_ESTABLISHED)
+		payload_arm(sk, pending->hdr.tgid, pending->hdr.timestamp_ns);
 	if (bpf_ringbuf_output(&events, pending, sizeof(*pending), submit_flags()) < 0)
 		count_drop();
 	bpf_map_delete_elem(&connect_pending, &key);

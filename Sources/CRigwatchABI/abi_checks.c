@@ -23,6 +23,10 @@ _Static_assert(offsetof(struct rw_file_change, path) == 96, "rw_file_change layo
 _Static_assert(sizeof(struct rw_file_change) == 96 + 2 * RW_PATH_LEN, "rw_file_change layout changed");
 _Static_assert(sizeof(struct rw_tamper) == 96, "rw_tamper layout changed");
 _Static_assert(sizeof(struct rw_integrity) == 152, "rw_integrity layout changed");
+_Static_assert(offsetof(struct rw_first_payload, data) == 128, "rw_first_payload layout changed");
+_Static_assert(sizeof(struct rw_first_payload) == 128 + RW_PAYLOAD_PREFIX, "rw_first_payload layout changed");
+_Static_assert(offsetof(struct rw_unix_connect, path) == 80, "rw_unix_connect layout changed");
+_Static_assert(sizeof(struct rw_unix_connect) == 80 + 2 * RW_UNIX_PATH_LEN, "rw_unix_connect layout changed");
 _Static_assert(sizeof(struct rw_pin_state) == 48, "rw_pin_state layout changed");
 _Static_assert(sizeof(struct rw_gate_slot) == 24, "rw_gate_slot layout changed");
 _Static_assert(offsetof(struct rw_exec, args) + RW_ARGS_MAX <= 0xffff, "exec record must fit rw_header.size");

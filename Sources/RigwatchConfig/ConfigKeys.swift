@@ -38,6 +38,7 @@ public enum ConfigKeys {
         case rules
         case abuseRules = "abuse_rules"
         case mergedUsr = "merged_usr"
+        case runtimeSockets = "runtime_sockets"
         public static var section: String { TopLevel.policy.path }
     }
 

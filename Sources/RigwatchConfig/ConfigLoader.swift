@@ -285,6 +285,14 @@ public enum ConfigLoader {
                     let text = try nodes.string(item, at: "\(path)[\(i)]")
                     policy.rules.append(PolicyConfig.Rule(text: text, origin: "\(nodes.file):\(item.mark?.line ?? 0)"))
                 }
+            case .runtimeSockets:
+                let globs = try nodes.stringList(value, at: path)
+                if case .sequence(let seq) = value {
+                    for (i, item) in seq.enumerated() where !globs[i].hasPrefix("/") {
+                        throw nodes.error(item, "\(path)[\(i)]: '\(globs[i])' must be an absolute path or glob")
+                    }
+                }
+                policy.runtimeSockets = globs
             case .mergedUsr:
                 let text = try nodes.string(value, at: path)
                 switch text {

@@ -111,6 +111,7 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Policy.rules, { list($0.policy.rules.map(\.text)) }),
         Field(ConfigKeys.Policy.abuseRules, { "\($0.policy.abuseRules)" }),
         Field(ConfigKeys.Policy.mergedUsr, { $0.policy.mergedUsr.rawValue }),
+        Field(ConfigKeys.Policy.runtimeSockets, { list($0.policy.runtimeSockets) }),
         Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
         Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
         Field(ConfigKeys.Exfiltration.windowSeconds, { "\($0.network.exfiltration.windowSeconds)" }),

@@ -10,11 +10,12 @@ public struct DetectorSettings {
     public var mining: MiningSettings?
     public var files: FileWatchSettings?
     public var tamper: TamperSettings?
+    public var runtimeSockets: RuntimeSocketSettings?
 
     public init(
         policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
         network: NetworkSettings? = nil, mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
-        tamper: TamperSettings? = nil
+        tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil
     ) {
         self.policies = policies
         self.abuse = abuse
@@ -22,5 +23,6 @@ public struct DetectorSettings {
         self.mining = mining
         self.files = files
         self.tamper = tamper
+        self.runtimeSockets = runtimeSockets
     }
 }

@@ -76,11 +76,11 @@ public final class Engine {
     /// without network settings the exfiltration and outbound checks are off; without
     /// mining settings the crypto-mining detector is off; without file-watch settings
     /// file changes raise nothing; without tamper settings neither do tamper and
-    /// integrity events.
+    /// integrity events; without runtime-socket settings unix connects raise nothing.
     public static func standardDetectors(
         policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), network: NetworkSettings? = nil,
         mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
-        tamper: TamperSettings? = nil
+        tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil
     ) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
@@ -99,6 +99,9 @@ public final class Engine {
         if let tamper {
             detectors.append(TamperDetector(settings: tamper))
         }
+        if let runtimeSockets {
+            detectors.append(RuntimeSocketDetector(settings: runtimeSockets))
+        }
         return detectors
     }
 
@@ -106,7 +109,8 @@ public final class Engine {
     public static func standardDetectors(_ settings: DetectorSettings) -> [Detector] {
         standardDetectors(
             policies: settings.policies, abuse: settings.abuse, network: settings.network,
-            mining: settings.mining, files: settings.files, tamper: settings.tamper)
+            mining: settings.mining, files: settings.files, tamper: settings.tamper,
+            runtimeSockets: settings.runtimeSockets)
     }
 
     /// New settings for every detector (SIGHUP); each takes the parts it uses and
@@ -129,7 +133,7 @@ public final class Engine {
         case .exec, .cred, .fork, .drops: processes.apply(event)
         case .gpuSample: break  // no process changes; the mining detector reads it
         // judged by their detectors; the writer or actor is already in the table
-        case .fileChange, .tamper, .integrity: break
+        case .fileChange, .tamper, .integrity, .firstPayload, .unixConnect: break
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []

@@ -24,6 +24,10 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case unknownIntegrityProblem(UInt32)
     /// A fixed path field without its terminating NUL.
     case unterminatedPath(field: String, capacity: Int)
+    /// A unix_connect path field without its terminating NUL.
+    case unterminatedUnixPath(field: String)
+    /// A first payload claiming more bytes than its field holds.
+    case badPayloadLength(Int)
 
     public var description: String {
         switch self {
@@ -49,6 +53,10 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .unknownIntegrityProblem(let p): return "unknown integrity problem \(p)"
         case .unterminatedPath(let field, let capacity):
             return "file_change \(field) has no NUL within its \(capacity) bytes"
+        case .unterminatedUnixPath(let field):
+            return "unix_connect \(field) has no NUL within its \(KernelABI.unixPathCapacity) bytes"
+        case .badPayloadLength(let n):
+            return "first_payload len \(n) exceeds its \(KernelABI.payloadPrefix) bytes"
         }
     }
 }
@@ -192,9 +200,32 @@ public enum EventDecoder {
                     timestampNs: header.timestampNs, problem: problem,
                     name: String(decoding: name[..<nameLen], as: UTF8.self),
                     expected: r.u32(I.expected), found: r.u32(I.found)))
+        case KernelABI.kindFirstPayload:
+            try exactSize(size, KernelABI.firstPayloadSize, kind: "first_payload")
+            return .firstPayload(try decodeFirstPayload(r, header: header))
+        case KernelABI.kindUnixConnect:
+            try exactSize(size, KernelABI.unixConnectSize, kind: "unix_connect")
+            return .unixConnect(
+                UnixConnectEvent(
+                    header: header, result: r.i32(ABIOffsets.UnixConnect.ret),
+                    pathBytes: try unixPath(r, at: KernelABI.unixConnectPathOffset, field: "path"),
+                    peerBytes: try unixPath(r, at: KernelABI.unixConnectPeerOffset, field: "peer")))
         default:
             throw .unknownKind(kind)
         }
+    }
+
+    static func decodeFirstPayload(_ r: RecordReader, header: EventHeader) throws(DecodeError) -> FirstPayloadEvent {
+        typealias P = ABIOffsets.FirstPayload
+        let (family, proto) = try familyAndProtocol(r, family: P.family, protocol: P.protocol)
+        let len = Int(r.u32(P.len))
+        guard len <= KernelABI.payloadPrefix else { throw .badPayloadLength(len) }
+        let start = KernelABI.firstPayloadDataOffset
+        return FirstPayloadEvent(
+            header: header, proto: proto, source: r.address(P.saddr, family: family), sourcePort: r.u16(P.sport),
+            destination: r.address(P.daddr, family: family), destinationPort: r.u16(P.dport),
+            data: Array(r.base[start..<(start + len)]), sendLength: r.u32(P.sendLen),
+            fault: r.u32(P.flags) & KernelABI.payloadFault != 0)
     }
 
     /// The newer kinds are fixed-size: a record of another size is corrupt, not a
@@ -228,6 +259,13 @@ public enum EventDecoder {
         guard let end = region.firstIndex(of: 0) else {
             throw .unterminatedPath(field: field, capacity: KernelABI.pathCapacity)
         }
+        return Array(region[..<end])
+    }
+
+    /// The bytes of a NUL-terminated `rw_unix_connect` path field, without the NUL.
+    static func unixPath(_ r: RecordReader, at start: Int, field: String) throws(DecodeError) -> [UInt8] {
+        let region = UnsafeRawBufferPointer(rebasing: r.base[start..<(start + KernelABI.unixPathCapacity)])
+        guard let end = region.firstIndex(of: 0) else { throw .unterminatedUnixPath(field: field) }
         return Array(region[..<end])
     }
 

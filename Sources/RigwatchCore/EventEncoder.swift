@@ -133,6 +133,29 @@ public enum EventEncoder {
             // NUL-padded; a name of exactly the field's length keeps no NUL, as in C.
             fill(&r.name, e.name.utf8.prefix(KernelABI.integrityNameLength))
             return bytes(of: &r, count: r.hdr.size)
+        case .firstPayload(let e):
+            var r = rw_first_payload()
+            r.hdr = header(e.header, kind: KernelABI.kindFirstPayload, size: KernelABI.firstPayloadSize)
+            let data = e.data.prefix(KernelABI.payloadPrefix)
+            r.family = e.destination.family.kernelValue
+            r.protocol = e.proto.rawValue
+            r.sport = e.sourcePort
+            r.dport = e.destinationPort
+            address(&r.saddr, e.source)
+            address(&r.daddr, e.destination)
+            r.len = UInt32(data.count)
+            r.send_len = e.sendLength
+            r.flags = e.fault ? KernelABI.payloadFault : 0
+            fill(&r.data, data)
+            return bytes(of: &r, count: r.hdr.size)
+        case .unixConnect(let e):
+            var r = rw_unix_connect()
+            r.hdr = header(e.header, kind: KernelABI.kindUnixConnect, size: KernelABI.unixConnectSize)
+            r.ret = e.result
+            // NUL-terminated, as the kernel writes them.
+            fill(&r.path, e.pathBytes.prefix(KernelABI.unixPathCapacity - 1))
+            fill(&r.peer, e.peerBytes.prefix(KernelABI.unixPathCapacity - 1))
+            return bytes(of: &r, count: r.hdr.size)
         }
     }
 

@@ -66,6 +66,10 @@ public enum EventFormat {
             fileChangeFields(e, into: &w)
         case .tamper(let e):
             tamperFields(e, into: &w)
+        case .firstPayload(let e):
+            firstPayloadFields(e, into: &w)
+        case .unixConnect(let e):
+            unixConnectFields(e, into: &w)
         }
         return w.finish()
     }
@@ -176,6 +180,10 @@ public enum EventFormat {
             return "\(prefix) \(fileChangeText(e))"
         case .tamper(let e):
             return "\(prefix) \(tamperText(e))"
+        case .firstPayload(let e):
+            return "\(prefix) \(firstPayloadText(e))"
+        case .unixConnect(let e):
+            return "\(prefix) \(unixConnectText(e))"
         }
     }
 

@@ -371,6 +371,8 @@ public enum Event: Equatable, Sendable {
     indirect case fileChange(FileChangeEvent)
     indirect case tamper(TamperEvent)
     indirect case integrity(IntegrityEvent)
+    indirect case firstPayload(FirstPayloadEvent)
+    indirect case unixConnect(UnixConnectEvent)
 
     public var header: EventHeader {
         switch self {
@@ -385,6 +387,8 @@ public enum Event: Equatable, Sendable {
         case .fileChange(let e): return e.header
         case .tamper(let e): return e.header
         case .integrity(let e): return e.header
+        case .firstPayload(let e): return e.header
+        case .unixConnect(let e): return e.header
         }
     }
 
@@ -404,6 +408,8 @@ public enum Event: Equatable, Sendable {
         case .fileChange: return "file_change"
         case .tamper: return "tamper"
         case .integrity: return "integrity"
+        case .firstPayload: return "first_payload"
+        case .unixConnect: return "unix_connect"
         }
     }
 }

@@ -6,9 +6,9 @@ import CRigwatchABI
 /// in `ABIOffsets`; the key-path ones here are inlined getters for the same reason.)
 public enum KernelABI {
     public static let version = UInt32(RW_ABI_VERSION)
-    /// The oldest version still read: version 2 only added kinds and version 3 only
-    /// the pinned state's layout, so a version 1 record has the same layout as its
-    /// version 3 counterpart.
+    /// The oldest version still read: versions 2 and 4 only added kinds and version 3
+    /// only the pinned state's layout, so a version 1 record has the same layout as its
+    /// current counterpart.
     public static let oldestVersion: UInt32 = 1
     public static let headerSize = MemoryLayout<rw_header>.size
     /// Bytes of `kind` and `size`, the two fields that frame every record.
@@ -59,6 +59,23 @@ public enum KernelABI {
     /// The `name` field of `rw_integrity` runs to the end of the record.
     @inlinable @inline(__always) public static var integrityNameLength: Int { integritySize - integrityNameOffset }
 
+    public static let firstPayloadSize = MemoryLayout<rw_first_payload>.size
+    @inlinable @inline(__always) public static var firstPayloadDataOffset: Int {
+        MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.data)!
+    }
+    /// Bytes of a first payload the kernel keeps at most.
+    public static let payloadPrefix = Int(RW_PAYLOAD_PREFIX)
+    public static let payloadFault = UInt32(RW_PAYLOAD_FAULT)
+    public static let unixConnectSize = MemoryLayout<rw_unix_connect>.size
+    @inlinable @inline(__always) public static var unixConnectPathOffset: Int {
+        MemoryLayout<rw_unix_connect>.offset(of: \rw_unix_connect.path)!
+    }
+    @inlinable @inline(__always) public static var unixConnectPeerOffset: Int {
+        MemoryLayout<rw_unix_connect>.offset(of: \rw_unix_connect.peer)!
+    }
+    /// Bytes of each unix path field, its NUL included.
+    public static let unixPathCapacity = Int(RW_UNIX_PATH_LEN)
+
     /// Address families and transport protocols (`RW_AF_*`, `RW_IPPROTO_*`), at the
     /// width of the `family` and `protocol` fields.
     public static let afInet = UInt16(RW_AF_INET)
@@ -77,11 +94,14 @@ public enum KernelABI {
     static let kindFileChange = UInt16(RW_EVENT_FILE_CHANGE.rawValue)
     static let kindTamper = UInt16(RW_EVENT_TAMPER.rawValue)
     static let kindIntegrity = UInt16(RW_EVENT_INTEGRITY.rawValue)
+    static let kindFirstPayload = UInt16(RW_EVENT_FIRST_PAYLOAD.rawValue)
+    static let kindUnixConnect = UInt16(RW_EVENT_UNIX_CONNECT.rawValue)
 
     /// The version that introduced a kind: a record claiming an older one is corrupt.
     static func firstVersion(ofKind kind: UInt16) -> UInt32 {
         switch kind {
         case kindFileChange, kindTamper, kindIntegrity: return 2
+        case kindFirstPayload, kindUnixConnect: return 4
         default: return 1
         }
     }
@@ -237,6 +257,44 @@ public enum ABIOffsets {
         }
         @inlinable @inline(__always) public static var daddr: Int {
             MemoryLayout<rw_connect>.offset(of: \rw_connect.daddr)!
+        }
+    }
+
+    /// `struct rw_first_payload`.
+    public enum FirstPayload {
+        @inlinable @inline(__always) public static var family: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.family)!
+        }
+        @inlinable @inline(__always) public static var `protocol`: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.protocol)!
+        }
+        @inlinable @inline(__always) public static var sport: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.sport)!
+        }
+        @inlinable @inline(__always) public static var dport: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.dport)!
+        }
+        @inlinable @inline(__always) public static var saddr: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.saddr)!
+        }
+        @inlinable @inline(__always) public static var daddr: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.daddr)!
+        }
+        @inlinable @inline(__always) public static var len: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.len)!
+        }
+        @inlinable @inline(__always) public static var sendLen: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.send_len)!
+        }
+        @inlinable @inline(__always) public static var flags: Int {
+            MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.flags)!
+        }
+    }
+
+    /// `struct rw_unix_connect`.
+    public enum UnixConnect {
+        @inlinable @inline(__always) public static var ret: Int {
+            MemoryLayout<rw_unix_connect>.offset(of: \rw_unix_connect.ret)!
         }
     }
 

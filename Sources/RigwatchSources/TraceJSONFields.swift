@@ -38,6 +38,8 @@ struct JSONFields {
         case "file_change": return .fileChange(try fileChange())
         case "tamper": return .tamper(try tamper())
         case "integrity": return .integrity(try integrity())
+        case "first_payload": return .firstPayload(try firstPayload())
+        case "unix_connect": return .unixConnect(try unixConnect())
         case TraceJSONL.headerType:
             throw bad("type", "a trace_header must be the first line")
         default:

@@ -121,7 +121,8 @@ func detectorSettings(
             return m
         },
         files: settings.files.settings(hostMountNamespace: hostMountNamespace),
-        tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds))))
+        tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds))),
+        runtimeSockets: RuntimeSocketSettings(paths: settings.policy.runtimeSockets))
 }
 
 /// The network detectors' settings, host names in allowlists resolved now; a name

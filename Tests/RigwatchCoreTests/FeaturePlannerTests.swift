@@ -56,8 +56,8 @@ final class FeaturePlannerTests: XCTestCase {
             rungs(p),
             [
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
-                "udp-dest": "cgroup", "file-watch": "off", "tamper-signal": "tp_btf", "tamper-access": "tracepoint",
-                "tamper-prevent": "off",
+                "udp-dest": "cgroup", "first-payload": "syscalls", "unix-connect": "tracepoint", "file-watch": "off",
+                "tamper-signal": "tp_btf", "tamper-access": "tracepoint", "tamper-prevent": "off",
             ])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(p.choice("file-watch")?.label, "file-watch: off: no bpf_loop helper (kernel < 5.17)")
@@ -79,8 +79,9 @@ final class FeaturePlannerTests: XCTestCase {
             rungs(p),
             [
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
-                "udp-dest": "cgroup", "file-watch": "tracepoint", "tamper-signal": "tp_btf",
-                "tamper-access": "tracepoint", "tamper-prevent": "lsm",
+                "udp-dest": "cgroup", "first-payload": "syscalls", "unix-connect": "tracepoint",
+                "file-watch": "tracepoint", "tamper-signal": "tp_btf", "tamper-access": "tracepoint",
+                "tamper-prevent": "lsm",
             ])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(
@@ -90,11 +91,12 @@ final class FeaturePlannerTests: XCTestCase {
             programs(of: "tp_btf", "process") + programs(of: "tracepoint", "credentials")
             + programs(of: "tp_btf", "connect")
             + programs(of: "fexit", "net-bytes") + programs(of: "cgroup", "udp-dest")
+            + programs(of: "syscalls", "first-payload") + programs(of: "tracepoint", "unix-connect")
             + programs(of: "tracepoint", "file-watch")
             + programs(of: "tp_btf", "tamper-signal") + programs(of: "tracepoint", "tamper-access")
             + programs(of: "lsm", "tamper-prevent")
         XCTAssertEqual(p.programs, expected)
-        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 28 + 1 + 3 + 2)
+        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 4 + 2 + 28 + 1 + 3 + 2)
         XCTAssertEqual(p.choice("file-watch")?.leftOut, [])
         XCTAssertTrue(KernelSamples.debian12.bpfLSM)
         XCTAssertEqual(p.unplanned, [])
@@ -109,7 +111,11 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(p.choice("udp-dest")?.label, "udp-dest: cgroup/sendmsg4 (/sys/fs/cgroup/unified)")
         XCTAssertFalse(
             p.programs.contains { $0.hasPrefix("fexit_") || $0.hasPrefix("kprobe_") || $0.hasPrefix("kretprobe_") })
-        XCTAssertEqual(p.programs.count, 55)
+        XCTAssertEqual(p.programs.count, 61)
+        XCTAssertEqual(
+            p.choice("first-payload")?.label,
+            "first-payload: tracepoint/syscalls/sys_enter_{write,sendto,sendmsg,writev}")
+        XCTAssertEqual(p.choice("unix-connect")?.programs, ["unix_enter_connect", "unix_exit_connect"])
         XCTAssertFalse(KernelSamples.devVM.bpfLSM, "bpf is listed but LSM programs are refused")
         XCTAssertEqual(p.choice("tamper-prevent")?.label, "tamper-prevent: off: LSM programs refused")
     }
@@ -331,7 +337,7 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(
             parsed.problems.map(\.message),
             [
-                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, file-watch, tamper-signal, tamper-access, tamper-prevent)",
+                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, first-payload, unix-connect, file-watch, tamper-signal, tamper-access, tamper-prevent)",
                 "--bpf-hook net-bytes: expected FEATURE=RUNG, e.g. net-bytes=fexit",
                 "--bpf-hook connect=fexit: connect has no rung fexit (rungs: tp_btf, tracepoint, off)",
                 "--bpf-hook: connect given twice (tp_btf and tracepoint)",
@@ -371,9 +377,10 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(
             FeatureTable.features.map(\.name),
             [
-                "process", "credentials", "connect", "net-bytes", "udp-dest", "file-watch", "tamper-signal",
-                "tamper-access", "tamper-prevent",
+                "process", "credentials", "connect", "net-bytes", "udp-dest", "first-payload", "unix-connect",
+                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent",
             ])
+        XCTAssertEqual(FeatureTable.feature(named: "first-payload")?.dependsOn, "connect")
         XCTAssertEqual(FeatureTable.features.filter(\.required).map(\.name), ["process", "credentials"])
         XCTAssertEqual(
             FeatureTable.feature(named: "net-bytes")?.rungs.map(\.name), ["tp_btf", "fexit", "kprobe", "syscalls"])

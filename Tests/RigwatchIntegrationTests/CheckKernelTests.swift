@@ -58,8 +58,8 @@ final class CheckKernelTests: XCTestCase {
         XCTAssertTrue(line("  tp_btf attach ").hasSuffix("ok"), text)
         // One line per feature, each a label.
         let features = [
-            "process", "credentials", "connect", "net-bytes", "udp-dest", "file-watch", "tamper-signal",
-            "tamper-access", "tamper-prevent",
+            "process", "credentials", "connect", "net-bytes", "udp-dest", "first-payload", "unix-connect",
+            "file-watch", "tamper-signal", "tamper-access", "tamper-prevent",
         ]
         for feature in features {
             XCTAssertEqual(lines.filter { $0.hasPrefix("  \(feature): ") }.count, 1, "\(feature) in:\n\(text)")
@@ -109,8 +109,8 @@ final class CheckKernelTests: XCTestCase {
         XCTAssertEqual(
             features.compactMap { $0["feature"] as? String },
             [
-                "process", "credentials", "connect", "net-bytes", "udp-dest", "file-watch", "tamper-signal",
-                "tamper-access", "tamper-prevent",
+                "process", "credentials", "connect", "net-bytes", "udp-dest", "first-payload", "unix-connect",
+                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent",
             ])
         let text = try checkKernel().stdout
         for feature in features {

@@ -40,6 +40,20 @@ public enum MiningScenario {
                 destination: IPAddress("203.0.113.20") ?? IPAddress(ipv4: 0), destinationPort: port))
     }
 
+    /// The first bytes `tgid` sent on a new connection to 203.0.113.20:`port`.
+    public static func firstPayload(
+        _ tgid: UInt32, _ text: String, port: UInt16 = 7011, ts: UInt64, lineage: UInt32 = noLineage,
+        cgroup: UInt64 = 6000, comm: String = "worker"
+    ) -> Event {
+        let data = Array(text.utf8)
+        return .firstPayload(
+            FirstPayloadEvent(
+                header: header(tgid, ts: ts, lineage: lineage, cgroup: cgroup, comm: comm),
+                source: IPAddress("192.0.2.10") ?? IPAddress(ipv4: 0), sourcePort: 40_001,
+                destination: IPAddress("203.0.113.20") ?? IPAddress(ipv4: 0), destinationPort: port,
+                data: Array(data.prefix(KernelABI.payloadPrefix)), sendLength: UInt32(data.count)))
+    }
+
     /// GPU 0 samples every 2 s over [from, to] seconds.
     public static func gpu(from: UInt64, to: UInt64, util: UInt32, pids: [UInt32] = []) -> [Event] {
         stride(from: from, through: to, by: 2).map { t in

@@ -79,6 +79,11 @@ enum rw_gate_id {
 	RW_GATE_enter_process_vm_writev,
 	RW_GATE_deny_signal,
 	RW_GATE_deny_ptrace,
+	RW_GATE_payload_enter_write,
+	RW_GATE_payload_enter_sendto,
+	RW_GATE_payload_enter_sendmsg,
+	RW_GATE_payload_enter_writev,
+	RW_GATE_unix_exit_connect,
 	RW_GATE_COUNT,
 };
 

@@ -168,6 +168,9 @@ public struct PolicyConfig: Equatable, Sendable {
     public var abuseRules = true
     /// /bin and /usr/bin name the same files (sudo matches them by inode).
     public var mergedUsr = MergedUsr.auto
+    /// Globs of container runtimes' API sockets: a watched lineage connecting to one
+    /// is root-equivalent (`root-equivalent-runtime-socket`). Empty: the check is off.
+    public var runtimeSockets = RuntimeSocketSettings.defaultPaths
 
     public struct Rule: Equatable, Sendable {
         public var text: String

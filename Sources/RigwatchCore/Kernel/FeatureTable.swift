@@ -143,6 +143,26 @@ public enum FeatureTable {
                         BPFProgramRef("udp_enter_sendmsg", "tracepoint/syscalls/sys_enter_sendmsg"),
                     ]),
             ]),
+        // The first bytes of each new outbound TCP connection (stratum logins). Syscall
+        // entry is the one hook where the sender's buffer is still there on every kernel
+        // (the bytes hooks see the socket after the data went); a write of a process with
+        // no fresh connection costs one hash lookup.
+        KernelFeature(
+            "first-payload", dependsOn: "connect", summary: "first bytes sent on new TCP connections",
+            rungs: [
+                FeatureRung(
+                    "syscalls", hook: "tracepoint/syscalls/sys_enter_{write,sendto,sendmsg,writev}",
+                    programs: ["write", "sendto", "sendmsg", "writev"].map {
+                        BPFProgramRef("payload_enter_\($0)", "tracepoint/syscalls/sys_enter_\($0)")
+                    })
+            ]),
+        KernelFeature(
+            "unix-connect", summary: "the watched lineages' connects to unix stream sockets",
+            rungs: [
+                FeatureRung(
+                    "tracepoint", hook: "tracepoint/syscalls/sys_{enter,exit}_connect",
+                    programs: syscalls(["connect"], enter: "unix_enter_", exit: "unix_exit_"))
+            ]),
         KernelFeature(
             "file-watch", summary: "changes to watched paths (open, rename, unlink, link families)",
             rungs: [

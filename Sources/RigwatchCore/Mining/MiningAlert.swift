@@ -6,7 +6,7 @@ enum MiningAlert {
         settings: MiningSettings, context: DetectionContext, rule: String
     ) -> Alert {
         let ordered = signals.sorted()
-        let severity = MiningSignal.severity(agreeing: ordered.count)
+        let severity = MiningSignal.severity(of: signals)
         let subject = incident.subject.text(context)
         var evidence: [(String, String)] = [
             ("signals", ordered.map(\.rawValue).joined(separator: ", ")),
@@ -17,7 +17,7 @@ enum MiningAlert {
             evidence.append(
                 (
                     "escalation",
-                    "\(MiningSignal.severity(agreeing: previous.count).rawValue) → \(severity.rawValue): \(joined) joined"
+                    "\(MiningSignal.severity(of: previous).rawValue) → \(severity.rawValue): \(joined) joined"
                 ))
         }
         evidence.append(("subject", subject))
@@ -27,6 +27,16 @@ enum MiningAlert {
                 ("exec_signature\(suffix)", p.hits.map { "\($0.kind.rawValue): \($0.detail)" }.joined(separator: "; ")))
             evidence.append(("process\(suffix)", "pid \(p.tgid) \(p.path)"))
             evidence.append(("command\(suffix)", p.argv.map(EventFormat.shellQuote).joined(separator: " ")))
+        }
+        for (i, login) in incident.stratum.enumerated() {
+            let suffix = incident.stratum.count > 1 ? String(i + 1) : ""
+            evidence.append(("stratum\(suffix)", login.text))
+            evidence.append(("stratum_method\(suffix)", login.match.method))
+            evidence.append(("stratum_destination\(suffix)", login.destination.withPort(login.port)))
+            if let agent = login.match.agent { evidence.append(("stratum_agent\(suffix)", agent)) }
+            if let account = login.match.login { evidence.append(("stratum_login\(suffix)", account)) }
+            evidence.append(("stratum_exe\(suffix)", login.exe))
+            evidence.append(("stratum_payload\(suffix)", login.payload))
         }
         for (i, c) in incident.contacts.enumerated() {
             evidence.append(("pool_connection\(incident.contacts.count > 1 ? String(i + 1) : "")", c.text))
@@ -43,6 +53,8 @@ enum MiningAlert {
         let what: String
         if let p = incident.execs.first {
             what = lastPathComponent(p.path)
+        } else if let login = incident.stratum.first {
+            what = "stratum \(login.match.method) by \(lastPathComponent(login.exe))"
         } else if let run = incident.gpuRuns.values.min(by: { $0.gpuIndex < $1.gpuIndex }) {
             what = "GPU \(run.gpuIndex) busy \(run.maxUtil)%"
         } else {
@@ -63,6 +75,7 @@ enum MiningAlert {
         pids += incident.gpuRuns.values.sorted(by: { $0.gpuIndex < $1.gpuIndex }).flatMap {
             $0.suspects.filter { $0.subject != nil }.map(\.pid)
         }
+        pids += incident.stratum.map(\.tgid)
         pids += incident.contacts.map(\.tgid)
         for pid in pids {
             let chain = context.chain(of: pid)

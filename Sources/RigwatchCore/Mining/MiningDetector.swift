@@ -11,7 +11,12 @@
 ///   should be idle, or busy with a compute process of a watched lineage or of no
 ///   allowed container (`GPUIdleJudge`).
 ///
-/// Severity is the number of signals that agree: 1 → low, 2 → high, 3 → critical.
+/// - stratum protocol: the first bytes of a new outbound TCP connection are a stratum
+///   login (`StratumMatcher`): what only a miner sends, so it opens a high incident on
+///   its own, whatever the process's name, port or arguments, and raises at once.
+///
+/// Severity is the number of signals that agree: 1 → low, 2 → high, 3 or more →
+/// critical, a stratum login counting as two.
 /// Raising: while GPU samples arrive, an incident's first alert waits up to
 /// `holdSeconds` for the GPU signal, which needs `busySeconds` to mature, so a miner
 /// that starts, connects and loads the GPU raises one alert; it goes out at once when
@@ -97,8 +102,9 @@ public final class MiningDetector: Detector {
         case .gpuSample(let s):
             lastGPUSampleNs = s.timestampNs
             touched = gpuSampled(s, context: context)
+        case .firstPayload(let e): touched = payloadSeen(e, context: context)
         case .exit(let e): signatureProcesses.removeValue(forKey: e.header.tgid)
-        case .netBytes, .fork, .cred, .drops, .fileChange, .tamper, .integrity: break
+        case .netBytes, .fork, .cred, .drops, .fileChange, .tamper, .integrity, .unixConnect: break
         }
         var alerts: [Alert] = []
         for subject in touched { if let alert = raiseIfDue(subject, context: context) { alerts.append(alert) } }
@@ -151,6 +157,23 @@ public final class MiningDetector: Detector {
         guard open != nil else { return [] }  // a pool port alone is only a hint
         incidents[subject]?.add(contact)
         incidents[subject]?.lastSignalNs = nowNs
+        return [subject]
+    }
+
+    private func payloadSeen(_ e: FirstPayloadEvent, context: DetectionContext) -> [MiningSubject] {
+        guard let match = StratumMatcher.match(e.data) else { return [] }
+        let tgid = e.header.tgid
+        let exe: String
+        if let record = context.processes.lookup(tgid), record.execSeen {
+            exe = record.path
+        } else {
+            exe = "\(e.header.comm) (comm; exec not seen)"
+        }
+        let login = StratumContact(
+            tgid: tgid, destination: e.destination, port: e.destinationPort, match: match,
+            timestampNs: e.header.timestampNs, exe: exe, payload: EventFormat.printable(e.data))
+        let subject = MiningSubject(e.header, watchedUids: context.config.watchedUids)
+        openOrUpdate(subject, context: context, processes: [tgid]) { $0.add(login) }
         return [subject]
     }
 
@@ -248,7 +271,7 @@ public final class MiningDetector: Detector {
         let signals = incident.signals
         if incident.raised.isEmpty {
             let due =
-                signals.contains(.gpuBusy) || signals.count == MiningSignal.allCases.count
+                signals.contains(.gpuBusy) || signals.contains(.stratum) || signals.isSuperset(of: MiningSignal.classic)
                 || nowNs >= incident.openedNs.saturatingAdd(holdNs) || !(settings.expectGPU || gpuSampled)
             guard due, !signals.isEmpty else { return nil }
         } else if signals.count <= incident.raised.count {

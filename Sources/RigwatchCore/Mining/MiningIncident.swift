@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/// The three independent signals of crypto-mining.
+/// The independent signals of crypto-mining.
 public enum MiningSignal: String, Sendable, CaseIterable, Comparable {
     /// An exec that looks like a miner (name, stratum URL, pool host, miner options).
     case execSignature = "exec-signature"
@@ -7,12 +7,15 @@ public enum MiningSignal: String, Sendable, CaseIterable, Comparable {
     case poolConnection = "pool-connection"
     /// The GPU busy while it should be idle, or busy for a suspect process.
     case gpuBusy = "gpu-busy"
+    /// A stratum login in the first bytes of a new connection (`StratumMatcher`):
+    /// what only a miner sends, so it is high on its own.
+    case stratum = "stratum-protocol"
 
     public static func < (a: MiningSignal, b: MiningSignal) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 
-    /// 1 signal → low, 2 → high, 3 → critical.
+    /// 1 signal → low, 2 → high, 3 or more → critical.
     public static func severity(agreeing count: Int) -> Severity {
         switch count {
         case ...1: return .low
@@ -20,6 +23,15 @@ public enum MiningSignal: String, Sendable, CaseIterable, Comparable {
         default: return .critical
         }
     }
+
+    /// By the signals that agree, a stratum login weighing two: what only a miner
+    /// sends is high on its own, and critical with anything else beside it.
+    public static func severity(of signals: Set<MiningSignal>) -> Severity {
+        severity(agreeing: signals.count + (signals.contains(.stratum) ? 1 : 0))
+    }
+
+    /// The three signals that, together, need no hold for the GPU.
+    static let classic: Set<MiningSignal> = [.execSignature, .poolConnection, .gpuBusy]
 }
 
 /// A process whose exec matched a signature.
@@ -50,6 +62,21 @@ struct PoolContact: Equatable {
     }
 }
 
+/// A connection whose first bytes were a stratum login.
+struct StratumContact: Equatable {
+    var tgid: UInt32
+    var destination: IPAddress
+    var port: UInt16
+    var match: StratumMatch
+    var timestampNs: UInt64
+    /// The sender's executable, from its exec (or its comm, marked, when the exec was not seen).
+    var exe: String
+    /// The start of the payload, printable.
+    var payload: String
+
+    var text: String { "\(match.method) to \(destination.withPort(port))/tcp by pid \(tgid) \(exe)" }
+}
+
 /// One incident: the signals seen for one subject since it opened, and what was
 /// already raised. Ends after `quietSeconds` with no new observation of any signal.
 struct MiningIncident {
@@ -59,6 +86,8 @@ struct MiningIncident {
     /// Signature processes, first first (bounded).
     var execs: [SignatureProcess] = []
     var contacts: [PoolContact] = []
+    /// Stratum logins on the wire, first first (bounded).
+    var stratum: [StratumContact] = []
     /// GPU runs charged to this incident, by GPU index, as of their latest sample.
     var gpuRuns: [UInt32: GPUBusyRun] = [:]
     /// Signals named in the last alert; empty until the first one is raised.
@@ -68,6 +97,7 @@ struct MiningIncident {
 
     static let maxExecs = 4
     static let maxContacts = 8
+    static let maxStratum = 4
 
     init(subject: MiningSubject, openedNs: UInt64) {
         self.subject = subject
@@ -80,6 +110,7 @@ struct MiningIncident {
         if !execs.isEmpty { s.insert(.execSignature) }
         if !contacts.isEmpty { s.insert(.poolConnection) }
         if !gpuRuns.isEmpty { s.insert(.gpuBusy) }
+        if !stratum.isEmpty { s.insert(.stratum) }
         return s
     }
 
@@ -113,4 +144,15 @@ struct MiningIncident {
     }
 
     mutating func add(_ run: GPUBusyRun) { gpuRuns[run.gpuIndex] = run }
+
+    mutating func add(_ login: StratumContact) {
+        if stratum.count < Self.maxStratum
+            && !stratum.contains(where: {
+                $0.tgid == login.tgid && $0.destination == login.destination && $0.port == login.port
+                    && $0.match.method == login.match.method
+            })
+        {
+            stratum.append(login)
+        }
+    }
 }

@@ -62,7 +62,8 @@ public final class PrivilegedExecDetector: Detector {
             return []
         case .exec(let e):
             return judge(e, context: context)
-        case .cred, .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity:
+        case .cred, .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity, .firstPayload,
+            .unixConnect:
             return []
         }
     }
