@@ -26,7 +26,7 @@ RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
-                    qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian
+                    qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian logrotate
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift

@@ -67,6 +67,7 @@ struct rw_header {
 #define RW_EXEC_ARGS_TRUNC  (1u << 2) /* argv longer than the capture */
 #define RW_EXEC_ARGS_FAULT  (1u << 3) /* argv could not be read */
 #define RW_EXEC_FNAME_TRUNC (1u << 4) /* filename cut to RW_FILENAME_LEN - 1 */
+#define RW_EXEC_SCRIPT	    (1u << 5) /* run by an interpreter (#!, binfmt_misc): argv starts with it, not argv[0] */
 
 /* Variable size: `args` holds args_len bytes, argv strings each NUL-terminated
  * as the kernel laid them out; size == offsetof(struct rw_exec, args) + args_len. */

@@ -47,6 +47,9 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
 		ev->filename[0] = 0;
 	else if (n == sizeof(ev->filename))
 		ev->flags |= RW_EXEC_FNAME_TRUNC;
+	/* binfmt_script and binfmt_misc point bprm->interp at the interpreter; otherwise it is bprm->filename. */
+	if (BPF_CORE_READ(bprm, interp) != filename)
+		ev->flags |= RW_EXEC_SCRIPT;
 
 	/* argv from the new mm: never read at syscall entry, where it races with the caller. */
 	ev->argc = BPF_CORE_READ(bprm, argc);

@@ -39,7 +39,16 @@ public enum ConfigKeys {
         case abuseRules = "abuse_rules"
         case mergedUsr = "merged_usr"
         case runtimeSockets = "runtime_sockets"
+        case defaultChildProfiles = "default_child_profiles"
+        case childProfiles = "child_profiles"
         public static var section: String { TopLevel.policy.path }
+    }
+
+    /// The keys of one profile in the `policy.child_profiles` list; errors name them by
+    /// the profile's index ("policy.child_profiles[1].allow").
+    public enum ChildProfile: String, ConfigKey {
+        case command, allow
+        public static var section: String { Policy.childProfiles.path + "[]" }
     }
 
     public enum Alerts: String, ConfigKey {

@@ -293,6 +293,14 @@ public enum ConfigLoader {
                     }
                 }
                 policy.runtimeSockets = globs
+            case .defaultChildProfiles: policy.defaultChildProfiles = try nodes.bool(value, at: path)
+            case .childProfiles:
+                guard case .sequence(let seq) = value else {
+                    throw nodes.error(value, "\(path) must be a list of profiles ({command: CMND, allow: [CMND, …]})")
+                }
+                policy.childProfiles = try seq.enumerated().map { i, item in
+                    try childProfile(item, at: "\(path)[\(i)]", nodes: nodes)
+                }
             case .mergedUsr:
                 let text = try nodes.string(value, at: path)
                 switch text {
@@ -304,5 +312,46 @@ public enum ConfigLoader {
             }
         }
         return policy
+    }
+
+    /// A sudoers Cmnd, as the policy will compile it: an error here has the line.
+    static func checkCommand(_ text: String, _ node: Node, at path: String, nodes: YAMLNodes) throws {
+        do {
+            _ = try CommandSpec.parse(text, origin: path)
+        } catch {
+            throw nodes.error(node, "\(path): \(error.message) in '\(text)'")
+        }
+    }
+
+    /// `{command: CMND, allow: [CMND, …]}`: both required, each a sudoers Cmnd.
+    static func childProfile(_ node: Node, at path: String, nodes: YAMLNodes) throws -> PolicyConfig.ChildProfile {
+        var command: String?
+        var allow: [String]?
+        var allowOrigins: [String] = []
+        for (key, value) in try nodes.mapping(node, ConfigKeys.ChildProfile.self, at: path) {
+            let at = "\(path).\(key.rawValue)"
+            switch key {
+            case .command:
+                let text = try nodes.nonEmptyString(value, at: at)
+                try checkCommand(text, value, at: at, nodes: nodes)
+                command = text
+            case .allow:
+                guard case .sequence(let seq) = value else {
+                    throw nodes.error(value, "\(at) must be a list of commands (sudoers Cmnd syntax)")
+                }
+                let list = try nonEmptyStrings(value, at: at, nodes: nodes)
+                for (i, item) in seq.enumerated() { try checkCommand(list[i], item, at: "\(at)[\(i)]", nodes: nodes) }
+                allow = list
+                allowOrigins = seq.map { "\(nodes.file):\($0.mark?.line ?? 0)" }
+            }
+        }
+        guard let command else {
+            throw nodes.error(node, "\(path) needs a command: the allowed entries the profile applies to")
+        }
+        guard let allow else {
+            throw nodes.error(node, "\(path) needs allow: what those entries may start as root")
+        }
+        return PolicyConfig.ChildProfile(
+            command: command, allow: allow, origin: "\(nodes.file):\(node.mark?.line ?? 0)", allowOrigins: allowOrigins)
     }
 }

@@ -112,6 +112,10 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Policy.abuseRules, { "\($0.policy.abuseRules)" }),
         Field(ConfigKeys.Policy.mergedUsr, { $0.policy.mergedUsr.rawValue }),
         Field(ConfigKeys.Policy.runtimeSockets, { list($0.policy.runtimeSockets) }),
+        Field(ConfigKeys.Policy.defaultChildProfiles, { "\($0.policy.defaultChildProfiles)" }),
+        Field(
+            ConfigKeys.Policy.childProfiles,
+            { list($0.policy.childProfiles.map { "{command: \($0.command), allow: \(list($0.allow))}" }) }),
         Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
         Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
         Field(ConfigKeys.Exfiltration.windowSeconds, { "\($0.network.exfiltration.windowSeconds)" }),

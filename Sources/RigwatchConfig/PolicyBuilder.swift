@@ -45,7 +45,43 @@ public enum PolicyBuilder {
         }
         if !config.rules.isEmpty { sources.append("config rules") }
         let name = config.name ?? (sources.isEmpty ? "empty" : sources.joined(separator: " + "))
-        return PolicySet(name: name, rulesByUid: rules, canon: canon)
+        return PolicySet(
+            name: name, rulesByUid: rules, canon: canon,
+            childProfiles: try childProfiles(config, watched: watched, canon: canon))
+    }
+
+    /// The built-in child profiles (unless turned off), then the configuration's; the
+    /// watched users' home directories join the writable paths.
+    static func childProfiles(
+        _ config: PolicyConfig, watched: [WatchedUser], canon: PathCanon
+    ) throws
+        -> ChildProfileSet
+    {
+        var profiles = config.defaultChildProfiles ? DefaultChildProfiles.profiles(canon: canon) : []
+        for p in config.childProfiles {
+            func parse(_ text: String, _ origin: String) throws -> CommandSpec {
+                do {
+                    return try CommandSpec.parse(text, origin: origin, canon: canon)
+                } catch {
+                    throw BuildError(description: "\(origin): \(error.message) in child profile '\(text)'")
+                }
+            }
+            let command = try parse(p.command, p.origin)
+            var allow: [CommandSpec] = []
+            for (text, origin) in zip(p.allow, p.allowOrigins) { allow.append(try parse(text, origin)) }
+            profiles.append(ChildProfile(command: command, allow: allow, origin: p.origin))
+        }
+        var classes = RootChildClasses()
+        for user in watched {
+            guard let pw = getpwnam(user.name), let dir = pw.pointee.pw_dir else { continue }
+            let home = String(cString: dir)
+            // "/" or a system directory as a home would make everything writable; those stay as they are.
+            guard home.count > 1, home.hasPrefix("/"), !classes.systemPrefixes.contains(where: { home.hasPrefix($0) })
+            else { continue }
+            let prefix = home.hasSuffix("/") ? home : home + "/"
+            if !classes.writablePrefixes.contains(prefix) { classes.writablePrefixes.append(prefix) }
+        }
+        return ChildProfileSet(profiles: profiles, classes: classes, canon: canon)
     }
 
     /// /bin → usr/bin on this host (Debian 12 and most current distributions).

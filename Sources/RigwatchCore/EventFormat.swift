@@ -126,7 +126,7 @@ public enum EventFormat {
 
     public static let flagTable: [(ExecEvent.Flags, String)] = [
         (.setuid, "setuid"), (.setgid, "setgid"), (.argsTruncated, "args_truncated"),
-        (.argsFault, "args_fault"), (.filenameTruncated, "filename_truncated"),
+        (.argsFault, "args_fault"), (.filenameTruncated, "filename_truncated"), (.script, "script"),
     ]
 
     public static func flagNames(_ flags: ExecEvent.Flags) -> [String] {

@@ -108,6 +108,9 @@ public struct ExecEvent: Equatable, Sendable {
         public static let argsTruncated = Flags(rawValue: RW_EXEC_ARGS_TRUNC)
         public static let argsFault = Flags(rawValue: RW_EXEC_ARGS_FAULT)
         public static let filenameTruncated = Flags(rawValue: RW_EXEC_FNAME_TRUNC)
+        /// Run by an interpreter (`#!`, binfmt_misc): the kernel put the interpreter (and its
+        /// option) before the script's path in argv; the caller's argv[0] is gone.
+        public static let script = Flags(rawValue: RW_EXEC_SCRIPT)
     }
 
     public var header: EventHeader
@@ -136,6 +139,20 @@ public struct ExecEvent: Equatable, Sendable {
     }
 
     public var path: String { String(decoding: filename, as: UTF8.self) }
+
+    /// Where the command line the caller gave starts in `args`, and how many words come
+    /// before it: for a script, at the script's path (after the interpreter and its
+    /// option, at most two words), as sudo saw it; otherwise at argv[0].
+    public var callerArgs: (offset: Int, skipped: Int) {
+        guard flags.contains(.script) else { return (0, 0) }
+        var start = 0
+        for word in 0..<3 {
+            guard let nul = args[start...].firstIndex(of: 0) else { return (0, 0) }
+            if word > 0 && args[start..<nul].elementsEqual(filename) { return (start, word) }
+            start = nul + 1
+        }
+        return (0, 0)
+    }
 
     /// argv as strings. A truncated last argument is kept as far as it was captured.
     public var argv: [String] { Self.splitArgs(args) }

@@ -550,6 +550,8 @@ public enum InstallPlanner {
         #   rules: []                          # extra rules in sudoers Cmnd syntax, e.g. "/usr/bin/docker ps *"
         #   abuse_rules: true                  # argument-abuse rules on privileged execs
         #   merged_usr: auto                   # auto, yes or no: /bin is /usr/bin
+        #   default_child_profiles: true       # built-in profiles: what the daemon's allowed commands start
+        #   child_profiles: []                 # more, e.g. {command: "/usr/sbin/logrotate *", allow: ["/etc/init.d/*"]}
 
         # network:
         #   snapshot_interval_seconds: 5       # in-kernel byte counters read and reset

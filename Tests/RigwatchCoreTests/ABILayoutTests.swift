@@ -207,8 +207,11 @@ final class ABILayoutTests: XCTestCase {
         for c in CredSyscall.allCases { XCTAssertEqual(CredSyscall(rawValue: c.rawValue), c) }
         XCTAssertNil(CredSyscall(rawValue: 0))
         XCTAssertEqual(
-            [ExecEvent.Flags.setuid, .setgid, .argsTruncated, .argsFault, .filenameTruncated].map(\.rawValue),
-            [RW_EXEC_SETUID, RW_EXEC_SETGID, RW_EXEC_ARGS_TRUNC, RW_EXEC_ARGS_FAULT, RW_EXEC_FNAME_TRUNC])
+            [ExecEvent.Flags.setuid, .setgid, .argsTruncated, .argsFault, .filenameTruncated, .script].map(\.rawValue),
+            [
+                RW_EXEC_SETUID, RW_EXEC_SETGID, RW_EXEC_ARGS_TRUNC, RW_EXEC_ARGS_FAULT, RW_EXEC_FNAME_TRUNC,
+                RW_EXEC_SCRIPT,
+            ])
         XCTAssertEqual(
             [GPUSampleEvent.Flags.fromNVML, .fromNvidiaSMI, .processesTruncated].map(\.rawValue),
             [RW_GPU_FROM_NVML, RW_GPU_FROM_NVIDIA_SMI, RW_GPU_PROCS_TRUNC])

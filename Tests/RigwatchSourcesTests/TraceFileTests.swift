@@ -399,7 +399,8 @@ final class TraceFileTests: XCTestCase {
             .badField(
                 line: 4, field: "flags[1]",
                 reason:
-                    "unknown flag \"sticky\" (known: setuid, setgid, args_truncated, args_fault, filename_truncated)"))
+                    "unknown flag \"sticky\" (known: setuid, setgid, args_truncated, args_fault, filename_truncated, script)"
+            ))
         expectJSONL(
             scenario(exec.replacingOccurrences(of: #""argv":["ls","-l"]"#, with: #""argv":["ls",7]"#)),
             .badField(line: 4, field: "argv[1]", reason: "expected a string, found a number"))

@@ -171,6 +171,25 @@ public struct PolicyConfig: Equatable, Sendable {
     /// Globs of container runtimes' API sockets: a watched lineage connecting to one
     /// is root-equivalent (`root-equivalent-runtime-socket`). Empty: the check is off.
     public var runtimeSockets = RuntimeSocketSettings.defaultPaths
+    /// The built-in child profiles (`DefaultChildProfiles`): what the daemon's allowed commands start.
+    public var defaultChildProfiles = true
+    /// More child profiles, added to the built-in ones.
+    public var childProfiles: [ChildProfile] = []
+
+    /// What an allowed entry matching `command` may start as root (sudoers Cmnd syntax, each).
+    public struct ChildProfile: Equatable, Sendable {
+        public var command: String
+        public var allow: [String]
+        /// "file:line" of the profile, and of each `allow` item.
+        public var origin: String
+        public var allowOrigins: [String]
+        public init(command: String, allow: [String], origin: String, allowOrigins: [String]? = nil) {
+            self.command = command
+            self.allow = allow
+            self.origin = origin
+            self.allowOrigins = allowOrigins ?? allow.map { _ in origin }
+        }
+    }
 
     public struct Rule: Equatable, Sendable {
         public var text: String

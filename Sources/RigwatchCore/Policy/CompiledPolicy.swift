@@ -230,6 +230,19 @@ public final class CompiledPolicy: @unchecked Sendable {
         }
     }
 
+    /// The verdict for an exec event, on the command line its caller gave (a script's
+    /// argv without the interpreter the kernel put in front, as sudo matched it).
+    public func decide(_ e: ExecEvent) -> Decision {
+        let (offset, skipped) = e.callerArgs
+        return e.filename.withUnsafeBufferPointer { exe in
+            e.args.withUnsafeBufferPointer { args in
+                decide(
+                    exe: exe, args: UnsafeBufferPointer(rebasing: args[offset...]), argc: e.argc - UInt32(skipped),
+                    argsTruncated: e.flags.contains(.argsTruncated))
+            }
+        }
+    }
+
     /// Convenience for tests and tools.
     public func decide(exe: String, argv: [String]) -> Decision {
         let path = Array(exe.utf8)

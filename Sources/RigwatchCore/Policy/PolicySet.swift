@@ -7,11 +7,17 @@
 /// are too); a reload swaps in a new set.
 public final class PolicySet: @unchecked Sendable {
     public let name: String
+    /// What the allowed entries may start as root (`ChildProfile`).
+    public let childProfiles: ChildProfileSet
     private let byUid: [UInt32: CompiledPolicy]
     private let empty: CompiledPolicy
 
-    public init(name: String, rulesByUid: [UInt32: [CommandSpec]], canon: PathCanon) {
+    /// Without `childProfiles`, the built-in ones (`DefaultChildProfiles`) and the default path classes.
+    public init(
+        name: String, rulesByUid: [UInt32: [CommandSpec]], canon: PathCanon, childProfiles: ChildProfileSet? = nil
+    ) {
         self.name = name
+        self.childProfiles = childProfiles ?? .defaults(canon: canon)
         byUid = rulesByUid.mapValues { CompiledPolicy(name: name, rules: $0, canon: canon) }
         empty = CompiledPolicy(name: name, rules: [], canon: canon)
     }

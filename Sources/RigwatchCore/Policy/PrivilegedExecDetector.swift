@@ -5,20 +5,52 @@
 /// is the entry and must match a rule. Descendants of an allowed entry are
 /// covered by it, except below a wrapper (timeout, env, systemd-run, …): what a
 /// wrapper runs is judged as an entry of its own, so `timeout 9 /bin/sh -c id`
-/// does not hide a shell behind a whitelisted `timeout`. Argument-abuse rules run
-/// on every privileged exec in a watched lineage, allowed or not.
+/// does not hide a shell behind a whitelisted `timeout`. A covered descendant that
+/// is a shell, an interpreter, outside the system directories or on a writable
+/// path (`RootChildClass`) alerts once, unless the entry's child profile allows it,
+/// and what runs below it is not reported again. Argument-abuse rules run on every
+/// privileged exec in a watched lineage, allowed or not.
 public final class PrivilegedExecDetector: Detector {
     public let name = "unlisted-privileged-exec"
     public static let abuseRule = "privileged-argument-abuse"
+    public static let childRule = "unexpected-root-child"
+
+    /// An allowed entry that is not a wrapper, shared by everything below it: the
+    /// child profiles that apply to it are resolved once per profile set.
+    final class CoveredEntry: Equatable {
+        let exec: ExecEvent
+        /// The rule that allowed it, as it was then (a reload may replace the rules).
+        let rule: CommandSpec
+        /// The profile set `profiles` was resolved with; a reload resolves again.
+        private(set) var resolvedWith: ChildProfileSet
+        private(set) var profiles: [Int]
+
+        init(exec: ExecEvent, rule: CommandSpec, profiles set: ChildProfileSet) {
+            self.exec = exec
+            self.rule = rule
+            resolvedWith = set
+            profiles = set.profiles(forEntry: exec)
+        }
+
+        func profiles(in set: ChildProfileSet) -> [Int] {
+            if set !== resolvedWith {
+                resolvedWith = set
+                profiles = set.profiles(forEntry: exec)
+            }
+            return profiles
+        }
+
+        static func == (a: CoveredEntry, b: CoveredEntry) -> Bool { a === b }
+    }
 
     enum State: Equatable {
         /// Below a gateway: the next privileged exec is an entry.
         case gateway
         /// Below an allowed entry that is a wrapper: the next exec is an entry.
         case wrapper(rule: Int)
-        /// Below an allowed entry: covered.
-        case covered(rule: Int)
-        /// Below an entry that matched no rule (already alerted).
+        /// Below an allowed entry: each root exec is checked against its child profiles.
+        case covered(CoveredEntry)
+        /// Below an entry that matched no rule, or a child its profile did not allow (already alerted).
         case denied
     }
 
@@ -85,8 +117,15 @@ public final class PrivilegedExecDetector: Detector {
             if !findings.isEmpty { alerts.append(abuseAlert(e, findings, context: context)) }
         }
         switch previous {
-        case .covered?, .denied?:
-            return alerts  // covered by an allowed entry, or under one already reported
+        case .covered(let entry)?:
+            let set = policies.childProfiles
+            if let (kind, reason) = set.violation(e, profiles: entry.profiles(in: set)) {
+                states[tgid] = .denied
+                alerts.insert(childAlert(e, kind: kind, reason: reason, entry: entry, context: context), at: 0)
+            }
+            return alerts
+        case .denied?:
+            return alerts  // under an entry or a child already reported
         case .gateway?, .wrapper?, nil:
             if gateway {
                 states[tgid] = .gateway
@@ -94,17 +133,16 @@ public final class PrivilegedExecDetector: Detector {
             }
         }
         decisions += 1
-        let decision = e.filename.withUnsafeBufferPointer { exe in
-            e.args.withUnsafeBufferPointer { args in
-                policies.policy(for: h.lineageUid).decide(
-                    exe: exe, args: args, argc: e.argc,
-                    argsTruncated: e.flags.contains(.argsTruncated))
-            }
-        }
+        let decision = policies.policy(for: h.lineageUid).decide(e)
         switch decision {
         case .allowed(let rule):
             states[tgid] =
-                Self.wrappers.contains(Self.basename(e.filename)) ? .wrapper(rule: rule) : .covered(rule: rule)
+                Self.wrappers.contains(Self.basename(e.filename))
+                ? .wrapper(rule: rule)
+                : .covered(
+                    CoveredEntry(
+                        exec: e, rule: policies.policy(for: h.lineageUid).rules[rule], profiles: policies.childProfiles)
+                )
         case .denied(let rule):
             states[tgid] = .denied
             alerts.insert(unlistedAlert(e, negatedRule: rule, context: context), at: 0)
@@ -149,6 +187,36 @@ public final class PrivilegedExecDetector: Detector {
             title: "\(userName(h.lineageUid, context)) ran an unlisted command as root: \(commandLine)",
             eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
             dedupKey: "\(name)|\(h.lineageUid)|\(e.path)|\(commandLine)")
+    }
+
+    private func childAlert(
+        _ e: ExecEvent, kind: RootChildClass, reason: String, entry: CoveredEntry, context: DetectionContext
+    ) -> Alert {
+        let h = e.header
+        let commandLine = ShellWord.commandLine(e.args)
+        let entryLine = ShellWord.commandLine(entry.exec.args)
+        var evidence = baseEvidence(e, commandLine: commandLine, context: context)
+        evidence.append(("class", kind.rawValue))
+        evidence.append(("reason", reason))
+        evidence.append(("entry", entryLine))
+        evidence.append(("entry_pid", String(entry.exec.header.tgid)))
+        evidence.append(("entry_rule", "\(entry.rule.text) (\(entry.rule.origin))"))
+        let set = policies.childProfiles
+        let applying = entry.profiles(in: set).map { "\(set.profiles[$0].command.text) (\(set.profiles[$0].origin))" }
+        evidence.append(("child_profile", applying.isEmpty ? "none" : applying.joined(separator: "; ")))
+        let what: String
+        switch kind {
+        case .shell: what = "a shell"
+        case .interpreter: what = "an interpreter"
+        case .writablePath: what = "a program from a writable path"
+        case .outsideSystemDirectories: what = "a program outside the system directories"
+        }
+        return Alert(
+            rule: Self.childRule, severity: .high,
+            title:
+                "\(userName(h.lineageUid, context))'s allowed root command \(entryLine) started \(what): \(commandLine)",
+            eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid), evidence: evidence,
+            dedupKey: "\(Self.childRule)|\(h.lineageUid)|\(e.path)|\(commandLine)|\(entryLine)")
     }
 
     private func abuseAlert(_ e: ExecEvent, _ findings: [AbuseFinding], context: DetectionContext) -> Alert {
