@@ -119,10 +119,13 @@ public final class ExfiltrationDetector: Detector {
         _ e: NetBytesEvent, subject: TransferSubject, lastNs: UInt64, context: DetectionContext
     ) -> [Alert] {
         let key = HorizonLedger.Key(subject: subject, block: .budgetBlock(of: e.destination))
-        let (crossings, entry) = ledger.charge(
+        let crossings = ledger.charge(
             key, bytes: e.bytes, sentNs: lastNs, nowNs: nowNs, address: e.destination, port: e.destinationPort,
             proto: e.proto, tgid: e.header.tgid)
-        var alerts = crossings.map { budgetAlert(e, key: key, entry: entry, crossing: $0, context: context) }
+        var alerts: [Alert] = []
+        if !crossings.isEmpty, let entry = ledger.entries[key] {
+            alerts = crossings.map { budgetAlert(e, key: key, entry: entry, crossing: $0, context: context) }
+        }
         if ledger.evicted > 0, nowNs >= trackingFullQuietUntilNs {
             trackingFullQuietUntilNs = nowNs.saturatingAdd(Self.trackingFullQuietNs)
             alerts.append(trackingFullAlert(e, subject: subject, context: context))

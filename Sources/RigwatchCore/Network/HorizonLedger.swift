@@ -84,28 +84,40 @@ struct HorizonLedger {
     }
 
     /// Charges one snapshot sent at `sentNs` to `key`; returns the budgets the pair is now
-    /// over and not quiet for (they go quiet for their horizon), with the entry as it stands.
+    /// over and not quiet for (they go quiet for their horizon). `entries[key]` then holds
+    /// the pair as the alerts describe it.
     mutating func charge(
         _ key: Key, bytes: UInt64, sentNs: UInt64, nowNs: UInt64, address: IPAddress, port: UInt16,
         proto: NetProtocol, tgid: UInt32
-    ) -> (crossings: [Crossing], entry: Entry) {
+    ) -> [Crossing] {
         if entries[key] == nil && entries.count >= capacity { evictLeastRecent() }
-        // Taken out and put back so the counters are not copied on write.
-        var entry =
-            entries.removeValue(forKey: key)
-            ?? Entry(counters: budgets.map(Self.counter), quietUntilNs: Array(repeating: 0, count: budgets.count))
-        defer { entries[key] = entry }
+        let budgets = self.budgets
+        // Changed in place (one lookup, the counters never copied); a new pair starts empty
+        // (`default:` is evaluated only then).
+        return Self.charge(
+            &entries[
+                key,
+                default: Entry(
+                    counters: budgets.map(Self.counter), quietUntilNs: Array(repeating: 0, count: budgets.count))],
+            budgets: budgets, bytes: bytes, sentNs: sentNs, nowNs: nowNs,
+            address: address, port: port, proto: proto, tgid: tgid)
+    }
+
+    private static func charge(
+        _ entry: inout Entry, budgets: [ByteBudget], bytes: UInt64, sentNs: UInt64, nowNs: UInt64,
+        address: IPAddress, port: UInt16, proto: NetProtocol, tgid: UInt32
+    ) -> [Crossing] {
         entry.lastSeenNs = max(entry.lastSeenNs, sentNs)
         if let i = entry.addresses.firstIndex(where: {
             $0.address == address && $0.port == port && $0.proto == proto
         }) {
             entry.addresses[i].bytes &+= bytes
-        } else if entry.addresses.count < Self.maxAddresses {
+        } else if entry.addresses.count < maxAddresses {
             entry.addresses.append(Address(address: address, port: port, proto: proto, bytes: bytes))
         } else {
             entry.moreAddresses = true
         }
-        if !entry.senders.contains(tgid) && entry.senders.count < Self.maxSenders { entry.senders.append(tgid) }
+        if !entry.senders.contains(tgid) && entry.senders.count < maxSenders { entry.senders.append(tgid) }
 
         var crossings: [Crossing] = []
         for (i, budget) in budgets.enumerated() {
@@ -116,7 +128,7 @@ struct HorizonLedger {
             entry.quietUntilNs[i] = nowNs.saturatingAdd(DetectorSupport.nanoseconds(budget.horizonSeconds))
             crossings.append(Crossing(budget: budget, bytes: total))
         }
-        return (crossings, entry)
+        return crossings
     }
 
     /// Forgets pairs that sent nothing for the longest horizon: their counters are empty.
