@@ -73,6 +73,7 @@ public enum ConfigKeys {
         case exfiltration
         case allowPrivate = "allow_private"
         case watchedUserAllow = "watched_user_allow"
+        case trustedDestinations = "trusted_destinations"
         public static var section: String { TopLevel.network.path }
     }
 
@@ -82,7 +83,16 @@ public enum ConfigKeys {
         case sustainedBytesPerSecond = "sustained_bytes_per_second"
         case sustainedSeconds = "sustained_seconds"
         case allow
+        case budgets
         public static var section: String { Network.exfiltration.path }
+    }
+
+    /// The keys of one entry of the `network.exfiltration.budgets` list; errors name
+    /// them by the entry's index ("network.exfiltration.budgets[1].bytes").
+    public enum ExfiltrationBudget: String, ConfigKey {
+        case horizonSeconds = "horizon_seconds"
+        case bytes
+        public static var section: String { Exfiltration.budgets.path + "[]" }
     }
 
     public enum Mining: String, ConfigKey {

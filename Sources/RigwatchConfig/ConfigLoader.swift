@@ -153,6 +153,7 @@ public enum ConfigLoader {
                 network.snapshotIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
             case .allowPrivate: network.allowPrivate = try nodes.bool(value, at: path)
             case .watchedUserAllow: network.watchedUserAllow = try destinations(value, at: path, nodes: nodes)
+            case .trustedDestinations: network.trustedDestinations = try destinations(value, at: path, nodes: nodes)
             case .exfiltration: network.exfiltration = try parseExfiltration(value, nodes: nodes)
             }
         }
@@ -170,9 +171,39 @@ public enum ConfigLoader {
                 exfiltration.sustainedBytesPerSecond = try nodes.int(value, at: path, range: 0...(1 << 40))
             case .sustainedSeconds: exfiltration.sustainedSeconds = try nodes.int(value, at: path, range: 0...86_400)
             case .allow: exfiltration.allow = try destinations(value, at: path, nodes: nodes)
+            case .budgets: exfiltration.budgets = try budgets(value, at: path, nodes: nodes)
             }
         }
         return exfiltration
+    }
+
+    /// `[{horizon_seconds: 3600, bytes: 134217728}, …]`: both keys in every entry, each horizon once.
+    static func budgets(_ node: Node, at path: String, nodes: YAMLNodes) throws -> [ByteBudget] {
+        guard case .sequence(let seq) = node else {
+            throw nodes.error(node, "\(path) must be a list of {horizon_seconds, bytes} entries")
+        }
+        var result: [ByteBudget] = []
+        for (i, item) in seq.enumerated() {
+            let itemPath = "\(path)[\(i)]"
+            var horizon: Int?
+            var bytes: Int?
+            for (key, value) in try nodes.mapping(item, ConfigKeys.ExfiltrationBudget.self, at: itemPath) {
+                let keyPath = "\(itemPath).\(key.rawValue)"
+                switch key {
+                case .horizonSeconds: horizon = try nodes.int(value, at: keyPath, range: 60...604_800)
+                case .bytes: bytes = try nodes.int(value, at: keyPath, range: 1...(1 << 50))
+                }
+            }
+            guard let horizon, let bytes else {
+                throw nodes.error(item, "\(itemPath) needs both horizon_seconds and bytes")
+            }
+            if result.contains(where: { $0.horizonSeconds == UInt64(horizon) }) {
+                throw nodes.error(
+                    item, "\(itemPath): horizon_seconds \(horizon) is already given; one budget per horizon")
+            }
+            result.append(ByteBudget(horizonSeconds: UInt64(horizon), bytes: UInt64(bytes)))
+        }
+        return result
     }
 
     static func parseMining(_ node: Node, nodes: YAMLNodes) throws -> MiningConfig {

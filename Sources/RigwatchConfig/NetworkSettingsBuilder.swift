@@ -48,14 +48,17 @@ public enum NetworkSettingsBuilder {
         }
 
         let e = config.exfiltration
+        // Resolved once: both detectors take the same trusted peers.
+        let trusted = blocks(config.trustedDestinations, key: ConfigKeys.Network.trustedDestinations.path)
         let exfiltration = ExfiltrationSettings(
             windowSeconds: UInt64(max(1, e.windowSeconds)), bytesPerWindow: UInt64(max(0, e.bytesPerWindow)),
             sustainedBytesPerSecond: UInt64(max(0, e.sustainedBytesPerSecond)),
             sustainedSeconds: UInt64(max(0, e.sustainedSeconds)),
-            allow: blocks(e.allow, key: ConfigKeys.Exfiltration.allow.path), allowPrivate: config.allowPrivate)
+            allow: blocks(e.allow, key: ConfigKeys.Exfiltration.allow.path), allowPrivate: config.allowPrivate,
+            trusted: trusted, budgets: e.budgets)
         // The watched users' repeat window follows the exfiltration window: one knob for "how often to hear about it".
         let outbound = WatchedOutboundSettings(
-            allow: blocks(config.watchedUserAllow, key: ConfigKeys.Network.watchedUserAllow.path),
+            allow: blocks(config.watchedUserAllow, key: ConfigKeys.Network.watchedUserAllow.path) + trusted,
             allowPrivate: config.allowPrivate, windowSeconds: exfiltration.windowSeconds)
         return (NetworkSettings(exfiltration: exfiltration, watchedOutbound: outbound), warnings)
     }

@@ -557,12 +557,16 @@ public enum InstallPlanner {
         #   snapshot_interval_seconds: 5       # in-kernel byte counters read and reset
         #   allow_private: true                # private, link-local and CGNAT destinations allowed
         #   watched_user_allow: []             # CIDRs or host names the watched users may connect to
+        #   trusted_destinations: []           # CIDRs or host names never counted or judged (LAN peers)
         #   exfiltration:
         #     window_seconds: 600
         #     bytes_per_window: 1073741824     # 1 GiB to one destination in a window (0 = off)
         #     sustained_bytes_per_second: 20000000   # (0 = off)
         #     sustained_seconds: 60
         #     allow: []                        # CIDRs or host names never counted
+        #     budgets:                         # per watched lineage and destination /24 (/64), private ranges too
+        #       - {horizon_seconds: 3600, bytes: 134217728}    # 128 MiB in an hour
+        #       - {horizon_seconds: 86400, bytes: 536870912}   # 512 MiB in a day
 
         # mining:
         #   enabled: true

@@ -232,7 +232,8 @@ final class ExfiltrationTests: XCTestCase {
     }
 
     func testSubjectIsTheWatchedLineageElseTheCgroup() throws {
-        let engine = N.engine(ExfiltrationSettings(bytesPerWindow: 200_000_000))
+        // The short window alone (the budgets have their own tests).
+        let engine = N.engine(ExfiltrationSettings(bytesPerWindow: 200_000_000, budgets: []))
         // Two processes of the watched user in different cgroups add up.
         var events = N.transfer(
             901, to: "203.0.113.50", start: 0, snapshots: 1, bytesEach: 100_000_000, lineage: 1001, cgroup: 1)
@@ -420,12 +421,20 @@ final class ExfiltrationTests: XCTestCase {
         XCTAssertEqual(alert.dedupKey, "exfiltration|cgroup:4242|203.0.113.50")
         XCTAssertEqual(replay().map(AlertFormat.json), alerts.map(AlertFormat.json), "replay is deterministic")
 
-        // Without the allowlists the second case raises both rules.
+        // Without the allowlists the second case raises both rules: the watched daemon's 1.8 GB
+        // crosses the hour's and the day's budgets on the way to the window's 1 GiB.
         let open = Engine(
             config: EngineConfig(watchedUids: [1001]),
             detectors: Engine.standardDetectors(network: NetworkSettings()))
+        let openAlerts = trace.events.flatMap(open.consume)
         XCTAssertEqual(
-            trace.events.flatMap(open.consume).map(\.rule), ["exfiltration", "watched-user-outbound", "exfiltration"])
+            openAlerts.map(\.rule),
+            ["exfiltration", "watched-user-outbound", "exfiltration", "exfiltration", "exfiltration"])
+        XCTAssertEqual(
+            openAlerts.map { evidence($0, "trigger") },
+            [
+                "bytes_per_window", nil, "budget_3600s", "budget_86400s", "bytes_per_window",
+            ])
     }
 }
 
@@ -539,11 +548,11 @@ final class NetworkConfigTests: XCTestCase {
             ),
             (
                 "network:\n  exfiltration:\n    bytes: 5\n",
-                "c.yaml:3:5: unknown key 'bytes' in network.exfiltration (known: window_seconds, bytes_per_window, sustained_bytes_per_second, sustained_seconds, allow)"
+                "c.yaml:3:5: unknown key 'bytes' in network.exfiltration (known: window_seconds, bytes_per_window, sustained_bytes_per_second, sustained_seconds, allow, budgets)"
             ),
             (
                 "network:\n  allow: []\n",
-                "c.yaml:2:3: unknown key 'allow' in network (known: snapshot_interval_seconds, exfiltration, allow_private, watched_user_allow)"
+                "c.yaml:2:3: unknown key 'allow' in network (known: snapshot_interval_seconds, exfiltration, allow_private, watched_user_allow, trusted_destinations)"
             ),
         ]
         for (text, expected) in cases {

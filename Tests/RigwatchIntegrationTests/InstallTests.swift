@@ -383,7 +383,9 @@ final class InstallTests: XCTestCase {
         let text = InstallPlanner.defaultConfig()
         for key in [
             "watch_users", "process_table_size", "include_default", "import_sudoers", "abuse_rules", "merged_usr",
-            "snapshot_interval_seconds", "allow_private", "watched_user_allow", "window_seconds", "bytes_per_window",
+            "snapshot_interval_seconds", "allow_private", "watched_user_allow", "trusted_destinations",
+            "window_seconds",
+            "bytes_per_window", "budgets",
             "sustained_bytes_per_second", "sustained_seconds", "gpu_interval_seconds", "gpu_busy_percent",
             "gpu_busy_seconds", "quiet_seconds", "allowed_cgroups", "allowed_process_names", "log_file", "spool_dir",
             "spool_max_bytes", "dedup_window_seconds", "storm_per_rule", "webhook_file", "connect_timeout_seconds",

@@ -40,6 +40,7 @@ final class NetworkKernelTests: XCTestCase {
                   exfiltration:
                     window_seconds: 600
                     bytes_per_window: 100000000
+                    budgets: []  # the short window alone; SlowExfiltrationKernelTests has the budgets
                 """)
     }
 

@@ -91,6 +91,9 @@ public struct NetworkConfig: Equatable, Sendable {
     public var allowPrivate = true
     /// `watched_user_allow` ([]): where the watched users' processes may connect (CIDRs or host names).
     public var watchedUserAllow: [Destination] = []
+    /// `trusted_destinations` ([]): peers no network detector counts or judges (the host's LAN
+    /// peers, say); the only way to keep private and CGNAT destinations out of the budgets.
+    public var trustedDestinations: [Destination] = []
 
     /// One allowlist entry: an address block, or a host name resolved when the settings are built.
     public struct Destination: Equatable, Sendable {
@@ -124,6 +127,9 @@ public struct ExfiltrationConfig: Equatable, Sendable {
     public var sustainedSeconds = 60
     /// `allow` ([]): destinations never counted (CIDRs or host names).
     public var allow: [NetworkConfig.Destination] = []
+    /// `budgets` (1 h: 128 MiB, 24 h: 512 MiB): long-horizon byte budgets per watched
+    /// lineage and destination block; `[]` turns them off.
+    public var budgets: [ByteBudget] = ByteBudget.defaults
 
     public init() {}
 }

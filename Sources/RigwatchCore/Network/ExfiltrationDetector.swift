@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /// "Data is leaving": many bytes, or a fast transfer kept up for long, from one
 /// subject (a watched user's lineage, else a container) to one destination that is
-/// not allowed. Reads the byte snapshots (`.netBytes`) only; time is the snapshot
-/// time and the send times the kernel recorded, never the wall clock.
+/// not allowed; and, for the watched lineages only, more bytes to one destination
+/// block than a long-horizon budget allows (`HorizonLedger`). Reads the byte
+/// snapshots (`.netBytes`) only; time is the snapshot time and the send times the
+/// kernel recorded, never the wall clock.
 public final class ExfiltrationDetector: Detector {
     public let name = "exfiltration"
     public private(set) var settings: ExfiltrationSettings
     private var allowlist: DestinationAllowlist
+    private var budgetAllowlist: DestinationAllowlist
     private var flows: [FlowKey: TransferFlow] = [:]
+    private var ledger: HorizonLedger
     private var nowNs: UInt64 = 0
     private var nextSweepNs: UInt64 = 0
+    /// No new "budgets full" alert before this time.
+    private var trackingFullQuietUntilNs: UInt64 = 0
 
     /// Snapshots kept per flow; beyond it the oldest merge (a window of 10 min at
     /// one snapshot per 5 s needs 120 per port and process).
     static let maxSamplesPerFlow = 1024
+    /// The least time between two "budgets full" alerts.
+    static let trackingFullQuietNs: UInt64 = 3600 * 1_000_000_000
 
     struct FlowKey: Hashable {
         var subject: TransferSubject
@@ -28,15 +36,27 @@ public final class ExfiltrationDetector: Detector {
     public init(settings: ExfiltrationSettings = ExfiltrationSettings()) {
         self.settings = settings
         self.allowlist = settings.allowlist
+        self.budgetAllowlist = settings.budgetAllowlist
+        self.ledger = HorizonLedger(budgets: settings.budgets, capacity: settings.budgetMaxTracked)
     }
 
     /// (subject, destination) pairs followed now.
     public var trackedCount: Int { flows.count }
 
-    /// New thresholds and allowlists (SIGHUP: host names resolved again); flows and their windows are kept.
+    /// (lineage, destination block) pairs the budgets follow now.
+    public var budgetTrackedCount: Int { ledger.count }
+    var budgetEvicted: Int { ledger.evicted }
+    var budgetEvictedMaxBytes: UInt64 { ledger.evictedMaxBytes }
+    var budgetTrackedLimit: Int { ledger.capacity }
+
+    /// New thresholds, budgets and allowlists (SIGHUP: host names resolved again); flows,
+    /// their windows and the budgets' counters are kept (a counter whose horizon changed starts empty).
     public func replaceSettings(_ settings: ExfiltrationSettings) {
         self.settings = settings
         allowlist = settings.allowlist
+        budgetAllowlist = settings.budgetAllowlist
+        ledger.replaceBudgets(settings.budgets)
+        ledger.capacity = max(8, settings.budgetMaxTracked)
     }
 
     public func apply(_ settings: DetectorSettings) {
@@ -46,14 +66,31 @@ public final class ExfiltrationDetector: Detector {
     private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
-        guard case .netBytes(let e) = event, e.bytes > 0, !allowlist.allows(e.destination) else { return [] }
+        guard case .netBytes(let e) = event, e.bytes > 0 else { return [] }
         let firstNs = min(e.firstNs, e.lastNs)
         let lastNs = max(e.firstNs, e.lastNs)
         nowNs = max(nowNs, e.header.timestampNs, lastNs)
         sweepIfDue()
 
-        let key = FlowKey(
-            subject: TransferSubject(e.header, watchedUids: context.config.watchedUids), destination: e.destination)
+        let subject = TransferSubject(e.header, watchedUids: context.config.watchedUids)
+        var alerts: [Alert] = []
+        if !allowlist.allows(e.destination),
+            let alert = observeWindow(e, subject: subject, firstNs: firstNs, lastNs: lastNs, context: context)
+        {
+            alerts.append(alert)
+        }
+        // Renters' containers are not budgeted: their uploads are their business; the
+        // watched lineages can read the host's own accounts and data.
+        if case .lineage = subject, !ledger.budgets.isEmpty, !budgetAllowlist.allows(e.destination) {
+            alerts += observeBudgets(e, subject: subject, lastNs: lastNs, context: context)
+        }
+        return alerts
+    }
+
+    private func observeWindow(
+        _ e: NetBytesEvent, subject: TransferSubject, firstNs: UInt64, lastNs: UInt64, context: DetectionContext
+    ) -> Alert? {
+        let key = FlowKey(subject: subject, destination: e.destination)
         if flows[key] == nil && flows.count >= max(1, settings.maxTracked) { evictLeastRecent() }
         // Taken out and put back so the samples array is not copied on write.
         var flow = flows.removeValue(forKey: key) ?? TransferFlow()
@@ -73,9 +110,28 @@ public final class ExfiltrationDetector: Detector {
         {
             sustained = run
         }
-        guard overBytes || sustained != nil, nowNs >= flow.quietUntilNs else { return [] }
+        guard overBytes || sustained != nil, nowNs >= flow.quietUntilNs else { return nil }
         flow.quietUntilNs = nowNs.saturatingAdd(windowNs)
-        return [alert(e, key: key, flow: flow, overBytes: overBytes, sustained: sustained, context: context)]
+        return alert(e, key: key, flow: flow, overBytes: overBytes, sustained: sustained, context: context)
+    }
+
+    private func observeBudgets(
+        _ e: NetBytesEvent, subject: TransferSubject, lastNs: UInt64, context: DetectionContext
+    ) -> [Alert] {
+        let key = HorizonLedger.Key(subject: subject, block: .budgetBlock(of: e.destination))
+        let crossings = ledger.charge(
+            key, bytes: e.bytes, sentNs: lastNs, nowNs: nowNs, address: e.destination, port: e.destinationPort,
+            proto: e.proto, tgid: e.header.tgid)
+        var alerts: [Alert] = []
+        if !crossings.isEmpty, let entry = ledger.entries[key] {
+            alerts = crossings.map { budgetAlert(e, key: key, entry: entry, crossing: $0, context: context) }
+        }
+        if ledger.evicted > 0, nowNs >= trackingFullQuietUntilNs {
+            trackingFullQuietUntilNs = nowNs.saturatingAdd(Self.trackingFullQuietNs)
+            alerts.append(trackingFullAlert(e, subject: subject, context: context))
+            ledger.resetEvicted()
+        }
+        return alerts
     }
 
     private func alert(
@@ -149,6 +205,7 @@ public final class ExfiltrationDetector: Detector {
         let now = nowNs
         let window = windowNs
         flows = flows.filter { $0.value.lastSeenNs.saturatingAdd(window) > now || $0.value.quietUntilNs > now }
+        ledger.sweep(nowNs: now)
     }
 
     /// Full: the least recently active eighth goes (their windows are the emptiest).

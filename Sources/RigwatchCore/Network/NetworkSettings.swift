@@ -30,12 +30,23 @@ public struct ExfiltrationSettings: Equatable, Sendable {
     public var allowPrivate = true
     /// Bound on the (subject, destination) pairs followed at once.
     public var maxTracked = 16_384
+    /// `network.trusted_destinations`: never counted, by the window nor by the budgets.
+    public var trusted: [CIDR] = []
+    /// Long-horizon budgets per (watched lineage, destination block); they count private
+    /// and CGNAT destinations whatever `allowPrivate` says (only `allow` and `trusted` are left out).
+    public var budgets: [ByteBudget] = ByteBudget.defaults
+    /// Bound on the (lineage, destination block) pairs the budgets follow; eviction raises an alert.
+    public var budgetMaxTracked = 4096
 
     public init(
         windowSeconds: UInt64 = 600, bytesPerWindow: UInt64 = 1 << 30, sustainedBytesPerSecond: UInt64 = 20_000_000,
-        sustainedSeconds: UInt64 = 60, allow: [CIDR] = [], allowPrivate: Bool = true, maxTracked: Int = 16_384
+        sustainedSeconds: UInt64 = 60, allow: [CIDR] = [], allowPrivate: Bool = true, maxTracked: Int = 16_384,
+        trusted: [CIDR] = [], budgets: [ByteBudget] = ByteBudget.defaults, budgetMaxTracked: Int = 4096
     ) {
         self.maxTracked = maxTracked
+        self.trusted = trusted
+        self.budgets = budgets
+        self.budgetMaxTracked = budgetMaxTracked
         self.windowSeconds = windowSeconds
         self.bytesPerWindow = bytesPerWindow
         self.sustainedBytesPerSecond = sustainedBytesPerSecond
@@ -44,7 +55,10 @@ public struct ExfiltrationSettings: Equatable, Sendable {
         self.allowPrivate = allowPrivate
     }
 
-    var allowlist: DestinationAllowlist { DestinationAllowlist(blocks: allow, allowPrivate: allowPrivate) }
+    var allowlist: DestinationAllowlist { DestinationAllowlist(blocks: allow + trusted, allowPrivate: allowPrivate) }
+
+    /// What the budgets leave out: loopback, `allow` and `trusted`; private ranges count.
+    var budgetAllowlist: DestinationAllowlist { DestinationAllowlist(blocks: allow + trusted, allowPrivate: false) }
 }
 
 /// The `watched-user-outbound` detector: where the watched users' processes may connect.

@@ -6,6 +6,8 @@
   net_traffic.py tcp HOST PORT BYTES           connect and send BYTES in 1 MiB writes, then close
   net_traffic.py udp HOST PORT COUNT SIZE      unconnected sendto() of COUNT datagrams of SIZE bytes
   net_traffic.py udpmsg HOST PORT COUNT SIZE   the same with sendmsg() and an address (not sendto)
+  net_traffic.py paced HOST PORT BYTES SECONDS connect and send BYTES evenly over SECONDS (64 KiB
+                                               writes on a schedule), a slow sender, then close
 Prints the sender's pid first, so the test can find its events; tcp then prints
 `sport N`, the local port the kernel bound for the connection.
 """
@@ -13,6 +15,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 
 def sink(tcp_port, udp_port):
@@ -54,6 +57,22 @@ def main():
             print("sport", s.getsockname()[1], flush=True)
             sent = 0
             while sent < total:
+                n = min(len(chunk), total - sent)
+                s.sendall(chunk[:n])
+                sent += n
+    elif mode == "paced":
+        host, port, total, seconds = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+        chunk = b"p" * (64 << 10)
+        with socket.create_connection((host, port), timeout=30) as s:
+            print("sport", s.getsockname()[1], flush=True)
+            start = time.monotonic()
+            sent = 0
+            while sent < total:
+                # Each write waits for its place on the schedule: the rate stays even, never a burst.
+                due = start + seconds * sent / total
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
                 n = min(len(chunk), total - sent)
                 s.sendall(chunk[:n])
                 sent += n
