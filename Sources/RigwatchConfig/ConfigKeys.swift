@@ -39,6 +39,7 @@ public enum ConfigKeys {
         case abuseRules = "abuse_rules"
         case mergedUsr = "merged_usr"
         case runtimeSockets = "runtime_sockets"
+        case rootEquivalentGroups = "root_equivalent_groups"
         public static var section: String { TopLevel.policy.path }
     }
 

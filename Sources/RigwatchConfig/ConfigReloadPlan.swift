@@ -112,6 +112,7 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Policy.abuseRules, { "\($0.policy.abuseRules)" }),
         Field(ConfigKeys.Policy.mergedUsr, { $0.policy.mergedUsr.rawValue }),
         Field(ConfigKeys.Policy.runtimeSockets, { list($0.policy.runtimeSockets) }),
+        Field(ConfigKeys.Policy.rootEquivalentGroups, { list($0.policy.rootEquivalentGroups) }),
         Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
         Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
         Field(ConfigKeys.Exfiltration.windowSeconds, { "\($0.network.exfiltration.windowSeconds)" }),

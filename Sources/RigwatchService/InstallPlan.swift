@@ -550,6 +550,7 @@ public enum InstallPlanner {
         #   rules: []                          # extra rules in sudoers Cmnd syntax, e.g. "/usr/bin/docker ps *"
         #   abuse_rules: true                  # argument-abuse rules on privileged execs
         #   merged_usr: auto                   # auto, yes or no: /bin is /usr/bin
+        #   root_equivalent_groups: [docker, lxd, incus-admin, libvirt, disk, sudo, wheel, admin, root]
 
         # network:
         #   snapshot_interval_seconds: 5       # in-kernel byte counters read and reset

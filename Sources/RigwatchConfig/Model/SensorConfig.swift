@@ -171,6 +171,8 @@ public struct PolicyConfig: Equatable, Sendable {
     /// Globs of container runtimes' API sockets: a watched lineage connecting to one
     /// is root-equivalent (`root-equivalent-runtime-socket`). Empty: the check is off.
     public var runtimeSockets = RuntimeSocketSettings.defaultPaths
+    /// `root_equivalent_groups`: groups whose new members are reported (`root-equivalent-group`).
+    public var rootEquivalentGroups = RootEquivalentSettings.defaultGroups
 
     public struct Rule: Equatable, Sendable {
         public var text: String
