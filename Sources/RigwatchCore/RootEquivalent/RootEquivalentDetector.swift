@@ -62,7 +62,9 @@ public final class RootEquivalentDetector: Detector {
 
     private func judge(_ e: ExecEvent, context: DetectionContext) -> [Alert] {
         let program = lastPathComponent(e.path)
-        let args = Array(e.argv.dropFirst())
+        let argv = e.argv
+        // A script (`#!/bin/sh` docker wrapper) execs as `interpreter SCRIPT args…`: its arguments follow the script.
+        let args = Array(argv.count >= 2 && argv[1] == e.path ? argv.dropFirst(2) : argv.dropFirst())
         rememberUnitDestinations(e, program: program, args: args)
         var alerts: [Alert] = []
         if ContainerClientArguments.clients.contains(program) {
