@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
+import RigwatchSources
 import RigwatchTestSupport
 import XCTest
 
-// SPDX-License-Identifier: Apache-2.0
 @testable import RigwatchCore
 
 /// Root without euid 0: container clients, root-equivalent groups, units run by PID 1.
@@ -313,5 +314,48 @@ final class RootEquivalentTests: XCTestCase {
         }
         XCTAssertEqual(VastDaemonCommands.sudoArgv.count, 58)
         XCTAssertEqual(alerts.map(\.title), [])
+    }
+
+    /// The trace record-root-equivalent.sh recorded on this kernel: the test user's whitelist (the
+    /// community file plus the script's lines) as the policy, its test group as the root-equivalent one.
+    func testRecordedTraceRaisesExactlyTheNewAlerts() throws {
+        let trace = try TraceFile.read(path: Repo.fixture("traces") + "/root-equivalent.jsonl")
+        let user = try XCTUnwrap(trace.header.watchedUsers.first)
+        XCTAssertEqual(user.name, "rwtestrecreq")
+        let text =
+            try String(contentsOfFile: Repo.fixture("data/vastai-restricted.sudoers"), encoding: .utf8)
+            .replacingOccurrences(of: "vastai_kaalia ALL=", with: "\(user.name) ALL=")
+            + [
+                "/usr/sbin/usermod -a -G rwtestrecreqg rwtestrecreq", "/usr/bin/cp -t /etc/cron.d *",
+                "/usr/bin/tee /etc/systemd/system/rwtest-recreq.service", "/usr/bin/systemctl start rwtest-recreq",
+                "/usr/bin/systemd-run --unit=rwtest-recreq-run /bin/true",
+            ].map { "\(user.name) ALL=(root) NOPASSWD: \($0)\n" }.joined()
+        let rules = try SudoersParser(file: "recorded", canon: .mergedUsr).parse(text, users: [user])
+        let policies = PolicySet(name: "recorded", rulesByUid: [user.uid: rules[user.name] ?? []], canon: .mergedUsr)
+        let engine = Engine(
+            config: EngineConfig(watchedUsers: trace.header.watchedUsers),
+            detectors: Engine.standardDetectors(
+                policies: policies, rootEquivalent: RootEquivalentSettings(groups: ["rwtestrecreqg"])))
+        let alerts = trace.events.flatMap(engine.consume)
+        XCTAssertEqual(
+            alerts.map(\.rule),
+            [
+                "root-equivalent-container", "root-equivalent-group", "privileged-argument-abuse",
+                "privileged-argument-abuse", "privileged-argument-abuse", "root-equivalent-unit",
+                "root-equivalent-unit",
+            ])
+        XCTAssertEqual(
+            alerts.map { evidence($0, "finding") ?? evidence($0, "finding1") },
+            [
+                "mounts the host's root file system [-v /:/host]",
+                "adds rwtestrecreq (a watched user) to rwtestrecreqg (usermod -a -G)",
+                "untrusted-config: logrotate config: its scripts run as root; /tmp/rwtest-recreq/conf is under /tmp/, which users can write [/tmp/rwtest-recreq/conf]",
+                "persistence-write: cp target directory /etc/cron.d is under /etc/cron.d/, where a file runs code later [/etc/cron.d]",
+                "persistence-write: tee output /etc/systemd/system/rwtest-recreq.service is under /etc/systemd/, where a file runs code later [/etc/systemd/system/rwtest-recreq.service]",
+                "start of rwtest-recreq.service, which this lineage wrote (/etc/systemd/system/rwtest-recreq.service: tee output in /usr/bin/tee /etc/systemd/system/rwtest-recreq.service (pid \(alerts[4].subject?.pid ?? 0)))",
+                "transient unit without --scope: PID 1 runs it as root, outside the lineage",
+            ])
+        XCTAssertEqual(evidence(alerts[6], "unit"), "rwtest-recreq-run.service")
+        XCTAssertEqual(evidence(alerts[6], "runs"), "/bin/true")
     }
 }

@@ -1,7 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 import RigwatchTestSupport
 import XCTest
 
-// SPDX-License-Identifier: Apache-2.0
 @testable import RigwatchCore
 
 /// Item 2 of the argument rules: code or configuration loaded from where the watched
