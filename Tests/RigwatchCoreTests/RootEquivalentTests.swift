@@ -187,6 +187,39 @@ final class RootEquivalentTests: XCTestCase {
         XCTAssertEqual(
             evidence(alert, "finding"), "transient unit without --scope: PID 1 runs it as root, outside the lineage")
 
+        // PID 1 then runs it: the first matching exec of a child of PID 1 is the unit's process.
+        let e = engine(t)
+        _ = t.events.flatMap(e.consume)
+        func unitProcess(ppid: UInt32, ts: UInt64, cgroup: UInt64) -> Event {
+            .exec(
+                ExecEvent(
+                    header: EventHeader(
+                        timestampNs: ts, pid: 3000, tgid: 3000, ppid: ppid, uid: 0, euid: 0, gid: 0, egid: 0,
+                        lineageUid: noLineage, cgroupId: cgroup, comm: Comm("sh")),
+                    loginUid: noLineage, flags: [], argc: 3, oldPid: 3000, filename: Array("/usr/bin/sh".utf8),
+                    args: ExecEvent.joinArgs(["/usr/bin/sh", "-c", "id > /tmp/o"])))
+        }
+        let now = t.events.last?.header.timestampNs ?? 0
+        XCTAssertEqual(
+            e.consume(unitProcess(ppid: 4000, ts: now + 1000, cgroup: 776)).map(\.rule), [], "not PID 1's child")
+        let started = try XCTUnwrap(e.consume(unitProcess(ppid: 1, ts: now + 2000, cgroup: 777)).first)
+        XCTAssertEqual(started.rule, "root-equivalent-unit")
+        XCTAssertEqual(
+            started.title, "rwtest-x.service, started by vastai_kaalia's lineage, runs: /usr/bin/sh -c 'id > /tmp/o'")
+        XCTAssertEqual(evidence(started, "cgroup_id"), "777")
+        XCTAssertEqual(evidence(started, "user"), "vastai_kaalia (uid 1001)")
+        XCTAssertEqual(
+            evidence(started, "started_by"),
+            "/usr/bin/systemd-run --unit=rwtest-x -p User=root sh -c 'id > /tmp/o' (pid \(alert.subject?.pid ?? 0))")
+        XCTAssertEqual(e.consume(unitProcess(ppid: 1, ts: now + 3000, cgroup: 777)).map(\.rule), [], "matched once")
+        // Too late: after 10 s an exec of the same command is no longer taken for the unit's.
+        let late = ProcessTree()
+        late.sudo(["/usr/bin/systemd-run", "--unit=rwtest-x", "-p", "User=root", "sh", "-c", "id > /tmp/o"])
+        let lateEngine = engine(late)
+        _ = late.events.flatMap(lateEngine.consume)
+        let lateNs = (late.events.last?.header.timestampNs ?? 0) + 10_000_001_000
+        XCTAssertEqual(lateEngine.consume(unitProcess(ppid: 1, ts: lateNs, cgroup: 778)).map(\.rule), [])
+
         let timer = ProcessTree()
         timer.sudo(["/usr/bin/systemd-run", "--on-calendar=*:0/5", "/tmp/x"])
         let timed = try XCTUnwrap(run(timer).first { $0.rule == "root-equivalent-unit" })

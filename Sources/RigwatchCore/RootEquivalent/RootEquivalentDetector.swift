@@ -18,14 +18,16 @@
 ///   under the unit directories, or a write destination its commands named), or of
 ///   a unit file linked from outside the unit directories.
 ///
-/// What is not correlated: the unit's own processes. They are children of PID 1
-/// with no lineage; their events carry the cgroup id (the kernfs inode of
-/// `/sys/fs/cgroup/system.slice/NAME`), but nothing in the event stream maps an id
-/// to a path, so Core cannot tell which id is NAME's. The alert names the unit and
-/// its cgroup path; attributing its processes needs the sensor to resolve cgroup
-/// ids to paths (stat the unit's cgroup directory once it exists, or
-/// `name_to_handle_at` on the cgroup2 root, `CgroupRoot`) and record that mapping
-/// as events, so replay stays pure.
+/// The unit's own processes are children of PID 1 with no lineage. For a transient
+/// unit whose command systemd-run named, the first exec of that command by a child
+/// of PID 1 within 10 s is taken as the unit's and reported with its cgroup id
+/// (`TransientUnitMatch`). Nothing else is correlated: the events carry a cgroup
+/// id (the kernfs inode of `/sys/fs/cgroup/system.slice/NAME`), and nothing in the
+/// event stream maps an id to a path, so Core cannot tell which id is a started
+/// unit's; a unit file's command is never seen. Attributing those needs the sensor
+/// to resolve cgroup ids to paths (stat the unit's cgroup directory once it exists,
+/// or `name_to_handle_at` on the cgroup2 root, `CgroupRoot`) and record that
+/// mapping as events, so replay stays pure.
 public final class RootEquivalentDetector: Detector {
     public let name = "root-equivalent"
     public static let containerRule = "root-equivalent-container"
@@ -34,6 +36,7 @@ public final class RootEquivalentDetector: Detector {
 
     public private(set) var settings: RootEquivalentSettings
     private var units: UnitMemory
+    private var transient = TransientUnitMatch()
 
     static let groupTools: Set<String> = ["usermod", "useradd", "gpasswd", "adduser", "addgroup", "groupmems"]
 
@@ -50,7 +53,9 @@ public final class RootEquivalentDetector: Detector {
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .exec(let e):
-            guard e.header.hasLineage, context.config.watchedUids.contains(e.header.lineageUid) else { return [] }
+            let watched = e.header.hasLineage && context.config.watchedUids.contains(e.header.lineageUid)
+            if let unit = transient.match(e, watched: watched) { return [unitProcessAlert(e, unit, context)] }
+            guard watched else { return [] }
             return judge(e, context: context)
         case .fileChange(let e):
             rememberUnitWrite(e, context: context)
@@ -83,6 +88,11 @@ public final class RootEquivalentDetector: Detector {
         }
         if program == "systemd-run", let unit = SystemdRunOptions.transientUnit(args: args) {
             alerts.append(transientUnitAlert(e, unit, context))
+            if unit.timers.isEmpty {
+                transient.expect(
+                    unit: unit.unit ?? "run-u….service", command: unit.command, lineageUid: e.header.lineageUid,
+                    startedBy: "\(ShellWord.commandLine(e.args)) (pid \(e.header.tgid))", at: e.header.timestampNs)
+            }
         }
         if program == "systemctl", let alert = unitStartAlert(e, args, context) {
             alerts.append(alert)
@@ -137,8 +147,35 @@ public final class RootEquivalentDetector: Detector {
             context: context)
     }
 
+    /// The process a transient unit started, found by its command: the escape ran, in this cgroup.
+    private func unitProcessAlert(
+        _ e: ExecEvent, _ unit: TransientUnitMatch.Pending, _ context: DetectionContext
+    ) -> Alert {
+        let h = e.header
+        let user = context.userName(unit.lineageUid) ?? "uid \(unit.lineageUid)"
+        let commandLine = ShellWord.commandLine(e.args)
+        return Alert(
+            rule: Self.unitRule, severity: .high,
+            title: "\(unit.unit), started by \(user)'s lineage, runs: \(commandLine)",
+            eventTimeNs: h.timestampNs, chain: context.chain(of: h.tgid),
+            evidence: [
+                ("user", "\(user) (uid \(unit.lineageUid))"),
+                ("exe", e.path),
+                ("command", commandLine),
+                ("euid", String(h.euid)),
+                ("cgroup_id", String(h.cgroupId)),
+                ("unit", unit.unit),
+                ("started_by", unit.startedBy),
+                (
+                    "note",
+                    "matched by its command: the first exec of it by a child of PID 1 after systemd-run; the unit's later processes share cgroup_id"
+                ),
+            ],
+            dedupKey: "\(Self.unitRule)|process|\(unit.lineageUid)|\(unit.unit)|\(commandLine)")
+    }
+
     static let uncorrelated =
-        "the unit's processes are PID 1's children: they are not in the lineage and are not attributed to it"
+        "the unit's processes are PID 1's children, outside the lineage; only a transient unit's command is matched to its process"
 
     private func unitStartAlert(_ e: ExecEvent, _ args: [String], _ context: DetectionContext) -> Alert? {
         guard let (verb, words) = SystemctlUnits.starting(args: args) else { return nil }
