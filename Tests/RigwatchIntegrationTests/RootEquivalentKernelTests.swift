@@ -147,4 +147,45 @@ final class RootEquivalentKernelTests: XCTestCase {
                 #""finding":"persistence-write: cp target directory /etc/cron.d is under /etc/cron.d/, where a file runs code later [/etc/cron.d]""#
             ), alert)
     }
+
+    /// (e) A unit file written with `sudo tee` and started with `sudo systemctl start`, and a
+    /// `sudo systemd-run` without `--scope`: the execs are what count (they fail here when PID 1 is
+    /// not systemd). The drop-in allows all three; the file is removed afterwards.
+    func testUnitTheLineageWroteAndATransientUnitAlert() throws {
+        let unit = "rwtest-reqe-\(getpid())"
+        let path = "/etc/systemd/system/\(unit).service"
+        addTeardownBlock { unlink(path) }
+        let s = try scene(
+            suffix: "reqe",
+            extraRules: [
+                "/usr/bin/tee \(path)", "/usr/bin/systemctl start \(unit)",
+                "/usr/bin/systemd-run --unit=\(unit)-run /bin/true",
+            ])
+        let write = try runCommand(
+            "/usr/bin/setpriv",
+            s.user.asUser([
+                "/bin/sh", "-c",
+                "printf '[Service]\\nExecStart=/bin/true\\n' | /usr/bin/sudo -n /usr/bin/tee \(path) > /dev/null",
+            ]))
+        XCTAssertEqual(write.status, 0, write.stderr)
+        _ = try asUser(s, ["/usr/bin/sudo", "-n", "/usr/bin/systemctl", "start", unit])
+        _ = try asUser(s, ["/usr/bin/sudo", "-n", "/usr/bin/systemd-run", "--unit=\(unit)-run", "/bin/true"])
+        let found = try alerts(s, rules: ["root-equivalent-unit"])
+        XCTAssertEqual(found.count, 2, "\(found)\n\(s.sensor.stderrText)")
+        XCTAssertTrue(
+            found[0].contains(
+                #""title":"\#(s.user.name)'s lineage started a unit it wrote, outside its lineage: /usr/bin/systemctl start \#(unit)""#
+            ), found[0])
+        XCTAssertTrue(found[0].contains(#""unit":"\#(unit).service""#), found[0])
+        XCTAssertTrue(
+            found[0].contains(
+                #""finding":"start of \#(unit).service, which this lineage wrote (\#(path): tee output in /usr/bin/tee \#(path) (pid "#
+            ),
+            found[0])
+        XCTAssertTrue(
+            found[1].contains(
+                #""title":"\#(s.user.name) ran a command as a systemd unit, outside its lineage: /usr/bin/systemd-run --unit=\#(unit)-run /bin/true""#
+            ), found[1])
+        XCTAssertTrue(found[1].contains(#""unit":"\#(unit)-run.service","runs":"/bin/true""#), found[1])
+    }
 }
