@@ -60,7 +60,8 @@ public final class RootEquivalentDetector: Detector {
         case .fileChange(let e):
             rememberUnitWrite(e, context: context)
             return []
-        case .fork, .exit, .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload, .unixConnect:
+        case .fork, .exit, .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload,
+            .unixConnect:
             return []
         }
     }
