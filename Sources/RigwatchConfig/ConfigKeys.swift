@@ -41,6 +41,7 @@ public enum ConfigKeys {
         case runtimeSockets = "runtime_sockets"
         case defaultChildProfiles = "default_child_profiles"
         case childProfiles = "child_profiles"
+        case rootEquivalentGroups = "root_equivalent_groups"
         public static var section: String { TopLevel.policy.path }
     }
 

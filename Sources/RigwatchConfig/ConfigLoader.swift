@@ -301,6 +301,7 @@ public enum ConfigLoader {
             case .name: policy.name = try nodes.string(value, at: path)
             case .includeDefault: policy.includeDefault = try nodes.bool(value, at: path)
             case .abuseRules: policy.abuseRules = try nodes.bool(value, at: path)
+            case .rootEquivalentGroups: policy.rootEquivalentGroups = try nonEmptyStrings(value, at: path, nodes: nodes)
             case .importSudoers:
                 // One path or a list of paths; an empty one names no file.
                 if case .sequence = value {

@@ -116,6 +116,7 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(
             ConfigKeys.Policy.childProfiles,
             { list($0.policy.childProfiles.map { "{command: \($0.command), allow: \(list($0.allow))}" }) }),
+        Field(ConfigKeys.Policy.rootEquivalentGroups, { list($0.policy.rootEquivalentGroups) }),
         Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
         Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
         Field(ConfigKeys.Network.trustedDestinations, { destinations($0.network.trustedDestinations) }),

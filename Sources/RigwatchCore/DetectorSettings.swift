@@ -11,11 +11,13 @@ public struct DetectorSettings {
     public var files: FileWatchSettings?
     public var tamper: TamperSettings?
     public var runtimeSockets: RuntimeSocketSettings?
+    public var rootEquivalent: RootEquivalentSettings?
 
     public init(
         policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
         network: NetworkSettings? = nil, mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
-        tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil
+        tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil,
+        rootEquivalent: RootEquivalentSettings? = nil
     ) {
         self.policies = policies
         self.abuse = abuse
@@ -24,5 +26,6 @@ public struct DetectorSettings {
         self.files = files
         self.tamper = tamper
         self.runtimeSockets = runtimeSockets
+        self.rootEquivalent = rootEquivalent
     }
 }

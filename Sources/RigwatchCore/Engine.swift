@@ -76,11 +76,13 @@ public final class Engine {
     /// without network settings the exfiltration and outbound checks are off; without
     /// mining settings the crypto-mining detector is off; without file-watch settings
     /// file changes raise nothing; without tamper settings neither do tamper and
-    /// integrity events; without runtime-socket settings unix connects raise nothing.
+    /// integrity events; without runtime-socket settings unix connects raise nothing;
+    /// without root-equivalent settings that detector is off.
     public static func standardDetectors(
         policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), network: NetworkSettings? = nil,
         mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
-        tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil
+        tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil,
+        rootEquivalent: RootEquivalentSettings? = nil
     ) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
@@ -102,6 +104,9 @@ public final class Engine {
         if let runtimeSockets {
             detectors.append(RuntimeSocketDetector(settings: runtimeSockets))
         }
+        if let rootEquivalent {
+            detectors.append(RootEquivalentDetector(settings: rootEquivalent))
+        }
         return detectors
     }
 
@@ -110,7 +115,7 @@ public final class Engine {
         standardDetectors(
             policies: settings.policies, abuse: settings.abuse, network: settings.network,
             mining: settings.mining, files: settings.files, tamper: settings.tamper,
-            runtimeSockets: settings.runtimeSockets)
+            runtimeSockets: settings.runtimeSockets, rootEquivalent: settings.rootEquivalent)
     }
 
     /// New settings for every detector (SIGHUP); each takes the parts it uses and

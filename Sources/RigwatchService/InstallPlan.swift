@@ -552,6 +552,7 @@ public enum InstallPlanner {
         #   merged_usr: auto                   # auto, yes or no: /bin is /usr/bin
         #   default_child_profiles: true       # built-in profiles: what the daemon's allowed commands start
         #   child_profiles: []                 # more, e.g. {command: "/usr/sbin/logrotate *", allow: ["/etc/init.d/*"]}
+        #   root_equivalent_groups: [docker, lxd, incus-admin, libvirt, disk, sudo, wheel, admin, root]
 
         # network:
         #   snapshot_interval_seconds: 5       # in-kernel byte counters read and reset

@@ -52,7 +52,7 @@ func benchReplay(count: Int) throws {
             config: EngineConfig(watchedUids: [1001]),
             detectors: Engine.standardDetectors(
                 policies: PolicySet.defaultPolicy(watched: watched, canon: .mergedUsr),
-                network: NetworkSettings(), mining: MiningSettings()))
+                network: NetworkSettings(), mining: MiningSettings(), rootEquivalent: RootEquivalentSettings()))
     }
     // What `rigwatch replay` does: stream, decode, judge, drop.
     let t = try seconds {

@@ -110,8 +110,17 @@ func detectorSettings(
     if settings.policy.abuseRules {
         var rules = ArgumentAbuseRules()
         if let sensorPid { rules.sensorPids = [sensorPid] }
+        // The watched users' homes are theirs to write; "/" and /nonexistent-style homes are no directory of theirs.
+        let homes = watched.compactMap { Users.home(of: $0.uid) }.filter {
+            $0 != "/" && FileManager.default.fileExists(atPath: $0)
+        }
+        rules.untrusted = UntrustedPaths(extra: homes)
+        rules.expectedWrites = settings.files.maintenanceRules
         abuse = rules
     }
+    let groups = settings.policy.rootEquivalentGroups
+    let rootEquivalent = RootEquivalentSettings(
+        groups: groups, members: Users.members(of: groups), expectedWrites: settings.files.maintenanceRules)
     return DetectorSettings(
         policies: policies, abuse: abuse,
         network: networkSettings(settings),
@@ -122,7 +131,8 @@ func detectorSettings(
         },
         files: settings.files.settings(hostMountNamespace: hostMountNamespace),
         tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds))),
-        runtimeSockets: RuntimeSocketSettings(paths: settings.policy.runtimeSockets))
+        runtimeSockets: RuntimeSocketSettings(paths: settings.policy.runtimeSockets),
+        rootEquivalent: rootEquivalent)
 }
 
 /// The network detectors' settings, host names in allowlists resolved now; a name

@@ -17,6 +17,27 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.processTableSize, 1000)
     }
 
+    func testRootEquivalentGroups() throws {
+        XCTAssertEqual(
+            SensorConfig().policy.rootEquivalentGroups,
+            ["docker", "lxd", "incus-admin", "libvirt", "disk", "sudo", "wheel", "admin", "root"])
+        let config = try ConfigLoader.parse("policy:\n  root_equivalent_groups: [rwtestg, docker]\n")
+        XCTAssertEqual(config.policy.rootEquivalentGroups, ["rwtestg", "docker"])
+        XCTAssertEqual(
+            try ConfigLoader.parse("policy:\n  root_equivalent_groups: []\n").policy.rootEquivalentGroups, [])
+        XCTAssertThrowsError(
+            try ConfigLoader.parse("policy:\n  root_equivalent_groups: [docker, \"\"]\n", file: "c.yaml")
+        ) {
+            XCTAssertEqual(String(describing: $0), "c.yaml:2:36: policy.root_equivalent_groups[1] must not be empty")
+        }
+        let plan = ConfigReloadPlan(running: SensorConfig(), loaded: config)
+        XCTAssertEqual(
+            plan.applied.map(\.description),
+            [
+                "policy.root_equivalent_groups [docker, lxd, incus-admin, libvirt, disk, sudo, wheel, admin, root] → [rwtestg, docker]"
+            ])
+    }
+
     func testUnknownKeyIsAnErrorWithItsLine() {
         XCTAssertThrowsError(
             try ConfigLoader.parse("watch_users: [a]\nengine:\n  proces_table_size: 5\n", file: "rw.yaml")

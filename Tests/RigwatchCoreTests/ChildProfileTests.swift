@@ -41,8 +41,10 @@ final class ChildProfileTests: XCTestCase {
         let python = t.fork(shell, ppid: logrotate)
         t.exec(python, ppid: shell, ["/usr/bin/python3", "-c", "print(1)"])  // below the reported shell: not again
         let alerts = run(t)
-        XCTAssertEqual(alerts.map(\.rule), [PrivilegedExecDetector.childRule])
-        let alert = try XCTUnwrap(alerts.first)
+        // The config from /tmp is also an argument finding of the entry itself (untrusted-config).
+        XCTAssertEqual(alerts.map(\.rule), [PrivilegedExecDetector.abuseRule, PrivilegedExecDetector.childRule])
+        XCTAssertEqual(value(alerts.first, "finding")?.hasPrefix("untrusted-config: "), true)
+        let alert = try XCTUnwrap(alerts.last)
         XCTAssertEqual(alert.severity, .high)
         XCTAssertEqual(alert.subject?.exe, "/bin/sh")
         XCTAssertEqual(alert.subject?.argv, ["sh", "-c", "id > /tmp/pwned", "logrotate_script"])
@@ -135,12 +137,14 @@ final class ChildProfileTests: XCTestCase {
             local, ["/usr/bin/apt-get", "install", "/tmp/rwtest/x.deb", "tshark"],
             scripts: ["/var/lib/dpkg/info/rwtestx.postinst"])
         let alerts = run(local)
-        XCTAssertEqual(alerts.map(\.rule), [PrivilegedExecDetector.childRule])
-        XCTAssertEqual(alerts.first?.subject?.exe, "/var/lib/dpkg/info/rwtestx.postinst")
-        XCTAssertEqual(value(alerts.first, "class"), "outside-system-directories")
-        XCTAssertEqual(value(alerts.first, "entry_rule"), try ruleText("/usr/bin/apt-get install * tshark"))
+        // The local package is also an argument finding of the entry (untrusted-config).
+        XCTAssertEqual(alerts.map(\.rule), [PrivilegedExecDetector.abuseRule, PrivilegedExecDetector.childRule])
+        XCTAssertEqual(value(alerts.first, "finding")?.hasPrefix("untrusted-config: "), true)
+        XCTAssertEqual(alerts.last?.subject?.exe, "/var/lib/dpkg/info/rwtestx.postinst")
+        XCTAssertEqual(value(alerts.last, "class"), "outside-system-directories")
+        XCTAssertEqual(value(alerts.last, "entry_rule"), try ruleText("/usr/bin/apt-get install * tshark"))
         XCTAssertEqual(
-            value(alerts.first, "child_profile"), "/usr/bin/apt-get install * tshark (default child profile)")
+            value(alerts.last, "child_profile"), "/usr/bin/apt-get install * tshark (default child profile)")
     }
 
     func testWritablePathsAlertEvenUnderAProfileThatAllowsEverything() throws {

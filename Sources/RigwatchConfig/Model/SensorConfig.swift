@@ -196,6 +196,8 @@ public struct PolicyConfig: Equatable, Sendable {
             self.allowOrigins = allowOrigins ?? allow.map { _ in origin }
         }
     }
+    /// `root_equivalent_groups`: groups whose new members are reported (`root-equivalent-group`).
+    public var rootEquivalentGroups = RootEquivalentSettings.defaultGroups
 
     public struct Rule: Equatable, Sendable {
         public var text: String

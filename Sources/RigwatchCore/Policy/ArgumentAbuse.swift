@@ -12,6 +12,10 @@ public struct AbuseFinding: Equatable, Sendable {
         case codeExecution = "code-execution-option"
         case kernelHook = "kernel-hook"
         case tamper = "sensor-or-init-tamper"
+        /// A configuration, script or package file loaded from a path the watched user could write.
+        case untrustedConfig = "untrusted-config"
+        /// A file written where it runs code later (cron, units, profiles, hooks, .ssh).
+        case persistenceWrite = "persistence-write"
     }
 
     public var kind: Class
@@ -36,8 +40,39 @@ public struct ArgumentAbuseRules: Sendable {
     public var sensorPids: Set<UInt32> = []
     /// Names that identify the sensor to pkill/killall/systemctl.
     public var sensorNames: [String] = ["rigwatch"]
+    /// Where the watched user could have put a file (`untrusted-config`).
+    public var untrusted = UntrustedPaths()
+    /// Write destinations that run code later (`persistence-write`).
+    public var persistencePaths: [String] = PersistencePaths.defaults
+    /// Loads that are expected though the path is untrusted: `path` globbed on the
+    /// argument as written (relative stays relative), `program` on the exe path.
+    public var expectedLoads: [MaintenanceRule] = ArgumentAbuseRules.vastDaemonLoads
+    /// Writes that are expected: the file-change maintenance rules (the Vast daemon's
+    /// `tee` of its own units and cron files), so argv and file events agree.
+    public var expectedWrites: [MaintenanceRule] = MaintenanceRule.defaults
 
     public init() {}
+
+    /// What the Vast daemon loads from the directories it owns, on every update
+    /// (Tests/Fixtures/data/vastai-daemon-sudo-commands.txt): `logrotate --force -s
+    /// /var/lib/vastai_kaalia/logrotate.state logrotate.config` (relative, in its home),
+    /// `python3 /var/lib/vastai_kaalia/purge_stale_cdi.py`, and the `bash
+    /// update_scripts.sh` its whitelisted `systemd-run --scope` runs. Each is trust in
+    /// that account's files: what those runs start is for the child profiles to judge.
+    public static let vastDaemonLoads: [MaintenanceRule] = [
+        MaintenanceRule(path: "logrotate.config", program: "/usr/sbin/logrotate", origin: "built-in: Vast daemon"),
+        MaintenanceRule(path: "logrotate.config", program: "/sbin/logrotate", origin: "built-in: Vast daemon"),
+        MaintenanceRule(
+            path: "/var/lib/vastai_kaalia/purge_stale_cdi.py", program: "/usr/bin/python3",
+            origin: "built-in: Vast daemon"),
+        MaintenanceRule(path: "update_scripts.sh", program: "/usr/bin/bash", origin: "built-in: Vast daemon"),
+        MaintenanceRule(path: "update_scripts.sh", program: "/bin/bash", origin: "built-in: Vast daemon"),
+        // apt hands dpkg the packages it fetched as links in a directory it made itself
+        // (mkdtemp, root's, 0700): `dpkg --unpack --recursive /tmp/apt-dpkg-install-XXXXXX`.
+        // Recorded on this kernel (Tests/Fixtures/traces/daemon-commands.rwtrace).
+        MaintenanceRule(
+            path: "/tmp/apt-dpkg-install-*", program: "/usr/bin/dpkg", origin: "built-in: apt's unpack directory"),
+    ]
 
     /// Options per program (by basename) that make it run code or load a program.
     /// `-X` style short options also match with the value attached (`-Xlua_script:x`).
@@ -123,7 +158,10 @@ public struct ArgumentAbuseRules: Sendable {
     static let initControl: Set<String> = ["reboot", "poweroff", "halt", "shutdown", "telinit", "init"]
 
     /// Everything wrong with one privileged command line; empty when nothing is.
-    public func inspect(exe: String, argv: [String]) -> [AbuseFinding] {
+    /// `lineageUid` and `written`: the files this lineage wrote before, which count as untrusted.
+    public func inspect(
+        exe: String, argv: [String], lineageUid: UInt32 = 0, written: LineageWrites? = nil
+    ) -> [AbuseFinding] {
         let name = lastPathComponent(exe)
         let args = Array(argv.dropFirst())
         var findings: [AbuseFinding] = []
@@ -149,7 +187,78 @@ public struct ArgumentAbuseRules: Sendable {
         findings += codeExecution(name: name, args: args)
         findings += kernelHooks(name: name, args: args)
         findings += tampering(name: name, args: args)
+        findings += untrustedLoads(
+            exe: exe, name: name, args: args, lineageUid: lineageUid, written: written, reported: findings)
+        findings += persistenceWrites(exe: exe, name: name, args: args, reported: findings)
         return findings
+    }
+
+    /// `untrusted-config`: a file the program loads as configuration, script or
+    /// package lies where the watched user could have put it. One finding per argument.
+    func untrustedLoads(
+        exe: String, name: String, args: [String], lineageUid: UInt32, written: LineageWrites?,
+        reported: [AbuseFinding]
+    ) -> [AbuseFinding] {
+        var findings: [AbuseFinding] = []
+        for load in LoadedFiles.of(program: name, args: args) {
+            guard !(reported + findings).contains(where: { $0.argument == load.argument }),
+                let why = untrusted.reason(load.path, lineageUid: lineageUid, written: written),
+                !Self.expected(load.path, program: exe, by: expectedLoads)
+            else { continue }
+            findings.append(
+                AbuseFinding(
+                    kind: .untrustedConfig, severity: .critical, reason: "\(load.what); \(why)",
+                    argument: load.argument))
+        }
+        return findings
+    }
+
+    /// `persistence-write`: the command names a write destination where a file runs
+    /// code later, judged from argv before any file event. One finding per argument.
+    func persistenceWrites(exe: String, name: String, args: [String], reported: [AbuseFinding]) -> [AbuseFinding] {
+        var findings: [AbuseFinding] = []
+        for dest in WriteDestinations.of(program: name, args: args) where dest.path.hasPrefix("/") {
+            let path = Self.normalize(dest.path)
+            guard !(reported + findings).contains(where: { $0.argument == dest.argument }),
+                let hit = PersistencePaths.match(path, in: persistencePaths),
+                !Self.expected(path, program: exe, by: expectedWrites)
+            else { continue }
+            let place = hit == ".ssh" ? "an SSH directory (logins as its owner)" : "under \(hit)"
+            findings.append(
+                AbuseFinding(
+                    kind: .persistenceWrite, severity: .critical,
+                    reason: "\(dest.how) \(path) is \(place), where a file runs code later", argument: dest.argument))
+        }
+        if name == "crontab" {
+            let scan = CommandOptions(args, valued: ["-u"])
+            if !scan.has(["-l", "-r", "-i"]) {
+                let user = scan.values(of: ["-u"]).last ?? "root"
+                let argument = scan.operands.first ?? (scan.has(["-e"]) ? "-e" : "-")
+                if !(reported + findings).contains(where: { $0.argument == argument }) {
+                    findings.append(
+                        AbuseFinding(
+                            kind: .persistenceWrite, severity: .critical,
+                            reason: "crontab installs \(user)'s crontab, run by cron as \(user)", argument: argument))
+                }
+            }
+        }
+        return findings
+    }
+
+    /// Whether a rule expects `path` (as written, and normalised when absolute) for `program`.
+    static func expected(_ path: String, program: String?, by rules: [MaintenanceRule]) -> Bool {
+        let candidates = path.hasPrefix("/") ? [normalize(path)] : [path]
+        return rules.contains { rule in
+            candidates.contains { rule.covers(path: $0, program: program, inWatchedLineage: true) }
+        }
+    }
+
+    /// apt's `-o` keys that run commands (`APT::Update::Pre-Invoke`, `DPkg::Post-Invoke`,
+    /// `DPkg::Pre-Install-Pkgs`) or move where it finds its programs and config (`Dir…`).
+    static func aptHook(_ key: Substring) -> Bool {
+        let k = key.lowercased()
+        return k.contains("invoke") || k.contains("pre-install-pkgs") || k == "dir" || k.hasPrefix("dir::")
+            || k.hasPrefix("dpkg::tools")
     }
 
     func codeExecution(name: String, args: [String]) -> [AbuseFinding] {
@@ -163,6 +272,17 @@ public struct ArgumentAbuseRules: Sendable {
                             reason: "\(name) \(option): \(reason)", argument: arg))
                     break
                 }
+            }
+        }
+        if ["apt", "apt-get", "aptitude", "apt-cache", "apt-config"].contains(name) {
+            let scan = CommandOptions(args, valued: ["-o", "--option", "-c", "--config-file", "-t", "-a"])
+            for value in scan.values(of: ["-o", "--option"]) {
+                guard let eq = value.firstIndex(of: "="), Self.aptHook(value[..<eq]) else { continue }
+                findings.append(
+                    AbuseFinding(
+                        kind: .codeExecution, severity: .critical,
+                        reason: "\(name) -o \(value[..<eq]): runs a command or moves apt's programs and config",
+                        argument: value))
             }
         }
         if name == "sed" || name == "gsed" {

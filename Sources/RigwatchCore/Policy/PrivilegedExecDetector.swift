@@ -57,6 +57,8 @@ public final class PrivilegedExecDetector: Detector {
     public private(set) var policies: PolicySet
     public var abuse: ArgumentAbuseRules?
     private var states: [UInt32: State] = [:]
+    /// Files the watched lineages wrote, which the argument rules count as untrusted.
+    private var lineageWrites = LineageWrites()
     /// Decisions taken, for metrics and benchmarks.
     public private(set) var decisions = 0
 
@@ -94,8 +96,10 @@ public final class PrivilegedExecDetector: Detector {
             return []
         case .exec(let e):
             return judge(e, context: context)
-        case .cred, .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity, .firstPayload,
-            .unixConnect:
+        case .fileChange(let e):
+            rememberWrite(e, context: context)
+            return []
+        case .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload, .unixConnect:
             return []
         }
     }
@@ -113,8 +117,10 @@ public final class PrivilegedExecDetector: Detector {
         let gateway = e.flags.contains(.setuid) || Self.gateways.contains(Self.basename(e.filename))
         var alerts: [Alert] = []
         if !gateway, let abuse {
-            let findings = abuse.inspect(exe: e.path, argv: e.argv)
+            let argv = e.argv
+            let findings = abuse.inspect(exe: e.path, argv: argv, lineageUid: h.lineageUid, written: lineageWrites)
             if !findings.isEmpty { alerts.append(abuseAlert(e, findings, context: context)) }
+            rememberDestinations(e, argv: argv)
         }
         switch previous {
         case .covered(let entry)?:
@@ -148,6 +154,30 @@ public final class PrivilegedExecDetector: Detector {
             alerts.insert(unlistedAlert(e, negatedRule: rule, context: context), at: 0)
         }
         return alerts
+    }
+
+    /// The files a privileged command of the lineage says it writes (`cp x /usr/local/bin/y`).
+    private func rememberDestinations(_ e: ExecEvent, argv: [String]) {
+        let program = lastPathComponent(e.path)
+        for dest in WriteDestinations.of(program: program, args: Array(argv.dropFirst())) where dest.path.hasPrefix("/")
+        {
+            let how = "\(dest.how) in \(ShellWord.commandLine(e.args))"
+            let path = ArgumentAbuseRules.normalize(dest.path)
+            lineageWrites.record(path, lineageUid: e.header.lineageUid, how: how, directory: dest.isDirectory)
+            for written in dest.writtenPaths where written != dest.path {
+                lineageWrites.record(ArgumentAbuseRules.normalize(written), lineageUid: e.header.lineageUid, how: how)
+            }
+        }
+    }
+
+    /// The files the lineage changed, as the file-change monitor saw them.
+    private func rememberWrite(_ e: FileChangeEvent, context: DetectionContext) {
+        let h = e.header
+        guard e.succeeded, h.hasLineage, context.config.watchedUids.contains(h.lineageUid) else { return }
+        let raw = e.operation == .rename || e.operation == .link ? e.path2Bytes : e.pathBytes
+        guard e.operation != .unlink else { return }
+        let path = String(decoding: WatchedPath.normalise(raw), as: UTF8.self)
+        lineageWrites.record(path, lineageUid: h.lineageUid, how: "\(e.operation.name) by pid \(h.tgid)")
     }
 
     private func userName(_ uid: UInt32, _ context: DetectionContext) -> String {

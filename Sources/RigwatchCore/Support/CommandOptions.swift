@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+/// A getopt-style reading of a command line, enough to tell an option's value from
+/// an operand: `-t DIR`, `-tDIR`, `-aG docker` (a bundle whose last letter takes
+/// the next word), `--target-directory=DIR`, `--target-directory DIR`, and `--`
+/// ending the options. Which options take a value is the caller's table; an
+/// unknown option is taken to take none (the reading errs towards more operands).
+struct CommandOptions {
+    enum Item: Equatable {
+        /// `name` as spelt ("-t", "--target-directory"), with its value when it takes one.
+        case option(String, String?)
+        case operand(String)
+    }
+
+    var items: [Item] = []
+
+    /// `valued`: the options that take a value ("-t", "--target-directory").
+    /// `stopAtFirstOperand`: everything after the first operand is an operand too
+    /// (a command and its own arguments: `docker run IMAGE CMD…`, `env VAR=x CMD…`).
+    init(_ args: some Collection<String>, valued: Set<String>, stopAtFirstOperand: Bool = false) {
+        var words = args.makeIterator()
+        var optionsEnded = false
+        while let word = words.next() {
+            if optionsEnded || word == "-" || !word.hasPrefix("-") {
+                items.append(.operand(word))
+                if stopAtFirstOperand { optionsEnded = true }
+                continue
+            }
+            if word == "--" {
+                optionsEnded = true
+                continue
+            }
+            if word.hasPrefix("--") {
+                if let eq = word.firstIndex(of: "=") {
+                    items.append(.option(String(word[..<eq]), String(word[word.index(after: eq)...])))
+                } else if valued.contains(word) {
+                    items.append(.option(word, words.next() ?? ""))
+                } else {
+                    items.append(.option(word, nil))
+                }
+                continue
+            }
+            // A bundle of short options: the first one that takes a value ends it.
+            var letters = word.dropFirst()[...]
+            while let letter = letters.popFirst() {
+                let name = "-" + String(letter)
+                if valued.contains(name) {
+                    items.append(.option(name, letters.isEmpty ? (words.next() ?? "") : String(letters)))
+                    break
+                }
+                items.append(.option(name, nil))
+            }
+        }
+    }
+
+    var operands: [String] {
+        items.compactMap {
+            if case .operand(let word) = $0 { return word }
+            return nil
+        }
+    }
+
+    /// The values of the named options, in order.
+    func values(of names: Set<String>) -> [String] {
+        items.compactMap {
+            if case .option(let name, let value?) = $0, names.contains(name) { return value }
+            return nil
+        }
+    }
+
+    func has(_ names: Set<String>) -> Bool {
+        items.contains {
+            if case .option(let name, _) = $0 { return names.contains(name) }
+            return false
+        }
+    }
+}
