@@ -31,8 +31,10 @@ final class ChildProfileKernelTests: XCTestCase {
 
     /// The whitelist's alerts (not the other detectors': apt's download from the mirror is
     /// a `watched-user-outbound`, the stop signal a `sensor-tamper`).
-    private func policyAlerts(_ output: String) -> [String] {
-        let rules = ["unlisted-privileged-exec", "privileged-argument-abuse", "unexpected-root-child"]
+    private func policyAlerts(
+        _ output: String,
+        rules: [String] = ["unlisted-privileged-exec", "privileged-argument-abuse", "unexpected-root-child"]
+    ) -> [String] {
         return output.split(separator: "\n").map(String.init).filter { line in
             rules.contains { line.contains(#""rule":"\#($0)""#) }
         }
@@ -58,13 +60,23 @@ final class ChildProfileKernelTests: XCTestCase {
         sleep(1)
         let output = sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
-        let alerts = policyAlerts(output)
+        let entry = "/usr/sbin/logrotate --force -s \(dir)/state \(conf)"
+        // The config under /tmp is also an argument finding of the entry itself.
+        let arguments = policyAlerts(output, rules: ["privileged-argument-abuse"])
+        XCTAssertEqual(arguments.count, 1, output)
+        XCTAssertTrue(
+            arguments.first?.contains(
+                #""title":"\#(user.name) ran a root command with dangerous arguments (untrusted-config): \#(entry)""#)
+                == true, output)
+        let alerts = policyAlerts(output, rules: ["unlisted-privileged-exec", "unexpected-root-child"])
         XCTAssertEqual(alerts.count, 1, output)
         let alert = try XCTUnwrap(alerts.first)
-        let entry = "/usr/sbin/logrotate --force -s \(dir)/state \(conf)"
         XCTAssertTrue(
             alert.hasPrefix(
-                #"{"type":"alert","id":"unexpected-root-child-1","rule":"unexpected-root-child","severity":"high","#),
+                #"{"type":"alert","id":"unexpected-root-child-"#),
+            alert)
+        XCTAssertTrue(
+            alert.contains(#""rule":"unexpected-root-child","severity":"high","#),
             alert)
         XCTAssertTrue(
             alert.contains(
@@ -109,7 +121,18 @@ final class ChildProfileKernelTests: XCTestCase {
         sleep(1)
         let output = sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
-        let alerts = policyAlerts(output)
+        // The local package file is also an argument finding: of the entry, and of the
+        // dpkg run apt hands it to (below the entry, still a privileged exec with that path).
+        let arguments = policyAlerts(output, rules: ["privileged-argument-abuse"])
+        XCTAssertEqual(arguments.count, 2, output)
+        XCTAssertTrue(
+            arguments.first?.contains(
+                #"(untrusted-config): /usr/bin/apt-get install -y \#(deb) tshark""#) == true, output)
+        // apt picks the status pipe's descriptor number.
+        XCTAssertTrue(arguments.last?.contains(#"(untrusted-config): /usr/bin/dpkg --status-fd "#) == true, output)
+        XCTAssertTrue(
+            arguments.last?.contains(#" --no-triggers --unpack --auto-deconfigure \#(deb)""#) == true, output)
+        let alerts = policyAlerts(output, rules: ["unlisted-privileged-exec", "unexpected-root-child"])
         XCTAssertEqual(alerts.count, 1, output)
         let alert = try XCTUnwrap(alerts.first)
         let script = "/var/lib/dpkg/info/\(package).postinst"
@@ -151,6 +174,13 @@ final class ChildProfileKernelTests: XCTestCase {
         sleep(1)
         let output = sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)
-        XCTAssertEqual(policyAlerts(output), [], output)
+        XCTAssertEqual(policyAlerts(output, rules: ["unlisted-privileged-exec", "unexpected-root-child"]), [], output)
+        // The profile covers what logrotate starts, not where its config lies: that config
+        // is under /tmp, an argument finding of its own.
+        let arguments = policyAlerts(output, rules: ["privileged-argument-abuse"])
+        XCTAssertEqual(arguments.count, 1, output)
+        XCTAssertTrue(
+            arguments.first?.contains(#"(untrusted-config): /usr/sbin/logrotate --force -s \#(dir)/state \#(conf)""#)
+                == true, output)
     }
 }
