@@ -2,7 +2,7 @@
 /// The command lines the real Vast.ai daemon runs through sudo
 /// (Tests/Fixtures/data/vastai-daemon-sudo-commands.txt), placeholders expanded to
 /// realistic values: the false-alarm set every new rule must stay quiet on.
-/// The same list as PrivilegedExecTests.testDaemonCommandsDoNotAlertUnderTheDefaultPolicy.
+/// Used by PrivilegedExecTests (the whitelist) and RootEquivalentTests (the newer rules).
 public enum VastDaemonCommands {
     /// What sudo execs, one argv each (wrappers' children not included).
     public static let sudoArgv: [[String]] = [
