@@ -118,6 +118,9 @@ public struct ConfigReloadPlan: Equatable, Sendable {
             { list($0.policy.childProfiles.map { "{command: \($0.command), allow: \(list($0.allow))}" }) }),
         Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
         Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
+        Field(
+            ConfigKeys.Network.watchedUserAllowPrograms,
+            { list($0.network.watchedUserAllowPrograms.map { "{program: \($0.program), parent: \($0.parent)}" }) }),
         Field(ConfigKeys.Network.trustedDestinations, { destinations($0.network.trustedDestinations) }),
         Field(ConfigKeys.Exfiltration.windowSeconds, { "\($0.network.exfiltration.windowSeconds)" }),
         Field(ConfigKeys.Exfiltration.bytesPerWindow, { "\($0.network.exfiltration.bytesPerWindow)" }),
@@ -150,7 +153,8 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     ]
 
     static func maintenanceText(_ rule: MaintenanceRule) -> String {
-        "{path: \(rule.path ?? "any"), program: \(rule.program ?? "any"), lineage: \(rule.lineage.rawValue)}"
+        "{path: \(rule.path ?? "any"), program: \(rule.program ?? "any"), lineage: \(rule.lineage.rawValue)"
+            + (rule.below.map { ", below: \($0)}" } ?? "}")
     }
 
     static func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
