@@ -11,7 +11,7 @@ final class ConfigKeysTests: XCTestCase {
         XCTAssertEqual(Set(live + restart), Set(ConfigKeys.valuePaths))
         XCTAssertEqual(live.count + restart.count, ConfigKeys.valuePaths.count, "no key twice in the plan")
         XCTAssertEqual(Set(ConfigKeys.valuePaths).count, ConfigKeys.valuePaths.count, "no path twice in the table")
-        XCTAssertEqual(ConfigKeys.valuePaths.count, 51)
+        XCTAssertEqual(ConfigKeys.valuePaths.count, 52)
         XCTAssertEqual(restart.count, 12)
     }
 
@@ -43,7 +43,7 @@ final class ConfigKeysTests: XCTestCase {
         ) {
             XCTAssertEqual(
                 String(describing: $0),
-                "rw.yaml:3:22: unknown key 'user' in files.maintenance[0] (known: path, program, lineage)")
+                "rw.yaml:3:22: unknown key 'user' in files.maintenance[0] (known: path, program, lineage, below)")
         }
     }
 }
