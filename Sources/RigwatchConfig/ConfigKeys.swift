@@ -74,8 +74,15 @@ public enum ConfigKeys {
         case exfiltration
         case allowPrivate = "allow_private"
         case watchedUserAllow = "watched_user_allow"
+        case watchedUserAllowPrograms = "watched_user_allow_programs"
         case trustedDestinations = "trusted_destinations"
         public static var section: String { TopLevel.network.path }
+    }
+
+    /// The keys of one entry of the `network.watched_user_allow_programs` list.
+    public enum ProgramAllowance: String, ConfigKey {
+        case program, parent
+        public static var section: String { Network.watchedUserAllowPrograms.path + "[]" }
     }
 
     public enum Exfiltration: String, ConfigKey {
@@ -129,7 +136,7 @@ public enum ConfigKeys {
     /// The keys of one rule in the `files.maintenance` list; errors name them by
     /// the rule's index ("files.maintenance[2].lineage"), not by `path`.
     public enum MaintenanceRule: String, ConfigKey {
-        case path, program, lineage
+        case path, program, lineage, below
         public static var section: String { Files.maintenance.path + "[]" }
     }
 

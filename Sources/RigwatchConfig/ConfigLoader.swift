@@ -153,11 +153,36 @@ public enum ConfigLoader {
                 network.snapshotIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
             case .allowPrivate: network.allowPrivate = try nodes.bool(value, at: path)
             case .watchedUserAllow: network.watchedUserAllow = try destinations(value, at: path, nodes: nodes)
+            case .watchedUserAllowPrograms:
+                guard case .sequence(let seq) = value else {
+                    throw nodes.error(value, "\(path) must be a list of {program, parent} entries")
+                }
+                network.watchedUserAllowPrograms = try seq.enumerated().map { i, item in
+                    try programAllowance(item, at: "\(path)[\(i)]", nodes: nodes)
+                }
             case .trustedDestinations: network.trustedDestinations = try destinations(value, at: path, nodes: nodes)
             case .exfiltration: network.exfiltration = try parseExfiltration(value, nodes: nodes)
             }
         }
         return network
+    }
+
+    /// `{program: GLOB, parent: GLOB}`, both absolute and both required.
+    static func programAllowance(_ node: Node, at path: String, nodes: YAMLNodes) throws -> ProgramAllowance {
+        var program: String?
+        var parent: String?
+        for (key, value) in try nodes.mapping(node, ConfigKeys.ProgramAllowance.self, at: path) {
+            let at = "\(path).\(key.rawValue)"
+            let glob = try nodes.string(value, at: at)
+            guard glob.hasPrefix("/") else {
+                throw nodes.error(value, "\(at) must be an absolute path or glob (fnmatch, '*' does not cross '/')")
+            }
+            if key == .program { program = glob } else { parent = glob }
+        }
+        guard let program, let parent else {
+            throw nodes.error(node, "\(path) needs a program and a parent (the parent must run as root)")
+        }
+        return ProgramAllowance(program: program, parent: parent, origin: "\(nodes.file):\(node.mark?.line ?? 0)")
     }
 
     static func parseExfiltration(_ node: Node, nodes: YAMLNodes) throws -> ExfiltrationConfig {

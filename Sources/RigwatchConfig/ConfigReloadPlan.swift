@@ -119,6 +119,9 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Policy.rootEquivalentGroups, { list($0.policy.rootEquivalentGroups) }),
         Field(ConfigKeys.Network.allowPrivate, { "\($0.network.allowPrivate)" }),
         Field(ConfigKeys.Network.watchedUserAllow, { destinations($0.network.watchedUserAllow) }),
+        Field(
+            ConfigKeys.Network.watchedUserAllowPrograms,
+            { list($0.network.watchedUserAllowPrograms.map { "{program: \($0.program), parent: \($0.parent)}" }) }),
         Field(ConfigKeys.Network.trustedDestinations, { destinations($0.network.trustedDestinations) }),
         Field(ConfigKeys.Exfiltration.windowSeconds, { "\($0.network.exfiltration.windowSeconds)" }),
         Field(ConfigKeys.Exfiltration.bytesPerWindow, { "\($0.network.exfiltration.bytesPerWindow)" }),
@@ -151,7 +154,8 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     ]
 
     static func maintenanceText(_ rule: MaintenanceRule) -> String {
-        "{path: \(rule.path ?? "any"), program: \(rule.program ?? "any"), lineage: \(rule.lineage.rawValue)}"
+        "{path: \(rule.path ?? "any"), program: \(rule.program ?? "any"), lineage: \(rule.lineage.rawValue)"
+            + (rule.below.map { ", below: \($0)}" } ?? "}")
     }
 
     static func list(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }

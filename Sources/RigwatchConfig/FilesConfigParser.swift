@@ -50,18 +50,22 @@ extension ConfigLoader {
         return paths
     }
 
-    /// `{path: GLOB, program: GLOB, lineage: any|watched|unwatched}`; at least a path or a program.
+    /// `{path: GLOB, program: GLOB, lineage: any|watched|unwatched, below: GLOB}`; at least a path or a program.
     static func maintenanceRule(_ node: Node, at path: String, nodes: YAMLNodes) throws -> MaintenanceRule {
         var rule = MaintenanceRule(origin: "\(nodes.file):\(node.mark?.line ?? 0)")
         for (key, value) in try nodes.mapping(node, ConfigKeys.MaintenanceRule.self, at: path) {
             let at = "\(path).\(key.rawValue)"
             switch key {
-            case .path, .program:
+            case .path, .program, .below:
                 let glob = try nodes.string(value, at: at)
                 guard glob.hasPrefix("/") else {
                     throw nodes.error(value, "\(at) must be an absolute path or glob (fnmatch, '*' does not cross '/')")
                 }
-                if key == .path { rule.path = glob } else { rule.program = glob }
+                switch key {
+                case .path: rule.path = glob
+                case .program: rule.program = glob
+                default: rule.below = glob
+                }
             case .lineage:
                 let text = try nodes.string(value, at: at)
                 guard let lineage = MaintenanceRule.Lineage(rawValue: text) else {

@@ -59,7 +59,8 @@ public enum NetworkSettingsBuilder {
         // The watched users' repeat window follows the exfiltration window: one knob for "how often to hear about it".
         let outbound = WatchedOutboundSettings(
             allow: blocks(config.watchedUserAllow, key: ConfigKeys.Network.watchedUserAllow.path) + trusted,
-            allowPrivate: config.allowPrivate, windowSeconds: exfiltration.windowSeconds)
+            allowPrivate: config.allowPrivate, windowSeconds: exfiltration.windowSeconds,
+            allowPrograms: config.watchedUserAllowPrograms)
         return (NetworkSettings(exfiltration: exfiltration, watchedOutbound: outbound), warnings)
     }
 

@@ -43,7 +43,7 @@ final class ConfigKeysTests: XCTestCase {
         ) {
             XCTAssertEqual(
                 String(describing: $0),
-                "rw.yaml:3:22: unknown key 'user' in files.maintenance[0] (known: path, program, lineage)")
+                "rw.yaml:3:22: unknown key 'user' in files.maintenance[0] (known: path, program, lineage, below)")
         }
     }
 }

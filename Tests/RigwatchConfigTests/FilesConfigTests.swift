@@ -108,7 +108,7 @@ final class FilesConfigTests: XCTestCase {
         let cases: [(String, String)] = [
             (
                 "files:\n  maintenance:\n    - path: /etc/x\n      user: root\n",
-                "rw.yaml:4:7: unknown key 'user' in files.maintenance[0] (known: path, program, lineage)"
+                "rw.yaml:4:7: unknown key 'user' in files.maintenance[0] (known: path, program, lineage, below)"
             ),
             (
                 "files:\n  maintenance:\n    - path: /etc/x\n      lineage: mine\n",

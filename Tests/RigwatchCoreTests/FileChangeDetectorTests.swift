@@ -394,7 +394,7 @@ final class FileChangeDetectorTests: XCTestCase {
 
     func testBuiltInRules() throws {
         let rules = MaintenanceRule.defaults
-        XCTAssertEqual(rules.count, 6)
+        XCTAssertEqual(rules.count, 11)
         for file in MaintenanceRule.vastDaemonFiles {
             XCTAssertTrue(
                 rules.contains(

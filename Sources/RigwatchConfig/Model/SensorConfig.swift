@@ -91,6 +91,9 @@ public struct NetworkConfig: Equatable, Sendable {
     public var allowPrivate = true
     /// `watched_user_allow` ([]): where the watched users' processes may connect (CIDRs or host names).
     public var watchedUserAllow: [Destination] = []
+    /// `watched_user_allow_programs` (apt's fetch methods below a root apt-get or apt): programs
+    /// whose connects are not judged by destination; a list given replaces the defaults.
+    public var watchedUserAllowPrograms: [ProgramAllowance] = ProgramAllowance.defaults
     /// `trusted_destinations` ([]): peers no network detector counts or judges (the host's LAN
     /// peers, say); the only way to keep private and CGNAT destinations out of the budgets.
     public var trustedDestinations: [Destination] = []

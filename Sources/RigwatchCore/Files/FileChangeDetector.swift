@@ -48,9 +48,12 @@ public final class FileChangeDetector: Detector {
         {
             return []  // a container writing its own root filesystem
         }
+        let ancestors = settings.maintenance.contains { $0.below != nil } ? Self.ancestors(e.header, context) : []
         let uncovered = sides.filter { side in
             !settings.maintenance.contains {
-                $0.covers(path: side.path, program: actor.programBytes, inWatchedLineage: actor.inWatchedLineage)
+                $0.covers(
+                    path: side.path, program: actor.programBytes, inWatchedLineage: actor.inWatchedLineage,
+                    ancestors: ancestors)
             }
         }
         guard !uncovered.isEmpty else { return [] }
@@ -59,6 +62,11 @@ public final class FileChangeDetector: Detector {
                 e, sides: sides, uncovered: uncovered, actor: actor, settings: settings,
                 rule: name, context: context)
         ]
+    }
+
+    /// The programs of the writer's ancestors whose exec was seen, nearest first.
+    static func ancestors(_ h: EventHeader, _ context: DetectionContext) -> [[UInt8]] {
+        context.processes.chain(of: h.tgid).dropFirst().compactMap { $0.execSeen ? $0.filename : nil }
     }
 
     /// The paths of the change that lie under a watched entry, normalised. For a rename

@@ -70,9 +70,15 @@ public struct WatchedOutboundSettings: Equatable, Sendable {
     public var windowSeconds: UInt64 = 600
     /// Bound on the (lineage, destination) pairs remembered.
     public var maxTracked = 16_384
+    /// Programs whose connects are not judged by destination (`network.watched_user_allow_programs`).
+    public var allowPrograms: [ProgramAllowance] = ProgramAllowance.defaults
 
-    public init(allow: [CIDR] = [], allowPrivate: Bool = true, windowSeconds: UInt64 = 600, maxTracked: Int = 16_384) {
+    public init(
+        allow: [CIDR] = [], allowPrivate: Bool = true, windowSeconds: UInt64 = 600, maxTracked: Int = 16_384,
+        allowPrograms: [ProgramAllowance] = ProgramAllowance.defaults
+    ) {
         self.maxTracked = maxTracked
+        self.allowPrograms = allowPrograms
         self.allow = allow
         self.allowPrivate = allowPrivate
         self.windowSeconds = windowSeconds

@@ -38,6 +38,7 @@ public final class WatchedOutboundDetector: Detector {
         guard h.hasLineage, context.config.watchedUids.contains(h.lineageUid), !allowlist.allows(e.destination) else {
             return []
         }
+        if coveredByProgram(h, context: context) { return [] }
         nowNs = max(nowNs, h.timestampNs)
         let key = Key(lineage: h.lineageUid, destination: e.destination)
         if let last = alerted[key], nowNs < last.saturatingAdd(windowNs) { return [] }
@@ -61,6 +62,17 @@ public final class WatchedOutboundDetector: Detector {
                 eventTimeNs: h.timestampNs, chain: DetectorSupport.chain(of: h, context: context),
                 evidence: evidence, dedupKey: "\(name)|\(h.lineageUid)|\(e.destination)")
         ]
+    }
+
+    /// Whether the connecting program is one whose destinations are not the watched user's to choose.
+    private func coveredByProgram(_ h: EventHeader, context: DetectionContext) -> Bool {
+        guard !settings.allowPrograms.isEmpty else { return false }
+        let table = context.processes
+        guard let record = table.lookup(h.tgid), record.execSeen else { return false }
+        let parent = table.lookup(record.ppid).flatMap { $0.execSeen ? $0 : nil }
+        return settings.allowPrograms.contains {
+            $0.covers(program: record.filename, parentProgram: parent?.filename, parentEuid: parent?.euid)
+        }
     }
 
     /// Forgets pairs whose window is over; when none is, the oldest eighth.

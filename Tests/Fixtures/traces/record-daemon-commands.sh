@@ -20,7 +20,10 @@
 # vast_fuse, logrotate.config are stand-ins), /var/lib/docker, /usr/local/bin,
 # /etc/systemd/system, /etc/cron.d, /etc/security, /etc/libvirt and core_pattern are
 # tmpfs or bind mounts in that namespace: the host keeps its files, firewall and core_pattern.
-# Needs root and a built rigwatch. Usage: record-daemon-commands.sh [path/to/rigwatch]
+# The script's own `kill -INT` of the recorder is cut out of the trace afterwards
+# (cut-recorder-stop.py, through the JSON Lines form): it is the recording's end, not a
+# daemon command, and would replay as a sensor-tamper alert.
+# Needs root, python3 and a built rigwatch. Usage: record-daemon-commands.sh [path/to/rigwatch]
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 rigwatch="${1:-$here/../../../.build/debug/rigwatch}"
@@ -187,5 +190,8 @@ sleep 1
 kill -INT "$recorder"
 wait "$recorder"
 tail -n 1 "$work/record.log"
+"$rigwatch" trace convert "$trace" "$work/trace.jsonl"
+python3 "$here/cut-recorder-stop.py" "$work/trace.jsonl" $$ "$recorder"
+"$rigwatch" trace convert "$work/trace.jsonl" "$trace"
 chmod 0644 "$trace"
 echo "recorded $trace: watched uid $uid"
