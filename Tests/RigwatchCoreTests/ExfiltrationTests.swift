@@ -552,7 +552,7 @@ final class NetworkConfigTests: XCTestCase {
             ),
             (
                 "network:\n  allow: []\n",
-                "c.yaml:2:3: unknown key 'allow' in network (known: snapshot_interval_seconds, exfiltration, allow_private, watched_user_allow, trusted_destinations)"
+                "c.yaml:2:3: unknown key 'allow' in network (known: snapshot_interval_seconds, exfiltration, allow_private, watched_user_allow, watched_user_allow_programs, trusted_destinations)"
             ),
         ]
         for (text, expected) in cases {
