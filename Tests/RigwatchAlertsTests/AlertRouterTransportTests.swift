@@ -28,7 +28,11 @@ final class AlertRouterTransportTests: XCTestCase {
 
     private func router(
         _ transport: FakeAlertTransport, _ clock: ManualClock, _ s: AlertRouter.Settings? = nil
-    ) throws -> AlertRouter { try fixture.router(transport.factory, clock, s) }
+    ) throws -> AlertRouter {
+        let r = try fixture.router(transport.factory, clock, s)
+        r.jitter = { 1 }  // backoff at its ceiling: 1 s, 2 s, 4 s…
+        return r
+    }
 
     private func alert(_ n: Int, key: String? = nil, rule: String = "unlisted-privileged-exec") -> Alert {
         RouterFixture.alert(n, key: key, rule: rule)
