@@ -143,6 +143,13 @@ func networkSettings(_ settings: SensorConfig) -> NetworkSettings {
     return network
 }
 
+/// `detectorSettings` for the commands that only read the policy: errors end the command (exit 2).
+func detectorSettingsExitingOnError(_ settings: SensorConfig, watched: [WatchedUser]) throws -> DetectorSettings {
+    try exitOnPolicyError {
+        try detectorSettings(settings, watched: watched, sensorPid: nil, gpuSampled: false, hostMountNamespace: nil)
+    }
+}
+
 func buildPolicies(_ settings: SensorConfig, watched: [WatchedUser]) throws -> PolicySet {
     try exitOnPolicyError { try PolicyBuilder.build(settings.policy, watched: watched) }
 }
