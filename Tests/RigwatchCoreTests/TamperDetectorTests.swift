@@ -113,6 +113,7 @@ final class TamperDetectorTests: XCTestCase {
         let alert = try XCTUnwrap(engine().consume(tamper(.signal, 15, by: 1, ppid: 0, comm: "systemd")).first)
         XCTAssertEqual(
             alert.title, "SIGTERM sent to the sensor by 'systemd' (pid 1, root) outside the watched lineages")
+        XCTAssertEqual(alert.severity, .info, "a stop, restart or reload by the service manager is operations")
         XCTAssertEqual(evidence(alert, "actor"), "'systemd' (program unknown: its exec was not seen)")
         XCTAssertEqual(
             evidence(alert, "note"), "sent by PID 1 (systemd): a service stop, restart, reload or `systemctl kill`")

@@ -65,7 +65,9 @@ public final class TamperDetector: Detector {
             evidence.append(("signal", "\(signal) (\(e.argument))"))
         case .signal:
             let signal = TamperNames.signal(e.argument)
-            severity = TamperNames.stopping.contains(e.argument) ? .high : .medium
+            // PID 1 signals its service to stop, restart or reload it: that is
+            // operations, reported (info) but not an alarm.
+            severity = h.tgid == 1 ? .info : TamperNames.stopping.contains(e.argument) ? .high : .medium
             what = "\(signal) sent to the sensor"
             evidence.append(("signal", "\(signal) (\(e.argument))"))
             evidence.append(("result", TamperNames.signalResult(e.result)))
