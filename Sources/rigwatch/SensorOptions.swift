@@ -84,6 +84,11 @@ struct SensorOptions: ParsableArguments {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         let problems = FeaturePlanner.parseHooks(bpfHooks).problems
         if !problems.isEmpty { throw ValidationError(problems.map(\.message).joined(separator: "; ")) }
+        // Caught here, before anything is mounted or loaded (libbpf would refuse it at load, exit 3).
+        if ringBufferSize < 4096 || ringBufferSize & (ringBufferSize - 1) != 0 {
+            throw ValidationError("--ring-buffer-size \(ringBufferSize) must be a power of two of at least 4096 bytes")
+        }
+        if !(1...4096).contains(argsCap) { throw ValidationError("--args-cap \(argsCap) must be 1 to 4096 bytes") }
         if !bpfHooks.isEmpty && source == .audit {
             throw ValidationError("--bpf-hook applies to the BPF source, not --source audit")
         }

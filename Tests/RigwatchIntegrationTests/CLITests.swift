@@ -22,6 +22,30 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("rigwatch must run as root (running as uid \(user.uid))"), r.stderr)
     }
 
+    /// Bad sizes are usage errors (64), caught before tracefs or bpffs is mounted and
+    /// before anything is loaded: in a private mount namespace with tracefs unmounted,
+    /// it stays unmounted.
+    func testBadSizesAreUsageErrorsBeforeAnythingIsMounted() throws {
+        let bin = Repo.rigwatchBinary
+        let config = try scratchConfig(self)
+        for (option, value, message) in [
+            ("--ring-buffer-size", "5000", "--ring-buffer-size 5000 must be a power of two of at least 4096 bytes"),
+            ("--ring-buffer-size", "2048", "--ring-buffer-size 2048 must be a power of two of at least 4096 bytes"),
+            ("--args-cap", "0", "--args-cap 0 must be 1 to 4096 bytes"),
+            ("--args-cap", "5000", "--args-cap 5000 must be 1 to 4096 bytes"),
+        ] {
+            let r = try runCommand(
+                "/usr/bin/unshare",
+                [
+                    "-m", "--propagation", "private", "/bin/sh", "-c",
+                    "umount /sys/kernel/tracing 2>/dev/null; \(bin) run --duration 1 \(option) \(value) --config \(config); rc=$?; mountpoint -q /sys/kernel/tracing && echo mounted; exit $rc",
+                ])
+            XCTAssertEqual(r.status, 64, "\(option) \(value): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), r.stderr)
+            XCTAssertFalse(r.stdout.contains("mounted"), "nothing mounted for \(option) \(value)")
+        }
+    }
+
     /// With `--source bpf` (the default `auto` would fall back to audit instead).
     func testMissingBTFIsAClearError() throws {
         let r = try runCommand(
