@@ -55,7 +55,7 @@ struct PolicyTestCommand: ParsableCommand {
     @Option(name: .customLong("user"), help: "The watched user (default: the first of watch_users).")
     var user: String?
 
-    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments (after --).")
+    @Argument(parsing: .postTerminator, help: "The command and its arguments, after --.")
     var command: [String] = []
 
     func validate() throws {

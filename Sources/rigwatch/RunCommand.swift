@@ -16,7 +16,13 @@ extension EventsChoice: ExpressibleByArgument {}
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Load the kernel sensor, run the engine, print events and alerts."
+        abstract: "Load the kernel sensor, run the engine, print events and alerts.",
+        discussion: """
+            Exit status: 0 a clean stop (SIGINT or SIGTERM from the parent, PID 1 or the terminal; \
+            the end of --duration); 1 stopped by anyone else's signal; 2 a precondition, the \
+            configuration or a --bpf-hook this kernel cannot honour; 3 the BPF programs did not \
+            load or attach; 4 another rigwatch run holds the instance lock; 64 a bad command line.
+            """
     )
 
     @OptionGroup var sensor: SensorOptions

@@ -22,6 +22,24 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("rigwatch must run as root (running as uid \(user.uid))"), r.stderr)
     }
 
+    func testHelpListsTheExitStatuses() throws {
+        let run = try runCommand(Repo.rigwatchBinary, ["run", "--help"])
+        XCTAssertEqual(run.status, 0)
+        let text = run.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        XCTAssertTrue(text.contains("Exit status: 0 a clean stop"), run.stdout)
+        XCTAssertTrue(
+            text.contains("4 another rigwatch run holds the instance lock; 64 a bad command line."), run.stdout)
+        let policy = try runCommand(Repo.rigwatchBinary, ["policy", "test", "--help"])
+        XCTAssertTrue(
+            policy.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains(
+                "Exit status: 0 allowed with no finding, 1 otherwise, 2 a bad configuration, 64 a bad command line."),
+            policy.stdout)
+        let root = try runCommand(Repo.rigwatchBinary, ["--help"])
+        XCTAssertTrue(
+            root.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains(
+                "64 is a bad command line for every command"), root.stdout)
+    }
+
     /// Bad sizes are usage errors (64), caught before tracefs or bpffs is mounted and
     /// before anything is loaded: in a private mount namespace with tracefs unmounted,
     /// it stays unmounted.
