@@ -116,7 +116,7 @@ struct InstallFileSystem {
     }
 
     static func failure(_ message: String) -> ExitCode {
-        FileHandle.standardError.write(Data("rigwatch: error: \(message)\n".utf8))
+        Log.error(message)
         return ExitCode(2)
     }
 
@@ -153,9 +153,9 @@ struct InstallFileSystem {
         if !plan.errors.isEmpty {
             let under = root == "/" ? "" : " (under --root \(root))"
             for error in plan.errors {
-                FileHandle.standardError.write(Data("rigwatch: error: \(error)\(under)\n".utf8))
+                Log.error("\(error)\(under)")
             }
-            FileHandle.standardError.write(Data("rigwatch: \(verb): nothing changed\n".utf8))
+            Log.info("\(verb): nothing changed")
             throw ExitCode(2)
         }
         if dryRun {
@@ -259,8 +259,7 @@ struct InstallFileSystem {
         do { try process.run() } catch { throw fail("cannot run \(argv.joined(separator: " ")): \(error)") }
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            FileHandle.standardError.write(
-                Data("rigwatch: error: `\(argv.joined(separator: " "))` exited \(process.terminationStatus)\n".utf8))
+            Log.error("`\(argv.joined(separator: " "))` exited \(process.terminationStatus)")
             throw ExitCode(1)
         }
     }

@@ -40,6 +40,23 @@ final class CLITests: XCTestCase {
                 "64 is a bad command line for every command"), root.stdout)
     }
 
+    /// With stderr the journal's stream, lines carry their syslog priority; elsewhere not.
+    func testLogLinesCarryJournalPrioritiesOnlyWhenStderrIsTheJournal() throws {
+        let dir = try tempDir("journal")
+        let bad = dir + "/bad.yaml"
+        try "watch_users: [rwtest-nobody]\nalerts:\n  dedup_window_seconds: -1\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        let err = dir + "/stderr"
+        let script =
+            "exec 2>\(err); touch \(err); JOURNAL_STREAM=$(stat -c %d:%i \(err)) \(Repo.rigwatchBinary) check-config \(bad)"
+        XCTAssertEqual(try runCommand("/bin/sh", ["-c", script]).status, 2)
+        let journal = try String(contentsOfFile: err, encoding: .utf8)
+        XCTAssertTrue(journal.hasPrefix("<3>rigwatch: error: invalid configuration: "), journal)
+        let plain = try runCommand("/bin/sh", ["-c", "JOURNAL_STREAM=1:1 \(Repo.rigwatchBinary) check-config \(bad)"])
+        XCTAssertEqual(plain.status, 2)
+        XCTAssertTrue(plain.stderr.hasPrefix("rigwatch: error: invalid configuration: "), plain.stderr)
+    }
+
     /// Bad sizes are usage errors (64), caught before tracefs or bpffs is mounted and
     /// before anything is loaded: in a private mount namespace with tracefs unmounted,
     /// it stays unmounted.
