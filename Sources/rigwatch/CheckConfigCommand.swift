@@ -52,7 +52,7 @@ struct CheckConfigCommand: ParsableCommand {
         for rule in rules {
             let parts = [
                 rule.path.map { "path \($0)" }, rule.program.map { "program \($0)" },
-                "lineage \(rule.lineage.rawValue)",
+                rule.below.map { "below \($0)" }, "lineage \(rule.lineage.rawValue)",
             ]
             print("  allow \(parts.compactMap { $0 }.joined(separator: ", ")) (\(rule.origin))")
         }

@@ -140,7 +140,7 @@ expect "rigwatch check-config /etc/rigwatch/rigwatch.yaml" "\
 /etc/rigwatch/rigwatch.yaml: ok
 watched users: none on this host
 policy default: 0 compiled rules, argument-abuse rules on
-file watch: 9 paths, 6 maintenance rules
+file watch: 9 paths, 11 maintenance rules
   watch /etc/sudoers
   watch /etc/sudoers.d
   watch /etc/cron.d
@@ -155,7 +155,12 @@ file watch: 9 paths, 6 maintenance rules
   allow path /etc/systemd/system/vastai.service, program /usr/bin/tee, lineage watched (built-in: Vast daemon)
   allow path /etc/systemd/system/vastai_bouncer.service, program /usr/bin/tee, lineage watched (built-in: Vast daemon)
   allow path /etc/systemd/system/vast_metrics.service, program /usr/bin/tee, lineage watched (built-in: Vast daemon)
+  allow path /etc/libvirt/hooks/qemu, program /usr/bin/cp, lineage watched (built-in: Vast daemon libvirt hook)
+  allow path /etc/libvirt/hooks/qemu, program /usr/bin/chmod, lineage watched (built-in: Vast daemon libvirt hook)
+  allow path /etc/libvirt/hooks/qemu, program /usr/bin/chown, lineage watched (built-in: Vast daemon libvirt hook)
+  allow path /etc/libvirt/hooks, program /usr/bin/mkdir, lineage watched (built-in: Vast daemon libvirt hook)
   allow program /usr/bin/dpkg, lineage unwatched (built-in: package maintenance)
+  allow path /etc/systemd/system/*.wants/*, program /usr/bin/systemctl, below /usr/bin/dpkg, lineage any (built-in: package maintainer scripts enabling units)
 tamper signals: on, integrity check every 2 s" "$(in_root rigwatch check-config /etc/rigwatch/rigwatch.yaml 2>"$WORK.stderr")"
 expect "check-config's warning" \
 	"rigwatch: warning: watched user vastai_kaalia does not exist on this host; the sensor runs without it" \
