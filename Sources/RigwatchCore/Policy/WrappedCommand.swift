@@ -7,7 +7,8 @@
 /// the wrapper runs nothing (`ionice -p PID`) or the form is not one listed here.
 public enum WrappedCommand {
     struct Form {
-        /// Options whose value is the next argument (unless attached: `-n5`, `--signal=KILL`).
+        /// Options whose value is the next argument (unless attached: `-n5`, `--signal=KILL`),
+        /// as `CommandOptions` reads them.
         var valueOptions: Set<String> = []
         /// Positional arguments before the command (timeout's DURATION, chroot's NEWROOT).
         var positionals = 0
@@ -50,10 +51,7 @@ public enum WrappedCommand {
             "-N", "--cpunodebind", "-m", "--membind", "-C", "--physcpubind", "-i", "--interleave", "-p",
             "--preferred",
         ]),
-        "systemd-run": Form(valueOptions: [
-            "-u", "--unit", "-p", "--property", "-E", "--setenv", "--description", "--slice", "--uid", "--gid",
-            "--nice", "--working-directory", "-M", "--machine", "-H", "--host", "--service-type",
-        ]),
+        "systemd-run": Form(valueOptions: SystemdRunOptions.valued),
         "xargs": Form(valueOptions: ["-a", "--arg-file", "-d", "--delimiter", "-E", "-I", "-L", "-n", "-P", "-s"]),
         "prlimit": Form(valueOptions: ["-p", "--pid"]),
         "systemd-inhibit": Form(valueOptions: ["--what", "--who", "--why", "--mode"]),
@@ -61,43 +59,24 @@ public enum WrappedCommand {
         "script": Form(shellCommandOption: "-c"),
     ]
 
-    /// The wrapped argv, its first word as the wrapper would look it up (a bare name
-    /// is resolved through PATH by the caller).
+    /// The wrapped argv, its first word as the wrapper would look it up (a bare
+    /// name is resolved through PATH by the caller).
     public static func of(_ argv: [String]) -> [String]? {
         guard let first = argv.first else { return nil }
         let name = lastPathComponent(first)
         if name == "busybox" { return argv.count > 1 ? Array(argv.dropFirst()) : nil }
         guard let form = forms[name] else { return nil }
-        var i = 1
-        var positionals = form.positionals
-        while i < argv.count {
-            let arg = argv[i]
-            if arg == "--" {
-                i += 1
-                break
-            }
-            if arg.hasPrefix("-") && arg.count > 1 {
-                let option = arg.split(separator: "=", maxSplits: 1).first.map(String.init) ?? arg
-                if form.runsNothing.contains(option) { return nil }
-                if let shell = form.shellCommandOption, option == shell {
-                    return i + 1 < argv.count ? ["/bin/sh", "-c", argv[i + 1]] : nil
-                }
-                // A value option takes the next word unless the value is attached.
-                if form.valueOptions.contains(arg) { i += 1 }
-                i += 1
-                continue
-            }
-            if form.skipsAssignments, arg.contains("="), !arg.hasPrefix("=") {
-                i += 1
-                continue
-            }
-            if positionals > 0 {
-                positionals -= 1
-                i += 1
-                continue
-            }
-            break
+        let scan = CommandOptions(
+            argv.dropFirst(), valued: form.valueOptions.union(form.shellCommandOption.map { [$0] } ?? []),
+            stopAtFirstOperand: true, leadingOperands: form.positionals)
+        if scan.has(form.runsNothing) { return nil }
+        if let shell = form.shellCommandOption, let command = scan.values(of: [shell]).first {
+            return ["/bin/sh", "-c", command]
         }
-        return i < argv.count ? Array(argv[i...]) : nil
+        var command = scan.operands.dropFirst(form.positionals)
+        if form.skipsAssignments {
+            command = command.drop { $0.contains("=") && !$0.hasPrefix("=") }
+        }
+        return command.isEmpty ? nil : Array(command)
     }
 }

@@ -16,13 +16,21 @@ struct CommandOptions {
     /// `valued`: the options that take a value ("-t", "--target-directory").
     /// `stopAtFirstOperand`: everything after the first operand is an operand too
     /// (a command and its own arguments: `docker run IMAGE CMD…`, `env VAR=x CMD…`).
-    init(_ args: some Collection<String>, valued: Set<String>, stopAtFirstOperand: Bool = false) {
+    /// `leadingOperands`: with it, that many operands come before the one that ends
+    /// the options (`timeout DURATION CMD…`, `flock FILE -c CMD`).
+    init(
+        _ args: some Collection<String>, valued: Set<String>, stopAtFirstOperand: Bool = false,
+        leadingOperands: Int = 0
+    ) {
         var words = args.makeIterator()
         var optionsEnded = false
+        var operandsBeforeEnd = leadingOperands
         while let word = words.next() {
             if optionsEnded || word == "-" || !word.hasPrefix("-") {
                 items.append(.operand(word))
-                if stopAtFirstOperand { optionsEnded = true }
+                if stopAtFirstOperand && !optionsEnded {
+                    if operandsBeforeEnd > 0 { operandsBeforeEnd -= 1 } else { optionsEnded = true }
+                }
                 continue
             }
             if word == "--" {
