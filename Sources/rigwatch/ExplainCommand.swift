@@ -54,7 +54,8 @@ struct ExplainCommand: ParsableCommand {
         if !a.chain.isEmpty {
             out += "what ran (the process first, then its ancestors):\n"
             for p in a.chain {
-                let words = ShellWord.commandLine(ExecEvent.joinArgs(p.argv.isEmpty ? [p.exe] : p.argv))
+                // Byte-exact words (argv that is not UTF-8 stays visible); the program alone without argv.
+                let words = p.argv.isEmpty && p.argsBytes == nil ? p.exeWord : p.commandLine
                 out += "  pid \(p.pid) uid \(p.uid) euid \(p.euid): \(words)\n"
             }
         }
