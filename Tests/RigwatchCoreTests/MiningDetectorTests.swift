@@ -116,6 +116,50 @@ final class MiningDetectorTests: XCTestCase {
         XCTAssertEqual(Set(alerts.map(\.dedupKey)).count, 3, "an escalation is not deduplicated away")
     }
 
+    // MARK: Titles
+
+    private let stratum = "stratum+tcp://pool.supportxmr.com:3333"
+
+    /// The launcher's exec matches first (its argv is the miner's); the title names the miner it starts.
+    func testTitleOfAMinerStartedByEnvNamesTheMinerViaEnv() {
+        let events =
+            [
+                S.exec(4001, ["env", "XMRIG_X=1", "./xmrig", "-o", stratum], path: "/usr/bin/env", ts: 10 * S.second),
+                S.exec(4001, ["./xmrig", "-o", stratum], ts: 10 * S.second + 1),
+            ] + S.gpu(from: 12, to: 100, util: 1)
+        let alerts = S.run(events)
+        XCTAssertEqual(
+            alerts.map(\.title),
+            ["Crypto-mining suspected (exec-signature): xmrig (via env) in cgroup 6000"])
+        XCTAssertEqual(evidence(alerts.first, "process1"), "pid 4001 /usr/bin/env", "the evidence keeps the exec")
+    }
+
+    func testTitleOfAMinerStartedByAChainOfLaunchersNamesEachLauncher() {
+        let argv = ["nice", "-n", "5", "timeout", "1h", "/tmp/xmrig", "-o", stratum]
+        let events =
+            [S.exec(4001, argv, path: "/usr/bin/nice", ts: 10 * S.second)] + S.gpu(from: 12, to: 100, util: 1)
+        XCTAssertEqual(
+            S.run(events).map(\.title),
+            ["Crypto-mining suspected (exec-signature): xmrig (via nice, timeout) in cgroup 6000"])
+    }
+
+    func testTitleOfAMinerRunDirectlyNamesItsExecutable() {
+        let events =
+            [S.exec(4001, ["./xmrig", "-o", stratum], path: "/tmp/.cache/xmrig", ts: 10 * S.second)]
+            + S.gpu(from: 12, to: 100, util: 1)
+        XCTAssertEqual(
+            S.run(events).map(\.title), ["Crypto-mining suspected (exec-signature): xmrig in cgroup 6000"])
+    }
+
+    /// argv[0] is the caller's choice: a miner that calls itself `env` is named by its executable.
+    func testTitleIgnoresALauncherNameInArgvZero() {
+        let events =
+            [S.exec(4001, ["env", "sshd", "-o", stratum], path: "/tmp/xmrig", ts: 10 * S.second)]
+            + S.gpu(from: 12, to: 100, util: 1)
+        XCTAssertEqual(
+            S.run(events).map(\.title), ["Crypto-mining suspected (exec-signature): xmrig in cgroup 6000"])
+    }
+
     func testANewIncidentAfterTheQuietPeriod() {
         var events = [S.exec(4001, ["xmrig"], ts: 10 * S.second)]
         events += S.gpu(from: 12, to: 100, util: 1)

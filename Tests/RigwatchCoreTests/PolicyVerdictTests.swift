@@ -99,4 +99,32 @@ final class PolicyVerdictTests: XCTestCase {
         XCTAssertNil(WrappedCommand.of(["timeout", "10"]), "no command")
         XCTAssertNil(WrappedCommand.of(["/usr/bin/id"]), "not a wrapper")
     }
+
+    func testWrapperChainsUnwrapToTheLaunchedProgram() {
+        XCTAssertEqual(
+            WrappedCommand.launch(["/usr/bin/nice", "-n", "5", "timeout", "1h", "/tmp/xmrig", "-o", "p:3333"]),
+            WrappedCommand.Launch(wrappers: ["nice", "timeout"], argv: ["/tmp/xmrig", "-o", "p:3333"]))
+        XCTAssertEqual(
+            WrappedCommand.launch(["env", "XMRIG_X=1", "./xmrig"]),
+            WrappedCommand.Launch(wrappers: ["env"], argv: ["./xmrig"]))
+        XCTAssertEqual(
+            WrappedCommand.launch(["busybox", "nohup", "setsid", "id"]),
+            WrappedCommand.Launch(wrappers: ["busybox", "nohup", "setsid"], argv: ["id"]))
+        XCTAssertEqual(
+            WrappedCommand.launch(["flock", "/run/l", "-c", "xmrig -o p:3333"]),
+            WrappedCommand.Launch(wrappers: ["flock"], argv: ["/bin/sh", "-c", "xmrig -o p:3333"]),
+            "the shell is what flock runs")
+        XCTAssertEqual(
+            WrappedCommand.launch(["nice", "ionice", "-p", "42"]),
+            WrappedCommand.Launch(wrappers: ["nice"], argv: ["ionice", "-p", "42"]),
+            "ionice -p runs nothing more: it is the program nice launched")
+        XCTAssertEqual(
+            WrappedCommand.launch(Array(repeating: "env", count: 12) + ["id"]),
+            WrappedCommand.Launch(
+                wrappers: Array(repeating: "env", count: 8), argv: Array(repeating: "env", count: 4) + ["id"]),
+            "at most 8 wrappers deep")
+        XCTAssertNil(WrappedCommand.launch(["/usr/bin/id", "-u"]), "not a wrapper")
+        XCTAssertNil(WrappedCommand.launch(["timeout", "10"]), "runs nothing")
+        XCTAssertNil(WrappedCommand.launch([]))
+    }
 }

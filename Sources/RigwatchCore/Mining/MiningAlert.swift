@@ -52,7 +52,7 @@ enum MiningAlert {
 
         let what: String
         if let p = incident.execs.first {
-            what = lastPathComponent(p.path)
+            what = programName(p)
         } else if let login = incident.stratum.first {
             what = "stratum \(login.match.method) by \(lastPathComponent(login.exe))"
         } else if let run = incident.gpuRuns.values.min(by: { $0.gpuIndex < $1.gpuIndex }) {
@@ -67,6 +67,18 @@ enum MiningAlert {
         return Alert(
             rule: rule, severity: severity, title: title, eventTimeNs: nowNs, chain: chain(incident, context: context),
             evidence: evidence, dedupKey: "\(rule)|\(incident.subject.key)|\(incident.openedNs)|\(severity.rawValue)")
+    }
+
+    /// The program's name; for a launcher (env, nice, timeout …), whose argv carries
+    /// the miner's arguments and so matched first, the program it starts and the
+    /// launchers: `xmrig (via nice, timeout)`. The chain is read from the exec's path,
+    /// not argv[0], which the caller chooses: a miner calling itself `env` is no launcher.
+    static func programName(_ p: SignatureProcess) -> String {
+        let name = lastPathComponent(p.path)
+        guard let launch = WrappedCommand.launch([p.path] + p.argv.dropFirst()),
+            let launched = launch.argv.first.map(lastPathComponent), !launched.isEmpty
+        else { return name }
+        return "\(launched) (via \(launch.wrappers.joined(separator: ", ")))"
     }
 
     /// The miner's chain when an exec matched, else the first GPU suspect's, else the pool contact's.

@@ -79,4 +79,29 @@ public enum WrappedCommand {
         }
         return command.isEmpty ? nil : Array(command)
     }
+
+    /// What a chain of wrappers finally runs: `nice -n 5 timeout 1h xmrig -o …` is
+    /// the wrappers nice and timeout launching `xmrig -o …`.
+    public struct Launch: Equatable {
+        /// The wrappers' names, outermost first.
+        public var wrappers: [String]
+        /// The argv the innermost wrapper runs.
+        public var argv: [String]
+
+        public init(wrappers: [String], argv: [String]) {
+            self.wrappers = wrappers
+            self.argv = argv
+        }
+    }
+
+    /// `of` applied until the argv is no wrapper (or one that runs nothing), at most
+    /// `maxDepth` times: a nested chain is short, and the bound keeps a crafted
+    /// `env env env …` cheap. Nil when `argv` itself is no wrapper or runs nothing.
+    public static func launch(_ argv: [String], maxDepth: Int = 8) -> Launch? {
+        var launch = Launch(wrappers: [], argv: argv)
+        while launch.wrappers.count < maxDepth, let first = launch.argv.first, let inner = of(launch.argv) {
+            launch = Launch(wrappers: launch.wrappers + [lastPathComponent(first)], argv: inner)
+        }
+        return launch.wrappers.isEmpty ? nil : launch
+    }
 }
