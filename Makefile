@@ -20,13 +20,15 @@ ARGS       ?=
 #   sudo, auditd, iproute2, util-linux, gcc, python3, curl: the integration tests (real sudo, the
 #   audit source, network namespaces, setpriv, C helpers, the mock Discord).
 #   python3-prometheus-client: the metrics test parses the textfile with Prometheus's own parser.
+#   python3-jsonschema: the schema test checks output lines against schema/ (Tests/schema/).
 #   qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
 #   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
 RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
-                    qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian logrotate
+                    python3-jsonschema qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian \
+                    logrotate
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
