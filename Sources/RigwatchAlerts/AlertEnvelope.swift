@@ -34,8 +34,10 @@ public struct AlertEnvelope: Equatable, Sendable {
     }
 }
 
-/// One JSON object per alert: the line format of the alert log and the record
-/// format of the spool. Decoding is used only for the spool, which we wrote.
+/// One JSON object per alert, the one alert shape: what `run` and `replay` print,
+/// the alert log's line and the spool's record (`schema/alert.schema.json`).
+/// `subject` is the process the alert is about and `chain` its ancestors, nearest
+/// first; `evidence` is an object, written and read back in order.
 public enum AlertEnvelopeJSON {
     public static func encode(_ e: AlertEnvelope) -> String {
         var w = JSONWriter()
@@ -44,24 +46,56 @@ public enum AlertEnvelopeJSON {
         w.field("rule", e.alert.rule)
         w.field("severity", e.alert.severity.rawValue)
         w.field("title", e.alert.title)
+        w.field("time", ISOTime.format(ns: e.eventWallNs, precision: .microseconds))
         w.field("host", e.host)
         w.field("sensor_version", e.sensorVersion)
-        w.field("event_time", ISOTime.format(ns: e.eventWallNs))
-        w.field("detection_time", ISOTime.format(ns: e.detectedWallNs))
+        w.field("detection_time", ISOTime.format(ns: e.detectedWallNs, precision: .microseconds))
         w.field("event_wall_ns", e.eventWallNs)
         w.field("detected_wall_ns", e.detectedWallNs)
         w.field("ts_ns", e.alert.eventTimeNs)
         w.field("count", e.count)
         w.field("first_wall_ns", e.firstWallNs)
         w.field("last_wall_ns", e.lastWallNs)
-        w.field("chain", raw: "[" + e.alert.chain.map(AlertFormat.processJSON).joined(separator: ",") + "]")
-        // Evidence keeps its order: an array of pairs, since JSON objects have none.
-        w.field(
-            "evidence",
-            raw: "["
-                + e.alert.evidence.map { "[\(JSONWriter.quoted($0.0)),\(JSONWriter.quoted($0.1))]" }.joined(
-                    separator: ",") + "]")
+        if let subject = e.alert.subject { w.field("subject", raw: process(subject)) } else { w.nullField("subject") }
+        w.field("chain", raw: "[" + e.alert.chain.dropFirst().map(process).joined(separator: ",") + "]")
+        w.field("evidence", raw: evidence(e.alert.evidence))
         w.field("dedup_key", e.alert.dedupKey)
+        return w.finish()
+    }
+
+    /// Evidence as an object; a repeated name gets `_2`, `_3`… so that the line
+    /// stays valid JSON (the reader refuses duplicate keys) and nothing is dropped.
+    static func evidence(_ pairs: [(String, String)]) -> String {
+        var w = JSONWriter()
+        var seen: Set<String> = []
+        for (key, value) in pairs {
+            var name = key
+            var n = 1
+            while !seen.insert(name).inserted {
+                n += 1
+                name = "\(key)_\(n)"
+            }
+            w.field(name, value)
+        }
+        return w.finish()
+    }
+
+    /// A process of the subject or chain, with the event fields' names.
+    static func process(_ p: ProcessSummary) -> String {
+        var w = JSONWriter()
+        w.field("pid", p.pid)
+        w.field("ppid", p.ppid)
+        w.field("exe", p.exe)
+        w.field("argv", strings: p.argv)
+        if let bytes = p.exeBytes { w.field("exe_hex", hexString(bytes)) }
+        if let bytes = p.argsBytes { w.field("args_hex", hexString(bytes)) }
+        w.field("uid", p.uid)
+        w.field("euid", p.euid)
+        w.field("gid", p.gid)
+        w.field("egid", p.egid)
+        if p.lineageUid != noLineage { w.field("lineage_uid", p.lineageUid) } else { w.nullField("lineage_uid") }
+        w.field("cgroup_id", p.cgroupId)
+        w.field("comm", p.comm)
         return w.finish()
     }
 
@@ -100,10 +134,21 @@ public enum AlertEnvelopeJSON {
         guard let count = object["count"]?.int64, let countValue = Int(exactly: count),
             (1...(1 << 40)).contains(countValue)
         else { throw DecodeError(description: "missing or out-of-range number count") }
-        let chain = (object["chain"]?.array ?? []).map(process)
-        let evidence = (object["evidence"]?.array ?? []).compactMap { pair -> (String, String)? in
-            guard let p = pair.array, p.count == 2, let k = p[0].string, let v = p[1].string else { return nil }
-            return (k, v)
+        // Records spooled by 0.1.0 builds before the one shape had the subject first in `chain`
+        // and evidence as [name, value] pairs; they still deliver after an upgrade.
+        var chain = (object["chain"]?.array ?? []).map(summary)
+        if let subject = object["subject"], subject != .null { chain.insert(summary(subject), at: 0) }
+        let evidence: [(String, String)]
+        switch object["evidence"] {
+        case .object(let members)?:
+            evidence = members.compactMap { member in member.value.string.map { (member.key, $0) } }
+        case .array(let pairs)?:
+            evidence = pairs.compactMap { pair -> (String, String)? in
+                guard let p = pair.array, p.count == 2, let k = p[0].string, let v = p[1].string else { return nil }
+                return (k, v)
+            }
+        default:
+            evidence = []
         }
         var alert = Alert(
             rule: try string("rule"), severity: severity, title: try string("title"), eventTimeNs: ts, chain: chain,
@@ -115,7 +160,7 @@ public enum AlertEnvelopeJSON {
             count: countValue, firstWallNs: try int64("first_wall_ns"), lastWallNs: try int64("last_wall_ns"))
     }
 
-    static func process(_ o: JSONValue) -> ProcessSummary {
+    static func summary(_ o: JSONValue) -> ProcessSummary {
         func u32(_ k: String) -> UInt32 { o[k]?.uint32 ?? noLineage }
         return ProcessSummary(
             pid: u32("pid"), ppid: u32("ppid"), exe: o["exe"]?.string ?? "",
@@ -123,30 +168,5 @@ public enum AlertEnvelopeJSON {
             egid: u32("egid"), lineageUid: u32("lineage_uid"), cgroupId: o["cgroup_id"]?.uint64 ?? 0,
             comm: o["comm"]?.string ?? "", exeBytes: o["exe_hex"]?.string.flatMap(bytesFromHex),
             argsBytes: o["args_hex"]?.string.flatMap(bytesFromHex))
-    }
-}
-
-/// ISO-8601 UTC with milliseconds, from ns since the epoch; no Foundation formatter.
-public enum ISOTime {
-    public static func format(ns: Int64) -> String {
-        let ms = ns >= 0 ? ns / 1_000_000 : (ns - 999_999) / 1_000_000
-        var days = ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000
-        let msOfDay = ms - days * 86_400_000
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(msOfDay / 3_600_000, 2)):\(pad(msOfDay / 60_000 % 60, 2)):\(pad(msOfDay / 1000 % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
     }
 }

@@ -2,9 +2,12 @@
 /// Renders events as one line of JSON or text. Field names are documented in
 /// README.md ("Event fields") and are also what trace JSON Lines files use.
 public enum EventFormat {
-    public static func json(_ event: Event) -> String {
+    /// One JSON object: `type`, the wall-clock `time` and `host`, then the event's own fields.
+    public static func json(_ event: Event, origin: LineOrigin) -> String {
         var w = JSONWriter()
         w.field("type", event.kindName)
+        w.field("time", origin.time(ofBootNs: event.header.timestampNs))
+        w.field("host", origin.host)
         if case .drops(let e) = event {
             // No process: only the time and the counts.
             w.field("ts_ns", e.timestampNs)
@@ -30,7 +33,7 @@ public enum EventFormat {
             w.field("args_len", e.args.count)
             if !isValidUTF8(e.args) { w.field("args_hex", hexString(e.args)) }
             w.field("login_uid", e.loginUid)
-            w.field("old_pid", e.oldPid)
+            w.field("old_tid", e.oldPid)
             w.field("flags", strings: flagNames(e.flags))
         case .cred(let e):
             w.field("syscall", e.syscall.name)
@@ -39,8 +42,8 @@ public enum EventFormat {
             w.field("before", raw: ids(e.before))
             w.field("after", raw: ids(e.after))
         case .fork(let e):
-            w.field("child_pid", e.childPid)
-            w.field("child_tgid", e.childTgid)
+            w.field("child_pid", e.childTgid)
+            w.field("child_tid", e.childPid)
         case .exit(let e):
             w.field("exit_code", e.exitCode)
             w.field("signal", e.signal)
@@ -97,10 +100,12 @@ public enum EventFormat {
         w.field("procs_truncated", e.procsTruncated)
     }
 
+    /// `pid` is the process (the kernel's tgid) and `tid` the thread, as in Falco,
+    /// Tetragon and ECS; trace JSON before format 2 wrote the kernel's names.
     static func header(_ h: EventHeader, into w: inout JSONWriter) {
         w.field("ts_ns", h.timestampNs)
-        w.field("pid", h.pid)
-        w.field("tgid", h.tgid)
+        w.field("pid", h.tgid)
+        w.field("tid", h.pid)
         w.field("ppid", h.ppid)
         w.field("uid", h.uid)
         w.field("euid", h.euid)
@@ -133,27 +138,27 @@ public enum EventFormat {
         flagTable.compactMap { flags.contains($0.0) ? $0.1 : nil }
     }
 
-    /// One human-readable line.
-    public static func text(_ event: Event) -> String {
+    /// One human-readable line: the wall-clock time and host, as syslog writes them, then the event.
+    public static func text(_ event: Event, origin: LineOrigin) -> String {
         let h = event.header
-        let seconds = Double(h.timestampNs) / 1e9
+        let stamp = "\(origin.time(ofBootNs: h.timestampNs)) \(origin.host)"
         if case .drops(let e) = event {
-            return "\(formatSeconds(seconds)) drops lost=\(e.lost) total=\(e.total)"
+            return "\(stamp) drops lost=\(e.lost) total=\(e.total)"
         }
         if case .gpuSample(let e) = event {
             let pids = e.processes.map { "\($0.pid):\($0.usedMemoryBytes >> 20)MiB" }.joined(separator: ",")
             return
-                "\(formatSeconds(seconds)) gpu_sample gpu=\(e.gpuIndex) source=\(e.source.rawValue) util=\(e.utilGPU)% "
+                "\(stamp) gpu_sample gpu=\(e.gpuIndex) source=\(e.source.rawValue) util=\(e.utilGPU)% "
                 + "mem_util=\(e.utilMemory)% temp=\(e.temperatureC)C power=\(e.powerMilliwatts)mW "
                 + "mem=\(e.memoryUsedBytes >> 20)/\(e.memoryTotalBytes >> 20)MiB procs=[\(pids)]"
                 + (e.procsTruncated ? " procs_truncated" : "") + (e.uuid.isEmpty ? "" : " uuid=\(e.uuid)")
         }
         if case .integrity(let e) = event {
-            return "\(formatSeconds(seconds)) \(integrityText(e))"
+            return "\(stamp) \(integrityText(e))"
         }
         let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
         let prefix =
-            "\(formatSeconds(seconds)) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
+            "\(stamp) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
         case .exec(let e):
             let argv = ShellWord.commandLine(e.args)

@@ -52,24 +52,34 @@ public enum ServiceAlerts {
 
     public static func heartbeat(host: String, since: Since, bootNs: UInt64) -> Alert {
         let uptime = StatusReport.duration(since.uptimeSeconds)
-        return Alert(
-            rule: heartbeatRule, severity: .info,
-            title:
-                "rigwatch on \(host) is alive: up \(uptime), \(since.events) events, \(since.drops) drops, \(since.alerts) alerts since last",
-            eventTimeNs: bootNs,
-            evidence: [
-                ("uptime", uptime), ("events since last", String(since.events)),
-                ("kernel drops since last", String(since.drops)), ("alerts since last", String(since.alerts)),
-            ],
-            dedupKey: "\(heartbeatRule):\(host):\(bootNs)")
+        return identified(
+            Alert(
+                rule: heartbeatRule, severity: .info,
+                title:
+                    "rigwatch on \(host) is alive: up \(uptime), \(since.events) events, \(since.drops) drops, \(since.alerts) alerts since last",
+                eventTimeNs: bootNs,
+                evidence: [
+                    ("uptime", uptime), ("events since last", String(since.events)),
+                    ("kernel drops since last", String(since.drops)), ("alerts since last", String(since.alerts)),
+                ],
+                dedupKey: "\(heartbeatRule):\(host):\(bootNs)"), bootNs: bootNs)
     }
 
     public static func stopping(host: String, signal: Int32, uptimeSeconds: Double, bootNs: UInt64) -> Alert {
-        Alert(
-            rule: stoppingRule, severity: .info,
-            title: "rigwatch on \(host) is stopping: signal \(signal)",
-            eventTimeNs: bootNs,
-            evidence: [("signal", String(signal)), ("uptime", StatusReport.duration(uptimeSeconds))],
-            dedupKey: "\(stoppingRule):\(host):\(bootNs)")
+        identified(
+            Alert(
+                rule: stoppingRule, severity: .info,
+                title: "rigwatch on \(host) is stopping: signal \(signal)",
+                eventTimeNs: bootNs,
+                evidence: [("signal", String(signal)), ("uptime", StatusReport.duration(uptimeSeconds))],
+                dedupKey: "\(stoppingRule):\(host):\(bootNs)"), bootNs: bootNs)
+    }
+
+    /// Not raised by the engine, so no sequence number: the rule and the boot-clock time,
+    /// unique on the host and what `rigwatch explain` looks up.
+    static func identified(_ alert: Alert, bootNs: UInt64) -> Alert {
+        var alert = alert
+        alert.id = "\(alert.rule)-\(bootNs)"
+        return alert
     }
 }

@@ -48,10 +48,11 @@ public struct TraceHeader: Equatable, Sendable {
         self.startWallNs = startWallNs
     }
 
+    /// The host and clock offset output lines of this trace's events carry.
+    public var origin: LineOrigin { LineOrigin(host: hostName, bootOffsetNs: bootOffsetNs) }
+
     /// Wall-clock ns of an event timestamp (CLOCK_BOOTTIME ns).
-    public func wallNs(ofBootNs bootNs: UInt64) -> Int64 {
-        Int64(truncatingIfNeeded: bootNs) &+ bootOffsetNs
-    }
+    public func wallNs(ofBootNs bootNs: UInt64) -> Int64 { origin.wallNs(ofBootNs: bootNs) }
 
     /// The header bytes (without the preamble).
     public func encoded() -> [UInt8] {

@@ -5,12 +5,12 @@ import RigwatchCore
 /// `EventFormat.json` and `TraceJSONL.headerLine`. Every field the writer always
 /// emits is required; unknown fields are ignored so newer writers stay readable.
 struct JSONFields {
-    let fields: [String: JSONValue]
+    let fields: JSONObject
     let line: Int
     /// Prefix for nested fields in error messages ("before.", "watched_users[2].").
     let path: String
 
-    init(_ fields: [String: JSONValue], line: Int, path: String = "") {
+    init(_ fields: JSONObject, line: Int, path: String = "") {
         self.fields = fields
         self.line = line
         self.path = path
@@ -18,14 +18,22 @@ struct JSONFields {
 
     // MARK: Events
 
+    /// Format 2 names the process `pid` and the thread `tid`; format 1 used the
+    /// kernel's names (`pid` the thread, `tgid` the process). A line with `tid` is
+    /// format 2, so files without a header line read either way.
+    var isFormat1: Bool { fields["tid"] == nil && fields["tgid"] != nil }
+
     func event() throws(TraceError) -> Event {
         let type = try string("type")
         switch type {
         case "exec": return .exec(try exec())
         case "cred": return .cred(try cred())
         case "fork":
-            return .fork(
-                ForkEvent(header: try eventHeader(), childPid: try u32("child_pid"), childTgid: try u32("child_tgid")))
+            let child =
+                isFormat1
+                ? (thread: try u32("child_pid"), process: try u32("child_tgid"))
+                : (thread: try u32("child_tid"), process: try u32("child_pid"))
+            return .fork(ForkEvent(header: try eventHeader(), childPid: child.thread, childTgid: child.process))
         case "exit":
             return .exit(
                 ExitEvent(header: try eventHeader(), exitCode: try i32("exit_code"), signal: try u32("signal")))
@@ -60,7 +68,8 @@ struct JSONFields {
             }
         }
         return EventHeader(
-            timestampNs: try u64("ts_ns"), pid: try u32("pid"), tgid: try u32("tgid"), ppid: try u32("ppid"),
+            timestampNs: try u64("ts_ns"), pid: try u32(isFormat1 ? "pid" : "tid"),
+            tgid: try u32(isFormat1 ? "tgid" : "pid"), ppid: try u32("ppid"),
             uid: try u32("uid"), euid: try u32("euid"), gid: try u32("gid"), egid: try u32("egid"),
             lineageUid: lineage, cgroupId: try u64("cgroup_id"),
             comm: Comm(low: comm.low, high: comm.high))
@@ -113,7 +122,7 @@ struct JSONFields {
         }
         return ExecEvent(
             header: header, loginUid: try u32("login_uid"), flags: flags, argc: try u32("argc"),
-            oldPid: try u32("old_pid"), filename: filename, args: args)
+            oldPid: try u32(isFormat1 ? "old_pid" : "old_tid"), filename: filename, args: args)
     }
 
     func cred() throws(TraceError) -> CredEvent {
@@ -234,10 +243,11 @@ struct JSONFields {
         var header = TraceHeader()
         if fields["format_version"] != nil {
             let version = try u32("format_version")
-            guard version == TraceFormat.version else {
+            guard TraceJSONL.readableVersions.contains(version) else {
                 throw bad(
                     "format_version",
-                    "version \(version) is not supported (this build reads version \(TraceFormat.version))")
+                    "version \(version) is not supported (this build reads versions \(TraceJSONL.readableVersions.lowerBound) to \(TraceJSONL.formatVersion))"
+                )
             }
         }
         if fields["host"] != nil { header.hostName = try string("host") }

@@ -2,16 +2,23 @@
 import RigwatchCore
 
 /// The JSON Lines form of a trace, for people and test fixtures: an optional
-/// `{"type":"trace_header",...}` line, then one `EventFormat.json` object per line.
-/// Blank lines and lines starting with `#` are skipped, so scenarios can carry comments.
+/// `{"type":"trace_header",...}` line, then one `EventFormat.json` object per line
+/// (the lines `run --format json --events all` prints). Blank lines and lines
+/// starting with `#` are skipped, so scenarios can carry comments.
+///
+/// Format 2 (this build's) writes `pid` for the process and `tid` for the thread,
+/// with `time` and `host` on every line; format 1 wrote `pid` for the thread and
+/// `tgid` for the process. Both read (`JSONFields.isFormat1`).
 public enum TraceJSONL {
     public static let headerType = "trace_header"
+    public static let formatVersion: UInt32 = 2
+    public static let readableVersions: ClosedRange<UInt32> = 1...formatVersion
 
     /// The header as one JSON object (no newline).
     public static func headerLine(_ header: TraceHeader) -> String {
         var w = JSONWriter()
         w.field("type", headerType)
-        w.field("format_version", TraceFormat.version)
+        w.field("format_version", formatVersion)
         w.field("host", header.hostName)
         w.field("kernel", header.kernelRelease)
         w.field("boot_offset_ns", header.bootOffsetNs)
@@ -49,7 +56,7 @@ public struct TraceJSONLReader {
 
     private var lines: JSONLineScanner
     /// The first content line when it was an event, parsed while looking for a header.
-    private var pending: (line: Int, fields: [String: JSONValue])?
+    private var pending: (line: Int, fields: JSONObject)?
 
     public init(path: String) throws(TraceError) {
         try self.init(bytes: try readWholeFile(path))
@@ -75,7 +82,7 @@ public struct TraceJSONLReader {
     /// The next event; nil at the end. Errors name the line and field; the reader has
     /// moved past the bad line, so a caller may report it and go on.
     public mutating func next() throws(TraceError) -> Event? {
-        let object: (line: Int, fields: [String: JSONValue])
+        let object: (line: Int, fields: JSONObject)
         if let first = pending {
             object = first
             pending = nil
@@ -100,7 +107,7 @@ struct JSONLineScanner {
     }
 
     /// The next line that is neither blank nor a comment, parsed as a JSON object.
-    mutating func nextObject() throws(TraceError) -> (line: Int, fields: [String: JSONValue])? {
+    mutating func nextObject() throws(TraceError) -> (line: Int, fields: JSONObject)? {
         while position < bytes.count {
             let start = position
             var end = bytes[start...].firstIndex(of: 0x0a) ?? bytes.count
@@ -147,7 +154,7 @@ public final class TraceJSONLWriter {
     }
 
     public func append(_ event: Event) throws(TraceError) {
-        try file.write(EventFormat.json(event) + "\n")
+        try file.write(EventFormat.json(event, origin: header.origin) + "\n")
         eventCount += 1
     }
 

@@ -65,7 +65,9 @@ final class ReplaySession: AlertConsumer {
     ) throws {
         self.header = header
         let engine = try makeEngine(settings, watched: watched)
-        pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents)
+        pipeline = EventPipeline(
+            engine: engine, out: out, format: format, printEvents: printEvents, origin: header.origin,
+            detection: .eventTime)
         router = send ? try makeAlertRouter(settings, host: header.hostName) : nil
         if router != nil { pipeline.alerts = self }
     }

@@ -53,9 +53,12 @@ final class SensorSession {
         if let policy = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
             Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
         }
-        pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents)
         router = try makeAlertRouter(settings)
         wallOffset = SystemClock.wallOffsetNs()
+        pipeline = EventPipeline(
+            engine: engine, out: out, format: format, printEvents: printEvents,
+            origin: LineOrigin(host: router.settings.host, bootOffsetNs: wallOffset),
+            detection: .wallClock(SystemClock()))
         health = ServiceHealth(
             config: settings.service, router: router,
             source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
@@ -66,6 +69,7 @@ final class SensorSession {
         let notifier = self.notifier
         reloader.onOutcome = { notifier.status($0) }
         pipeline.alerts = self
+        health.outlet = self
     }
 
     /// Starts the router, runs the sensor until the duration ends or a stop signal,
@@ -92,6 +96,7 @@ final class SensorSession {
             cleanStop = true
             notifier.stopping()
             health.sayGoodbye(signal: Signals.lastSignal)
+            out.flush()
             Log.info(
                 "stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alertCount) alerts"
             )
@@ -131,16 +136,22 @@ extension SensorSession: RecordSink {
         if Signals.takeReloadRequest() { reloader.reload() }
         if Signals.takeTestAlertRequest() {
             Log.info("test alert requested (SIGUSR1)")
-            consume(TestAlert.make(host: router.settings.host))
+            raiseOwn(TestAlert.make(host: router.settings.host))
+            out.flush()
         }
         if health.source == "auto" { health.source = ServiceHealth.detectSource() }
         health.tick()
     }
 }
 
-extension SensorSession: AlertConsumer {
+extension SensorSession: AlertConsumer, SensorAlertOutlet {
     func consume(_ alert: Alert) {
         health.countAlert(alert)
         router.submit(alert, eventWallNs: Int64(alert.eventTimeNs) + wallOffset)
+    }
+
+    func raiseOwn(_ alert: Alert) {
+        pipeline.printAlert(alert)
+        consume(alert)
     }
 }

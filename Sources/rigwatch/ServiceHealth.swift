@@ -77,8 +77,12 @@ final class ServiceHealth {
         alertsByRule[alert.rule, default: 0] += 1
     }
 
-    /// Raises one of the sensor's own alerts through the router, counted like the engine's.
+    /// Where its alerts are printed and sent (the session); without one, straight to the router.
+    weak var outlet: SensorAlertOutlet?
+
+    /// Raises one of the sensor's own alerts, printed and counted like the engine's.
     func raise(_ alert: Alert) {
+        if let outlet { return outlet.raiseOwn(alert) }
         countAlert(alert)
         router.submit(alert, eventWallNs: SystemClock.wallNowNs())
     }

@@ -160,7 +160,7 @@ final class AlertDeliveryTests: XCTestCase {
         let decoded = try AlertEnvelopeJSON.decode(Array(AlertEnvelopeJSON.encode(e).utf8))
         XCTAssertEqual(decoded, e)
         XCTAssertTrue(
-            AlertEnvelopeJSON.encode(e).contains(#""event_time":"2025-11-24T16:00:00.123Z""#),
+            AlertEnvelopeJSON.encode(e).contains(#""time":"2025-11-24T16:00:00.123000Z""#),
             AlertEnvelopeJSON.encode(e))
     }
 }

@@ -76,13 +76,12 @@ final class ChainBytesTests: XCTestCase {
             rule: "unlisted-privileged-exec", severity: .high, title: "t", eventTimeNs: 1, chain: [summary],
             evidence: [], dedupKey: "k")
         alert.id = "a-1"
-        let line = AlertFormat.json(alert)
-        XCTAssertTrue(line.contains(#""exe_hex":"2f746d702f78ff""#), line)
-        XCTAssertTrue(line.contains(#""args_hex":"2f746d702f78ff002d6300c32800""#), line)
-
         let envelope = AlertEnvelope(
             alert: alert, host: "rig", sensorVersion: "0.1.0", eventWallNs: 1, detectedWallNs: 2, count: 1,
             firstWallNs: 1, lastWallNs: 2)
+        let line = AlertEnvelopeJSON.encode(envelope)
+        XCTAssertTrue(line.contains(#""exe_hex":"2f746d702f78ff""#), line)
+        XCTAssertTrue(line.contains(#""args_hex":"2f746d702f78ff002d6300c32800""#), line)
         let back = try AlertEnvelopeJSON.decode(Array(AlertEnvelopeJSON.encode(envelope).utf8))
         XCTAssertEqual(back.alert.chain.first?.exeBytes, exe)
         XCTAssertEqual(back.alert.chain.first?.argsBytes, args)
@@ -90,5 +89,60 @@ final class ChainBytesTests: XCTestCase {
         let payload = DiscordPayload.build([back][...]).json
         XCTAssertTrue(payload.contains(#"$'/tmp/x\\xFF' -c $'\\xC3('"#), payload)
         XCTAssertFalse(payload.contains("\u{FFFD}"), payload)
+    }
+}
+
+/// The one alert shape, field for field, and the spool records 0.1.0 wrote before it.
+final class AlertShapeTests: XCTestCase {
+    private func envelope() -> AlertEnvelope {
+        let sudo = ProcessSummary(
+            pid: 41, ppid: 1, exe: "/usr/bin/sudo", argv: ["sudo", "/bin/sh"], uid: 1001, euid: 0, gid: 1001,
+            egid: 0, lineageUid: 1001, cgroupId: 7, comm: "sudo")
+        let shell = ProcessSummary(
+            pid: 42, ppid: 41, exe: "/bin/sh", argv: ["/bin/sh"], uid: 0, euid: 0, gid: 0, egid: 0, lineageUid: 1001,
+            cgroupId: 7, comm: "sh")
+        var alert = Alert(
+            rule: "unlisted-privileged-exec", severity: .high, title: "root shell", eventTimeNs: 5_000_000_123,
+            chain: [shell, sudo], evidence: [("command", "/bin/sh"), ("via", "sudo /bin/sh"), ("command", "again")],
+            dedupKey: "k")
+        alert.id = "unlisted-privileged-exec-1"
+        return AlertEnvelope(
+            alert: alert, host: "rig", sensorVersion: "0.1.0", eventWallNs: 1_764_655_108_123_456_789,
+            detectedWallNs: 1_764_655_108_200_000_000)
+    }
+
+    func testTheLineHasTheSubjectItsAncestorsAndEvidenceAsAnObject() {
+        XCTAssertEqual(
+            AlertEnvelopeJSON.encode(envelope()),
+            #"{"type":"alert","id":"unlisted-privileged-exec-1","rule":"unlisted-privileged-exec","severity":"high","title":"root shell","time":"2025-12-02T05:58:28.123456Z","host":"rig","sensor_version":"0.1.0","detection_time":"2025-12-02T05:58:28.200000Z","event_wall_ns":1764655108123456789,"detected_wall_ns":1764655108200000000,"ts_ns":5000000123,"count":1,"first_wall_ns":1764655108123456789,"last_wall_ns":1764655108123456789,"subject":{"pid":42,"ppid":41,"exe":"/bin/sh","argv":["/bin/sh"],"uid":0,"euid":0,"gid":0,"egid":0,"lineage_uid":1001,"cgroup_id":7,"comm":"sh"},"chain":[{"pid":41,"ppid":1,"exe":"/usr/bin/sudo","argv":["sudo","/bin/sh"],"uid":1001,"euid":0,"gid":1001,"egid":0,"lineage_uid":1001,"cgroup_id":7,"comm":"sudo"}],"evidence":{"command":"/bin/sh","via":"sudo /bin/sh","command_2":"again"},"dedup_key":"k"}"#
+        )
+    }
+
+    func testTheLineReadsBackInOrder() throws {
+        let back = try AlertEnvelopeJSON.decode(Array(AlertEnvelopeJSON.encode(envelope()).utf8))
+        XCTAssertEqual(back.alert.chain.map(\.pid), [42, 41])
+        XCTAssertEqual(back.alert.evidence.map(\.0), ["command", "via", "command_2"])
+        XCTAssertEqual(back.alert.evidence.map(\.1), ["/bin/sh", "sudo /bin/sh", "again"])
+        XCTAssertEqual(back.eventWallNs, 1_764_655_108_123_456_789)
+    }
+
+    /// A record 0.1.0 spooled (subject first in `chain`, evidence as pairs) still delivers after an upgrade.
+    func testARecordSpooledBeforeTheOneShapeStillReads() throws {
+        let old =
+            #"{"type":"alert","id":"a-1","rule":"r","severity":"low","title":"t","host":"rig","sensor_version":"0.1.0","event_time":"2025-12-02T05:58:28.123Z","detection_time":"2025-12-02T05:58:28.200Z","event_wall_ns":1,"detected_wall_ns":2,"ts_ns":3,"count":2,"first_wall_ns":1,"last_wall_ns":4,"chain":[{"pid":42,"ppid":41,"exe":"/bin/sh","argv":["/bin/sh"],"uid":0,"euid":0,"gid":0,"egid":0,"lineage_uid":null,"cgroup_id":7,"comm":"sh"},{"pid":41,"ppid":1,"exe":"/usr/bin/sudo","argv":[],"uid":1001,"euid":0,"gid":1001,"egid":0,"lineage_uid":1001,"cgroup_id":7,"comm":"sudo"}],"evidence":[["b","2"],["a","1"]],"dedup_key":"k"}"#
+        let e = try AlertEnvelopeJSON.decode(Array(old.utf8))
+        XCTAssertEqual(e.alert.subject?.pid, 42)
+        XCTAssertEqual(e.alert.chain.map(\.pid), [42, 41])
+        XCTAssertEqual(e.alert.chain.first?.lineageUid, noLineage)
+        XCTAssertEqual(e.alert.evidence.map { "\($0.0)=\($0.1)" }, ["b=2", "a=1"])
+        XCTAssertEqual(e.count, 2)
+        XCTAssertEqual(e.lastWallNs, 4)
+    }
+
+    func testTheTextLineStartsWithTimeAndHost() {
+        XCTAssertEqual(
+            AlertEnvelopeText.line(envelope()),
+            "2025-12-02T05:58:28.123456Z rig ALERT [high] unlisted-privileged-exec: root shell | pid=42 uid=0 euid=0 /bin/sh argv=[/bin/sh] | command=/bin/sh via='sudo /bin/sh' command=again"
+        )
     }
 }

@@ -185,12 +185,12 @@ final class EventDecoderTests: XCTestCase {
         let raw = execRecord(filename: "/bin/echo", args: args, argc: 3)
         let event = try EventDecoder.decode(raw)
         XCTAssertEqual(
-            EventFormat.json(event),
-            #"{"type":"exec","ts_ns":123456789000,"pid":101,"tgid":100,"ppid":99,"uid":1000,"euid":0,"gid":1001,"egid":0,"lineage_uid":1000,"cgroup_id":3735928559,"comm":"sudo","filename":"/bin/echo","argv":["/bin/echo","it's \"q\"\n\t\u0001","ü"],"argc":3,"args_len":25,"login_uid":1000,"old_pid":100,"flags":[]}"#
+            EventFormat.json(event, origin: .unknown),
+            #"{"type":"exec","time":"1970-01-01T00:02:03.456789Z","host":"unknown","ts_ns":123456789000,"pid":100,"tid":101,"ppid":99,"uid":1000,"euid":0,"gid":1001,"egid":0,"lineage_uid":1000,"cgroup_id":3735928559,"comm":"sudo","filename":"/bin/echo","argv":["/bin/echo","it's \"q\"\n\t\u0001","ü"],"argc":3,"args_len":25,"login_uid":1000,"old_tid":100,"flags":[]}"#
         )
         XCTAssertEqual(
-            EventFormat.text(event),
-            #"123.456789 exec pid=100 ppid=99 uid=1000 euid=0 lineage=1000 comm=sudo /bin/echo argv=[/bin/echo $'it\'s "q"\n\t\x01' ü]"#
+            EventFormat.text(event, origin: .unknown),
+            #"1970-01-01T00:02:03.456789Z unknown exec pid=100 ppid=99 uid=1000 euid=0 lineage=1000 comm=sudo /bin/echo argv=[/bin/echo $'it\'s "q"\n\t\x01' ü]"#
         )
     }
 

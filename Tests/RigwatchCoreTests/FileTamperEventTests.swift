@@ -340,79 +340,84 @@ final class FileTamperEventTests: XCTestCase {
 
     func testJSONNamesEveryField() {
         let h =
-            #""ts_ns":5000000123,"pid":4321,"tgid":4321,"ppid":77,"uid":1000,"euid":0,"gid":1000,"egid":0,"lineage_uid":1000,"cgroup_id":12648430,"comm":"tee""#
+            #""time":"1970-01-01T00:00:05.000000Z","host":"unknown","ts_ns":5000000123,"pid":4321,"tid":4321,"ppid":77,"uid":1000,"euid":0,"gid":1000,"egid":0,"lineage_uid":1000,"cgroup_id":12648430,"comm":"tee""#
         XCTAssertEqual(
-            EventFormat.json(.fileChange(FileTamperSamples.fileChange(.rename))),
+            EventFormat.json(.fileChange(FileTamperSamples.fileChange(.rename)), origin: .unknown),
             #"{"type":"file_change","# + h
                 + #","op":"rename","path":"/etc/rigwatch/../rigwatch/x.yaml.tmp","path2":"/etc/rigwatch/rigwatch.yaml","flags":["from_string","non_canonical"],"open_flags":1,"result":0,"mntns":4026531841}"#
         )
         XCTAssertEqual(
-            EventFormat.json(.fileChange(FileTamperSamples.fileChange(.openWrite))),
+            EventFormat.json(.fileChange(FileTamperSamples.fileChange(.openWrite)), origin: .unknown),
             #"{"type":"file_change","# + h
                 + #","op":"open_write","path":"/etc/sudoers.d/vastai","flags":[],"open_flags":577,"result":3,"mntns":4026531841}"#,
             "path2 only when non-empty")
         XCTAssertEqual(
-            EventFormat.json(FileTamperSamples.events[10]).split(separator: ",").filter { $0.contains("_hex") },
+            EventFormat.json(FileTamperSamples.events[10], origin: .unknown).split(separator: ",").filter {
+                $0.contains("_hex")
+            },
             [#""path_hex":"2f6574632fffc328""#, #""path2_hex":"2f746d702f80""#],
             "paths that are not UTF-8 also go as hex")
 
         let th = h.replacingOccurrences(of: #""uid":1000,"euid""#, with: #""uid":0,"euid""#)
             .replacingOccurrences(of: #""gid":1000"#, with: #""gid":0"#)
         XCTAssertEqual(
-            EventFormat.json(.tamper(FileTamperSamples.tamper(.signal))),
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.signal)), origin: .unknown),
             #"{"type":"tamper","# + th
                 + #","op":"signal","target_pid":900,"signal":"SIGKILL","signal_number":9,"result":0}"#)
         XCTAssertEqual(
-            EventFormat.json(.tamper(FileTamperSamples.tamper(.ptrace))),
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.ptrace)), origin: .unknown),
             #"{"type":"tamper","# + th + #","op":"ptrace","target_pid":901,"request":16902,"result":0}"#)
         XCTAssertEqual(
-            EventFormat.json(.tamper(FileTamperSamples.tamper(.vmRead))),
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.vmRead)), origin: .unknown),
             #"{"type":"tamper","# + th + #","op":"process_vm_readv","target_pid":900,"result":0}"#)
         XCTAssertTrue(
-            EventFormat.json(.tamper(FileTamperSamples.tamper(.vmWrite))).contains(#""op":"process_vm_writev""#))
+            EventFormat.json(.tamper(FileTamperSamples.tamper(.vmWrite)), origin: .unknown).contains(
+                #""op":"process_vm_writev""#))
         XCTAssertTrue(
-            EventFormat.json(FileTamperSamples.events[12]).contains(
+            EventFormat.json(FileTamperSamples.events[12], origin: .unknown).contains(
                 #""signal":"SIGRTMIN+6","signal_number":40,"result":2"#))
         XCTAssertTrue(
-            EventFormat.json(FileTamperSamples.events[13]).contains(#""signal":null,"signal_number":-1,"result":0"#))
+            EventFormat.json(FileTamperSamples.events[13], origin: .unknown).contains(
+                #""signal":null,"signal_number":-1,"result":0"#))
 
         XCTAssertEqual(
-            EventFormat.json(.integrity(FileTamperSamples.integrity(.mapAltered))),
-            #"{"type":"integrity","ts_ns":9000000001,"problem":"map_altered","name":"watched_uids","expected":1,"found":2}"#
+            EventFormat.json(.integrity(FileTamperSamples.integrity(.mapAltered)), origin: .unknown),
+            #"{"type":"integrity","time":"1970-01-01T00:00:09.000000Z","host":"unknown","ts_ns":9000000001,"problem":"map_altered","name":"watched_uids","expected":1,"found":2}"#
         )
         XCTAssertEqual(
-            EventFormat.json(.integrity(FileTamperSamples.integrity(.linkDetached))),
-            #"{"type":"integrity","ts_ns":9000000000,"problem":"link_detached","name":"rw_sched_exec","expected":0,"found":0}"#
+            EventFormat.json(.integrity(FileTamperSamples.integrity(.linkDetached)), origin: .unknown),
+            #"{"type":"integrity","time":"1970-01-01T00:00:09.000000Z","host":"unknown","ts_ns":9000000000,"problem":"link_detached","name":"rw_sched_exec","expected":0,"found":0}"#
         )
     }
 
     func testTextLines() {
-        let prefix = "5.000000 file_change pid=4321 ppid=77 uid=1000 euid=0 lineage=1000 comm=tee"
+        let prefix =
+            "1970-01-01T00:00:05.000000Z unknown file_change pid=4321 ppid=77 uid=1000 euid=0 lineage=1000 comm=tee"
         XCTAssertEqual(
-            EventFormat.text(.fileChange(FileTamperSamples.fileChange(.openWrite))),
+            EventFormat.text(.fileChange(FileTamperSamples.fileChange(.openWrite)), origin: .unknown),
             "\(prefix) open_write /etc/sudoers.d/vastai result=3 open_flags=0x241 mntns=4026531841")
         XCTAssertEqual(
-            EventFormat.text(.fileChange(FileTamperSamples.fileChange(.link))),
+            EventFormat.text(.fileChange(FileTamperSamples.fileChange(.link)), origin: .unknown),
             "\(prefix) link /tmp/evil -> '/etc/cron.d/évil job' result=0 flags=from_string mntns=4026531841")
-        let tprefix = "5.000000 tamper pid=4321 ppid=77 uid=0 euid=0 lineage=1000 comm=tee"
+        let tprefix = "1970-01-01T00:00:05.000000Z unknown tamper pid=4321 ppid=77 uid=0 euid=0 lineage=1000 comm=tee"
         XCTAssertEqual(
-            EventFormat.text(.tamper(FileTamperSamples.tamper(.signal))),
+            EventFormat.text(.tamper(FileTamperSamples.tamper(.signal)), origin: .unknown),
             "\(tprefix) signal SIGKILL(9) target=900 result=0")
         XCTAssertTrue(
-            EventFormat.text(FileTamperSamples.events[13]).hasSuffix(" signal -1 target=1 result=0"),
-            EventFormat.text(FileTamperSamples.events[13]))
+            EventFormat.text(FileTamperSamples.events[13], origin: .unknown).hasSuffix(" signal -1 target=1 result=0"),
+            EventFormat.text(FileTamperSamples.events[13], origin: .unknown))
         XCTAssertEqual(
-            EventFormat.text(.tamper(FileTamperSamples.tamper(.ptrace))),
+            EventFormat.text(.tamper(FileTamperSamples.tamper(.ptrace)), origin: .unknown),
             "\(tprefix) ptrace request=16902 target=901 result=0")
         XCTAssertEqual(
-            EventFormat.text(.tamper(FileTamperSamples.tamper(.vmRead))),
+            EventFormat.text(.tamper(FileTamperSamples.tamper(.vmRead)), origin: .unknown),
             "\(tprefix) process_vm_readv target=900 result=0")
         XCTAssertEqual(
-            EventFormat.text(.integrity(FileTamperSamples.integrity(.mapAltered))),
-            "9.000000 integrity map_altered name=watched_uids expected=1 found=2")
+            EventFormat.text(.integrity(FileTamperSamples.integrity(.mapAltered)), origin: .unknown),
+            "1970-01-01T00:00:09.000000Z unknown integrity map_altered name=watched_uids expected=1 found=2")
         XCTAssertEqual(
-            EventFormat.text(.integrity(FileTamperSamples.integrity(.linkDetached))),
-            "9.000000 integrity link_detached name=rw_sched_exec")
+            EventFormat.text(.integrity(FileTamperSamples.integrity(.linkDetached)), origin: .unknown),
+            "1970-01-01T00:00:09.000000Z unknown integrity link_detached name=rw_sched_exec")
     }
 
     func testSignalNames() {
@@ -433,10 +438,11 @@ final class FileTamperEventTests: XCTestCase {
     // MARK: JSON Lines
 
     func testJSONLRoundTripThroughTheTraceReader() throws {
-        let text = FileTamperSamples.events.map(EventFormat.json).joined(separator: "\n") + "\n"
+        let text =
+            FileTamperSamples.events.map { EventFormat.json($0, origin: .unknown) }.joined(separator: "\n") + "\n"
         let read = try TraceFile.read(bytes: Array(text.utf8))
         XCTAssertEqual(read.events, FileTamperSamples.events)
-        XCTAssertEqual(read.events.map(EventFormat.json).joined(separator: "\n") + "\n", text)
+        XCTAssertEqual(read.events.map { EventFormat.json($0, origin: .unknown) }.joined(separator: "\n") + "\n", text)
         // And the binary trace carries them unchanged, byte for byte through JSON Lines.
         let dir = NSTemporaryDirectory() + "rigwatch-file-tamper-tests-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -461,8 +467,9 @@ final class FileTamperEventTests: XCTestCase {
             return XCTFail("not a tamper")
         }
         XCTAssertEqual(t.argument, 0)
-        let empty2 = EventFormat.json(.fileChange(FileTamperSamples.fileChange(.unlink))).replacingOccurrences(
-            of: #","flags""#, with: #","path2":"","flags""#)
+        let empty2 = EventFormat.json(.fileChange(FileTamperSamples.fileChange(.unlink)), origin: .unknown)
+            .replacingOccurrences(
+                of: #","flags""#, with: #","path2":"","flags""#)
         XCTAssertEqual(
             try TraceFile.read(bytes: Array(empty2.utf8)).events, [.fileChange(FileTamperSamples.fileChange(.unlink))])
     }
@@ -477,7 +484,7 @@ final class FileTamperEventTests: XCTestCase {
     }
 
     func testJSONLReaderErrorsNameTheLineAndField() {
-        let rename = EventFormat.json(.fileChange(FileTamperSamples.fileChange(.rename)))
+        let rename = EventFormat.json(.fileChange(FileTamperSamples.fileChange(.rename)), origin: .unknown)
         XCTAssertEqual(
             jsonlError(rename.replacingOccurrences(of: #""op":"rename","#, with: "")), #"line 2: missing field "op""#)
         XCTAssertEqual(
@@ -505,7 +512,7 @@ final class FileTamperEventTests: XCTestCase {
             jsonlError(rename.replacingOccurrences(of: #""path":"#, with: #""path_hex":"zz","path":"#)),
             #"line 2: field "path_hex": is not a hex string"#)
 
-        let signal = EventFormat.json(.tamper(FileTamperSamples.tamper(.signal)))
+        let signal = EventFormat.json(.tamper(FileTamperSamples.tamper(.signal)), origin: .unknown)
         XCTAssertEqual(
             jsonlError(signal.replacingOccurrences(of: #""SIGKILL""#, with: #""SIGTERM""#)),
             #"line 2: field "signal": "SIGTERM" is not the name of signal_number 9 (SIGKILL)"#)
@@ -520,12 +527,12 @@ final class FileTamperEventTests: XCTestCase {
             #"line 2: field "op": unknown op "kill" (known: signal, ptrace, process_vm_readv, process_vm_writev)"#)
         XCTAssertEqual(
             jsonlError(
-                EventFormat.json(.tamper(FileTamperSamples.tamper(.ptrace))).replacingOccurrences(
+                EventFormat.json(.tamper(FileTamperSamples.tamper(.ptrace)), origin: .unknown).replacingOccurrences(
                     of: #""request":16902,"#, with: "")
             ),
             #"line 2: missing field "request""#)
 
-        let integrity = EventFormat.json(.integrity(FileTamperSamples.integrity(.mapAltered)))
+        let integrity = EventFormat.json(.integrity(FileTamperSamples.integrity(.mapAltered)), origin: .unknown)
         XCTAssertEqual(
             jsonlError(integrity.replacingOccurrences(of: #""map_altered""#, with: #""gone""#)),
             #"line 2: field "problem": unknown problem "gone" (known: link_detached, map_altered)"#)

@@ -94,25 +94,25 @@ final class GPUEventTests: XCTestCase {
     }
 
     func testJSONNamesEveryField() {
-        let json = EventFormat.json(.gpuSample(Self.sample(processes: 2)))
+        let json = EventFormat.json(.gpuSample(Self.sample(processes: 2)), origin: .unknown)
         XCTAssertEqual(
             json,
             """
-            {"type":"gpu_sample","ts_ns":123500000000,"gpu_index":1,"uuid":"\(Self.uuid)","source":"nvml",\
+            {"type":"gpu_sample","time":"1970-01-01T00:02:03.500000Z","host":"unknown","ts_ns":123500000000,"gpu_index":1,"uuid":"\(Self.uuid)","source":"nvml",\
             "util_gpu":97,"util_memory":41,"temperature_c":71,"power_mw":251500,"memory_used_bytes":9663676416,\
             "memory_total_bytes":25769803776,"processes":[{"pid":4000,"used_memory_bytes":1073741824},\
             {"pid":4001,"used_memory_bytes":2147483648}],"procs_truncated":false}
             """)
         XCTAssertTrue(
-            EventFormat.json(.gpuSample(Self.sample(processes: 0, source: .nvidiaSMI))).contains(
+            EventFormat.json(.gpuSample(Self.sample(processes: 0, source: .nvidiaSMI)), origin: .unknown).contains(
                 #""source":"nvidia-smi""#))
     }
 
     func testTextLine() {
-        let text = EventFormat.text(.gpuSample(Self.sample(processes: 1)))
+        let text = EventFormat.text(.gpuSample(Self.sample(processes: 1)), origin: .unknown)
         XCTAssertEqual(
             text,
-            "123.500000 gpu_sample gpu=1 source=nvml util=97% mem_util=41% temp=71C power=251500mW "
+            "1970-01-01T00:02:03.500000Z unknown gpu_sample gpu=1 source=nvml util=97% mem_util=41% temp=71C power=251500mW "
                 + "mem=9216/24576MiB procs=[4000:1024MiB] uuid=\(Self.uuid)")
     }
 
@@ -127,7 +127,7 @@ final class GPUEventTests: XCTestCase {
             s.source = .unknown
             sources[2] = .gpuSample(s)
         }
-        let text = sources.map(EventFormat.json).joined(separator: "\n") + "\n"
+        let text = sources.map { EventFormat.json($0, origin: .unknown) }.joined(separator: "\n") + "\n"
         let read = try TraceFile.read(bytes: Array(text.utf8))
         XCTAssertEqual(read.events, sources)
         // And the binary trace format carries the kind unchanged.
@@ -148,7 +148,7 @@ final class GPUEventTests: XCTestCase {
     }
 
     func testJSONLReaderErrorsNameTheLineAndField() {
-        let good = EventFormat.json(.gpuSample(Self.sample(processes: 1)))
+        let good = EventFormat.json(.gpuSample(Self.sample(processes: 1)), origin: .unknown)
         XCTAssertTrue(jsonlError(good.replacingOccurrences(of: #""util_gpu":97,"#, with: "")).contains("line 2"))
         XCTAssertTrue(jsonlError(good.replacingOccurrences(of: #""util_gpu":97,"#, with: "")).contains("util_gpu"))
         let badSource = jsonlError(good.replacingOccurrences(of: #""nvml""#, with: #""dcgm""#))
@@ -158,7 +158,7 @@ final class GPUEventTests: XCTestCase {
         XCTAssertTrue(badPid.contains("processes[0].pid"), badPid)
         let longUUID = jsonlError(good.replacingOccurrences(of: Self.uuid, with: String(repeating: "x", count: 49)))
         XCTAssertTrue(longUUID.contains("uuid") && longUUID.contains("48"), longUUID)
-        let tooMany = EventFormat.json(.gpuSample(Self.sample(processes: 32)))
+        let tooMany = EventFormat.json(.gpuSample(Self.sample(processes: 32)), origin: .unknown)
             .replacingOccurrences(of: #""processes":["#, with: #""processes":[{"pid":1,"used_memory_bytes":0},"#)
         XCTAssertTrue(jsonlError(tooMany).contains("at most 32"), jsonlError(tooMany))
         let badBool = jsonlError(

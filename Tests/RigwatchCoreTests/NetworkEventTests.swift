@@ -257,12 +257,12 @@ final class NetworkEventTests: XCTestCase {
         XCTAssertEqual(event.header, c.header)
         XCTAssertEqual(EventEncoder.encode(event), raw, "encoder must write the C layout")
         XCTAssertEqual(
-            EventFormat.json(event),
-            #"{"type":"connect","ts_ns":5000000000,"pid":701,"tgid":700,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":1000,"cgroup_id":4242,"comm":"curl","family":"ipv4","protocol":"tcp","saddr":"10.0.0.5","sport":40000,"daddr":"203.0.113.9","dport":443}"#
+            EventFormat.json(event, origin: .unknown),
+            #"{"type":"connect","time":"1970-01-01T00:00:05.000000Z","host":"unknown","ts_ns":5000000000,"pid":700,"tid":701,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":1000,"cgroup_id":4242,"comm":"curl","family":"ipv4","protocol":"tcp","saddr":"10.0.0.5","sport":40000,"daddr":"203.0.113.9","dport":443}"#
         )
         XCTAssertEqual(
-            EventFormat.text(event),
-            "5.000000 connect pid=700 ppid=699 uid=1000 euid=1000 lineage=1000 comm=curl tcp 10.0.0.5:40000 -> 203.0.113.9:443"
+            EventFormat.text(event, origin: .unknown),
+            "1970-01-01T00:00:05.000000Z unknown connect pid=700 ppid=699 uid=1000 euid=1000 lineage=1000 comm=curl tcp 10.0.0.5:40000 -> 203.0.113.9:443"
         )
 
         let v6 = connectRecord(
@@ -273,10 +273,11 @@ final class NetworkEventTests: XCTestCase {
         XCTAssertEqual(c6.destination.description, "::ffff:203.0.113.9")
         XCTAssertEqual(EventEncoder.encode(e6), v6)
         XCTAssertTrue(
-            EventFormat.json(e6).contains(
+            EventFormat.json(e6, origin: .unknown).contains(
                 #""family":"ipv6","protocol":"tcp","saddr":"2001:db8::5","sport":40000,"daddr":"::ffff:203.0.113.9","dport":443}"#
             ))
-        XCTAssertTrue(EventFormat.text(e6).hasSuffix("tcp [2001:db8::5]:40000 -> [::ffff:203.0.113.9]:443"))
+        XCTAssertTrue(
+            EventFormat.text(e6, origin: .unknown).hasSuffix("tcp [2001:db8::5]:40000 -> [::ffff:203.0.113.9]:443"))
     }
 
     func testDecodesNetBytes() throws {
@@ -296,18 +297,19 @@ final class NetworkEventTests: XCTestCase {
         XCTAssertEqual(event.kindName, "net_bytes")
         XCTAssertEqual(EventEncoder.encode(event), raw)
         XCTAssertEqual(
-            EventFormat.json(event),
-            #"{"type":"net_bytes","ts_ns":5000000000,"pid":701,"tgid":700,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":null,"cgroup_id":4242,"comm":"curl","family":"ipv6","protocol":"udp","daddr":"2606:4700:4700::1111","dport":53,"bytes":1234567,"sends":89,"first_ns":1000000000,"last_ns":4500000000}"#
+            EventFormat.json(event, origin: .unknown),
+            #"{"type":"net_bytes","time":"1970-01-01T00:00:05.000000Z","host":"unknown","ts_ns":5000000000,"pid":700,"tid":701,"ppid":699,"uid":1000,"euid":1000,"gid":1000,"egid":1000,"lineage_uid":null,"cgroup_id":4242,"comm":"curl","family":"ipv6","protocol":"udp","daddr":"2606:4700:4700::1111","dport":53,"bytes":1234567,"sends":89,"first_ns":1000000000,"last_ns":4500000000}"#
         )
         XCTAssertEqual(
-            EventFormat.text(event),
-            "5.000000 net_bytes pid=700 ppid=699 uid=1000 euid=1000 comm=curl udp -> [2606:4700:4700::1111]:53 bytes=1234567 sends=89 span=3.500000s"
+            EventFormat.text(event, origin: .unknown),
+            "1970-01-01T00:00:05.000000Z unknown net_bytes pid=700 ppid=699 uid=1000 euid=1000 comm=curl udp -> [2606:4700:4700::1111]:53 bytes=1234567 sends=89 span=3.500000s"
         )
 
         let tcp4 = try EventDecoder.decode(
             netBytesRecord(family: RW_AF_INET, proto: RW_IPPROTO_TCP, daddr: [198, 51, 100, 1]))
         XCTAssertTrue(
-            EventFormat.json(tcp4).contains(#""family":"ipv4","protocol":"tcp","daddr":"198.51.100.1","dport":53,"#))
+            EventFormat.json(tcp4, origin: .unknown).contains(
+                #""family":"ipv4","protocol":"tcp","daddr":"198.51.100.1","dport":53,"#))
     }
 
     func testMalformedNetworkRecordsAreErrors() {
@@ -456,8 +458,8 @@ final class NetworkEventTests: XCTestCase {
     }
 
     func testJSONLErrorsNameLineAndField() throws {
-        let connect = EventFormat.json(Self.samples[0])
-        let netBytes = EventFormat.json(Self.samples[3])
+        let connect = EventFormat.json(Self.samples[0], origin: .unknown)
+        let netBytes = EventFormat.json(Self.samples[3], origin: .unknown)
         XCTAssertEqual(
             try TraceJSONL.read(bytes: Array("\(connect)\n\(netBytes)\n".utf8)).events,
             [Self.samples[0], Self.samples[3]])

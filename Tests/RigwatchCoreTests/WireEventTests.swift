@@ -52,22 +52,22 @@ final class WireEventTests: XCTestCase {
 
     func testJSONFieldsExactly() {
         XCTAssertEqual(
-            EventFormat.json(.firstPayload(Self.payload)),
-            #"{"type":"first_payload","ts_ns":5000000000,"pid":4242,"tgid":4242,"ppid":1,"uid":1001,"euid":1001,"gid":1001,"egid":1001,"lineage_uid":1001,"cgroup_id":6000,"comm":"worker","family":"ipv4","protocol":"tcp","saddr":"10.231.41.1","sport":40123,"daddr":"10.231.41.2","dport":7011,"send_len":38,"data_hex":"7b226964223a312c226d6574686f64223a226d696e696e672e737562736372696265227d0a","data_text":"{\"id\":1,\"method\":\"mining.subscribe\"}\\x0a"}"#
+            EventFormat.json(.firstPayload(Self.payload), origin: .unknown),
+            #"{"type":"first_payload","time":"1970-01-01T00:00:05.000000Z","host":"unknown","ts_ns":5000000000,"pid":4242,"tid":4242,"ppid":1,"uid":1001,"euid":1001,"gid":1001,"egid":1001,"lineage_uid":1001,"cgroup_id":6000,"comm":"worker","family":"ipv4","protocol":"tcp","saddr":"10.231.41.1","sport":40123,"daddr":"10.231.41.2","dport":7011,"send_len":38,"data_hex":"7b226964223a312c226d6574686f64223a226d696e696e672e737562736372696265227d0a","data_text":"{\"id\":1,\"method\":\"mining.subscribe\"}\\x0a"}"#
         )
         XCTAssertEqual(
-            EventFormat.json(.unixConnect(Self.unix)),
-            #"{"type":"unix_connect","ts_ns":5000000000,"pid":4242,"tgid":4242,"ppid":1,"uid":1001,"euid":1001,"gid":1001,"egid":1001,"lineage_uid":1001,"cgroup_id":6000,"comm":"worker","path":"/tmp/x/innocent.sock","peer":"/var/run/docker.sock","result":0}"#
+            EventFormat.json(.unixConnect(Self.unix), origin: .unknown),
+            #"{"type":"unix_connect","time":"1970-01-01T00:00:05.000000Z","host":"unknown","ts_ns":5000000000,"pid":4242,"tid":4242,"ppid":1,"uid":1001,"euid":1001,"gid":1001,"egid":1001,"lineage_uid":1001,"cgroup_id":6000,"comm":"worker","path":"/tmp/x/innocent.sock","peer":"/var/run/docker.sock","result":0}"#
         )
         XCTAssertEqual(
-            EventFormat.text(.unixConnect(Self.unix)),
-            "5.000000 unix_connect pid=4242 ppid=1 uid=1001 euid=1001 lineage=1001 comm=worker /tmp/x/innocent.sock peer=/var/run/docker.sock result=0"
+            EventFormat.text(.unixConnect(Self.unix), origin: .unknown),
+            "1970-01-01T00:00:05.000000Z unknown unix_connect pid=4242 ppid=1 uid=1001 euid=1001 lineage=1001 comm=worker /tmp/x/innocent.sock peer=/var/run/docker.sock result=0"
         )
         XCTAssertEqual(EventFormat.printable([0x41, 0x5c, 0x00, 0xff, 0x7e]), "A\\\\\\x00\\xff~")
     }
 
     func testJSONLAndBinaryTracesRoundTrip() throws {
-        let text = Self.events.map(EventFormat.json).joined(separator: "\n") + "\n"
+        let text = Self.events.map { EventFormat.json($0, origin: .unknown) }.joined(separator: "\n") + "\n"
         let read = try TraceFile.read(bytes: Array(text.utf8))
         XCTAssertEqual(read.events, Self.events)
         let dir = NSTemporaryDirectory() + "rigwatch-wire-tests-\(getpid())-\(UUID().uuidString)"

@@ -64,7 +64,7 @@ final class KernelMatrixTests: XCTestCase {
         XCTAssertEqual((exec["euid"] as? NSNumber)?.uint32Value, 0)
         XCTAssertEqual((exec["lineage_uid"] as? NSNumber)?.uint32Value, user.uid)
         let parent = (exec["ppid"] as? NSNumber)?.uint32Value
-        let sudoExecs = out.events("exec").filter { ($0["tgid"] as? NSNumber)?.uint32Value == parent }
+        let sudoExecs = out.events("exec").filter { ($0["pid"] as? NSNumber)?.uint32Value == parent }
         XCTAssertEqual(sudoExecs.last?["filename"] as? String, "/usr/bin/sudo", "\(sudoExecs)")
         XCTAssertEqual((sudoExecs.last?["uid"] as? NSNumber)?.uint32Value, user.uid)
         let unlisted = out.alerts(rule: "unlisted-privileged-exec").filter { jsonText($0).contains("two words") }
@@ -79,7 +79,7 @@ final class KernelMatrixTests: XCTestCase {
         XCTAssertEqual(out.alerts(rule: "file-change").filter { jsonText($0).contains("\(dir)/watched/job") }.count, 1)
 
         // The connect, with the port the kernel bound, and every byte sent.
-        let connects = out.events("connect").filter { ($0["tgid"] as? NSNumber)?.uint32Value == senderPid }
+        let connects = out.events("connect").filter { ($0["pid"] as? NSNumber)?.uint32Value == senderPid }
         XCTAssertEqual(connects.count, 1, "\(out.events("connect"))")
         XCTAssertEqual(connects.first?["daddr"] as? String, host.peerAddress)
         XCTAssertEqual(connects.first?["saddr"] as? String, host.hostAddress)
@@ -87,7 +87,7 @@ final class KernelMatrixTests: XCTestCase {
         XCTAssertEqual((connects.first?["sport"] as? NSNumber)?.intValue, sport)
         XCTAssertEqual((connects.first?["lineage_uid"] as? NSNumber)?.uint32Value, user.uid)
         let sent = out.events("net_bytes").filter {
-            ($0["tgid"] as? NSNumber)?.uint32Value == senderPid && $0["daddr"] as? String == host.peerAddress
+            ($0["pid"] as? NSNumber)?.uint32Value == senderPid && $0["daddr"] as? String == host.peerAddress
         }
         XCTAssertEqual(sent.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }, 3_000_000, "\(sent)")
         XCTAssertEqual(sent.first.flatMap { ($0["gid"] as? NSNumber)?.uint32Value }, user.gid)
@@ -160,7 +160,7 @@ final class KernelMatrixTests: XCTestCase {
             func sent(_ r: CommandResult, _ proto: String) -> Int {
                 let pid = UInt32(r.stdout.split(separator: "\n").first ?? "") ?? 0
                 return out.events("net_bytes").filter {
-                    ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["daddr"] as? String == host.peerAddress
+                    ($0["pid"] as? NSNumber)?.uint32Value == pid && $0["daddr"] as? String == host.peerAddress
                         && $0["protocol"] as? String == proto
                 }.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }
             }

@@ -60,7 +60,7 @@ final class NetworkKernelTests: XCTestCase {
 
     private func bytes(_ out: Output, pid: UInt32, to address: String, port: Int, protocol proto: String) -> Int {
         out.events.filter {
-            $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == pid
+            $0["type"] as? String == "net_bytes" && ($0["pid"] as? NSNumber)?.uint32Value == pid
                 && $0["daddr"] as? String == address && ($0["dport"] as? NSNumber)?.intValue == port
                 && $0["protocol"] as? String == proto
         }.reduce(0) { $0 + (($1["bytes"] as? NSNumber)?.intValue ?? 0) }
@@ -97,7 +97,7 @@ final class NetworkKernelTests: XCTestCase {
         let tcpPid = tcp.pid
         // The connect event, exactly: the local port is the one the kernel bound.
         let connects = out.events.filter {
-            $0["type"] as? String == "connect" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid
+            $0["type"] as? String == "connect" && ($0["pid"] as? NSNumber)?.uint32Value == tcpPid
         }
         XCTAssertEqual(connects.count, 1, file: file, line: line)
         XCTAssertEqual(connects.first?["daddr"] as? String, host.peerAddress, file: file, line: line)
@@ -121,7 +121,7 @@ final class NetworkKernelTests: XCTestCase {
             line: line)
         // The sender's ids, all four (gid and egid were once left 0).
         let tcpBytes = out.events.filter {
-            $0["type"] as? String == "net_bytes" && ($0["tgid"] as? NSNumber)?.uint32Value == tcpPid
+            $0["type"] as? String == "net_bytes" && ($0["pid"] as? NSNumber)?.uint32Value == tcpPid
         }
         XCTAssertFalse(tcpBytes.isEmpty, file: file, line: line)
         for event in tcpBytes {
@@ -188,12 +188,12 @@ final class NetworkKernelTests: XCTestCase {
         }
         // The sensor saw the sender (its exec), but none of its loopback traffic.
         let execs = out.events.filter {
-            ($0["tgid"] as? NSNumber)?.uint32Value == pid && $0["type"] as? String == "exec"
+            ($0["pid"] as? NSNumber)?.uint32Value == pid && $0["type"] as? String == "exec"
         }
         XCTAssertEqual(execs.compactMap { $0["filename"] as? String }.last?.hasSuffix("python3"), true, "\(execs)")
         XCTAssertEqual(
             out.events.filter {
-                ($0["tgid"] as? NSNumber)?.uint32Value == pid
+                ($0["pid"] as? NSNumber)?.uint32Value == pid
                     && ["connect", "net_bytes"].contains($0["type"] as? String ?? "")
             }.count, 0)
         XCTAssertEqual(

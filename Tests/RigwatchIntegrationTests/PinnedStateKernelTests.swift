@@ -121,7 +121,7 @@ final class PinnedStateKernelTests: XCTestCase {
         XCTAssertEqual(tamper["comm"] as? String, "kill")
         XCTAssertEqual((tamper["uid"] as? NSNumber)?.uint32Value, 0)
         XCTAssertEqual((tamper["lineage_uid"] as? NSNumber)?.uint32Value, s.user.uid)
-        let sender = try XCTUnwrap((tamper["tgid"] as? NSNumber)?.int32Value)
+        let sender = try XCTUnwrap((tamper["pid"] as? NSNumber)?.int32Value)
         let exec4 = try XCTUnwrap(index(in: out2) { ($0["argv"] as? [String])?.last == "rwtest-seq-4" })
         let write = try XCTUnwrap(
             index(in: out2) {
@@ -134,7 +134,7 @@ final class PinnedStateKernelTests: XCTestCase {
         XCTAssertEqual(out2.events.filter(signalEvent("SIGKILL", target: firstPid)).count, 1)
         // The kill's own exec, in whichever sensor read it: `kill -9 <sensor>`, by that pid.
         let killExecs = (out1.events("exec") + out2.events("exec")).filter {
-            ($0["tgid"] as? NSNumber)?.int32Value == sender && $0["filename"] as? String == "/bin/kill"
+            ($0["pid"] as? NSNumber)?.int32Value == sender && $0["filename"] as? String == "/bin/kill"
         }
         XCTAssertEqual(killExecs.count, 1)
         XCTAssertEqual(killExecs.first?["argv"] as? [String], ["/bin/kill", "-9", String(firstPid)])

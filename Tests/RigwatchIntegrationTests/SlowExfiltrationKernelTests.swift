@@ -45,7 +45,7 @@ final class SlowExfiltrationKernelTests: XCTestCase {
     /// The sender's byte snapshots to the test host, in the order the engine took them.
     private func snapshots(_ out: SensorOutput, pids: [UInt32], host: NetTestHost) -> [[String: Any]] {
         out.events("net_bytes").filter {
-            pids.contains(($0["tgid"] as? NSNumber)?.uint32Value ?? 0) && $0["daddr"] as? String == host.peerAddress
+            pids.contains(($0["pid"] as? NSNumber)?.uint32Value ?? 0) && $0["daddr"] as? String == host.peerAddress
                 && ($0["dport"] as? NSNumber)?.intValue == 5201
         }
     }

@@ -33,7 +33,9 @@ final class StatusCLITests: XCTestCase {
         let sensor = Process()
         sensor.executableURL = URL(fileURLWithPath: Repo.rigwatchBinary)
         sensor.arguments = ["run", "--config", config, "--events", "none"]
-        sensor.standardOutput = FileHandle.nullDevice
+        let outFile = dir + "/stdout"
+        _ = FileManager.default.createFile(atPath: outFile, contents: nil)
+        sensor.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
         let errFile = dir + "/stderr"
         _ = FileManager.default.createFile(atPath: errFile, contents: nil)
         sensor.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errFile))
@@ -85,5 +87,12 @@ final class StatusCLITests: XCTestCase {
         let log = (try? String(contentsOfFile: alertLog, encoding: .utf8)) ?? ""
         XCTAssertTrue(log.contains("sensor-stopping"), log)
         XCTAssertTrue(log.contains("is stopping: signal 15"), log)
+        // And it is printed with the engine's alerts, in the log's shape.
+        let stdout = try String(contentsOfFile: outFile, encoding: .utf8)
+        let printed = try XCTUnwrap(
+            stdout.split(separator: "\n").first { $0.contains(#""rule":"sensor-stopping""#) }, stdout)
+        XCTAssertTrue(printed.hasPrefix(#"{"type":"alert","id":"sensor-stopping-"#), String(printed))
+        XCTAssertTrue(printed.contains(#""severity":"info""#), String(printed))
+        XCTAssertTrue(printed.contains(#""host":"\#(ProcessInfo.processInfo.hostName)""#), String(printed))
     }
 }

@@ -72,8 +72,8 @@ final class StratumKernelTests: XCTestCase {
 
         // One first_payload per connection, exactly what each sent (the start of it).
         let payloads = out.events("first_payload")
-        let web = payloads.filter { ($0["tgid"] as? NSNumber)?.uint32Value == webPid }
-        let miner = payloads.filter { ($0["tgid"] as? NSNumber)?.uint32Value == minerPid }
+        let web = payloads.filter { ($0["pid"] as? NSNumber)?.uint32Value == webPid }
+        let miner = payloads.filter { ($0["pid"] as? NSNumber)?.uint32Value == minerPid }
         XCTAssertEqual(web.count, 1, "\(payloads)")
         XCTAssertEqual(miner.count, 1, "\(payloads)")
         let event = try XCTUnwrap(miner.first)
@@ -154,11 +154,11 @@ final class StratumKernelTests: XCTestCase {
         // The kernel reports the watched lineage's connects only, with the listener's bound name.
         let connects = out.events("unix_connect")
         XCTAssertEqual(
-            connects.compactMap { ($0["tgid"] as? NSNumber)?.uint32Value }.filter {
+            connects.compactMap { ($0["pid"] as? NSNumber)?.uint32Value }.filter {
                 [direct, viaLink, unwatched].contains($0)
             },
             [direct, viaLink], "\(connects)")
-        let linked = try XCTUnwrap(connects.first { ($0["tgid"] as? NSNumber)?.uint32Value == viaLink })
+        let linked = try XCTUnwrap(connects.first { ($0["pid"] as? NSNumber)?.uint32Value == viaLink })
         XCTAssertEqual(linked["path"] as? String, link)
         XCTAssertEqual(linked["peer"] as? String, socket)
         XCTAssertEqual((linked["result"] as? NSNumber)?.intValue, 0)

@@ -36,6 +36,7 @@ final class HeartbeatTests: XCTestCase {
             host: "rig-7", since: .init(uptimeSeconds: 90_061, events: 500, drops: 2, alerts: 1),
             bootNs: 42)
         XCTAssertEqual(alert.rule, "sensor-heartbeat")
+        XCTAssertEqual(alert.id, "sensor-heartbeat-42", "an id explain can find")
         XCTAssertEqual(alert.severity, .info)
         XCTAssertEqual(alert.title, "rigwatch on rig-7 is alive: up 1d 1h 1m, 500 events, 2 drops, 1 alerts since last")
         XCTAssertEqual(alert.eventTimeNs, 42)
@@ -52,6 +53,7 @@ final class HeartbeatTests: XCTestCase {
     func testGoodbyeAlert() {
         let alert = ServiceAlerts.stopping(host: "rig-7", signal: 15, uptimeSeconds: 3600, bootNs: 7)
         XCTAssertEqual(alert.rule, "sensor-stopping")
+        XCTAssertEqual(alert.id, "sensor-stopping-7")
         XCTAssertEqual(alert.severity, .info)
         XCTAssertEqual(alert.title, "rigwatch on rig-7 is stopping: signal 15")
         XCTAssertEqual(alert.evidence.map(\.0), ["signal", "uptime"])

@@ -48,7 +48,7 @@ final class RecordedNetworkTraceTests: XCTestCase {
         XCTAssertEqual(exfil.subject?.exe, "/usr/bin/python3")
         XCTAssertEqual(exfil.subject?.argv.suffix(4), ["tcp", "10.231.9.2", "5201", "120000000"])
         // Deterministic: the same trace and settings give the same bytes out.
-        XCTAssertEqual(try replay(thresholds).map(AlertFormat.json), alerts.map(AlertFormat.json))
+        XCTAssertEqual(try replay(thresholds), alerts)
     }
 
     func testTheRecordedTransferRaisesNoneWhenTheHostIsAllowlisted() throws {

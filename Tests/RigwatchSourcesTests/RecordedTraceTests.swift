@@ -53,10 +53,16 @@ final class RecordedTraceTests: XCTestCase {
     /// Same trace, same engine: the same alerts, line for line.
     func testReplayIsDeterministic() throws {
         let trace = try TraceFile.read(path: Self.fixtures + "/lost-events.jsonl")
-        func replay() -> [String] {
+        func replay() -> (alerts: [Alert], lines: [String]) {
             let engine = Engine(detectors: Engine.standardDetectors())
-            return trace.events.flatMap(engine.consume).map(AlertFormat.json) + trace.events.map(EventFormat.json)
+            return (
+                trace.events.flatMap(engine.consume),
+                trace.events.map { EventFormat.json($0, origin: trace.header.origin) }
+            )
         }
-        XCTAssertEqual(replay(), replay())
+        let (first, second) = (replay(), replay())
+        XCTAssertFalse(first.alerts.isEmpty)
+        XCTAssertEqual(first.alerts, second.alerts)
+        XCTAssertEqual(first.lines, second.lines)
     }
 }

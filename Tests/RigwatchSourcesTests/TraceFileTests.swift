@@ -70,7 +70,9 @@ final class TraceFileTests: XCTestCase {
         XCTAssertEqual(second.format, .jsonl)
         XCTAssertEqual(second.header, Samples.header)
         for (i, (got, want)) in zip(second.events, events).enumerated() where got != want {
-            XCTFail("JSONL event \(i) differs:\n got \(got)\nwant \(want)\nline \(EventFormat.json(want))")
+            XCTFail(
+                "JSONL event \(i) differs:\n got \(got)\nwant \(want)\nline \(EventFormat.json(want, origin: .unknown))"
+            )
             break
         }
         XCTAssertEqual(second.events.count, events.count)
@@ -90,7 +92,7 @@ final class TraceFileTests: XCTestCase {
     }
 
     func testSamplesCoverEveryCaseTheFormatMustCarry() {
-        let lines = Samples.events.map(EventFormat.json)
+        let lines = Samples.events.map { EventFormat.json($0, origin: .unknown) }
         for needle in [
             "\"filename_hex\"", "\"args_hex\"", "\"lineage_uid\":null", "\"lineage_uid\":1000",
             "\\n", "\\\"", "\"argv\":[]", "\"result\":-1", "\"signal\":9", "\"type\":\"drops\"",
@@ -370,7 +372,7 @@ final class TraceFileTests: XCTestCase {
         else {
             return XCTFail("no cred sample")
         }
-        let cred = EventFormat.json(credEvent)
+        let cred = EventFormat.json(credEvent, origin: .unknown)
         expectJSONL(
             scenario(cred.replacingOccurrences(of: #""euid":1000,"suid""#, with: #""suid""#)),
             .missingField(line: 4, field: "before.euid"))
@@ -445,9 +447,10 @@ final class TraceFileTests: XCTestCase {
         XCTAssertEqual(withUsers.events.count, 1, "CRLF line ends are accepted")
 
         expectJSONL(
-            #"{"type":"trace_header","format_version":2}"#,
+            #"{"type":"trace_header","format_version":3}"#,
             .badField(
-                line: 1, field: "format_version", reason: "version 2 is not supported (this build reads version 1)"))
+                line: 1, field: "format_version",
+                reason: "version 3 is not supported (this build reads versions 1 to 2)"))
         expectJSONL(
             #"{"type":"trace_header","watched_users":[{"uid":"root"}]}"#,
             .badField(
@@ -461,8 +464,39 @@ final class TraceFileTests: XCTestCase {
             watchedUsers: [WatchedUser(uid: 1000, name: "kaalia")], startWallNs: 42)
         XCTAssertEqual(
             TraceJSONL.headerLine(header),
-            #"{"type":"trace_header","format_version":1,"host":"rig-01","kernel":"6.8.0","boot_offset_ns":-5,"sensor_version":"0.1.0","watched_users":[{"uid":1000,"name":"kaalia"}],"start_wall_ns":42}"#
+            #"{"type":"trace_header","format_version":2,"host":"rig-01","kernel":"6.8.0","boot_offset_ns":-5,"sensor_version":"0.1.0","watched_users":[{"uid":1000,"name":"kaalia"}],"start_wall_ns":42}"#
         )
+    }
+
+    /// Format 1 named the thread `pid` and the process `tgid`; format 2 names the
+    /// process `pid` and the thread `tid`. The same events read from both.
+    func testJSONLFormat1And2ReadTheSameThreadAndProcess() throws {
+        let common = #""uid":0,"euid":0,"gid":0,"egid":0,"lineage_uid":null,"cgroup_id":1,"comm":"x""#
+        let exec = #","filename":"/bin/x","argv":["x"],"argc":1,"args_len":2,"login_uid":4294967295,"flags":[]}"#
+        let format1 = [
+            #"{"type":"trace_header","format_version":1}"#,
+            #"{"type":"exec","ts_ns":1,"pid":101,"tgid":100,"ppid":9,"# + common + #","old_pid":101"# + exec,
+            #"{"type":"fork","ts_ns":2,"pid":101,"tgid":100,"ppid":9,"# + common
+                + #","child_pid":103,"child_tgid":102}"#,
+        ].joined(separator: "\n")
+        let format2 = [
+            #"{"type":"trace_header","format_version":2}"#,
+            #"{"type":"exec","time":"1970-01-01T00:00:00.000000Z","host":"unknown","ts_ns":1,"pid":100,"tid":101,"ppid":9,"#
+                + common + #","old_tid":101"# + exec,
+            #"{"type":"fork","ts_ns":2,"pid":100,"tid":101,"ppid":9,"# + common + #","child_pid":102,"child_tid":103}"#,
+        ].joined(separator: "\n")
+        let old = try TraceJSONL.read(bytes: Array(format1.utf8)).events
+        let new = try TraceJSONL.read(bytes: Array(format2.utf8)).events
+        XCTAssertEqual(old, new)
+        guard case .exec(let e) = old.first, case .fork(let f) = old.last else { return XCTFail("\(old)") }
+        XCTAssertEqual([e.header.pid, e.header.tgid, e.oldPid], [101, 100, 101])
+        XCTAssertEqual([f.childPid, f.childTgid], [103, 102])
+        // Written again, they are format 2: pid the process, tid the thread.
+        XCTAssertTrue(EventFormat.json(old[1], origin: .unknown).contains(#""pid":100,"tid":101,"#))
+        XCTAssertTrue(EventFormat.json(old[1], origin: .unknown).hasSuffix(#""child_pid":102,"child_tid":103}"#))
+        // A line of either form without a header.
+        XCTAssertEqual(
+            try TraceJSONL.read(bytes: Array(format1.split(separator: "\n")[1].utf8)).events.first, old.first)
     }
 
     func testDetectFormat() throws {
@@ -546,7 +580,7 @@ final class TraceFileTests: XCTestCase {
                 outcomes[result.truncation == nil ? "events" : "events+warning", default: 0] += 1
                 XCTAssertLessThanOrEqual(result.events.count, mutated.count / 8, "seed \(seed)")
                 // Whatever decoded must also render and re-read without crashing.
-                let text = result.events.map(EventFormat.json).joined(separator: "\n")
+                let text = result.events.map { EventFormat.json($0, origin: .unknown) }.joined(separator: "\n")
                 _ = try? TraceJSONL.read(bytes: Array(text.utf8))
             } catch {
                 outcomes[Mirror(reflecting: error).children.first?.label ?? "\(error)", default: 0] += 1

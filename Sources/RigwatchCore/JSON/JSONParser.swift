@@ -9,7 +9,7 @@ public enum JSONValue: Equatable, Sendable {
     case otherNumber(String)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     public var typeName: String {
         switch self {
@@ -89,7 +89,7 @@ public struct JSONParser {
 
     private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONValue {
         position += 1
-        var members: [String: JSONValue] = [:]
+        var members = JSONObject()
         skipSpace()
         if current == UInt8(ascii: "}") {
             position += 1
@@ -104,7 +104,7 @@ public struct JSONParser {
             try expect(UInt8(ascii: ":"))
             skipSpace()
             let member = try value(depth: depth + 1)
-            guard members.updateValue(member, forKey: key) == nil else {
+            guard members.insert(member, forKey: key) else {
                 throw JSONSyntaxError(column: keyColumn + 1, reason: "duplicate key \"\(key)\"")
             }
             skipSpace()
