@@ -17,7 +17,9 @@ public enum TraceFile {
     }
 
     public static func detectFormat(path: String) throws(TraceError) -> TraceFileFormat {
-        detectFormat(bytes: try readWholeFile(path))
+        let input = try TraceInput(path: path)
+        try input.fill(from: 0, count: 16)
+        return detectFormat(bytes: Array(input.slice(0..<min(16, input.end))))
     }
 
     /// Every event of the trace at `path`, in order. A binary trace cut short gives
@@ -43,8 +45,9 @@ public enum TraceFile {
     }
 }
 
-/// Events of a trace of either form, one at a time (conversion streams through this
-/// rather than holding a million events).
+/// Events of a trace of either form, one at a time, read from the file as they go
+/// (replay and conversion stream through this rather than holding the file or a
+/// million events).
 public struct TraceStream {
     // Two optionals rather than an enum with payloads: `next()` then mutates the
     // reader in place instead of copying it out and back for every event.
@@ -53,19 +56,26 @@ public struct TraceStream {
     public let format: TraceFileFormat
     public let header: TraceHeader
 
-    public init(path: String) throws(TraceError) {
-        try self.init(bytes: try readWholeFile(path))
+    /// Streams `path`: its memory is a chunk and the longest record or line, not the file.
+    /// `chunkSize`: bytes per read (tests use tiny ones to put every boundary mid-record).
+    public init(path: String, chunkSize: Int = TraceInput.defaultChunkSize) throws(TraceError) {
+        try self.init(input: try TraceInput(path: path, chunkSize: chunkSize))
     }
 
     public init(bytes: [UInt8]) throws(TraceError) {
-        format = TraceFile.detectFormat(bytes: bytes)
+        try self.init(input: TraceInput(bytes: bytes))
+    }
+
+    private init(input: TraceInput) throws(TraceError) {
+        try input.fill(from: 0, count: 16)
+        format = TraceFile.detectFormat(bytes: Array(input.slice(0..<min(16, input.end))))
         switch format {
         case .binary:
-            let reader = try TraceReader(bytes: bytes)
+            let reader = try TraceReader(input: input)
             header = reader.header
             binary = reader
         case .jsonl:
-            let reader = try TraceJSONLReader(bytes: bytes)
+            let reader = try TraceJSONLReader(input: input)
             header = reader.header
             jsonl = reader
         }

@@ -62,8 +62,17 @@ public struct TraceJSONLReader {
         try self.init(bytes: try readWholeFile(path))
     }
 
+    /// Reads `path` a chunk at a time as the lines are read.
+    public init(streaming path: String) throws(TraceError) {
+        try self.init(input: try TraceInput(path: path))
+    }
+
     public init(bytes: [UInt8]) throws(TraceError) {
-        var lines = JSONLineScanner(bytes: bytes)
+        try self.init(input: TraceInput(bytes: bytes))
+    }
+
+    init(input: TraceInput) throws(TraceError) {
+        var lines = try JSONLineScanner(input: input)
         var header = TraceHeader()
         var hasHeaderLine = false
         if let (line, fields) = try lines.nextObject() {
@@ -96,32 +105,47 @@ public struct TraceJSONLReader {
 
 /// Splits a file into lines and parses each content line as a JSON object.
 struct JSONLineScanner {
-    private let bytes: [UInt8]
+    private let input: TraceInput
     private var position = 0
     private(set) var lineNumber = 0
 
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
+    init(input: TraceInput) throws(TraceError) {
+        self.input = input
+        try input.fill(from: 0, count: 3)
         // A UTF-8 byte order mark, as some editors write, is not part of line 1.
-        if bytes.starts(with: [0xef, 0xbb, 0xbf]) { position = 3 }
+        if input.end >= 3 && input[0] == 0xef && input[1] == 0xbb && input[2] == 0xbf { position = 3 }
+    }
+
+    /// The end of the line starting at `start` (its newline, or the end of the file),
+    /// reading more of the file until the window holds it.
+    private func lineEnd(from start: Int) throws(TraceError) -> Int {
+        var searched = start  // no newline in [start, searched)
+        while true {
+            if let found = input.window[(searched - input.start)...].firstIndex(of: 0x0a) {
+                return found + input.start
+            }
+            searched = input.end
+            if input.atEnd { return input.end }
+            try input.fill(from: start, count: searched - start + input.chunkSize)
+        }
     }
 
     /// The next line that is neither blank nor a comment, parsed as a JSON object.
     mutating func nextObject() throws(TraceError) -> (line: Int, fields: JSONObject)? {
-        while position < bytes.count {
+        while true {
+            try input.fill(from: position, count: 1)
+            guard position < input.end else { return nil }
             let start = position
-            var end = bytes[start...].firstIndex(of: 0x0a) ?? bytes.count
-            position = end < bytes.count ? end + 1 : end
+            var end = try lineEnd(from: start)
+            position = end < input.end ? end + 1 : end
             lineNumber += 1
-            if end > start && bytes[end - 1] == 0x0d { end -= 1 }
+            if end > start && input[end - 1] == 0x0d { end -= 1 }
             var first = start
-            while first < end && (bytes[first] == 0x20 || bytes[first] == 0x09) { first += 1 }
-            if first == end || bytes[first] == UInt8(ascii: "#") { continue }
+            while first < end && (input[first] == 0x20 || input[first] == 0x09) { first += 1 }
+            if first == end || input[first] == UInt8(ascii: "#") { continue }
             let line = lineNumber
-            let parsed: Result<JSONValue, JSONSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
-                Result { () throws(JSONSyntaxError) in
-                    try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[start..<end]))
-                }
+            let parsed: Result<JSONValue, JSONSyntaxError> = input.withBytes(start..<end) { raw in
+                Result { () throws(JSONSyntaxError) in try JSONParser.parse(raw.assumingMemoryBound(to: UInt8.self)) }
             }
             switch parsed {
             case .success(.object(let fields)):
@@ -132,7 +156,6 @@ struct JSONLineScanner {
                 throw .badJSON(line: line, column: error.column, reason: error.reason)
             }
         }
-        return nil
     }
 }
 

@@ -7,8 +7,9 @@ import RigwatchCore
     import Darwin
 #endif
 
-/// Reads a binary trace held in memory, record by record. The whole file is read
-/// once into one array and walked in place; records are decoded straight from it.
+/// Reads a binary trace record by record, decoding each straight from the bytes
+/// read (`TraceInput`): all of them in memory, or streamed from the file a chunk at
+/// a time (`streaming:`), so a replay's memory does not grow with the trace.
 ///
 /// A trace cut short by a crash is not an error: every whole record is returned,
 /// then `next()` returns nil and `truncation` says where the cut is.
@@ -23,32 +24,44 @@ public struct TraceReader {
     /// The truncation as a message for the user, if any.
     public var tailWarning: String? { truncation?.description }
 
-    private let bytes: [UInt8]
+    private let input: TraceInput
 
     public init(path: String) throws(TraceError) {
         try self.init(bytes: try readWholeFile(path))
     }
 
-    /// Validates the preamble and parses the header; records are read lazily.
+    /// Reads `path` a chunk at a time as the walk goes (for one pass: `readAll` and
+    /// copies of the reader need the bytes in memory).
+    public init(streaming path: String) throws(TraceError) {
+        try self.init(input: try TraceInput(path: path))
+    }
+
     public init(bytes: [UInt8]) throws(TraceError) {
+        try self.init(input: TraceInput(bytes: bytes))
+    }
+
+    /// Validates the preamble and parses the header; records are read lazily.
+    init(input: TraceInput) throws(TraceError) {
         let magic = TraceFormat.magic
-        let magicBytes = min(bytes.count, magic.count)
-        guard bytes[..<magicBytes].elementsEqual(magic[..<magicBytes]) else { throw .badMagic(offset: 0) }
         let preamble = TraceFormat.preambleSize
-        guard bytes.count >= preamble else { throw .truncatedHeader(offset: bytes.count, need: preamble) }
-        let version = loadLE32(bytes, 8)
+        try input.fill(from: 0, count: preamble)
+        let magicBytes = min(input.end, magic.count)
+        guard (0..<magicBytes).allSatisfy({ input[$0] == magic[$0] }) else { throw .badMagic(offset: 0) }
+        guard input.end >= preamble else { throw .truncatedHeader(offset: input.end, need: preamble) }
+        let version = input.le32(at: 8)
         guard version == TraceFormat.version else { throw .unsupportedVersion(offset: 8, version: version) }
-        let headerLength = Int(loadLE32(bytes, 12))
+        let headerLength = Int(input.le32(at: 12))
         guard headerLength <= TraceFormat.maxHeaderLength else {
             throw .corruptHeader(
                 offset: 12, reason: "header length \(headerLength) exceeds \(TraceFormat.maxHeaderLength) bytes")
         }
         let end = preamble + headerLength
-        guard bytes.count >= end else { throw .truncatedHeader(offset: bytes.count, need: end) }
-        header = try withRawBytes(bytes) { (raw) throws(TraceError) in
-            try TraceHeader.decode(UnsafeRawBufferPointer(rebasing: raw[preamble..<end]), base: preamble)
+        try input.fill(from: 0, count: end)
+        guard input.end >= end else { throw .truncatedHeader(offset: input.end, need: end) }
+        header = try input.withBytes(preamble..<end) { (raw) throws(TraceError) in
+            try TraceHeader.decode(raw, base: preamble)
         }
-        self.bytes = bytes
+        self.input = input
         recordsOffset = end
         position = end
     }
@@ -58,7 +71,7 @@ public struct TraceReader {
     /// since nothing after a bad length can be trusted.
     public mutating func nextRawRecord() throws(TraceError) -> (offset: Int, record: ArraySlice<UInt8>)? {
         guard let (offset, body) = try frameNext() else { return nil }
-        return (offset, bytes[body])
+        return (offset, input.slice(body))
     }
 
     /// The next event; nil at the end. An undecodable record throws after the reader
@@ -66,9 +79,7 @@ public struct TraceReader {
     public mutating func next() throws(TraceError) -> Event? {
         guard let (offset, body) = try frameNext() else { return nil }
         do {
-            return try withRawBytes(bytes) { (raw) throws(DecodeError) in
-                try EventDecoder.decode(UnsafeRawBufferPointer(rebasing: raw[body]))
-            }
+            return try input.withBytes(body) { (raw) throws(DecodeError) in try EventDecoder.decode(raw) }
         } catch {
             throw .undecodableRecord(offset: offset, error: error)
         }
@@ -78,11 +89,14 @@ public struct TraceReader {
     public mutating func readAll() throws(TraceError) -> [Event] {
         var events: [Event] = []
         // Counting the frames first is a cheap walk over lengths; sizing the array once
-        // saves copying a million large values while it grows.
-        var counter = self
-        var frames = 0
-        while case .some(.some) = try? counter.frameNext() { frames += 1 }
-        events.reserveCapacity(frames)
+        // saves copying a million large values while it grows. Only in memory: a copy
+        // walking a streamed file would move the one window both read.
+        if input.atEnd {
+            var counter = self
+            var frames = 0
+            while case .some(.some) = try? counter.frameNext() { frames += 1 }
+            events.reserveCapacity(frames)
+        }
         while let event = try next() { events.append(event) }
         return events
     }
@@ -100,10 +114,11 @@ public struct TraceReader {
     /// Frames the record at `position` and moves past it.
     private mutating func frameNext() throws(TraceError) -> (Int, Range<Int>)? {
         let offset = position
-        let remaining = bytes.count - offset
+        try input.fill(from: offset, count: 4)
+        let remaining = input.end - offset
         if remaining == 0 { return nil }
         guard remaining >= 4 else { return cutShort(at: offset) }
-        let length = loadLE32(bytes, offset)
+        let length = input.le32(at: offset)
         guard length >= TraceFormat.minRecordLength else {
             throw .corruptRecordLength(
                 offset: offset, length: length, reason: "shorter than a record's kind and size (4 bytes)")
@@ -114,27 +129,28 @@ public struct TraceReader {
         }
         let start = offset + 4
         let end = start + Int(length)
+        try input.fill(from: offset, count: 4 + Int(length))
         // Every record starts with u16 kind, u16 size; the size must agree with the framing.
-        let available = min(end, bytes.count) - start
+        let available = min(end, input.end) - start
         if available >= 4 {
-            let declared = UInt32(bytes[start + 2]) | UInt32(bytes[start + 3]) << 8
+            let declared = UInt32(input[start + 2]) | UInt32(input[start + 3]) << 8
             guard declared == length else {
                 let reason =
-                    end > bytes.count
+                    end > input.end
                     ? "runs past the end of the file and the record declares \(declared) bytes"
                     : "the record declares \(declared) bytes"
                 throw .corruptRecordLength(offset: offset, length: length, reason: reason)
             }
         }
         // A length that agrees with its record but runs past the end is a clean cut.
-        guard end <= bytes.count else { return cutShort(at: offset) }
+        guard end <= input.end else { return cutShort(at: offset) }
         position = end
         return (offset, start..<end)
     }
 
     private mutating func cutShort(at offset: Int) -> (Int, Range<Int>)? {
-        truncation = .truncatedTail(offset: offset, bytes: bytes.count - offset)
-        position = bytes.count
+        truncation = .truncatedTail(offset: offset, bytes: input.end - offset)
+        position = input.end
         return nil
     }
 }

@@ -534,6 +534,50 @@ final class TraceFileTests: XCTestCase {
         }
     }
 
+    /// Read from the file a chunk at a time, with every chunk boundary inside a record
+    /// or a line somewhere: the same events, truncation and errors as the whole file.
+    func testStreamingFromTheFileGivesWhatTheWholeFileGives() throws {
+        let events = Samples.random(count: 300, seed: 7) + Samples.events
+        let binary = try binaryTrace(events)
+        // Comments, a blank line, CRLF and a BOM, which the reader must step over across refills.
+        let jsonl = "\u{FEFF}# a comment\n\n" + (try jsonlTrace(events)).replacingOccurrences(of: "\n", with: "\r\n")
+        let offsets = try recordOffsets(binary)
+        let cases: [(String, [UInt8])] = [
+            ("whole.rwtrace", binary), ("cut.rwtrace", Array(binary.prefix(offsets[offsets.count / 2] + 5))),
+            ("lines.jsonl", Array(jsonl.utf8)),
+        ]
+        for (name, bytes) in cases {
+            let file = path(name)
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let whole = try TraceFile.read(bytes: bytes)
+            for chunk in [1, 3, 64, 1000, TraceInput.defaultChunkSize] {
+                var stream = try TraceStream(path: file, chunkSize: chunk)
+                XCTAssertEqual(stream.header, whole.header, "\(name), chunk \(chunk)")
+                var streamed: [Event] = []
+                while let event = try stream.next() { streamed.append(event) }
+                XCTAssertEqual(streamed, whole.events, "\(name), chunk \(chunk)")
+                XCTAssertEqual(stream.truncation, whole.truncation, "\(name), chunk \(chunk)")
+            }
+        }
+        XCTAssertEqual(try TraceFile.read(bytes: cases[1].1).events.count, offsets.count / 2)
+
+        // An error names the same line or offset streamed as read whole.
+        var broken = Array(jsonl.utf8)
+        let at = broken.count / 2
+        broken.insert(contentsOf: Array("\r\n{\"type\":\"exec\"\r\n".utf8), at: broken[at...].firstIndex(of: 0x0a)! + 1)
+        let file = path("broken.jsonl")
+        try Data(broken).write(to: URL(fileURLWithPath: file))
+        var expected: TraceError?
+        do { _ = try TraceFile.read(bytes: broken) } catch { expected = error }
+        XCTAssertNotNil(expected)
+        for chunk in [1, 5, 4096] {
+            var stream = try TraceStream(path: file, chunkSize: chunk)
+            var failure: TraceError?
+            do { while try stream.next() != nil {} } catch { failure = error }
+            XCTAssertEqual(failure, expected, "chunk \(chunk)")
+        }
+    }
+
     func testReadsFilesWithoutASizeLikePipes() throws {
         let events = Samples.random(count: 400, seed: 42)
         let text = try jsonlTrace(events)
