@@ -23,12 +23,13 @@ ARGS       ?=
 #   python3-jsonschema: the schema test checks output lines against schema/ (Tests/schema/).
 #   qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
 #   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
+#   valgrind: `make bench-check` counts instructions under callgrind (no hardware counters here).
 RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
                     python3-jsonschema qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian \
-                    logrotate
+                    logrotate valgrind
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
@@ -50,6 +51,7 @@ DEB         := build/rigwatch_$(DEB_VERSION)_$(DEB_ARCH).deb
 export PATH := $(PATH):/opt/swift/usr/bin
 
 .PHONY: all deps deps-build deps-test deps-runtime build-info bpf build run test vm-test package-test deb bench \
+        bench-check bench-baseline \
         clean format format-check
 
 all: build
@@ -134,6 +136,7 @@ test: deps-test bpf
 	$(SWIFT) build
 	$(SWIFT) test
 	$(MAKE) deb
+	$(MAKE) bench-check
 	$(MAKE) vm-test RW_VM_PACKAGE_BIN=$(CURDIR)/.build/release/rigwatch
 	$(MAKE) package-test
 
@@ -183,6 +186,20 @@ format-check: deps-build
 bench: deps-build bpf
 	$(RELEASE_BUILD)
 	.build/release/rigwatch-bench $(ARGS)
+
+# The benchmarks' guard (bench/): instructions per replayed event and per policy decision,
+# counted by callgrind on the fixture traces (repeatable; time is not, on a shared machine),
+# against bench/baselines.json; more than its tolerance above a baseline fails. The checker's
+# own test runs first. `make test` runs it after `make deb`, whose release build it reuses.
+# `make bench-baseline` measures and writes the baselines (commit them with the change).
+bench-check: deps-test bpf
+	$(RELEASE_BUILD)
+	python3 bench/check_test.py
+	python3 bench/check.py --bench .build/release/rigwatch-bench
+
+bench-baseline: deps-test bpf
+	$(RELEASE_BUILD)
+	python3 bench/check.py --bench .build/release/rigwatch-bench --update
 
 clean:
 	rm -rf build $(GENERATED) Sources/CBuildInfo/generated .build

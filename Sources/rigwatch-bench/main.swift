@@ -11,6 +11,8 @@ import RigwatchCore
 //   execstorm  fork+exec slowdown with the sensor attached and draining (needs root)
 //   filestorm  file syscall slowdown with file-change monitoring attached (needs root)
 //   net        bulk TCP over a veth pair with and without the sensor (needs root)
+// Instruction-count workloads for `make bench-check` (InstructionWorkloads.swift), run only when named:
+//   count-replay --trace=PATH --repeat=N    count-policy --decisions=N
 // Usage: rigwatch-bench [decode|policy|arguments|replay|exfil|execstorm|filestorm|net]... [--execs=N] [--files=N]
 //        [--decode=N] [--events=N] [--snapshots=N] [--netbytes=N]
 //        [--bpf-hook=FEATURE=RUNG]...   the sensor's rungs for execstorm, filestorm, net (e.g. net-bytes=syscalls)
@@ -19,7 +21,11 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 func intOption(_ name: String, _ fallback: Int) -> Int {
     arguments.first { $0.hasPrefix("--\(name)=") }.flatMap { Int($0.split(separator: "=")[1]) } ?? fallback
 }
+func stringOption(_ name: String) -> String? {
+    arguments.first { $0.hasPrefix("--\(name)=") }.map { String($0.dropFirst("--\(name)=".count)) }
+}
 let selected = Set(arguments.filter { !$0.hasPrefix("--") })
+let countModes: Set<String> = ["count-replay", "count-policy"]
 /// Rungs forced for the sensor the live benchmarks attach, to cost each fallback.
 let benchHooks: [String: String] = {
     let parsed = FeaturePlanner.parseHooks(
@@ -31,6 +37,12 @@ let benchHooks: [String: String] = {
     return parsed.hooks
 }()
 func wanted(_ name: String) -> Bool { selected.isEmpty || selected.contains(name) }
+if let unknown = selected.subtracting(countModes).subtracting(
+    ["decode", "policy", "arguments", "replay", "exfil", "execstorm", "filestorm", "net"]
+).first {
+    FileHandle.standardError.write(Data("rigwatch-bench: unknown benchmark \(unknown)\n".utf8))
+    exit(2)
+}
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -39,6 +51,14 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 do {
+    if !selected.isDisjoint(with: countModes) {
+        if selected.contains("count-replay") {
+            guard let trace = stringOption("trace") else { throw BenchError("count-replay needs --trace=PATH") }
+            try countReplay(path: trace, repeats: intOption("repeat", 1))
+        }
+        if selected.contains("count-policy") { try countPolicy(count: intOption("decisions", 1_000_000)) }
+        exit(0)
+    }
     if wanted("decode") { try benchDecode(count: intOption("decode", 2_000_000)) }
     if wanted("policy") { try benchPolicy(count: intOption("decisions", 20_000_000)) }
     if wanted("arguments") { benchArgumentRules(count: intOption("commands", 1_000_000)) }
