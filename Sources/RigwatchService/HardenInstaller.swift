@@ -85,14 +85,14 @@ public struct HardenInstaller {
                 let written = try backupCopy(directory, index, "after")
                 let current = try host.read(path)
                 var restored = before
+                var note = "restore \(path)"
                 if let current, current.bytes != written, isSudoers(path) {
                     // Edited since: keep the edits, give back only the disabled lines.
                     restored = Array(SudoersGrantRewrite.restore(String(decoding: current.bytes, as: UTF8.self)).utf8)
-                    plan.notes.append("restore the disabled lines of \(path) (changed since harden)")
-                } else {
-                    plan.notes.append("restore \(path)")
+                    note = "restore the disabled lines of \(path) (changed since harden)"
                 }
                 guard restored != current?.bytes else { continue }
+                plan.notes.append(note)
                 plan.files.append(
                     HardenFile(
                         path: path, before: current?.bytes, after: restored, mode: current?.mode ?? 0o440,
