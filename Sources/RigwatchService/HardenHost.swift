@@ -60,14 +60,40 @@ public struct HardenHost: Sendable {
         dropIn: String, dropInText: String, watched: Set<String>, members: (String) -> Set<String>?
     ) throws(Failure) -> HardenPlan {
         var plan = HardenPlan()
+        // Without the include, sudo never reads the drop-in: disabling the grants would leave nothing.
+        var includeLine = Int.max
+        if let main = try read(HardenLayout.sudoers) {
+            guard
+                let line = SudoersGrantRewrite.includeDirectoryLine(
+                    String(decoding: main.bytes, as: UTF8.self), HardenLayout.sudoersDirectory)
+            else {
+                throw Failure(
+                    "refused: \(real(HardenLayout.sudoers)) does not include \(HardenLayout.sudoersDirectory) (@includedir), so sudo would never read the drop-in"
+                )
+            }
+            includeLine = line
+        }
         for path in try sudoersFiles(except: dropIn) {
+            var st = stat()
+            if lstat(real(path), &st) == 0 && st.st_mode & S_IFMT != S_IFREG {
+                plan.notes.append("keep \(path): not a regular file; not read")
+                continue
+            }
             guard let (bytes, mode) = try read(path) else { continue }
             guard let text = String(validating: bytes, as: UTF8.self) else {
                 throw Failure("\(real(path)): not UTF-8 text; edit it with visudo yourself")
             }
             let result = SudoersGrantRewrite.disable(text, watched: watched, members: members)
             for grant in result.kept {
-                plan.notes.append("keep \(path):\(grant.line): \(grant.text): \(grant.keptBecause ?? "")")
+                // sudo's last match wins: a grant read before the drop-in is taken back by its !ALL line.
+                let readBefore =
+                    path == HardenLayout.sudoers
+                    ? grant.line < includeLine : (path as NSString).lastPathComponent < dropIn
+                let effect =
+                    readBefore
+                    ? "read before the drop-in, whose !ALL line overrides it"
+                    : "read after the drop-in, so it still grants ALL: take the watched users out of it"
+                plan.notes.append("keep \(path):\(grant.line): \(grant.text): \(grant.keptBecause ?? ""); \(effect)")
             }
             guard result.changed else { continue }
             for grant in result.disabled { plan.notes.append("disable \(path):\(grant.line): \(grant.text)") }

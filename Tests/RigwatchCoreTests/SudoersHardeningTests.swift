@@ -145,6 +145,13 @@ final class SudoersHardeningTests: XCTestCase {
         XCTAssertEqual(SudoersGrantRewrite.restore(r.text), original)
     }
 
+    func testTheIncludeOfSudoersDIsFound() {
+        let text = "Defaults env_reset\n# @includedir /etc/sudoers.d\n#includedir /etc/sudoers.d/\n"
+        XCTAssertEqual(SudoersGrantRewrite.includeDirectoryLine(text, "/etc/sudoers.d"), 3)
+        XCTAssertEqual(SudoersGrantRewrite.includeDirectoryLine("@includedir\t/etc/sudoers.d\n", "/etc/sudoers.d"), 1)
+        XCTAssertNil(SudoersGrantRewrite.includeDirectoryLine("@includedir /etc/other\n", "/etc/sudoers.d"))
+    }
+
     func testRestoreLeavesUnmarkedCommentsAlone() {
         let text = "# rigwatch harden: something else\n#vastai_kaalia ALL=(ALL) ALL\n"
         XCTAssertEqual(SudoersGrantRewrite.restore(text), text)

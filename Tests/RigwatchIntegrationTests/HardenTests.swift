@@ -13,7 +13,8 @@ final class HardenTests: XCTestCase {
     ) throws -> CommandResult {
         let r = try runCommand(
             "/usr/bin/env", ["RIGWATCH_DEFAULT_CONFIG=/nonexistent/rwtest.yaml", InstallTests.binary, "harden"] + args)
-        XCTAssertEqual(r.status, status, "harden \(args.joined(separator: " ")): \(r.stdout)\(r.stderr)", file: file, line: line)
+        XCTAssertEqual(
+            r.status, status, "harden \(args.joined(separator: " ")): \(r.stdout)\(r.stderr)", file: file, line: line)
         return r
     }
 
@@ -38,7 +39,8 @@ final class HardenTests: XCTestCase {
         try requireRoot()
         let root = try tempDir("harden")
         try FileManager.default.createDirectory(atPath: root + "/etc/sudoers.d", withIntermediateDirectories: true)
-        let sudoers = "Defaults\tenv_reset\nroot\tALL=(ALL:ALL) ALL\n"
+        let sudoers =
+            "Defaults\tenv_reset\nroot\tALL=(ALL:ALL) ALL\n%sudo\tALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n"
         try sudoers.write(toFile: root + "/etc/sudoers", atomically: false, encoding: .utf8)
         try vastai.write(toFile: root + "/etc/sudoers.d/vastai", atomically: false, encoding: .utf8)
         chmod(root + "/etc/sudoers", 0o440)
@@ -74,13 +76,15 @@ final class HardenTests: XCTestCase {
         let after = snapshot(root)
         XCTAssertEqual(
             after["etc/sudoers.d/vastai"],
-            "440 0:0 # Vast.ai\n# rigwatch harden: disabled: vastai_kaalia ALL=(ALL) NOPASSWD:ALL\nroot ALL=(ALL) ALL\n")
+            "440 0:0 # Vast.ai\n# rigwatch harden: disabled: vastai_kaalia ALL=(ALL) NOPASSWD:ALL\nroot ALL=(ALL) ALL\n"
+        )
         XCTAssertEqual(after["etc/sudoers"], original["etc/sudoers"])
         let dropIn = try XCTUnwrap(after["etc/sudoers.d/rigwatch-whitelist"])
         XCTAssertTrue(dropIn.hasPrefix("440 0:0 # Written by `rigwatch harden --sudoers`"), dropIn)
         XCTAssertTrue(dropIn.contains("\nvastai_kaalia ALL=(ALL:ALL) !ALL\n"), dropIn)
         XCTAssertTrue(
-            dropIn.contains("\nvastai_kaalia ALL=(root) NOPASSWD: /usr/sbin/sysctl -w kernel.core_pattern\\=*\n"), dropIn)
+            dropIn.contains("\nvastai_kaalia ALL=(root) NOPASSWD: /usr/sbin/sysctl -w kernel.core_pattern\\=*\n"),
+            dropIn)
         XCTAssertEqual(after["etc/security/limits.d/rigwatch-core.conf"], "644 0:0 " + CoreLimitFiles.limitsText)
         XCTAssertEqual(after["etc/sysctl.d/60-rigwatch-core.conf"], "644 0:0 " + CoreLimitFiles.sysctlText)
         XCTAssertEqual(after.keys.filter { $0.hasPrefix("etc/") && $0.contains("/.") }, [], "no candidate left")

@@ -59,7 +59,9 @@ final class HardenInstallerTests: XCTestCase {
         let plan = try plan()
         XCTAssertEqual(plan.files.map(\.path), ["/etc/sudoers.d/vastai", "/etc/sudoers.d/rigwatch-whitelist"])
         let backup = try installer().apply(plan)
-        XCTAssertEqual(read("/etc/sudoers.d/vastai"), "# Vast.ai\n\(SudoersGrantRewrite.marker)vastai_kaalia ALL=(ALL) NOPASSWD:ALL\n")
+        XCTAssertEqual(
+            read("/etc/sudoers.d/vastai"),
+            "# Vast.ai\n\(SudoersGrantRewrite.marker)vastai_kaalia ALL=(ALL) NOPASSWD:ALL\n")
         XCTAssertEqual(try self.plan().files, [], "idempotent")
         // The operator adds a line after harden ran.
         let edited = read("/etc/sudoers.d/vastai")! + "alice ALL=(root) /usr/bin/id\n"
@@ -75,6 +77,34 @@ final class HardenInstallerTests: XCTestCase {
         XCTAssertEqual(read("/etc/sudoers.d/vastai"), grant + "alice ALL=(root) /usr/bin/id\n")
         XCTAssertNil(read("/etc/sudoers.d/rigwatch-whitelist"))
         XCTAssertNil(try installer().undo(), "nothing left to undo")
+    }
+
+    func testASudoersThatNeverReadsTheDropInIsRefused() throws {
+        try "root ALL=(ALL:ALL) ALL\n".write(toFile: root + "/etc/sudoers", atomically: false, encoding: .utf8)
+        XCTAssertThrowsError(try plan()) {
+            XCTAssertEqual(
+                String(describing: $0),
+                "refused: \(root)/etc/sudoers does not include /etc/sudoers.d (@includedir), so sudo would never read the drop-in"
+            )
+        }
+    }
+
+    func testAGrantSharedWithOthersIsKeptAndSaysWhetherTheDropInOverridesIt() throws {
+        let sudoers = "%admins ALL=(ALL) ALL\n@includedir /etc/sudoers.d\nalice,vastai_kaalia ALL=(ALL) ALL\n"
+        try sudoers.write(toFile: root + "/etc/sudoers", atomically: false, encoding: .utf8)
+        try "bob,vastai_kaalia ALL=(ALL) NOPASSWD: ALL\n".write(
+            toFile: root + "/etc/sudoers.d/zz-shared", atomically: false, encoding: .utf8)
+        let plan = try HardenHost(root: root).planSudoers(
+            dropIn: "rigwatch-whitelist", dropInText: "x\n", watched: ["vastai_kaalia"],
+            members: { $0 == "admins" ? ["vastai_kaalia", "carol"] : nil })
+        XCTAssertEqual(
+            plan.notes.filter { $0.hasPrefix("keep ") },
+            [
+                "keep /etc/sudoers:1: %admins ALL=(ALL) ALL: it also grants ALL to %admins (carol); read before the drop-in, whose !ALL line overrides it",
+                "keep /etc/sudoers:3: alice,vastai_kaalia ALL=(ALL) ALL: it also grants ALL to alice; read after the drop-in, so it still grants ALL: take the watched users out of it",
+                "keep /etc/sudoers.d/zz-shared:1: bob,vastai_kaalia ALL=(ALL) NOPASSWD: ALL: it also grants ALL to bob; read after the drop-in, so it still grants ALL: take the watched users out of it",
+            ])
+        XCTAssertEqual(plan.files.map(\.path), ["/etc/sudoers.d/vastai", "/etc/sudoers.d/rigwatch-whitelist"])
     }
 
     func testARejectedCandidateChangesNothing() throws {

@@ -63,6 +63,19 @@ public enum SudoersGrantRewrite {
         }.joined(separator: "\n")
     }
 
+    /// The line (1-based) of the `@includedir DIR` (or `#includedir DIR`) that makes sudo
+    /// read `directory`; nil when there is none.
+    public static func includeDirectoryLine(_ text: String, _ directory: String) -> Int? {
+        for (i, line) in physicalLines(text).enumerated() {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            guard words.count == 2, words[0] == "@includedir" || words[0] == "#includedir" else { continue }
+            var dir = String(words[1])
+            while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+            if dir == directory { return i + 1 }
+        }
+        return nil
+    }
+
     /// Split at each "\n" byte: a Character split would keep "\r\n" lines together.
     static func physicalLines(_ text: String) -> [String] {
         text.utf8.split(separator: 0x0a, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
