@@ -135,6 +135,15 @@ final class PolicyMatcherTests: XCTestCase {
         XCTAssertEqual(rules["bob"]?.map(\.text), ["/usr/bin/env", "!/usr/bin/su"])
     }
 
+    /// A sudoers file saved with CRLF line ends reads as its lines, with their numbers.
+    func testSudoersWithCRLFLineEnds() throws {
+        let text =
+            "# header\r\nkaalia ALL=(root) NOPASSWD: /usr/bin/id, \\\r\n    /usr/bin/uptime\r\n\r\nkaalia ALL=(root) /usr/bin/w\r\n"
+        let rules = try SudoersParser(file: "s").parse(text, users: [.init(uid: 1, name: "kaalia")])
+        XCTAssertEqual(rules["kaalia"]?.map(\.text), ["/usr/bin/id", "/usr/bin/uptime", "/usr/bin/w"])
+        XCTAssertEqual(rules["kaalia"]?.map(\.origin), ["s:2", "s:2", "s:5"])
+    }
+
     func testSudoersErrorsNameFileAndLine() {
         let parser = SudoersParser(file: "/etc/sudoers.d/x")
         XCTAssertThrowsError(

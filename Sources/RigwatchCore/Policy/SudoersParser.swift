@@ -186,8 +186,11 @@ public struct SudoersParser {
         var out: [(Int, String)] = []
         var pending = ""
         var start = 0
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var line = stripComment(String(raw))
+        // Split on the scalar: as Characters, "\r\n" is one grapheme that "\n" never matches.
+        for (i, scalars) in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var raw = String(String.UnicodeScalarView(scalars))
+            if raw.unicodeScalars.last == "\r" { raw.unicodeScalars.removeLast() }
+            var line = stripComment(raw)
             if pending.isEmpty { start = i + 1 }
             if line.hasSuffix("\\") {
                 line.removeLast()
