@@ -11,7 +11,7 @@ struct Rigwatch: ParsableCommand {
         subcommands: [
             RunCommand.self, RecordCommand.self, ReplayCommand.self, TraceCommand.self, CheckConfigCommand.self,
             CheckKernelCommand.self, TestAlertCommand.self, StatusCommand.self, InstallCommand.self,
-            UninstallCommand.self, UnpinCommand.self, PolicyCommand.self, ExplainCommand.self,
+            UninstallCommand.self, UnpinCommand.self, PolicyCommand.self, ExplainCommand.self, CheckHostCommand.self,
         ]
     )
 }
