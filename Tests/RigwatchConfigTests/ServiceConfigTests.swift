@@ -38,7 +38,7 @@ final class ServiceConfigTests: XCTestCase {
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hour: 1\n", file: "rw.yaml")) {
             XCTAssertEqual(
                 String(describing: $0),
-                "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, lock_file)"
+                "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, posture_check_hours, lock_file)"
             )
         }
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  state_interval_seconds: 0\n", file: "rw.yaml")) {
