@@ -19,7 +19,9 @@ struct CheckHostCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Judge the tree below DIR instead of this host (no sshd -T, no socket owners).")
+    @Option(
+        help: ArgumentHelp(
+            "Judge the tree below DIR instead of this host (no sshd -T, no socket owners).", valueName: "dir"))
     var root: String?
 
     @Flag(help: "One JSON object per finding.")

@@ -9,6 +9,11 @@ public enum ListeningSocketsPosture {
         public var proto: String
         public var port: UInt16
         public var inode: UInt64
+        public init(proto: String, port: UInt16, inode: UInt64) {
+            self.proto = proto
+            self.port = port
+            self.inode = inode
+        }
     }
 
     /// Ports whose usual service gives a stranger code, data or the host, and how badly.
