@@ -513,3 +513,46 @@ final class PostureSensorAndReportTests: XCTestCase {
             PostureFinding.sorted([with(.low), with(.critical), with(.info)]).map(\.severity), [.critical, .low, .info])
     }
 }
+
+/// The `HostFiles` seam with files that exist but cannot be read (a user, not root).
+struct UnreadableHostFiles: HostFiles {
+    var readable: [String: String]
+    var unreadable: Set<String>
+
+    func read(_ path: String) -> String? { readable[path] }
+    func list(_ directory: String) -> [String]? {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        let names = (Array(readable.keys) + unreadable).filter { $0.hasPrefix(prefix) }.map {
+            String($0.dropFirst(prefix.count))
+        }.filter { !$0.contains("/") }
+        return names.isEmpty ? nil : names.sorted()
+    }
+    func regularFileMode(_ path: String) -> UInt32? {
+        readable[path] != nil ? 0o644 : (unreadable.contains(path) ? 0o440 : nil)
+    }
+    func head(_ path: String, count: Int) -> String? { readable[path].map { String($0.prefix(count)) } }
+}
+
+final class PostureUnreadableTests: XCTestCase {
+    func testFilesThatCannotBeReadAreSaid() {
+        let files = UnreadableHostFiles(
+            readable: ["/etc/ssh/sshd_config": "Include sshd_config.d/*.conf\n"],
+            unreadable: ["/etc/sudoers", "/etc/ssh/sshd_config.d/50-secret.conf"])
+        let inputs = HostPostureReader(files: files, live: false).read(watched: [], groups: [], canon: .identity)
+        XCTAssertEqual(inputs.unreadable, ["/etc/sudoers", "/etc/ssh/sshd_config.d/50-secret.conf"])
+        XCTAssertEqual(
+            HostPosture.findings(inputs).filter { $0.id == "file-not-readable" },
+            ["/etc/ssh/sshd_config.d/50-secret.conf", "/etc/sudoers"].map {
+                PostureFinding(
+                    id: "file-not-readable", severity: .info, title: "a file the checks need could not be read",
+                    evidence: [("path", $0)], fix: "run check-host as root to judge it")
+            })
+    }
+
+    func testEverythingReadableSaysNothing() throws {
+        let root = try StagedRoot(self)
+        try root.write("/etc/sudoers", "root ALL=(ALL) ALL\n", mode: 0o440)
+        try root.write("/etc/ssh/sshd_config", "PasswordAuthentication no\n")
+        XCTAssertEqual(root.inputs().unreadable, [])
+    }
+}

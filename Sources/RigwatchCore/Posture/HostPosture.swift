@@ -19,6 +19,8 @@ public struct HostPostureInputs: Equatable, Sendable {
     public var socketOwners: [UInt64: String]?
     /// Nil: not judged (the service judging itself).
     public var sensor: SensorHealthPosture.Facts?
+    /// Files a check needed that exist but could not be read (not root): what was not judged.
+    public var unreadable: [String] = []
 
     public init(
         watchedUsers: [String], rootEquivalentGroups: [String] = RootEquivalentSettings.defaultGroups,
@@ -57,6 +59,11 @@ public enum HostPosture {
         all += RootGroupsPosture.check(
             watched: inputs.watchedUsers, groups: inputs.rootEquivalentGroups, accounts: inputs.accounts)
         if let sensor = inputs.sensor { all += SensorHealthPosture.check(sensor) }
+        all += inputs.unreadable.map {
+            PostureFinding(
+                id: "file-not-readable", severity: .info, title: "a file the checks need could not be read",
+                evidence: [("path", $0)], fix: "run check-host as root to judge it")
+        }
         return PostureFinding.sorted(all)
     }
 }

@@ -17,7 +17,7 @@ public protocol HostFiles {
 }
 
 extension HostFiles {
-    /// The paths a glob names, in name order (each component matched with fnmatch
+    /// The regular files a glob names, in name order (each component matched with fnmatch
     /// against the directory's names, as glob(3) does); a path without wildcards names itself when it exists.
     public func glob(_ pattern: String) -> [String] {
         var paths = [""]
@@ -35,7 +35,7 @@ extension HostFiles {
             }
             paths = next
         }
-        return paths.filter { read($0) != nil }
+        return paths.filter { regularFileMode($0) != nil || read($0) != nil }
     }
 }
 

@@ -22,9 +22,11 @@ public struct HostPostureReader {
         var inputs = HostPostureInputs(
             watchedUsers: watched, rootEquivalentGroups: groups, accounts: accounts, canon: canon)
         var sudoers: [SudoersPosture.File] = []
-        readSudoers("/etc/sudoers", depth: 0, into: &sudoers)
+        var unreadable: [String] = []
+        readSudoers("/etc/sudoers", depth: 0, into: &sudoers, unreadable: &unreadable)
         inputs.sudoers = sudoers
-        inputs.sshd = sshdSettings()
+        inputs.sshd = sshdSettings(unreadable: &unreadable)
+        inputs.unreadable = unreadable
         inputs.secrets = secretCandidates(SecretFilesPosture.homes(accounts, watched: watched))
         inputs.corePattern = files.read("/proc/sys/kernel/core_pattern")
         inputs.suidDumpable = files.read("/proc/sys/fs/suid_dumpable")
@@ -44,36 +46,52 @@ public struct HostPostureReader {
     }
 
     /// A sudoers file and, in place, what it includes (sudo's order; at most 8 deep).
-    func readSudoers(_ path: String, depth: Int, into out: inout [SudoersPosture.File]) {
-        guard depth < 8, let text = files.read(path) else { return }
+    func readSudoers(
+        _ path: String, depth: Int, into out: inout [SudoersPosture.File], unreadable: inout [String]
+    ) {
+        guard depth < 8 else { return }
+        guard let text = files.read(path) else {
+            if files.regularFileMode(path) != nil { unreadable.append(path) }
+            return
+        }
         out.append(SudoersPosture.File(path: path, text: text))
         for directive in SudoersIncludes.directives(text) {
             let target = SudoersIncludes.resolve(directive.path, from: path)
             if directive.isDirectory {
                 for name in files.list(target) ?? [] where SudoersIncludes.isIncluded(fileName: name) {
-                    readSudoers(target + "/" + name, depth: depth + 1, into: &out)
+                    readSudoers(target + "/" + name, depth: depth + 1, into: &out, unreadable: &unreadable)
                 }
             } else {
-                readSudoers(target, depth: depth + 1, into: &out)
+                readSudoers(target, depth: depth + 1, into: &out, unreadable: &unreadable)
             }
         }
     }
 
     /// `sshd -T` when it runs here (root, host keys), else the configuration files; nil without either.
-    func sshdSettings() -> [String: SSHDPosture.Setting]? {
+    func sshdSettings(unreadable: inout [String]) -> [String: SSHDPosture.Setting]? {
         if live, let sshd = sshdPaths.first(where: { FileManager.default.isExecutableFile(atPath: $0) }),
             case .success(let out) = ChildProcess.run(sshd, ["-T"], timeout: 10), out.exitStatus == 0
         {
             return SSHDPosture.fromSSHDT(out.stdout)
         }
         let main = "/etc/ssh/sshd_config"
-        guard let text = files.read(main) else { return nil }
-        return SSHDPosture.fromConfig(SSHDPosture.File(path: main, text: text)) { pattern in
+        guard let text = files.read(main) else {
+            if files.regularFileMode(main) != nil { unreadable.append(main) }
+            return nil
+        }
+        var missed: [String] = []
+        let settings = SSHDPosture.fromConfig(SSHDPosture.File(path: main, text: text)) { pattern in
             let absolute = pattern.hasPrefix("/") ? pattern : "/etc/ssh/" + pattern
             return files.glob(absolute).compactMap { path in
-                files.read(path).map { SSHDPosture.File(path: path, text: $0) }
+                guard let text = files.read(path) else {
+                    missed.append(path)
+                    return nil
+                }
+                return SSHDPosture.File(path: path, text: text)
             }
         }
+        unreadable += missed
+        return settings
     }
 
     /// The files in each home that may hold a secret, and rigwatch's own environment file.
