@@ -87,6 +87,7 @@ final class PostureSudoersTests: XCTestCase {
             vastai_kaalia ALL=(root) NOPASSWD: /usr/bin/python3 *
             vastai_kaalia ALL=(root) NOPASSWD: /home/vastai_kaalia/update.sh
             vastai_kaalia ALL=(root) NOPASSWD: /usr/sbin/sysctl -w kernel.core_pattern=*
+            vastai_kaalia ALL=(root) NOPASSWD: /usr/bin/docker *
 
             """)
         let reasons = findings(root).map { f in
@@ -123,6 +124,11 @@ final class PostureSudoersTests: XCTestCase {
                     "core_pattern pipes core dumps to a program run as root",
                     "/usr/sbin/sysctl -w kernel.core_pattern=|/tmp/rigwatch-probe",
                 ],
+                [
+                    "sudoers-root-equivalent-entry", "high", "/etc/sudoers.d/vastai:7",
+                    "docker: privileged container: every device and capability, no confinement",
+                    "/usr/bin/docker run --privileged -v /:/host rigwatch-probe",
+                ],
             ])
     }
 
@@ -138,6 +144,8 @@ final class PostureSudoersTests: XCTestCase {
             alice ALL=(ALL) NOPASSWD: ALL
             vastai_kaalia ALL=(root) NOPASSWD: /usr/bin/nvidia-smi -pm 1
             vastai_kaalia ALL=(root) NOPASSWD: /usr/bin/cat /sys/*
+            vastai_kaalia ALL=(root) NOPASSWD: /usr/bin/docker ps *
+            vastai_kaalia ALL=(root) NOPASSWD: /usr/bin/du -d 0 -h /var/lib/docker/*
             vastai_kaalia ALL=(nobody) NOPASSWD: ALL
             @include /etc/sudoers.local
 

@@ -27,6 +27,8 @@ public enum RootEquivalentEntry {
         "/bin/sh -c id", "1 /bin/sh -c id", "|/tmp/rigwatch-probe", "1eid", "-t /etc/cron.d/ /tmp/rigwatch-probe",
         "of=/etc/cron.d/rigwatch-probe", "/etc/cron.d/rigwatch-probe", "/tmp/rigwatch-probe",
     ]
+    /// A container client's way to root, for `ContainerClientArguments` to judge.
+    static let containerPayload = "run --privileged -v /:/host rigwatch-probe"
     static let rootKinds: Set<AbuseFinding.Class> = [.codeExecution, .kernelHook, .persistenceWrite, .untrustedConfig]
 
     /// Nil when the entry gives nothing beyond what it names (or is `ALL`, reported on its own).
@@ -97,8 +99,8 @@ public enum RootEquivalentEntry {
     /// The argument lists to try: the fixed ones as written; for wildcards, each
     /// payload (and each code-running option of this program) put in their place.
     static func probes(_ arguments: CommandSpec.Arguments, program: String) -> [[String]] {
-        let options = (ArgumentAbuseRules.codeExecOptions[program] ?? []).map { "\($0.0) /tmp/rigwatch-probe" }
-        let tries = payloads + options
+        var tries = payloads + (ArgumentAbuseRules.codeExecOptions[program] ?? []).map { "\($0.0) /tmp/rigwatch-probe" }
+        if ContainerClientArguments.clients.contains(program) { tries.append(containerPayload) }
         func words(_ s: String) -> [String] { s.split(separator: " ").map(String.init) }
         switch arguments {
         case .none: return [[]]
@@ -115,8 +117,14 @@ public enum RootEquivalentEntry {
 
     static func rootReason(exe: String, args: [String], classes: RootChildClasses) -> String? {
         let argv = [exe] + args
+        let name = lastPathComponent(exe)
+        // A container client's options are judged by its subcommand (`docker ps --privileged` runs nothing).
+        let client = ContainerClientArguments.clients.contains(name)
+        if client, let finding = ContainerClientArguments.findings(program: name, args: args).first {
+            return "\(name): \(finding.reason)"
+        }
         if let finding = ArgumentAbuseRules().inspect(exe: exe, argv: argv).first(where: {
-            rootKinds.contains($0.kind)
+            rootKinds.contains($0.kind) && !(client && $0.kind == .codeExecution)
         }) {
             return finding.reason
         }
