@@ -122,6 +122,7 @@ public enum ConfigKeys {
         case stateIntervalSeconds = "state_interval_seconds"
         case metricsFile = "metrics_file"
         case heartbeatHours = "heartbeat_hours"
+        case postureCheckHours = "posture_check_hours"
         case lockFile = "lock_file"
         public static var section: String { TopLevel.service.path }
     }

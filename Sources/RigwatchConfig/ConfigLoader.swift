@@ -135,6 +135,7 @@ public enum ConfigLoader {
                 service.stateIntervalSeconds = try nodes.int(value, at: path, range: 1...3600)
             case .metricsFile: service.metricsFile = try nodes.string(value, at: path)  // empty turns it off
             case .heartbeatHours: service.heartbeatHours = try nodes.int(value, at: path, range: 0...8760)
+            case .postureCheckHours: service.postureCheckHours = try nodes.int(value, at: path, range: 0...8760)
             case .lockFile:
                 service.lockFile = try nodes.string(value, at: path)
                 // Never off: the lock is what keeps two sensors from running at once.

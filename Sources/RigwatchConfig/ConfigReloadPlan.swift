@@ -148,6 +148,7 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Service.stateIntervalSeconds, { "\($0.service.stateIntervalSeconds)" }),
         Field(ConfigKeys.Service.metricsFile, { text($0.service.metricsFile) }),
         Field(ConfigKeys.Service.heartbeatHours, { "\($0.service.heartbeatHours)" }),
+        Field(ConfigKeys.Service.postureCheckHours, { "\($0.service.postureCheckHours)" }),
         Field(ConfigKeys.Files.paths, { list($0.files.paths) }),
         Field(ConfigKeys.Files.defaultMaintenance, { "\($0.files.defaultMaintenance)" }),
         Field(ConfigKeys.Files.maintenance, { list($0.files.maintenance.map(maintenanceText)) }),

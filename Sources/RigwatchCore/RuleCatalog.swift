@@ -25,5 +25,7 @@ public enum RuleCatalog {
         "sensor-heartbeat": "the sensor's periodic sign of life",
         "sensor-stopping": "the sensor stopped cleanly",
         "test-alert": "a test alert, sent on request",
+        "host-posture":
+            "a standing weakness of the host the posture checks found (`rigwatch check-host`), new since their last run",
     ]
 }

@@ -12,7 +12,7 @@ struct Rigwatch: ParsableCommand {
             RunCommand.self, RecordCommand.self, ReplayCommand.self, TraceCommand.self, CheckConfigCommand.self,
             CheckKernelCommand.self, TestAlertCommand.self, StatusCommand.self, InstallCommand.self,
             UninstallCommand.self, UnpinCommand.self, PolicyCommand.self, ExplainCommand.self,
-            HardenCommand.self,
+            CheckHostCommand.self, HardenCommand.self,
         ]
     )
 }

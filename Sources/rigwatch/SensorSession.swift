@@ -27,6 +27,8 @@ final class SensorSession {
     let reloader: ConfigReloader
     let notifier: ServiceNotifier
     let gpu: GPUSampling?
+    /// The posture checks (`service.posture_check_hours`), run off the poll loop.
+    let posture: HostPostureMonitor
     /// The kernel side kept in bpffs across restarts; nil pins nothing.
     var pinning: PinPolicy?
     /// Wall clock minus boot clock: an alert's event time as wall time, for the router.
@@ -68,6 +70,7 @@ final class SensorSession {
         reloader.hostMountNamespace = hostNamespace
         let notifier = self.notifier
         reloader.onOutcome = { notifier.status($0) }
+        posture = HostPostureMonitor(settings: settings, host: router.settings.host)
         pipeline.alerts = self
         health.outlet = self
     }
@@ -141,6 +144,7 @@ extension SensorSession: RecordSink {
         }
         if health.source == "auto" { health.source = ServiceHealth.detectSource() }
         health.tick()
+        posture.tick(hours: health.config.postureCheckHours) { raiseOwn($0) }
     }
 }
 

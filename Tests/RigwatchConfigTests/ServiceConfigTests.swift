@@ -38,13 +38,22 @@ final class ServiceConfigTests: XCTestCase {
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hour: 1\n", file: "rw.yaml")) {
             XCTAssertEqual(
                 String(describing: $0),
-                "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, lock_file)"
+                "rw.yaml:2:3: unknown key 'heartbeat_hour' in service (known: state_file, state_interval_seconds, metrics_file, heartbeat_hours, posture_check_hours, lock_file)"
             )
         }
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  state_interval_seconds: 0\n", file: "rw.yaml")) {
             XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")
         }
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  heartbeat_hours: soon\n", file: "rw.yaml")) {
+            XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")
+        }
+    }
+
+    func testPostureCheckHours() throws {
+        XCTAssertEqual(ServiceConfig().postureCheckHours, 0, "off unless asked for")
+        let c = try ConfigLoader.parse("service:\n  posture_check_hours: 24\n", file: "rw.yaml")
+        XCTAssertEqual(c.service.postureCheckHours, 24)
+        XCTAssertThrowsError(try ConfigLoader.parse("service:\n  posture_check_hours: 9000\n", file: "rw.yaml")) {
             XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")
         }
     }

@@ -389,7 +389,7 @@ final class InstallTests: XCTestCase {
             "sustained_bytes_per_second", "sustained_seconds", "gpu_interval_seconds", "gpu_busy_percent",
             "gpu_busy_seconds", "quiet_seconds", "allowed_cgroups", "allowed_process_names", "log_file", "spool_dir",
             "spool_max_bytes", "dedup_window_seconds", "storm_per_rule", "webhook_file", "connect_timeout_seconds",
-            "timeout_seconds", "state_file", "metrics_file", "heartbeat_hours", "lock_file",
+            "timeout_seconds", "state_file", "metrics_file", "heartbeat_hours", "posture_check_hours", "lock_file",
         ] {
             XCTAssertTrue(
                 text.contains("# \(key):") || text.contains("#   \(key):") || text.contains("#     \(key):"), key)
