@@ -70,3 +70,22 @@ final class AuthMessageTests: XCTestCase {
         XCTAssertNil(AuthRecordType.type(named: "USER_NOPE"))
     }
 }
+
+/// The `auth` line as JSON and as text.
+final class AuthFormatTests: XCTestCase {
+    func testJSONAndTextLines() {
+        let event = Event.auth(
+            AuthEvent(
+                timestampNs: 2_000_000_000, pid: 28998, uid: 995, recordType: 1100, op: "PAM:authentication",
+                acct: "john doe", exe: "/usr/bin/su", terminal: "/dev/pts/0", success: false))
+        let origin = LineOrigin(host: "rig-01", bootOffsetNs: 1_796_000_000_000_000_000)
+        XCTAssertEqual(
+            EventFormat.json(event, origin: origin),
+            #"{"type":"auth","time":"2026-11-30T00:53:22.000000Z","host":"rig-01","ts_ns":2000000000,"pid":28998,"uid":995,"auid":4294967295,"ses":4294967295,"record_type":"USER_AUTH","op":"PAM:authentication","acct":"john doe","exe":"/usr/bin/su","service":"su","hostname":"","addr":"","terminal":"/dev/pts/0","res":"failed"}"#
+        )
+        XCTAssertEqual(
+            EventFormat.text(event, origin: origin),
+            "2026-11-30T00:53:22.000000Z rig-01 auth USER_AUTH pid=28998 uid=995 op=PAM:authentication acct='john doe' service=su addr=? terminal=/dev/pts/0 res=failed"
+        )
+    }
+}

@@ -102,9 +102,19 @@ final class AuthKernelTests: XCTestCase {
     }
 
     func testFailedSuAttemptsAreAuthEventsAndABruteForceAlert() throws {
+        try failedSuAttempts(source: "bpf")
+    }
+
+    /// The audit source (rigwatch the audit pid, or beside auditd) leaves the multicast copy to the reader.
+    func testTheAuditSourceReadsTheSameRecords() throws {
+        try failedSuAttempts(source: "audit")
+    }
+
+    private func failedSuAttempts(source: String) throws {
         let s = try scene()
         let sensor = try SensorProcess(
-            ["run", "--config", s.config, "--events", "all"] + SensorProcess.noGPU, waitFor: Self.marker)
+            ["run", "--config", s.config, "--events", "all", "--source", source] + SensorProcess.noGPU,
+            waitFor: Self.marker)
         for _ in 0..<3 {
             XCTAssertEqual(try su(as: s.caller, to: s.target.name, password: "wrong-password"), 1)
         }
