@@ -24,6 +24,17 @@ final class AuthMessageTests: XCTestCase {
         XCTAssertEqual(e.resultName, "failed")
     }
 
+    func testAFailedSudoHasNoTerminal() throws {
+        // `sudo -S` with a wrong password on stdin, captured here too.
+        let text =
+            #"audit(1796196613.105:2129): pid=811 uid=999 auid=4294967295 ses=4294967295 msg='op=PAM:authentication grantors=? acct="rwtestauthz" exe="/usr/bin/sudo" hostname=? addr=? terminal=? res=failed'"#
+        let e = try XCTUnwrap(AuthMessage.parse(type: 1100, Array(text.utf8)))
+        XCTAssertEqual(
+            [e.acct, e.exe, e.service, e.terminal, e.addr], ["rwtestauthz", "/usr/bin/sudo", "sudo", "", ""])
+        XCTAssertEqual([e.pid, e.uid], [811, 999])
+        XCTAssertFalse(e.success)
+    }
+
     func testTheWallTimeMovesOntoTheBootClock() throws {
         let e = try XCTUnwrap(
             AuthMessage.parse(type: 1105, Array(goodSession.utf8), wallMinusBootNs: 1_796_000_000_000_000_000))

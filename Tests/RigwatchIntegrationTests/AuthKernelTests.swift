@@ -159,4 +159,35 @@ final class AuthKernelTests: XCTestCase {
         XCTAssertEqual(failures.count, 3, replay.stdout)
         try checkBruteForceAlert(lines, s, output: replay.stdout)
     }
+
+    /// A watched user typing wrong passwords at sudo (`-S`: from stdin, three tries).
+    func testAWatchedUserFailingSudoIsAnAlert() throws {
+        let s = try scene()
+        let sensor = try SensorProcess(
+            ["run", "--config", s.config, "--events", "all"] + SensorProcess.noGPU, waitFor: Self.marker)
+        let argv = s.caller.asUser(["/usr/bin/sudo", "-S", "-k", "true"]).map { "'\($0)'" }.joined(separator: " ")
+        let sudo = try runCommand(
+            "/bin/sh", ["-c", "printf 'wrong-1\\nwrong-2\\nwrong-3\\n' | /usr/bin/setpriv \(argv)"])
+        XCTAssertEqual(sudo.status, 1, sudo.stderr)
+        sleep(1)
+        let output = sensor.stop()
+        XCTAssertEqual(sensor.status, 0, sensor.stderrText)
+        let lines = jsonLines(output)
+        let failures = lines.filter {
+            $0["type"] as? String == "auth" && $0["exe"] as? String == "/usr/bin/sudo"
+                && $0["record_type"] as? String == "USER_AUTH" && $0["res"] as? String == "failed"
+        }
+        XCTAssertEqual(failures.count, 3, "\(output)\n\(sensor.stderrText)")
+        XCTAssertEqual(Set(failures.map { $0["acct"] as? String }), [s.caller.name])
+        let alerts = lines.filter { $0["type"] as? String == "alert" && $0["rule"] as? String == "auth-sudo-failure" }
+        XCTAssertEqual(alerts.count, 3, output)
+        for alert in alerts {
+            XCTAssertEqual(alert["severity"] as? String, "medium")
+            XCTAssertEqual(alert["title"] as? String, "Watched account \(s.caller.name) failed sudo authentication")
+            let evidence = try XCTUnwrap(alert["evidence"] as? [String: String])
+            XCTAssertEqual(evidence["account"], s.caller.name)
+            XCTAssertEqual(evidence["service"], "sudo")
+            XCTAssertEqual(evidence["uid"], String(s.caller.uid))
+        }
+    }
 }
