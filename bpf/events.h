@@ -17,8 +17,8 @@
 #endif
 
 /* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags;
- * 4: first_payload and unix_connect kinds */
-#define RW_ABI_VERSION 4
+ * 4: first_payload and unix_connect kinds; 5: auth kind */
+#define RW_ABI_VERSION 5
 
 #define RW_COMM_LEN	16
 #define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
@@ -42,6 +42,7 @@ enum rw_event_kind {
 	RW_EVENT_NET_BYTES = 65,
 	RW_EVENT_GPU_SAMPLE = 66,
 	RW_EVENT_INTEGRITY = 67,
+	RW_EVENT_AUTH = 68,
 };
 
 struct rw_header {
@@ -354,6 +355,32 @@ struct rw_integrity {
 	__u32 found;	/* entries it holds */
 	__u32 reserved;
 	char name[64]; /* program or map name, NUL-padded */
+};
+
+/* One PAM (or sshd, login) audit record, read by userspace from the audit
+ * multicast group. The header carries the time, pid (= tgid) and uid of the
+ * process that wrote it. The strings are NUL-padded; one that fills its field
+ * keeps no NUL (cut to fit). */
+#define RW_AUTH_OP_LEN	     32
+#define RW_AUTH_ACCT_LEN     64
+#define RW_AUTH_EXE_LEN	     128
+#define RW_AUTH_HOSTNAME_LEN 128
+#define RW_AUTH_ADDR_LEN     64
+#define RW_AUTH_TERMINAL_LEN 64
+
+struct rw_auth {
+	struct rw_header hdr;
+	__u32 auid;	   /* login uid, 0xffffffff when unset */
+	__u32 ses;	   /* session id, 0xffffffff when unset */
+	__u16 record_type; /* audit message type: 1100 USER_AUTH ... 1199 */
+	__u16 success;	   /* 1: res=success, 0: res=failed */
+	__u32 reserved;
+	char op[RW_AUTH_OP_LEN];
+	char acct[RW_AUTH_ACCT_LEN];
+	char exe[RW_AUTH_EXE_LEN];
+	char hostname[RW_AUTH_HOSTNAME_LEN];
+	char addr[RW_AUTH_ADDR_LEN];
+	char terminal[RW_AUTH_TERMINAL_LEN];
 };
 
 /* Kernel state kept across sensor restarts: the maps and links pinned in bpffs

@@ -23,6 +23,8 @@ _Static_assert(offsetof(struct rw_file_change, path) == 96, "rw_file_change layo
 _Static_assert(sizeof(struct rw_file_change) == 96 + 2 * RW_PATH_LEN, "rw_file_change layout changed");
 _Static_assert(sizeof(struct rw_tamper) == 96, "rw_tamper layout changed");
 _Static_assert(sizeof(struct rw_integrity) == 152, "rw_integrity layout changed");
+_Static_assert(offsetof(struct rw_auth, op) == 88, "rw_auth layout changed");
+_Static_assert(sizeof(struct rw_auth) == 568, "rw_auth layout changed");
 _Static_assert(offsetof(struct rw_first_payload, data) == 128, "rw_first_payload layout changed");
 _Static_assert(sizeof(struct rw_first_payload) == 128 + RW_PAYLOAD_PREFIX, "rw_first_payload layout changed");
 _Static_assert(offsetof(struct rw_unix_connect, path) == 80, "rw_unix_connect layout changed");

@@ -130,12 +130,25 @@ static const struct rw_abi_field fields[] = {
 	F(rw_integrity, found),
 	F(rw_integrity, reserved),
 	F(rw_integrity, name),
+
+	F(rw_auth, hdr),
+	F(rw_auth, auid),
+	F(rw_auth, ses),
+	F(rw_auth, record_type),
+	F(rw_auth, success),
+	F(rw_auth, reserved),
+	F(rw_auth, op),
+	F(rw_auth, acct),
+	F(rw_auth, exe),
+	F(rw_auth, hostname),
+	F(rw_auth, addr),
+	F(rw_auth, terminal),
 };
 
 static const struct rw_abi_struct structs[] = {
 	S(rw_header),	  S(rw_exec),	     S(rw_ids),	    S(rw_cred),	     S(rw_fork),
 	S(rw_exit),	  S(rw_drops),	     S(rw_connect), S(rw_net_bytes), S(rw_gpu_process),
-	S(rw_gpu_sample), S(rw_file_change), S(rw_tamper),  S(rw_integrity),
+	S(rw_gpu_sample), S(rw_file_change), S(rw_tamper),  S(rw_integrity), S(rw_auth),
 };
 
 const struct rw_abi_field *rw_abi_fields(size_t *count)

@@ -22,7 +22,7 @@ extension ConfigKey {
 public enum ConfigKeys {
     public enum TopLevel: String, ConfigKey {
         case watchUsers = "watch_users"
-        case engine, policy, alerts, network, mining, service, files, tamper, bpf
+        case engine, policy, alerts, network, mining, service, files, tamper, auth, bpf
         public static var section: String { "" }
     }
 
@@ -147,6 +147,13 @@ public enum ConfigKeys {
         public static var section: String { TopLevel.tamper.path }
     }
 
+    public enum Auth: String, ConfigKey {
+        case enabled, failures
+        case windowSeconds = "window_seconds"
+        case allowedAddresses = "allowed_addresses"
+        public static var section: String { TopLevel.auth.path }
+    }
+
     /// `bpf.hooks` holds one key per feature, named by the feature table.
     public enum BPF: String, ConfigKey {
         case hooks
@@ -157,7 +164,7 @@ public enum ConfigKeys {
     static var sections: [any ConfigKey.Type] {
         [
             TopLevel.self, Engine.self, Policy.self, Alerts.self, Discord.self, Network.self, Exfiltration.self,
-            Mining.self, Service.self, Files.self, Tamper.self, BPF.self,
+            Mining.self, Service.self, Files.self, Tamper.self, Auth.self, BPF.self,
         ]
     }
 

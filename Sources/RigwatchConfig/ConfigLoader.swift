@@ -59,6 +59,7 @@ public enum ConfigLoader {
             case .service: config.service = try parseService(value, nodes: nodes)
             case .files: config.files = try parseFiles(value, nodes: nodes)
             case .tamper: config.tamper = try parseTamper(value, nodes: nodes)
+            case .auth: config.auth = try parseAuth(value, nodes: nodes)
             case .bpf: config.bpf = try parseBPF(value, nodes: nodes)
             }
         }

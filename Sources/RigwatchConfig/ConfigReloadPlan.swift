@@ -98,6 +98,8 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(
             ConfigKeys.Tamper.integrityCheckSeconds, { "\($0.tamper.integrityCheckSeconds)" },
             keep: { $0.tamper.integrityCheckSeconds = $1.tamper.integrityCheckSeconds }),
+        // Whether the multicast reader exists.
+        Field(ConfigKeys.Auth.enabled, { "\($0.auth.enabled)" }, keep: { $0.auth.enabled = $1.auth.enabled }),
         // The feature plan is made once, when the programs load.
         Field(
             ConfigKeys.BPF.hooks, { list($0.bpf.hooks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) },
@@ -105,6 +107,11 @@ public struct ConfigReloadPlan: Equatable, Sendable {
     ]
 
     static let live: [Field] = [
+        Field(ConfigKeys.Auth.failures, { "\($0.auth.failures)" }),
+        Field(ConfigKeys.Auth.windowSeconds, { "\($0.auth.windowSeconds)" }),
+        Field(
+            ConfigKeys.Auth.allowedAddresses,
+            { list($0.auth.allowedAddresses.sorted { $0.key < $1.key }.map { "\($0.key)=\(list($0.value))" }) }),
         Field(ConfigKeys.Policy.name, { $0.policy.name.map(text) ?? "(from the sources)" }),
         Field(ConfigKeys.Policy.includeDefault, { "\($0.policy.includeDefault)" }),
         Field(ConfigKeys.Policy.importSudoers, { list($0.policy.importSudoers) }),

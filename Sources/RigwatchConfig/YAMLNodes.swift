@@ -24,7 +24,7 @@ struct YAMLNodes {
     }
 
     /// The pairs of a mapping, refusing keys outside `known`.
-    func mapping(_ node: Node, at path: String, known: [String]) throws -> [(String, Node)] {
+    func mapping(_ node: Node, at path: String, known: [String]?) throws -> [(String, Node)] {
         guard case .mapping(let mapping) = node else {
             throw error(node, "\(path.isEmpty ? "the configuration" : path) must be a mapping")
         }
@@ -33,7 +33,7 @@ struct YAMLNodes {
             guard let key = keyNode.string, case .scalar = keyNode else {
                 throw error(keyNode, "keys in \(path) must be strings")
             }
-            guard known.contains(key) else {
+            if let known, !known.contains(key) {
                 let place = path.isEmpty ? "at the top level" : "in \(path)"
                 throw error(keyNode, "unknown key '\(key)' \(place) (known: \(known.joined(separator: ", ")))")
             }

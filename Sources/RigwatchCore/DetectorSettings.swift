@@ -12,12 +12,13 @@ public struct DetectorSettings {
     public var tamper: TamperSettings?
     public var runtimeSockets: RuntimeSocketSettings?
     public var rootEquivalent: RootEquivalentSettings?
+    public var auth: AuthSettings?
 
     public init(
         policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(),
         network: NetworkSettings? = nil, mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
         tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil,
-        rootEquivalent: RootEquivalentSettings? = nil
+        rootEquivalent: RootEquivalentSettings? = nil, auth: AuthSettings? = nil
     ) {
         self.policies = policies
         self.abuse = abuse
@@ -27,5 +28,6 @@ public struct DetectorSettings {
         self.tamper = tamper
         self.runtimeSockets = runtimeSockets
         self.rootEquivalent = rootEquivalent
+        self.auth = auth
     }
 }

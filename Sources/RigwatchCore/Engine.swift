@@ -77,12 +77,12 @@ public final class Engine {
     /// mining settings the crypto-mining detector is off; without file-watch settings
     /// file changes raise nothing; without tamper settings neither do tamper and
     /// integrity events; without runtime-socket settings unix connects raise nothing;
-    /// without root-equivalent settings that detector is off.
+    /// without root-equivalent settings that detector is off; without auth settings auth records raise nothing.
     public static func standardDetectors(
         policies: PolicySet? = nil, abuse: ArgumentAbuseRules? = ArgumentAbuseRules(), network: NetworkSettings? = nil,
         mining: MiningSettings? = nil, files: FileWatchSettings? = nil,
         tamper: TamperSettings? = nil, runtimeSockets: RuntimeSocketSettings? = nil,
-        rootEquivalent: RootEquivalentSettings? = nil
+        rootEquivalent: RootEquivalentSettings? = nil, auth: AuthSettings? = nil
     ) -> [Detector] {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
@@ -107,6 +107,9 @@ public final class Engine {
         if let rootEquivalent {
             detectors.append(RootEquivalentDetector(settings: rootEquivalent))
         }
+        if let auth {
+            detectors.append(AuthDetector(settings: auth))
+        }
         return detectors
     }
 
@@ -115,7 +118,7 @@ public final class Engine {
         standardDetectors(
             policies: settings.policies, abuse: settings.abuse, network: settings.network,
             mining: settings.mining, files: settings.files, tamper: settings.tamper,
-            runtimeSockets: settings.runtimeSockets, rootEquivalent: settings.rootEquivalent)
+            runtimeSockets: settings.runtimeSockets, rootEquivalent: settings.rootEquivalent, auth: settings.auth)
     }
 
     /// New settings for every detector (SIGHUP); each takes the parts it uses and
@@ -138,7 +141,7 @@ public final class Engine {
         case .exec, .cred, .fork, .drops: processes.apply(event)
         case .gpuSample: break  // no process changes; the mining detector reads it
         // judged by their detectors; the writer or actor is already in the table
-        case .fileChange, .tamper, .integrity, .firstPayload, .unixConnect: break
+        case .fileChange, .tamper, .integrity, .firstPayload, .unixConnect, .auth: break
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []

@@ -210,6 +210,19 @@ public enum EventDecoder {
                     header: header, result: r.i32(ABIOffsets.UnixConnect.ret),
                     pathBytes: try unixPath(r, at: KernelABI.unixConnectPathOffset, field: "path"),
                     peerBytes: try unixPath(r, at: KernelABI.unixConnectPeerOffset, field: "peer")))
+        case KernelABI.kindAuth:
+            try exactSize(size, KernelABI.authSize, kind: "auth")
+            typealias A = ABIOffsets.Auth
+            func text(_ field: (Int, Int)) -> String {
+                let region = UnsafeRawBufferPointer(rebasing: r.base[field.0..<(field.0 + field.1)])
+                return String(decoding: region[..<(region.firstIndex(of: 0) ?? region.count)], as: UTF8.self)
+            }
+            return .auth(
+                AuthEvent(
+                    timestampNs: header.timestampNs, pid: header.tgid, uid: header.uid, auid: r.u32(A.auid),
+                    ses: r.u32(A.ses), recordType: r.u16(A.recordType), op: text(A.op), acct: text(A.acct),
+                    exe: text(A.exe), hostname: text(A.hostname), addr: text(A.addr), terminal: text(A.terminal),
+                    success: r.u16(A.success) != 0))
         default:
             throw .unknownKind(kind)
         }

@@ -156,6 +156,21 @@ public enum EventEncoder {
             fill(&r.path, e.pathBytes.prefix(KernelABI.unixPathCapacity - 1))
             fill(&r.peer, e.peerBytes.prefix(KernelABI.unixPathCapacity - 1))
             return bytes(of: &r, count: r.hdr.size)
+        case .auth(let e):
+            var r = rw_auth()
+            r.hdr = header(e.header, kind: KernelABI.kindAuth, size: KernelABI.authSize)
+            r.auid = e.auid
+            r.ses = e.ses
+            r.record_type = e.recordType
+            r.success = e.success ? 1 : 0
+            // NUL-padded; a value of exactly the field's length keeps no NUL (cut to fit).
+            fill(&r.op, e.op.utf8.prefix(ABIOffsets.Auth.op.1))
+            fill(&r.acct, e.acct.utf8.prefix(ABIOffsets.Auth.acct.1))
+            fill(&r.exe, e.exe.utf8.prefix(ABIOffsets.Auth.exe.1))
+            fill(&r.hostname, e.hostname.utf8.prefix(ABIOffsets.Auth.hostname.1))
+            fill(&r.addr, e.addr.utf8.prefix(ABIOffsets.Auth.addr.1))
+            fill(&r.terminal, e.terminal.utf8.prefix(ABIOffsets.Auth.terminal.1))
+            return bytes(of: &r, count: r.hdr.size)
         }
     }
 

@@ -23,6 +23,10 @@ public enum EventFormat {
             integrityFields(e, into: &w)
             return w.finish()
         }
+        if case .auth(let e) = event {
+            authFields(e, into: &w)
+            return w.finish()
+        }
         header(event.header, into: &w)
         switch event {
         case .exec(let e):
@@ -47,8 +51,8 @@ public enum EventFormat {
         case .exit(let e):
             w.field("exit_code", e.exitCode)
             w.field("signal", e.signal)
-        case .drops, .gpuSample, .integrity:
-            break  // written above: they describe no process
+        case .drops, .gpuSample, .integrity, .auth:
+            break  // written above: they have their own fields
         case .connect(let e):
             w.field("family", e.destination.family.name)
             w.field("protocol", e.proto.name)
@@ -156,6 +160,9 @@ public enum EventFormat {
         if case .integrity(let e) = event {
             return "\(stamp) \(integrityText(e))"
         }
+        if case .auth(let e) = event {
+            return "\(stamp) \(authText(e))"
+        }
         let lineage = h.hasLineage ? " lineage=\(h.lineageUid)" : ""
         let prefix =
             "\(stamp) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
@@ -172,7 +179,7 @@ public enum EventFormat {
             return "\(prefix) child=\(e.childTgid)"
         case .exit(let e):
             return "\(prefix) " + (e.signal != 0 ? "signal=\(e.signal)" : "code=\(e.exitCode)")
-        case .drops, .gpuSample, .integrity:
+        case .drops, .gpuSample, .integrity, .auth:
             return prefix  // returned above
         case .connect(let e):
             return

@@ -390,6 +390,7 @@ public enum Event: Equatable, Sendable {
     indirect case integrity(IntegrityEvent)
     indirect case firstPayload(FirstPayloadEvent)
     indirect case unixConnect(UnixConnectEvent)
+    indirect case auth(AuthEvent)
 
     public var header: EventHeader {
         switch self {
@@ -406,6 +407,7 @@ public enum Event: Equatable, Sendable {
         case .integrity(let e): return e.header
         case .firstPayload(let e): return e.header
         case .unixConnect(let e): return e.header
+        case .auth(let e): return e.header
         }
     }
 
@@ -427,6 +429,7 @@ public enum Event: Equatable, Sendable {
         case .integrity: return "integrity"
         case .firstPayload: return "first_payload"
         case .unixConnect: return "unix_connect"
+        case .auth: return "auth"
         }
     }
 }

@@ -59,6 +59,8 @@ public enum KernelABI {
     /// The `name` field of `rw_integrity` runs to the end of the record.
     @inlinable @inline(__always) public static var integrityNameLength: Int { integritySize - integrityNameOffset }
 
+    public static let authSize = MemoryLayout<rw_auth>.size
+
     public static let firstPayloadSize = MemoryLayout<rw_first_payload>.size
     @inlinable @inline(__always) public static var firstPayloadDataOffset: Int {
         MemoryLayout<rw_first_payload>.offset(of: \rw_first_payload.data)!
@@ -96,12 +98,14 @@ public enum KernelABI {
     static let kindIntegrity = UInt16(RW_EVENT_INTEGRITY.rawValue)
     static let kindFirstPayload = UInt16(RW_EVENT_FIRST_PAYLOAD.rawValue)
     static let kindUnixConnect = UInt16(RW_EVENT_UNIX_CONNECT.rawValue)
+    static let kindAuth = UInt16(RW_EVENT_AUTH.rawValue)
 
     /// The version that introduced a kind: a record claiming an older one is corrupt.
     static func firstVersion(ofKind kind: UInt16) -> UInt32 {
         switch kind {
         case kindFileChange, kindTamper, kindIntegrity: return 2
         case kindFirstPayload, kindUnixConnect: return 4
+        case kindAuth: return 5
         default: return 1
         }
     }
@@ -427,5 +431,27 @@ public enum ABIOffsets {
         @inlinable @inline(__always) public static var name: Int {
             MemoryLayout<rw_integrity>.offset(of: \rw_integrity.name)!
         }
+    }
+
+    /// `struct rw_auth`: each string field's offset and its length.
+    public enum Auth {
+        @inlinable @inline(__always) public static var auid: Int { MemoryLayout<rw_auth>.offset(of: \rw_auth.auid)! }
+        @inlinable @inline(__always) public static var ses: Int { MemoryLayout<rw_auth>.offset(of: \rw_auth.ses)! }
+        @inlinable @inline(__always) public static var recordType: Int {
+            MemoryLayout<rw_auth>.offset(of: \rw_auth.record_type)!
+        }
+        @inlinable @inline(__always) public static var success: Int {
+            MemoryLayout<rw_auth>.offset(of: \rw_auth.success)!
+        }
+        public static let op = (MemoryLayout<rw_auth>.offset(of: \rw_auth.op)!, Int(RW_AUTH_OP_LEN))
+        public static let acct = (MemoryLayout<rw_auth>.offset(of: \rw_auth.acct)!, Int(RW_AUTH_ACCT_LEN))
+        public static let exe = (MemoryLayout<rw_auth>.offset(of: \rw_auth.exe)!, Int(RW_AUTH_EXE_LEN))
+        public static let hostname = (
+            MemoryLayout<rw_auth>.offset(of: \rw_auth.hostname)!, Int(RW_AUTH_HOSTNAME_LEN)
+        )
+        public static let addr = (MemoryLayout<rw_auth>.offset(of: \rw_auth.addr)!, Int(RW_AUTH_ADDR_LEN))
+        public static let terminal = (
+            MemoryLayout<rw_auth>.offset(of: \rw_auth.terminal)!, Int(RW_AUTH_TERMINAL_LEN)
+        )
     }
 }

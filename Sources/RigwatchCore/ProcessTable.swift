@@ -97,7 +97,8 @@ public struct ProcessTable: Sendable {
             records[h.tgid, default: Self.record(from: h)].update(from: h)
         case .exit(let e):
             if let gone = records.removeValue(forKey: e.header.tgid) { remember(gone) }
-        case .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity, .firstPayload, .unixConnect:
+        case .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity, .firstPayload, .unixConnect,
+            .auth:
             // Network, file and tamper events describe a process the table already follows, GPU samples and
             // integrity checks none; none changes a record.
             break

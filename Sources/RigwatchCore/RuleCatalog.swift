@@ -19,6 +19,11 @@ public enum RuleCatalog {
         "crypto-mining": "mining signals agreed: a miner's exec, a pool connection, a busy GPU, stratum on the wire",
         "file-change": "a watched path changed and no maintenance rule covers the change",
         "sensor-tamper": "signals, ptrace or memory access aimed at the sensor, or its BPF links and maps changed",
+        "auth-brute-force": "failed authentications of one account, or from one address, reached the burst threshold",
+        "auth-root-ssh-login": "root logged in over SSH",
+        "auth-watched-login-unexpected-address":
+            "an account logged in from an address its auth allow-list does not hold",
+        "auth-sudo-failure": "a watched account failed sudo's password check",
         "sensor-lost-events": "the kernel could not queue events: some were lost",
         "alert-spool-full": "the delivery spool had to refuse alerts",
         "sensor-spool-damaged": "parts of the delivery spool failed their checksums and were skipped",

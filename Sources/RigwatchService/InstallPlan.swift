@@ -611,6 +611,12 @@ public enum InstallPlanner {
         #   enabled: true                      # signals, ptrace and memory access to the sensor; its BPF links and maps
         #   integrity_check_seconds: 2
 
+        # auth:
+        #   enabled: true                      # PAM's audit records (needs auditing on): logins, su, sudo
+        #   failures: 5                        # failed authentications of one account or address that alert ...
+        #   window_seconds: 60                 # ... within this many seconds
+        #   allowed_addresses: {}              # account: [addresses, CIDRs] it may log in from
+
         """
     }
 

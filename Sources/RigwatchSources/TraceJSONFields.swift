@@ -48,6 +48,7 @@ struct JSONFields {
         case "integrity": return .integrity(try integrity())
         case "first_payload": return .firstPayload(try firstPayload())
         case "unix_connect": return .unixConnect(try unixConnect())
+        case "auth": return .auth(try auth())
         case TraceJSONL.headerType:
             throw bad("type", "a trace_header must be the first line")
         default:

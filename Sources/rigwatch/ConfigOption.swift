@@ -132,7 +132,7 @@ func detectorSettings(
         files: settings.files.settings(hostMountNamespace: hostMountNamespace),
         tamper: settings.tamper.settings(repeatWindowSeconds: UInt64(max(1, settings.alerts.dedupWindowSeconds))),
         runtimeSockets: RuntimeSocketSettings(paths: settings.policy.runtimeSockets),
-        rootEquivalent: rootEquivalent)
+        rootEquivalent: rootEquivalent, auth: settings.auth.settings)
 }
 
 /// The network detectors' settings, host names in allowlists resolved now; a name

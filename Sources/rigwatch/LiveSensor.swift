@@ -41,6 +41,8 @@ struct LiveSensor {
     var configHooks: [String: String] = [:]
     /// Keep the kernel side in bpffs across restarts (`rigwatch run`); nil pins nothing.
     var pinning: PinPolicy?
+    /// Read PAM's audit records from the multicast group beside the source (`auth.enabled`).
+    var readAuth = false
 
     /// Opens the source and hands every record to `sink` until the duration ends or
     /// a stop signal arrives.
@@ -58,6 +60,20 @@ struct LiveSensor {
         Log.info(source.summary)
         // GPU samples join the BPF source's records; the audit source runs without them.
         return try poll(source, gpu: source is BPFSource ? gpu : nil, into: sink)
+    }
+
+    /// The multicast reader of PAM's records, or nil (off, or the group refused: a warning).
+    private func openAuth() -> AuditLogMulticast? {
+        guard readAuth else { return nil }
+        do {
+            let reader = try AuditLogMulticast()
+            for warning in reader.warnings { Log.warning(warning) }
+            Log.info("auth: reading PAM's audit records from the audit multicast group")
+            return reader
+        } catch {
+            Log.warning("auth: not reading PAM's audit records: \(error)")
+            return nil
+        }
     }
 
     /// The source `--source` names, started; `auto` falls back to audit when BPF cannot load.
@@ -88,6 +104,7 @@ struct LiveSensor {
 
         gpu?.start()
         defer { gpu?.stop() }
+        let auth = openAuth()
         let start = Date()
         let deadline = options.duration.map { start.addingTimeInterval($0) }
         // A pinned set's counter goes on across restarts: what the last sensor reported is
@@ -100,6 +117,8 @@ struct LiveSensor {
             let waitMs = deadline.map { min(10, max(1, Int32($0.timeIntervalSince(now) * 1000))) } ?? 10
             try source.poll(timeoutMs: waitMs)
             for record in gpu?.take() ?? [] { record.withUnsafeBytes(sink.record) }
+            // Auth records join as encoded records, so traces keep them like GPU samples.
+            auth?.drain { EventEncoder.encode(.auth($0)).withUnsafeBytes(sink.record) }
             sink.afterPoll()
             if let watching = source as? PathWatchingSource, let paths = control.takeWatchedPaths() {
                 do {
@@ -237,6 +256,7 @@ extension LiveSensor {
         reportTamper = settings.tamper.enabled
         integrityInterval = settings.tamper.enabled ? Double(settings.tamper.integrityCheckSeconds) : 0
         configHooks = settings.bpf.hooks
+        readAuth = settings.auth.enabled
     }
 }
 

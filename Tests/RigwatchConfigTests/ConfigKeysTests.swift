@@ -11,8 +11,8 @@ final class ConfigKeysTests: XCTestCase {
         XCTAssertEqual(Set(live + restart), Set(ConfigKeys.valuePaths))
         XCTAssertEqual(live.count + restart.count, ConfigKeys.valuePaths.count, "no key twice in the plan")
         XCTAssertEqual(Set(ConfigKeys.valuePaths).count, ConfigKeys.valuePaths.count, "no path twice in the table")
-        XCTAssertEqual(ConfigKeys.valuePaths.count, 54)
-        XCTAssertEqual(restart.count, 12)
+        XCTAssertEqual(ConfigKeys.valuePaths.count, 58)
+        XCTAssertEqual(restart.count, 13)
     }
 
     func testPathsJoinTheSections() {

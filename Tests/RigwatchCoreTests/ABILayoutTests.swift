@@ -122,6 +122,13 @@ final class ABILayoutTests: XCTestCase {
             "rw_integrity.expected": (ABIOffsets.Integrity.expected, u32),
             "rw_integrity.found": (ABIOffsets.Integrity.found, u32), "rw_integrity.reserved": nil,
             "rw_integrity.name": (KernelABI.integrityNameOffset, KernelABI.integrityNameLength),
+
+            "rw_auth.hdr": header, "rw_auth.auid": (ABIOffsets.Auth.auid, u32),
+            "rw_auth.ses": (ABIOffsets.Auth.ses, u32), "rw_auth.record_type": (ABIOffsets.Auth.recordType, u16),
+            "rw_auth.success": (ABIOffsets.Auth.success, u16), "rw_auth.reserved": nil,
+            "rw_auth.op": ABIOffsets.Auth.op, "rw_auth.acct": ABIOffsets.Auth.acct,
+            "rw_auth.exe": ABIOffsets.Auth.exe, "rw_auth.hostname": ABIOffsets.Auth.hostname,
+            "rw_auth.addr": ABIOffsets.Auth.addr, "rw_auth.terminal": ABIOffsets.Auth.terminal,
         ]
     }()
 
@@ -173,6 +180,7 @@ final class ABILayoutTests: XCTestCase {
         XCTAssertEqual(KernelABI.fileChangeSize, s["rw_file_change"])
         XCTAssertEqual(KernelABI.tamperSize, s["rw_tamper"])
         XCTAssertEqual(KernelABI.integritySize, s["rw_integrity"])
+        XCTAssertEqual(KernelABI.authSize, s["rw_auth"])
         XCTAssertEqual(KernelABI.gpuProcessSize, s["rw_gpu_process"])
         XCTAssertEqual(MemoryLayout<rw_gpu_process>.stride, KernelABI.gpuProcessSize, "entries are packed")
         XCTAssertEqual(KernelABI.execFixedSize + KernelABI.argsMax, s["rw_exec"])
@@ -427,6 +435,23 @@ final class ABILayoutTests: XCTestCase {
             XCTAssertEqual(c.problem, RW_INTEGRITY_LINK_DETACHED.rawValue)
             XCTAssertEqual([c.expected, c.found, c.reserved], [141, 142, 0])
             XCTAssertEqual(string(c.name), "handle_exec")
+        }
+        try roundTrip(
+            .auth(
+                AuthEvent(
+                    timestampNs: 0x0102_0304_0506_0708, pid: 151, uid: 152, auid: 153, ses: 154, recordType: 1100,
+                    op: "PAM:authentication", acct: "rwtestauth", exe: "/usr/bin/su", hostname: "h",
+                    addr: "192.0.2.7", terminal: "/dev/pts/1", success: false)), as: rw_auth.self, zero: rw_auth()
+        ) { c, n in
+            XCTAssertEqual(UInt32(c.hdr.kind), RW_EVENT_AUTH.rawValue)
+            XCTAssertEqual(n, MemoryLayout<rw_auth>.size)
+            XCTAssertEqual(
+                [c.hdr.pid, c.hdr.tgid, c.hdr.uid, c.hdr.euid, c.hdr.lineage_uid], [151, 151, 152, 152, RW_NO_LINEAGE])
+            XCTAssertEqual([c.auid, c.ses, c.reserved], [153, 154, 0])
+            XCTAssertEqual([c.record_type, c.success], [1100, 0])
+            XCTAssertEqual(
+                [string(c.op), string(c.acct), string(c.exe), string(c.hostname), string(c.addr), string(c.terminal)],
+                ["PAM:authentication", "rwtestauth", "/usr/bin/su", "h", "192.0.2.7", "/dev/pts/1"])
         }
     }
 }

@@ -937,6 +937,20 @@ enum Samples {
                         IntegrityEvent(
                             timestampNs: rng.next(), problem: problem, name: name,
                             expected: UInt32(rng.next(64)), found: UInt32(rng.next(64)))))
+            case 4 where rng.next(2) == 0:
+                let types = AuthRecordType.names.keys.sorted()
+                let word = { words[rng.index(words.count)] }
+                list.append(
+                    .auth(
+                        AuthEvent(
+                            timestampNs: rng.next(), pid: UInt32(rng.next(100_000)),
+                            uid: UInt32(truncatingIfNeeded: rng.next()), auid: UInt32(truncatingIfNeeded: rng.next()),
+                            ses: UInt32(truncatingIfNeeded: rng.next()), recordType: types[rng.index(types.count)],
+                            op: "PAM:\(word())", acct: rng.next(4) == 0 ? "" : word(), exe: "/usr/bin/\(word())",
+                            hostname: rng.next(2) == 0 ? "" : "host-\(word())",
+                            addr: rng.next(2) == 0 ? "" : "192.0.2.\(rng.next(255))",
+                            terminal: "/dev/pts/\(rng.next(9))",
+                            success: rng.next(2) == 0)))
             default:
                 list.append(
                     .exit(

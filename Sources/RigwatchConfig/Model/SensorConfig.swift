@@ -15,6 +15,7 @@ public struct SensorConfig: Equatable, Sendable {
     public var service = ServiceConfig()
     public var files = FilesConfig()
     public var tamper = TamperConfig()
+    public var auth = AuthConfig()
     public var bpf = BPFConfig()
 
     public init() {}

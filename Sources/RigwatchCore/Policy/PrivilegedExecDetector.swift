@@ -99,7 +99,7 @@ public final class PrivilegedExecDetector: Detector {
         case .fileChange(let e):
             rememberWrite(e, context: context)
             return []
-        case .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload, .unixConnect:
+        case .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload, .unixConnect, .auth:
             return []
         }
     }
