@@ -274,7 +274,7 @@ public struct ArgumentAbuseRules: Sendable {
                 }
             }
         }
-        if ["apt", "apt-get", "aptitude", "apt-cache", "apt-config"].contains(name) {
+        if Self.aptPrograms.contains(name) {
             let scan = CommandOptions(args, valued: ["-o", "--option", "-c", "--config-file", "-t", "-a"])
             for value in scan.values(of: ["-o", "--option"]) {
                 guard let eq = value.firstIndex(of: "="), Self.aptHook(value[..<eq]) else { continue }
@@ -292,7 +292,7 @@ public struct ArgumentAbuseRules: Sendable {
                         kind: .codeExecution, severity: .critical, reason: "sed script \(finding)", argument: script))
             }
         }
-        if ["awk", "gawk", "mawk", "nawk"].contains(name) {
+        if Self.awkPrograms.contains(name) {
             for arg in args
             where arg.contains("system(") || arg.contains("| getline") || arg.contains("|getline")
                 || arg.contains("print >") || arg.contains("print>")
@@ -342,6 +342,16 @@ public struct ArgumentAbuseRules: Sendable {
         return findings
     }
 
+    // The name lists below are built once, not on every privileged exec.
+    static let aptPrograms = ["apt", "apt-get", "aptitude", "apt-cache", "apt-config"]
+    static let awkPrograms = ["awk", "gawk", "mawk", "nawk"]
+    static let systemctlTamperVerbs: Set<String> = [
+        "stop", "kill", "disable", "mask", "restart", "try-restart", "reload-or-restart",
+        "isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "edit", "revert",
+    ]
+    /// The tamper verbs that stop the host's services, not one unit.
+    static let systemctlHostVerbs = ["isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue"]
+
     func tampering(name: String, args: [String]) -> [AbuseFinding] {
         var findings: [AbuseFinding] = []
         if name == "kill" || name == "tkill" || name == "skill" {
@@ -370,13 +380,9 @@ public struct ArgumentAbuseRules: Sendable {
                 }
             }
         } else if name == "systemctl" {
-            let verbs: Set<String> = [
-                "stop", "kill", "disable", "mask", "restart", "try-restart", "reload-or-restart",
-                "isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "edit", "revert",
-            ]
             let words = args.filter { !$0.hasPrefix("-") }
-            if let verb = words.first, verbs.contains(verb) {
-                if ["isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue"].contains(verb) {
+            if let verb = words.first, Self.systemctlTamperVerbs.contains(verb) {
+                if Self.systemctlHostVerbs.contains(verb) {
                     findings.append(
                         AbuseFinding(
                             kind: .tamper, severity: .critical, reason: "systemctl \(verb) stops the host's services",
