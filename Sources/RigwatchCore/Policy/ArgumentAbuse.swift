@@ -307,6 +307,8 @@ public struct ArgumentAbuseRules: Sendable {
     }
 
     func matchesOption(_ arg: String, _ option: String) -> Bool {
+        // Every match below starts with the option (the table's are ASCII): most arguments stop here.
+        guard arg.hasPrefix(option) else { return false }
         if arg == option || arg.hasPrefix(option + "=") { return true }
         // Attached values of short options: -Xlua_script:x, -oProxyCommand=..., -z cmd
         if option.hasPrefix("-") && !option.hasPrefix("--") && option.count >= 2 && arg.hasPrefix(option) {
@@ -374,7 +376,7 @@ public struct ArgumentAbuseRules: Sendable {
                     AbuseFinding(kind: .tamper, severity: .critical, reason: "signals every process", argument: name))
             }
             for arg in args where !arg.hasPrefix("-") {
-                if sensorNames.contains(where: { arg.contains($0) }) || arg == "systemd" || arg == "init" {
+                if sensorNames.contains(where: { arg.containsText($0) }) || arg == "systemd" || arg == "init" {
                     findings.append(
                         AbuseFinding(kind: .tamper, severity: .critical, reason: "signals \(arg)", argument: arg))
                 }
@@ -388,7 +390,7 @@ public struct ArgumentAbuseRules: Sendable {
                             kind: .tamper, severity: .critical, reason: "systemctl \(verb) stops the host's services",
                             argument: verb))
                 }
-                for unit in words.dropFirst() where sensorNames.contains(where: { unit.contains($0) }) {
+                for unit in words.dropFirst() where sensorNames.contains(where: { unit.containsText($0) }) {
                     findings.append(
                         AbuseFinding(
                             kind: .tamper, severity: .critical, reason: "systemctl \(verb) on the sensor",
