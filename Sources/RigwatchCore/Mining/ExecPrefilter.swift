@@ -78,7 +78,11 @@ struct ExecPrefilter {
             guard args.count >= word.count else { return false }
             var i = 0
             while i + word.count <= args.count {
-                var k = 0
+                guard lower(args[i]) == word[0] else {  // most bytes: one compare
+                    i += 1
+                    continue
+                }
+                var k = 1
                 while k < word.count && lower(args[i + k]) == word[k] { k += 1 }
                 if k == word.count { return true }
                 i += 1
@@ -89,11 +93,18 @@ struct ExecPrefilter {
 
     /// Dotted words ([A-Za-z0-9.-]) whose last two labels are a pool domain's.
     private func containsDomainSuffix(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.hostBytes.withUnsafeBufferPointer { host in containsDomainSuffix(args, host: host) }
+    }
+
+    /// `isHostByte` of every byte value, looked up per argument byte rather than compared five ways.
+    private static let hostBytes: [Bool] = (0...255).map { isHostByte(UInt8($0)) }
+
+    private func containsDomainSuffix(_ args: UnsafeBufferPointer<UInt8>, host: UnsafeBufferPointer<Bool>) -> Bool {
         var i = 0
         while i < args.count {
-            while i < args.count && !Self.isHostByte(args[i]) { i += 1 }
+            while i < args.count && !host[Int(args[i])] { i += 1 }
             let start = i
-            while i < args.count && Self.isHostByte(args[i]) { i += 1 }
+            while i < args.count && host[Int(args[i])] { i += 1 }
             var end = i
             while end > start && args[end - 1] == 0x2e { end -= 1 }  // "host." is "host"
             // The start of the last two labels: after the second dot from the end.
