@@ -146,7 +146,9 @@ public final class Engine {
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []
         for detector in detectors {
-            for var alert in detector.observe(event, context: context) {
+            let raised = detector.observe(event, context: context)
+            if raised.isEmpty { continue }  // nearly every event: skip the iterator
+            for var alert in raised {
                 sequence += 1
                 alert.id = "\(alert.rule)-\(sequence)"
                 alerts.append(alert)

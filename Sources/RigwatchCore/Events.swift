@@ -159,6 +159,7 @@ public struct ExecEvent: Equatable, Sendable {
 
     public static func splitArgs(_ args: [UInt8]) -> [String] {
         var result: [String] = []
+        result.reserveCapacity(args.count { $0 == 0 } + 1)  // one allocation, not one per doubling
         var start = 0
         for i in 0..<args.count where args[i] == 0 {
             result.append(String(decoding: args[start..<i], as: UTF8.self))

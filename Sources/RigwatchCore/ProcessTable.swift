@@ -113,8 +113,11 @@ public struct ProcessTable: Sendable {
             exitOrder.append((r.tgid, r.startNs))
         } else {
             // Forget the oldest, unless its pid was reused and remembered again since.
+            // By index: one hash, and no copy of the record just to read its start.
             let oldest = exitOrder[exitHead]
-            if exited[oldest.tgid]?.startNs == oldest.startNs { exited.removeValue(forKey: oldest.tgid) }
+            if let i = exited.index(forKey: oldest.tgid), exited.values[i].startNs == oldest.startNs {
+                exited.remove(at: i)
+            }
             exitOrder[exitHead] = (r.tgid, r.startNs)
             exitHead = (exitHead + 1) % exitedCapacity
         }

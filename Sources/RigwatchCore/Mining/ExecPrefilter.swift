@@ -7,24 +7,24 @@
 struct ExecPrefilter {
     /// FNV-1a of the lower-case miner names and of their 15-byte comm forms
     /// (a collision only sends an exec on to the full matcher).
-    private let names: Set<UInt64>
+    private let names: SortedHashes
     /// Hashing lower-cases ASCII only; with a non-ASCII name configured, every name is a maybe.
     private let namesAreASCII: Bool
     /// FNV-1a of each pool domain's last two labels ("minexmr.com").
-    private let domainSuffixes: Set<UInt64>
+    private let domainSuffixes: SortedHashes
     /// The options `MinerFlags` looks at, as bytes, by kind (algorithm, pool, user).
     private let options: [[[UInt8]]]
 
     init(signatures: MiningSignatures) {
-        var names = Set<UInt64>()
+        var names: [UInt64] = []
         for name in signatures.minerNames {
             let bytes = Array(name.lowercased().utf8)
-            names.insert(ExecPrefilter.hash(bytes[...]))
-            names.insert(ExecPrefilter.hash(bytes.prefix(Comm.capacity)))
+            names.append(ExecPrefilter.hash(bytes[...]))
+            names.append(ExecPrefilter.hash(bytes.prefix(Comm.capacity)))
         }
-        self.names = names
+        self.names = SortedHashes(names)
         namesAreASCII = signatures.minerNames.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
-        domainSuffixes = Set(
+        domainSuffixes = SortedHashes(
             signatures.poolDomains.map { domain in
                 let labels = domain.lowercased().split(separator: ".")
                 return ExecPrefilter.hash(Array(labels.suffix(2).joined(separator: ".").utf8)[...])
@@ -55,7 +55,9 @@ struct ExecPrefilter {
     private func isName(_ comm: Comm) -> Bool {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         var n = 0
-        for word in [comm.low, comm.high] {
+        // Two words, not an array of them: no allocation per exec.
+        for word in 0..<2 {
+            let word = word == 0 ? comm.low : comm.high
             for shift in stride(from: 0, to: 64, by: 8) {
                 let b = UInt8(truncatingIfNeeded: word >> UInt64(shift))
                 if b == 0 { return n > 0 && names.contains(h) }
@@ -69,26 +71,40 @@ struct ExecPrefilter {
 
     @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5a ? b | 0x20 : b }
 
+    private static let stratum: [UInt8] = Array("stratum".utf8)
+
     static func containsStratum(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
-        let word: [UInt8] = Array("stratum".utf8)
-        guard args.count >= word.count else { return false }
-        var i = 0
-        while i + word.count <= args.count {
-            var k = 0
-            while k < word.count && lower(args[i + k]) == word[k] { k += 1 }
-            if k == word.count { return true }
-            i += 1
+        stratum.withUnsafeBufferPointer { word in
+            guard args.count >= word.count else { return false }
+            var i = 0
+            while i + word.count <= args.count {
+                guard lower(args[i]) == word[0] else {  // most bytes: one compare
+                    i += 1
+                    continue
+                }
+                var k = 1
+                while k < word.count && lower(args[i + k]) == word[k] { k += 1 }
+                if k == word.count { return true }
+                i += 1
+            }
+            return false
         }
-        return false
     }
 
     /// Dotted words ([A-Za-z0-9.-]) whose last two labels are a pool domain's.
     private func containsDomainSuffix(_ args: UnsafeBufferPointer<UInt8>) -> Bool {
+        Self.hostBytes.withUnsafeBufferPointer { host in containsDomainSuffix(args, host: host) }
+    }
+
+    /// `isHostByte` of every byte value, looked up per argument byte rather than compared five ways.
+    private static let hostBytes: [Bool] = (0...255).map { isHostByte(UInt8($0)) }
+
+    private func containsDomainSuffix(_ args: UnsafeBufferPointer<UInt8>, host: UnsafeBufferPointer<Bool>) -> Bool {
         var i = 0
         while i < args.count {
-            while i < args.count && !Self.isHostByte(args[i]) { i += 1 }
+            while i < args.count && !host[Int(args[i])] { i += 1 }
             let start = i
-            while i < args.count && Self.isHostByte(args[i]) { i += 1 }
+            while i < args.count && host[Int(args[i])] { i += 1 }
             var end = i
             while end > start && args[end - 1] == 0x2e { end -= 1 }  // "host." is "host"
             // The start of the last two labels: after the second dot from the end.
@@ -125,7 +141,8 @@ struct ExecPrefilter {
                 var optionEnd = start
                 while optionEnd < end && args[optionEnd] != 0x3d { optionEnd += 1 }  // up to '='
                 let option = UnsafeBufferPointer(rebasing: args[start..<optionEnd])
-                for (kind, list) in options.enumerated() where list.contains(where: { $0.elementsEqual(option) }) {
+                for (kind, list) in options.enumerated()
+                where list.contains(where: { $0.count == option.count && $0.elementsEqual(option) }) {
                     kinds |= 1 << kind
                 }
                 if kinds.nonzeroBitCount >= 2 { return true }

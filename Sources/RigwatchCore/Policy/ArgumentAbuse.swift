@@ -274,7 +274,7 @@ public struct ArgumentAbuseRules: Sendable {
                 }
             }
         }
-        if ["apt", "apt-get", "aptitude", "apt-cache", "apt-config"].contains(name) {
+        if Self.aptPrograms.contains(name) {
             let scan = CommandOptions(args, valued: ["-o", "--option", "-c", "--config-file", "-t", "-a"])
             for value in scan.values(of: ["-o", "--option"]) {
                 guard let eq = value.firstIndex(of: "="), Self.aptHook(value[..<eq]) else { continue }
@@ -292,7 +292,7 @@ public struct ArgumentAbuseRules: Sendable {
                         kind: .codeExecution, severity: .critical, reason: "sed script \(finding)", argument: script))
             }
         }
-        if ["awk", "gawk", "mawk", "nawk"].contains(name) {
+        if Self.awkPrograms.contains(name) {
             for arg in args
             where arg.contains("system(") || arg.contains("| getline") || arg.contains("|getline")
                 || arg.contains("print >") || arg.contains("print>")
@@ -307,6 +307,8 @@ public struct ArgumentAbuseRules: Sendable {
     }
 
     func matchesOption(_ arg: String, _ option: String) -> Bool {
+        // Every match below starts with the option (the table's are ASCII): most arguments stop here.
+        guard arg.hasPrefix(option) else { return false }
         if arg == option || arg.hasPrefix(option + "=") { return true }
         // Attached values of short options: -Xlua_script:x, -oProxyCommand=..., -z cmd
         if option.hasPrefix("-") && !option.hasPrefix("--") && option.count >= 2 && arg.hasPrefix(option) {
@@ -342,6 +344,16 @@ public struct ArgumentAbuseRules: Sendable {
         return findings
     }
 
+    // The name lists below are built once, not on every privileged exec.
+    static let aptPrograms = ["apt", "apt-get", "aptitude", "apt-cache", "apt-config"]
+    static let awkPrograms = ["awk", "gawk", "mawk", "nawk"]
+    static let systemctlTamperVerbs: Set<String> = [
+        "stop", "kill", "disable", "mask", "restart", "try-restart", "reload-or-restart",
+        "isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "edit", "revert",
+    ]
+    /// The tamper verbs that stop the host's services, not one unit.
+    static let systemctlHostVerbs = ["isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue"]
+
     func tampering(name: String, args: [String]) -> [AbuseFinding] {
         var findings: [AbuseFinding] = []
         if name == "kill" || name == "tkill" || name == "skill" {
@@ -364,25 +376,21 @@ public struct ArgumentAbuseRules: Sendable {
                     AbuseFinding(kind: .tamper, severity: .critical, reason: "signals every process", argument: name))
             }
             for arg in args where !arg.hasPrefix("-") {
-                if sensorNames.contains(where: { arg.contains($0) }) || arg == "systemd" || arg == "init" {
+                if sensorNames.contains(where: { arg.containsText($0) }) || arg == "systemd" || arg == "init" {
                     findings.append(
                         AbuseFinding(kind: .tamper, severity: .critical, reason: "signals \(arg)", argument: arg))
                 }
             }
         } else if name == "systemctl" {
-            let verbs: Set<String> = [
-                "stop", "kill", "disable", "mask", "restart", "try-restart", "reload-or-restart",
-                "isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "edit", "revert",
-            ]
             let words = args.filter { !$0.hasPrefix("-") }
-            if let verb = words.first, verbs.contains(verb) {
-                if ["isolate", "poweroff", "reboot", "halt", "kexec", "emergency", "rescue"].contains(verb) {
+            if let verb = words.first, Self.systemctlTamperVerbs.contains(verb) {
+                if Self.systemctlHostVerbs.contains(verb) {
                     findings.append(
                         AbuseFinding(
                             kind: .tamper, severity: .critical, reason: "systemctl \(verb) stops the host's services",
                             argument: verb))
                 }
-                for unit in words.dropFirst() where sensorNames.contains(where: { unit.contains($0) }) {
+                for unit in words.dropFirst() where sensorNames.contains(where: { unit.containsText($0) }) {
                     findings.append(
                         AbuseFinding(
                             kind: .tamper, severity: .critical, reason: "systemctl \(verb) on the sensor",

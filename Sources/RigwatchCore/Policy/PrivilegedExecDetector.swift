@@ -16,20 +16,19 @@ public final class PrivilegedExecDetector: Detector {
     public static let childRule = "unexpected-root-child"
 
     /// An allowed entry that is not a wrapper, shared by everything below it: the
-    /// child profiles that apply to it are resolved once per profile set.
+    /// child profiles that apply to it are resolved once per profile set, when a
+    /// child first needs them (most entries exit with no privileged child).
     final class CoveredEntry: Equatable {
         let exec: ExecEvent
         /// The rule that allowed it, as it was then (a reload may replace the rules).
         let rule: CommandSpec
         /// The profile set `profiles` was resolved with; a reload resolves again.
-        private(set) var resolvedWith: ChildProfileSet
-        private(set) var profiles: [Int]
+        private(set) var resolvedWith: ChildProfileSet?
+        private(set) var profiles: [Int] = []
 
-        init(exec: ExecEvent, rule: CommandSpec, profiles set: ChildProfileSet) {
+        init(exec: ExecEvent, rule: CommandSpec) {
             self.exec = exec
             self.rule = rule
-            resolvedWith = set
-            profiles = set.profiles(forEntry: exec)
         }
 
         func profiles(in set: ChildProfileSet) -> [Int] {
@@ -145,10 +144,7 @@ public final class PrivilegedExecDetector: Detector {
             states[tgid] =
                 Self.wrappers.contains(Self.basename(e.filename))
                 ? .wrapper(rule: rule)
-                : .covered(
-                    CoveredEntry(
-                        exec: e, rule: policies.policy(for: h.lineageUid).rules[rule], profiles: policies.childProfiles)
-                )
+                : .covered(CoveredEntry(exec: e, rule: policies.policy(for: h.lineageUid).rules[rule]))
         case .denied(let rule):
             states[tgid] = .denied
             alerts.insert(unlistedAlert(e, negatedRule: rule, context: context), at: 0)

@@ -184,7 +184,7 @@ public final class RootEquivalentDetector: Detector {
         var findings: [String] = []
         var started: [String] = []
         for word in words {
-            if word.contains("/") {
+            if word.utf8.contains(0x2f) && word.contains("/") {  // bytes first: a "/" Character is its byte
                 let path = ArgumentAbuseRules.normalize(word)
                 let unit = SystemctlUnits.unit(ofPath: path) ?? String(path.split(separator: "/").last ?? "")
                 if SystemctlUnits.unit(ofPath: path) == nil {

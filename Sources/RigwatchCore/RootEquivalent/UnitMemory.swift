@@ -31,8 +31,10 @@ struct UnitMemory {
 
     /// What the lineage `lineageUid` wrote for `unit` (or for its template).
     func written(_ unit: String, lineageUid: UInt32) -> Written? {
-        for name in [unit, SystemctlUnits.template(of: unit)].compactMap({ $0 }) {
-            if let w = units[name], w.lineageUid == lineageUid { return w }
+        guard !units.isEmpty else { return nil }  // the usual case: no template name to build
+        if let w = units[unit], w.lineageUid == lineageUid { return w }
+        if let template = SystemctlUnits.template(of: unit), let w = units[template], w.lineageUid == lineageUid {
+            return w
         }
         return nil
     }

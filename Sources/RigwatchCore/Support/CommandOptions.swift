@@ -13,13 +13,15 @@ struct CommandOptions {
 
     var items: [Item] = []
 
-    /// `valued`: the options that take a value ("-t", "--target-directory").
+    /// `valued`: the options that take a value ("-t", "--target-directory"). Name lists
+    /// here and in `has`/`values(of:)` are any collection: a short literal is searched
+    /// as an array, not hashed into a new Set on every exec; long tables are static Sets.
     /// `stopAtFirstOperand`: everything after the first operand is an operand too
     /// (a command and its own arguments: `docker run IMAGE CMD…`, `env VAR=x CMD…`).
     /// `leadingOperands`: with it, that many operands come before the one that ends
     /// the options (`timeout DURATION CMD…`, `flock FILE -c CMD`).
     init(
-        _ args: some Collection<String>, valued: Set<String>, stopAtFirstOperand: Bool = false,
+        _ args: some Collection<String>, valued: some Collection<String>, stopAtFirstOperand: Bool = false,
         leadingOperands: Int = 0
     ) {
         var words = args.makeIterator()
@@ -68,14 +70,14 @@ struct CommandOptions {
     }
 
     /// The values of the named options, in order.
-    func values(of names: Set<String>) -> [String] {
+    func values(of names: some Collection<String>) -> [String] {
         items.compactMap {
             if case .option(let name, let value?) = $0, names.contains(name) { return value }
             return nil
         }
     }
 
-    func has(_ names: Set<String>) -> Bool {
+    func has(_ names: some Collection<String>) -> Bool {
         items.contains {
             if case .option(let name, _) = $0 { return names.contains(name) }
             return false
