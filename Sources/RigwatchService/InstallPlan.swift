@@ -597,7 +597,7 @@ public enum InstallPlanner {
         #   state_interval_seconds: 5
         #   metrics_file: /var/lib/prometheus/node-exporter/rigwatch.prom
         #   heartbeat_hours: 0                 # 0 = off
-        #   posture_check_hours: 0             # 0 = off; 24: check-host at start and daily, new findings alerted
+        #   posture_check_hours: 24            # check-host at start and daily, new findings alerted; 0 = off
         #   lock_file: /run/rigwatch/rigwatch.lock   # one sensor per host (flock)
 
         # files:                               # file-change monitoring

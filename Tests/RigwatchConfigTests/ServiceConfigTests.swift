@@ -50,9 +50,9 @@ final class ServiceConfigTests: XCTestCase {
     }
 
     func testPostureCheckHours() throws {
-        XCTAssertEqual(ServiceConfig().postureCheckHours, 0, "off unless asked for")
-        let c = try ConfigLoader.parse("service:\n  posture_check_hours: 24\n", file: "rw.yaml")
-        XCTAssertEqual(c.service.postureCheckHours, 24)
+        XCTAssertEqual(ServiceConfig().postureCheckHours, 24, "daily unless turned off")
+        let c = try ConfigLoader.parse("service:\n  posture_check_hours: 0\n", file: "rw.yaml")
+        XCTAssertEqual(c.service.postureCheckHours, 0)
         XCTAssertThrowsError(try ConfigLoader.parse("service:\n  posture_check_hours: 9000\n", file: "rw.yaml")) {
             XCTAssertTrue(String(describing: $0).hasPrefix("rw.yaml:2:"), "\($0)")
         }

@@ -29,6 +29,7 @@ final class AlertCLITests: XCTestCase {
               state_file: \(dir)/state.json
               metrics_file: \(dir)/rigwatch.prom
               lock_file: \(dir)/rigwatch.lock
+              posture_check_hours: 0
             tamper:
               enabled: false   # these tests count every delivered alert; the stop signal would add one
             """

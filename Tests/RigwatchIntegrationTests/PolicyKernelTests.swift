@@ -31,6 +31,7 @@ final class PolicyKernelTests: XCTestCase {
               state_file: \(dir)/state.json
               metrics_file: \(dir)/rigwatch.prom
               lock_file: \(dir)/rigwatch.lock
+              posture_check_hours: 0
             """
         try config.write(toFile: dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         let check = try runCommand(Repo.rigwatchBinary, ["check-config", dir + "/rigwatch.yaml"])
@@ -85,7 +86,7 @@ final class PolicyKernelTests: XCTestCase {
         let configPath = dir + "/rigwatch.yaml"
         func writeConfig(_ rules: [String]) throws {
             let text =
-                "watch_users: [\(user.name)]\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\nservice:\n  state_file: \(dir)/state.json\n  metrics_file: \(dir)/rigwatch.prom\n  lock_file: \(dir)/rigwatch.lock\npolicy:\n  include_default: false\n  rules:\n"
+                "watch_users: [\(user.name)]\nalerts:\n  log_file: \(dir)/alerts.jsonl\n  spool_dir: \(dir)/spool\nservice:\n  state_file: \(dir)/state.json\n  metrics_file: \(dir)/rigwatch.prom\n  lock_file: \(dir)/rigwatch.lock\n  posture_check_hours: 0\npolicy:\n  include_default: false\n  rules:\n"
                 + rules.map { "    - \"\($0)\"\n" }.joined()
             try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         }

@@ -57,6 +57,7 @@ final class ServiceLifecycleTests: XCTestCase {
               state_file: \(dir)/state.json
               metrics_file: ""
               lock_file: \(dir)/rigwatch.lock
+              posture_check_hours: 0
 
             """
         try common.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -88,6 +89,7 @@ final class ServiceLifecycleTests: XCTestCase {
               state_file: \(dir)/state.json
               metrics_file: ""
               lock_file: \(dir)/rigwatch.lock
+              posture_check_hours: 0
 
             """
         try reloaded.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -269,6 +271,7 @@ final class ServiceLifecycleTests: XCTestCase {
           metrics_file: \(metricsFile)
           state_interval_seconds: 1
           lock_file: \(dir)/rigwatch.lock
+          posture_check_hours: 0
         """.write(toFile: config, atomically: true, encoding: .utf8)
 
         let sensor = try SensorProcess(

@@ -33,6 +33,7 @@ final class ServiceRuntimeTests: XCTestCase {
               state_interval_seconds: 1
               metrics_file: ""
               lock_file: \(dir)/rigwatch.lock
+              posture_check_hours: 0
             tamper:
               enabled: false
             \(extra)

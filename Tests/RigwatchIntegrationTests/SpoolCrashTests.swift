@@ -52,6 +52,7 @@ final class SpoolCrashTests: XCTestCase {
             service:
               state_file: \(mock.dir)/state.json
               lock_file: \(mock.dir)/rigwatch.lock
+              posture_check_hours: 0
             """
         try text.write(toFile: mock.dir + "/rigwatch.yaml", atomically: true, encoding: .utf8)
         return mock.dir + "/rigwatch.yaml"

@@ -166,8 +166,8 @@ expect "check-config's warning" \
 	"rigwatch: warning: watched user vastai_kaalia does not exist on this host; the sensor runs without it" \
 	"$(cat "$WORK.stderr")"
 expect "rigwatch replay sudo-session.rwtrace --format text" \
-	"821.521711 ALERT [high] unlisted-privileged-exec: rwtestrec ran an unlisted command as root: /usr/bin/id -u | pid=10160 uid=0 euid=0 /usr/bin/id argv=[/usr/bin/id -u] | user='rwtestrec (uid 999)' exe=/usr/bin/id command='/usr/bin/id -u' rule_set=default cgroup_id=1 via='/usr/bin/sudo -n /usr/bin/id -u'
-821.529349 ALERT [high] unlisted-privileged-exec: rwtestrec ran an unlisted command as root: /bin/sh -c '/bin/echo from-root-shell > /dev/null' | pid=10162 uid=0 euid=0 /bin/sh argv=[/bin/sh -c '/bin/echo from-root-shell > /dev/null'] | user='rwtestrec (uid 999)' exe=/bin/sh command='/bin/sh -c '\\''/bin/echo from-root-shell > /dev/null'\\''' rule_set=default cgroup_id=1 via='/usr/bin/sudo -n /bin/sh -c '\\''/bin/echo from-root-shell > /dev/null'\\'''" \
+	"2026-11-25T11:27:23.280687Z vm ALERT [high] unlisted-privileged-exec: rwtestrec ran an unlisted command as root: /usr/bin/id -u | pid=10160 uid=0 euid=0 /usr/bin/id argv=[/usr/bin/id -u] | user='rwtestrec (uid 999)' exe=/usr/bin/id command='/usr/bin/id -u' rule_set=default cgroup_id=1 via='/usr/bin/sudo -n /usr/bin/id -u'
+2026-11-25T11:27:23.288326Z vm ALERT [high] unlisted-privileged-exec: rwtestrec ran an unlisted command as root: /bin/sh -c '/bin/echo from-root-shell > /dev/null' | pid=10162 uid=0 euid=0 /bin/sh argv=[/bin/sh -c '/bin/echo from-root-shell > /dev/null'] | user='rwtestrec (uid 999)' exe=/bin/sh command='/bin/sh -c '\\''/bin/echo from-root-shell > /dev/null'\\''' rule_set=default cgroup_id=1 via='/usr/bin/sudo -n /bin/sh -c '\\''/bin/echo from-root-shell > /dev/null'\\'''" \
 	"$(in_root rigwatch replay /tmp/sudo-session.rwtrace --format text 2>"$WORK.stderr")"
 expect "replay's summary" "rigwatch: replayed 60 events from /tmp/sudo-session.rwtrace: 2 alerts" "$(cat "$WORK.stderr")"
 

@@ -40,9 +40,10 @@ public struct ServiceConfig: Equatable, Sendable {
     public var metricsFile = "/var/lib/prometheus/node-exporter/rigwatch.prom"
     /// `heartbeat_hours` (0 = off): a `sensor-heartbeat` alert every N hours, and `sensor-stopping` on a clean stop.
     public var heartbeatHours = 0
-    /// `posture_check_hours` (0 = off): the `check-host` checks at start and every N hours, a
-    /// `host-posture` alert for each finding (low and above) not seen in the run before.
-    public var postureCheckHours = 0
+    /// `posture_check_hours` (24; 0 = off): the `check-host` checks at start and every N hours,
+    /// a `host-posture` alert for each finding (low and above) not seen in the run before. On by
+    /// default: a host left in the state the whitelist was meant to fix should say so unasked.
+    public var postureCheckHours = 24
     /// `lock_file` (/run/rigwatch/rigwatch.lock): held (flock) by the running sensor, so a second `run` refuses to start.
     public var lockFile = "/run/rigwatch/rigwatch.lock"
 
