@@ -12,14 +12,7 @@ public enum SSHDPosture {
         public var source: String
     }
 
-    public struct File: Equatable, Sendable {
-        public var path: String
-        public var text: String
-        public init(path: String, text: String) {
-            self.path = path
-            self.text = text
-        }
-    }
+    public typealias File = PostureFile
 
     /// OpenSSH's defaults for the keys judged here.
     static let defaults = [

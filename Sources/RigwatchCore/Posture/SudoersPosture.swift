@@ -5,14 +5,7 @@
 /// installer's `NOPASSWD: ALL`); then whitelist entries that are root anyway
 /// (`RootEquivalentEntry`).
 public enum SudoersPosture {
-    public struct File: Equatable, Sendable {
-        public var path: String
-        public var text: String
-        public init(path: String, text: String) {
-            self.path = path
-            self.text = text
-        }
-    }
+    public typealias File = PostureFile
 
     public static func check(
         _ files: [File], watched: [String], accounts: AccountDatabase, canon: PathCanon = .identity,

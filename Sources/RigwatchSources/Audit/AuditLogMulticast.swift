@@ -19,23 +19,7 @@ public final class AuditLogMulticast {
     public private(set) var warnings: [String] = []
 
     public init() throws {
-        fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_AUDIT)
-        guard fd >= 0 else {
-            throw AuditFailure("cannot open a netlink audit socket: \(String(cString: strerror(errno)))")
-        }
-        var addr = sockaddr_nl()
-        addr.nl_family = sa_family_t(AF_NETLINK)
-        addr.nl_groups = 1 << (UInt32(AUDIT_NLGRP_READLOG.rawValue) - 1)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
-            }
-        }
-        guard rc == 0 else {
-            let why = String(cString: strerror(errno))
-            Glibc.close(fd)
-            throw AuditFailure("cannot join the audit multicast group (needs CAP_AUDIT_READ): \(why)")
-        }
+        fd = try AuditReadLogSocket.open()
         // Reading the status (AUDIT_GET) changes nothing: with auditing off the kernel drops user records.
         if let status = try? AuditControl().status(), status.enabled == 0 {
             warnings.append(

@@ -104,23 +104,8 @@ public final class AuditSource {
     }
 
     private func openMulticast() throws {
-        eventFd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_AUDIT)
-        guard eventFd >= 0 else {
-            throw AuditFailure("cannot open a netlink audit socket: \(String(cString: strerror(errno)))")
-        }
+        eventFd = try AuditReadLogSocket.open()
         setBuffer()
-        var addr = sockaddr_nl()
-        addr.nl_family = sa_family_t(AF_NETLINK)
-        addr.nl_groups = 1 << (UInt32(AUDIT_NLGRP_READLOG.rawValue) - 1)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(eventFd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
-            }
-        }
-        guard rc == 0 else {
-            throw AuditFailure(
-                "cannot join the audit multicast group (needs CAP_AUDIT_READ): \(String(cString: strerror(errno)))")
-        }
     }
 
     private func becomeAuditPid(_ status: AuditStatus) throws {
