@@ -23,13 +23,14 @@ ARGS       ?=
 #   python3-jsonschema: the schema test checks output lines against schema/ (Tests/schema/).
 #   qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
 #   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
+#   prometheus: promtool for `make deploy-test-prometheus` (checks and unit-tests deploy/prometheus/).
 #   valgrind: `make bench-check` counts instructions under callgrind (no hardware counters here).
 RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
                     python3-jsonschema qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian \
-                    logrotate valgrind
+                    logrotate valgrind prometheus
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
@@ -241,3 +242,8 @@ uninstall:
 	@bin=/usr/local/bin/rigwatch; [ -x $$bin ] || bin=.build/release/rigwatch; \
 	[ -x $$bin ] || { echo "no rigwatch binary: neither /usr/local/bin/rigwatch nor .build/release/rigwatch" >&2; exit 1; }; \
 	echo "$$bin uninstall $(ARGS)"; $$bin uninstall $(ARGS)
+
+.PHONY: deploy-test-prometheus
+deploy-test-prometheus: deps-test
+	promtool check rules deploy/prometheus/rigwatch.rules.yml
+	promtool test rules deploy/prometheus/tests/rigwatch.rules.test.yml
