@@ -24,12 +24,13 @@ ARGS       ?=
 #   qemu-system-x86, busybox-static, xz-utils, zstd: `make vm-test` boots Debian 12's stock kernel.
 #   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
 #   valgrind: `make bench-check` counts instructions under callgrind (no hardware counters here).
+#   rsyslog, rsyslog-relp: `make deploy-test-rsyslog` runs a forwarder and a central rsyslogd.
 RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
                     python3-jsonschema qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian \
-                    logrotate valgrind
+                    logrotate valgrind rsyslog rsyslog-relp
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
@@ -231,7 +232,7 @@ package-test: deps-test deb
 # Idempotent. `make install ARGS=--dry-run` shows everything first; `make uninstall` removes
 # what install added (ARGS=--purge also removes the configuration). A host without the
 # source tree installs the package instead (`make deb`, then apt install ./build/rigwatch_*.deb).
-.PHONY: install uninstall
+.PHONY: install uninstall deploy-test-rsyslog
 install: deps-runtime
 	@test -x .build/release/rigwatch || { echo "make install: no .build/release/rigwatch: run \`make build CONFIG=release\` first (it installs the build packages; install only installs the runtime libraries)" >&2; exit 1; }
 	@echo "installing rigwatch $$(.build/release/rigwatch --version)"
@@ -241,3 +242,7 @@ uninstall:
 	@bin=/usr/local/bin/rigwatch; [ -x $$bin ] || bin=.build/release/rigwatch; \
 	[ -x $$bin ] || { echo "no rigwatch binary: neither /usr/local/bin/rigwatch nor .build/release/rigwatch" >&2; exit 1; }; \
 	echo "$$bin uninstall $(ARGS)"; $$bin uninstall $(ARGS)
+
+# The rsyslog/RELP forwarding test (deploy/rsyslog/): two private rsyslogd on 127.0.0.1.
+deploy-test-rsyslog: deps-test build
+	deploy/rsyslog/tests/run-test.sh .build/debug/rigwatch
