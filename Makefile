@@ -25,12 +25,13 @@ ARGS       ?=
 #   debootstrap, lintian (and zstd): `make package-test` installs the .deb into a fresh Debian 12.
 #   prometheus: promtool for `make deploy-test-prometheus` (checks and unit-tests deploy/prometheus/).
 #   valgrind: `make bench-check` counts instructions under callgrind (no hardware counters here).
+#   rsyslog, rsyslog-relp: `make deploy-test-rsyslog` runs a forwarder and a central rsyslogd.
 RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
                     python3-jsonschema qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian \
-                    logrotate valgrind prometheus
+                    logrotate valgrind prometheus rsyslog rsyslog-relp
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
@@ -140,6 +141,7 @@ test: deps-test bpf
 	$(MAKE) bench-check
 	$(MAKE) vm-test RW_VM_PACKAGE_BIN=$(CURDIR)/.build/release/rigwatch
 	$(MAKE) package-test
+	$(MAKE) deploy-test
 
 # The kernel matrix: Debian 12's stock kernel (6.1, what linux-image-amd64 depends on,
 # fetched once into build/vm/) boots under qemu (TCG: no usable KVM here) on this
@@ -243,7 +245,16 @@ uninstall:
 	[ -x $$bin ] || { echo "no rigwatch binary: neither /usr/local/bin/rigwatch nor .build/release/rigwatch" >&2; exit 1; }; \
 	echo "$$bin uninstall $(ARGS)"; $$bin uninstall $(ARGS)
 
-.PHONY: deploy-test-prometheus
+# The fleet pieces (deploy/), each against its real engine: `make test` runs them all.
+# The Prometheus rules: promtool checks them and runs their unit tests.
+# The rsyslog/RELP forwarding: two private rsyslogd on 127.0.0.1, the central one stopped
+# while alerts are raised; all must arrive once, in order.
+.PHONY: deploy-test deploy-test-prometheus deploy-test-rsyslog
+deploy-test: deploy-test-prometheus deploy-test-rsyslog
+
 deploy-test-prometheus: deps-test
 	promtool check rules deploy/prometheus/rigwatch.rules.yml
 	promtool test rules deploy/prometheus/tests/rigwatch.rules.test.yml
+
+deploy-test-rsyslog: deps-test build
+	deploy/rsyslog/tests/run-test.sh .build/debug/rigwatch
