@@ -44,11 +44,26 @@ sed -e "s|/var/log/rigwatch/alerts.jsonl|$tmp/alerts.jsonl|" \
 sed -e "s|/var/log/rigwatch-central/|$tmp/central-log/|" \
     -e "s|port=\"2514\"|port=\"$central_port\" address=\"127.0.0.1\"|" \
     "$here/../rigwatch-central.conf" > "$tmp/central-shipped.conf"
+# A substitution that no longer matches the shipped file would run the test against the
+# host's real log, or a central on port 2514 on every address: refuse instead.
+for shipped in "/var/log/rigwatch/alerts.jsonl" 'target="central"' 'port="2514"' 'resumeInterval="10"' \
+    "/var/log/rigwatch-central/"; do
+    if grep -qF -- "$shipped" "$tmp/forward-shipped.conf" "$tmp/central-shipped.conf"; then
+        echo "the test's substitution for $shipped no longer matches the shipped config" >&2
+        exit 1
+    fi
+done
+grep -qF "address=\"127.0.0.1\"" "$tmp/central-shipped.conf" || {
+    echo "the central's input is not bound to 127.0.0.1" >&2
+    exit 1
+}
 printf 'global(workDirectory="%s" localHostname="%s")\ninclude(file="%s")\n' \
     "$tmp/forward-work" "$host" "$tmp/forward-shipped.conf" > "$tmp/forward.conf"
 printf 'global(workDirectory="%s")\ninclude(file="%s")\n' \
     "$tmp/central-work" "$tmp/central-shipped.conf" > "$tmp/central.conf"
-printf 'alerts:\n  log_file: %s\n' "$tmp/alerts.jsonl" > "$tmp/rigwatch.yaml"
+# Alerts go to the test's log only: no webhook from the caller's environment, no system spool.
+unset RIGWATCH_DISCORD_WEBHOOK
+printf 'alerts:\n  log_file: %s\n  spool_dir: %s\n' "$tmp/alerts.jsonl" "$tmp/spool" > "$tmp/rigwatch.yaml"
 
 start_rsyslog() { # $1: name
     rsyslogd -n -f "$tmp/$1.conf" -i "$tmp/$1.pid" >> "$tmp/$1.out" 2>&1 &
