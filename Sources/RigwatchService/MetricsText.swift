@@ -7,10 +7,18 @@ import RigwatchIO
 public enum MetricsText {
     public struct Snapshot: Equatable, Sendable {
         public var up = true
+        public var version = ""
+        public var commit = ""
         public var startTimeSeconds: Double = 0
+        /// Whether the last configuration load (the start, then each SIGHUP) succeeded.
+        public var lastReloadSuccessful = true
+        /// When the configuration was last loaded successfully (the start time until a reload).
+        public var lastReloadSuccessSeconds: Double = 0
+        public var reloadSuccesses: UInt64 = 0
+        public var reloadFailures: UInt64 = 0
         public var eventsByKind: [String: UInt64] = [:]
         public var kernelDroppedEvents: UInt64 = 0
-        public var alertsByRule: [String: UInt64] = [:]
+        public var alertsBySeries: [AlertSeries: UInt64] = [:]
         public var spoolDepth = 0
         public var deliveryFailures = 0
         public var delivered = 0
@@ -19,6 +27,21 @@ public enum MetricsText {
         public var features: [Feature] = []
 
         public init() {}
+    }
+
+    /// One rigwatch_alerts_total series: the rule and the severity it raised at.
+    public struct AlertSeries: Hashable, Sendable, Comparable {
+        public var rule: String
+        public var severity: String
+
+        public init(rule: String, severity: String) {
+            self.rule = rule
+            self.severity = severity
+        }
+
+        public static func < (a: AlertSeries, b: AlertSeries) -> Bool {
+            (a.rule, a.severity) < (b.rule, b.severity)
+        }
     }
 
     public struct Feature: Equatable, Sendable {
@@ -40,8 +63,22 @@ public enum MetricsText {
         }
         family("rigwatch_up", "gauge", "1 while the rigwatch sensor runs, 0 after it stopped cleanly.")
         out += "rigwatch_up \(s.up ? 1 : 0)\n"
+        family("rigwatch_build_info", "gauge", "Always 1; the labels name the sensor's release and commit.")
+        out += "rigwatch_build_info{version=\"\(escape(s.version))\",commit=\"\(escape(s.commit))\"} 1\n"
         family("rigwatch_start_time_seconds", "gauge", "Start time of the sensor since the Unix epoch in seconds.")
         out += "rigwatch_start_time_seconds \(String(format: "%.3f", s.startTimeSeconds))\n"
+        family(
+            "rigwatch_config_last_reload_successful", "gauge",
+            "1 when the last configuration load (start or SIGHUP) succeeded, 0 when it failed.")
+        out += "rigwatch_config_last_reload_successful \(s.lastReloadSuccessful ? 1 : 0)\n"
+        family(
+            "rigwatch_config_last_reload_success_timestamp_seconds", "gauge",
+            "When the configuration was last loaded successfully, since the Unix epoch in seconds.")
+        out +=
+            "rigwatch_config_last_reload_success_timestamp_seconds \(String(format: "%.3f", s.lastReloadSuccessSeconds))\n"
+        family("rigwatch_config_reloads_total", "counter", "Configuration reloads on SIGHUP, by result.")
+        out += "rigwatch_config_reloads_total{result=\"failure\"} \(s.reloadFailures)\n"
+        out += "rigwatch_config_reloads_total{result=\"success\"} \(s.reloadSuccesses)\n"
         family("rigwatch_events_total", "counter", "Kernel events processed, by kind.")
         for (kind, n) in s.eventsByKind.sorted(by: { $0.key < $1.key }) {
             out += "rigwatch_events_total{kind=\"\(escape(kind))\"} \(n)\n"
@@ -50,9 +87,10 @@ public enum MetricsText {
             "rigwatch_kernel_dropped_events_total", "counter",
             "Events the kernel dropped (ring buffer full or audit backlog).")
         out += "rigwatch_kernel_dropped_events_total \(s.kernelDroppedEvents)\n"
-        family("rigwatch_alerts_total", "counter", "Alerts raised, by rule.")
-        for (rule, n) in s.alertsByRule.sorted(by: { $0.key < $1.key }) {
-            out += "rigwatch_alerts_total{rule=\"\(escape(rule))\"} \(n)\n"
+        family("rigwatch_alerts_total", "counter", "Alerts raised, by rule and severity.")
+        for (series, n) in s.alertsBySeries.sorted(by: { $0.key < $1.key }) {
+            out +=
+                "rigwatch_alerts_total{rule=\"\(escape(series.rule))\",severity=\"\(escape(series.severity))\"} \(n)\n"
         }
         family("rigwatch_alerts_delivered_total", "counter", "Alerts delivered to Discord.")
         out += "rigwatch_alerts_delivered_total \(s.delivered)\n"

@@ -51,8 +51,10 @@ final class ConfigReloader {
         }
         do {
             try reload(from: path)
+            health.noteReload(succeeded: true)
             onOutcome?("running; configuration reloaded")
         } catch {
+            health.noteReload(succeeded: false)
             Log.error("SIGHUP: reload failed, keeping the previous configuration: \(error)")
             onOutcome?("running; reload failed, the previous configuration stays: \(error)")
         }

@@ -20,6 +20,11 @@ final class ServiceHealth {
     private(set) var eventsByKind: [String: UInt64] = [:]
     private(set) var eventsTotal: UInt64 = 0
     private(set) var alertsByRule: [String: UInt64] = [:]
+    private(set) var alertsBySeries: [MetricsText.AlertSeries: UInt64] = [:]
+    /// Configuration loads: the start counts as a success, each SIGHUP after it.
+    private(set) var lastReloadSuccessful = true
+    private(set) var lastReloadSuccessAt: Double
+    private(set) var reloads: (successes: UInt64, failures: UInt64) = (0, 0)
     private(set) var alertsTotal: UInt64 = 0
     var kernelDrops: UInt64 = 0
     var lastError: String?
@@ -52,6 +57,7 @@ final class ServiceHealth {
         self.host = host
         startedAt = now
         lastWrite = now
+        lastReloadSuccessAt = now
         heartbeat = HeartbeatSchedule(hours: config.heartbeatHours, start: now)
     }
 
@@ -75,6 +81,18 @@ final class ServiceHealth {
     func countAlert(_ alert: Alert) {
         alertsTotal += 1
         alertsByRule[alert.rule, default: 0] += 1
+        alertsBySeries[MetricsText.AlertSeries(rule: alert.rule, severity: alert.severity.rawValue), default: 0] += 1
+    }
+
+    /// A SIGHUP's outcome, for the metrics (rigwatch_config_last_reload_successful).
+    func noteReload(succeeded: Bool, now: Double = Date().timeIntervalSince1970) {
+        lastReloadSuccessful = succeeded
+        if succeeded {
+            reloads.successes += 1
+            lastReloadSuccessAt = now
+        } else {
+            reloads.failures += 1
+        }
     }
 
     /// Where its alerts are printed and sent (the session); without one, straight to the router.
@@ -162,7 +180,13 @@ final class ServiceHealth {
             m.startTimeSeconds = startedAt
             m.eventsByKind = eventsByKind
             m.kernelDroppedEvents = kernelDrops
-            m.alertsByRule = alertsByRule
+            m.version = SensorVersion.number
+            m.commit = SensorVersion.commit
+            m.lastReloadSuccessful = lastReloadSuccessful
+            m.lastReloadSuccessSeconds = lastReloadSuccessAt
+            m.reloadSuccesses = reloads.successes
+            m.reloadFailures = reloads.failures
+            m.alertsBySeries = alertsBySeries
             m.spoolDepth = stats.spoolDepth
             m.deliveryFailures = stats.deliveryFailures
             m.delivered = stats.delivered

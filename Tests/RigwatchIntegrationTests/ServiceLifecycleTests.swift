@@ -257,22 +257,23 @@ final class ServiceLifecycleTests: XCTestCase {
         let metricsFile = dir + "/textfile/rigwatch.prom"
         try FileManager.default.createDirectory(atPath: dir + "/textfile", withIntermediateDirectories: true)
         let config = dir + "/rigwatch.yaml"
-        try """
-        mining:
-          extra_miner_names: [rwpromminer]
-        alerts:
-          log_file: \(dir)/alerts.jsonl
-          spool_dir: \(dir)/spool
-          discord:
-            webhook_file: \(webhookFile)
-            timeout_seconds: 2
-        service:
-          state_file: \(dir)/state.json
-          metrics_file: \(metricsFile)
-          state_interval_seconds: 1
-          lock_file: \(dir)/rigwatch.lock
-          posture_check_hours: 0
-        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let configText = """
+            mining:
+              extra_miner_names: [rwpromminer]
+            alerts:
+              log_file: \(dir)/alerts.jsonl
+              spool_dir: \(dir)/spool
+              discord:
+                webhook_file: \(webhookFile)
+                timeout_seconds: 2
+            service:
+              state_file: \(dir)/state.json
+              metrics_file: \(metricsFile)
+              state_interval_seconds: 1
+              lock_file: \(dir)/rigwatch.lock
+              posture_check_hours: 0
+            """
+        try configText.write(toFile: config, atomically: true, encoding: .utf8)
 
         let sensor = try SensorProcess(
             ["run", "--config", config, "--events", "none"] + SensorProcess.noGPU, environment: sensorEnvironment)
@@ -298,7 +299,7 @@ final class ServiceLifecycleTests: XCTestCase {
             parsed = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
             return (sample("rigwatch_alert_delivery_failures_total") ?? 0) >= 1
                 && (sample("rigwatch_alert_spool_depth") ?? 0) >= 1
-                && sample("rigwatch_alerts_total", ["rule": "crypto-mining"]) == 1
+                && sample("rigwatch_alerts_total", ["rule": "crypto-mining", "severity": "low"]) == 1
         }
         XCTAssertTrue(settled, "metrics never showed the failed delivery: \(parsed)")
         XCTAssertEqual(sample("rigwatch_up"), 1)
@@ -306,11 +307,20 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertGreaterThan(sample("rigwatch_events_total", ["kind": "fork"]) ?? 0, 0)
         XCTAssertEqual(sample("rigwatch_kernel_dropped_events_total"), 0)
         XCTAssertEqual(sample("rigwatch_alerts_delivered_total"), 0)
+        // build_info says what --version says: "0.1.0 (commit 0123456789ab)".
+        let version = try runCommand(Repo.rigwatchBinary, ["--version"]).stdout.split(separator: " ")
+        XCTAssertEqual(version.count, 3)
+        let commit = String(version[2].dropLast(2))  // "0123456789ab)\n"
+        XCTAssertEqual(sample("rigwatch_build_info", ["version": String(version[0]), "commit": commit]), 1)
+        XCTAssertEqual(sample("rigwatch_config_last_reload_successful"), 1, "the start's load counts as a success")
+        XCTAssertEqual(sample("rigwatch_config_reloads_total", ["result": "failure"]), 0)
         let families = Set((parsed["families"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
         XCTAssertEqual(
             families,
             [
-                "rigwatch_up", "rigwatch_start_time_seconds", "rigwatch_events", "rigwatch_kernel_dropped_events",
+                "rigwatch_up", "rigwatch_build_info", "rigwatch_start_time_seconds",
+                "rigwatch_config_last_reload_successful", "rigwatch_config_last_reload_success_timestamp_seconds",
+                "rigwatch_config_reloads", "rigwatch_events", "rigwatch_kernel_dropped_events",
                 "rigwatch_alerts", "rigwatch_alerts_delivered", "rigwatch_alert_delivery_failures",
                 "rigwatch_alert_spool_depth", "rigwatch_feature_active",
             ])
@@ -319,6 +329,25 @@ final class ServiceLifecycleTests: XCTestCase {
         XCTAssertEqual(
             (parsed["families"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "rigwatch_feature_active" }
                 .flatMap { ($0["samples"] as? [Any])?.count }, FeatureTable.features.count)
+
+        // A reload that fails (an unknown key) shows as 0 with its time unchanged; a good one as 1, now.
+        let startLoad = sample("rigwatch_config_last_reload_success_timestamp_seconds") ?? 0
+        func reload(_ text: String, successful: Double, successes: Double, failures: Double) throws -> Bool {
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            sensor.signal(SIGHUP)
+            return try waitUntil(timeout: 20) {
+                let r = try runCommand(python, [PrometheusParser.script, metricsFile])
+                parsed = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]) ?? [:]
+                return sample("rigwatch_config_last_reload_successful") == successful
+                    && sample("rigwatch_config_reloads_total", ["result": "success"]) == successes
+                    && sample("rigwatch_config_reloads_total", ["result": "failure"]) == failures
+            }
+        }
+        XCTAssertTrue(
+            try reload(configText + "rwtest_unknown_key: 1\n", successful: 0, successes: 0, failures: 1), "\(parsed)")
+        XCTAssertEqual(sample("rigwatch_config_last_reload_success_timestamp_seconds"), startLoad)
+        XCTAssertTrue(try reload(configText, successful: 1, successes: 1, failures: 1), "\(parsed)")
+        XCTAssertGreaterThan(sample("rigwatch_config_last_reload_success_timestamp_seconds") ?? 0, startLoad)
 
         sensor.stop()
         XCTAssertEqual(sensor.status, 0, sensor.stderrText)

@@ -18,7 +18,17 @@ final class MetricsParserTests: XCTestCase {
         s.startTimeSeconds = 1_700_000_000.5
         s.eventsByKind = ["exec": 120, "fork": 80, "net_bytes": 7]
         s.kernelDroppedEvents = 3
-        s.alertsByRule = ["crypto-mining": 2, "unlisted-privileged-exec": 5, "odd \"rule\"\\with\nnewline": 1]
+        s.version = "0.1.0"
+        s.commit = "0123456789ab-dirty"
+        s.lastReloadSuccessful = false
+        s.lastReloadSuccessSeconds = 1_700_000_060.25
+        s.reloadSuccesses = 3
+        s.reloadFailures = 1
+        s.alertsBySeries = [
+            .init(rule: "crypto-mining", severity: "high"): 2,
+            .init(rule: "unlisted-privileged-exec", severity: "critical"): 5,
+            .init(rule: "odd \"rule\"\\with\nnewline", severity: "low"): 1,
+        ]
         s.spoolDepth = 4
         s.deliveryFailures = 6
         s.delivered = 9
@@ -30,10 +40,18 @@ final class MetricsParserTests: XCTestCase {
         XCTAssertEqual(parsed.value("rigwatch_events_total", ["kind": "fork"]), 80)
         XCTAssertEqual(parsed.value("rigwatch_events_total", ["kind": "net_bytes"]), 7)
         XCTAssertEqual(parsed.value("rigwatch_kernel_dropped_events_total"), 3)
-        XCTAssertEqual(parsed.value("rigwatch_alerts_total", ["rule": "crypto-mining"]), 2)
-        XCTAssertEqual(parsed.value("rigwatch_alerts_total", ["rule": "unlisted-privileged-exec"]), 5)
+        XCTAssertEqual(parsed.value("rigwatch_alerts_total", ["rule": "crypto-mining", "severity": "high"]), 2)
+        XCTAssertEqual(
+            parsed.value("rigwatch_alerts_total", ["rule": "unlisted-privileged-exec", "severity": "critical"]), 5)
         // Escaped label values come back byte for byte.
-        XCTAssertEqual(parsed.value("rigwatch_alerts_total", ["rule": "odd \"rule\"\\with\nnewline"]), 1)
+        XCTAssertEqual(
+            parsed.value("rigwatch_alerts_total", ["rule": "odd \"rule\"\\with\nnewline", "severity": "low"]), 1)
+        XCTAssertEqual(parsed.value("rigwatch_build_info", ["version": "0.1.0", "commit": "0123456789ab-dirty"]), 1)
+        XCTAssertEqual(parsed.value("rigwatch_config_last_reload_successful"), 0)
+        XCTAssertEqual(parsed.value("rigwatch_config_last_reload_success_timestamp_seconds"), 1_700_000_060.25)
+        XCTAssertEqual(parsed.type("rigwatch_config_reloads"), "counter")
+        XCTAssertEqual(parsed.value("rigwatch_config_reloads_total", ["result": "success"]), 3)
+        XCTAssertEqual(parsed.value("rigwatch_config_reloads_total", ["result": "failure"]), 1)
         XCTAssertEqual(parsed.type("rigwatch_alert_spool_depth"), "gauge")
         XCTAssertEqual(parsed.value("rigwatch_alert_spool_depth"), 4)
         XCTAssertEqual(parsed.value("rigwatch_alert_delivery_failures_total"), 6)
@@ -45,7 +63,7 @@ final class MetricsParserTests: XCTestCase {
             XCTAssertFalse(family.documentation.isEmpty, family.name)
             XCTAssertNotEqual(family.type, "unknown", family.name)
         }
-        XCTAssertEqual(parsed.families.count, 8)
+        XCTAssertEqual(parsed.families.count, 12)
     }
 
     /// A stopped sensor with nothing counted is still a valid file: families with HELP and TYPE, no samples.
