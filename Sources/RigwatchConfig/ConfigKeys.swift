@@ -22,7 +22,7 @@ extension ConfigKey {
 public enum ConfigKeys {
     public enum TopLevel: String, ConfigKey {
         case watchUsers = "watch_users"
-        case engine, policy, alerts, network, mining, service, files, tamper, auth, bpf
+        case engine, policy, alerts, network, mining, service, files, tamper, auth, bpf, export
         public static var section: String { "" }
     }
 
@@ -160,11 +160,20 @@ public enum ConfigKeys {
         public static var section: String { TopLevel.bpf.path }
     }
 
+    public enum Export: String, ConfigKey {
+        case eventsFile = "events_file"
+        case kinds
+        case watchedOnly = "watched_only"
+        case maxBytes = "max_bytes"
+        case keep
+        public static var section: String { TopLevel.export.path }
+    }
+
     /// Every section whose keys are fixed names (not the rules of a list).
     static var sections: [any ConfigKey.Type] {
         [
             TopLevel.self, Engine.self, Policy.self, Alerts.self, Discord.self, Network.self, Exfiltration.self,
-            Mining.self, Service.self, Files.self, Tamper.self, Auth.self, BPF.self,
+            Mining.self, Service.self, Files.self, Tamper.self, Auth.self, BPF.self, Export.self,
         ]
     }
 

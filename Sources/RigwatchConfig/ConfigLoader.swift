@@ -61,6 +61,7 @@ public enum ConfigLoader {
             case .tamper: config.tamper = try parseTamper(value, nodes: nodes)
             case .auth: config.auth = try parseAuth(value, nodes: nodes)
             case .bpf: config.bpf = try parseBPF(value, nodes: nodes)
+            case .export: config.export = try parseExport(value, nodes: nodes)
             }
         }
         return config
@@ -91,6 +92,36 @@ public enum ConfigLoader {
             }
         }
         return bpf
+    }
+
+    static func parseExport(_ node: Node, nodes: YAMLNodes) throws -> ExportConfig {
+        var export = ExportConfig()
+        for (key, value) in try nodes.mapping(node, ConfigKeys.Export.self) {
+            let path = key.path
+            switch key {
+            case .eventsFile:
+                export.eventsFile = try nodes.string(value, at: path)  // empty turns the export off
+                if !export.eventsFile.isEmpty, !export.eventsFile.hasPrefix("/") {
+                    throw nodes.error(value, "\(path) must be an absolute path (or \"\" for no export)")
+                }
+            case .kinds:
+                guard case .sequence(let seq) = value else { throw nodes.error(value, "\(path) must be a list") }
+                export.kinds = try seq.enumerated().map { i, item in
+                    let kind = try nodes.string(item, at: "\(path)[\(i)]")
+                    guard Event.kindNames.contains(kind) else {
+                        throw nodes.error(
+                            item,
+                            "\(path)[\(i)]: unknown event kind \"\(kind)\" (kinds: \(Event.kindNames.joined(separator: ", ")))"
+                        )
+                    }
+                    return kind
+                }
+            case .watchedOnly: export.watchedOnly = try nodes.bool(value, at: path)
+            case .maxBytes: export.maxBytes = try nodes.int(value, at: path, range: 4096...(1 << 40))
+            case .keep: export.keep = try nodes.int(value, at: path, range: 0...100)
+            }
+        }
+        return export
     }
 
     static func parseAlerts(_ node: Node, nodes: YAMLNodes) throws -> AlertsConfig {

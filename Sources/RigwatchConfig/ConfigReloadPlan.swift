@@ -159,6 +159,11 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Files.paths, { list($0.files.paths) }),
         Field(ConfigKeys.Files.defaultMaintenance, { "\($0.files.defaultMaintenance)" }),
         Field(ConfigKeys.Files.maintenance, { list($0.files.maintenance.map(maintenanceText)) }),
+        Field(ConfigKeys.Export.eventsFile, { text($0.export.eventsFile) }),
+        Field(ConfigKeys.Export.kinds, { list($0.export.kinds) }),
+        Field(ConfigKeys.Export.watchedOnly, { "\($0.export.watchedOnly)" }),
+        Field(ConfigKeys.Export.maxBytes, { "\($0.export.maxBytes)" }),
+        Field(ConfigKeys.Export.keep, { "\($0.export.keep)" }),
     ]
 
     static func maintenanceText(_ rule: MaintenanceRule) -> String {

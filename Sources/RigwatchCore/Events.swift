@@ -414,6 +414,12 @@ public enum Event: Equatable, Sendable {
 
     public var timestampNs: UInt64 { header.timestampNs }
 
+    /// Every `kindName`, in ABI order: what a configuration may name (`export.kinds`).
+    public static let kindNames = [
+        "exec", "cred", "fork", "exit", "drops", "connect", "net_bytes", "gpu_sample", "file_change", "tamper",
+        "integrity", "first_payload", "unix_connect", "auth",
+    ]
+
     /// The `"type"` of the event in JSON output and traces.
     public var kindName: String {
         switch self {

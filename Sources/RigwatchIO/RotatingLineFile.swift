@@ -9,12 +9,15 @@
 /// a line that would take the file past `maxBytes` first moves `path` to `path.1`
 /// (`.1` to `.2` ... up to `keep`, the oldest removed), so no line is split across
 /// files. A path renamed or removed from outside (logrotate) is followed, as the
-/// alert log does. Never throws: a failed open or write is counted and the line dropped,
+/// alert log does, checked at most every `followSeconds` (a stat per line would cost an
+/// exec storm a syscall per event). Never throws: a failed open or write is counted and the line dropped,
 /// so the sensor goes on. Mode 0600, as the alert log: lines carry argv.
 public final class RotatingLineFile {
     public let path: String
     public let maxBytes: Int
     public let keep: Int
+    public let followSeconds: Double
+    private var nextFollowCheck: Double = 0
     private var fd: Int32 = -1
     private var size = 0
     private var identity: (dev: UInt64, ino: UInt64) = (0, 0)
@@ -23,10 +26,11 @@ public final class RotatingLineFile {
     /// The errno of the first failure, for one warning (nil until one).
     public private(set) var firstError: Int32?
 
-    public init(path: String, maxBytes: Int, keep: Int) {
+    public init(path: String, maxBytes: Int, keep: Int, followSeconds: Double = 1) {
         self.path = path
         self.maxBytes = max(1, maxBytes)
         self.keep = max(0, keep)
+        self.followSeconds = followSeconds
         _ = openPath()
     }
 
@@ -51,8 +55,15 @@ public final class RotatingLineFile {
         return true
     }
 
-    /// True when the path no longer names the open file.
+    /// True when the path no longer names the open file; false between checks.
     private var movedAway: Bool {
+        if followSeconds > 0 {
+            var now = timespec()
+            clock_gettime(CLOCK_MONOTONIC_COARSE, &now)
+            let seconds = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+            guard seconds >= nextFollowCheck else { return false }
+            nextFollowCheck = seconds + followSeconds
+        }
         var info = stat()
         guard stat(path, &info) == 0 else { return true }
         return UInt64(info.st_dev) != identity.dev || UInt64(info.st_ino) != identity.ino

@@ -617,6 +617,13 @@ public enum InstallPlanner {
         #   window_seconds: 60                 # ... within this many seconds
         #   allowed_addresses: {}              # account: [addresses, CIDRs] it may log in from
 
+        # export:                              # events as JSON Lines for a log shipper (Vector, Fluent Bit, imfile)
+        #   events_file: ""                    # "" = off; e.g. /var/log/rigwatch/events.jsonl (0600)
+        #   kinds: []                          # [] = every kind; e.g. [exec, cred, connect, file_change]
+        #   watched_only: true                 # only the watched users' lineages
+        #   max_bytes: 104857600               # rotate before a line would pass 100 MiB ...
+        #   keep: 5                            # ... keeping events_file.1 ... .5
+
         """
     }
 

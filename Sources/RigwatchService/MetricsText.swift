@@ -18,6 +18,9 @@ public enum MetricsText {
         public var reloadFailures: UInt64 = 0
         public var eventsByKind: [String: UInt64] = [:]
         public var kernelDroppedEvents: UInt64 = 0
+        /// The event export (`export.events_file`): lines written, and events a write failed for.
+        public var eventsExported: UInt64 = 0
+        public var eventExportErrors: UInt64 = 0
         public var alertsBySeries: [AlertSeries: UInt64] = [:]
         public var spoolDepth = 0
         public var deliveryFailures = 0
@@ -87,6 +90,12 @@ public enum MetricsText {
             "rigwatch_kernel_dropped_events_total", "counter",
             "Events the kernel dropped (ring buffer full or audit backlog).")
         out += "rigwatch_kernel_dropped_events_total \(s.kernelDroppedEvents)\n"
+        family("rigwatch_events_exported_total", "counter", "Events written to the event export file.")
+        out += "rigwatch_events_exported_total \(s.eventsExported)\n"
+        family(
+            "rigwatch_event_export_errors_total", "counter",
+            "Events the event export could not write (open, write or rotation failed).")
+        out += "rigwatch_event_export_errors_total \(s.eventExportErrors)\n"
         family("rigwatch_alerts_total", "counter", "Alerts raised, by rule and severity.")
         for (series, n) in s.alertsBySeries.sorted(by: { $0.key < $1.key }) {
             out +=

@@ -3,6 +3,7 @@ import Foundation
 import RigwatchAlerts
 import RigwatchConfig
 import RigwatchCore
+import RigwatchService
 
 /// SIGHUP: re-reads `--config` and applies everything that can change while the
 /// sensor runs: the policy and argument-abuse rules, the network and mining
@@ -29,6 +30,8 @@ final class ConfigReloader {
     var sensorControl: LiveSensorControl?
     /// The host's mount namespace, as the file-change detector was built with.
     var hostMountNamespace: UInt32?
+    /// Where the event export lives (the pipeline); nil: none to reload (tests).
+    weak var exportSlot: EventExportSlot?
 
     init(
         path: String?, running: SensorConfig, engine: Engine, router: AlertRouter, health: ServiceHealth,
@@ -72,6 +75,12 @@ final class ConfigReloader {
             hostMountNamespace: hostMountNamespace)
         let before = router.settings
         let delivery = try router.prepare(alertRouterSettings(next, host: before.host))
+        // A changed export opens its file now: a path that does not work fails the reload.
+        let exportChanged = next.export != running.export
+        var newExport: EventExport?
+        if exportChanged, !next.export.eventsFile.isEmpty, let slot = exportSlot {
+            newExport = try EventExport(config: next.export, watchedUids: watched.map(\.uid), origin: slot.origin)
+        }
 
         // 2. Apply: nothing below can fail.
         engine.apply(detectors)  // each detector takes its part; a part that is off stays as it runs
@@ -81,6 +90,11 @@ final class ConfigReloader {
         gpu?.setInterval(Double(next.mining.gpuIntervalSeconds))
         router.commit(delivery)
         health.reconfigure(next.service)
+        if exportChanged {
+            exportSlot?.export = newExport
+        } else {
+            exportSlot?.export?.reopen()  // after logrotate or a move: the file the path names now
+        }
         running = next
 
         // 3. Say what changed.
@@ -92,6 +106,9 @@ final class ConfigReloader {
         }
         if delivery.settings.webhook?.value != before.webhook?.value {
             Log.info("SIGHUP: alerts now go to \(describeWebhook(delivery.settings.webhook))")
+        }
+        if exportChanged {
+            Log.info("SIGHUP: event export now \(next.export.summary)")
         }
         for change in plan.needsRestart {
             Log.warning("SIGHUP: \(change.key) changed (\(change.before) → \(change.after)); that takes a restart")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import RigwatchAlerts
 import RigwatchCore
+import RigwatchService
 
 /// `--events all|none`: print every event with the alerts, or the alerts alone.
 enum EventsChoice: String, CaseIterable {
@@ -25,10 +26,17 @@ enum DetectionStamp {
     case eventTime
 }
 
+/// Where a reload puts a new event export (`ConfigReloader`), and what it is built with.
+protocol EventExportSlot: AnyObject {
+    var export: EventExport? { get set }
+    var origin: LineOrigin { get }
+}
+
 /// Events in, engine, lines out: the same path for `run` (live) and `replay`. Every
 /// line carries the host and wall-clock time of `origin`; alerts print in the one
-/// alert shape (`AlertEnvelopeJSON`), as the alert log writes them.
-final class EventPipeline {
+/// alert shape (`AlertEnvelopeJSON`), as the alert log writes them. With an event
+/// export each event also goes there, before the engine, whatever it decides.
+final class EventPipeline: EventExportSlot {
     let engine: Engine
     let out: OutputWriter
     let format: OutputFormat
@@ -38,6 +46,11 @@ final class EventPipeline {
     let detection: DetectionStamp
     private(set) var events = 0
     private(set) var alertCount = 0
+    /// `export.events_file`, when on; swapped by a reload.
+    var export: EventExport?
+    /// Events written to the export, and those a write failed for, over every export this run had.
+    private(set) var exported: UInt64 = 0
+    private(set) var exportFailures: UInt64 = 0
     /// Each alert, after it is printed (the router takes it from here); nil: printed only.
     weak var alerts: AlertConsumer?
 
@@ -56,6 +69,13 @@ final class EventPipeline {
 
     func handle(_ event: Event) {
         events += 1
+        if let export {
+            switch export.offer(event) {
+            case .written: exported += 1
+            case .failed: exportFailures += 1
+            case .filtered: break
+            }
+        }
         if printEvents {
             out.line(
                 format == .json ? EventFormat.json(event, origin: origin) : EventFormat.text(event, origin: origin))

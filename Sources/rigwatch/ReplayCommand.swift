@@ -28,6 +28,13 @@ struct ReplayCommand: ParsableCommand {
     @Flag(help: "Also deliver the alerts through the configured sinks (alert log, Discord).")
     var send = false
 
+    @Option(
+        name: .customLong("export-events"),
+        help: ArgumentHelp(
+            "Also write the events the configuration's export.* filter admits to this file, as the live export does.",
+            valueName: "file"))
+    var exportEvents: String?
+
     func run() throws {
         let settings = try config.load()
         // Streamed: one event decoded, judged and dropped at a time.
@@ -46,6 +53,18 @@ struct ReplayCommand: ParsableCommand {
         let session = try ReplaySession(
             settings: settings, watched: watched, header: stream.header,
             format: format, printEvents: events == .all, send: send)
+        if let exportEvents {
+            // The live file (export.events_file) is never a replay's: only the flag's path.
+            var export = settings.export
+            export.eventsFile = exportEvents
+            do {
+                session.pipeline.export = try EventExport(
+                    config: export, watchedUids: watched.map(\.uid), origin: session.pipeline.origin)
+            } catch {
+                Log.error("--export-events: \(error)")
+                throw ExitCode(2)
+            }
+        }
         try session.replay(&stream, name: trace)
     }
 }
@@ -93,6 +112,15 @@ final class ReplaySession: AlertConsumer {
         out.flush()
         if let cut = stream.truncation { Log.warning("\(trace): \(cut)") }
         Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alertCount) alerts")
+        if let export = pipeline.export {
+            Log.info("exported \(pipeline.exported) events to \(export.config.eventsFile)")
+            if pipeline.exportFailures > 0 {
+                Log.error(
+                    "\(export.takeFirstFailure() ?? "event export failed"): \(pipeline.exportFailures) events not written"
+                )
+                throw ExitCode(1)
+            }
+        }
     }
 
     func consume(_ alert: Alert) {

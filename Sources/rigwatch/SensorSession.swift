@@ -71,6 +71,12 @@ final class SensorSession {
         let notifier = self.notifier
         reloader.onOutcome = { notifier.status($0) }
         posture = HostPostureMonitor(settings: settings, host: router.settings.host)
+        if !settings.export.eventsFile.isEmpty {
+            pipeline.export = try EventExport(
+                config: settings.export, watchedUids: watched.map(\.uid), origin: pipeline.origin)
+            Log.info("event export: \(settings.export.summary)")
+        }
+        reloader.exportSlot = pipeline
         pipeline.alerts = self
         health.outlet = self
     }
@@ -137,6 +143,8 @@ extension SensorSession: RecordSink {
         notifier.watchdogTick()
         if Signals.shouldStop { notifier.stopping() }
         if Signals.takeReloadRequest() { reloader.reload() }
+        if let failure = pipeline.export?.takeFirstFailure() { Log.warning(failure) }
+        health.exportCounts = (pipeline.exported, pipeline.exportFailures)
         if Signals.takeTestAlertRequest() {
             Log.info("test alert requested (SIGUSR1)")
             raiseOwn(TestAlert.make(host: router.settings.host))

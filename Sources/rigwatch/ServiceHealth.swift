@@ -27,6 +27,8 @@ final class ServiceHealth {
     private(set) var reloads: (successes: UInt64, failures: UInt64) = (0, 0)
     private(set) var alertsTotal: UInt64 = 0
     var kernelDrops: UInt64 = 0
+    /// The event export's written and failed lines (the pipeline's counts), for the metrics.
+    var exportCounts: (written: UInt64, failed: UInt64) = (0, 0)
     var lastError: String?
     /// The BPF source's features and hooks, once it is planned; nil with audit.
     private(set) var features: [ServiceState.Feature]?
@@ -187,6 +189,8 @@ final class ServiceHealth {
             m.reloadSuccesses = reloads.successes
             m.reloadFailures = reloads.failures
             m.alertsBySeries = alertsBySeries
+            m.eventsExported = exportCounts.written
+            m.eventExportErrors = exportCounts.failed
             m.spoolDepth = stats.spoolDepth
             m.deliveryFailures = stats.deliveryFailures
             m.delivered = stats.delivered

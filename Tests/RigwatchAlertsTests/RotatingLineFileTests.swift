@@ -45,12 +45,26 @@ final class RotatingLineFileTests: XCTestCase {
 
     func testAFileMovedAwayIsFollowedByANewOneAtThePath() {
         let path = dir + "/events.jsonl"
-        let file = RotatingLineFile(path: path, maxBytes: 1 << 20, keep: 5)
+        let file = RotatingLineFile(path: path, maxBytes: 1 << 20, keep: 5, followSeconds: 0)
         file.append("one")
         XCTAssertEqual(rename(path, dir + "/moved"), 0)
         file.append("two")
         XCTAssertEqual(text(dir + "/moved"), "one\n")
         XCTAssertEqual(text(path), "two\n")
+    }
+
+    /// Between checks a moved file keeps the lines; the first line after the interval
+    /// goes to a new file at the path.
+    func testAMovedFileIsCheckedOncePerInterval() {
+        let path = dir + "/events.jsonl"
+        let file = RotatingLineFile(path: path, maxBytes: 1 << 20, keep: 5, followSeconds: 0.3)
+        file.append("one")  // the first check: the file is where it was
+        XCTAssertEqual(rename(path, dir + "/moved"), 0)
+        file.append("two")
+        Thread.sleep(forTimeInterval: 0.4)
+        file.append("three")
+        XCTAssertEqual(text(dir + "/moved"), "one\ntwo\n")
+        XCTAssertEqual(text(path), "three\n")
     }
 
     func testAnUnopenablePathCountsErrorsAndDropsLines() {

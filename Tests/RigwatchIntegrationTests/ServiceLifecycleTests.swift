@@ -321,6 +321,7 @@ final class ServiceLifecycleTests: XCTestCase {
                 "rigwatch_up", "rigwatch_build_info", "rigwatch_start_time_seconds",
                 "rigwatch_config_last_reload_successful", "rigwatch_config_last_reload_success_timestamp_seconds",
                 "rigwatch_config_reloads", "rigwatch_events", "rigwatch_kernel_dropped_events",
+                "rigwatch_events_exported", "rigwatch_event_export_errors",
                 "rigwatch_alerts", "rigwatch_alerts_delivered", "rigwatch_alert_delivery_failures",
                 "rigwatch_alert_spool_depth", "rigwatch_feature_active",
             ])

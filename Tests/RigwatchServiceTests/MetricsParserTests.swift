@@ -18,6 +18,8 @@ final class MetricsParserTests: XCTestCase {
         s.startTimeSeconds = 1_700_000_000.5
         s.eventsByKind = ["exec": 120, "fork": 80, "net_bytes": 7]
         s.kernelDroppedEvents = 3
+        s.eventsExported = 11
+        s.eventExportErrors = 2
         s.version = "0.1.0"
         s.commit = "0123456789ab-dirty"
         s.lastReloadSuccessful = false
@@ -40,6 +42,8 @@ final class MetricsParserTests: XCTestCase {
         XCTAssertEqual(parsed.value("rigwatch_events_total", ["kind": "fork"]), 80)
         XCTAssertEqual(parsed.value("rigwatch_events_total", ["kind": "net_bytes"]), 7)
         XCTAssertEqual(parsed.value("rigwatch_kernel_dropped_events_total"), 3)
+        XCTAssertEqual(parsed.value("rigwatch_events_exported_total"), 11)
+        XCTAssertEqual(parsed.value("rigwatch_event_export_errors_total"), 2)
         XCTAssertEqual(parsed.value("rigwatch_alerts_total", ["rule": "crypto-mining", "severity": "high"]), 2)
         XCTAssertEqual(
             parsed.value("rigwatch_alerts_total", ["rule": "unlisted-privileged-exec", "severity": "critical"]), 5)
@@ -63,7 +67,7 @@ final class MetricsParserTests: XCTestCase {
             XCTAssertFalse(family.documentation.isEmpty, family.name)
             XCTAssertNotEqual(family.type, "unknown", family.name)
         }
-        XCTAssertEqual(parsed.families.count, 12)
+        XCTAssertEqual(parsed.families.count, 14)
     }
 
     /// A stopped sensor with nothing counted is still a valid file: families with HELP and TYPE, no samples.

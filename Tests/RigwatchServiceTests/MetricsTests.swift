@@ -15,6 +15,8 @@ final class MetricsTests: XCTestCase {
         s.reloadFailures = 1
         s.eventsByKind = ["fork": 10, "exec": 3]
         s.kernelDroppedEvents = 2
+        s.eventsExported = 8
+        s.eventExportErrors = 1
         s.alertsBySeries = [
             .init(rule: "privileged-exec", severity: "high"): 4,
             .init(rule: "privileged-exec", severity: "critical"): 2,
@@ -50,6 +52,12 @@ final class MetricsTests: XCTestCase {
             # HELP rigwatch_kernel_dropped_events_total Events the kernel dropped (ring buffer full or audit backlog).
             # TYPE rigwatch_kernel_dropped_events_total counter
             rigwatch_kernel_dropped_events_total 2
+            # HELP rigwatch_events_exported_total Events written to the event export file.
+            # TYPE rigwatch_events_exported_total counter
+            rigwatch_events_exported_total 8
+            # HELP rigwatch_event_export_errors_total Events the event export could not write (open, write or rotation failed).
+            # TYPE rigwatch_event_export_errors_total counter
+            rigwatch_event_export_errors_total 1
             # HELP rigwatch_alerts_total Alerts raised, by rule and severity.
             # TYPE rigwatch_alerts_total counter
             rigwatch_alerts_total{rule="privileged-exec",severity="critical"} 2

@@ -17,6 +17,7 @@ public struct SensorConfig: Equatable, Sendable {
     public var tamper = TamperConfig()
     public var auth = AuthConfig()
     public var bpf = BPFConfig()
+    public var export = ExportConfig()
 
     public init() {}
 }
