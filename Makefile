@@ -26,12 +26,14 @@ ARGS       ?=
 #   prometheus: promtool for `make deploy-test-prometheus` (checks and unit-tests deploy/prometheus/).
 #   valgrind: `make bench-check` counts instructions under callgrind (no hardware counters here).
 #   rsyslog, rsyslog-relp: `make deploy-test-rsyslog` runs a forwarder and a central rsyslogd.
+#   ansible-core, python3-apt: `make deploy-test-ansible` runs the role (its apt module needs
+#   python3-apt) against a staged root.
 RUNTIME_PACKAGES := libelf1 zlib1g libcurl4 libaudit1
 BUILD_PACKAGES   := libbpf-dev libelf-dev zlib1g-dev clang llvm bpftool libaudit-dev libcurl4-openssl-dev \
                     pkg-config gcc clang-format dpkg-dev
 TEST_PACKAGES    := sudo iproute2 util-linux curl python3 auditd python3-prometheus-client \
                     python3-jsonschema qemu-system-x86 busybox-static xz-utils zstd debootstrap lintian \
-                    logrotate valgrind prometheus rsyslog rsyslog-relp
+                    logrotate valgrind prometheus rsyslog rsyslog-relp ansible-core python3-apt
 
 # Release builds link the Swift runtime and Foundation statically, without SwiftPM's RUNPATH
 # $ORIGIN (nothing is loaded from beside the binary): it runs on a host without Swift
@@ -249,8 +251,10 @@ uninstall:
 # The Prometheus rules: promtool checks them and runs their unit tests.
 # The rsyslog/RELP forwarding: two private rsyslogd on 127.0.0.1, the central one stopped
 # while alerts are raised; all must arrive once, in order.
-.PHONY: deploy-test deploy-test-prometheus deploy-test-rsyslog
-deploy-test: deploy-test-prometheus deploy-test-rsyslog
+# The Ansible role: the playbook run against a staged root (an overlay on this machine's /),
+# from --check to a second run that changes nothing.
+.PHONY: deploy-test deploy-test-prometheus deploy-test-rsyslog deploy-test-ansible
+deploy-test: deploy-test-prometheus deploy-test-rsyslog deploy-test-ansible
 
 deploy-test-prometheus: deps-test
 	promtool check rules deploy/prometheus/rigwatch.rules.yml
@@ -258,3 +262,6 @@ deploy-test-prometheus: deps-test
 
 deploy-test-rsyslog: deps-test build
 	deploy/rsyslog/tests/run-test.sh .build/debug/rigwatch
+
+deploy-test-ansible: deps-test deb
+	deploy/ansible/tests/run-test.sh $(DEB)
