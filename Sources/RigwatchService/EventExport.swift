@@ -7,17 +7,12 @@ import RigwatchIO
 /// The event export (`export.*`): each event the filter admits, as the JSON line
 /// `--events all` prints, appended to a size-rotated file for a log shipper to tail.
 /// Never throws once open: a failed write is counted (metrics) and the sensor goes on.
-public final class EventExport {
+public final class EventExport: EventTap {
     public let config: ExportConfig
     public let filter: EventExportFilter
     let origin: LineOrigin
     let file: RotatingLineFile
     private var failureTaken = false
-
-    /// What became of one offered event.
-    public enum Outcome: Equatable, Sendable {
-        case filtered, written, failed
-    }
 
     /// Why the file could not be opened, for `check-config`-like errors at start and reload.
     public struct OpenError: Error, CustomStringConvertible {
@@ -37,7 +32,7 @@ public final class EventExport {
     }
 
     @discardableResult
-    public func offer(_ event: Event) -> Outcome {
+    public func offer(_ event: Event) -> EventTapOutcome {
         guard filter.admits(event) else { return .filtered }
         let before = file.errors
         file.append(EventFormat.json(event, origin: origin))

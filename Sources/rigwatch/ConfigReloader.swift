@@ -5,6 +5,12 @@ import RigwatchConfig
 import RigwatchCore
 import RigwatchService
 
+/// Where a reload puts a new event export (the session), and what it is built with.
+protocol EventExportSlot: AnyObject {
+    var export: EventExport? { get set }
+    var exportOrigin: LineOrigin { get }
+}
+
 /// SIGHUP: re-reads `--config` and applies everything that can change while the
 /// sensor runs: the policy and argument-abuse rules, the network and mining
 /// detectors, GPU sampling interval, alert delivery (webhook, dedup window, storm
@@ -30,7 +36,7 @@ final class ConfigReloader {
     var sensorControl: LiveSensorControl?
     /// The host's mount namespace, as the file-change detector was built with.
     var hostMountNamespace: UInt32?
-    /// Where the event export lives (the pipeline); nil: none to reload (tests).
+    /// Where the event export lives (the session); nil: none to reload.
     weak var exportSlot: EventExportSlot?
 
     init(
@@ -79,7 +85,7 @@ final class ConfigReloader {
         let exportChanged = next.export != running.export
         var newExport: EventExport?
         if exportChanged, !next.export.eventsFile.isEmpty, let slot = exportSlot {
-            newExport = try EventExport(config: next.export, watchedUids: watched.map(\.uid), origin: slot.origin)
+            newExport = try EventExport(config: next.export, watchedUids: watched.map(\.uid), origin: slot.exportOrigin)
         }
 
         // 2. Apply: nothing below can fail.

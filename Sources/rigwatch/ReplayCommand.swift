@@ -4,6 +4,7 @@ import Foundation
 import RigwatchAlerts
 import RigwatchConfig
 import RigwatchCore
+import RigwatchIO
 import RigwatchService
 import RigwatchSources
 
@@ -58,7 +59,7 @@ struct ReplayCommand: ParsableCommand {
             var export = settings.export
             export.eventsFile = exportEvents
             do {
-                session.pipeline.export = try EventExport(
+                session.export = try EventExport(
                     config: export, watchedUids: watched.map(\.uid), origin: session.pipeline.origin)
             } catch {
                 Log.error("--export-events: \(error)")
@@ -72,11 +73,15 @@ struct ReplayCommand: ParsableCommand {
 /// `replay`: a trace's events through the engine and the output, one at a time;
 /// with `--send` each alert also goes to the router, stamped with the wall time the
 /// trace's header gives its event, and the router drains (30 s) at the end.
-final class ReplaySession: AlertConsumer {
+final class ReplaySession {
     let pipeline: EventPipeline
+    let dispatcher: AlertDispatcher
     let out = OutputWriter()
-    let router: AlertRouter?
     let header: TraceHeader
+    /// `--export-events`: the pipeline's tap.
+    var export: EventExport? {
+        didSet { pipeline.tap = export }
+    }
 
     init(
         settings: SensorConfig, watched: [WatchedUser], header: TraceHeader, format: OutputFormat,
@@ -84,15 +89,17 @@ final class ReplaySession: AlertConsumer {
     ) throws {
         self.header = header
         let engine = try makeEngine(settings, watched: watched)
+        dispatcher = AlertDispatcher(
+            out: out, format: format, origin: header.origin, sensorVersion: SensorVersion.string,
+            detection: .eventTime, router: send ? try makeAlertRouter(settings, host: header.hostName) : nil)
         pipeline = EventPipeline(
-            engine: engine, out: out, format: format, printEvents: printEvents, origin: header.origin,
-            detection: .eventTime)
-        router = send ? try makeAlertRouter(settings, host: header.hostName) : nil
-        if router != nil { pipeline.alerts = self }
+            engine: engine, out: out, format: format, printEvents: printEvents, origin: header.origin)
+        pipeline.alerts = dispatcher
     }
 
     /// Every event of `stream`; a read error ends it with exit 2 after what came before is printed.
     func replay(_ stream: inout TraceStream, name trace: String) throws {
+        let router = dispatcher.router
         router?.start()
         defer {
             if let router {
@@ -111,8 +118,8 @@ final class ReplaySession: AlertConsumer {
         }
         out.flush()
         if let cut = stream.truncation { Log.warning("\(trace): \(cut)") }
-        Log.info("replayed \(pipeline.events) events from \(trace): \(pipeline.alertCount) alerts")
-        if let export = pipeline.export {
+        Log.info("replayed \(pipeline.events) events from \(trace): \(dispatcher.count) alerts")
+        if let export {
             Log.info("exported \(pipeline.exported) events to \(export.config.eventsFile)")
             if pipeline.exportFailures > 0 {
                 Log.error(
@@ -121,9 +128,5 @@ final class ReplaySession: AlertConsumer {
                 throw ExitCode(1)
             }
         }
-    }
-
-    func consume(_ alert: Alert) {
-        router?.submit(alert, eventWallNs: header.wallNs(ofBootNs: alert.eventTimeNs))
     }
 }

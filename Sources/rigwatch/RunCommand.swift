@@ -7,9 +7,7 @@ import RigwatchCore
 import RigwatchService
 import RigwatchSources
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case json, text
-}
+extension OutputFormat: ExpressibleByArgument {}
 
 extension EventsChoice: ExpressibleByArgument {}
 

@@ -9,12 +9,12 @@ import RigwatchSources
 
 /// `rigwatch run`: one live sensor, and the whole path of a record through it. The
 /// source (`LiveSensor`: BPF or audit, one poll loop) hands each record here
-/// (`RecordSink`); it is decoded, counted (`ServiceHealth`), judged and printed
-/// (`EventPipeline`: engine, output), and each alert comes back here (`AlertConsumer`)
-/// to be counted and submitted to the router (alert log, spool, Discord). Between
-/// batches: output flush, SIGHUP reloads (`ConfigReloader`), the state file and
-/// heartbeat, systemd notifications. Everything runs on the poll loop's thread
-/// except the router's delivery.
+/// (`RecordSink`); it is decoded and goes down the pipeline (Core: counted, exported,
+/// printed, judged), and each alert on to the dispatcher (Alerts: printed, counted,
+/// submitted to the router: alert log, spool, Discord). Between batches: output flush,
+/// SIGHUP reloads (`ConfigReloader`), the state file and heartbeat (`ServiceHealth`,
+/// reading the pipeline's and the dispatcher's counters), systemd notifications.
+/// Everything runs on the poll loop's thread except the router's delivery.
 final class SensorSession {
     let settings: SensorConfig
     let watched: [WatchedUser]
@@ -22,6 +22,7 @@ final class SensorSession {
     let engine: Engine
     let out = OutputWriter()
     let pipeline: EventPipeline
+    let dispatcher: AlertDispatcher
     let router: AlertRouter
     let health: ServiceHealth
     let reloader: ConfigReloader
@@ -31,9 +32,11 @@ final class SensorSession {
     let posture: HostPostureMonitor
     /// The kernel side kept in bpffs across restarts; nil pins nothing.
     var pinning: PinPolicy?
-    /// Wall clock minus boot clock: an alert's event time as wall time, for the router.
-    private let wallOffset: Int64
     private var malformed = 0
+    /// `export.events_file`, when on (the pipeline's tap); swapped by a reload.
+    var export: EventExport? {
+        didSet { pipeline.tap = export }
+    }
 
     /// Builds the engine, the output, the router and the health counters; logs the
     /// GPU, policy and alert-sink lines. Loads nothing into the kernel yet.
@@ -56,13 +59,14 @@ final class SensorSession {
             Log.info("policy \(policy.name): \(policy.ruleCount) rules for \(watched.count) watched users")
         }
         router = try makeAlertRouter(settings)
-        wallOffset = SystemClock.wallOffsetNs()
-        pipeline = EventPipeline(
-            engine: engine, out: out, format: format, printEvents: printEvents,
-            origin: LineOrigin(host: router.settings.host, bootOffsetNs: wallOffset),
-            detection: .wallClock(SystemClock()))
+        let origin = LineOrigin(host: router.settings.host, bootOffsetNs: SystemClock.wallOffsetNs())
+        dispatcher = AlertDispatcher(
+            out: out, format: format, origin: origin, sensorVersion: SensorVersion.string,
+            detection: .wallClock(SystemClock()), router: router)
+        pipeline = EventPipeline(engine: engine, out: out, format: format, printEvents: printEvents, origin: origin)
+        pipeline.alerts = dispatcher
         health = ServiceHealth(
-            config: settings.service, router: router,
+            config: settings.service, router: router, pipeline: pipeline, dispatcher: dispatcher,
             source: sensor.source == .auto ? "auto" : sensor.source.rawValue, watchedUsers: watched.map(\.name))
         reloader = ConfigReloader(
             path: configPath, running: settings, engine: engine, router: router, health: health, gpu: gpu,
@@ -72,13 +76,10 @@ final class SensorSession {
         reloader.onOutcome = { notifier.status($0) }
         posture = HostPostureMonitor(settings: settings, host: router.settings.host)
         if !settings.export.eventsFile.isEmpty {
-            pipeline.export = try EventExport(
-                config: settings.export, watchedUids: watched.map(\.uid), origin: pipeline.origin)
+            export = try EventExport(config: settings.export, watchedUids: watched.map(\.uid), origin: origin)
             Log.info("event export: \(settings.export.summary)")
         }
-        reloader.exportSlot = pipeline
-        pipeline.alerts = self
-        health.outlet = self
+        reloader.exportSlot = self
     }
 
     /// Starts the router, runs the sensor until the duration ends or a stop signal,
@@ -107,7 +108,7 @@ final class SensorSession {
             health.sayGoodbye(signal: Signals.lastSignal)
             out.flush()
             Log.info(
-                "stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(pipeline.alertCount) alerts"
+                "stopped after \(String(format: "%.1f", result.seconds))s: \(pipeline.events) events, \(result.drops) lost, \(malformed) malformed, \(dispatcher.count) alerts"
             )
         }
     }
@@ -122,9 +123,7 @@ extension SensorSession: RecordSink {
 
     func record(_ raw: UnsafeRawBufferPointer) {
         do {
-            let event = try EventDecoder.decode(raw)
-            health.countEvent(event)
-            pipeline.handle(event)
+            pipeline.handle(try EventDecoder.decode(raw))
         } catch {
             malformed += 1
             health.lastError = "malformed kernel record: \(error)"
@@ -143,27 +142,18 @@ extension SensorSession: RecordSink {
         notifier.watchdogTick()
         if Signals.shouldStop { notifier.stopping() }
         if Signals.takeReloadRequest() { reloader.reload() }
-        if let failure = pipeline.export?.takeFirstFailure() { Log.warning(failure) }
-        health.exportCounts = (pipeline.exported, pipeline.exportFailures)
+        if let failure = export?.takeFirstFailure() { Log.warning(failure) }
         if Signals.takeTestAlertRequest() {
             Log.info("test alert requested (SIGUSR1)")
-            raiseOwn(TestAlert.make(host: router.settings.host))
+            dispatcher.consume(TestAlert.make(host: router.settings.host))
             out.flush()
         }
         if health.source == "auto" { health.source = ServiceHealth.detectSource() }
         health.tick()
-        posture.tick(hours: health.config.postureCheckHours) { raiseOwn($0) }
+        posture.tick(hours: health.config.postureCheckHours) { dispatcher.consume($0) }
     }
 }
 
-extension SensorSession: AlertConsumer, SensorAlertOutlet {
-    func consume(_ alert: Alert) {
-        health.countAlert(alert)
-        router.submit(alert, eventWallNs: Int64(alert.eventTimeNs) + wallOffset)
-    }
-
-    func raiseOwn(_ alert: Alert) {
-        pipeline.printAlert(alert)
-        consume(alert)
-    }
+extension SensorSession: EventExportSlot {
+    var exportOrigin: LineOrigin { pipeline.origin }
 }

@@ -7,28 +7,27 @@ import RigwatchIO
 import RigwatchService
 import RigwatchSources
 
-/// Counters of the running sensor, and the periodic state-file, metrics and
-/// heartbeat work. Lives on the poll loop's thread (records, alerts and
-/// `afterPoll` all run there), so it needs no lock; `tick` is cheap when not due.
+/// The periodic state-file, metrics and heartbeat work of the running sensor, from the
+/// counters of the pipeline (events) and the dispatcher (alerts), read when due. Lives
+/// on the poll loop's thread (records, alerts and `afterPoll` all run there), so it
+/// needs no lock; `tick` is cheap when not due.
 final class ServiceHealth {
     private(set) var config: ServiceConfig
     let router: AlertRouter
+    let pipeline: EventPipeline
+    /// Where the sensor's own alerts go, printed and counted like the engine's.
+    let dispatcher: AlertDispatcher
     let host: String
     let watchedUsers: [String]
     let startedAt: Double
     var source: String
-    private(set) var eventsByKind: [String: UInt64] = [:]
-    private(set) var eventsTotal: UInt64 = 0
-    private(set) var alertsByRule: [String: UInt64] = [:]
-    private(set) var alertsBySeries: [MetricsText.AlertSeries: UInt64] = [:]
     /// Configuration loads: the start counts as a success, each SIGHUP after it.
     private(set) var lastReloadSuccessful = true
     private(set) var lastReloadSuccessAt: Double
     private(set) var reloads: (successes: UInt64, failures: UInt64) = (0, 0)
-    private(set) var alertsTotal: UInt64 = 0
     var kernelDrops: UInt64 = 0
-    /// The event export's written and failed lines (the pipeline's counts), for the metrics.
-    var exportCounts: (written: UInt64, failed: UInt64) = (0, 0)
+    private var eventsTotal: UInt64 { UInt64(pipeline.events) }
+    private var alertsTotal: UInt64 { dispatcher.count }
     var lastError: String?
     /// The BPF source's features and hooks, once it is planned; nil with audit.
     private(set) var features: [ServiceState.Feature]?
@@ -49,11 +48,14 @@ final class ServiceHealth {
     private var metricsDirMissingReported = false
 
     init(
-        config: ServiceConfig, router: AlertRouter, source: String, watchedUsers: [String],
-        host: String = ProcessInfo.processInfo.hostName, now: Double = Date().timeIntervalSince1970
+        config: ServiceConfig, router: AlertRouter, pipeline: EventPipeline, dispatcher: AlertDispatcher,
+        source: String, watchedUsers: [String], host: String = ProcessInfo.processInfo.hostName,
+        now: Double = Date().timeIntervalSince1970
     ) {
         self.config = config
         self.router = router
+        self.pipeline = pipeline
+        self.dispatcher = dispatcher
         self.source = source
         self.watchedUsers = watchedUsers
         self.host = host
@@ -75,17 +77,6 @@ final class ServiceHealth {
         config = service
     }
 
-    func countEvent(_ event: Event) {
-        eventsTotal += 1
-        eventsByKind[event.kindName, default: 0] += 1
-    }
-
-    func countAlert(_ alert: Alert) {
-        alertsTotal += 1
-        alertsByRule[alert.rule, default: 0] += 1
-        alertsBySeries[MetricsText.AlertSeries(rule: alert.rule, severity: alert.severity.rawValue), default: 0] += 1
-    }
-
     /// A SIGHUP's outcome, for the metrics (rigwatch_config_last_reload_successful).
     func noteReload(succeeded: Bool, now: Double = Date().timeIntervalSince1970) {
         lastReloadSuccessful = succeeded
@@ -97,15 +88,8 @@ final class ServiceHealth {
         }
     }
 
-    /// Where its alerts are printed and sent (the session); without one, straight to the router.
-    weak var outlet: SensorAlertOutlet?
-
-    /// Raises one of the sensor's own alerts, printed and counted like the engine's.
-    func raise(_ alert: Alert) {
-        if let outlet { return outlet.raiseOwn(alert) }
-        countAlert(alert)
-        router.submit(alert, eventWallNs: SystemClock.wallNowNs())
-    }
+    /// Raises one of the sensor's own alerts, printed, counted and routed like the engine's.
+    func raise(_ alert: Alert) { dispatcher.consume(alert) }
 
     /// From `afterPoll`: the files every interval, the heartbeat when due.
     func tick(now: Double = Date().timeIntervalSince1970) {
@@ -143,7 +127,7 @@ final class ServiceHealth {
         state.features = features
         state.eventsTotal = eventsTotal
         state.eventsPerSecond = elapsed > 0 ? Double(eventsTotal - lastWriteEvents) / elapsed : 0
-        state.eventsByKind = eventsByKind
+        state.eventsByKind = pipeline.eventsByKind
         state.kernelDroppedEvents = kernelDrops
         state.alerts.raised = stats.received
         state.alerts.delivered = stats.delivered
@@ -151,7 +135,7 @@ final class ServiceHealth {
         state.alerts.spooled = stats.spooled
         state.alerts.spoolDepth = stats.spoolDepth
         state.alerts.deliveryFailures = stats.deliveryFailures
-        state.alertsByRule = alertsByRule
+        state.alertsByRule = dispatcher.byRule
         state.lastError = lastError ?? stats.lastError
         if let stopReason {
             state.stopped = true
@@ -180,7 +164,7 @@ final class ServiceHealth {
             var m = MetricsText.Snapshot()
             m.up = stopReason == nil
             m.startTimeSeconds = startedAt
-            m.eventsByKind = eventsByKind
+            m.eventsByKind = pipeline.eventsByKind
             m.kernelDroppedEvents = kernelDrops
             m.version = SensorVersion.number
             m.commit = SensorVersion.commit
@@ -188,9 +172,11 @@ final class ServiceHealth {
             m.lastReloadSuccessSeconds = lastReloadSuccessAt
             m.reloadSuccesses = reloads.successes
             m.reloadFailures = reloads.failures
-            m.alertsBySeries = alertsBySeries
-            m.eventsExported = exportCounts.written
-            m.eventExportErrors = exportCounts.failed
+            for (series, n) in dispatcher.bySeries {
+                m.alertsBySeries[MetricsText.AlertSeries(rule: series.rule, severity: series.severity.rawValue)] = n
+            }
+            m.eventsExported = pipeline.exported
+            m.eventExportErrors = pipeline.exportFailures
             m.spoolDepth = stats.spoolDepth
             m.deliveryFailures = stats.deliveryFailures
             m.delivered = stats.delivered
