@@ -141,7 +141,9 @@ public struct CommandSpec: Equatable, Sendable {
 /// usr/bin), where sudo matches by inode: `/bin/cat` and `/usr/bin/cat` are one command.
 public struct PathCanon: Equatable, Sendable {
     /// Prefix pairs (alias, canonical), e.g. ("/bin/", "/usr/bin/").
-    public var aliases: [([UInt8], [UInt8])]
+    public let aliases: [([UInt8], [UInt8])]
+    /// Bit b set: some alias has byte b second (all are ASCII), for a quick no in `rewrite`.
+    private let aliasSecondBytes: (UInt64, UInt64)
 
     public static let identity = PathCanon(aliases: [])
     public static let mergedUsr = PathCanon(aliases: [
@@ -149,7 +151,19 @@ public struct PathCanon: Equatable, Sendable {
         (Array("/lib/".utf8), Array("/usr/lib/".utf8)), (Array("/lib64/".utf8), Array("/usr/lib64/".utf8)),
     ])
 
-    public init(aliases: [([UInt8], [UInt8])]) { self.aliases = aliases }
+    public init(aliases: [([UInt8], [UInt8])]) {
+        self.aliases = aliases
+        var bits: (UInt64, UInt64) = (0, 0)
+        for (alias, _) in aliases {
+            // An alias of one byte, or a non-ASCII second byte, turns the quick no off.
+            guard alias.count > 1, alias[1] < 128 else {
+                bits = (~0, ~0)
+                break
+            }
+            if alias[1] < 64 { bits.0 |= 1 << UInt64(alias[1]) } else { bits.1 |= 1 << UInt64(alias[1] - 64) }
+        }
+        aliasSecondBytes = bits
+    }
 
     public static func == (a: PathCanon, b: PathCanon) -> Bool {
         a.aliases.map { $0.0 } == b.aliases.map { $0.0 } && a.aliases.map { $0.1 } == b.aliases.map { $0.1 }
@@ -172,12 +186,7 @@ public struct PathCanon: Equatable, Sendable {
     @inline(__always)
     static func needsNormalizing(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
         guard path.first == 0x2f else { return false }
-        var i = 0
-        while i + 1 < path.count {
-            if path[i] == 0x2f && (path[i + 1] == 0x2f || path[i + 1] == 0x2e) { return true }
-            i += 1
-        }
-        return false
+        return ByteScan.hasSlashSlashOrSlashDot(path)
     }
 
     /// Lexical path normalization into `out` (at least path.count + 1 bytes):
@@ -230,6 +239,17 @@ public struct PathCanon: Equatable, Sendable {
     /// The alias a path starts with, if any: (bytes to drop, bytes to put in front).
     @inline(__always)
     func rewrite(_ path: UnsafeBufferPointer<UInt8>) -> (drop: Int, prefix: [UInt8])? {
+        // A second byte no alias has is a quick no (merged /usr: any /usr/… path).
+        if path.count < 2 { return aliases.isEmpty ? nil : slowRewrite(path) }
+        let b = path[1]
+        if b < 128, (b < 64 ? aliasSecondBytes.0 >> UInt64(b) : aliasSecondBytes.1 >> UInt64(b - 64)) & 1 == 0 {
+            return nil
+        }
+        return slowRewrite(path)
+    }
+
+    @inline(__always)
+    private func slowRewrite(_ path: UnsafeBufferPointer<UInt8>) -> (drop: Int, prefix: [UInt8])? {
         for (alias, target) in aliases where path.count >= alias.count {
             if path.prefix(alias.count).elementsEqual(alias) { return (alias.count, target) }
         }

@@ -37,6 +37,14 @@ public final class CompiledPolicy: @unchecked Sendable {
     private let argSpan: UnsafeMutableBufferPointer<Span>
     private let commandSpan: UnsafeMutableBufferPointer<Span>
     private let negated: UnsafeMutableBufferPointer<Bool>
+    // Per rule: how many leading bytes of the argument pattern, and of the command glob,
+    // are literal (before the first * ? [ or \). A subject that differs there is refused
+    // without running the matcher; a pattern literal to its end is compared whole.
+    private let argLiteral: UnsafeMutableBufferPointer<Int32>
+    private let commandLiteral: UnsafeMutableBufferPointer<Int32>
+    // Per rule: the literal tail after the argument pattern's last `*` (its length; -1
+    // when there is no `*` or the tail has other wildcards): a subject must end with it.
+    private let argSuffix: UnsafeMutableBufferPointer<Int32>
     // Exact paths, open addressing: slot -> hash, path span, rule list (indices highest first).
     private let slotHash: UnsafeMutableBufferPointer<UInt64>
     private let slotPath: UnsafeMutableBufferPointer<Span>  // count -1 = empty slot
@@ -62,6 +70,9 @@ public final class CompiledPolicy: @unchecked Sendable {
         var args: [Span] = []
         var commands: [Span] = []
         var negations: [Bool] = []
+        var argLiterals: [Int32] = []
+        var commandLiterals: [Int32] = []
+        var argSuffixes: [Int32] = []
         var byPath: [[UInt8]: [Int32]] = [:]
         var globs: [Int32] = []
         var dirs: [Int32] = []
@@ -72,13 +83,20 @@ public final class CompiledPolicy: @unchecked Sendable {
             case .any:
                 kinds.append(0)
                 args.append(Span(start: 0, count: 0))
+                argLiterals.append(0)
+                argSuffixes.append(-1)
             case .none:
                 kinds.append(1)
                 args.append(Span(start: 0, count: 0))
+                argLiterals.append(0)
+                argSuffixes.append(-1)
             case .pattern(let p):
                 kinds.append(2)
                 args.append(add(p))
+                argLiterals.append(Int32(FNMatch.literalPrefixLength(p)))
+                argSuffixes.append(Int32(FNMatch.literalSuffixLength(p) ?? -1))
             }
+            commandLiterals.append(0)
             switch rule.command {
             case .path(let p):
                 byPath[p, default: []].append(Int32(i))
@@ -86,6 +104,7 @@ public final class CompiledPolicy: @unchecked Sendable {
             case .glob(let p):
                 globs.append(Int32(i))
                 commands.append(add(p))
+                commandLiterals[i] = Int32(FNMatch.literalPrefixLength(p))
             case .directory(let p):
                 dirs.append(Int32(i))
                 commands.append(add(p))
@@ -127,6 +146,9 @@ public final class CompiledPolicy: @unchecked Sendable {
         argSpan = own(args)
         commandSpan = own(commands)
         negated = own(negations)
+        argLiteral = own(argLiterals)
+        commandLiteral = own(commandLiterals)
+        argSuffix = own(argSuffixes)
         slotHash = own(hashes)
         slotPath = own(paths)
         slotRules = own(slotLists)
@@ -139,7 +161,8 @@ public final class CompiledPolicy: @unchecked Sendable {
             UnsafeMutableRawPointer(argSpan.baseAddress), UnsafeMutableRawPointer(commandSpan.baseAddress),
             UnsafeMutableRawPointer(negated.baseAddress), UnsafeMutableRawPointer(slotHash.baseAddress),
             UnsafeMutableRawPointer(slotPath.baseAddress), UnsafeMutableRawPointer(slotRules.baseAddress),
-            UnsafeMutableRawPointer(lists.baseAddress),
+            UnsafeMutableRawPointer(lists.baseAddress), UnsafeMutableRawPointer(argLiteral.baseAddress),
+            UnsafeMutableRawPointer(commandLiteral.baseAddress), UnsafeMutableRawPointer(argSuffix.baseAddress),
         ] {
             buffer?.deallocate()
         }
@@ -160,7 +183,7 @@ public final class CompiledPolicy: @unchecked Sendable {
         // sudo's user_args: argv[1...] joined by spaces; absent when there is no argv[1].
         var userArgs = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
         var hasArgs = false
-        if argc > 1, let nul = args.firstIndex(of: 0) {
+        if argc > 1, let nul = ByteScan.firstNul(args) {
             var end = args.count
             if end > nul + 1 && args[end - 1] == 0 { end -= 1 }
             userArgs = UnsafeBufferPointer(rebasing: args[(nul + 1)..<end])
@@ -183,7 +206,9 @@ public final class CompiledPolicy: @unchecked Sendable {
         let hash = CompiledPolicy.hash(path)
         var slot = Int(truncatingIfNeeded: hash) & mask
         while slotPath[slot].count >= 0 {
-            if slotHash[slot] == hash && bytes(slotPath[slot]).elementsEqual(path) {
+            if slotHash[slot] == hash && slotPath[slot].count == path.count
+                && ByteScan.equal(path, 0, bytes(slotPath[slot]), 0, count: path.count, nulAsSpace: false)
+            {
                 let list = slotRules[slot]
                 for k in Int(list.start)..<Int(list.start + list.count)
                 where argumentsMatch(Int(lists[k]), userArgs, hasArgs, argsTruncated) {
@@ -198,7 +223,9 @@ public final class CompiledPolicy: @unchecked Sendable {
         for k in Int(globList.start)..<Int(globList.start + globList.count) {
             let r = Int(lists[k])
             if r <= best { break }
-            if FNMatch.matches(pattern: bytes(commandSpan[r]), subject: path, pathname: true)
+            if globMatches(
+                bytes(commandSpan[r]), literal: Int(commandLiteral[r]), suffix: -1, path, pathname: true,
+                nulAsSpace: false)
                 && argumentsMatch(r, userArgs, hasArgs, argsTruncated)
             {
                 best = r
@@ -226,8 +253,33 @@ public final class CompiledPolicy: @unchecked Sendable {
         case 1: return !hasArgs
         default:
             if truncated { return false }  // what was cut off cannot be checked
-            return FNMatch.matches(pattern: bytes(argSpan[r]), subject: userArgs, pathname: false, nulAsSpace: true)
+            return globMatches(
+                bytes(argSpan[r]), literal: Int(argLiteral[r]), suffix: Int(argSuffix[r]), userArgs, pathname: false,
+                nulAsSpace: true)
         }
+    }
+
+    /// FNMatch (pathname for commands, NUL as space for arguments), after the pattern's
+    /// literal prefix, and its literal tail when it has one, are compared in place: most
+    /// rules part from most subjects there. The matcher resumes after the prefix, which
+    /// holds no wildcard, so it is not read twice.
+    @inline(__always)
+    private func globMatches(
+        _ pattern: UnsafeBufferPointer<UInt8>, literal: Int, suffix: Int, _ subject: UnsafeBufferPointer<UInt8>,
+        pathname: Bool, nulAsSpace: Bool
+    ) -> Bool {
+        if subject.count < literal + max(suffix, 0) { return false }
+        if literal == pattern.count && subject.count != literal { return false }
+        if !ByteScan.equal(subject, 0, pattern, 0, count: literal, nulAsSpace: nulAsSpace) { return false }
+        if literal == pattern.count { return true }
+        if suffix > 0,
+            !ByteScan.equal(
+                subject, subject.count - suffix, pattern, pattern.count - suffix, count: suffix, nulAsSpace: nulAsSpace)
+        {
+            return false
+        }
+        return FNMatch.matches(
+            pattern: pattern, subject: subject, pathname: pathname, nulAsSpace: nulAsSpace, from: literal)
     }
 
     /// The verdict for an exec event, on the command line its caller gave (a script's
@@ -285,11 +337,7 @@ public final class CompiledPolicy: @unchecked Sendable {
         }
     }
 
-    /// FNV-1a.
+    /// The exact-path index's key.
     @inline(__always)
-    static func hash(_ path: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in path { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
+    static func hash(_ path: UnsafeBufferPointer<UInt8>) -> UInt64 { ByteScan.hash(path) }
 }

@@ -6,10 +6,11 @@
 /// joined argument string without it, so `*` in arguments crosses spaces and slashes.
 public enum FNMatch {
     /// `nulAsSpace`: read NUL bytes of the subject as spaces, so raw argv
-    /// (NUL-separated) is matched as sudo's space-joined argument string.
+    /// (NUL-separated) is matched as sudo's space-joined argument string. `from`: where
+    /// to start in both, when the caller has compared a wildcard-free prefix that long.
     public static func matches(
         pattern: UnsafeBufferPointer<UInt8>, subject: UnsafeBufferPointer<UInt8>,
-        pathname: Bool, nulAsSpace: Bool = false
+        pathname: Bool, nulAsSpace: Bool = false, from start: Int = 0
     ) -> Bool {
         let m = pattern.count
         let n = subject.count
@@ -17,8 +18,8 @@ public enum FNMatch {
             let c = subject[i]
             return nulAsSpace && c == 0 ? 0x20 : c
         }
-        var p = 0
-        var s = 0
+        var p = start
+        var s = start
         var starP = -1
         var starS = 0
         while s < n {
@@ -172,6 +173,23 @@ public enum FNMatch {
         return p.withUnsafeBufferPointer { pb in
             s.withUnsafeBufferPointer { sb in matches(pattern: pb, subject: sb, pathname: pathname) }
         }
+    }
+
+    /// How many leading bytes of `pattern` match only themselves (before the first
+    /// `*`, `?`, `[` or `\`): any subject the pattern matches starts with them.
+    public static func literalPrefixLength(_ pattern: [UInt8]) -> Int {
+        pattern.firstIndex { $0 == 0x2a || $0 == 0x3f || $0 == 0x5b || $0 == 0x5c } ?? pattern.count
+    }
+
+    /// How many trailing bytes of `pattern` follow its last `*` and match only
+    /// themselves: any subject the pattern matches ends with them. Nil when there is no
+    /// `*`, or the tail holds another wildcard (`?`, `[`, `\`) or a `]` (that `*` may
+    /// sit in a bracket expression, `[*]x`).
+    public static func literalSuffixLength(_ pattern: [UInt8]) -> Int? {
+        guard let star = pattern.lastIndex(of: 0x2a) else { return nil }
+        let tail = pattern[(star + 1)...]
+        if tail.contains(where: { $0 == 0x3f || $0 == 0x5b || $0 == 0x5c || $0 == 0x5d }) { return nil }
+        return tail.count
     }
 
     /// True when the text has a wildcard that fnmatch would interpret.
