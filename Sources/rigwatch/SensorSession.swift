@@ -77,6 +77,7 @@ final class SensorSession {
         posture = HostPostureMonitor(settings: settings, host: router.settings.host)
         if !settings.export.eventsFile.isEmpty {
             export = try EventExport(config: settings.export, watchedUids: watched.map(\.uid), origin: origin)
+            pipeline.tap = export  // didSet does not run in init
             Log.info("event export: \(settings.export.summary)")
         }
         reloader.exportSlot = self
