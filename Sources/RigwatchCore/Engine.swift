@@ -23,9 +23,12 @@ public struct DetectionContext {
     }
 }
 
-/// A detector looks at each event, keeps whatever state it needs, and returns alerts.
+/// A detector looks at each event of the kinds it observes, keeps whatever state it
+/// needs, and returns alerts.
 public protocol Detector: AnyObject {
     var name: String { get }
+    /// The kinds `observe` is given (default: all). A kind left out never reaches it.
+    var observes: EventKinds { get }
     func observe(_ event: Event, context: DetectionContext) -> [Alert]
     /// Takes the parts of new settings it uses (SIGHUP), between events, keeping its
     /// state. The default ignores them all (a detector with nothing to configure).
@@ -33,6 +36,7 @@ public protocol Detector: AnyObject {
 }
 
 extension Detector {
+    public var observes: EventKinds { .all }
     public func apply(_ settings: DetectorSettings) {}
 }
 
@@ -62,12 +66,17 @@ public final class Engine {
     /// Who talked to whom recently, for detectors that correlate (mining pool ports).
     public private(set) var networkContacts = NetworkContacts()
     private let detectors: [Detector]
+    /// Per kind (`Event.kindIndex`): the detectors that observe it, in `detectors` order.
+    private let detectorsByKind: [[Detector]]
     private var sequence = 0
     public private(set) var eventsSeen = 0
 
     public init(config: EngineConfig = EngineConfig(), detectors: [Detector]) {
         self.config = config
         self.detectors = detectors
+        detectorsByKind = (0..<EventKinds.count).map { i in
+            detectors.filter { $0.observes.contains(EventKinds(rawValue: 1 << UInt32(i))) }
+        }
         self.processes = ProcessTable(capacity: config.processTableCapacity)
     }
 
@@ -145,7 +154,7 @@ public final class Engine {
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []
-        for detector in detectors {
+        for detector in detectorsByKind[event.kindIndex] {
             let raised = detector.observe(event, context: context)
             if raised.isEmpty { continue }  // nearly every event: skip the iterator
             for var alert in raised {

@@ -6,6 +6,8 @@ public final class LostEventsDetector: Detector {
 
     public init() {}
 
+    public var observes: EventKinds { [.drops] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .drops(let d) = event, d.lost > 0 else { return [] }
         return [

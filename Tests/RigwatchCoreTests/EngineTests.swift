@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+import Foundation
 import RigwatchCore
+import RigwatchSources
 import RigwatchTestSupport
 import XCTest
 
@@ -92,5 +94,73 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(alerts.first?.chain.map(\.exe), ["/bin/sleep", "/sbin/init"])
         XCTAssertEqual(alerts.first?.subject?.argv, ["/bin/sleep", "1"])
         XCTAssertNil(engine.processes[2])
+    }
+}
+
+/// The engine hands each event only to the detectors that observe its kind, in order.
+final class EngineDispatchTests: XCTestCase {
+    final class Recorder: Detector {
+        let name: String
+        let observes: EventKinds
+        var seen: [String] = []
+        init(_ name: String, _ observes: EventKinds) {
+            self.name = name
+            self.observes = observes
+        }
+        func observe(_ event: Event, context: DetectionContext) -> [Alert] {
+            seen.append(event.kindName)
+            return [Alert(rule: name, severity: .info, title: name, eventTimeNs: event.timestampNs, dedupKey: name)]
+        }
+    }
+
+    final class Everything: Detector {
+        let name = "everything"
+        var seen: [String] = []
+        func observe(_ event: Event, context: DetectionContext) -> [Alert] {
+            seen.append(event.kindName)
+            return []
+        }
+    }
+
+    func testEachEventReachesTheDetectorsOfItsKindInOrder() {
+        let execOnly = Recorder("exec-only", [.exec])
+        let forkExit = Recorder("fork-exit", [.fork, .exit])
+        let all = Everything()
+        let engine = Engine(detectors: [forkExit, all, execOnly])
+        var rules: [[String]] = []
+        for e in [
+            Scenario.fork(1, ppid: 0, child: 2, ts: 1), Scenario.exec(2, ppid: 1, ts: 2, argv: ["/bin/true"]),
+            Scenario.exit(2, ppid: 1, ts: 3),
+        ] {
+            rules.append(engine.consume(e).map(\.rule))
+        }
+        XCTAssertEqual(rules, [["fork-exit"], ["exec-only"], ["fork-exit"]])
+        XCTAssertEqual(execOnly.seen, ["exec"])
+        XCTAssertEqual(forkExit.seen, ["fork", "exit"])
+        XCTAssertEqual(all.seen, ["fork", "exec", "exit"], "the default observes every kind")
+    }
+
+    /// Every kind has one bit, in `Event.kindNames` order, and `.all` holds them all.
+    func testKindBitsFollowTheKindNames() {
+        XCTAssertEqual(EventKinds.count, Event.kindNames.count)
+        XCTAssertEqual(EventKinds.all.rawValue, (1 << UInt32(Event.kindNames.count)) - 1)
+        let samples: [Event] = [
+            Scenario.exec(2, ppid: 1, ts: 2, argv: ["/bin/true"]), Scenario.fork(1, ppid: 0, child: 2, ts: 1),
+            Scenario.exit(2, ppid: 1, ts: 3),
+        ]
+        for e in samples { XCTAssertEqual(Event.kindNames[e.kindIndex], e.kindName) }
+        // Every event of every fixture trace, and the schema samples' kinds between them.
+        var kinds: Set<String> = []
+        let dir = Repo.fixture("traces")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".jsonl") {
+            guard let trace = try? TraceFile.read(path: dir + "/" + name) else { continue }
+            for e in trace.events {
+                XCTAssertEqual(Event.kindNames[e.kindIndex], e.kindName, name)
+                kinds.insert(e.kindName)
+            }
+        }
+        XCTAssertGreaterThanOrEqual(kinds.count, 8, "\(kinds.sorted())")
+        XCTAssertEqual(EventKinds.exec.rawValue, 1 << 0)
+        XCTAssertEqual(EventKinds.auth.rawValue, 1 << 13)
     }
 }

@@ -479,7 +479,18 @@ final class ExecPrefilterTests: XCTestCase {
             if !hits.isEmpty {
                 XCTAssertTrue(prefilter.mayMatch(e), "the prefilter hid \(e.argv) (\(hits))")
             }
+            // Check by check: the checks it names find exactly what all of them find.
+            let gated = matcher.match(
+                path: e.path, comm: e.header.comm.description, argv: e.argv, checks: prefilter.checks(e))
+            XCTAssertEqual(gated, hits, "\(e.argv)")
         }
+        XCTAssertEqual(prefilter.checks(cases[0]), [.minerName])
+        XCTAssertEqual(prefilter.checks(cases[3]), [.stratumURL])
+        XCTAssertEqual(prefilter.checks(cases[6]), [.minerFlags])
+        XCTAssertEqual(prefilter.checks(cases[8]), [])
+        XCTAssertEqual(
+            prefilter.checks(exec(["/usr/bin/journalctl", "-o", "short-precise", "-u", "vastai"])), [.minerFlags],
+            "the daemon's journalctl is options only: no host tokens")
         XCTAssertFalse(prefilter.mayMatch(cases[8]), "ordinary -a alone is not a maybe")
         XCTAssertFalse(prefilter.mayMatch(cases[9]))
         XCTAssertTrue(prefilter.mayMatch(cases[11]), "non-ASCII names go to the full matcher")

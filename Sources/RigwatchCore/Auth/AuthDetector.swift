@@ -16,6 +16,8 @@ public final class AuthDetector: Detector {
         if let auth = settings.auth { self.settings = auth }
     }
 
+    public var observes: EventKinds { [.auth] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .auth(let e) = event else { return [] }
         var alerts: [Alert] = []

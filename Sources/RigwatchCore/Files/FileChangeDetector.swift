@@ -38,6 +38,8 @@ public final class FileChangeDetector: Detector {
         WatchedPath.normalisedList(settings.watchedPaths).map { Array($0.utf8) }
     }
 
+    public var observes: EventKinds { [.fileChange] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .fileChange(let e) = event, e.succeeded else { return [] }
         let sides = watchedSides(e)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /// A byte-level first look at an exec, before `ExecSignatureMatcher` builds
 /// Strings: every exec on the host passes here, and almost none is a miner.
-/// Conservative: it answers "maybe" for anything the matcher could match
-/// (a name, "stratum", a dotted word ending like a pool domain, a miner option),
-/// and "no" only when the matcher certainly finds nothing.
+/// Conservative, check by check: it names each matcher check that could match (a
+/// name, "stratum", a dotted word ending like a pool domain, miner options of two
+/// kinds) and leaves out only those that certainly find nothing, so the matcher
+/// runs the string work of those alone (the daemon's `journalctl -o … -u …` is
+/// options only: no host tokens are built for it).
 struct ExecPrefilter {
     /// FNV-1a of the lower-case miner names and of their 15-byte comm forms
     /// (a collision only sends an exec on to the full matcher).
@@ -34,15 +36,22 @@ struct ExecPrefilter {
         }
     }
 
-    func mayMatch(_ e: ExecEvent) -> Bool {
-        if isName(lastPathComponent(e.filename[...])) { return true }
+    /// The matcher checks that may match this exec; empty: none can.
+    func checks(_ e: ExecEvent) -> ExecSignatureChecks {
+        var checks: ExecSignatureChecks = []
         let argv0 = e.args.prefix { $0 != 0 }
-        if isName(lastPathComponent(argv0)) { return true }
-        if isName(e.header.comm) { return true }
-        return e.args.withUnsafeBufferPointer { args in
-            Self.containsStratum(args) || containsDomainSuffix(args) || containsOption(args)
+        if isName(lastPathComponent(e.filename[...])) || isName(lastPathComponent(argv0)) || isName(e.header.comm) {
+            checks.insert(.minerName)
         }
+        e.args.withUnsafeBufferPointer { args in
+            if Self.containsStratum(args) { checks.insert(.stratumURL) }
+            if containsDomainSuffix(args) { checks.insert(.poolDomain) }
+            if containsOption(args) { checks.insert(.minerFlags) }
+        }
+        return checks
     }
+
+    func mayMatch(_ e: ExecEvent) -> Bool { !checks(e).isEmpty }
 
     private func isName(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard !bytes.isEmpty else { return false }

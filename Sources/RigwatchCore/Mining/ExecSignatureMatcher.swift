@@ -22,6 +22,17 @@ public struct ExecSignatureHit: Equatable, Sendable {
     }
 }
 
+/// Which of the matcher's checks to run: the kinds of `ExecSignatureHit`.
+public struct ExecSignatureChecks: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let minerName = ExecSignatureChecks(rawValue: 1 << 0)
+    public static let stratumURL = ExecSignatureChecks(rawValue: 1 << 1)
+    public static let poolDomain = ExecSignatureChecks(rawValue: 1 << 2)
+    public static let minerFlags = ExecSignatureChecks(rawValue: 1 << 3)
+    public static let all: ExecSignatureChecks = [.minerName, .stratumURL, .poolDomain, .minerFlags]
+}
+
 /// Matches execs against `MiningSignatures`. Built once per settings: the comm
 /// forms of the names (the kernel keeps 15 bytes of comm) are computed here.
 public struct ExecSignatureMatcher: Sendable {
@@ -35,15 +46,24 @@ public struct ExecSignatureMatcher: Sendable {
     }
 
     /// Every signature the exec matches, in a stable order (name, URL, domain, flags).
-    public func match(path: String, comm: String, argv: [String]) -> [ExecSignatureHit] {
+    /// `checks`: the ones that can match (the prefilter rules the others out), `.all` else.
+    public func match(
+        path: String, comm: String, argv: [String], checks: ExecSignatureChecks = .all
+    ) -> [ExecSignatureHit] {
         var hits: [ExecSignatureHit] = []
-        if let name = minerName(path: path, comm: comm, argv0: argv.first) {
+        if checks.contains(.minerName), let name = minerName(path: path, comm: comm, argv0: argv.first) {
             hits.append(ExecSignatureHit(.minerName, name))
         }
         let args = argv.dropFirst()
-        if let url = args.lazy.compactMap(Self.stratumURL).first { hits.append(ExecSignatureHit(.stratumURL, url)) }
-        if let host = args.lazy.compactMap(poolDomain).first { hits.append(ExecSignatureHit(.poolDomain, host)) }
-        if let flags = MinerFlags.match(Array(args)) { hits.append(ExecSignatureHit(.minerFlags, flags)) }
+        if checks.contains(.stratumURL), let url = args.lazy.compactMap(Self.stratumURL).first {
+            hits.append(ExecSignatureHit(.stratumURL, url))
+        }
+        if checks.contains(.poolDomain), let host = args.lazy.compactMap(poolDomain).first {
+            hits.append(ExecSignatureHit(.poolDomain, host))
+        }
+        if checks.contains(.minerFlags), let flags = MinerFlags.match(Array(args)) {
+            hits.append(ExecSignatureHit(.minerFlags, flags))
+        }
         return hits
     }
 
@@ -64,6 +84,10 @@ public struct ExecSignatureMatcher: Sendable {
     /// The stratum URL in `arg` ("--url=stratum+tcp://host:3333" gives "stratum+tcp://host:3333"):
     /// "stratum", an optional protocol version, "+" and a transport (tcp, ssl, tls).
     public static func stratumURL(_ arg: String) -> String? {
+        // Most arguments hold no "stratum" in any case: say so from the bytes, before lower-casing
+        // (no non-ASCII character lower-cases to one of its letters).
+        var arg = arg
+        guard arg.withUTF8({ ExecPrefilter.containsStratum($0) }) else { return nil }
         let lower = Array(arg.lowercased().utf8)
         let word = Array("stratum".utf8)
         guard lower.count > word.count else { return nil }

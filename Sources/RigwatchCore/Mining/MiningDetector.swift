@@ -123,9 +123,12 @@ public final class MiningDetector: Detector {
 
     private func execSeen(_ e: ExecEvent, context: DetectionContext) -> [MiningSubject] {
         let tgid = e.header.tgid
-        // Nearly every exec is no miner: the byte prefilter says so without building Strings.
+        // Nearly every exec is no miner: the byte prefilter says so without building Strings,
+        // and names the few checks that may match when one might.
+        let checks = prefilter.checks(e)
         let hits =
-            prefilter.mayMatch(e) ? matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv) : []
+            checks.isEmpty
+            ? [] : matcher.match(path: e.path, comm: e.header.comm.description, argv: e.argv, checks: checks)
         guard !hits.isEmpty else {
             signatureProcesses.removeValue(forKey: tgid)  // it runs something else now
             return []

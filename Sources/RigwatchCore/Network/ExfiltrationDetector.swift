@@ -65,6 +65,8 @@ public final class ExfiltrationDetector: Detector {
 
     private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
+    public var observes: EventKinds { [.netBytes] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .netBytes(let e) = event, e.bytes > 0 else { return [] }
         let firstNs = min(e.firstNs, e.lastNs)

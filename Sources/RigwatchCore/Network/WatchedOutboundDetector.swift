@@ -32,6 +32,8 @@ public final class WatchedOutboundDetector: Detector {
 
     private var windowNs: UInt64 { DetectorSupport.nanoseconds(settings.windowSeconds) }
 
+    public var observes: EventKinds { [.connect] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .connect(let e) = event else { return [] }
         let h = e.header

@@ -85,6 +85,8 @@ public final class PrivilegedExecDetector: Detector {
         abuse = settings.abuse
     }
 
+    public var observes: EventKinds { [.exec, .fork, .exit, .fileChange] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .fork(let e):

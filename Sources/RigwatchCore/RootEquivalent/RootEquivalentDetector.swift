@@ -50,6 +50,8 @@ public final class RootEquivalentDetector: Detector {
         if let rootEquivalent = settings.rootEquivalent { self.settings = rootEquivalent }
     }
 
+    public var observes: EventKinds { [.exec, .fileChange] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .exec(let e):

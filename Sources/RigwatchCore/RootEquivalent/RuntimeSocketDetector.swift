@@ -56,6 +56,8 @@ public final class RuntimeSocketDetector: Detector {
         if let sockets = settings.runtimeSockets { self.settings = sockets }
     }
 
+    public var observes: EventKinds { [.unixConnect, .exit] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .unixConnect(let e): return connected(e, context: context).map { [$0] } ?? []

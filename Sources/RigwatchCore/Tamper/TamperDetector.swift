@@ -22,6 +22,8 @@ public final class TamperDetector: Detector {
         if let tamper = settings.tamper { replaceSettings(tamper) }
     }
 
+    public var observes: EventKinds { [.tamper, .integrity] }
+
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         switch event {
         case .tamper(let e):
