@@ -94,11 +94,9 @@ final class EventExportLiveTests: XCTestCase {
             """
         }
         try config(kinds: "[exec, exit]").write(toFile: configPath, atomically: true, encoding: .utf8)
-        var env = ProcessInfo.processInfo.environment
-        env["RIGWATCH_DISCORD_WEBHOOK"] = nil
-        env["NOTIFY_SOCKET"] = nil
         let sensor = try SensorProcess(
-            ["run", "--config", configPath, "--events", "none"] + SensorProcess.noGPU, environment: env)
+            ["run", "--config", configPath, "--events", "none"] + SensorProcess.noGPU,
+            environment: SensorProcess.quietEnvironment)
         addTeardownBlock { if sensor.process.isRunning { sensor.stop(SIGKILL) } }
         XCTAssertTrue(
             sensor.stderrText.contains("event export: \(events) (exec, exit; watched lineages only;"), sensor.stderrText

@@ -11,13 +11,7 @@ import XCTest
 final class ServiceLifecycleTests: XCTestCase {
     override func setUpWithError() throws { try requireRoot() }
 
-    /// This process's environment without a webhook or a notify socket of its own.
-    private var sensorEnvironment: [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        env["RIGWATCH_DISCORD_WEBHOOK"] = nil
-        env["NOTIFY_SOCKET"] = nil
-        return env
-    }
+    private var sensorEnvironment: [String: String] { SensorProcess.quietEnvironment }
 
     /// A program named like no miner the sensor knows: /bin/true under another name.
     private func fakeMiner(in dir: String, named name: String) throws -> String {

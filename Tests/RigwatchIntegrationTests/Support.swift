@@ -274,6 +274,15 @@ final class SensorProcess {
         "--nvml-library", "/nonexistent/rwtest-libnvidia-ml.so.1", "--nvidia-smi", "/nonexistent/rwtest-nvidia-smi",
     ]
 
+    /// This process's environment without a webhook or a notify socket of its own, for a
+    /// sensor that must neither post to a real Discord nor talk to a systemd.
+    static var quietEnvironment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["RIGWATCH_DISCORD_WEBHOOK"] = nil
+        env["NOTIFY_SOCKET"] = nil
+        return env
+    }
+
     let process = Process()
     private let err = Pipe()
     private let out = Pipe()
