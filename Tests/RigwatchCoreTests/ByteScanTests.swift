@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import RigwatchCore
+import RigwatchTestSupport
 import XCTest
+
+@testable import RigwatchCore
 
 /// The word-at-a-time byte helpers against the plain byte loops they replace, at every
 /// length and offset around the 8-byte words, and the literal prefix/suffix of patterns.
@@ -128,5 +130,46 @@ final class CompiledPolicyShortcutTests: XCTestCase {
                 XCTAssertEqual(decision.isAllowed, expected, "rule \(patterns[i]) on \(argv)")
             }
         }
+    }
+}
+
+/// The argument rules' path helpers: the byte fast paths give what the plain string
+/// algorithms give.
+final class ArgumentPathTests: XCTestCase {
+    /// The lexical resolution as written before the fast path: split, drop ".", pop "..".
+    private func reference(_ path: String) -> String {
+        var parts: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
+            parts.append(component)
+        }
+        let joined = "/" + parts.joined(separator: "/")
+        return path.hasSuffix("/") && joined != "/" ? joined + "/" : joined
+    }
+
+    func testNormalizeAgreesWithTheReferenceOnGeneratedPaths() {
+        var rng = SplitMix64(seed: 42)
+        let pieces = ["a", "bin", ".", "..", "/", "//", ".hidden", "é", "x.y", ""]
+        for _ in 0..<5000 {
+            var path = rng.next() % 4 == 0 ? "" : "/"
+            for _ in 0..<Int(rng.next() % 7) { path += pieces[Int(rng.next() % UInt64(pieces.count))] + "/" }
+            if rng.next() % 2 == 0 { path += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            XCTAssertEqual(ArgumentAbuseRules.normalize(path), reference(path), path)
+        }
+    }
+
+    func testPathsInAnArgument() {
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "/etc/shadow"), ["/etc/shadow"])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "of=/var/lib/docker/x"), ["/var/lib/docker/x"])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "--file=/etc/x:/etc/y"), ["/etc/x:/etc/y", "/etc/y"])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "host:/srv/é"), ["/srv/é"])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "/a=/b"), ["/a=/b", "/b"])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "é=/x"), ["/x"])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "x="), [])
+        XCTAssertEqual(ArgumentAbuseRules.paths(in: "relative/path"), [])
     }
 }

@@ -455,11 +455,12 @@ public struct ArgumentAbuseRules: Sendable {
     /// Absolute paths an argument names: itself, or the value after `=` or `:`.
     static func paths(in arg: String) -> [String] {
         var result: [String] = []
-        if arg.hasPrefix("/") { result.append(arg) }
-        for separator: Character in ["=", ":"] {
-            if let r = arg.firstIndex(of: separator) {
-                let value = String(arg[arg.index(after: r)...])
-                if value.hasPrefix("/") { result.append(value) }
+        if arg.utf8.first == 0x2f { result.append(arg) }
+        // By bytes: '=' and ':' are ASCII, so their UTF-8 indices are character boundaries.
+        for separator: UInt8 in [0x3d, 0x3a] {
+            if let r = arg.utf8.firstIndex(of: separator) {
+                let after = arg.utf8.index(after: r)
+                if after < arg.utf8.endIndex, arg.utf8[after] == 0x2f { result.append(String(arg[after...])) }
             }
         }
         return result
@@ -467,6 +468,9 @@ public struct ArgumentAbuseRules: Sendable {
 
     /// Lexical resolution of `.` and `..` (no filesystem access).
     public static func normalize(_ path: String) -> String {
+        // An absolute path with no "//" and no "/." has nothing to resolve: it is its own form.
+        var bytes = path
+        if path.utf8.first == 0x2f, !bytes.withUTF8({ ByteScan.hasSlashSlashOrSlashDot($0) }) { return path }
         var parts: [Substring] = []
         for component in path.split(separator: "/") {
             if component == "." { continue }
