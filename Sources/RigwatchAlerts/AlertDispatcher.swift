@@ -13,17 +13,6 @@ public enum DetectionStamp {
 /// and severity, and handed to the router (alert log, spool, Discord) stamped with its
 /// event's wall time. Runs on the sensor loop's thread, like the engine.
 public final class AlertDispatcher: AlertConsumer {
-    /// One counted series: the rule and the severity it raised at.
-    public struct Series: Hashable, Sendable {
-        public var rule: String
-        public var severity: Severity
-
-        public init(rule: String, severity: Severity) {
-            self.rule = rule
-            self.severity = severity
-        }
-    }
-
     let out: LineSink
     let format: OutputFormat
     let origin: LineOrigin
@@ -32,7 +21,7 @@ public final class AlertDispatcher: AlertConsumer {
     /// nil: printed only (`replay` without `--send`).
     public let router: AlertRouter?
     public private(set) var count: UInt64 = 0
-    public private(set) var bySeries: [Series: UInt64] = [:]
+    public private(set) var bySeries: [AlertSeries: UInt64] = [:]
 
     public init(
         out: LineSink, format: OutputFormat, origin: LineOrigin, sensorVersion: String, detection: DetectionStamp,
@@ -55,7 +44,7 @@ public final class AlertDispatcher: AlertConsumer {
 
     public func consume(_ alert: Alert) {
         count += 1
-        bySeries[Series(rule: alert.rule, severity: alert.severity), default: 0] += 1
+        bySeries[AlertSeries(rule: alert.rule, severity: alert.severity), default: 0] += 1
         let envelope = stamp(alert)
         out.line(format == .json ? AlertEnvelopeJSON.encode(envelope) : AlertEnvelopeText.line(envelope))
         router?.submit(alert, eventWallNs: envelope.eventWallNs)

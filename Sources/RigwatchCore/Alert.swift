@@ -10,6 +10,23 @@ public enum Severity: String, Sendable, CaseIterable, Comparable {
     }
 }
 
+/// Alerts counted by the rule and the severity they were raised at (the dispatcher's
+/// counters, `rigwatch_alerts_total{rule,severity}`). Ordered by rule, then by the
+/// severity's name, as the metrics list them.
+public struct AlertSeries: Hashable, Sendable, Comparable {
+    public var rule: String
+    public var severity: Severity
+
+    public init(rule: String, severity: Severity) {
+        self.rule = rule
+        self.severity = severity
+    }
+
+    public static func < (a: AlertSeries, b: AlertSeries) -> Bool {
+        (a.rule, a.severity.rawValue) < (b.rule, b.severity.rawValue)
+    }
+}
+
 /// One process as an alert shows it.
 public struct ProcessSummary: Equatable, Sendable {
     public var pid: UInt32

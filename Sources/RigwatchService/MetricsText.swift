@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchIO
 
 /// Prometheus text exposition (format 0.0.4) of the sensor's counters, for the
@@ -30,21 +31,6 @@ public enum MetricsText {
         public var features: [Feature] = []
 
         public init() {}
-    }
-
-    /// One rigwatch_alerts_total series: the rule and the severity it raised at.
-    public struct AlertSeries: Hashable, Sendable, Comparable {
-        public var rule: String
-        public var severity: String
-
-        public init(rule: String, severity: String) {
-            self.rule = rule
-            self.severity = severity
-        }
-
-        public static func < (a: AlertSeries, b: AlertSeries) -> Bool {
-            (a.rule, a.severity) < (b.rule, b.severity)
-        }
     }
 
     public struct Feature: Equatable, Sendable {
@@ -99,7 +85,7 @@ public enum MetricsText {
         family("rigwatch_alerts_total", "counter", "Alerts raised, by rule and severity.")
         for (series, n) in s.alertsBySeries.sorted(by: { $0.key < $1.key }) {
             out +=
-                "rigwatch_alerts_total{rule=\"\(escape(series.rule))\",severity=\"\(escape(series.severity))\"} \(n)\n"
+                "rigwatch_alerts_total{rule=\"\(escape(series.rule))\",severity=\"\(escape(series.severity.rawValue))\"} \(n)\n"
         }
         family("rigwatch_alerts_delivered_total", "counter", "Alerts delivered to Discord.")
         out += "rigwatch_alerts_delivered_total \(s.delivered)\n"

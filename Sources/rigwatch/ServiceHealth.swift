@@ -172,9 +172,7 @@ final class ServiceHealth {
             m.lastReloadSuccessSeconds = lastReloadSuccessAt
             m.reloadSuccesses = reloads.successes
             m.reloadFailures = reloads.failures
-            for (series, n) in dispatcher.bySeries {
-                m.alertsBySeries[MetricsText.AlertSeries(rule: series.rule, severity: series.severity.rawValue)] = n
-            }
+            m.alertsBySeries = dispatcher.bySeries
             m.eventsExported = pipeline.exported
             m.eventExportErrors = pipeline.exportFailures
             m.spoolDepth = stats.spoolDepth

@@ -35,8 +35,8 @@ final class AlertDispatcherTests: XCTestCase {
         XCTAssertEqual(
             d.bySeries,
             [
-                AlertDispatcher.Series(rule: "unlisted-privileged-exec", severity: .high): 2,
-                AlertDispatcher.Series(rule: "crypto-mining", severity: .low): 1,
+                AlertSeries(rule: "unlisted-privileged-exec", severity: .high): 2,
+                AlertSeries(rule: "crypto-mining", severity: .low): 1,
             ])
         XCTAssertEqual(d.byRule, ["unlisted-privileged-exec": 2, "crypto-mining": 1])
     }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchService
 import RigwatchTestSupport
 import XCTest
@@ -27,9 +28,9 @@ final class MetricsParserTests: XCTestCase {
         s.reloadSuccesses = 3
         s.reloadFailures = 1
         s.alertsBySeries = [
-            .init(rule: "crypto-mining", severity: "high"): 2,
-            .init(rule: "unlisted-privileged-exec", severity: "critical"): 5,
-            .init(rule: "odd \"rule\"\\with\nnewline", severity: "low"): 1,
+            .init(rule: "crypto-mining", severity: .high): 2,
+            .init(rule: "unlisted-privileged-exec", severity: .critical): 5,
+            .init(rule: "odd \"rule\"\\with\nnewline", severity: .low): 1,
         ]
         s.spoolDepth = 4
         s.deliveryFailures = 6

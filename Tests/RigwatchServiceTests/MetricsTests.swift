@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchService
 import XCTest
 
@@ -18,9 +19,9 @@ final class MetricsTests: XCTestCase {
         s.eventsExported = 8
         s.eventExportErrors = 1
         s.alertsBySeries = [
-            .init(rule: "privileged-exec", severity: "high"): 4,
-            .init(rule: "privileged-exec", severity: "critical"): 2,
-            .init(rule: "we\"ird\\rule\nx", severity: "low"): 1,
+            .init(rule: "privileged-exec", severity: .high): 4,
+            .init(rule: "privileged-exec", severity: .critical): 2,
+            .init(rule: "we\"ird\\rule\nx", severity: .low): 1,
         ]
         s.spoolDepth = 5
         s.deliveryFailures = 6
