@@ -25,18 +25,7 @@ public final class OutputWriter: LineSink {
             buffer.removeAll(keepingCapacity: true)
             return
         }
-        var offset = 0
-        buffer.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failed = true
-                    return
-                }
-                offset += n
-            }
-        }
+        if FileWrite.all(fd, buffer) != nil { failed = true }
         buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -51,8 +51,6 @@ struct ExecPrefilter {
         return checks
     }
 
-    func mayMatch(_ e: ExecEvent) -> Bool { !checks(e).isEmpty }
-
     private func isName(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard !bytes.isEmpty else { return false }
         // Unicode lower-casing can turn non-ASCII into ASCII (the Kelvin sign is 'k'): maybe.

@@ -178,7 +178,7 @@ public enum FNMatch {
     /// How many leading bytes of `pattern` match only themselves (before the first
     /// `*`, `?`, `[` or `\`): any subject the pattern matches starts with them.
     public static func literalPrefixLength(_ pattern: [UInt8]) -> Int {
-        pattern.firstIndex { $0 == 0x2a || $0 == 0x3f || $0 == 0x5b || $0 == 0x5c } ?? pattern.count
+        pattern.firstIndex(where: isMeta) ?? pattern.count
     }
 
     /// How many trailing bytes of `pattern` follow its last `*` and match only
@@ -188,12 +188,14 @@ public enum FNMatch {
     public static func literalSuffixLength(_ pattern: [UInt8]) -> Int? {
         guard let star = pattern.lastIndex(of: 0x2a) else { return nil }
         let tail = pattern[(star + 1)...]
-        if tail.contains(where: { $0 == 0x3f || $0 == 0x5b || $0 == 0x5c || $0 == 0x5d }) { return nil }
+        if tail.contains(where: { isMeta($0) || $0 == 0x5d }) { return nil }
         return tail.count
     }
 
     /// True when the text has a wildcard that fnmatch would interpret.
-    public static func hasMeta(_ bytes: [UInt8]) -> Bool {
-        bytes.contains { $0 == 0x2a || $0 == 0x3f || $0 == 0x5b || $0 == 0x5c }
-    }
+    public static func hasMeta(_ bytes: [UInt8]) -> Bool { bytes.contains(where: isMeta) }
+
+    /// A byte fnmatch interprets: `*`, `?`, `[` or `\`.
+    @inline(__always)
+    static func isMeta(_ b: UInt8) -> Bool { b == 0x2a || b == 0x3f || b == 0x5b || b == 0x5c }
 }

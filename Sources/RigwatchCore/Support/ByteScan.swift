@@ -52,9 +52,7 @@ public enum ByteScan {
     /// 0x20 in each byte of `word` that is 0, 0 elsewhere (exact for every byte).
     @inline(__always)
     static func spacesForZeroBytes(_ word: UInt64) -> UInt64 {
-        let low7: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
-        let zeroHighBits = ~(((word & low7) &+ low7) | word) & 0x8080_8080_8080_8080
-        return (zeroHighBits >> 2)  // 0x80 >> 2 = 0x20
+        bytesEqual(word, 0) >> 2  // 0x80 >> 2 = 0x20
     }
 
     /// 0x80 in each byte of `word` equal to `byte`, 0 elsewhere (exact for every byte).
