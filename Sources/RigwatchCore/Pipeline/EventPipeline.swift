@@ -12,7 +12,14 @@ public final class EventPipeline {
     public let printEvents: Bool
     public let origin: LineOrigin
     public private(set) var events = 0
-    public private(set) var eventsByKind: [String: UInt64] = [:]
+    /// Events by `Event.kindIndex`: an array add per event, not a String-keyed hash.
+    private var countsByKind = [UInt64](repeating: 0, count: EventKinds.count)
+    /// Events by kind name, the kinds seen only (the state file and metrics).
+    public var eventsByKind: [String: UInt64] {
+        var byName: [String: UInt64] = [:]
+        for (i, n) in countsByKind.enumerated() where n > 0 { byName[Event.kindNames[i]] = n }
+        return byName
+    }
     /// Where each alert goes; nil: nowhere (a benchmark of the engine path alone).
     public weak var alerts: AlertConsumer?
     /// The event export, when on; swapped by a reload.
@@ -31,7 +38,7 @@ public final class EventPipeline {
 
     public func handle(_ event: Event) {
         events += 1
-        eventsByKind[event.kindName, default: 0] += 1
+        countsByKind[event.kindIndex] += 1
         if let tap {
             switch tap.offer(event) {
             case .written: exported += 1
