@@ -115,8 +115,9 @@ $(BUILD)/probe.bpf.o: bpf/probe.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
 $(BUILD)/rejected.bpf.o: Tests/Fixtures/bpf/rejected.bpf.c bpf/events.h $(BUILD)/vmlinux.h
 	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf -c $< -o $@
 
-# The file-watch path matchers alone, run in the kernel by a test (BPF_PROG_TEST_RUN).
-$(BUILD)/path_match_test.bpf.o: Tests/Fixtures/bpf/path_match_test.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
+# The file-watch path matchers and the whitelist matcher alone, each run in the kernel
+# by a test (BPF_PROG_TEST_RUN).
+$(BUILD)/%_match_test.bpf.o: Tests/Fixtures/bpf/%_match_test.bpf.c $(BPF_HEADERS) $(BUILD)/vmlinux.h
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(GENERATED)/sensor.skel.h: $(BUILD)/sensor.bpf.o
@@ -128,7 +129,8 @@ $(GENERATED)/probe.skel.h: $(BUILD)/probe.bpf.o
 	$(BPFTOOL) gen skeleton $< name rw_probe_bpf > $@.tmp && mv $@.tmp $@
 
 # Everything `swift build` needs generated: the BPF skeletons, the test objects, the build info.
-bpf: build-info $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o
+bpf: build-info $(GENERATED)/sensor.skel.h $(if $(wildcard bpf/probe.bpf.c),$(GENERATED)/probe.skel.h) $(BUILD)/rejected.bpf.o $(BUILD)/path_match_test.bpf.o \
+     $(BUILD)/policy_match_test.bpf.o
 
 build: deps-build bpf
 	$(SWIFT) build -c $(CONFIG) $(SWIFT_FLAGS_$(CONFIG))
@@ -157,7 +159,7 @@ test: deps-test bpf
 #                     passes the release binary the .deb ships)
 RW_VM_TESTS      ?= $(addprefix RigwatchIntegrationTests.,KernelMatrixTests KernelEventTests PathMatchKernelTests \
                     CheckKernelTests NetworkKernelTests FileWatchKernelTests TamperKernelTests PolicyKernelTests \
-                    TamperPreventionKernelTests StratumKernelTests)
+                    TamperPreventionKernelTests StratumKernelTests PolicyMatchKernelTests)
 RW_VM_BUILD      ?= .build/debug
 RW_VM_TIMEOUT    ?= 900
 RW_VM_TIME_SCALE ?= 8

@@ -17,8 +17,8 @@
 #endif
 
 /* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags;
- * 4: first_payload and unix_connect kinds; 5: auth kind */
-#define RW_ABI_VERSION 5
+ * 4: first_payload and unix_connect kinds; 5: auth kind; 6: enforce kind, policy maps */
+#define RW_ABI_VERSION 6
 
 #define RW_COMM_LEN	16
 #define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
@@ -37,6 +37,7 @@ enum rw_event_kind {
 	RW_EVENT_TAMPER = 7,
 	RW_EVENT_FIRST_PAYLOAD = 8,
 	RW_EVENT_UNIX_CONNECT = 9,
+	RW_EVENT_ENFORCE = 10,
 	/* Kinds below are written by userspace into traces, never by the BPF program. */
 	RW_EVENT_DROPS = 64,
 	RW_EVENT_NET_BYTES = 65,
@@ -410,6 +411,127 @@ struct rw_gate_slot {
 	__u64 task; /* the current task */
 	__u32 generation;
 	__u32 handled; /* 1: that program recorded this invocation */
+};
+
+/* The whitelist in the kernel (bpf/lib/policy_match.h), compiled by userspace
+ * (Core's KernelPolicy) from the rules the userspace matcher holds, so both give one
+ * verdict. Two halves: a reload writes the idle half, then flips
+ * rw_enforce_config.half, so a decision never sees two policies. Rule and glob
+ * indices are global: half * RW_POLICY_RULES_MAX + the rule's index in its user's
+ * list, so within one user a higher index is a later rule (last match wins). */
+#define RW_POLICY_RULES_MAX 1024 /* per half, every watched user together */
+#define RW_POLICY_GLOBS_MAX 256	 /* distinct compiled patterns per half (arguments, command globs) */
+#define RW_POLICY_LIST_MAX  32	 /* rules one exact path or directory names */
+#define RW_POLICY_SET_GLOBS 64	 /* command-glob rules per user */
+#define RW_POLICY_ALIASES   8	 /* merged-/usr prefix pairs */
+#define RW_POLICY_ALIAS_LEN 16
+#define RW_GLOB_STATES	    128 /* NFA states: the start and one per pattern atom */
+#define RW_GLOB_WORDS	    (RW_GLOB_STATES / 64)
+#define RW_GLOB_CLASSES	    64 /* bytes the pattern tells apart, at most */
+
+enum rw_policy_args {
+	RW_POLICY_ARGS_ANY = 0,	    /* the rule names no arguments */
+	RW_POLICY_ARGS_NONE = 1,    /* "" : no arguments at all */
+	RW_POLICY_ARGS_PATTERN = 2, /* fnmatch over argv[1..] joined by spaces */
+};
+
+struct rw_policy_rule {
+	__u8 args;	  /* enum rw_policy_args */
+	__u8 negated;	  /* !cmd */
+	__u8 undecidable; /* a pattern too long for the kernel: a verdict it may decide is userspace's */
+	__u8 reserved;
+	__s32 args_glob;    /* policy_globs index of the argument pattern, or -1 */
+	__s32 command_glob; /* policy_globs index of a command glob, or -1 (exact path, directory, ALL) */
+	__u32 reserved2;
+};
+
+/* A glob compiled to a bit-parallel NFA (Shift-And): state 0 is the start, state i
+ * "atoms 1..i matched". On byte b: D' = ((D << 1) & accept[class[b]]) | (D & star),
+ * star states kept only on a byte '*' may cross. The pattern matches when
+ * final_state is set after the last byte. Atoms are bytes, '?' and bracket
+ * expressions, their sets computed by userspace with the matcher's own bracket
+ * parser; bytes every atom treats alike share a class. */
+struct rw_policy_glob {
+	__u8 byte_class[256];
+	__u64 accept[RW_GLOB_CLASSES][RW_GLOB_WORDS]; /* bit i of class c: atom i matches its bytes */
+	__u64 star[RW_GLOB_WORDS];		      /* bit i: a '*' follows atom i (0: leads the pattern) */
+	__u32 final_state;			      /* the number of atoms */
+	__u32 pathname;				      /* FNM_PATHNAME: nothing matches '/' but '/' */
+};
+
+/* An exact command path, or a directory with its trailing '/', of one user's set.
+ * Bytes after len are zero (it is a hash key). */
+struct rw_policy_key {
+	__u32 set; /* half << 16 | the user's set number */
+	__u32 len;
+	char path[RW_FILENAME_LEN];
+};
+
+struct rw_policy_list {
+	__u32 count;
+	__u32 overflow;			 /* more rules than fit: what this key decides is userspace's */
+	__u32 rules[RW_POLICY_LIST_MAX]; /* global rule indices, highest first */
+};
+
+/* One watched user's whitelist (policy_sets, keyed by struct rw_policy_user). */
+struct rw_policy_set {
+	__u32 set;			  /* key space in policy_paths */
+	__s32 all_rule;			  /* the highest ALL rule, or -1 */
+	__u32 glob_count;		  /* entries in globs */
+	__u32 overflow;			  /* more command globs than fit: every verdict of this user is userspace's */
+	__u32 globs[RW_POLICY_SET_GLOBS]; /* command-glob rules, highest first */
+};
+
+struct rw_policy_user {
+	__u32 half;
+	__u32 uid;
+};
+
+/* A path prefix sudo treats as another (/bin/ is /usr/bin/ on merged-/usr hosts). */
+struct rw_policy_alias {
+	__u32 alias_len; /* 0: unused slot */
+	__u32 target_len;
+	char alias[RW_POLICY_ALIAS_LEN];
+	char target[RW_POLICY_ALIAS_LEN];
+};
+
+enum rw_policy_verdict {
+	RW_VERDICT_ALLOWED = 1,
+	RW_VERDICT_DENIED = 2,	  /* by a negated rule, or by no rule (rule -1) */
+	RW_VERDICT_UNDECIDED = 3, /* an undecidable rule could decide: the kernel lets it run */
+};
+
+enum rw_enforce_mode {
+	RW_ENFORCE_OFF = 0,
+	RW_ENFORCE_AUDIT = 1, /* decide and report what deny would refuse */
+	RW_ENFORCE_DENY = 2,
+};
+
+/* The one value of the enforce_config array map, written by userspace. */
+struct rw_enforce_config {
+	__u32 mode; /* enum rw_enforce_mode */
+	__u32 half; /* the policy half decisions read */
+};
+
+enum rw_enforce_action {
+	RW_ENFORCE_KILLED = 1,	   /* deny without BPF-LSM: SIGKILL before the new image ran */
+	RW_ENFORCE_REFUSED = 2,	   /* deny with BPF-LSM: execve failed with EPERM */
+	RW_ENFORCE_WOULD_DENY = 3, /* audit mode: deny would have refused it */
+	RW_ENFORCE_UNDECIDED = 4,  /* the kernel could not decide (undecidable rule); it ran */
+};
+
+/* A privileged exec of a watched lineage the in-kernel policy did not allow.
+ * Variable size, like rw_exec: size == offsetof(struct rw_enforce, args) + args_len. */
+struct rw_enforce {
+	struct rw_header hdr;
+	__u32 action;	/* enum rw_enforce_action */
+	__s32 rule;	/* global index of the negated rule that denied, or -1 (no rule) */
+	__u32 argc;	/* as in rw_exec */
+	__u32 args_len; /* bytes in args */
+	__u32 flags;	/* RW_EXEC_* of the exec */
+	__u32 half;	/* the policy half that decided */
+	char filename[RW_FILENAME_LEN];
+	char args[RW_ARGS_MAX];
 };
 
 #endif /* RIGWATCH_EVENTS_H */

@@ -7,6 +7,7 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct path_match_args {
@@ -72,4 +73,90 @@ int rw_test_path_match(const void *object, size_t object_size, const char *const
 	}
 	bpf_object__close(obj);
 	return 0;
+}
+
+struct rw_test_object {
+	struct bpf_object *obj;
+};
+
+int rw_test_object_load(const void *object, size_t object_size, struct rw_test_object **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct bpf_object *obj = bpf_object__open_mem(object, object_size, NULL);
+	if (!obj)
+		return failed(-errno, "opening the test object", err, errlen);
+	int rc = bpf_object__load(obj);
+	if (rc) {
+		bpf_object__close(obj);
+		return failed(rc, "loading the test object", err, errlen);
+	}
+	struct rw_test_object *o = calloc(1, sizeof(*o));
+	if (!o) {
+		bpf_object__close(obj);
+		return failed(-ENOMEM, "allocating", err, errlen);
+	}
+	o->obj = obj;
+	*out = o;
+	return 0;
+}
+
+int rw_test_map_update(struct rw_test_object *o, const char *map, const void *key, size_t key_size, const void *value,
+		       size_t value_size, char *err, size_t errlen)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(o->obj, map);
+	if (!m)
+		return failed(-ENOENT, map, err, errlen);
+	if (bpf_map__update_elem(m, key, key_size, value, value_size, BPF_ANY))
+		return failed(-errno, map, err, errlen);
+	return 0;
+}
+
+/* The context of Tests/Fixtures/bpf/policy_match_test.bpf.c. */
+struct policy_match_args {
+	char path[RW_FILENAME_LEN];
+	char args[RW_ARGS_MAX];
+	uint32_t path_len;
+	uint32_t args_len;
+	uint32_t argc;
+	uint32_t truncated;
+	uint32_t uid;
+	uint32_t half;
+	uint32_t verdict;
+	int32_t rule;
+};
+
+int rw_test_policy_match(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			 uint32_t args_len, uint32_t argc, uint32_t truncated, uint32_t uid, uint32_t half,
+			 uint32_t *verdict, int32_t *rule, char *err, size_t errlen)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(o->obj, "policy_match");
+	if (!prog)
+		return failed(-ENOENT, "policy_match program", err, errlen);
+	if (path_len >= RW_FILENAME_LEN || args_len > RW_ARGS_MAX)
+		return failed(-E2BIG, "policy_match input", err, errlen);
+	static struct policy_match_args a; /* 4 KiB and more: not on the stack */
+	memset(&a, 0, sizeof(a));
+	memcpy(a.path, path, path_len);
+	memcpy(a.args, args, args_len);
+	a.path_len = path_len;
+	a.args_len = args_len;
+	a.argc = argc;
+	a.truncated = truncated;
+	a.uid = uid;
+	a.half = half;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &a, .ctx_size_in = sizeof(a));
+	int rc = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (rc || opts.retval != 0)
+		return failed(rc ? -errno : -EIO, "running policy_match", err, errlen);
+	*verdict = a.verdict;
+	*rule = a.rule;
+	return 0;
+}
+
+void rw_test_object_close(struct rw_test_object *o)
+{
+	if (!o)
+		return;
+	bpf_object__close(o->obj);
+	free(o);
 }

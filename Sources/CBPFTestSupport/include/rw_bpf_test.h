@@ -15,4 +15,20 @@ int rw_test_path_match(const void *object, size_t object_size, const char *const
 		       const char *const *paths, size_t npaths, int32_t *watched_out, int32_t *noncanonical_out,
 		       char *err, size_t errlen);
 
+/* A BPF object loaded for a test: maps written by name, programs run by name. */
+struct rw_test_object;
+
+int rw_test_object_load(const void *object, size_t object_size, struct rw_test_object **out, char *err, size_t errlen);
+/* Writes one entry of the named map (BPF_ANY). */
+int rw_test_map_update(struct rw_test_object *o, const char *map, const void *key, size_t key_size, const void *value,
+		       size_t value_size, char *err, size_t errlen);
+/* Runs the policy-match test object's program on one command: path (path_len bytes),
+ * args (argv as captured, args_len bytes), the true argc, truncated (argv cut), the
+ * lineage's uid and the policy half. *verdict gets enum rw_policy_verdict, *rule the
+ * deciding rule or -1. */
+int rw_test_policy_match(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			 uint32_t args_len, uint32_t argc, uint32_t truncated, uint32_t uid, uint32_t half,
+			 uint32_t *verdict, int32_t *rule, char *err, size_t errlen);
+void rw_test_object_close(struct rw_test_object *o);
+
 #endif

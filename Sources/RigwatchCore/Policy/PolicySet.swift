@@ -9,6 +9,8 @@ public final class PolicySet: @unchecked Sendable {
     public let name: String
     /// What the allowed entries may start as root (`ChildProfile`).
     public let childProfiles: ChildProfileSet
+    /// How paths are canonicalised (the merged-/usr aliases), for every user's rules.
+    public let canon: PathCanon
     private let byUid: [UInt32: CompiledPolicy]
     private let empty: CompiledPolicy
 
@@ -18,6 +20,7 @@ public final class PolicySet: @unchecked Sendable {
     ) {
         self.name = name
         self.childProfiles = childProfiles ?? .defaults(canon: canon)
+        self.canon = canon
         byUid = rulesByUid.mapValues { CompiledPolicy(name: name, rules: $0, canon: canon) }
         empty = CompiledPolicy(name: name, rules: [], canon: canon)
     }

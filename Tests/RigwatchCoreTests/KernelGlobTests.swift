@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+import RigwatchCore
+import RigwatchTestSupport
+import XCTest
+
+/// The kernel's glob NFA, compiled and run in Swift, against FNMatch on generated
+/// patterns and subjects, both with and without FNM_PATHNAME. (The kernel's own run
+/// of the same tables is PolicyMatchKernelTests.)
+final class KernelGlobTests: XCTestCase {
+    func testTheNFAMatchesExactlyWhatFNMatchMatches() throws {
+        var rng = SplitMix64(seed: 0x6c0b)
+        let pieces = [
+            "a", "b", "/", " ", "*", "?", "[ab]", "[!a]", "[a-c]", "\\*", "\\", "[", "]", "[[:digit:]]", "**",
+        ]
+        let letters: [UInt8] = Array("ab/ *[]1c-\\".utf8)
+        var matched = 0
+        for _ in 0..<4000 {
+            let pattern = Array((0..<rng.index(6)).map { _ in pieces[rng.index(pieces.count)] }.joined().utf8)
+            let subject = (0..<rng.index(8)).map { _ in letters[rng.index(letters.count)] }
+            for pathname in [false, true] {
+                let glob = try XCTUnwrap(KernelGlob.compile(pattern, pathname: pathname))
+                let expected = pattern.withUnsafeBufferPointer { p in
+                    subject.withUnsafeBufferPointer { FNMatch.matches(pattern: p, subject: $0, pathname: pathname) }
+                }
+                if expected { matched += 1 }
+                XCTAssertEqual(
+                    KernelGlob.matches(glob, subject, nulAsSpace: false), expected,
+                    "\(String(decoding: pattern, as: UTF8.self)) ~ \(String(decoding: subject, as: UTF8.self)) pathname \(pathname)"
+                )
+            }
+        }
+        XCTAssertGreaterThan(matched, 400)
+    }
+
+    func testNulIsReadAsASpaceAndLimitsHold() throws {
+        let glob = try XCTUnwrap(KernelGlob.compile(Array("a *".utf8), pathname: false))
+        XCTAssertTrue(KernelGlob.matches(glob, [0x61, 0, 0x62], nulAsSpace: true))
+        XCTAssertFalse(KernelGlob.matches(glob, [0x61, 0, 0x62], nulAsSpace: false))
+        XCTAssertNotNil(KernelGlob.compile(Array(repeating: 0x61, count: KernelGlob.maxAtoms), pathname: false))
+        XCTAssertNil(KernelGlob.compile(Array(repeating: 0x61, count: KernelGlob.maxAtoms + 1), pathname: false))
+        // 64 distinct literal bytes need 65 classes (the rest of the bytes are one more).
+        XCTAssertNil(
+            KernelGlob.compile(
+                Array(UInt8(0x21)...UInt8(0x21 + 63)).filter { ![0x2a, 0x3f, 0x5b, 0x5c].contains($0) } + [
+                    0x61, 0x62, 0x63, 0x64,
+                ], pathname: false))
+    }
+}
