@@ -457,6 +457,65 @@ int rw_sensor_set_self_tid(struct rw_sensor *s, uint32_t tid, int present)
 	return rc ? -errno : 0;
 }
 
+int rw_sensor_map_update(struct rw_sensor *s, const char *map, const void *key, size_t key_size, const void *value,
+			 size_t value_size)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, map);
+	if (!m)
+		return -ENOENT;
+	return bpf_map__update_elem(m, key, key_size, value, value_size, BPF_ANY) ? -errno : 0;
+}
+
+int rw_sensor_map_delete(struct rw_sensor *s, const char *map, const void *key, size_t key_size)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, map);
+	if (!m)
+		return -ENOENT;
+	if (bpf_map__delete_elem(m, key, key_size, 0))
+		return errno == ENOENT ? 0 : -errno;
+	return 0;
+}
+
+int rw_sensor_map_lookup(struct rw_sensor *s, const char *map, const void *key, size_t key_size, void *value,
+			 size_t value_size)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, map);
+	if (!m)
+		return -ENOENT;
+	return bpf_map__lookup_elem(m, key, key_size, value, value_size, 0) ? -errno : 0;
+}
+
+/* Deletes every key of a hash map whose leading u32, shifted right by shift, is half. */
+static int clear_half(struct bpf_map *m, size_t key_size, uint32_t half, int shift)
+{
+	unsigned char key[sizeof(struct rw_policy_key)], next[sizeof(struct rw_policy_key)];
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	int removed = 0, rc = bpf_map__get_next_key(m, NULL, next, key_size);
+	while (rc == 0) {
+		memcpy(key, next, key_size);
+		rc = bpf_map__get_next_key(m, key, next, key_size);
+		uint32_t lead;
+		memcpy(&lead, key, sizeof(lead));
+		if ((lead >> shift) == half && bpf_map__delete_elem(m, key, key_size, 0) == 0) {
+			removed++;
+			rc = bpf_map__get_next_key(m, NULL, next, key_size); /* the walk restarts after a delete */
+		}
+	}
+	return removed;
+}
+
+int rw_sensor_policy_clear_half(struct rw_sensor *s, uint32_t half)
+{
+	struct bpf_map *paths = bpf_object__find_map_by_name(s->obj, "policy_paths");
+	struct bpf_map *sets = bpf_object__find_map_by_name(s->obj, "policy_sets");
+	if (!paths || !sets)
+		return -ENOENT;
+	int a = clear_half(sets, sizeof(struct rw_policy_user), half, 0);
+	int b = clear_half(paths, sizeof(struct rw_policy_key), half, 16);
+	return a < 0 ? a : b < 0 ? b : a + b;
+}
+
 int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid)
 {
 	if (!s->self_tids)

@@ -22,7 +22,7 @@ extension ConfigKey {
 public enum ConfigKeys {
     public enum TopLevel: String, ConfigKey {
         case watchUsers = "watch_users"
-        case engine, policy, alerts, network, mining, service, files, tamper, auth, bpf, export
+        case engine, policy, alerts, network, mining, service, files, tamper, auth, bpf, export, enforcement
         public static var section: String { "" }
     }
 
@@ -154,6 +154,11 @@ public enum ConfigKeys {
         public static var section: String { TopLevel.auth.path }
     }
 
+    public enum Enforcement: String, ConfigKey {
+        case mode
+        public static var section: String { TopLevel.enforcement.path }
+    }
+
     /// `bpf.hooks` holds one key per feature, named by the feature table.
     public enum BPF: String, ConfigKey {
         case hooks
@@ -174,6 +179,7 @@ public enum ConfigKeys {
         [
             TopLevel.self, Engine.self, Policy.self, Alerts.self, Discord.self, Network.self, Exfiltration.self,
             Mining.self, Service.self, Files.self, Tamper.self, Auth.self, BPF.self, Export.self,
+            Enforcement.self,
         ]
     }
 

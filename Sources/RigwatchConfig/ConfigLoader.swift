@@ -62,6 +62,18 @@ public enum ConfigLoader {
             case .auth: config.auth = try parseAuth(value, nodes: nodes)
             case .bpf: config.bpf = try parseBPF(value, nodes: nodes)
             case .export: config.export = try parseExport(value, nodes: nodes)
+            case .enforcement:
+                for (k, v) in try nodes.mapping(value, ConfigKeys.Enforcement.self) {
+                    switch k {
+                    case .mode:
+                        let text = try nodes.string(v, at: k.path)
+                        guard let mode = EnforcementMode(rawValue: text) else {
+                            let known = EnforcementMode.allCases.map(\.rawValue).joined(separator: ", ")
+                            throw nodes.error(v, "\(k.path) must be one of \(known), not '\(text)'")
+                        }
+                        config.enforcementMode = mode
+                    }
+                }
             }
         }
         return config

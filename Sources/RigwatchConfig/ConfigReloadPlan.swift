@@ -164,6 +164,7 @@ public struct ConfigReloadPlan: Equatable, Sendable {
         Field(ConfigKeys.Export.watchedOnly, { "\($0.export.watchedOnly)" }),
         Field(ConfigKeys.Export.maxBytes, { "\($0.export.maxBytes)" }),
         Field(ConfigKeys.Export.keep, { "\($0.export.keep)" }),
+        Field(ConfigKeys.Enforcement.mode, { $0.enforcementMode.rawValue }),
     ]
 
     static func maintenanceText(_ rule: MaintenanceRule) -> String {

@@ -96,6 +96,7 @@ public final class Engine {
         var detectors: [Detector] = [LostEventsDetector()]
         if let policies {
             detectors.append(PrivilegedExecDetector(policies: policies, abuse: abuse))
+            detectors.append(EnforcementDetector(policies: policies))
         }
         if let network {
             detectors.append(ExfiltrationDetector(settings: network.exfiltration))
@@ -150,7 +151,7 @@ public final class Engine {
         case .exec, .cred, .fork, .drops: processes.apply(event)
         case .gpuSample: break  // no process changes; the mining detector reads it
         // judged by their detectors; the writer or actor is already in the table
-        case .fileChange, .tamper, .integrity, .firstPayload, .unixConnect, .auth: break
+        case .fileChange, .tamper, .integrity, .firstPayload, .unixConnect, .auth, .enforce: break
         }
         let context = DetectionContext(engine: self)
         var alerts: [Alert] = []

@@ -21,6 +21,7 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case unknownFileOperation(UInt32)
     case unknownFileFlags(UInt32)
     case unknownTamperOperation(UInt32)
+    case unknownEnforceAction(UInt32)
     case unknownIntegrityProblem(UInt32)
     /// A fixed path field without its terminating NUL.
     case unterminatedPath(field: String, capacity: Int)
@@ -50,6 +51,7 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .unknownFileOperation(let op): return "unknown file_change op \(op)"
         case .unknownFileFlags(let bits): return "unknown file_change flags 0x\(String(bits, radix: 16))"
         case .unknownTamperOperation(let op): return "unknown tamper op \(op)"
+        case .unknownEnforceAction(let a): return "unknown enforce action \(a)"
         case .unknownIntegrityProblem(let p): return "unknown integrity problem \(p)"
         case .unterminatedPath(let field, let capacity):
             return "file_change \(field) has no NUL within its \(capacity) bytes"
@@ -121,6 +123,8 @@ public enum EventDecoder {
         switch kind {
         case KernelABI.kindExec:
             return .exec(try decodeExec(r, header: header, size: size))
+        case KernelABI.kindEnforce:
+            return .enforce(try decodeEnforce(r, header: header, size: size))
         case KernelABI.kindCred:
             guard size >= KernelABI.credSize else { throw .tooShort(have: size, need: KernelABI.credSize) }
             typealias C = ABIOffsets.Cred
@@ -339,6 +343,29 @@ public enum EventDecoder {
             // its kinds did not change), so re-encoding writes the current version and
             // the event equals its JSON Lines form, which carries no version.
             abiVersion: KernelABI.version)
+    }
+
+    static func decodeEnforce(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> EnforceEvent {
+        typealias E = ABIOffsets.Enforce
+        let fixed = E.args
+        guard size >= fixed else { throw .tooShort(have: size, need: fixed) }
+        let argsLen = Int(r.u32(E.argsLen))
+        guard argsLen == size - fixed, argsLen <= KernelABI.argsMax else {
+            throw .badExecLengths(argsLen: argsLen, room: size - fixed)
+        }
+        guard let action = EnforceEvent.Action(rawValue: r.u32(E.action)) else {
+            throw .unknownEnforceAction(r.u32(E.action))
+        }
+        let nameRegion = UnsafeRawBufferPointer(
+            rebasing: r.base[E.filename..<(E.filename + KernelABI.filenameCapacity)])
+        let nameLen = nameRegion.firstIndex(of: 0) ?? nameRegion.count
+        let rule = r.i32(E.rule)
+        let exec = ExecEvent(
+            header: header, loginUid: noLineage, flags: ExecEvent.Flags(rawValue: r.u32(E.flags)),
+            argc: r.u32(E.argc), oldPid: header.tgid, filename: Array(nameRegion[..<nameLen]),
+            args: Array(r.base[fixed..<(fixed + argsLen)]))
+        return EnforceEvent(
+            action: action, rule: rule < 0 ? nil : UInt32(rule), half: r.u32(E.half), exec: exec)
     }
 
     static func decodeExec(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> ExecEvent {

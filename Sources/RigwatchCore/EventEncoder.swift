@@ -115,6 +115,19 @@ public enum EventEncoder {
             fill(&r.path, e.pathBytes.prefix(KernelABI.pathCapacity - 1))
             fill(&r.path2, e.path2Bytes.prefix(KernelABI.pathCapacity - 1))
             return bytes(of: &r, count: r.hdr.size)
+        case .enforce(let e):
+            var r = rw_enforce()
+            let args = e.exec.args.prefix(KernelABI.argsMax)
+            r.hdr = header(e.header, kind: KernelABI.kindEnforce, size: ABIOffsets.Enforce.args + args.count)
+            r.action = e.action.rawValue
+            r.rule = e.rule.map { Int32(bitPattern: $0) } ?? -1
+            r.argc = e.exec.argc
+            r.args_len = UInt32(args.count)
+            r.flags = e.exec.flags.rawValue
+            r.half = e.half
+            fill(&r.filename, e.exec.filename.prefix(KernelABI.filenameCapacity - 1))
+            fill(&r.args, args)
+            return bytes(of: &r, count: r.hdr.size)
         case .tamper(let e):
             var r = rw_tamper()
             r.hdr = header(e.header, kind: KernelABI.kindTamper, size: KernelABI.tamperSize)

@@ -29,16 +29,13 @@ public enum EventFormat {
         }
         header(event.header, into: &w)
         switch event {
+        case .enforce(let e):
+            w.field("action", e.action.name)
+            if let rule = e.rule { w.field("rule", rule) } else { w.field("rule", raw: "null") }
+            w.field("half", e.half)
+            execFields(e.exec, into: &w)
         case .exec(let e):
-            w.field("filename", e.path)
-            if !isValidUTF8(e.filename) { w.field("filename_hex", hexString(e.filename)) }
-            w.field("argv", strings: e.argv)
-            w.field("argc", e.argc)
-            w.field("args_len", e.args.count)
-            if !isValidUTF8(e.args) { w.field("args_hex", hexString(e.args)) }
-            w.field("login_uid", e.loginUid)
-            w.field("old_tid", e.oldPid)
-            w.field("flags", strings: flagNames(e.flags))
+            execFields(e, into: &w)
         case .cred(let e):
             w.field("syscall", e.syscall.name)
             w.field("result", e.result)
@@ -138,6 +135,19 @@ public enum EventFormat {
         (.argsFault, "args_fault"), (.filenameTruncated, "filename_truncated"), (.script, "script"),
     ]
 
+    /// An exec's fields; an enforce line carries the same for the command it judged.
+    static func execFields(_ e: ExecEvent, into w: inout JSONWriter) {
+        w.field("filename", e.path)
+        if !isValidUTF8(e.filename) { w.field("filename_hex", hexString(e.filename)) }
+        w.field("argv", strings: e.argv)
+        w.field("argc", e.argc)
+        w.field("args_len", e.args.count)
+        if !isValidUTF8(e.args) { w.field("args_hex", hexString(e.args)) }
+        w.field("login_uid", e.loginUid)
+        w.field("old_tid", e.oldPid)
+        w.field("flags", strings: flagNames(e.flags))
+    }
+
     public static func flagNames(_ flags: ExecEvent.Flags) -> [String] {
         flagTable.compactMap { flags.contains($0.0) ? $0.1 : nil }
     }
@@ -167,6 +177,10 @@ public enum EventFormat {
         let prefix =
             "\(stamp) \(event.kindName) pid=\(h.tgid) ppid=\(h.ppid) uid=\(h.uid) euid=\(h.euid)\(lineage) comm=\(h.comm)"
         switch event {
+        case .enforce(let e):
+            let rule = e.rule.map { " rule=\($0)" } ?? ""
+            let argv = ShellWord.commandLine(e.exec.args)
+            return "\(prefix) \(e.action.name)\(rule) \(ShellWord.quote(e.exec.filename)) argv=[\(argv)]"
         case .exec(let e):
             let argv = ShellWord.commandLine(e.args)
             let flags = flagNames(e.flags)

@@ -20,9 +20,10 @@ public struct EventKinds: OptionSet, Sendable {
     public static let firstPayload = EventKinds(rawValue: 1 << 11)
     public static let unixConnect = EventKinds(rawValue: 1 << 12)
     public static let auth = EventKinds(rawValue: 1 << 13)
+    public static let enforce = EventKinds(rawValue: 1 << 14)
     /// How many kinds there are: the bits above are 0..<count.
-    public static let count = 14
-    public static let all = EventKinds(rawValue: (1 << 14) - 1)
+    public static let count = 15
+    public static let all = EventKinds(rawValue: (1 << 15) - 1)
 }
 
 extension Event {
@@ -44,6 +45,7 @@ extension Event {
         case .firstPayload: return 11
         case .unixConnect: return 12
         case .auth: return 13
+        case .enforce: return 14
         }
     }
 }

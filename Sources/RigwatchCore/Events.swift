@@ -392,6 +392,7 @@ public enum Event: Equatable, Sendable {
     indirect case firstPayload(FirstPayloadEvent)
     indirect case unixConnect(UnixConnectEvent)
     indirect case auth(AuthEvent)
+    indirect case enforce(EnforceEvent)
 
     public var header: EventHeader {
         switch self {
@@ -409,6 +410,7 @@ public enum Event: Equatable, Sendable {
         case .firstPayload(let e): return e.header
         case .unixConnect(let e): return e.header
         case .auth(let e): return e.header
+        case .enforce(let e): return e.header
         }
     }
 
@@ -417,7 +419,7 @@ public enum Event: Equatable, Sendable {
     /// Every `kindName`, in ABI order: what a configuration may name (`export.kinds`).
     public static let kindNames = [
         "exec", "cred", "fork", "exit", "drops", "connect", "net_bytes", "gpu_sample", "file_change", "tamper",
-        "integrity", "first_payload", "unix_connect", "auth",
+        "integrity", "first_payload", "unix_connect", "auth", "enforce",
     ]
 
     /// The `"type"` of the event in JSON output and traces.
@@ -437,6 +439,7 @@ public enum Event: Equatable, Sendable {
         case .firstPayload: return "first_payload"
         case .unixConnect: return "unix_connect"
         case .auth: return "auth"
+        case .enforce: return "enforce"
         }
     }
 }

@@ -99,6 +99,7 @@ public enum KernelABI {
     static let kindFirstPayload = UInt16(RW_EVENT_FIRST_PAYLOAD.rawValue)
     static let kindUnixConnect = UInt16(RW_EVENT_UNIX_CONNECT.rawValue)
     static let kindAuth = UInt16(RW_EVENT_AUTH.rawValue)
+    static let kindEnforce = UInt16(RW_EVENT_ENFORCE.rawValue)
 
     /// The version that introduced a kind: a record claiming an older one is corrupt.
     static func firstVersion(ofKind kind: UInt16) -> UInt32 {
@@ -106,6 +107,7 @@ public enum KernelABI {
         case kindFileChange, kindTamper, kindIntegrity: return 2
         case kindFirstPayload, kindUnixConnect: return 4
         case kindAuth: return 5
+        case kindEnforce: return 6
         default: return 1
         }
     }
@@ -158,6 +160,34 @@ public enum ABIOffsets {
         }
         @inlinable @inline(__always) public static var comm: Int {
             MemoryLayout<rw_header>.offset(of: \rw_header.comm)!
+        }
+    }
+
+    /// `struct rw_enforce`.
+    public enum Enforce {
+        @inlinable @inline(__always) public static var action: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.action)!
+        }
+        @inlinable @inline(__always) public static var rule: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.rule)!
+        }
+        @inlinable @inline(__always) public static var argc: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.argc)!
+        }
+        @inlinable @inline(__always) public static var argsLen: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.args_len)!
+        }
+        @inlinable @inline(__always) public static var flags: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.flags)!
+        }
+        @inlinable @inline(__always) public static var half: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.half)!
+        }
+        @inlinable @inline(__always) public static var filename: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.filename)!
+        }
+        @inlinable @inline(__always) public static var args: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.args)!
         }
     }
 

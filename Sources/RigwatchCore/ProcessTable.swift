@@ -98,7 +98,7 @@ public struct ProcessTable: Sendable {
         case .exit(let e):
             if let gone = records.removeValue(forKey: e.header.tgid) { remember(gone) }
         case .drops, .connect, .netBytes, .gpuSample, .fileChange, .tamper, .integrity, .firstPayload, .unixConnect,
-            .auth:
+            .auth, .enforce:
             // Network, file and tamper events describe a process the table already follows, GPU samples and
             // integrity checks none; none changes a record.
             break

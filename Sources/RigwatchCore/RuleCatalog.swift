@@ -6,6 +6,11 @@ public enum RuleCatalog {
         "unlisted-privileged-exec": "a privileged exec in a watched lineage matched no whitelist rule",
         "unexpected-root-child":
             "an allowed root command started a shell, an interpreter, a program outside the system directories or one from a writable path that its child profiles do not allow",
+        "enforcement-denied":
+            "enforcement (deny mode) stopped an unlisted root command of a watched lineage before it ran",
+        "enforcement-audit": "enforcement in audit mode: deny mode would have stopped this root command",
+        "enforcement-undecided":
+            "the in-kernel whitelist could not decide a root command (a rule too big for it); it ran",
         "privileged-argument-abuse": "a privileged exec in a watched lineage, allowed or not, had dangerous arguments",
         "root-equivalent-container":
             "a watched lineage ran a container client with host mounts, --privileged, host namespaces, devices, capabilities or confinement off",

@@ -49,6 +49,7 @@ struct JSONFields {
         case "first_payload": return .firstPayload(try firstPayload())
         case "unix_connect": return .unixConnect(try unixConnect())
         case "auth": return .auth(try auth())
+        case "enforce": return .enforce(try enforce())
         case TraceJSONL.headerType:
             throw bad("type", "a trace_header must be the first line")
         default:
@@ -74,6 +75,19 @@ struct JSONFields {
             uid: try u32("uid"), euid: try u32("euid"), gid: try u32("gid"), egid: try u32("egid"),
             lineageUid: lineage, cgroupId: try u64("cgroup_id"),
             comm: Comm(low: comm.low, high: comm.high))
+    }
+
+    func enforce() throws(TraceError) -> EnforceEvent {
+        let name = try string("action")
+        guard let action = EnforceEvent.Action(name: name) else {
+            throw bad(
+                "action",
+                "unknown action \"\(name)\" (known: \(EnforceEvent.Action.allCases.map(\.name).joined(separator: ", ")))"
+            )
+        }
+        let rule: UInt32?
+        if case .null = try value("rule") { rule = nil } else { rule = try u32("rule") }
+        return EnforceEvent(action: action, rule: rule, half: try u32("half"), exec: try exec())
     }
 
     func exec() throws(TraceError) -> ExecEvent {

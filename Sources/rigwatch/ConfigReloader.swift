@@ -93,6 +93,9 @@ final class ConfigReloader {
         if let files = detectors.files, files.watchedPaths != running.files.paths {
             sensorControl?.requestWatchedPaths(files.watchedPaths)
         }
+        if let policies = detectors.policies {
+            sensorControl?.requestEnforcement(EnforcementRequest(policies: policies, mode: next.enforcementMode))
+        }
         gpu?.setInterval(Double(next.mining.gpuIntervalSeconds))
         router.commit(delivery)
         health.reconfigure(next.service)

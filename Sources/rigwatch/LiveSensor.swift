@@ -43,6 +43,8 @@ struct LiveSensor {
     var pinning: PinPolicy?
     /// Read PAM's audit records from the multicast group beside the source (`auth.enabled`).
     var readAuth = false
+    /// The whitelist and `enforcement.mode` for the in-kernel judge; nil leaves it off.
+    var enforcement: EnforcementRequest?
 
     /// Opens the source and hands every record to `sink` until the duration ends or
     /// a stop signal arrives.
@@ -58,8 +60,33 @@ struct LiveSensor {
             if let line = bpf.pinning.summary { Log.info(line) }
         }
         Log.info(source.summary)
+        if let enforcement { try applyEnforcement(enforcement, to: source, atStart: true) }
         // GPU samples join the BPF source's records; the audit source runs without them.
         return try poll(source, gpu: source is BPFSource ? gpu : nil, into: sink)
+    }
+
+    /// Writes the whitelist into the kernel and sets the mode. At start a mode the
+    /// source cannot honour stops the sensor (the operator asked for enforcement); on
+    /// reload the previous enforcement stays.
+    private func applyEnforcement(_ request: EnforcementRequest, to source: RecordSource, atStart: Bool) throws {
+        guard let enforcing = source as? EnforcingSource else {
+            if request.mode == .off { return }
+            throw BPFSource.Failure(
+                message:
+                    "enforcement.mode \(request.mode.rawValue) needs the BPF source (the audit source only reports)")
+        }
+        do {
+            let undecidable = try enforcing.setEnforcement(request.policies, mode: request.mode)
+            if request.mode != .off || !atStart {
+                Log.info("enforcement: \(request.mode.rawValue), \(request.policies.ruleCount) rules in the kernel")
+            }
+            for line in undecidable where request.mode != .off {
+                Log.warning("enforcement: left to the detector (the kernel cannot hold it): \(line)")
+            }
+        } catch {
+            if atStart && request.mode != .off { throw BPFSource.Failure(message: "\(error)") }
+            throw error
+        }
     }
 
     /// The multicast reader of PAM's records, or nil (off, or the group refused: a warning).
@@ -126,6 +153,13 @@ struct LiveSensor {
                     Log.info("watched paths now: \(paths.count)")
                 } catch {
                     Log.error("keeping the previous watched paths: \(error)")
+                }
+            }
+            if let request = control.takeEnforcement() {
+                do {
+                    try applyEnforcement(request, to: source, atStart: false)
+                } catch {
+                    Log.error("keeping the previous enforcement: \(error)")
                 }
             }
             for line in source.periodic(now: now) { Log.warning(line) }
@@ -260,6 +294,12 @@ extension LiveSensor {
     }
 }
 
+/// What the in-kernel judge runs with: the detector's own whitelist, and the mode.
+struct EnforcementRequest {
+    var policies: PolicySet
+    var mode: EnforcementMode
+}
+
 /// Where `rigwatch run` keeps its kernel side across restarts, and whether a clean
 /// stop ends it.
 struct PinPolicy {
@@ -281,6 +321,15 @@ func hostMountNamespace() -> UInt32? {
 /// the loop's own thread only (reload runs in `afterPoll`).
 final class LiveSensorControl {
     private var pendingWatchedPaths: [String]?
+    private var pendingEnforcement: EnforcementRequest?
+
+    /// Asks the source to write a new whitelist or mode after the current batch.
+    func requestEnforcement(_ request: EnforcementRequest) { pendingEnforcement = request }
+
+    func takeEnforcement() -> EnforcementRequest? {
+        defer { pendingEnforcement = nil }
+        return pendingEnforcement
+    }
 
     /// Asks the source to replace its watched paths after the current batch.
     func requestWatchedPaths(_ paths: [String]) { pendingWatchedPaths = paths }

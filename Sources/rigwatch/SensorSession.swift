@@ -101,6 +101,9 @@ final class SensorSession {
         try mappingSensorFailures {
             var live = LiveSensor(options: sensor, settings: settings, watchedUids: watched.map(\.uid), gpu: gpu)
             live.pinning = pinning
+            if let policies = engine.detectors(of: PrivilegedExecDetector.self).first?.policies {
+                live.enforcement = EnforcementRequest(policies: policies, mode: settings.enforcementMode)
+            }
             reloader.sensorControl = live.control
             let result = try live.run(into: self)
             out.flush()

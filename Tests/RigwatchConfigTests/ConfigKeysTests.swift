@@ -11,7 +11,7 @@ final class ConfigKeysTests: XCTestCase {
         XCTAssertEqual(Set(live + restart), Set(ConfigKeys.valuePaths))
         XCTAssertEqual(live.count + restart.count, ConfigKeys.valuePaths.count, "no key twice in the plan")
         XCTAssertEqual(Set(ConfigKeys.valuePaths).count, ConfigKeys.valuePaths.count, "no path twice in the table")
-        XCTAssertEqual(ConfigKeys.valuePaths.count, 63)
+        XCTAssertEqual(ConfigKeys.valuePaths.count, 64)
         XCTAssertEqual(restart.count, 13)
     }
 

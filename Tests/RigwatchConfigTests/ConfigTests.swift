@@ -49,7 +49,7 @@ final class ConfigTests: XCTestCase {
         XCTAssertThrowsError(try ConfigLoader.parse("watch_user: [a]\n", file: "rw.yaml")) {
             XCTAssertEqual(
                 String(describing: $0),
-                "rw.yaml:1:1: unknown key 'watch_user' at the top level (known: watch_users, engine, policy, alerts, network, mining, service, files, tamper, auth, bpf, export)"
+                "rw.yaml:1:1: unknown key 'watch_user' at the top level (known: watch_users, engine, policy, alerts, network, mining, service, files, tamper, auth, bpf, export, enforcement)"
             )
         }
     }

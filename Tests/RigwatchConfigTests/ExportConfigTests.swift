@@ -50,7 +50,7 @@ final class ExportConfigTests: XCTestCase {
             ),
             (
                 "export:\n  kinds: [exec, execve]\n",
-                "c.yaml:2:17: export.kinds[1]: unknown event kind \"execve\" (kinds: exec, cred, fork, exit, drops, connect, net_bytes, gpu_sample, file_change, tamper, integrity, first_payload, unix_connect, auth)"
+                "c.yaml:2:17: export.kinds[1]: unknown event kind \"execve\" (kinds: exec, cred, fork, exit, drops, connect, net_bytes, gpu_sample, file_change, tamper, integrity, first_payload, unix_connect, auth, enforce)"
             ),
             ("export:\n  kinds: exec\n", "c.yaml:2:10: export.kinds must be a list"),
             (

@@ -57,8 +57,9 @@ final class FeaturePlannerTests: XCTestCase {
             [
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
                 "udp-dest": "cgroup", "first-payload": "syscalls", "unix-connect": "tracepoint", "file-watch": "off",
-                "tamper-signal": "tp_btf", "tamper-access": "tracepoint", "tamper-prevent": "off",
+                "tamper-signal": "tp_btf", "tamper-access": "tracepoint", "tamper-prevent": "off", "enforce": "off",
             ])
+        XCTAssertEqual(p.choice("enforce")?.label, "enforce: off: no bpf_loop helper (kernel < 5.17)")
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(p.choice("file-watch")?.label, "file-watch: off: no bpf_loop helper (kernel < 5.17)")
         XCTAssertEqual(p.choice("udp-dest")?.label, "udp-dest: cgroup/sendmsg4 (/sys/fs/cgroup)")
@@ -81,7 +82,7 @@ final class FeaturePlannerTests: XCTestCase {
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
                 "udp-dest": "cgroup", "first-payload": "syscalls", "unix-connect": "tracepoint",
                 "file-watch": "tracepoint", "tamper-signal": "tp_btf", "tamper-access": "tracepoint",
-                "tamper-prevent": "lsm",
+                "tamper-prevent": "lsm", "enforce": "tp_btf",
             ])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(
@@ -94,9 +95,9 @@ final class FeaturePlannerTests: XCTestCase {
             + programs(of: "syscalls", "first-payload") + programs(of: "tracepoint", "unix-connect")
             + programs(of: "tracepoint", "file-watch")
             + programs(of: "tp_btf", "tamper-signal") + programs(of: "tracepoint", "tamper-access")
-            + programs(of: "lsm", "tamper-prevent")
+            + programs(of: "lsm", "tamper-prevent") + programs(of: "tp_btf", "enforce")
         XCTAssertEqual(p.programs, expected)
-        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 4 + 2 + 28 + 1 + 3 + 2)
+        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 4 + 2 + 28 + 1 + 3 + 2 + 3)
         XCTAssertEqual(p.choice("file-watch")?.leftOut, [])
         XCTAssertTrue(KernelSamples.debian12.bpfLSM)
         XCTAssertEqual(p.unplanned, [])
@@ -111,7 +112,8 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(p.choice("udp-dest")?.label, "udp-dest: cgroup/sendmsg4 (/sys/fs/cgroup/unified)")
         XCTAssertFalse(
             p.programs.contains { $0.hasPrefix("fexit_") || $0.hasPrefix("kprobe_") || $0.hasPrefix("kretprobe_") })
-        XCTAssertEqual(p.programs.count, 61)
+        XCTAssertEqual(p.programs.count, 64)
+        XCTAssertEqual(p.choice("enforce")?.label, "enforce: tp_btf/sched_process_{exec,fork,exit}")
         XCTAssertEqual(
             p.choice("first-payload")?.label,
             "first-payload: tracepoint/syscalls/sys_enter_{write,sendto,sendmsg,writev}")
@@ -337,7 +339,7 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(
             parsed.problems.map(\.message),
             [
-                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, first-payload, unix-connect, file-watch, tamper-signal, tamper-access, tamper-prevent)",
+                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, first-payload, unix-connect, file-watch, tamper-signal, tamper-access, tamper-prevent, enforce)",
                 "--bpf-hook net-bytes: expected FEATURE=RUNG, e.g. net-bytes=fexit",
                 "--bpf-hook connect=fexit: connect has no rung fexit (rungs: tp_btf, tracepoint, off)",
                 "--bpf-hook: connect given twice (tp_btf and tracepoint)",
@@ -378,7 +380,7 @@ final class FeaturePlannerTests: XCTestCase {
             FeatureTable.features.map(\.name),
             [
                 "process", "credentials", "connect", "net-bytes", "udp-dest", "first-payload", "unix-connect",
-                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent",
+                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent", "enforce",
             ])
         XCTAssertEqual(FeatureTable.feature(named: "first-payload")?.dependsOn, "connect")
         XCTAssertEqual(FeatureTable.features.filter(\.required).map(\.name), ["process", "credentials"])

@@ -27,7 +27,8 @@ final class RecordedDaemonTraceTests: XCTestCase {
         XCTAssertEqual(
             detectors.map(\.name),
             [
-                "sensor-lost-events", "unlisted-privileged-exec", "exfiltration", "watched-user-outbound",
+                "sensor-lost-events", "unlisted-privileged-exec", "enforcement-denied", "exfiltration",
+                "watched-user-outbound",
                 "crypto-mining", "file-change", "sensor-tamper", "root-equivalent-runtime-socket",
             ])
         let engine = Engine(config: EngineConfig(watchedUsers: trace.header.watchedUsers), detectors: detectors)

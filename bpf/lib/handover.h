@@ -84,6 +84,9 @@ enum rw_gate_id {
 	RW_GATE_payload_enter_sendmsg,
 	RW_GATE_payload_enter_writev,
 	RW_GATE_unix_exit_connect,
+	RW_GATE_enforce_exec,
+	RW_GATE_enforce_fork,
+	RW_GATE_enforce_exit,
 	RW_GATE_COUNT,
 };
 

@@ -136,6 +136,14 @@ static __always_inline __u64 name_len(__u64 len)
 	return len & (RW_FILENAME_LEN - 1);
 }
 
+/* A size of at most RW_ARGS_MAX bytes (a whole capture). */
+static __always_inline __u64 args_size(__u64 len)
+{
+	asm volatile("" : "+r"(len));
+	len &= 2 * RW_ARGS_MAX - 1;
+	return len > RW_ARGS_MAX ? RW_ARGS_MAX : len;
+}
+
 static __always_inline __u64 alias_len(__u64 len)
 {
 	asm volatile("" : "+r"(len));

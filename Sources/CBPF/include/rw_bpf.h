@@ -84,6 +84,17 @@ int rw_sensor_set_file_watch(struct rw_sensor *s, uint32_t index, const char *pa
 int rw_sensor_file_watch(struct rw_sensor *s, uint32_t index, char *out, size_t outlen);
 /* Adds (present != 0) or removes a thread id of the sensor in self_tids. */
 int rw_sensor_set_self_tid(struct rw_sensor *s, uint32_t tid, int present);
+/* Writes (BPF_ANY) or deletes one entry of the map named `map` (the policy and
+ * enforcement maps, written whole by userspace). -ENOENT: the object has no such map.
+ * Deleting an absent key succeeds. */
+int rw_sensor_map_update(struct rw_sensor *s, const char *map, const void *key, size_t key_size, const void *value,
+			 size_t value_size);
+int rw_sensor_map_delete(struct rw_sensor *s, const char *map, const void *key, size_t key_size);
+int rw_sensor_map_lookup(struct rw_sensor *s, const char *map, const void *key, size_t key_size, void *value,
+			 size_t value_size);
+/* Removes one policy half's keys from policy_paths and policy_sets (before it is
+ * written again). Returns how many were removed or a negative errno. */
+int rw_sensor_policy_clear_half(struct rw_sensor *s, uint32_t half);
 /* 1 when tid is in self_tids, 0 when not, or a negative errno. */
 int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid);
 /* Removes every watched uid but the n in keep (after writing those: no moment

@@ -18,6 +18,9 @@ public struct SensorConfig: Equatable, Sendable {
     public var auth = AuthConfig()
     public var bpf = BPFConfig()
     public var export = ExportConfig()
+    /// `enforcement.mode` (off): audit or deny judge the watched lineages' root execs in
+    /// the kernel (see EnforcementMode); live on reload.
+    public var enforcementMode = EnforcementMode.off
 
     public init() {}
 }

@@ -214,6 +214,19 @@ public enum FeatureTable {
                         BPFProgramRef("deny_ptrace", "lsm/ptrace_access_check"),
                     ])
             ]),
+        // The whitelist decided in the kernel (enforcement.mode); loaded wherever it can
+        // run, idle while the mode is off, so a reload can turn it on.
+        KernelFeature(
+            "enforce", summary: "unlisted root execs of the watched lineages stopped in the kernel (enforcement)",
+            rungs: [
+                FeatureRung(
+                    "tp_btf", hook: "tp_btf/sched_process_{exec,fork,exit}",
+                    programs: [
+                        BPFProgramRef("enforce_exec", "tp_btf/sched_process_exec"),
+                        BPFProgramRef("enforce_fork", "tp_btf/sched_process_fork"),
+                        BPFProgramRef("enforce_exit", "tp_btf/sched_process_exit"),
+                    ], helper: "bpf_loop")
+            ]),
     ]
 
     /// enter programs of every syscall, then exit programs (the contract's order);

@@ -104,7 +104,7 @@ public final class MiningDetector: Detector {
             touched = gpuSampled(s, context: context)
         case .firstPayload(let e): touched = payloadSeen(e, context: context)
         case .exit(let e): signatureProcesses.removeValue(forKey: e.header.tgid)
-        case .netBytes, .fork, .cred, .drops, .fileChange, .tamper, .integrity, .unixConnect, .auth: break
+        case .netBytes, .fork, .cred, .drops, .fileChange, .tamper, .integrity, .unixConnect, .auth, .enforce: break
         }
         var alerts: [Alert] = []
         for subject in touched { if let alert = raiseIfDue(subject, context: context) { alerts.append(alert) } }

@@ -65,7 +65,7 @@ public struct NetworkContacts: Sendable {
                 e.header.tgid, e.destination, e.destinationPort, e.proto, firstNs: min(e.firstNs, e.lastNs),
                 lastNs: max(e.lastNs, e.firstNs), connects: 0, bytes: e.bytes)
         case .exec, .cred, .fork, .exit, .drops, .gpuSample, .fileChange, .tamper, .integrity, .firstPayload,
-            .unixConnect, .auth:
+            .unixConnect, .auth, .enforce:
             break
         }
     }

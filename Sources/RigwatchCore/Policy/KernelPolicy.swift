@@ -132,6 +132,19 @@ public struct KernelPolicy {
         }
     }
 
+    /// The user and the index in that user's rules of a global rule index in `half`,
+    /// without compiling anything (for alerts on what the kernel decided).
+    public static func owner(of index: UInt32, in policies: PolicySet, half: UInt32) -> (uid: UInt32, rule: Int)? {
+        var next = Int(half) * rulesPerHalf
+        for uid in policies.users {
+            let count = policies.policy(for: uid).rules.count
+            if next - Int(half) * rulesPerHalf + count > rulesPerHalf { continue }  // overflowed: not in the kernel
+            if Int(index) >= next && Int(index) < next + count { return (uid, Int(index) - next) }
+            next += count
+        }
+        return nil
+    }
+
     private struct GlobID: Hashable {
         var pattern: [UInt8]
         var pathname: Bool

@@ -100,7 +100,8 @@ public final class PrivilegedExecDetector: Detector {
         case .fileChange(let e):
             rememberWrite(e, context: context)
             return []
-        case .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload, .unixConnect, .auth:
+        case .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload, .unixConnect, .auth,
+            .enforce:
             return []
         }
     }

@@ -63,7 +63,7 @@ public final class RootEquivalentDetector: Detector {
             rememberUnitWrite(e, context: context)
             return []
         case .fork, .exit, .cred, .drops, .connect, .netBytes, .gpuSample, .tamper, .integrity, .firstPayload,
-            .unixConnect, .auth:
+            .unixConnect, .auth, .enforce:
             return []
         }
     }

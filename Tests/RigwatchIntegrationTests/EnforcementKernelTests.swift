@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import RigwatchTestSupport
+import XCTest
+
+/// Enforcement on the real kernel, through the real sudo, as a test user sudo lets
+/// run anything: rigwatch's whitelist decides in the kernel. On this kernel (no
+/// BPF-LSM) deny is the SIGKILL fallback, so a refused command's side effect (a file
+/// it would create) must be absent; on Debian 12's stock kernel (make vm-test) the
+/// same test runs there.
+final class EnforcementKernelTests: XCTestCase {
+    override func setUpWithError() throws { try requireRoot() }
+
+    private struct Setup {
+        let user: TestUser
+        let dir: String
+        let configPath: String
+    }
+
+    private func setUp(_ suffix: String) throws -> Setup {
+        let user = try TestUser.create(self, suffix: suffix)
+        try installSudoers(self, name: "rwtest-\(suffix)", content: "\(user.name) ALL=(root) NOPASSWD: ALL\n")
+        let dir = NSTemporaryDirectory() + "rwtest-\(suffix)-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return Setup(user: user, dir: dir, configPath: dir + "/rigwatch.yaml")
+    }
+
+    private func writeConfig(_ s: Setup, mode: String) throws {
+        let rules = ["/usr/bin/id", "/usr/bin/touch \(s.dir)/allowed", "/usr/bin/timeout *"]
+        let text =
+            "watch_users: [\(s.user.name)]\nenforcement:\n  mode: \(mode)\nalerts:\n  log_file: \(s.dir)/alerts.jsonl\n  spool_dir: \(s.dir)/spool\nservice:\n  state_file: \(s.dir)/state.json\n  metrics_file: \(s.dir)/rigwatch.prom\n  lock_file: \(s.dir)/rigwatch.lock\n  posture_check_hours: 0\npolicy:\n  include_default: false\n  rules:\n"
+            + rules.map { "    - \"\($0)\"\n" }.joined()
+        try text.write(toFile: s.configPath, atomically: true, encoding: .utf8)
+    }
+
+    private func sudo(_ s: Setup, _ args: [String]) throws -> Int32 {
+        try runCommand("/usr/bin/setpriv", s.user.asUser(["/usr/bin/sudo", "-n"] + args)).status
+    }
+
+    private func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// The alerts of one rule, as (title, action) pairs.
+    private func alerts(_ output: String, rule: String) -> [String] {
+        output.split(separator: "\n").map(String.init).filter { $0.contains(#""rule":"\#(rule)""#) }.map {
+            line -> String in
+            guard let r = line.range(of: #""title":""#) else { return line }
+            return String(line[r.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    func testDenyKillsUnlistedEntriesBeforeTheyRunAndLetsListedOnesRun() throws {
+        let s = try setUp("enf")
+        try writeConfig(s, mode: "deny")
+        let sensor = try SensorProcess(["run", "--config", s.configPath, "--events", "none"])
+        try sensor.waitForStderr("enforcement: deny, 3 rules in the kernel")
+
+        XCTAssertEqual(try sudo(s, ["/usr/bin/id"]), 0)  // listed
+        XCTAssertEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/allowed"]), 0)  // listed, with its arguments
+        XCTAssertNotEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/denied"]), 0)  // other arguments
+        // A wrapper is allowed; what it runs is an entry of its own.
+        XCTAssertNotEqual(try sudo(s, ["/usr/bin/timeout", "9", "/usr/bin/touch", s.dir + "/wrapped"]), 0)
+        XCTAssertNotEqual(
+            try sudo(s, ["/usr/bin/timeout", "9", "/bin/sh", "-c", "/usr/bin/touch \(s.dir)/shell"]), 0)
+        // Root outside the watched lineages (this test, an operator's shell) is never judged.
+        XCTAssertEqual(try runCommand("/usr/bin/touch", [s.dir + "/operator"]).status, 0)
+        sleep(1)
+        let output = sensor.stop()
+        XCTAssertEqual(sensor.status, 0, sensor.stderrText)
+
+        XCTAssertTrue(exists(s.dir + "/allowed"))
+        XCTAssertTrue(exists(s.dir + "/operator"))
+        XCTAssertFalse(exists(s.dir + "/denied"), "the refused touch ran")
+        XCTAssertFalse(exists(s.dir + "/wrapped"), "the wrapped touch ran")
+        XCTAssertFalse(exists(s.dir + "/shell"), "the wrapped shell ran")
+        let name = s.user.name
+        XCTAssertEqual(
+            alerts(output, rule: "enforcement-denied"),
+            [
+                "rigwatch stopped \(name)'s unlisted root command (killed before it ran): /usr/bin/touch \(s.dir)/denied",
+                "rigwatch stopped \(name)'s unlisted root command (killed before it ran): /usr/bin/touch \(s.dir)/wrapped",
+                "rigwatch stopped \(name)'s unlisted root command (killed before it ran): /bin/sh -c '/usr/bin/touch \(s.dir)/shell'",
+            ], output)
+        let denied = try XCTUnwrap(output.split(separator: "\n").first { $0.contains(#""rule":"enforcement-denied""#) })
+        XCTAssertTrue(denied.contains(#""action":"killed""#), String(denied))
+        XCTAssertTrue(denied.contains(#""denied_by":"no rule allows it""#), String(denied))
+        XCTAssertTrue(denied.contains(#""severity":"high""#), String(denied))
+    }
+
+    func testAuditReportsWhatDenyWouldStopAndAReloadTurnsDenyOn() throws {
+        let s = try setUp("aud")
+        try writeConfig(s, mode: "audit")
+        let sensor = try SensorProcess(["run", "--config", s.configPath, "--events", "none"])
+        try sensor.waitForStderr("enforcement: audit, 3 rules in the kernel")
+        XCTAssertEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/audited"]), 0)
+        XCTAssertEqual(try sudo(s, ["/usr/bin/id"]), 0)
+
+        try writeConfig(s, mode: "deny")
+        sensor.signal(SIGHUP)
+        try sensor.waitForStderr("enforcement: deny, 3 rules in the kernel")
+        XCTAssertNotEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/after-reload"]), 0)
+        XCTAssertEqual(try sudo(s, ["/usr/bin/id"]), 0)
+
+        try writeConfig(s, mode: "off")
+        sensor.signal(SIGHUP)
+        try sensor.waitForStderr("enforcement: off, 3 rules in the kernel")
+        XCTAssertEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/off"]), 0)
+        sleep(1)
+        let output = sensor.stop()
+        XCTAssertEqual(sensor.status, 0, sensor.stderrText)
+
+        XCTAssertTrue(exists(s.dir + "/audited"), "audit mode stopped a command")
+        XCTAssertFalse(exists(s.dir + "/after-reload"), "deny after the reload let it run")
+        XCTAssertTrue(exists(s.dir + "/off"), "off still stopped a command")
+        let name = s.user.name
+        XCTAssertEqual(
+            alerts(output, rule: "enforcement-audit"),
+            ["enforcement would stop \(name)'s unlisted root command (audit mode): /usr/bin/touch \(s.dir)/audited"],
+            output)
+        XCTAssertEqual(
+            alerts(output, rule: "enforcement-denied"),
+            [
+                "rigwatch stopped \(name)'s unlisted root command (killed before it ran): /usr/bin/touch \(s.dir)/after-reload"
+            ],
+            output)
+        // The whitelist check still reports all three unlisted commands, whatever enforcement did.
+        XCTAssertEqual(alerts(output, rule: "unlisted-privileged-exec").count, 3, output)
+    }
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Enforcement: a privileged exec of a watched lineage that the whitelist does not
+ * allow is stopped in the kernel (enforce_config.mode deny) or reported as what
+ * deny would stop (audit). The lineage is followed as the detector follows it
+ * (PrivilegedExecDetector): a privilege gateway (sudo, su, any setuid binary) is
+ * not judged, the first root exec below it is the entry and must match a rule;
+ * what an allowed entry runs is covered by it, except below a wrapper (timeout,
+ * env, ...), whose command is an entry of its own. Only watched lineages are ever
+ * judged. Without BPF-LSM the stop is SIGKILL from sched_process_exec: the new
+ * image is mapped but has not run an instruction; what exec itself did (the file
+ * was opened, the old image is gone) stays done. Needs bpf_loop (5.17). */
+#include "lib/policy_match.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define RW_SIGKILL	9
+#define RW_NAME_KEY_LEN 16
+
+enum enforce_state_kind {
+	ENFORCE_GATEWAY = 1,   /* below a gateway: the next root exec is an entry */
+	ENFORCE_WRAPPER = 2,   /* below an allowed wrapper: the same */
+	ENFORCE_COVERED = 3,   /* below an allowed entry (its children are the detector's) */
+	ENFORCE_DENIED = 4,    /* below an entry that was not allowed (already reported) */
+	ENFORCE_USERSPACE = 5, /* below an entry the kernel could not decide */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rw_enforce_config);
+} enforce_config SEC(".maps");
+
+/* tgid -> enum enforce_state_kind, inherited at fork. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} enforce_state SEC(".maps");
+
+/* Program basenames (NUL-padded) -> 1 gateway, 2 wrapper; written by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, char[RW_NAME_KEY_LEN]);
+	__type(value, __u32);
+} enforce_names SEC(".maps");
+
+struct enforce_scratch {
+	struct rw_enforce ev;
+	char name[RW_NAME_KEY_LEN];
+	__u32 nuls[4]; /* where the first three argv words end */
+	__u32 found;
+	__u32 base; /* where the path's basename starts */
+	__u32 word; /* the argv word compared with the path */
+	__u32 same;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct enforce_scratch);
+} enforce_scratch SEC(".maps");
+
+static __always_inline __u64 key_len(__u64 len)
+{
+	asm volatile("" : "+r"(len));
+	return len & (RW_NAME_KEY_LEN - 1);
+}
+
+static __always_inline struct rw_enforce_config *enforce_settings(void)
+{
+	__u32 zero = 0;
+	struct rw_enforce_config *c = bpf_map_lookup_elem(&enforce_config, &zero);
+	return c && c->mode != RW_ENFORCE_OFF ? c : NULL;
+}
+
+static __always_inline struct enforce_scratch *enforce_scratch_get(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&enforce_scratch, &zero);
+}
+
+static long basename_step(__u32 i, void *unused)
+{
+	struct policy_scratch *s = policy_scratch_get();
+	struct enforce_scratch *e = enforce_scratch_get();
+	if (!s || !e || i >= s->path_len)
+		return 1;
+	if (s->path[i & (RW_FILENAME_LEN - 1)] == '/')
+		e->base = i + 1;
+	return 0;
+}
+
+/* 1 gateway, 2 wrapper, 0 neither, by the basename of s->path. */
+static __always_inline __u32 name_kind(struct policy_scratch *s, struct enforce_scratch *e)
+{
+	e->base = 0;
+	bpf_loop(RW_FILENAME_LEN, basename_step, NULL, 0);
+	__u32 len = s->path_len - e->base;
+	if (len == 0 || len >= RW_NAME_KEY_LEN)
+		return 0;
+	__builtin_memset(e->name, 0, sizeof(e->name));
+	bpf_probe_read_kernel(e->name, key_len(len), s->path + name_len(e->base));
+	__u32 *kind = bpf_map_lookup_elem(&enforce_names, e->name);
+	return kind ? *kind : 0;
+}
+
+static long find_words_step(__u32 i, void *unused)
+{
+	struct policy_scratch *s = policy_scratch_get();
+	struct enforce_scratch *e = enforce_scratch_get();
+	if (!s || !e || i >= s->args_len || e->found >= 3)
+		return 1;
+	if (s->args[args_off(i)] == 0) {
+		e->nuls[e->found & 3] = i;
+		e->found++;
+	}
+	return 0;
+}
+
+/* One byte of the argv word at e->word against the path. */
+static long compare_step(__u32 k, void *unused)
+{
+	struct policy_scratch *s = policy_scratch_get();
+	struct enforce_scratch *e = enforce_scratch_get();
+	if (!s || !e)
+		return 1;
+	if (s->args[args_off(e->word + k)] != s->path[k & (RW_FILENAME_LEN - 1)]) {
+		e->same = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* A script's argv starts with its interpreter ("/bin/sh /path/script a b"): judge
+ * the command line its caller gave, from the word that is the script's path (word
+ * 1 or 2), as the detector does (ExecEvent.callerArgs). */
+static __always_inline void caller_args(struct policy_scratch *s, struct enforce_scratch *e)
+{
+	e->found = 0;
+	bpf_loop(RW_ARGS_MAX, find_words_step, NULL, 0);
+	for (__u32 word = 1; word < 3; word++) {
+		if (word >= e->found)
+			break;
+		__u32 start = e->nuls[(word - 1) & 3] + 1;
+		__u32 end = e->nuls[word & 3];
+		if (end - start != s->path_len)
+			continue;
+		e->word = start;
+		e->same = 1;
+		bpf_loop(s->path_len, compare_step, NULL, 0);
+		if (!e->same)
+			continue;
+		/* The caller's words to the front, through the record's buffer (no overlap). */
+		__u32 left = s->args_len - start;
+		bpf_probe_read_kernel(e->ev.args, args_size(left), s->args + args_off(start));
+		bpf_probe_read_kernel(s->args, args_size(left), e->ev.args);
+		s->args_len = left;
+		s->argc -= word;
+		return;
+	}
+}
+
+static __always_inline void set_state(__u32 tgid, __u32 state)
+{
+	bpf_map_update_elem(&enforce_state, &tgid, &state, BPF_ANY);
+}
+
+static __always_inline void report(struct task_struct *task, struct policy_scratch *s, struct enforce_scratch *e,
+				   __u32 action, __u32 flags)
+{
+	struct rw_enforce *ev = &e->ev;
+	fill_header(&ev->hdr, RW_EVENT_ENFORCE, 0, task);
+	ev->action = action;
+	ev->rule = s->rule;
+	ev->argc = s->argc;
+	ev->flags = flags;
+	ev->half = s->half;
+	__builtin_memset(ev->filename, 0, sizeof(ev->filename));
+	bpf_probe_read_kernel(ev->filename, name_len(s->path_len), s->path);
+	__u32 len = args_size(s->args_len);
+	bpf_probe_read_kernel(ev->args, args_size(len), s->args);
+	ev->args_len = len;
+	__u64 size = __builtin_offsetof(struct rw_enforce, args) + len;
+	ev->hdr.size = size;
+	if (size > sizeof(*ev))
+		return;
+	if (bpf_ringbuf_output(&events, ev, size, submit_flags()) < 0)
+		count_drop();
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(enforce_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rw_enforce_config *config = enforce_settings();
+	if (!config || !rw_gate(ctx, RW_GATE_enforce_exec))
+		return 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	__u32 uid = BPF_CORE_READ(cred, uid.val), euid = BPF_CORE_READ(cred, euid.val);
+	__u32 origin = lineage_of(tgid, uid, euid);
+	if (origin == RW_NO_LINEAGE)
+		return 0;
+	__u32 *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
+	__u32 state = statep ? *statep : 0;
+	if (euid != 0) {
+		/* Dropped privileges (sudo -u other): judged again when it regains root. */
+		if (state != ENFORCE_COVERED && state != ENFORCE_DENIED && state != ENFORCE_USERSPACE)
+			bpf_map_delete_elem(&enforce_state, &tgid);
+		return 0;
+	}
+	if (state == ENFORCE_COVERED || state == ENFORCE_DENIED || state == ENFORCE_USERSPACE)
+		return 0;
+
+	struct policy_scratch *s = policy_scratch_get();
+	struct enforce_scratch *e = enforce_scratch_get();
+	if (!s || !e)
+		return 0;
+	__builtin_memset(s->path, 0, sizeof(s->path));
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	long n = bpf_probe_read_kernel_str(s->path, sizeof(s->path), filename);
+	__u32 flags = 0;
+	if (n <= 1)
+		return 0;
+	if (n == sizeof(s->path))
+		flags |= RW_EXEC_FNAME_TRUNC;
+	s->path_len = n - 1;
+	__u32 kind = name_kind(s, e);
+	if (uid != euid || kind == 1) {
+		set_state(tgid, ENFORCE_GATEWAY);
+		return 0;
+	}
+
+	/* argv from the new mm, as the exec record has it. */
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	__u64 len = end > start ? end - start : 0;
+	s->truncated = 0;
+	if (len > RW_ARGS_MAX) {
+		len = RW_ARGS_MAX;
+		s->truncated = 1;
+		flags |= RW_EXEC_ARGS_TRUNC;
+	}
+	if (len > 0 && bpf_probe_read_user(s->args, args_size(len), (const void *)start) < 0)
+		len = 0;
+	s->args_len = len;
+	s->argc = BPF_CORE_READ(bprm, argc);
+	if (BPF_CORE_READ(bprm, interp) != filename) {
+		flags |= RW_EXEC_SCRIPT;
+		caller_args(s, e);
+	}
+	s->uid = origin;
+	s->half = config->half;
+	if (flags & RW_EXEC_FNAME_TRUNC)
+		s->verdict = RW_VERDICT_UNDECIDED;
+	else
+		policy_decide(s);
+
+	if (s->verdict == RW_VERDICT_ALLOWED) {
+		set_state(tgid, kind == 2 ? ENFORCE_WRAPPER : ENFORCE_COVERED);
+		return 0;
+	}
+	if (s->verdict == RW_VERDICT_UNDECIDED) {
+		set_state(tgid, ENFORCE_USERSPACE);
+		report(task, s, e, RW_ENFORCE_UNDECIDED, flags);
+		return 0;
+	}
+	set_state(tgid, ENFORCE_DENIED);
+	if (config->mode == RW_ENFORCE_DENY) {
+		bpf_send_signal(RW_SIGKILL);
+		report(task, s, e, RW_ENFORCE_KILLED, flags);
+	} else {
+		report(task, s, e, RW_ENFORCE_WOULD_DENY, flags);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(enforce_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!enforce_settings() || !rw_gate(ctx, RW_GATE_enforce_fork))
+		return 0;
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	if (BPF_CORE_READ(child, pid) != child_tgid)
+		return 0; /* a thread shares its process's state */
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 *state = bpf_map_lookup_elem(&enforce_state, &ptgid);
+	if (state)
+		bpf_map_update_elem(&enforce_state, &child_tgid, state, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(enforce_exit, struct task_struct *task)
+{
+	if (!rw_gate(ctx, RW_GATE_enforce_exit))
+		return 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	if (BPF_CORE_READ(task, pid) == tgid)
+		bpf_map_delete_elem(&enforce_state, &tgid);
+	return 0;
+}
