@@ -6,9 +6,13 @@
  * not judged, the first root exec below it is the entry and must match a rule;
  * what an allowed entry runs is covered by it, except below a wrapper (timeout,
  * env, ...), whose command is an entry of its own. Only watched lineages are ever
- * judged. Without BPF-LSM the stop is SIGKILL from sched_process_exec: the new
- * image is mapped but has not run an instruction; what exec itself did (the file
- * was opened, the old image is gone) stays done. Needs bpf_loop (5.17). */
+ * judged. Where BPF-LSM is active, bprm_check_security refuses the exec (EPERM)
+ * before the new image is loaded, judging the argv the caller passed; the
+ * sched_process_exec program judges again on the argv the kernel copied and kills
+ * what slipped through (a caller rewriting its argv between the copy and the
+ * check). Without BPF-LSM the stop is that SIGKILL: the new image is mapped but has
+ * not run an instruction; what exec itself did (the file was opened, the old image
+ * is gone) stays done. Needs bpf_loop (5.17). */
 #include "lib/policy_match.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -47,8 +51,21 @@ struct {
 	__type(value, __u32);
 } enforce_names SEC(".maps");
 
+/* The argv pointer each exec of a watched lineage was called with, by thread,
+ * staged at syscall entry for bprm_check_security (which has no syscall args). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} exec_argv SEC(".maps");
+
 struct enforce_scratch {
 	struct rw_enforce ev;
+	char arg[RW_FILENAME_LEN]; /* one argv string read from the caller */
+	__u64 argv;		   /* the caller's argv array */
+	__u32 at;		   /* bytes of s->args filled */
+	__u32 cut;		   /* the caller's argv did not fit: leave it to the exec hook */
 	char name[RW_NAME_KEY_LEN];
 	__u32 nuls[4]; /* where the first three argv words end */
 	__u32 found;
@@ -276,6 +293,123 @@ int BPF_PROG(enforce_exec, struct task_struct *task, pid_t old_pid, struct linux
 		report(task, s, e, RW_ENFORCE_WOULD_DENY, flags);
 	}
 	return 0;
+}
+
+static __always_inline void stash_argv(__u64 argv)
+{
+	struct rw_enforce_config *config = enforce_settings();
+	if (!config || config->mode != RW_ENFORCE_DENY)
+		return;
+	__u32 tgid = current_tgid();
+	if (!bpf_map_lookup_elem(&lineage, &tgid)) {
+		const struct cred *cred = BPF_CORE_READ(current_task(), cred);
+		if (lineage_of(tgid, BPF_CORE_READ(cred, uid.val), BPF_CORE_READ(cred, euid.val)) == RW_NO_LINEAGE)
+			return;
+	}
+	__u64 id = bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&exec_argv, &id, &argv, BPF_ANY);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int enforce_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_argv(ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int enforce_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_argv(ctx->args[2]);
+	return 0;
+}
+
+/* One argv string of the caller, appended NUL-terminated to s->args. */
+static long read_argv_step(__u32 i, void *unused)
+{
+	struct policy_scratch *s = policy_scratch_get();
+	struct enforce_scratch *e = enforce_scratch_get();
+	if (!s || !e)
+		return 1;
+	const char *arg = NULL;
+	if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(e->argv + (__u64)i * sizeof(arg))) < 0) {
+		e->cut = 1;
+		return 1;
+	}
+	if (!arg)
+		return 1;
+	long n = bpf_probe_read_user_str(e->arg, sizeof(e->arg), arg);
+	if (n <= 0 || n >= (long)sizeof(e->arg) || e->at + n > RW_ARGS_MAX) {
+		e->cut = 1; /* a long or unreadable word: judged whole by the exec hook */
+		return 1;
+	}
+	bpf_probe_read_kernel(s->args + args_off(e->at), name_len(n), e->arg);
+	e->at += n;
+	s->argc++;
+	return 0;
+}
+
+SEC("lsm/bprm_check_security")
+int BPF_PROG(enforce_bprm, struct linux_binprm *bprm, int ret)
+{
+	if (ret)
+		return ret;
+	struct rw_enforce_config *config = enforce_settings();
+	if (!config || config->mode != RW_ENFORCE_DENY)
+		return 0;
+	/* A script's interpreter: the script itself was judged on the first call. */
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	if (BPF_CORE_READ(bprm, interp) != filename)
+		return 0;
+	struct task_struct *task = current_task();
+	__u32 tgid = current_tgid();
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	__u32 uid = BPF_CORE_READ(cred, uid.val), euid = BPF_CORE_READ(cred, euid.val);
+	__u32 origin = lineage_of(tgid, uid, euid);
+	if (origin == RW_NO_LINEAGE)
+		return 0;
+	/* The new credentials are computed after this hook: a setuid-root file makes euid 0. */
+	struct inode *inode = BPF_CORE_READ(bprm, file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & 04000) && BPF_CORE_READ(inode, i_uid.val) == 0)
+		euid = 0;
+	if (euid != 0 || uid != euid)
+		return 0; /* not root, or a gateway: the exec hook keeps the state */
+	__u32 *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
+	__u32 state = statep ? *statep : 0;
+	if (state == ENFORCE_COVERED || state == ENFORCE_DENIED || state == ENFORCE_USERSPACE)
+		return 0;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 *argv = bpf_map_lookup_elem(&exec_argv, &id);
+	struct policy_scratch *s = policy_scratch_get();
+	struct enforce_scratch *e = enforce_scratch_get();
+	if (!argv || !s || !e)
+		return 0;
+	e->argv = *argv;
+	bpf_map_delete_elem(&exec_argv, &id);
+
+	__builtin_memset(s->path, 0, sizeof(s->path));
+	long n = bpf_probe_read_kernel_str(s->path, sizeof(s->path), filename);
+	if (n <= 1 || n == sizeof(s->path))
+		return 0;
+	s->path_len = n - 1;
+	if (name_kind(s, e) == 1)
+		return 0;
+	e->at = 0;
+	e->cut = 0;
+	s->argc = 0;
+	bpf_loop(1024, read_argv_step, NULL, 0);
+	if (e->cut)
+		return 0;
+	s->args_len = e->at;
+	s->truncated = 0;
+	s->uid = origin;
+	s->half = config->half;
+	policy_decide(s);
+	if (s->verdict != RW_VERDICT_DENIED)
+		return 0;
+	if (rw_gate(ctx, RW_GATE_enforce_bprm))
+		report(task, s, e, RW_ENFORCE_REFUSED, 0);
+	return -1; /* EPERM */
 }
 
 SEC("tp_btf/sched_process_fork")

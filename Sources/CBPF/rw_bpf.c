@@ -516,6 +516,21 @@ int rw_sensor_policy_clear_half(struct rw_sensor *s, uint32_t half)
 	return a < 0 ? a : b < 0 ? b : a + b;
 }
 
+int rw_sensor_prog_stats(struct rw_sensor *s, const char *name, uint64_t *run_time_ns, uint64_t *run_count)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(s->obj, name);
+	if (!prog || bpf_program__fd(prog) < 0)
+		return -ENOENT;
+	struct bpf_prog_info info;
+	memset(&info, 0, sizeof(info));
+	uint32_t len = sizeof(info);
+	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return -errno;
+	*run_time_ns = info.run_time_ns;
+	*run_count = info.run_cnt;
+	return 0;
+}
+
 int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid)
 {
 	if (!s->self_tids)

@@ -32,6 +32,16 @@ extension BPFSource: EnforcingSource {
         }
     }
 
+    /// A loaded program's run-time statistics (counted while kernel.bpf_stats_enabled
+    /// is 1): total nanoseconds and runs; nil when no such program is loaded.
+    public func programStats(_ name: String) -> (ns: UInt64, runs: UInt64)? {
+        guard let sensor = handle else { return nil }
+        var ns: UInt64 = 0
+        var runs: UInt64 = 0
+        guard rw_sensor_prog_stats(sensor, name, &ns, &runs) == 0 else { return nil }
+        return (ns, runs)
+    }
+
     public func setEnforcement(_ policies: PolicySet, mode: EnforcementMode) throws -> [String] {
         guard let sensor = handle else { throw EnforcementFailure(description: "sensor is closed") }
         guard plan?.choice("enforce")?.active == true else {

@@ -123,6 +123,14 @@ enum PolicyVerdictText {
                 out += "  finding: \(f.kind.rawValue) (\(f.severity.rawValue)): \(f.reason) [\(f.argument)]\n"
             }
         }
+        // The kernel's matcher gives the whitelist's verdict (PolicyMatchKernelTests); deny
+        // stops the first step no rule allows. Argument findings stay alerts.
+        if let stopped = verdict.steps.first(where: { !$0.decision.isAllowed }) {
+            let line = ShellWord.commandLine(ExecEvent.joinArgs(stopped.argv))
+            out += "enforcement (deny mode): stops \(line) before it runs\n"
+        } else {
+            out += "enforcement (deny mode): lets it run\n"
+        }
         if verdict.isClean {
             out += "verdict: allowed for \(user.name); the sensor would raise no alert for this command line\n"
         } else {

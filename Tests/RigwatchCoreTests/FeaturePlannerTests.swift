@@ -58,6 +58,7 @@ final class FeaturePlannerTests: XCTestCase {
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
                 "udp-dest": "cgroup", "first-payload": "syscalls", "unix-connect": "tracepoint", "file-watch": "off",
                 "tamper-signal": "tp_btf", "tamper-access": "tracepoint", "tamper-prevent": "off", "enforce": "off",
+                "enforce-lsm": "off",
             ])
         XCTAssertEqual(p.choice("enforce")?.label, "enforce: off: no bpf_loop helper (kernel < 5.17)")
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
@@ -82,7 +83,7 @@ final class FeaturePlannerTests: XCTestCase {
                 "process": "tp_btf", "credentials": "tracepoint", "connect": "tp_btf", "net-bytes": "fexit",
                 "udp-dest": "cgroup", "first-payload": "syscalls", "unix-connect": "tracepoint",
                 "file-watch": "tracepoint", "tamper-signal": "tp_btf", "tamper-access": "tracepoint",
-                "tamper-prevent": "lsm", "enforce": "tp_btf",
+                "tamper-prevent": "lsm", "enforce": "tp_btf", "enforce-lsm": "lsm",
             ])
         XCTAssertEqual(p.choice("net-bytes")?.label, "net-bytes: fexit/inet_sendmsg (sock_send_length absent)")
         XCTAssertEqual(
@@ -96,8 +97,9 @@ final class FeaturePlannerTests: XCTestCase {
             + programs(of: "tracepoint", "file-watch")
             + programs(of: "tp_btf", "tamper-signal") + programs(of: "tracepoint", "tamper-access")
             + programs(of: "lsm", "tamper-prevent") + programs(of: "tp_btf", "enforce")
+            + programs(of: "lsm", "enforce-lsm")
         XCTAssertEqual(p.programs, expected)
-        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 4 + 2 + 28 + 1 + 3 + 2 + 3)
+        XCTAssertEqual(p.programs.count, 3 + 16 + 1 + 2 + 2 + 4 + 2 + 28 + 1 + 3 + 2 + 6)
         XCTAssertEqual(p.choice("file-watch")?.leftOut, [])
         XCTAssertTrue(KernelSamples.debian12.bpfLSM)
         XCTAssertEqual(p.unplanned, [])
@@ -114,6 +116,7 @@ final class FeaturePlannerTests: XCTestCase {
             p.programs.contains { $0.hasPrefix("fexit_") || $0.hasPrefix("kprobe_") || $0.hasPrefix("kretprobe_") })
         XCTAssertEqual(p.programs.count, 64)
         XCTAssertEqual(p.choice("enforce")?.label, "enforce: tp_btf/sched_process_{exec,fork,exit}")
+        XCTAssertEqual(p.choice("enforce-lsm")?.label, "enforce-lsm: off: LSM programs refused")
         XCTAssertEqual(
             p.choice("first-payload")?.label,
             "first-payload: tracepoint/syscalls/sys_enter_{write,sendto,sendmsg,writev}")
@@ -339,7 +342,7 @@ final class FeaturePlannerTests: XCTestCase {
         XCTAssertEqual(
             parsed.problems.map(\.message),
             [
-                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, first-payload, unix-connect, file-watch, tamper-signal, tamper-access, tamper-prevent, enforce)",
+                "--bpf-hook nope=off: no feature nope (features: process, credentials, connect, net-bytes, udp-dest, first-payload, unix-connect, file-watch, tamper-signal, tamper-access, tamper-prevent, enforce, enforce-lsm)",
                 "--bpf-hook net-bytes: expected FEATURE=RUNG, e.g. net-bytes=fexit",
                 "--bpf-hook connect=fexit: connect has no rung fexit (rungs: tp_btf, tracepoint, off)",
                 "--bpf-hook: connect given twice (tp_btf and tracepoint)",
@@ -380,7 +383,7 @@ final class FeaturePlannerTests: XCTestCase {
             FeatureTable.features.map(\.name),
             [
                 "process", "credentials", "connect", "net-bytes", "udp-dest", "first-payload", "unix-connect",
-                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent", "enforce",
+                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent", "enforce", "enforce-lsm",
             ])
         XCTAssertEqual(FeatureTable.feature(named: "first-payload")?.dependsOn, "connect")
         XCTAssertEqual(FeatureTable.features.filter(\.required).map(\.name), ["process", "credentials"])

@@ -118,7 +118,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(mounted.status, 0, mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted tracefs at /sys/kernel/tracing"), mounted.stderr)
         XCTAssertTrue(mounted.stderr.contains("mounted bpf at /sys/fs/bpf"), mounted.stderr)
-        XCTAssertTrue(mounted.stderr.contains("sensor attached: 61 programs"), mounted.stderr)
+        XCTAssertTrue(mounted.stderr.contains("sensor attached: 64 programs"), mounted.stderr)
     }
 
     func testVerifierRejectionPrintsTheVerifierReason() throws {

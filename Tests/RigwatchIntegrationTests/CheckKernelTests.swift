@@ -110,7 +110,7 @@ final class CheckKernelTests: XCTestCase {
             features.compactMap { $0["feature"] as? String },
             [
                 "process", "credentials", "connect", "net-bytes", "udp-dest", "first-payload", "unix-connect",
-                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent",
+                "file-watch", "tamper-signal", "tamper-access", "tamper-prevent", "enforce", "enforce-lsm",
             ])
         let text = try checkKernel().stdout
         for feature in features {

@@ -24,6 +24,7 @@ final class PolicyCLITests: XCTestCase {
             """
             command: /usr/bin/nvidia-smi -pm 1
               allowed by /usr/bin/nvidia-smi -pm 1 (\(try origin(of: "/usr/bin/nvidia-smi -pm 1")))
+            enforcement (deny mode): lets it run
             verdict: allowed for vastai_kaalia; the sensor would raise no alert for this command line
 
             """)
@@ -67,7 +68,8 @@ final class PolicyCLITests: XCTestCase {
             "  allowed by /usr/bin/timeout * journalctl * (\(try origin(of: "/usr/bin/timeout * journalctl *")))")
         XCTAssertEqual(
             lines.dropFirst(2).first, "which runs: /usr/bin/journalctl -o short-precise -r -k --since '24 hours ago'")
-        XCTAssertEqual(lines.count, 5, wrapped.stdout)
+        XCTAssertEqual(lines.dropFirst(4).first, "enforcement (deny mode): lets it run")
+        XCTAssertEqual(lines.count, 6, wrapped.stdout)
 
         let unlisted = try rigwatch(["policy", "test", "--user", "vastai_kaalia", "--", "id"])
         XCTAssertEqual(unlisted.status, 1, unlisted.stdout + unlisted.stderr)
@@ -75,6 +77,7 @@ final class PolicyCLITests: XCTestCase {
         XCTAssertEqual(u.first, "command: /usr/bin/id")
         XCTAssertTrue(
             u.contains { $0.hasPrefix("  not allowed: no rule of ") && $0.hasSuffix(" matches") }, unlisted.stdout)
+        XCTAssertEqual(u.dropLast().last, "enforcement (deny mode): stops /usr/bin/id before it runs")
         XCTAssertEqual(u.last, "verdict: not allowed for vastai_kaalia: unlisted-privileged-exec")
     }
 

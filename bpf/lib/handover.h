@@ -87,6 +87,7 @@ enum rw_gate_id {
 	RW_GATE_enforce_exec,
 	RW_GATE_enforce_fork,
 	RW_GATE_enforce_exit,
+	RW_GATE_enforce_bprm,
 	RW_GATE_COUNT,
 };
 

@@ -82,6 +82,7 @@ struct policy_scratch {
 	__u32 too_deep;
 	__u32 canon_len;
 	__s32 last_slash;
+	__s32 alias; /* the alias slot norm starts with, or -1 */
 	/* The argument string. */
 	__u32 user_start;
 	__u32 user_len;
@@ -228,30 +229,40 @@ static __always_inline void normalise(struct policy_scratch *s)
 		s->last_slash = s->depth > 0 ? s->starts[(s->depth - 1) & (RW_POLICY_DEPTH - 1)] : 0;
 }
 
+/* Whether alias slot k is set and norm starts with it; the first such slot wins. */
+static long alias_step(__u32 k, void *unused)
+{
+	struct policy_scratch *s = policy_scratch_get();
+	struct rw_policy_alias *a = bpf_map_lookup_elem(&policy_aliases, &k);
+	if (!s || !a)
+		return 1;
+	__u32 len = a->alias_len;
+	if (len == 0 || len > RW_POLICY_ALIAS_LEN || a->target_len > RW_POLICY_ALIAS_LEN || len > s->n)
+		return 0;
+	/* Branch-free over the 16 bytes: a loop of branches here exceeds 6.1's jump limit. */
+	__u32 diff = 0;
+	for (__u32 j = 0; j < RW_POLICY_ALIAS_LEN; j++)
+		diff |= (__u32)(unsigned char)(a->alias[j] ^ s->norm[j]) & (0u - (__u32)(j < len));
+	if (diff)
+		return 0;
+	s->alias = k;
+	return 1;
+}
+
 /* canon := norm with the first alias it starts with replaced by its target. */
 static __always_inline void apply_alias(struct policy_scratch *s)
 {
 	__u32 drop = 0, put = 0;
-	struct rw_policy_alias *hit = NULL;
-	for (__u32 k = 0; k < RW_POLICY_ALIASES && !hit; k++) {
-		struct rw_policy_alias *a = bpf_map_lookup_elem(&policy_aliases, &k);
-		if (!a || a->alias_len == 0 || a->alias_len > RW_POLICY_ALIAS_LEN ||
-		    a->target_len > RW_POLICY_ALIAS_LEN || a->alias_len > s->n)
-			continue;
-		int same = 1;
-		for (__u32 j = 0; j < RW_POLICY_ALIAS_LEN; j++) {
-			if (j < a->alias_len && a->alias[j] != s->norm[j])
-				same = 0;
-		}
-		if (same) {
-			hit = a;
-			drop = a->alias_len;
-			put = a->target_len;
-		}
+	s->alias = -1;
+	bpf_loop(RW_POLICY_ALIASES, alias_step, NULL, 0);
+	__u32 k = s->alias;
+	struct rw_policy_alias *hit = s->alias >= 0 ? bpf_map_lookup_elem(&policy_aliases, &k) : NULL;
+	if (hit) {
+		drop = hit->alias_len;
+		put = hit->target_len;
+		bpf_probe_read_kernel(s->canon, alias_len(put), hit->target);
 	}
 	__u64 tail = s->n - drop;
-	if (hit)
-		bpf_probe_read_kernel(s->canon, alias_len(put), hit->target);
 	bpf_probe_read_kernel(s->canon + alias_len(put), name_len(tail), s->norm + alias_len(drop));
 	s->canon_len = put + tail;
 	if (s->last_slash >= 0)

@@ -95,6 +95,9 @@ int rw_sensor_map_lookup(struct rw_sensor *s, const char *map, const void *key, 
 /* Removes one policy half's keys from policy_paths and policy_sets (before it is
  * written again). Returns how many were removed or a negative errno. */
 int rw_sensor_policy_clear_half(struct rw_sensor *s, uint32_t half);
+/* The kernel's run-time statistics of a loaded program (kernel.bpf_stats_enabled=1
+ * makes it count): total ns and runs. -ENOENT: no such loaded program. */
+int rw_sensor_prog_stats(struct rw_sensor *s, const char *name, uint64_t *run_time_ns, uint64_t *run_count);
 /* 1 when tid is in self_tids, 0 when not, or a negative errno. */
 int rw_sensor_has_self_tid(struct rw_sensor *s, uint32_t tid);
 /* Removes every watched uid but the n in keep (after writing those: no moment

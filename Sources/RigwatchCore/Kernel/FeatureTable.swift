@@ -227,6 +227,20 @@ public enum FeatureTable {
                         BPFProgramRef("enforce_exit", "tp_btf/sched_process_exit"),
                     ], helper: "bpf_loop")
             ]),
+        // Refusing the exec itself (EPERM) where BPF-LSM is active; enforce still judges
+        // after exec and kills what slipped through.
+        KernelFeature(
+            "enforce-lsm", dependsOn: "enforce",
+            summary: "unlisted root execs refused with EPERM before they load (BPF-LSM)",
+            rungs: [
+                FeatureRung(
+                    "lsm", hook: "lsm/bprm_check_security",
+                    programs: [
+                        BPFProgramRef("enforce_enter_execve", "tracepoint/syscalls/sys_enter_execve"),
+                        BPFProgramRef("enforce_enter_execveat", "tracepoint/syscalls/sys_enter_execveat"),
+                        BPFProgramRef("enforce_bprm", "lsm/bprm_check_security"),
+                    ], helper: "bpf_loop")
+            ]),
     ]
 
     /// enter programs of every syscall, then exit programs (the contract's order);
