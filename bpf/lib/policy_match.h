@@ -307,6 +307,23 @@ static __always_inline void split_args(struct policy_scratch *s)
 	s->has_args = 1;
 }
 
+/* The candidate's path matched: its argument check, decided at once (any, none)
+ * or by the argument pattern's NFA from the next step. */
+static __always_inline void start_arguments(struct policy_scratch *s, struct rw_policy_rule *rule)
+{
+	s->phase = 1;
+	s->pos = 0;
+	s->states[0] = 1;
+	s->states[1] = 0;
+	s->glob = rule->args_glob;
+	if (rule->args == RW_POLICY_ARGS_ANY || (rule->args == RW_POLICY_ARGS_NONE && !s->has_args)) {
+		s->best = s->candidate;
+		s->done = 1;
+	} else if (rule->args != RW_POLICY_ARGS_PATTERN || s->truncated) {
+		s->candidate = -1; /* what was cut off cannot be checked */
+	}
+}
+
 /* The next candidate, highest first, of the exact path's rules and the command
  * globs; none left above the floor ends the search. */
 static __always_inline void next_candidate(struct policy_scratch *s)
@@ -347,15 +364,7 @@ static __always_inline void next_candidate(struct policy_scratch *s)
 		s->glob = rule->command_glob;
 		return;
 	}
-	/* An exact path: only the arguments are left to check. */
-	s->phase = 1;
-	s->glob = rule->args_glob;
-	if (rule->args == RW_POLICY_ARGS_ANY || (rule->args == RW_POLICY_ARGS_NONE && !s->has_args)) {
-		s->best = r;
-		s->done = 1;
-	} else if (rule->args != RW_POLICY_ARGS_PATTERN || s->truncated) {
-		s->candidate = -1; /* what was cut off cannot be checked */
-	}
+	start_arguments(s, rule); /* an exact path: only the arguments are left to check */
 }
 
 /* The command glob matched: check the candidate's arguments, as for an exact path. */
@@ -367,17 +376,7 @@ static __always_inline void command_matched(struct policy_scratch *s)
 		s->candidate = -1;
 		return;
 	}
-	s->phase = 1;
-	s->pos = 0;
-	s->states[0] = 1;
-	s->states[1] = 0;
-	s->glob = rule->args_glob;
-	if (rule->args == RW_POLICY_ARGS_ANY || (rule->args == RW_POLICY_ARGS_NONE && !s->has_args)) {
-		s->best = s->candidate;
-		s->done = 1;
-	} else if (rule->args != RW_POLICY_ARGS_PATTERN || s->truncated) {
-		s->candidate = -1;
-	}
+	start_arguments(s, rule);
 }
 
 /* One step of the search: pick a candidate, or feed its NFA one byte, or judge
