@@ -59,7 +59,10 @@ final class EnforcementKernelTests: XCTestCase {
     func testDenyKillsUnlistedEntriesBeforeTheyRunAndLetsListedOnesRun() throws {
         let s = try setUp("enf")
         try writeConfig(s, mode: "deny")
-        let sensor = try SensorProcess(["run", "--config", s.configPath, "--events", "none"])
+        // A pin directory of its own, removed at teardown: a deny left pinned would judge
+        // later tests' users (uids are reused).
+        let sensor = try SensorProcess(
+            ["run", "--config", s.configPath, "--events", "none", "--pin-dir", testPinDirectory(self)])
         try sensor.waitForStderr("enforcement: deny, 3 rules in the kernel")
 
         XCTAssertEqual(try sudo(s, ["/usr/bin/id"]), 0)  // listed
@@ -100,7 +103,10 @@ final class EnforcementKernelTests: XCTestCase {
     func testAuditReportsWhatDenyWouldStopAndAReloadTurnsDenyOn() throws {
         let s = try setUp("aud")
         try writeConfig(s, mode: "audit")
-        let sensor = try SensorProcess(["run", "--config", s.configPath, "--events", "none"])
+        // A pin directory of its own, removed at teardown: a deny left pinned would judge
+        // later tests' users (uids are reused).
+        let sensor = try SensorProcess(
+            ["run", "--config", s.configPath, "--events", "none", "--pin-dir", testPinDirectory(self)])
         try sensor.waitForStderr("enforcement: audit, 3 rules in the kernel")
         XCTAssertEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/audited"]), 0)
         XCTAssertEqual(try sudo(s, ["/usr/bin/id"]), 0)
@@ -136,5 +142,28 @@ final class EnforcementKernelTests: XCTestCase {
         // The whitelist check still reports the unlisted commands that ran (a refused exec never did).
         let refused = stopped(sensor) == "exec refused"
         XCTAssertEqual(alerts(output, rule: "unlisted-privileged-exec").count, refused ? 2 : 3, output)
+    }
+
+    /// The choice for a sensor that dies: its pinned programs and maps stay, so deny
+    /// goes on with the last policy while no sensor runs (killing the sensor does not
+    /// lift it); `rigwatch unpin` ends it.
+    func testDenyOutlivesAKilledSensorUntilUnpinned() throws {
+        let s = try setUp("enfp")
+        try writeConfig(s, mode: "deny")
+        let pins = testPinDirectory(self)
+        let sensor = try SensorProcess(["run", "--config", s.configPath, "--events", "none", "--pin-dir", pins])
+        try sensor.waitForStderr("enforcement: deny, 3 rules in the kernel")
+        sensor.signal(SIGKILL)
+        sensor.process.waitUntilExit()
+        XCTAssertEqual(sensor.process.terminationReason, .uncaughtSignal)
+
+        XCTAssertNotEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/while-down"]), 0)
+        XCTAssertEqual(try sudo(s, ["/usr/bin/id"]), 0)
+        XCTAssertFalse(exists(s.dir + "/while-down"), "the sensor's death lifted enforcement")
+
+        let unpin = try runCommand(Repo.rigwatchBinary, ["unpin", "--pin-dir", pins])
+        XCTAssertEqual(unpin.status, 0, unpin.stderr)
+        XCTAssertEqual(try sudo(s, ["/usr/bin/touch", s.dir + "/after-unpin"]), 0)
+        XCTAssertTrue(exists(s.dir + "/after-unpin"), "unpin left enforcement in place")
     }
 }
