@@ -181,6 +181,13 @@ static __always_inline void caller_args(struct policy_scratch *s, struct enforce
 	}
 }
 
+/* Below these the kernel judges nothing more: an allowed entry's children are the
+ * detector's, a refused or undecided entry was reported. */
+static __always_inline int settled(__u32 state)
+{
+	return state == ENFORCE_COVERED || state == ENFORCE_DENIED || state == ENFORCE_USERSPACE;
+}
+
 static __always_inline void set_state(__u32 tgid, __u32 state)
 {
 	bpf_map_update_elem(&enforce_state, &tgid, &state, BPF_ANY);
@@ -225,11 +232,11 @@ int BPF_PROG(enforce_exec, struct task_struct *task, pid_t old_pid, struct linux
 	__u32 state = statep ? *statep : 0;
 	if (euid != 0) {
 		/* Dropped privileges (sudo -u other): judged again when it regains root. */
-		if (state != ENFORCE_COVERED && state != ENFORCE_DENIED && state != ENFORCE_USERSPACE)
+		if (!settled(state))
 			bpf_map_delete_elem(&enforce_state, &tgid);
 		return 0;
 	}
-	if (state == ENFORCE_COVERED || state == ENFORCE_DENIED || state == ENFORCE_USERSPACE)
+	if (settled(state))
 		return 0;
 
 	struct policy_scratch *s = policy_scratch_get();
@@ -376,7 +383,7 @@ int BPF_PROG(enforce_bprm, struct linux_binprm *bprm, int ret)
 		return 0; /* not root, or a gateway: the exec hook keeps the state */
 	__u32 *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
 	__u32 state = statep ? *statep : 0;
-	if (state == ENFORCE_COVERED || state == ENFORCE_DENIED || state == ENFORCE_USERSPACE)
+	if (settled(state))
 		return 0;
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 *argv = bpf_map_lookup_elem(&exec_argv, &id);

@@ -46,3 +46,29 @@ final class KernelGlobTests: XCTestCase {
                 ], pathname: false))
     }
 }
+
+/// `KernelPolicy.owner(of:in:half:)`, which names a kernel rule index for alerts
+/// without compiling, agrees with the owners the compiled half records, including
+/// past a user whose rules do not fit.
+final class KernelPolicyOwnerTests: XCTestCase {
+    func testOwnerLookupMatchesTheCompiledHalf() throws {
+        let small = try (0..<3).map { try CommandSpec.parse("/usr/bin/t\($0)", origin: "t") }
+        let huge = try (0..<(KernelPolicy.rulesPerHalf - 6)).map {
+            try CommandSpec.parse("/usr/bin/h\($0)", origin: "h")
+        }
+        let policies = PolicySet(
+            name: "t", rulesByUid: [1000: small, 1001: huge, 1002: small, 1003: small], canon: .identity)
+        for half: UInt32 in [0, 1] {
+            let compiled = KernelPolicy(policies: policies, half: half)
+            XCTAssertEqual(compiled.undecidable.count, 1, "uid 1003 no longer fits")
+            XCTAssertEqual(compiled.owners.count, KernelPolicy.rulesPerHalf)
+            for (index, owner) in compiled.owners {
+                let found = try XCTUnwrap(KernelPolicy.owner(of: index, in: policies, half: half))
+                XCTAssertEqual(found.uid, owner.uid)
+                XCTAssertEqual(found.rule, owner.rule)
+            }
+            XCTAssertNil(
+                KernelPolicy.owner(of: UInt32(Int(half + 1) * KernelPolicy.rulesPerHalf), in: policies, half: half))
+        }
+    }
+}

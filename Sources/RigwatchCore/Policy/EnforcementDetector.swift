@@ -9,8 +9,6 @@ public final class EnforcementDetector: Detector {
     public static let auditRule = "enforcement-audit"
     public static let undecidedRule = "enforcement-undecided"
     public private(set) var policies: PolicySet
-    /// Records seen, by action, for metrics.
-    public private(set) var counts: [EnforceEvent.Action: Int] = [:]
 
     public init(policies: PolicySet) { self.policies = policies }
 
@@ -22,7 +20,6 @@ public final class EnforcementDetector: Detector {
 
     public func observe(_ event: Event, context: DetectionContext) -> [Alert] {
         guard case .enforce(let e) = event else { return [] }
-        counts[e.action, default: 0] += 1
         let h = e.header
         let user = "\(context.userName(h.lineageUid) ?? "uid \(h.lineageUid)")"
         let commandLine = ShellWord.commandLine(e.exec.args)

@@ -22,19 +22,29 @@ public struct KernelPolicy {
     public static let rulesPerHalf = Int(RW_POLICY_RULES_MAX)
     public static let globsPerHalf = Int(RW_POLICY_GLOBS_MAX)
 
+    /// Where each watched user's rules start in `half`'s rule table (global index), in
+    /// user order; nil for a user whose rules no longer fit (that set overflows).
+    private static func placements(_ policies: PolicySet, half: UInt32) -> [(uid: UInt32, base: Int?)] {
+        var used = 0
+        return policies.users.map { uid in
+            let count = policies.policy(for: uid).rules.count
+            guard used + count <= rulesPerHalf else { return (uid, nil) }
+            defer { used += count }
+            return (uid, Int(half) * rulesPerHalf + used)
+        }
+    }
+
     public init(policies: PolicySet, half: UInt32) {
-        let ruleBase = Int(half) * Self.rulesPerHalf
         let globBase = Int(half) * Self.globsPerHalf
-        var nextRule = 0
         // One entry per distinct pattern: users sharing the default rules share their NFAs.
         var globIndex: [GlobID: Int32] = [:]
-        for (ordinal, uid) in policies.users.enumerated() {
+        for (ordinal, (uid, ruleBase)) in Self.placements(policies, half: half).enumerated() {
             let policy = policies.policy(for: uid)
             let setNumber = half << 16 | UInt32(ordinal)
             var set = rw_policy_set()
             set.set = setNumber
             set.all_rule = -1
-            if nextRule + policy.rules.count > Self.rulesPerHalf {
+            guard let ruleBase else {
                 set.overflow = 1
                 undecidable.append("uid \(uid): \(policy.rules.count) rules: more than the kernel's table holds")
                 sets.append((rw_policy_user(half: half, uid: uid), set))
@@ -43,7 +53,7 @@ public struct KernelPolicy {
             var byKey: [[UInt8]: [UInt32]] = [:]
             var commandGlobs: [UInt32] = []
             for (i, spec) in policy.rules.enumerated() {
-                let index = UInt32(ruleBase + nextRule + i)
+                let index = UInt32(ruleBase + i)
                 owners[index] = (uid, i)
                 var rule = rw_policy_rule()
                 rule.negated = spec.negated ? 1 : 0
@@ -93,7 +103,6 @@ public struct KernelPolicy {
                 }
                 rules.append((index, rule))
             }
-            nextRule += policy.rules.count
             let globsHighestFirst = Array(commandGlobs.reversed())
             if globsHighestFirst.count > Int(RW_POLICY_SET_GLOBS) {
                 set.overflow = 1
@@ -135,12 +144,9 @@ public struct KernelPolicy {
     /// The user and the index in that user's rules of a global rule index in `half`,
     /// without compiling anything (for alerts on what the kernel decided).
     public static func owner(of index: UInt32, in policies: PolicySet, half: UInt32) -> (uid: UInt32, rule: Int)? {
-        var next = Int(half) * rulesPerHalf
-        for uid in policies.users {
-            let count = policies.policy(for: uid).rules.count
-            if next - Int(half) * rulesPerHalf + count > rulesPerHalf { continue }  // overflowed: not in the kernel
-            if Int(index) >= next && Int(index) < next + count { return (uid, Int(index) - next) }
-            next += count
+        for case (let uid, let base?) in placements(policies, half: half)
+        where Int(index) >= base && Int(index) < base + policies.policy(for: uid).rules.count {
+            return (uid, Int(index) - base)
         }
         return nil
     }
