@@ -159,7 +159,7 @@ test: deps-test bpf
 #                     passes the release binary the .deb ships)
 RW_VM_TESTS      ?= $(addprefix RigwatchIntegrationTests.,KernelMatrixTests KernelEventTests PathMatchKernelTests \
                     CheckKernelTests NetworkKernelTests FileWatchKernelTests TamperKernelTests PolicyKernelTests \
-                    TamperPreventionKernelTests StratumKernelTests PolicyMatchKernelTests \
+                    TamperPreventionKernelTests StratumKernelTests PolicyMatchKernelTests ChildProfileMatchKernelTests \
                     EnforcementKernelTests)
 RW_VM_BUILD      ?= .build/debug
 RW_VM_TIMEOUT    ?= 900

@@ -5,15 +5,17 @@
  * (PrivilegedExecDetector): a privilege gateway (sudo, su, any setuid binary) is
  * not judged, the first root exec below it is the entry and must match a rule;
  * what an allowed entry runs is covered by it, except below a wrapper (timeout,
- * env, ...), whose command is an entry of its own. Only watched lineages are ever
- * judged. Where BPF-LSM is active, bprm_check_security refuses the exec (EPERM)
+ * env, ...), whose command is an entry of its own, and each root exec below an
+ * allowed entry is judged against the entry's child profiles (lib/child_profile.h:
+ * a shell, an interpreter or a program outside the system directories needs one,
+ * a writable path is never allowed). Only watched lineages are ever judged. Where BPF-LSM is active, bprm_check_security refuses the exec (EPERM)
  * before the new image is loaded, judging the argv the caller passed; the
  * sched_process_exec program judges again on the argv the kernel copied and kills
  * what slipped through (a caller rewriting its argv between the copy and the
  * check). Without BPF-LSM the stop is that SIGKILL: the new image is mapped but has
  * not run an instruction; what exec itself did (the file was opened, the old image
  * is gone) stays done. Needs bpf_loop (5.17). */
-#include "lib/policy_match.h"
+#include "lib/child_profile.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -23,7 +25,7 @@ char LICENSE[] SEC("license") = "GPL";
 enum enforce_state_kind {
 	ENFORCE_GATEWAY = 1,   /* below a gateway: the next root exec is an entry */
 	ENFORCE_WRAPPER = 2,   /* below an allowed wrapper: the same */
-	ENFORCE_COVERED = 3,   /* below an allowed entry (its children are the detector's) */
+	ENFORCE_COVERED = 3,   /* below an allowed entry: root children judged by its profiles */
 	ENFORCE_DENIED = 4,    /* below an entry that was not allowed (already reported) */
 	ENFORCE_USERSPACE = 5, /* below an entry the kernel could not decide */
 };
@@ -35,12 +37,19 @@ struct {
 	__type(value, struct rw_enforce_config);
 } enforce_config SEC(".maps");
 
-/* tgid -> enum enforce_state_kind, inherited at fork. */
+/* Where a process stands, inherited at fork. */
+struct enforce_lineage {
+	__u32 kind;	/* enum enforce_state_kind */
+	__u32 half;	/* COVERED: the policy half the profiles were found in */
+	__u32 profiles; /* COVERED: the child profiles that apply, a bit each */
+	__u32 unsure;	/* COVERED: a profile could not be decided */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct enforce_lineage);
 } enforce_state SEC(".maps");
 
 /* Program basenames (NUL-padded) -> 1 gateway, 2 wrapper; written by userspace. */
@@ -181,24 +190,40 @@ static __always_inline void caller_args(struct policy_scratch *s, struct enforce
 	}
 }
 
-/* Below these the kernel judges nothing more: an allowed entry's children are the
- * detector's, a refused or undecided entry was reported. */
+/* Below these the kernel judges nothing more: a refused or undecided command was
+ * reported, and what runs below it was the detector's already. */
 static __always_inline int settled(__u32 state)
 {
-	return state == ENFORCE_COVERED || state == ENFORCE_DENIED || state == ENFORCE_USERSPACE;
+	return state == ENFORCE_DENIED || state == ENFORCE_USERSPACE;
+}
+
+/* Kept across a drop of privileges (sudo -u other below root), as the detector keeps it. */
+static __always_inline int kept(__u32 state)
+{
+	return settled(state) || state == ENFORCE_COVERED;
 }
 
 static __always_inline void set_state(__u32 tgid, __u32 state)
 {
-	bpf_map_update_elem(&enforce_state, &tgid, &state, BPF_ANY);
+	struct enforce_lineage value = {.kind = state};
+	bpf_map_update_elem(&enforce_state, &tgid, &value, BPF_ANY);
+}
+
+static __always_inline void set_covered(__u32 tgid, __u32 half, struct child_scratch *c)
+{
+	struct enforce_lineage value = {
+		.kind = ENFORCE_COVERED, .half = half, .profiles = c->mask, .unsure = c->undecided};
+	bpf_map_update_elem(&enforce_state, &tgid, &value, BPF_ANY);
 }
 
 static __always_inline void report(struct task_struct *task, struct policy_scratch *s, struct enforce_scratch *e,
-				   __u32 action, __u32 flags)
+				   __u32 action, __u32 flags, __u32 stage, __u32 child_class)
 {
 	struct rw_enforce *ev = &e->ev;
 	fill_header(&ev->hdr, RW_EVENT_ENFORCE, 0, task);
 	ev->action = action;
+	ev->stage = stage;
+	ev->child_class = child_class;
 	ev->rule = s->rule;
 	ev->argc = s->argc;
 	ev->flags = flags;
@@ -228,20 +253,23 @@ int BPF_PROG(enforce_exec, struct task_struct *task, pid_t old_pid, struct linux
 	__u32 origin = lineage_of(tgid, uid, euid);
 	if (origin == RW_NO_LINEAGE)
 		return 0;
-	__u32 *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
-	__u32 state = statep ? *statep : 0;
+	struct enforce_lineage *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
+	struct enforce_lineage lineage = {};
+	if (statep)
+		lineage = *statep;
 	if (euid != 0) {
 		/* Dropped privileges (sudo -u other): judged again when it regains root. */
-		if (!settled(state))
+		if (!kept(lineage.kind))
 			bpf_map_delete_elem(&enforce_state, &tgid);
 		return 0;
 	}
-	if (settled(state))
+	if (settled(lineage.kind))
 		return 0;
 
 	struct policy_scratch *s = policy_scratch_get();
 	struct enforce_scratch *e = enforce_scratch_get();
-	if (!s || !e)
+	struct child_scratch *c = child_scratch_get();
+	if (!s || !e || !c)
 		return 0;
 	__builtin_memset(s->path, 0, sizeof(s->path));
 	const char *filename = BPF_CORE_READ(bprm, filename);
@@ -252,8 +280,9 @@ int BPF_PROG(enforce_exec, struct task_struct *task, pid_t old_pid, struct linux
 	if (n == sizeof(s->path))
 		flags |= RW_EXEC_FNAME_TRUNC;
 	s->path_len = n - 1;
-	__u32 kind = name_kind(s, e);
-	if (uid != euid || kind == 1) {
+	__u32 covered = lineage.kind == ENFORCE_COVERED;
+	__u32 kind = covered ? 0 : name_kind(s, e);
+	if (!covered && (uid != euid || kind == 1)) {
 		set_state(tgid, ENFORCE_GATEWAY);
 		return 0;
 	}
@@ -276,28 +305,45 @@ int BPF_PROG(enforce_exec, struct task_struct *task, pid_t old_pid, struct linux
 		flags |= RW_EXEC_SCRIPT;
 		caller_args(s, e);
 	}
-	s->uid = origin;
 	s->half = config->half;
-	if (flags & RW_EXEC_FNAME_TRUNC)
-		s->verdict = RW_VERDICT_UNDECIDED;
-	else
-		policy_decide(s);
+	__u32 stage = covered ? RW_ENFORCE_CHILD : RW_ENFORCE_ENTRY;
+	__u32 verdict = RW_VERDICT_UNDECIDED;
+	c->child_class = 0;
+	if (flags & RW_EXEC_FNAME_TRUNC) {
+		verdict = RW_VERDICT_UNDECIDED;
+	} else if (covered) {
+		/* Profiles are numbered per half: after a reload they are not known here. */
+		if (lineage.half == config->half)
+			verdict = child_verdict(s, c, lineage.profiles, lineage.unsure);
+		else
+			c->child_class = RW_CHILD_UNDECIDED;
+	} else {
+		decide_as(s, RW_POLICY_ROLE_USER, origin);
+		verdict = s->verdict;
+	}
 
-	if (s->verdict == RW_VERDICT_ALLOWED) {
-		set_state(tgid, kind == 2 ? ENFORCE_WRAPPER : ENFORCE_COVERED);
+	if (verdict == RW_VERDICT_ALLOWED) {
+		if (covered)
+			return 0;
+		if (kind == 2) {
+			set_state(tgid, ENFORCE_WRAPPER);
+			return 0;
+		}
+		entry_profiles(s, c);
+		set_covered(tgid, config->half, c);
 		return 0;
 	}
-	if (s->verdict == RW_VERDICT_UNDECIDED) {
+	if (verdict == RW_VERDICT_UNDECIDED) {
 		set_state(tgid, ENFORCE_USERSPACE);
-		report(task, s, e, RW_ENFORCE_UNDECIDED, flags);
+		report(task, s, e, RW_ENFORCE_UNDECIDED, flags, stage, c->child_class);
 		return 0;
 	}
 	set_state(tgid, ENFORCE_DENIED);
 	if (config->mode == RW_ENFORCE_DENY) {
 		bpf_send_signal(RW_SIGKILL);
-		report(task, s, e, RW_ENFORCE_KILLED, flags);
+		report(task, s, e, RW_ENFORCE_KILLED, flags, stage, c->child_class);
 	} else {
-		report(task, s, e, RW_ENFORCE_WOULD_DENY, flags);
+		report(task, s, e, RW_ENFORCE_WOULD_DENY, flags, stage, c->child_class);
 	}
 	return 0;
 }
@@ -381,15 +427,21 @@ int BPF_PROG(enforce_bprm, struct linux_binprm *bprm, int ret)
 		euid = 0;
 	if (euid != 0 || uid != euid)
 		return 0; /* not root, or a gateway: the exec hook keeps the state */
-	__u32 *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
-	__u32 state = statep ? *statep : 0;
-	if (settled(state))
+	struct enforce_lineage *statep = bpf_map_lookup_elem(&enforce_state, &tgid);
+	struct enforce_lineage lineage = {};
+	if (statep)
+		lineage = *statep;
+	if (settled(lineage.kind))
 		return 0;
+	__u32 covered = lineage.kind == ENFORCE_COVERED;
+	if (covered && lineage.half != config->half)
+		return 0; /* profiles of the other half: the exec hook reports it undecided */
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 *argv = bpf_map_lookup_elem(&exec_argv, &id);
 	struct policy_scratch *s = policy_scratch_get();
 	struct enforce_scratch *e = enforce_scratch_get();
-	if (!argv || !s || !e)
+	struct child_scratch *c = child_scratch_get();
+	if (!argv || !s || !e || !c)
 		return 0;
 	e->argv = *argv;
 	bpf_map_delete_elem(&exec_argv, &id);
@@ -399,7 +451,7 @@ int BPF_PROG(enforce_bprm, struct linux_binprm *bprm, int ret)
 	if (n <= 1 || n == sizeof(s->path))
 		return 0;
 	s->path_len = n - 1;
-	if (name_kind(s, e) == 1)
+	if (!covered && name_kind(s, e) == 1)
 		return 0;
 	e->at = 0;
 	e->cut = 0;
@@ -409,13 +461,20 @@ int BPF_PROG(enforce_bprm, struct linux_binprm *bprm, int ret)
 		return 0;
 	s->args_len = e->at;
 	s->truncated = 0;
-	s->uid = origin;
 	s->half = config->half;
-	policy_decide(s);
-	if (s->verdict != RW_VERDICT_DENIED)
+	__u32 verdict;
+	c->child_class = 0;
+	if (covered) {
+		verdict = child_verdict(s, c, lineage.profiles, lineage.unsure);
+	} else {
+		decide_as(s, RW_POLICY_ROLE_USER, origin);
+		verdict = s->verdict;
+	}
+	if (verdict != RW_VERDICT_DENIED)
 		return 0;
 	if (rw_gate(ctx, RW_GATE_enforce_bprm))
-		report(task, s, e, RW_ENFORCE_REFUSED, 0);
+		report(task, s, e, RW_ENFORCE_REFUSED, 0, covered ? RW_ENFORCE_CHILD : RW_ENFORCE_ENTRY,
+		       c->child_class);
 	return -1; /* EPERM */
 }
 
@@ -428,7 +487,7 @@ int BPF_PROG(enforce_fork, struct task_struct *parent, struct task_struct *child
 	if (BPF_CORE_READ(child, pid) != child_tgid)
 		return 0; /* a thread shares its process's state */
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 *state = bpf_map_lookup_elem(&enforce_state, &ptgid);
+	struct enforce_lineage *state = bpf_map_lookup_elem(&enforce_state, &ptgid);
 	if (state)
 		bpf_map_update_elem(&enforce_state, &child_tgid, state, BPF_ANY);
 	return 0;

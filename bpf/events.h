@@ -17,8 +17,9 @@
 #endif
 
 /* 2: file_change, tamper and integrity kinds; 3: pinned state, tamper flags;
- * 4: first_payload and unix_connect kinds; 5: auth kind; 6: enforce kind, policy maps */
-#define RW_ABI_VERSION 6
+ * 4: first_payload and unix_connect kinds; 5: auth kind; 6: enforce kind, policy maps;
+ * 7: child profiles in the kernel (policy roles, rw_enforce.stage/child_class) */
+#define RW_ABI_VERSION 7
 
 #define RW_COMM_LEN	16
 #define RW_FILENAME_LEN 256  /* bprm->filename, NUL-terminated, cut to fit */
@@ -419,15 +420,16 @@ struct rw_gate_slot {
  * rw_enforce_config.half, so a decision never sees two policies. Rule and glob
  * indices are global: half * RW_POLICY_RULES_MAX + the rule's index in its user's
  * list, so within one user a higher index is a later rule (last match wins). */
-#define RW_POLICY_RULES_MAX 1024 /* per half, every watched user together */
-#define RW_POLICY_GLOBS_MAX 256	 /* distinct compiled patterns per half (arguments, command globs) */
-#define RW_POLICY_LIST_MAX  32	 /* rules one exact path or directory names */
-#define RW_POLICY_SET_GLOBS 64	 /* command-glob rules per user */
-#define RW_POLICY_ALIASES   8	 /* merged-/usr prefix pairs */
-#define RW_POLICY_ALIAS_LEN 16
-#define RW_GLOB_STATES	    128 /* NFA states: the start and one per pattern atom */
-#define RW_GLOB_WORDS	    (RW_GLOB_STATES / 64)
-#define RW_GLOB_CLASSES	    64 /* bytes the pattern tells apart, at most */
+#define RW_POLICY_RULES_MAX    1024 /* per half, every watched user together */
+#define RW_POLICY_GLOBS_MAX    256  /* distinct compiled patterns per half (arguments, command globs) */
+#define RW_POLICY_LIST_MAX     32   /* rules one exact path or directory names */
+#define RW_POLICY_SET_GLOBS    64   /* command-glob rules per user */
+#define RW_POLICY_ALIASES      8    /* merged-/usr prefix pairs */
+#define RW_POLICY_ALIAS_LEN    16
+#define RW_POLICY_PROFILES_MAX 32  /* child profiles the kernel judges (a bit each in the entry's state) */
+#define RW_GLOB_STATES	       256 /* NFA states: the start and one per pattern atom */
+#define RW_GLOB_WORDS	       (RW_GLOB_STATES / 64)
+#define RW_GLOB_CLASSES	       64 /* bytes the pattern tells apart, at most */
 
 enum rw_policy_args {
 	RW_POLICY_ARGS_ANY = 0,	    /* the rule names no arguments */
@@ -482,9 +484,23 @@ struct rw_policy_set {
 	__u32 globs[RW_POLICY_SET_GLOBS]; /* command-glob rules, highest first */
 };
 
+/* What a rule set is for. The kernel judges a covered child (below an allowed
+ * entry) with the same matcher: its path class from two sets (system and writable
+ * directories; shell and interpreter names), then the allow lists of the child
+ * profiles whose command matched the entry. */
+enum rw_policy_role {
+	RW_POLICY_ROLE_USER = 0,	  /* uid: a watched user's whitelist */
+	RW_POLICY_ROLE_PROFILED = 1,	  /* every profile's command, arguments aside: may any apply? */
+	RW_POLICY_ROLE_PROFILE_ENTRY = 2, /* uid: profile number; its command */
+	RW_POLICY_ROLE_PROFILE_ALLOW = 3, /* uid: profile number; what it lets a covered entry start */
+	RW_POLICY_ROLE_PATH_CLASS = 4,	  /* system directories allowed, writable ones negated (they win) */
+	RW_POLICY_ROLE_NAME_CLASS = 5,	  /* shells and interpreters, matched on "/" + the file name */
+};
+
 struct rw_policy_user {
 	__u32 half;
-	__u32 uid;
+	__u32 uid;  /* the watched user, or the profile number of a profile role */
+	__u32 role; /* enum rw_policy_role */
 };
 
 /* A path prefix sudo treats as another (/bin/ is /usr/bin/ on merged-/usr hosts). */
@@ -520,16 +536,33 @@ enum rw_enforce_action {
 	RW_ENFORCE_UNDECIDED = 4,  /* the kernel could not decide (undecidable rule); it ran */
 };
 
+/* What was judged: an entry against the whitelist, or a covered child against the
+ * child profiles of the entry above it. */
+enum rw_enforce_stage {
+	RW_ENFORCE_ENTRY = 1,
+	RW_ENFORCE_CHILD = 2,
+};
+
+/* Why a covered child needs a profile (RootChildClass in Core). */
+enum rw_child_class {
+	RW_CHILD_ORDINARY = 0, /* a system program: it may run */
+	RW_CHILD_WRITABLE = 1, /* a writable or relative path: never allowed */
+	RW_CHILD_NAMED = 2,    /* a shell or an interpreter */
+	RW_CHILD_OUTSIDE = 3,  /* not under a system directory */
+};
+
 /* A privileged exec of a watched lineage the in-kernel policy did not allow.
  * Variable size, like rw_exec: size == offsetof(struct rw_enforce, args) + args_len. */
 struct rw_enforce {
 	struct rw_header hdr;
-	__u32 action;	/* enum rw_enforce_action */
-	__s32 rule;	/* global index of the negated rule that denied, or -1 (no rule) */
-	__u32 argc;	/* as in rw_exec */
-	__u32 args_len; /* bytes in args */
-	__u32 flags;	/* RW_EXEC_* of the exec */
-	__u32 half;	/* the policy half that decided */
+	__u32 action;	   /* enum rw_enforce_action */
+	__s32 rule;	   /* global index of the negated rule that denied, or -1 (no rule) */
+	__u32 argc;	   /* as in rw_exec */
+	__u32 args_len;	   /* bytes in args */
+	__u32 flags;	   /* RW_EXEC_* of the exec */
+	__u32 half;	   /* the policy half that decided */
+	__u32 stage;	   /* enum rw_enforce_stage */
+	__u32 child_class; /* enum rw_child_class of a child; 0 for an entry */
 	char filename[RW_FILENAME_LEN];
 	char args[RW_ARGS_MAX];
 };

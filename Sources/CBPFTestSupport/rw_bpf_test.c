@@ -121,35 +121,90 @@ struct policy_match_args {
 	uint32_t truncated;
 	uint32_t uid;
 	uint32_t half;
+	uint32_t mode;
+	uint32_t profiles;
+	uint32_t unsure;
+	uint32_t child_class;
 	uint32_t verdict;
 	int32_t rule;
 };
 
-int rw_test_policy_match(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
-			 uint32_t args_len, uint32_t argc, uint32_t truncated, uint32_t uid, uint32_t half,
-			 uint32_t *verdict, int32_t *rule, char *err, size_t errlen)
+static int run_policy_match(struct rw_test_object *o, struct policy_match_args *a, char *err, size_t errlen)
 {
 	struct bpf_program *prog = bpf_object__find_program_by_name(o->obj, "policy_match");
 	if (!prog)
 		return failed(-ENOENT, "policy_match program", err, errlen);
-	if (path_len >= RW_FILENAME_LEN || args_len > RW_ARGS_MAX)
-		return failed(-E2BIG, "policy_match input", err, errlen);
-	static struct policy_match_args a; /* 4 KiB and more: not on the stack */
+	/* A syscall program's context is copied back into ctx_in. */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = a, .ctx_size_in = sizeof(*a));
+	int rc = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	if (rc || opts.retval != 0)
+		return failed(rc ? -errno : -EIO, "running policy_match", err, errlen);
+	return 0;
+}
+
+/* The fixture's context for one command: static, 4 KiB and more is not for the stack. */
+static struct policy_match_args *command_args(const char *path, uint32_t path_len, const char *args, uint32_t args_len,
+					      uint32_t argc, uint32_t half)
+{
+	static struct policy_match_args a;
 	memset(&a, 0, sizeof(a));
 	memcpy(a.path, path, path_len);
 	memcpy(a.args, args, args_len);
 	a.path_len = path_len;
 	a.args_len = args_len;
 	a.argc = argc;
-	a.truncated = truncated;
-	a.uid = uid;
 	a.half = half;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &a, .ctx_size_in = sizeof(a));
-	int rc = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
-	if (rc || opts.retval != 0)
-		return failed(rc ? -errno : -EIO, "running policy_match", err, errlen);
-	*verdict = a.verdict;
-	*rule = a.rule;
+	return &a;
+}
+
+int rw_test_policy_match(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			 uint32_t args_len, uint32_t argc, uint32_t truncated, uint32_t uid, uint32_t half,
+			 uint32_t *verdict, int32_t *rule, char *err, size_t errlen)
+{
+	if (path_len >= RW_FILENAME_LEN || args_len > RW_ARGS_MAX)
+		return failed(-E2BIG, "policy_match input", err, errlen);
+	struct policy_match_args *a = command_args(path, path_len, args, args_len, argc, half);
+	a->truncated = truncated;
+	a->uid = uid;
+	int rc = run_policy_match(o, a, err, errlen);
+	if (rc)
+		return rc;
+	*verdict = a->verdict;
+	*rule = a->rule;
+	return 0;
+}
+
+int rw_test_entry_profiles(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			   uint32_t args_len, uint32_t argc, uint32_t half, uint32_t *profiles, uint32_t *unsure,
+			   char *err, size_t errlen)
+{
+	if (path_len >= RW_FILENAME_LEN || args_len > RW_ARGS_MAX)
+		return failed(-E2BIG, "policy_match input", err, errlen);
+	struct policy_match_args *a = command_args(path, path_len, args, args_len, argc, half);
+	a->mode = 1;
+	int rc = run_policy_match(o, a, err, errlen);
+	if (rc)
+		return rc;
+	*profiles = a->profiles;
+	*unsure = a->unsure;
+	return 0;
+}
+
+int rw_test_child_verdict(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			  uint32_t args_len, uint32_t argc, uint32_t half, uint32_t profiles, uint32_t unsure,
+			  uint32_t *verdict, uint32_t *child_class, char *err, size_t errlen)
+{
+	if (path_len >= RW_FILENAME_LEN || args_len > RW_ARGS_MAX)
+		return failed(-E2BIG, "policy_match input", err, errlen);
+	struct policy_match_args *a = command_args(path, path_len, args, args_len, argc, half);
+	a->mode = 2;
+	a->profiles = profiles;
+	a->unsure = unsure;
+	int rc = run_policy_match(o, a, err, errlen);
+	if (rc)
+		return rc;
+	*verdict = a->verdict;
+	*child_class = a->child_class;
 	return 0;
 }
 

@@ -22,6 +22,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
     case unknownFileFlags(UInt32)
     case unknownTamperOperation(UInt32)
     case unknownEnforceAction(UInt32)
+    case unknownEnforceStage(UInt32)
+    case unknownChildClass(UInt32)
     case unknownIntegrityProblem(UInt32)
     /// A fixed path field without its terminating NUL.
     case unterminatedPath(field: String, capacity: Int)
@@ -52,6 +54,8 @@ public enum DecodeError: Error, Equatable, CustomStringConvertible {
         case .unknownFileFlags(let bits): return "unknown file_change flags 0x\(String(bits, radix: 16))"
         case .unknownTamperOperation(let op): return "unknown tamper op \(op)"
         case .unknownEnforceAction(let a): return "unknown enforce action \(a)"
+        case .unknownEnforceStage(let s): return "unknown enforce stage \(s)"
+        case .unknownChildClass(let c): return "unknown child class \(c)"
         case .unknownIntegrityProblem(let p): return "unknown integrity problem \(p)"
         case .unterminatedPath(let field, let capacity):
             return "file_change \(field) has no NUL within its \(capacity) bytes"
@@ -360,12 +364,21 @@ public enum EventDecoder {
             rebasing: r.base[E.filename..<(E.filename + KernelABI.filenameCapacity)])
         let nameLen = nameRegion.firstIndex(of: 0) ?? nameRegion.count
         let rule = r.i32(E.rule)
+        guard let stage = EnforceEvent.Stage(rawValue: r.u32(E.stage)) else {
+            throw .unknownEnforceStage(r.u32(E.stage))
+        }
+        let classValue = r.u32(E.childClass)
+        let childClass = EnforceEvent.ChildClass(rawValue: classValue)
+        guard classValue == EnforceEvent.ChildClass.ordinaryValue || childClass != nil else {
+            throw .unknownChildClass(classValue)
+        }
         let exec = ExecEvent(
             header: header, loginUid: noLineage, flags: ExecEvent.Flags(rawValue: r.u32(E.flags)),
             argc: r.u32(E.argc), oldPid: header.tgid, filename: Array(nameRegion[..<nameLen]),
             args: Array(r.base[fixed..<(fixed + argsLen)]))
         return EnforceEvent(
-            action: action, rule: rule < 0 ? nil : UInt32(rule), half: r.u32(E.half), exec: exec)
+            action: action, stage: stage, childClass: childClass, rule: rule < 0 ? nil : UInt32(rule),
+            half: r.u32(E.half), exec: exec)
     }
 
     static func decodeExec(_ r: RecordReader, header: EventHeader, size: Int) throws(DecodeError) -> ExecEvent {

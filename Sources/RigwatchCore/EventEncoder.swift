@@ -125,6 +125,8 @@ public enum EventEncoder {
             r.args_len = UInt32(args.count)
             r.flags = e.exec.flags.rawValue
             r.half = e.half
+            r.stage = e.stage.rawValue
+            r.child_class = e.childClass?.rawValue ?? EnforceEvent.ChildClass.ordinaryValue
             fill(&r.filename, e.exec.filename.prefix(KernelABI.filenameCapacity - 1))
             fill(&r.args, args)
             return bytes(of: &r, count: r.hdr.size)

@@ -33,6 +33,8 @@ public enum EventFormat {
             w.field("action", e.action.name)
             if let rule = e.rule { w.field("rule", rule) } else { w.field("rule", raw: "null") }
             w.field("half", e.half)
+            w.field("stage", e.stage.name)
+            if let c = e.childClass { w.field("child_class", c.name) } else { w.field("child_class", raw: "null") }
             execFields(e.exec, into: &w)
         case .exec(let e):
             execFields(e, into: &w)
@@ -179,8 +181,9 @@ public enum EventFormat {
         switch event {
         case .enforce(let e):
             let rule = e.rule.map { " rule=\($0)" } ?? ""
+            let child = e.childClass.map { " child=\($0.name)" } ?? ""
             let argv = ShellWord.commandLine(e.exec.args)
-            return "\(prefix) \(e.action.name)\(rule) \(ShellWord.quote(e.exec.filename)) argv=[\(argv)]"
+            return "\(prefix) \(e.action.name)\(rule)\(child) \(ShellWord.quote(e.exec.filename)) argv=[\(argv)]"
         case .exec(let e):
             let argv = ShellWord.commandLine(e.args)
             let flags = flagNames(e.flags)

@@ -107,7 +107,7 @@ public enum KernelABI {
         case kindFileChange, kindTamper, kindIntegrity: return 2
         case kindFirstPayload, kindUnixConnect: return 4
         case kindAuth: return 5
-        case kindEnforce: return 6
+        case kindEnforce: return 7  // 6's enforce layout (unreleased) had no stage or class
         default: return 1
         }
     }
@@ -182,6 +182,12 @@ public enum ABIOffsets {
         }
         @inlinable @inline(__always) public static var half: Int {
             MemoryLayout<rw_enforce>.offset(of: \rw_enforce.half)!
+        }
+        @inlinable @inline(__always) public static var stage: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.stage)!
+        }
+        @inlinable @inline(__always) public static var childClass: Int {
+            MemoryLayout<rw_enforce>.offset(of: \rw_enforce.child_class)!
         }
         @inlinable @inline(__always) public static var filename: Int {
             MemoryLayout<rw_enforce>.offset(of: \rw_enforce.filename)!

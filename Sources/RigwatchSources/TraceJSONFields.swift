@@ -85,9 +85,27 @@ struct JSONFields {
                 "unknown action \"\(name)\" (known: \(EnforceEvent.Action.allCases.map(\.name).joined(separator: ", ")))"
             )
         }
+        let stageName = try string("stage")
+        guard let stage = EnforceEvent.Stage(name: stageName) else {
+            throw bad("stage", "unknown stage \"\(stageName)\" (known: entry, child)")
+        }
+        var childClass: EnforceEvent.ChildClass?
+        if case .null = try value("child_class") {
+            childClass = nil
+        } else {
+            let className = try string("child_class")
+            guard let c = EnforceEvent.ChildClass(name: className) else {
+                throw bad(
+                    "child_class",
+                    "unknown class \"\(className)\" (known: \(EnforceEvent.ChildClass.allCases.map(\.name).joined(separator: ", ")))"
+                )
+            }
+            childClass = c
+        }
         let rule: UInt32?
         if case .null = try value("rule") { rule = nil } else { rule = try u32("rule") }
-        return EnforceEvent(action: action, rule: rule, half: try u32("half"), exec: try exec())
+        return EnforceEvent(
+            action: action, stage: stage, childClass: childClass, rule: rule, half: try u32("half"), exec: try exec())
     }
 
     func exec() throws(TraceError) -> ExecEvent {

@@ -61,7 +61,7 @@ final class FileTamperEventTests: XCTestCase {
     }
 
     func testSizesAndOffsetsComeFromTheCStructs() {
-        XCTAssertEqual(KernelABI.version, 6)
+        XCTAssertEqual(KernelABI.version, 7)
         XCTAssertEqual(KernelABI.fileChangeSize, 96 + 2 * 256)
         XCTAssertEqual(KernelABI.fileChangePathOffset, 96)
         XCTAssertEqual(KernelABI.fileChangePath2Offset, 96 + 256)

@@ -56,11 +56,14 @@ final class KernelPolicyOwnerTests: XCTestCase {
         let huge = try (0..<(KernelPolicy.rulesPerHalf - 6)).map {
             try CommandSpec.parse("/usr/bin/h\($0)", origin: "h")
         }
+        // No child profiles or path classes: their rule sets, placed after the users', take no room.
+        let none = RootChildClasses(writablePrefixes: [], systemPrefixes: [], shells: [], interpreters: [])
         let policies = PolicySet(
-            name: "t", rulesByUid: [1000: small, 1001: huge, 1002: small, 1003: small], canon: .identity)
+            name: "t", rulesByUid: [1000: small, 1001: huge, 1002: small, 1003: small], canon: .identity,
+            childProfiles: ChildProfileSet(profiles: [], classes: none, canon: .identity))
         for half: UInt32 in [0, 1] {
             let compiled = KernelPolicy(policies: policies, half: half)
-            XCTAssertEqual(compiled.undecidable.count, 1, "uid 1003 no longer fits")
+            XCTAssertEqual(compiled.undecidable, ["uid 1003: 3 rules: more than the kernel's table holds"])
             XCTAssertEqual(compiled.owners.count, KernelPolicy.rulesPerHalf)
             for (index, owner) in compiled.owners {
                 let found = try XCTUnwrap(KernelPolicy.owner(of: index, in: policies, half: half))
@@ -70,5 +73,56 @@ final class KernelPolicyOwnerTests: XCTestCase {
             XCTAssertNil(
                 KernelPolicy.owner(of: UInt32(Int(half + 1) * KernelPolicy.rulesPerHalf), in: policies, half: half))
         }
+    }
+}
+
+/// The child profiles and path classes as the kernel's rule sets: one set per role
+/// after the users', the profiles' commands and allow lists as whitelist rules, the
+/// class prefixes as globs that cross '/', and the names matched after a '/'.
+final class KernelPolicyRoleTests: XCTestCase {
+    func testDefaultProfilesAndClassesBecomeRuleSets() throws {
+        let policies = PolicySet.defaultPolicy(watched: [WatchedUser(uid: 1001, name: "u")], canon: .mergedUsr)
+        let compiled = KernelPolicy(policies: policies, half: 1)
+        XCTAssertEqual(compiled.undecidable, [])
+        let profiles = policies.childProfiles.profiles.count
+        let roles = compiled.sets.map { "\($0.user.role):\($0.user.uid)" }
+        XCTAssertEqual(
+            roles,
+            ["0:1001", "1:0"] + (0..<profiles).map { "2:\($0)" } + (0..<profiles).map { "3:\($0)" } + ["4:0", "5:0"])
+        XCTAssertTrue(compiled.sets.allSatisfy { $0.user.half == 1 && $0.set.overflow == 0 })
+        // Only the users' rules have owners (alerts name them); the roles' do not.
+        XCTAssertEqual(compiled.owners.count, policies.policy(for: 1001).rules.count)
+        let classes = policies.childProfiles.classes
+        let pathClass = try XCTUnwrap(compiled.sets.first { $0.user.role == 4 }).set
+        XCTAssertEqual(Int(pathClass.glob_count), classes.systemPrefixes.count + classes.writablePrefixes.count)
+        // "/tmp/" is a prefix at any depth: its NFA crosses '/'.
+        let tmp = try XCTUnwrap(KernelGlob.compile(Array("/tmp/*".utf8), pathname: false))
+        XCTAssertTrue(KernelGlob.matches(tmp, Array("/tmp/a/b/sh".utf8), nulAsSpace: false))
+        XCTAssertTrue(
+            compiled.globs.contains { g in
+                var a = g.glob
+                var b = tmp
+                return withUnsafeBytes(of: &a) { x in withUnsafeBytes(of: &b) { Array(x) == Array($0) } }
+            })
+        // A name that is a pattern is a glob after '/'; a plain name an exact path.
+        let names = compiled.paths.filter { $0.key.set == (1 << 16 | UInt32(compiled.sets.count - 1)) }.map { p in
+            var key = p.key
+            return withUnsafeBytes(of: &key.path) { String(decoding: $0.prefix(Int(p.key.len)), as: UTF8.self) }
+        }
+        XCTAssertTrue(names.contains("/sh") && names.contains("/bash") && names.contains("/awk"), "\(names)")
+        XCTAssertFalse(names.contains { $0.contains("*") })
+    }
+
+    func testMoreProfilesThanTheKernelHoldsAreNamedAndLeftUndecided() throws {
+        let spec = try CommandSpec.parse("/usr/bin/true", origin: "t")
+        let many = (0..<(KernelPolicy.profilesMax + 1)).map {
+            ChildProfile(command: spec, allow: [spec], origin: "t:\($0)")
+        }
+        let policies = PolicySet(
+            name: "t", rulesByUid: [1: [spec]], canon: .identity,
+            childProfiles: ChildProfileSet(profiles: many, canon: .identity))
+        let compiled = KernelPolicy(policies: policies, half: 0)
+        XCTAssertEqual(compiled.undecidable, ["child profiles: 33 profiles: more than 32"])
+        XCTAssertEqual(compiled.sets.first { $0.user.role == 1 }?.set.overflow, 1)
     }
 }

@@ -29,7 +29,7 @@ final class WireEventTests: XCTestCase {
     ]
 
     func testLayoutAndABIVersion() {
-        XCTAssertEqual(KernelABI.version, 6)
+        XCTAssertEqual(KernelABI.version, 7)
         XCTAssertEqual(KernelABI.firstPayloadSize, 384)
         XCTAssertEqual(KernelABI.payloadPrefix, 256)
         XCTAssertEqual(KernelABI.unixConnectSize, 304)

@@ -26,11 +26,14 @@ final class EnforcementKernelTests: XCTestCase {
         return Setup(user: user, dir: dir, configPath: dir + "/rigwatch.yaml")
     }
 
-    private func writeConfig(_ s: Setup, mode: String) throws {
-        let rules = ["/usr/bin/id", "/usr/bin/touch \(s.dir)/allowed", "/usr/bin/timeout *"]
+    private func writeConfig(
+        _ s: Setup, mode: String,
+        rules: [String]? = nil, policyTail: String = ""
+    ) throws {
+        let rules = rules ?? ["/usr/bin/id", "/usr/bin/touch \(s.dir)/allowed", "/usr/bin/timeout *"]
         let text =
             "watch_users: [\(s.user.name)]\nenforcement:\n  mode: \(mode)\nalerts:\n  log_file: \(s.dir)/alerts.jsonl\n  spool_dir: \(s.dir)/spool\nservice:\n  state_file: \(s.dir)/state.json\n  metrics_file: \(s.dir)/rigwatch.prom\n  lock_file: \(s.dir)/rigwatch.lock\n  posture_check_hours: 0\npolicy:\n  include_default: false\n  rules:\n"
-            + rules.map { "    - \"\($0)\"\n" }.joined()
+            + rules.map { "    - \"\($0)\"\n" }.joined() + policyTail
         try text.write(toFile: s.configPath, atomically: true, encoding: .utf8)
     }
 
@@ -98,6 +101,60 @@ final class EnforcementKernelTests: XCTestCase {
         XCTAssertTrue(denied.contains(#""action":"\#(action)""#), String(denied))
         XCTAssertTrue(denied.contains(#""denied_by":"no rule allows it""#), String(denied))
         XCTAssertTrue(denied.contains(#""severity":"high""#), String(denied))
+    }
+
+    /// What an allowed command starts as root is judged by its child profiles in the
+    /// kernel: an ordinary system program runs, a shell outside the profile is
+    /// stopped, the one the profile names runs, and a program from a writable path
+    /// is stopped even where a profile names it.
+    func testDenyStopsAChildOutsideItsProfile() throws {
+        let s = try setUp("chl")
+        let profiled = s.dir + "/p"
+        try FileManager.default.createDirectory(atPath: profiled, withIntermediateDirectories: true)
+        let tool = s.dir + "/tool"
+        try "#!/bin/sh\n/usr/bin/touch \"$1\"\n".write(toFile: tool, atomically: true, encoding: .utf8)
+        XCTAssertEqual(chmod(tool, 0o755), 0)
+        try writeConfig(
+            s, mode: "deny", rules: ["/usr/bin/find *"],
+            policyTail:
+                "  child_profiles:\n    - command: \"/usr/bin/find \(profiled) *\"\n      allow: [\"/usr/bin/sh -c *\", \"\(tool)\"]\n"
+        )
+        let sensor = try SensorProcess(
+            ["run", "--config", s.configPath, "--events", "none", "--pin-dir", testPinDirectory(self)])
+        try sensor.waitForStderr("enforcement: deny, 1 rules in the kernel")
+
+        func find(_ dir: String, _ command: [String]) throws {
+            _ = try sudo(s, ["/usr/bin/find", dir, "-maxdepth", "0", "-exec"] + command + [";"])
+        }
+        try find(s.dir, ["/usr/bin/touch", s.dir + "/ordinary"])
+        try find(s.dir, ["/usr/bin/sh", "-c", "/usr/bin/touch \(s.dir)/shell"])
+        try find(profiled, ["/usr/bin/sh", "-c", "/usr/bin/touch \(s.dir)/profiled"])
+        try find(profiled, [tool, s.dir + "/writable"])
+        sleep(1)
+        let output = sensor.stop()
+        XCTAssertEqual(sensor.status, 0, sensor.stderrText)
+
+        XCTAssertTrue(exists(s.dir + "/ordinary"), "an ordinary child was stopped")
+        XCTAssertFalse(exists(s.dir + "/shell"), "a shell outside the profile ran")
+        XCTAssertTrue(exists(s.dir + "/profiled"), "the shell the profile names was stopped")
+        XCTAssertFalse(exists(s.dir + "/writable"), "a program from a writable path ran")
+        let name = s.user.name
+        let how = stopped(sensor)
+        XCTAssertEqual(
+            alerts(output, rule: "enforcement-denied"),
+            [
+                "rigwatch stopped \(name)'s root child of an allowed command (shell-or-interpreter, not in its profile) (\(how)): /usr/bin/sh -c '/usr/bin/touch \(s.dir)/shell'",
+                "rigwatch stopped \(name)'s root child of an allowed command, from a writable path (\(how)): \(tool) \(s.dir)/writable",
+            ], output)
+        let denied = output.split(separator: "\n").filter { $0.contains(#""rule":"enforcement-denied""#) }
+        XCTAssertEqual(denied.count, 2, output)
+        XCTAssertTrue(denied[0].contains(#""child_class":"shell-or-interpreter""#), String(denied[0]))
+        XCTAssertTrue(
+            denied[0].contains(#""denied_by":"no child profile of the allowed command above allows it""#),
+            String(denied[0]))
+        XCTAssertTrue(denied[1].contains(#""child_class":"writable-path""#), String(denied[1]))
+        XCTAssertTrue(
+            denied[1].contains(#""denied_by":"a writable path: no child profile can allow it""#), String(denied[1]))
     }
 
     func testAuditReportsWhatDenyWouldStopAndAReloadTurnsDenyOn() throws {

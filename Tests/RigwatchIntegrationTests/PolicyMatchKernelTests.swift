@@ -15,68 +15,9 @@ import XCTest
 final class PolicyMatchKernelTests: XCTestCase {
     override func setUpWithError() throws { try requireRoot() }
 
-    /// The test object with `policies` written into half `half`.
-    private final class KernelMatcher: KernelPolicyMaps {
-        let object: OpaquePointer
-
-        private(set) var owners: [UInt32: (uid: UInt32, rule: Int)] = [:]
-        private(set) var undecidable: [String] = []
-
-        init(_ policies: PolicySet, half: UInt32 = 0) throws {
-            let path = Repo.root + "/build/bpf/policy_match_test.bpf.o"
-            let bytes = try XCTUnwrap(FileManager.default.contents(atPath: path), "missing \(path): run make bpf")
-            var err = [CChar](repeating: 0, count: 4096)
-            var handle: OpaquePointer?
-            let rc = bytes.withUnsafeBytes { rw_test_object_load($0.baseAddress, $0.count, &handle, &err, err.count) }
-            guard rc == 0, let handle else { throw SetupError(String(nulTerminated: err)) }
-            object = handle
-            try write(KernelPolicy(policies: policies, half: half))
-        }
-
-        /// Writes one half's entries, as the sensor does on start and reload.
-        func write(_ policy: KernelPolicy) throws {
-            try policy.write(to: self)
-            owners.merge(policy.owners) { $1 }
-            undecidable += policy.undecidable
-        }
-
-        func update(_ map: KernelPolicyMap, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
-            var err = [CChar](repeating: 0, count: 1024)
-            let rc = rw_test_map_update(
-                object, map.rawValue, key.baseAddress, key.count, value.baseAddress, value.count, &err, err.count)
-            guard rc == 0 else { throw SetupError(String(nulTerminated: err)) }
-        }
-
-        deinit { rw_test_object_close(object) }
-
-        /// The kernel's verdict as the userspace matcher spells it (nil: undecided).
-        func decide(
-            uid: UInt32, path: [UInt8], args: [UInt8], argc: UInt32, truncated: Bool = false, half: UInt32 = 0
-        ) throws -> CompiledPolicy.Decision? {
-            var verdict: UInt32 = 0
-            var rule: Int32 = -1
-            var err = [CChar](repeating: 0, count: 1024)
-            let rc = path.withUnsafeBytes { p in
-                args.withUnsafeBytes { a in
-                    rw_test_policy_match(
-                        object, p.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(path.count),
-                        a.baseAddress?.assumingMemoryBound(to: CChar.self), UInt32(args.count), argc,
-                        truncated ? 1 : 0, uid, half, &verdict, &rule, &err, err.count)
-                }
-            }
-            guard rc == 0 else { throw SetupError(String(nulTerminated: err)) }
-            let local = rule < 0 ? nil : owners[UInt32(rule)]?.rule
-            switch verdict {
-            case UInt32(RW_VERDICT_ALLOWED.rawValue): return .allowed(rule: try XCTUnwrap(local))
-            case UInt32(RW_VERDICT_DENIED.rawValue): return .denied(rule: local)
-            default: return nil
-            }
-        }
-    }
-
     /// Every command line, judged by both matchers; the disagreements, as text.
     private func disagreements(
-        _ commands: [[String]], policies: PolicySet, uid: UInt32, matcher: KernelMatcher
+        _ commands: [[String]], policies: PolicySet, uid: UInt32, matcher: KernelPolicyTestObject
     ) throws -> (count: Int, allowed: Int, lines: [String]) {
         let policy = policies.policy(for: uid)
         var lines: [String] = []
@@ -100,7 +41,7 @@ final class PolicyMatchKernelTests: XCTestCase {
             .parse(sudoers, users: [WatchedUser(uid: uid, name: "vastai_kaalia")])["vastai_kaalia"] ?? []
         XCTAssertEqual(rules.count, 49)
         let policies = PolicySet(name: "t", rulesByUid: [uid: rules], canon: .mergedUsr)
-        let matcher = try KernelMatcher(policies)
+        let matcher = try KernelPolicyTestObject(policies)
         XCTAssertEqual(matcher.undecidable, [])
         let commands = CommandLineGenerator(rules: rules, userName: "vastai_kaalia").generate()
         XCTAssertGreaterThanOrEqual(commands.count, 1000)
@@ -114,15 +55,18 @@ final class PolicyMatchKernelTests: XCTestCase {
     func testKernelAgreesOnTheDefaultPolicyAndItsDaemonCommands() throws {
         let uid: UInt32 = 61_002
         let policies = PolicySet.defaultPolicy(watched: [WatchedUser(uid: uid, name: "x")], canon: .mergedUsr)
-        let matcher = try KernelMatcher(policies)
+        let matcher = try KernelPolicyTestObject(policies)
         XCTAssertEqual(matcher.undecidable, [])
         let rules = policies.policy(for: uid).rules
         var commands = CommandLineGenerator(rules: rules, userName: "x").generate()
         let daemon = try String(
             contentsOfFile: Repo.root + "/Tests/Fixtures/data/vastai-daemon-sudo-commands.txt", encoding: .utf8)
-        for line in daemon.split(separator: "\n") where line.hasPrefix("/") {
-            commands.append(line.split(separator: " ").map(String.init))
+        // "<covered: yes|no> TAB <command line>", after the comments.
+        let daemonCommands = daemon.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap {
+            $0.split(separator: "\t").last.map { $0.split(separator: " ").map(String.init) }
         }
+        XCTAssertGreaterThan(daemonCommands.count, 50)
+        commands += daemonCommands
         let result = try disagreements(commands, policies: policies, uid: uid, matcher: matcher)
         XCTAssertEqual(result.lines.count, 0, result.lines.prefix(20).joined(separator: "\n"))
         XCTAssertGreaterThan(result.allowed, 100)
@@ -142,7 +86,7 @@ final class PolicyMatchKernelTests: XCTestCase {
             rules + [try CommandSpec.parse("ALL", origin: "t"), try CommandSpec.parse("!/usr/bin/su", origin: "t")]
         for ruleSet in [rules, withAll] {
             let policies = PolicySet(name: "t", rulesByUid: [uid: ruleSet], canon: .mergedUsr)
-            let matcher = try KernelMatcher(policies)
+            let matcher = try KernelPolicyTestObject(policies)
             let commands: [[String]] = [
                 ["/usr/bin/apt-get", "update"], ["/bin/apt-get", "update"], ["/usr/bin/../bin/apt-get", "update"],
                 ["//usr//bin/./apt-get", "update"], ["/usr/bin/apt-get", "update", "x"], ["/usr/bin/ls"],
@@ -172,7 +116,7 @@ final class PolicyMatchKernelTests: XCTestCase {
             }
         }
         // A watched user without rules may run nothing; the kernel says so too.
-        let empty = try KernelMatcher(PolicySet(name: "t", rulesByUid: [uid: rules], canon: .mergedUsr))
+        let empty = try KernelPolicyTestObject(PolicySet(name: "t", rulesByUid: [uid: rules], canon: .mergedUsr))
         XCTAssertEqual(
             try empty.decide(uid: uid + 1, path: Array("/usr/bin/ls".utf8), args: [], argc: 1), .denied(rule: nil))
     }
@@ -193,7 +137,7 @@ final class PolicyMatchKernelTests: XCTestCase {
         }
         XCTAssertGreaterThan(rules.count, 100)
         let policies = PolicySet(name: "gen", rulesByUid: [uid: rules], canon: .mergedUsr)
-        let matcher = try KernelMatcher(policies)
+        let matcher = try KernelPolicyTestObject(policies)
         XCTAssertEqual(matcher.undecidable, [])
         let words = ["a", "b", "ab", "a b", "/", "x/y", "*", "ba", "-", "[", "]", "aab", "b/a", "c"]
         var commands: [[String]] = []
@@ -214,7 +158,7 @@ final class PolicyMatchKernelTests: XCTestCase {
             name: "old", rulesByUid: [uid: [try CommandSpec.parse("/usr/bin/id", origin: "a")]], canon: .identity)
         let new = PolicySet(
             name: "new", rulesByUid: [uid: [try CommandSpec.parse("/usr/bin/ls", origin: "b")]], canon: .identity)
-        let matcher = try KernelMatcher(old, half: 0)
+        let matcher = try KernelPolicyTestObject(old, half: 0)
         // The second half written into the same object, as a reload does.
         try matcher.write(KernelPolicy(policies: new, half: 1))
         let id = Array("/usr/bin/id".utf8)
@@ -238,7 +182,7 @@ extension PolicyMatchKernelTests {
             try CommandSpec.parse("/usr/bin/ls -l", origin: "t:2"),
             try CommandSpec.parse("/usr/bin/id", origin: "t:3"),
         ]
-        let matcher = try KernelMatcher(PolicySet(name: "t", rulesByUid: [uid: rules], canon: .identity))
+        let matcher = try KernelPolicyTestObject(PolicySet(name: "t", rulesByUid: [uid: rules], canon: .identity))
         XCTAssertEqual(matcher.undecidable.count, 1)
         XCTAssertTrue(matcher.undecidable[0].contains("(t:1): pattern too big"), matcher.undecidable[0])
         func decide(_ argv: [String]) throws -> CompiledPolicy.Decision? {

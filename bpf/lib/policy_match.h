@@ -44,7 +44,7 @@ struct {
 /* (half, watched uid) -> that user's set; a watched user without one may run nothing as root. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 128);
+	__uint(max_entries, 512); /* per half: watched users, two per child profile, three more */
 	__type(key, struct rw_policy_user);
 	__type(value, struct rw_policy_set);
 } policy_sets SEC(".maps");
@@ -66,7 +66,8 @@ struct policy_scratch {
 	__u32 args_len;
 	__u32 argc;	 /* the true count */
 	__u32 truncated; /* argv longer than the capture: argument patterns cannot match */
-	__u32 uid;	 /* the lineage's watched user */
+	__u32 uid;	 /* the lineage's watched user, or a profile number (role) */
+	__u32 role;	 /* enum rw_policy_role: which rule set judges */
 	__u32 half;
 	/* The answer. */
 	__u32 verdict; /* enum rw_policy_verdict */
@@ -307,14 +308,20 @@ static __always_inline void split_args(struct policy_scratch *s)
 	s->has_args = 1;
 }
 
+static __always_inline void reset_states(struct policy_scratch *s)
+{
+	s->states[0] = 1;
+	for (int w = 1; w < RW_GLOB_WORDS; w++)
+		s->states[w] = 0;
+}
+
 /* The candidate's path matched: its argument check, decided at once (any, none)
  * or by the argument pattern's NFA from the next step. */
 static __always_inline void start_arguments(struct policy_scratch *s, struct rw_policy_rule *rule)
 {
 	s->phase = 1;
 	s->pos = 0;
-	s->states[0] = 1;
-	s->states[1] = 0;
+	reset_states(s);
 	s->glob = rule->args_glob;
 	if (rule->args == RW_POLICY_ARGS_ANY || (rule->args == RW_POLICY_ARGS_NONE && !s->has_args)) {
 		s->best = s->candidate;
@@ -357,8 +364,7 @@ static __always_inline void next_candidate(struct policy_scratch *s)
 	}
 	s->candidate = r;
 	s->pos = 0;
-	s->states[0] = 1;
-	s->states[1] = 0;
+	reset_states(s);
 	if (is_glob) {
 		s->phase = 0;
 		s->glob = rule->command_glob;
@@ -418,18 +424,21 @@ static long match_step(__u32 i, void *unused)
 		if (c == 0)
 			c = ' '; /* raw argv read as sudo's space-joined string */
 	}
-	__u64 d0 = s->states[0], d1 = s->states[1];
 	__u32 k = g->byte_class[c] & (RW_GLOB_CLASSES - 1);
-	__u64 n0 = (d0 << 1) & g->accept[k][0];
-	__u64 n1 = ((d1 << 1) | (d0 >> 63)) & g->accept[k][1];
-	if (!(g->pathname && c == '/')) {
-		n0 |= d0 & g->star[0];
-		n1 |= d1 & g->star[1];
+	int stars = !(g->pathname && c == '/');
+	__u64 carry = 0, live = 0;
+	/* Shift-And over the words, low first; each word's top bit carries into the next. */
+	for (int w = 0; w < RW_GLOB_WORDS; w++) {
+		__u64 d = s->states[w];
+		__u64 n = ((d << 1) | carry) & g->accept[k][w];
+		if (stars)
+			n |= d & g->star[w];
+		carry = d >> 63;
+		s->states[w] = n;
+		live |= n;
 	}
-	s->states[0] = n0;
-	s->states[1] = n1;
 	s->pos++;
-	if (!(n0 | n1))
+	if (!live)
 		s->candidate = -1;
 	return 0;
 }
@@ -437,8 +446,8 @@ static long match_step(__u32 i, void *unused)
 /* Steps enough for every candidate's path and argument string, with room. */
 #define RW_POLICY_STEPS (1u << 20)
 
-/* The verdict for s->path, s->args (filled by the caller) of s->uid's lineage
- * under policy half s->half, into s->verdict and s->rule. */
+/* The verdict for s->path, s->args (filled by the caller) by the rule set of
+ * (s->role, s->uid) in policy half s->half, into s->verdict and s->rule. */
 static __always_inline void policy_decide(struct policy_scratch *s)
 {
 	s->verdict = RW_VERDICT_DENIED;
@@ -453,7 +462,7 @@ static __always_inline void policy_decide(struct policy_scratch *s)
 	s->exact.count = 0;
 	s->exact.overflow = 0;
 
-	struct rw_policy_user user = {.half = s->half, .uid = s->uid};
+	struct rw_policy_user user = {.half = s->half, .uid = s->uid, .role = s->role};
 	struct rw_policy_set *set = bpf_map_lookup_elem(&policy_sets, &user);
 	if (!set)
 		return; /* a watched user without rules may run nothing as root */

@@ -29,6 +29,16 @@ int rw_test_map_update(struct rw_test_object *o, const char *map, const void *ke
 int rw_test_policy_match(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
 			 uint32_t args_len, uint32_t argc, uint32_t truncated, uint32_t uid, uint32_t half,
 			 uint32_t *verdict, int32_t *rule, char *err, size_t errlen);
+/* The child profiles (a bit each) an allowed entry gets, and whether one could not be
+ * decided (bpf/lib/child_profile.h entry_profiles). */
+int rw_test_entry_profiles(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			   uint32_t args_len, uint32_t argc, uint32_t half, uint32_t *profiles, uint32_t *unsure,
+			   char *err, size_t errlen);
+/* The verdict on a root exec below an allowed entry with those profiles, and its
+ * enum rw_child_class (bpf/lib/child_profile.h child_verdict). */
+int rw_test_child_verdict(struct rw_test_object *o, const char *path, uint32_t path_len, const char *args,
+			  uint32_t args_len, uint32_t argc, uint32_t half, uint32_t profiles, uint32_t unsure,
+			  uint32_t *verdict, uint32_t *child_class, char *err, size_t errlen);
 void rw_test_object_close(struct rw_test_object *o);
 
 #endif

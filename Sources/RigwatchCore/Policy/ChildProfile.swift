@@ -25,7 +25,7 @@ public struct ChildProfile: Equatable, Sendable {
 public final class ChildProfileSet: @unchecked Sendable {
     public let profiles: [ChildProfile]
     public let classes: RootChildClasses
-    let canon: PathCanon
+    public let canon: PathCanon
     private let entryMatchers: [CompiledPolicy]
     private let allowLists: [CompiledPolicy]
 
@@ -43,14 +43,14 @@ public final class ChildProfileSet: @unchecked Sendable {
     }
 
     /// The profiles that apply to an allowed entry, by index.
-    func profiles(forEntry e: ExecEvent) -> [Int] {
+    public func profiles(forEntry e: ExecEvent) -> [Int] {
         var result: [Int] = []
         for (i, matcher) in entryMatchers.enumerated() where matcher.decide(e).isAllowed { result.append(i) }
         return result
     }
 
     /// Why a program started below an entry with these profiles alerts; nil when it may run.
-    func violation(_ e: ExecEvent, profiles applying: [Int]) -> (RootChildClass, String)? {
+    public func violation(_ e: ExecEvent, profiles applying: [Int]) -> (RootChildClass, String)? {
         let path = canon.canonical(e.filename)
         guard let found = classes.classify(canonicalPath: path, truncated: e.flags.contains(.filenameTruncated))
         else { return nil }

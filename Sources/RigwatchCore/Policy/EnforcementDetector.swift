@@ -2,7 +2,8 @@
 /// What the in-kernel whitelist did (`enforce` records, bpf/enforce.bpf.c): a root
 /// command of a watched lineage stopped before it ran (deny mode), one deny mode
 /// would have stopped (audit), or one the kernel could not decide and left to the
-/// whitelist check. The unlisted-privileged-exec alert for the same command still
+/// whitelist check; an unlisted entry, or a root child of an allowed entry that its
+/// child profiles do not allow. The unlisted-privileged-exec alert for the same command still
 /// comes from the exec itself; this one says what enforcement did about it.
 public final class EnforcementDetector: Detector {
     public let name = "enforcement-denied"
@@ -31,7 +32,19 @@ public final class EnforcementDetector: Detector {
             ("rule_set", policies.name),
             ("cgroup_id", String(h.cgroupId)),
         ]
-        if let rule = e.rule, let owner = KernelPolicy.owner(of: rule, in: policies, half: e.half) {
+        if e.stage == .child {
+            evidence.append(("stage", "child of an allowed command"))
+            if let c = e.childClass { evidence.append(("child_class", c.name)) }
+            if e.action != .undecided {
+                evidence.append(
+                    (
+                        "denied_by",
+                        e.childClass == .writablePath
+                            ? "a writable path: no child profile can allow it"
+                            : "no child profile of the allowed command above allows it"
+                    ))
+            }
+        } else if let rule = e.rule, let owner = KernelPolicy.owner(of: rule, in: policies, half: e.half) {
             let spec = policies.policy(for: owner.uid).rules[owner.rule]
             evidence.append(("denied_by", "\(spec.text) (\(spec.origin))"))
         } else if e.action != .undecided {
@@ -39,6 +52,13 @@ public final class EnforcementDetector: Detector {
         }
         if e.exec.flags.contains(.argsTruncated) {
             evidence.append(("note", "argv longer than the capture: argument patterns could not match"))
+        }
+        // What was stopped: an unlisted command, or what an allowed one started.
+        let what: String
+        switch (e.stage, e.childClass) {
+        case (.entry, _): what = "unlisted root command"
+        case (.child, .writablePath?): what = "root child of an allowed command, from a writable path"
+        case (.child, let c): what = "root child of an allowed command (\(c?.name ?? "child"), not in its profile)"
         }
         let rule: String
         let severity: Severity
@@ -48,11 +68,11 @@ public final class EnforcementDetector: Detector {
             rule = name
             severity = .high
             let how = e.action == .killed ? "killed before it ran" : "exec refused"
-            title = "rigwatch stopped \(user)'s unlisted root command (\(how)): \(commandLine)"
+            title = "rigwatch stopped \(user)'s \(what) (\(how)): \(commandLine)"
         case .wouldDeny:
             rule = Self.auditRule
             severity = .medium
-            title = "enforcement would stop \(user)'s unlisted root command (audit mode): \(commandLine)"
+            title = "enforcement would stop \(user)'s \(what) (audit mode): \(commandLine)"
         case .undecided:
             rule = Self.undecidedRule
             severity = .low

@@ -5,9 +5,11 @@ import CRigwatchABI
 /// same rules as each user's `CompiledPolicy`, in the order sudo reads them, as map
 /// entries for one policy half. Exact paths and directories become hash keys, ALL
 /// the set's highest ALL rule, command globs and argument patterns bit-parallel NFAs
-/// (`KernelGlob`). What the kernel's tables cannot hold is named in `undecidable`:
-/// when such a rule could decide an exec, the kernel lets it run and the detector
-/// judges it, as it judges everything.
+/// (`KernelGlob`). The child profiles and path classes (`ChildProfileSet`) become
+/// rule sets of their own (`enum rw_policy_role`, bpf/lib/child_profile.h). What the
+/// kernel's tables cannot hold is named in `undecidable`: when such a rule could
+/// decide an exec, the kernel lets it run and the detector judges it, as it judges
+/// everything.
 public struct KernelPolicy {
     public var rules: [(index: UInt32, rule: rw_policy_rule)] = []
     public var globs: [(index: UInt32, glob: rw_policy_glob)] = []
@@ -21,16 +23,95 @@ public struct KernelPolicy {
 
     public static let rulesPerHalf = Int(RW_POLICY_RULES_MAX)
     public static let globsPerHalf = Int(RW_POLICY_GLOBS_MAX)
+    public static let profilesMax = Int(RW_POLICY_PROFILES_MAX)
 
-    /// Where each watched user's rules start in `half`'s rule table (global index), in
-    /// user order; nil for a user whose rules no longer fit (that set overflows).
-    private static func placements(_ policies: PolicySet, half: UInt32) -> [(uid: UInt32, base: Int?)] {
+    /// One rule as the kernel's tables take it. Path-class prefixes are globs whose
+    /// `*` crosses '/' (a prefix at any depth); a whitelist's command globs do not.
+    struct Rule {
+        var spec: CommandSpec
+        var commandPathname = true
+    }
+
+    /// One rule set of a half: its key, what alerts and notes call it, its rules.
+    struct RuleSet {
+        var user: rw_policy_user
+        var label: String
+        var rules: [Rule]
+    }
+
+    /// Every rule set of `half`, in table order: the watched users', then the child
+    /// profiles' and the path classes'.
+    static func ruleSets(_ policies: PolicySet, half: UInt32) -> [RuleSet] {
+        func key(_ role: rw_policy_role, _ id: UInt32) -> rw_policy_user {
+            rw_policy_user(half: half, uid: id, role: role.rawValue)
+        }
+        var result = policies.users.map { uid in
+            RuleSet(
+                user: key(RW_POLICY_ROLE_USER, uid), label: "uid \(uid)",
+                rules: policies.policy(for: uid).rules.map { Rule(spec: $0) })
+        }
+        let children = policies.childProfiles
+        let profiles = children.profiles.prefix(profilesMax)
+        result.append(
+            RuleSet(
+                user: key(RW_POLICY_ROLE_PROFILED, 0), label: "child profiles",
+                rules: profiles.map { p in
+                    var command = p.command
+                    command.arguments = .any  // which paths any profile names: the arguments are each profile's
+                    command.negated = false
+                    return Rule(spec: command)
+                }))
+        for (i, p) in profiles.enumerated() {
+            result.append(
+                RuleSet(
+                    user: key(RW_POLICY_ROLE_PROFILE_ENTRY, UInt32(i)), label: "child profile \(p.command.text)",
+                    rules: [Rule(spec: p.command)]))
+        }
+        for (i, p) in profiles.enumerated() {
+            result.append(
+                RuleSet(
+                    user: key(RW_POLICY_ROLE_PROFILE_ALLOW, UInt32(i)), label: "child profile \(p.command.text)",
+                    rules: p.allow.map { Rule(spec: $0) }))
+        }
+        let classes = children.classes
+        func prefixRule(_ prefix: String, negated: Bool) -> Rule {
+            let literal = Array(prefix.utf8).flatMap { b -> [UInt8] in
+                b == 0x2a || b == 0x3f || b == 0x5b || b == 0x5c ? [0x5c, b] : [b]
+            }
+            return Rule(
+                spec: CommandSpec(
+                    negated: negated, command: .glob(literal + [0x2a]), arguments: .any, text: prefix,
+                    origin: "path classes"),
+                commandPathname: false)
+        }
+        // Writable prefixes after the system ones: the last match wins, as the class check puts them first.
+        result.append(
+            RuleSet(
+                user: key(RW_POLICY_ROLE_PATH_CLASS, 0), label: "path classes",
+                rules: classes.systemPrefixes.map { prefixRule($0, negated: false) }
+                    + classes.writablePrefixes.map { prefixRule($0, negated: true) }))
+        result.append(
+            RuleSet(
+                user: key(RW_POLICY_ROLE_NAME_CLASS, 0), label: "shell and interpreter names",
+                rules: (classes.shells + classes.interpreters).map { name in
+                    let bytes = [UInt8(ascii: "/")] + Array(name.utf8)
+                    let isGlob = name.utf8.contains { $0 == 0x2a || $0 == 0x3f || $0 == 0x5b || $0 == 0x5c }
+                    return Rule(
+                        spec: CommandSpec(
+                            negated: false, command: isGlob ? .glob(bytes) : .path(bytes), arguments: .any,
+                            text: name, origin: "path classes"))
+                }))
+        return result
+    }
+
+    /// Where each rule set starts in `half`'s rule table (global index), in table
+    /// order; nil for a set whose rules no longer fit (it overflows).
+    private static func placements(_ sets: [RuleSet], half: UInt32) -> [Int?] {
         var used = 0
-        return policies.users.map { uid in
-            let count = policies.policy(for: uid).rules.count
-            guard used + count <= rulesPerHalf else { return (uid, nil) }
-            defer { used += count }
-            return (uid, Int(half) * rulesPerHalf + used)
+        return sets.map { set in
+            guard used + set.rules.count <= rulesPerHalf else { return nil }
+            defer { used += set.rules.count }
+            return Int(half) * rulesPerHalf + used
         }
     }
 
@@ -38,30 +119,40 @@ public struct KernelPolicy {
         let globBase = Int(half) * Self.globsPerHalf
         // One entry per distinct pattern: users sharing the default rules share their NFAs.
         var globIndex: [GlobID: Int32] = [:]
-        for (ordinal, (uid, ruleBase)) in Self.placements(policies, half: half).enumerated() {
-            let policy = policies.policy(for: uid)
+        let ruleSets = Self.ruleSets(policies, half: half)
+        let tooManyProfiles = policies.childProfiles.profiles.count > Self.profilesMax
+        for (ordinal, (ruleSet, ruleBase)) in zip(ruleSets, Self.placements(ruleSets, half: half)).enumerated() {
+            let label = ruleSet.label
             let setNumber = half << 16 | UInt32(ordinal)
             var set = rw_policy_set()
             set.set = setNumber
             set.all_rule = -1
+            if ruleSet.user.role == RW_POLICY_ROLE_PROFILED.rawValue && tooManyProfiles {
+                set.overflow = 1
+                undecidable.append(
+                    "\(label): \(policies.childProfiles.profiles.count) profiles: more than \(Self.profilesMax)")
+                sets.append((ruleSet.user, set))
+                continue
+            }
             guard let ruleBase else {
                 set.overflow = 1
-                undecidable.append("uid \(uid): \(policy.rules.count) rules: more than the kernel's table holds")
-                sets.append((rw_policy_user(half: half, uid: uid), set))
+                undecidable.append("\(label): \(ruleSet.rules.count) rules: more than the kernel's table holds")
+                sets.append((ruleSet.user, set))
                 continue
             }
             var byKey: [[UInt8]: [UInt32]] = [:]
             var commandGlobs: [UInt32] = []
-            for (i, spec) in policy.rules.enumerated() {
+            for (i, input) in ruleSet.rules.enumerated() {
+                let spec = input.spec
                 let index = UInt32(ruleBase + i)
-                owners[index] = (uid, i)
+                if ruleSet.user.role == RW_POLICY_ROLE_USER.rawValue { owners[index] = (ruleSet.user.uid, i) }
                 var rule = rw_policy_rule()
                 rule.negated = spec.negated ? 1 : 0
                 rule.args_glob = -1
                 rule.command_glob = -1
                 func undecidable(_ why: String) {
                     rule.undecidable = 1
-                    self.undecidable.append("uid \(uid): \(spec.text) (\(spec.origin)): \(why)")
+                    self.undecidable.append("\(label): \(spec.text) (\(spec.origin)): \(why)")
                 }
                 func addGlob(_ pattern: [UInt8], pathname: Bool) -> Int32? {
                     let id = GlobID(pattern: pattern, pathname: pathname)
@@ -96,7 +187,9 @@ public struct KernelPolicy {
                         byKey[p, default: []].append(index)
                     }
                 case .glob(let p):
-                    if rule.undecidable == 0, let at = addGlob(p, pathname: true) { rule.command_glob = at }
+                    if rule.undecidable == 0, let at = addGlob(p, pathname: input.commandPathname) {
+                        rule.command_glob = at
+                    }
                     commandGlobs.append(index)
                 case .all:
                     set.all_rule = Int32(index)
@@ -107,11 +200,11 @@ public struct KernelPolicy {
             if globsHighestFirst.count > Int(RW_POLICY_SET_GLOBS) {
                 set.overflow = 1
                 undecidable.append(
-                    "uid \(uid): \(globsHighestFirst.count) command globs: more than \(RW_POLICY_SET_GLOBS)")
+                    "\(label): \(globsHighestFirst.count) command globs: more than \(RW_POLICY_SET_GLOBS)")
             }
             set.glob_count = UInt32(min(globsHighestFirst.count, Int(RW_POLICY_SET_GLOBS)))
             Self.fill(&set.globs, globsHighestFirst.prefix(Int(RW_POLICY_SET_GLOBS)))
-            sets.append((rw_policy_user(half: half, uid: uid), set))
+            sets.append((ruleSet.user, set))
             for (path, indices) in byKey.sorted(by: { $0.value[0] < $1.value[0] }) {
                 var key = rw_policy_key()
                 key.set = setNumber
@@ -124,7 +217,7 @@ public struct KernelPolicy {
                     list.overflow = 1
                     let shown = String(decoding: path, as: UTF8.self)
                     undecidable.append(
-                        "uid \(uid): \(highestFirst.count) rules for \(shown): more than \(RW_POLICY_LIST_MAX)")
+                        "\(label): \(highestFirst.count) rules for \(shown): more than \(RW_POLICY_LIST_MAX)")
                 }
                 Self.fill(&list.rules, highestFirst.prefix(Int(RW_POLICY_LIST_MAX)))
                 paths.append((key, list))
@@ -144,9 +237,12 @@ public struct KernelPolicy {
     /// The user and the index in that user's rules of a global rule index in `half`,
     /// without compiling anything (for alerts on what the kernel decided).
     public static func owner(of index: UInt32, in policies: PolicySet, half: UInt32) -> (uid: UInt32, rule: Int)? {
-        for case (let uid, let base?) in placements(policies, half: half)
-        where Int(index) >= base && Int(index) < base + policies.policy(for: uid).rules.count {
-            return (uid, Int(index) - base)
+        let sets = ruleSets(policies, half: half)
+        for case (let set, let base?) in zip(sets, placements(sets, half: half))
+        where set.user.role == RW_POLICY_ROLE_USER.rawValue && Int(index) >= base
+            && Int(index) < base + set.rules.count
+        {
+            return (set.user.uid, Int(index) - base)
         }
         return nil
     }
@@ -178,10 +274,12 @@ public struct KernelPolicy {
 public enum KernelGlob {
     /// Atoms a pattern may have: one NFA state each, plus the start.
     public static let maxAtoms = Int(RW_GLOB_STATES) - 1
+    /// 64-bit words of one state set.
+    static let words = Int(RW_GLOB_WORDS)
 
     public static func compile(_ pattern: [UInt8], pathname: Bool) -> rw_policy_glob? {
-        var accept = [[UInt64]](repeating: [0, 0], count: 256)
-        var star: [UInt64] = [0, 0]
+        var accept = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: 256)
+        var star = [UInt64](repeating: 0, count: words)
         var atoms = 0
         func set(_ bits: inout [UInt64], _ state: Int) { bits[state >> 6] |= 1 << UInt64(state & 63) }
         func addAtom(_ matches: (UInt8) -> Bool) -> Bool {
@@ -241,13 +339,15 @@ public enum KernelGlob {
             }
             withUnsafeMutableBytes(of: &g.byte_class) { $0.copyBytes(from: byteClass) }
             withUnsafeMutableBytes(of: &g.accept) { raw in
-                let words = raw.bindMemory(to: UInt64.self)
+                let slots = raw.bindMemory(to: UInt64.self)
                 for (k, bits) in classes.enumerated() {
-                    words[k * 2] = bits[0]
-                    words[k * 2 + 1] = bits[1]
+                    for w in 0..<words { slots[k * words + w] = bits[w] }
                 }
             }
-            g.star = (star[0], star[1])
+            withUnsafeMutableBytes(of: &g.star) { raw in
+                let slots = raw.bindMemory(to: UInt64.self)
+                for w in 0..<words { slots[w] = star[w] }
+            }
             g.final_state = UInt32(atoms)
             g.pathname = pathname ? 1 : 0
             return g
@@ -257,27 +357,29 @@ public enum KernelGlob {
     /// The NFA run in Swift, as the kernel runs it: for tests of the compiler alone.
     public static func matches(_ g: rw_policy_glob, _ subject: [UInt8], nulAsSpace: Bool) -> Bool {
         var g = g
-        var d0: UInt64 = 1
-        var d1: UInt64 = 0
-        let star = g.star
+        var d = [UInt64](repeating: 0, count: words)
+        d[0] = 1
         let classes = withUnsafeBytes(of: &g.byte_class) { Array($0) }
+        let star = withUnsafeBytes(of: &g.star) { Array($0.bindMemory(to: UInt64.self)) }
         return withUnsafeBytes(of: &g.accept) { raw in
-            let words = raw.bindMemory(to: UInt64.self)
+            let slots = raw.bindMemory(to: UInt64.self)
             for var c in subject {
                 if nulAsSpace && c == 0 { c = 0x20 }
                 let k = Int(classes[Int(c)])
-                var n0 = (d0 << 1) & words[k * 2]
-                var n1 = ((d1 << 1) | (d0 >> 63)) & words[k * 2 + 1]
-                if !(g.pathname != 0 && c == 0x2f) {
-                    n0 |= d0 & star.0
-                    n1 |= d1 & star.1
+                let stars = !(g.pathname != 0 && c == 0x2f)
+                var carry: UInt64 = 0
+                var live: UInt64 = 0
+                for w in 0..<words {
+                    var n = ((d[w] << 1) | carry) & slots[k * words + w]
+                    if stars { n |= d[w] & star[w] }
+                    carry = d[w] >> 63
+                    d[w] = n
+                    live |= n
                 }
-                d0 = n0
-                d1 = n1
-                if d0 | d1 == 0 { return false }
+                if live == 0 { return false }
             }
             let f = Int(g.final_state)
-            return ((f < 64 ? d0 : d1) >> UInt64(f & 63)) & 1 == 1
+            return (d[f >> 6] >> UInt64(f & 63)) & 1 == 1
         }
     }
 }

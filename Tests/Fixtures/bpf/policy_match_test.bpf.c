@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Runs the in-kernel whitelist matcher (bpf/lib/policy_match.h) on one command the
- * test hands in, through BPF_PROG_TEST_RUN: the code the enforcement hooks run,
- * with the same verifier, judged against the userspace matcher on the same rules. */
-#include "lib/policy_match.h"
+/* Runs the in-kernel whitelist matcher (bpf/lib/policy_match.h) and the child
+ * profiles (bpf/lib/child_profile.h) on one command the test hands in, through
+ * BPF_PROG_TEST_RUN: the code the enforcement hooks run, with the same verifier,
+ * judged against the userspace matcher on the same rules. */
+#include "lib/child_profile.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -15,15 +16,26 @@ struct policy_match_args {
 	__u32 truncated;
 	__u32 uid;
 	__u32 half;
+	__u32 mode;	   /* enum policy_match_mode */
+	__u32 profiles;	   /* CHILD: the entry's profiles; PROFILES: the answer */
+	__u32 unsure;	   /* CHILD: the entry's; PROFILES: the answer */
+	__u32 child_class; /* CHILD: the answer */
 	__u32 verdict;
 	__s32 rule;
+};
+
+enum policy_match_mode {
+	MODE_ENTRY = 0,	   /* the whitelist's verdict for uid */
+	MODE_PROFILES = 1, /* the child profiles an allowed entry gets */
+	MODE_CHILD = 2,	   /* the verdict on a covered child */
 };
 
 SEC("syscall")
 int policy_match(struct policy_match_args *args)
 {
 	struct policy_scratch *s = policy_scratch_get();
-	if (!s)
+	struct child_scratch *c = child_scratch_get();
+	if (!s || !c)
 		return 1;
 	if (args->path_len >= RW_FILENAME_LEN || args->args_len > RW_ARGS_MAX)
 		return 2;
@@ -33,9 +45,20 @@ int policy_match(struct policy_match_args *args)
 	s->args_len = args->args_len;
 	s->argc = args->argc;
 	s->truncated = args->truncated;
-	s->uid = args->uid;
 	s->half = args->half;
-	policy_decide(s);
+	if (args->mode == MODE_PROFILES) {
+		entry_profiles(s, c);
+		args->profiles = c->mask;
+		args->unsure = c->undecided;
+		return 0;
+	}
+	if (args->mode == MODE_CHILD) {
+		args->verdict = child_verdict(s, c, args->profiles, args->unsure);
+		args->child_class = c->child_class;
+		args->rule = s->rule;
+		return 0;
+	}
+	decide_as(s, RW_POLICY_ROLE_USER, args->uid);
 	args->verdict = s->verdict;
 	args->rule = s->rule;
 	return 0;
