@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import RigwatchCore
 import RigwatchSources
 import RigwatchTestSupport
 import XCTest
@@ -271,7 +272,8 @@ final class PinnedStateKernelTests: XCTestCase {
         _ = try sh("/usr/sbin/bpftool map update pinned \(s.pins)/pin_state key 0 0 0 0 value \(value)")
         let second = try SensorProcess(s.arguments())
         XCTAssertTrue(
-            second.stderrText.contains("it was pinned by event ABI version 2, this build's is 6"), second.stderrText)
+            second.stderrText.contains("it was pinned by event ABI version 2, this build's is \(KernelABI.version)"),
+            second.stderrText)
         XCTAssertTrue(second.stderrText.contains("BPF state pinned at \(s.pins) (generation 1)"), second.stderrText)
         try asUser(s.user, "/bin/true rwtest-x-2")
         Thread.sleep(forTimeInterval: TestTime.scaled(1))
